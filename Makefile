@@ -1,0 +1,60 @@
+# ArenaDB — build, test and benchmark. `make` builds the library and the command;
+# `make test` runs every test (also under AddressSanitizer and UndefinedBehaviorSanitizer).
+
+BUILD ?= build
+CC ?= cc
+OPT ?= -O2 -g
+SAN ?=
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+             $(OPT) $(SAN) -Iinclude -Isrc $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+CORE_LIBS = -lsqlite3 -lsodium -ljansson -lm
+CLI_LIBS = -ledit
+
+# The core builds for every platform, the browser included; the command adds what needs an OS.
+CORE_SRC := $(wildcard src/*.c src/util/*.c src/store/*.c src/crdt/*.c src/graph/*.c \
+                       src/sync/*.c src/query/sql/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all test test-unit test-cli test-asan bench fuzz clean
+all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libarenadb.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libarenadb.so: $(CORE_OBJ)
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/arenadb: $(CLI_OBJ) $(BUILD)/libarenadb.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libarenadb.a $(CLI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/test_unit: $(UNIT_OBJ) $(BUILD)/libarenadb.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/libarenadb.a -lcriterion $(CORE_LIBS)
+
+# Every test: unit and CLI tests on the normal build, again on a sanitizer build, and the
+# WebAssembly replica against a native one. The last line totals them.
+test:
+	@tests/run.sh
+
+test-unit: $(BUILD)/test_unit
+	$(BUILD)/test_unit
+
+test-cli: $(BUILD)/arenadb
+	tests/cli/run.sh $(BUILD)/arenadb
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include wasm/wasm.mk
+-include bench/bench.mk

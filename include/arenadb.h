@@ -1,0 +1,256 @@
+/* arenadb.h — the whole public C API of ArenaDB, an embedded replicated property-graph database.
+ *
+ * One database is one SQLite file. Every write is a CRDT operation, so replicas of the same
+ * database exchange change sets in any order, any number of times, and converge. The rules are
+ * in docs/crdt.md; the change-set format is in docs/changeset.md.
+ *
+ * Conventions, for every function below:
+ *   - A function returns ADB_OK (0) on success and a negative ADB_* code on failure; iterating
+ *     functions also return ADB_ROW or ADB_DONE (positive). adb_errmsg(db) then explains the
+ *     failure in a sentence a person can act on, and adb_strerror(rc) names the code.
+ *   - A failed write changes nothing: the database is exactly as it was before the call.
+ *   - Strings are UTF-8 and NUL-terminated. Strings returned through an out-parameter belong to
+ *     the caller and are released with adb_free(); structures have their own *_clear function.
+ *   - Properties are JSON objects, given and returned as text. Returned JSON is canonical
+ *     (compact, keys sorted bytewise), so equal states print equal.
+ *   - The library never prints, never exits and never aborts on bad input.
+ *   - An adb handle is not thread-safe: use one handle per thread.
+ */
+#ifndef ARENADB_H
+#define ARENADB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ADB_VERSION "0.1.0"
+
+/* ---- Status codes ------------------------------------------------------------------------ */
+
+#define ADB_OK 0
+#define ADB_ROW 100        /* adb_step / iterators: a row is ready */
+#define ADB_DONE 101       /* adb_step / iterators: no more rows */
+
+#define ADB_ERROR (-1)     /* an internal error with no better code */
+#define ADB_INVALID (-2)   /* bad argument: invalid JSON, bad id, malformed SQL, ... */
+#define ADB_NOTFOUND (-3)  /* no node or edge with that id (or it is deleted) */
+#define ADB_CONFLICT (-4)  /* the operation contradicts the state (id exists, wrong database) */
+#define ADB_CORRUPT (-5)   /* stored data or a change set is damaged or tampered with */
+#define ADB_PROTOCOL (-6)  /* a peer or a change set broke the wire rules */
+#define ADB_AUTH (-7)      /* authentication failed */
+#define ADB_IO (-8)        /* the operating system refused a read or write */
+#define ADB_NOMEM (-9)     /* out of memory */
+#define ADB_BUSY (-10)     /* another connection holds the write lock */
+#define ADB_MISUSE (-11)   /* the API was called in a way it does not allow */
+#define ADB_NOTADB (-12)   /* the file is not an ArenaDB database */
+#define ADB_FORMAT (-13)   /* the database was written by a newer ArenaDB format version */
+#define ADB_READONLY (-14) /* a write on a database opened read-only */
+
+/* Returns a short constant English name for a status code ("not found"); never NULL. */
+const char *adb_strerror(int rc);
+
+/* ---- Opening and closing ----------------------------------------------------------------- */
+
+typedef struct adb adb;
+
+/* Durability of a commit. FULL (the default) survives power loss: SQLite syncs the WAL at every
+ * commit. NORMAL survives a crash of the process but may lose the last commits on power loss,
+ * and is several times faster for many small transactions. */
+#define ADB_SYNC_FULL 0
+#define ADB_SYNC_NORMAL 1
+
+typedef struct adb_options {
+  int readonly;         /* open without writing; writes fail with ADB_READONLY */
+  int no_create;        /* fail with ADB_NOTFOUND instead of creating a missing file */
+  int synchronous;      /* ADB_SYNC_FULL (default) or ADB_SYNC_NORMAL */
+  const char *db_id;    /* when creating: 32 hex digits naming the database (default random) */
+  int64_t max_drift_ms; /* how far ahead of local time a remote clock is believed (0: 60000) */
+  /* Time source in milliseconds since the epoch (NULL: the system clock). Tests and
+   * simulations use it to make clocks deterministic. */
+  int64_t (*clock_ms)(void *ctx);
+  void *clock_ctx;
+} adb_options;
+
+/* Opens (and by default creates) the database at path; opts may be NULL for the defaults.
+ * On success *out is a new handle. On failure *out is still set when a handle could be made, so
+ * that adb_errmsg(*out) can explain; close it with adb_close. Fails with ADB_NOTADB for a file
+ * that is not an ArenaDB database, ADB_FORMAT for one from a newer format version. */
+int adb_open(const char *path, const adb_options *opts, adb **out);
+
+/* Closes the handle, rolling back any open transaction. Accepts NULL. Returns ADB_OK or
+ * ADB_BUSY when statements are still open (they are finalized first). */
+int adb_close(adb *db);
+
+/* The explanation of the last failure on db, or "not an error"; valid until the next call. */
+const char *adb_errmsg(adb *db);
+
+/* Releases memory returned by this library. Accepts NULL. */
+void adb_free(void *p);
+
+/* This replica's id and the database's id, 32 lowercase hex digits each; owned by db. */
+const char *adb_replica_id(adb *db);
+const char *adb_db_id(adb *db);
+
+/* ---- Transactions ------------------------------------------------------------------------ */
+
+/* Writes outside a transaction commit one by one. Inside adb_begin/adb_commit all writes are one
+ * local transaction: they reach every replica together or not at all. Transactions do not nest:
+ * adb_begin inside a transaction fails with ADB_MISUSE. adb_rollback discards the writes. */
+int adb_begin(adb *db);
+int adb_commit(adb *db);
+int adb_rollback(adb *db);
+
+/* ---- Nodes and edges --------------------------------------------------------------------- */
+
+/* A node or edge as read back. For nodes source_id and target_id are NULL. */
+typedef struct adb_element {
+  char *id;
+  char *label;
+  char *properties; /* canonical JSON object */
+  char *source_id;
+  char *target_id;
+} adb_element;
+
+/* Frees the strings of e and zeroes it. Accepts a zeroed element. */
+void adb_element_clear(adb_element *e);
+
+/* Creates a node. id may be NULL to generate a new 128-bit time-ordered id, or a text chosen by
+ * the caller ("user:alice"): creating an id that exists already fails with ADB_CONFLICT, while
+ * the same id created on two replicas merges into one node. label must be non-empty.
+ * properties may be NULL for {}; otherwise it must be a JSON object (ADB_INVALID).
+ * When id_out is not NULL it receives the id (free with adb_free). */
+int adb_node_create(adb *db, const char *id, const char *label, const char *properties,
+                    char **id_out);
+
+/* Creates an edge from source to target, which must be existing nodes (ADB_NOTFOUND). The
+ * endpoints are fixed for the life of the edge. Arguments as for adb_node_create. */
+int adb_edge_create(adb *db, const char *id, const char *source, const char *label,
+                    const char *target, const char *properties, char **id_out);
+
+/* Reads a node or an edge into *out (cleared first). ADB_NOTFOUND when there is none, or it is
+ * deleted, or (for an edge) one of its endpoints is deleted. */
+int adb_node_get(adb *db, const char *id, adb_element *out);
+int adb_edge_get(adb *db, const char *id, adb_element *out);
+
+/* Updates a node or edge: label, when not NULL, replaces the label; patch, when not NULL, is a
+ * JSON object whose keys are set, a key whose value is null being removed (RFC 7386 at the top
+ * level). Each key is its own register: concurrent updates of different keys all survive. */
+int adb_node_update(adb *db, const char *id, const char *label, const char *patch);
+int adb_edge_update(adb *db, const char *id, const char *label, const char *patch);
+
+/* Sets one property to a JSON value (any JSON, including null), or removes it. */
+int adb_node_set(adb *db, const char *id, const char *key, const char *value_json);
+int adb_node_unset(adb *db, const char *id, const char *key);
+int adb_edge_set(adb *db, const char *id, const char *key, const char *value_json);
+int adb_edge_unset(adb *db, const char *id, const char *key);
+
+/* Deletes a node or edge. Edges of a deleted node are hidden, not destroyed: they come back if
+ * the node is created again. ADB_NOTFOUND if there is no such live element. */
+int adb_node_delete(adb *db, const char *id);
+int adb_edge_delete(adb *db, const char *id);
+
+/* ---- Listing ----------------------------------------------------------------------------- */
+
+typedef struct adb_iter adb_iter;
+
+/* Lists live nodes, optionally only those with a label (NULL for all), ordered by id. */
+int adb_node_list(adb *db, const char *label, adb_iter **out);
+
+/* Lists visible edges, each filter optional (NULL): from a source node, to a target node,
+ * with a label. Ordered by id. */
+int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
+                  adb_iter **out);
+
+/* Fills *out with the next element and returns ADB_ROW, or returns ADB_DONE, or an error. */
+int adb_iter_next(adb_iter *it, adb_element *out);
+
+/* Releases an iterator. Accepts NULL. */
+void adb_iter_free(adb_iter *it);
+
+/* ---- SQL --------------------------------------------------------------------------------- */
+
+/* SQL sees two views, nodes(id, label, properties) and edges(id, source_node_id,
+ * target_node_id, label, properties). INSERT, UPDATE and DELETE on them are CRDT writes that
+ * replicate like the calls above. Internal tables (adb_*) cannot be written by SQL. Tables the
+ * application creates itself are local to this replica. */
+typedef struct adb_stmt adb_stmt;
+
+#define ADB_TYPE_INTEGER 1
+#define ADB_TYPE_FLOAT 2
+#define ADB_TYPE_TEXT 3
+#define ADB_TYPE_BLOB 4
+#define ADB_TYPE_NULL 5
+
+/* Compiles the first statement of sql. *tail, when tail is not NULL, points past it.
+ * A syntax error or an unknown table fails with ADB_INVALID. */
+int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail);
+
+/* Binds parameter i (1-based) of a statement. */
+int adb_bind_int(adb_stmt *st, int i, int64_t v);
+int adb_bind_double(adb_stmt *st, int i, double v);
+int adb_bind_text(adb_stmt *st, int i, const char *v);
+int adb_bind_null(adb_stmt *st, int i);
+
+/* Runs a statement one step: ADB_ROW when a row is ready, ADB_DONE when finished, or an error
+ * (and the statement's writes are undone). */
+int adb_step(adb_stmt *st);
+
+/* Resets a statement to run again, keeping its bindings. */
+int adb_reset(adb_stmt *st);
+
+/* Column access for the current row. Text is valid until the next step, reset or finalize. */
+int adb_column_count(adb_stmt *st);
+const char *adb_column_name(adb_stmt *st, int i);
+int adb_column_type(adb_stmt *st, int i);
+int64_t adb_column_int(adb_stmt *st, int i);
+double adb_column_double(adb_stmt *st, int i);
+const char *adb_column_text(adb_stmt *st, int i);
+
+/* Releases a statement. Accepts NULL. */
+int adb_finalize(adb_stmt *st);
+
+/* Runs every statement of sql, discarding rows. */
+int adb_exec(adb *db, const char *sql);
+
+/* ---- Replication ------------------------------------------------------------------------- */
+
+/* A version vector says, per origin replica, up to which transaction a replica has seen; it is
+ * encoded in the binary form of docs/changeset.md. adb_vv returns this replica's. */
+int adb_vv(adb *db, void **out, size_t *out_len);
+
+/* Renders an encoded version vector as JSON: {"db":"…","vv":{"<replica>":seq,…}}. */
+int adb_vv_json(adb *db, const void *vv, size_t vv_len, char **out);
+
+/* Exports the changes a replica with version vector vv lacks (vv NULL: everything) as one
+ * change set. A vv of another database fails with ADB_CONFLICT. */
+int adb_changes(adb *db, const void *vv, size_t vv_len, void **out, size_t *out_len);
+
+typedef struct adb_apply_stats {
+  uint64_t elements; /* element records in the set */
+  uint64_t registers; /* registers (existence, label, endpoints, properties) in the set */
+  uint64_t changed;  /* registers that changed this replica's state */
+} adb_apply_stats;
+
+/* Merges a change set, atomically: it is validated completely before anything is written, and
+ * then applied in one transaction. Applying a set twice, or sets in any order, gives the same
+ * state. Fails with ADB_CORRUPT for a truncated or tampered set, ADB_PROTOCOL for one that
+ * breaks the format, ADB_FORMAT for a newer format version, ADB_CONFLICT for one from another
+ * database (a database with no data yet adopts the set's database id). stats may be NULL. */
+int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats);
+
+/* Two-way merge of two open databases, each receiving what it lacks. */
+int adb_sync_local(adb *a, adb *b);
+
+/* ---- Maintenance ------------------------------------------------------------------------- */
+
+/* Verifies the SQLite file and ArenaDB's own invariants. Returns ADB_OK when all is well, or
+ * ADB_CORRUPT with *report (when not NULL) listing the problems one per line. */
+int adb_check(adb *db, char **report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARENADB_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# setup.sh — install every Debian package ArenaDB needs to build, test and benchmark.
+# Idempotent: packages already present are skipped, so a second run does nothing.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config ca-certificates
+  libsqlite3-dev sqlite3          # storage engine (and the reference CLI for tests)
+  libsodium-dev                   # ids, hashing, authentication
+  libjansson-dev                  # JSON
+  libwebsockets-dev libuv1-dev    # HTTP / WebSocket server and client
+  libedit-dev                     # line editing in the shell
+  libcriterion-dev                # unit tests
+  emscripten dpkg-dev             # WebAssembly build (dpkg-dev provides `apt-get source`)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# Node.js and npm may come from another source; ask Debian only when the commands are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,82 @@
+/* adb_int.h — the database handle and the helpers every internal module shares. */
+#ifndef ADB_INT_H
+#define ADB_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "arenadb.h"
+
+/* Element kinds; also the kind byte of change-set records. */
+#define ADB_NODE 1
+#define ADB_EDGE 2
+
+/* The internal statements, prepared once per handle (store.c has their SQL). Statements that
+ * exist per kind are laid out node first, then edge: STMT_X + kind - 1. */
+enum {
+  STMT_ELEM_BY_ID,     /* node, edge */
+  STMT_ELEM_BY_ID_E,
+  STMT_ELEM_BY_RID,
+  STMT_ELEM_BY_RID_E,
+  STMT_ELEM_INSERT,
+  STMT_ELEM_INSERT_E,
+  STMT_ELEM_UPDATE,
+  STMT_ELEM_UPDATE_E,
+  STMT_GET,            /* node, edge: the visible element by id */
+  STMT_GET_E,
+  STMT_NODE_LIVE,      /* row id of a live node by id */
+  STMT_NODE_ID,        /* id of a node by row id */
+  STMT_TAG_INSERT,
+  STMT_TAG_DELETE,
+  STMT_TAG_SCAN,
+  STMT_REPLICA_INSERT,
+  STMT_REPLICA_SET_SEQ,
+  STMT_REPLICA_SAVE_SELF,
+  STMT_COUNT
+};
+
+typedef struct adb_replica_entry {
+  unsigned char rid[16];
+  uint64_t seq; /* contiguous: every transaction of this origin up to seq is merged */
+} adb_replica_entry;
+
+struct adb {
+  sqlite3 *sql;
+  sqlite3_stmt *stmt[STMT_COUNT];
+  int readonly;
+  int64_t max_drift_ms;
+  int64_t (*clock_ms)(void *ctx);
+  void *clock_ctx;
+
+  int errcode;
+  char errmsg[512];
+
+  unsigned char db_id[16];
+  char db_id_hex[33];
+  char rid_hex[33];
+
+  /* Replicas known here, by local index (1 is this replica); mirrors table adb_replica. */
+  adb_replica_entry *reps;
+  uint32_t nreps, capreps;
+  int reps_stale;   /* a rollback may have undone rows: re-read before use */
+  uint64_t txn_seq; /* sequence number of the open local transaction, 0 when not yet taken */
+
+  uint64_t hlc; /* hybrid logical clock: milliseconds << 16 | logical counter */
+
+  uint64_t id_ms;          /* id generator: time of the last id */
+  unsigned char id_rnd[10]; /* and its random part, incremented within one millisecond */
+
+  int internal;     /* > 0 while ArenaDB's own statements are prepared or run */
+  int in_sql_write; /* > 0 while an SQL write on a view runs its CRDT functions */
+};
+
+/* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */
+int adb__err(adb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Translates an SQLite result into an ADB status, recording sqlite3_errmsg. */
+int adb__sqlerr(adb *db, int sqlite_rc);
+
+/* Current time in milliseconds, from the handle's clock. */
+int64_t adb__now_ms(adb *db);
+
+#endif

@@ -1,0 +1,84 @@
+/* cli.h — what the arenadb command's parts share: options, opening, errors, output. */
+#ifndef ADB_CLI_H
+#define ADB_CLI_H
+
+#include <stdio.h>
+
+#include "arenadb.h"
+
+/* Exit statuses: 0 success, 1 the operation failed, 2 the command line was wrong. */
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* One option a command takes. Options may stand anywhere among the arguments; "--" ends them.
+ * With a value, "--name VALUE" and "--name=VALUE" both work. */
+typedef struct cli_opt {
+  const char *name;  /* "--id" */
+  const char *alias; /* "-o", or NULL */
+  const char **value; /* set for options with a value */
+  int *flag;          /* set to 1 for options without one */
+} cli_opt;
+
+/* Everything a command gets: the database path and output format (global options), its
+ * positional arguments, and its own options already parsed. */
+typedef struct cli_cmd cli_cmd;
+
+typedef struct cli_ctx {
+  const cli_cmd *self;
+  const char *db_path;
+  const char *format; /* table, json or csv; NULL for the command's default */
+  const char *cmd;    /* "node add", for messages */
+  int argc;
+  char **argv;
+} cli_ctx;
+
+struct cli_cmd {
+  const char *name; /* "node add" */
+  const char *args; /* "LABEL [PROPS_JSON] [--id ID]" */
+  const char *help; /* one sentence */
+  int (*run)(cli_ctx *cx);
+  int min_args, max_args; /* positional arguments; max -1 for no limit */
+};
+
+/* Parses the arguments against opts; positionals are left in cx->argv. An unknown option is an
+ * error, or with keep_unknown is left among the positionals for a later parse. Returns CLI_OK
+ * or CLI_USAGE after printing why. */
+int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown);
+
+/* Parses a command's options (opts may be NULL) and checks its number of positionals. */
+int cli_args(cli_ctx *cx, const cli_opt *opts);
+
+/* Prints "arenadb: MESSAGE" to stderr; returns CLI_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the library's explanation of rc; returns CLI_FAIL. */
+int cli_fail_db(adb *db, int rc, const char *doing);
+
+/* Opens the context's database; prints the error and returns NULL on failure. */
+adb *cli_open(cli_ctx *cx, int create);
+
+/* Runs a statement, printing its rows in format (table, json, csv); returns CLI_OK or
+ * CLI_FAIL. bind (may be NULL) holds nbind texts for ?1..?n. */
+int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, const char *format,
+              FILE *out);
+
+/* Checks a --format value; prints the error and returns CLI_USAGE when unknown. */
+int cli_format_check(const char *format);
+
+/* Reads a whole file ("-": standard input) into memory; returns NULL after printing why. */
+void *cli_read_file(const char *path, size_t *len);
+
+/* Writes len bytes to a file, atomically (a temporary file renamed over it). */
+int cli_write_file(const char *path, const void *p, size_t len);
+
+/* The commands, each in its own file. */
+extern const cli_cmd cli_cmds_element[];
+extern const cli_cmd cli_cmds_sync[];
+extern const cli_cmd cli_cmds_io[];
+extern const cli_cmd cli_cmds_misc[];
+
+/* The interactive shell (shell.c). */
+int cli_shell(cli_ctx *cx);
+
+#endif

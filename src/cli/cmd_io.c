@@ -1,0 +1,175 @@
+/* cmd_io.c — import and export of graph data as JSON Lines. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+typedef struct progress {
+  int on;
+  long long total; /* bytes, 0 when unknown */
+  long long done;
+  long records;
+} progress;
+
+static void progress_show(progress *p, const char *what, int last) {
+  if (!p->on || (!last && p->records % 20000)) return;
+  if (p->total)
+    fprintf(stderr, "\r%s %ld records (%lld%%)%s", what, p->records, p->done * 100 / p->total,
+            last ? "\n" : "");
+  else
+    fprintf(stderr, "\r%s %ld records%s", what, p->records, last ? "\n" : "");
+}
+
+static const char *str_field(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* Imports one record of kind want ("node" or "edge"); others are skipped in this pass. */
+static int import_line(adb *db, const char *line, size_t len, long lineno, const char *want,
+                       int *imported) {
+  json_t *o;
+  char why[200];
+  *imported = 0;
+  if (jsonc_parse(line, len, &o, why, sizeof why))
+    return cli_fail("line %ld: %s", lineno, why);
+  const char *type = str_field(o, "type");
+  int status = CLI_OK;
+  if (!json_is_object(o) || !type || (strcmp(type, "node") && strcmp(type, "edge"))) {
+    status = cli_fail("line %ld: a record must be an object with \"type\": \"node\" or \"edge\"",
+                      lineno);
+  } else if (!strcmp(type, want)) {
+    json_t *props = json_object_get(o, "properties");
+    char *ptext = NULL;
+    if (props && !json_is_null(props)) {
+      buf b;
+      buf_init(&b);
+      jsonc_write(&b, props);
+      buf_put_u8(&b, 0);
+      ptext = (char *)buf_take(&b, NULL);
+    }
+    int rc = !strcmp(type, "node")
+                 ? adb_node_create(db, str_field(o, "id"), str_field(o, "label"), ptext, NULL)
+                 : adb_edge_create(db, str_field(o, "id"), str_field(o, "source_node_id"),
+                                   str_field(o, "label"), str_field(o, "target_node_id"), ptext,
+                                   NULL);
+    free(ptext);
+    if (rc) status = cli_fail("line %ld: %s (%s)", lineno, adb_errmsg(db), adb_strerror(rc));
+    else *imported = 1;
+  }
+  json_decref(o);
+  return status;
+}
+
+/* Nodes come first, so that an edge may appear before the nodes it joins. */
+static int import_pass(adb *db, FILE *f, const char *want, progress *p) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  long lineno = 0;
+  int status = CLI_OK;
+  while (status == CLI_OK && (n = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    p->done += n;
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+    if (n == 0) continue;
+    int imported;
+    status = import_line(db, line, (size_t)n, lineno, want, &imported);
+    p->records += imported;
+    if (imported) progress_show(p, "imported", 0);
+  }
+  free(line);
+  return status;
+}
+
+static int cmd_import(cli_ctx *cx) {
+  int show = 0;
+  cli_opt opts[] = {{"--progress", NULL, NULL, &show}, {0}};
+  int rc = cli_args(cx, opts);
+  if (rc) return rc;
+  FILE *f = fopen(cx->argv[0], "r");
+  if (!f) return cli_fail("cannot read '%s'", cx->argv[0]);
+  struct stat sb;
+  progress p = {.on = show || isatty(2)};
+  if (fstat(fileno(f), &sb) == 0) p.total = 2 * (long long)sb.st_size;
+  adb *db = cli_open(cx, 0);
+  int status = CLI_FAIL;
+  if (db && (rc = adb_begin(db)) != ADB_OK) status = cli_fail_db(db, rc, "import");
+  else if (db) {
+    status = import_pass(db, f, "node", &p);
+    rewind(f);
+    if (status == CLI_OK) status = import_pass(db, f, "edge", &p);
+    if (status == CLI_OK && (rc = adb_commit(db))) status = cli_fail_db(db, rc, "import");
+    if (status != CLI_OK) {
+      adb_rollback(db);
+      fprintf(stderr, "arenadb: nothing was imported\n");
+    } else {
+      progress_show(&p, "imported", 1);
+      printf("imported %ld records\n", p.records);
+    }
+  }
+  adb_close(db);
+  fclose(f);
+  return status;
+}
+
+static void put_line(FILE *out, const adb_element *e) {
+  buf b;
+  buf_init(&b);
+  buf_puts(&b, e->source_id ? "{\"type\":\"edge\",\"id\":" : "{\"type\":\"node\",\"id\":");
+  jsonc_put_string(&b, e->id, strlen(e->id));
+  if (e->source_id) {
+    buf_puts(&b, ",\"source_node_id\":");
+    jsonc_put_string(&b, e->source_id, strlen(e->source_id));
+    buf_puts(&b, ",\"target_node_id\":");
+    jsonc_put_string(&b, e->target_id, strlen(e->target_id));
+  }
+  buf_puts(&b, ",\"label\":");
+  jsonc_put_string(&b, e->label ? e->label : "", e->label ? strlen(e->label) : 0);
+  buf_puts(&b, ",\"properties\":");
+  buf_puts(&b, e->properties);
+  buf_puts(&b, "}\n");
+  fwrite(b.p, 1, b.len, out);
+  buf_free(&b);
+}
+
+static int cmd_export(cli_ctx *cx) {
+  int rc = cli_args(cx, NULL);
+  if (rc) return rc;
+  adb *db = cli_open(cx, 0);
+  if (!db) return CLI_FAIL;
+  const char *path = cx->argv[0];
+  FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+  if (!out) {
+    adb_close(db);
+    return cli_fail("cannot write '%s'", path);
+  }
+  long count = 0;
+  for (int pass = 0; pass < 2 && rc == ADB_OK; pass++) {
+    adb_iter *it;
+    rc = pass ? adb_edge_list(db, NULL, NULL, NULL, &it) : adb_node_list(db, NULL, &it);
+    adb_element e;
+    while (rc == ADB_OK && (rc = adb_iter_next(it, &e)) == ADB_ROW) {
+      put_line(out, &e);
+      adb_element_clear(&e);
+      count++;
+      rc = ADB_OK;
+    }
+    if (rc == ADB_DONE) rc = ADB_OK;
+    adb_iter_free(it);
+  }
+  int status = rc ? cli_fail_db(db, rc, "export") : CLI_OK;
+  if (out != stdout && fclose(out) != 0) status = cli_fail("cannot write '%s'", path);
+  if (status == CLI_OK && out != stdout) printf("exported %ld records to %s\n", count, path);
+  adb_close(db);
+  return status;
+}
+
+const cli_cmd cli_cmds_io[] = {
+    {"import", "FILE.jsonl [--progress]", "add nodes and edges from JSON Lines, in one transaction",
+     cmd_import, 1, 1},
+    {"export", "FILE.jsonl", "write all nodes and edges as JSON Lines ('-': standard output)",
+     cmd_export, 1, 1},
+    {0}};

@@ -1,0 +1,64 @@
+/* cmd_misc.c — init, sql, check and shell. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static int cmd_init(cli_ctx *cx) {
+  const char *db_id = NULL;
+  cli_opt opts[] = {{"--db-id", NULL, &db_id, NULL}, {0}};
+  int rc = cli_args(cx, opts);
+  if (rc) return rc;
+  int existed = access(cx->db_path, F_OK) == 0;
+  adb_options opt = {.db_id = db_id};
+  adb *db;
+  rc = adb_open(cx->db_path, &opt, &db);
+  int status = CLI_OK;
+  if (rc) status = cli_fail("cannot initialize '%s': %s", cx->db_path, adb_errmsg(db));
+  else
+    printf("%s %s (database %s, replica %s)\n", existed ? "opened" : "created", cx->db_path,
+           adb_db_id(db), adb_replica_id(db));
+  adb_close(db);
+  return status;
+}
+
+static int cmd_sql(cli_ctx *cx) {
+  int rc = cli_args(cx, NULL);
+  if (rc) return rc;
+  adb *db = cli_open(cx, 0);
+  if (!db) return CLI_FAIL;
+  int status = cli_query(db, cx->argv[0], NULL, 0, cx->format, stdout);
+  adb_close(db);
+  return status;
+}
+
+static int cmd_check(cli_ctx *cx) {
+  int rc = cli_args(cx, NULL);
+  if (rc) return rc;
+  adb *db = cli_open(cx, 0);
+  if (!db) return CLI_FAIL;
+  char *report = NULL;
+  rc = adb_check(db, &report);
+  int status = CLI_OK;
+  if (rc == ADB_OK) printf("ok\n");
+  else {
+    if (report) fputs(report, stderr);
+    status = cli_fail_db(db, rc, "check");
+  }
+  adb_free(report);
+  adb_close(db);
+  return status;
+}
+
+static int cmd_shell(cli_ctx *cx) {
+  int rc = cli_args(cx, NULL);
+  return rc ? rc : cli_shell(cx);
+}
+
+const cli_cmd cli_cmds_misc[] = {
+    {"init", "[--db-id HEX]", "create the database (or open an existing one)", cmd_init, 0, 0},
+    {"sql", "\"STATEMENT\" [--format table|json|csv]", "run SQL; writes to nodes/edges replicate",
+     cmd_sql, 1, 1},
+    {"check", "", "verify the integrity of the database", cmd_check, 0, 0},
+    {"shell", "", "interactive SQL shell", cmd_shell, 0, 0},
+    {0}};

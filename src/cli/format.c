@@ -1,0 +1,169 @@
+/* format.c — printing query results as a table, JSON or CSV. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+int cli_format_check(const char *format) {
+  if (!format || !strcmp(format, "table") || !strcmp(format, "json") || !strcmp(format, "csv"))
+    return CLI_OK;
+  fprintf(stderr, "arenadb: unknown format '%s': use table, json or csv\n", format);
+  return CLI_USAGE;
+}
+
+static void put_csv(FILE *out, const char *s) {
+  if (!s) return;
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width(const char *s) {
+  size_t w = 0;
+  for (; *s; s++) w += ((unsigned char)*s & 0xc0) != 0x80;
+  return w;
+}
+
+typedef struct table {
+  int ncols;
+  size_t nrows, cap;
+  char **cells; /* row-major, ncols per row; the header is row 0 */
+} table;
+
+static int table_add(table *t, adb_stmt *st, int header) {
+  if (t->nrows == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    char **c = realloc(t->cells, cap * (size_t)t->ncols * sizeof *c);
+    if (!c) return -1;
+    t->cells = c;
+    t->cap = cap;
+  }
+  for (int i = 0; i < t->ncols; i++) {
+    const char *v = header ? adb_column_name(st, i) : adb_column_text(st, i);
+    t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(v ? v : "NULL");
+  }
+  t->nrows++;
+  return 0;
+}
+
+static void table_print(table *t, FILE *out) {
+  size_t *w = calloc((size_t)t->ncols, sizeof *w);
+  if (!w) return;
+  for (size_t r = 0; r < t->nrows; r++)
+    for (int c = 0; c < t->ncols; c++) {
+      const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+      size_t cw = s ? width(s) : 0;
+      if (cw > w[c]) w[c] = cw;
+    }
+  for (size_t r = 0; r < t->nrows; r++) {
+    for (int c = 0; c < t->ncols; c++) {
+      const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
+      if (!s) s = "";
+      fputs(s, out);
+      if (c + 1 < t->ncols) fprintf(out, "%*s", (int)(w[c] - width(s) + 2), "");
+    }
+    fputc('\n', out);
+    if (r == 0) {
+      for (int c = 0; c < t->ncols; c++) {
+        for (size_t k = 0; k < w[c]; k++) fputc('-', out);
+        if (c + 1 < t->ncols) fputs("  ", out);
+      }
+      fputc('\n', out);
+    }
+  }
+  free(w);
+}
+
+static void table_free(table *t) {
+  for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++) free(t->cells[i]);
+  free(t->cells);
+}
+
+static void put_json_value(FILE *out, adb_stmt *st, int i) {
+  char tmp[40];
+  switch (adb_column_type(st, i)) {
+  case ADB_TYPE_INTEGER:
+    fprintf(out, "%lld", (long long)adb_column_int(st, i));
+    break;
+  case ADB_TYPE_FLOAT: {
+    double d = adb_column_double(st, i);
+    snprintf(tmp, sizeof tmp, "%.17g", d);
+    fputs(strpbrk(tmp, "0123456789") ? tmp : "null", out); /* inf and nan are not JSON */
+    break;
+  }
+  case ADB_TYPE_NULL: fputs("null", out); break;
+  default: {
+    const char *s = adb_column_text(st, i);
+    buf b;
+    buf_init(&b);
+    jsonc_put_string(&b, s, strlen(s));
+    fwrite(b.p, 1, b.len, out);
+    buf_free(&b);
+  }
+  }
+}
+
+int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, const char *format,
+              FILE *out) {
+  if (!format) format = "table";
+  const char *tail = sql;
+  int status = CLI_OK;
+  while (*tail && status == CLI_OK) {
+    adb_stmt *st;
+    int rc = adb_prepare(db, tail, &st, &tail);
+    if (rc) return cli_fail_db(db, rc, "SQL");
+    if (!st) break;
+    for (int i = 0; i < nbind; i++) adb_bind_text(st, i + 1, bind[i]);
+    int ncols = adb_column_count(st);
+    table t = {.ncols = ncols};
+    long rows = 0;
+    int json = !strcmp(format, "json"), csv = !strcmp(format, "csv");
+    while ((rc = adb_step(st)) == ADB_ROW) {
+      if (json) {
+        fputs(rows ? ",\n{" : "[\n{", out);
+        for (int i = 0; i < ncols; i++) {
+          const char *name = adb_column_name(st, i);
+          buf b;
+          buf_init(&b);
+          jsonc_put_string(&b, name, strlen(name));
+          fprintf(out, "%s%.*s:", i ? "," : "", (int)b.len, (const char *)b.p);
+          buf_free(&b);
+          put_json_value(out, st, i);
+        }
+        fputc('}', out);
+      } else if (csv) {
+        if (rows == 0)
+          for (int i = 0; i < ncols; i++) {
+            if (i) fputc(',', out);
+            put_csv(out, adb_column_name(st, i));
+          }
+        if (rows == 0) fputc('\n', out);
+        for (int i = 0; i < ncols; i++) {
+          if (i) fputc(',', out);
+          put_csv(out, adb_column_text(st, i));
+        }
+        fputc('\n', out);
+      } else {
+        if (rows == 0 && table_add(&t, st, 1)) rc = ADB_NOMEM;
+        if (table_add(&t, st, 0)) rc = ADB_NOMEM;
+      }
+      rows++;
+    }
+    if (json && ncols > 0) fputs(rows ? "\n]\n" : "[]\n", out);
+    if (!json && !csv) table_print(&t, out);
+    table_free(&t);
+    if (rc != ADB_DONE) status = cli_fail_db(db, rc, "SQL");
+    adb_finalize(st);
+  }
+  return status;
+}

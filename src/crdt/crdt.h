@@ -1,0 +1,116 @@
+/* crdt.h — replication state: hybrid logical clock, replicas and version vector entries,
+ * and element state as a set of registers merged by one rule (docs/crdt.md). */
+#ifndef ADB_CRDT_H
+#define ADB_CRDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adb_int.h"
+
+/* ---- Hybrid logical clock (hlc.c) ---- */
+
+#define CRDT_HLC_LOGICAL_BITS 16
+
+/* Returns a clock value greater than every value this replica issued or observed. */
+uint64_t crdt_hlc_tick(adb *db);
+
+/* Moves the clock past a remote value, believing it no further than max_drift_ms ahead. */
+void crdt_hlc_observe(adb *db, uint64_t remote);
+
+/* ---- Replicas (replica.c) ---- */
+
+/* Loads table adb_replica into the handle; called at open and after a rollback. */
+int crdt_replicas_load(adb *db);
+
+/* Marks the cached replica state as unknown after a rollback: it is re-read before next use,
+ * and the next local write takes a fresh transaction sequence number. */
+void crdt_replicas_forget(adb *db);
+
+/* Re-reads the replica cache when a rollback made it stale. */
+int crdt_replicas_fresh(adb *db);
+
+/* Finds the local index of a replica id, adding the replica when unknown. */
+int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx);
+
+/* Returns the sequence number of the open local transaction, taking the next one on first use. */
+int crdt_txn_seq(adb *db, uint64_t *seq);
+
+/* Records that transactions (from, to] of replica idx are merged: the version vector entry
+ * advances when it reaches from, so it only ever covers a gap-free prefix. */
+int crdt_replica_advance(adb *db, uint32_t idx, uint64_t from, uint64_t to);
+
+/* ---- Element state (elem.c) ---- */
+
+/* Who wrote a register, and when: origin is a local replica index. */
+typedef struct crdt_tag {
+  uint64_t hlc;
+  uint32_t origin;
+  uint64_t seq;
+} crdt_tag;
+
+/* Register types, also their codes in change sets. */
+#define REG_EXIST 1 /* causal length; epoch holds its value */
+#define REG_LABEL 2
+#define REG_ENDS 3 /* an edge's source and target node ids */
+#define REG_PROP 4
+
+typedef struct crdt_reg {
+  int type;
+  uint64_t epoch; /* the causal length the writer saw: only registers of the current one count */
+  crdt_tag tag;
+  char *key;   /* REG_PROP: the property name */
+  char *value; /* LABEL: the label; PROP: canonical JSON or NULL when removed; ENDS: source id */
+  char *value2; /* ENDS: target id */
+} crdt_reg;
+
+typedef struct crdt_elem {
+  int kind;
+  int64_t rid; /* row id, 0 until saved */
+  char *id;
+  uint64_t cl; /* causal length: 0 never created, odd exists, even deleted */
+  crdt_tag cl_tag;
+  int has_label, has_ends;
+  crdt_reg label, ends;
+  int64_t src, dst; /* ENDS resolved to node row ids (0: not yet) */
+  crdt_reg *props;  /* sorted by key */
+  size_t nprops, capprops;
+  /* (origin, newest seq) pairs as stored in adb_tag when loaded */
+  crdt_tag *oldtags;
+  size_t noldtags;
+} crdt_elem;
+
+/* Loads an element by id. Returns ADB_OK, or ADB_NOTFOUND with *e set up as a new element with
+ * that id (cl 0), or an error. */
+int crdt_elem_load(adb *db, int kind, const char *id, crdt_elem *e);
+
+/* Loads an element by row id; ADB_NOTFOUND when there is no such row. */
+int crdt_elem_load_rid(adb *db, int kind, int64_t rid, crdt_elem *e);
+
+/* Merges one register into e. Returns 1 when e changed, 0 when the register lost or was known,
+ * ADB_NOMEM. Strings are copied. */
+int crdt_elem_merge(adb *db, crdt_elem *e, const crdt_reg *r);
+
+/* Writes e back: its row (the visible projection and the register clocks) and its tags. */
+int crdt_elem_save(adb *db, crdt_elem *e);
+
+/* 1 when the element exists (odd causal length). */
+static inline int crdt_elem_live(const crdt_elem *e) { return e->cl & 1; }
+
+/* 1 when register r counts: it belongs to the element's current life. */
+static inline int crdt_reg_visible(const crdt_elem *e, const crdt_reg *r) {
+  return (e->cl & 1) && r->epoch == e->cl;
+}
+
+/* The property register named key, or NULL. */
+crdt_reg *crdt_elem_prop(crdt_elem *e, const char *key);
+
+/* Resolves ENDS to node ids (for export): fills ends.value and ends.value2 from src and dst. */
+int crdt_elem_ends_ids(adb *db, crdt_elem *e);
+
+void crdt_elem_free(crdt_elem *e);
+
+/* Orders two registers of one slot: by epoch, then clock, then origin replica id. */
+int crdt_reg_cmp(adb *db, const crdt_reg *a, const crdt_reg *b);
+
+#endif

@@ -1,0 +1,117 @@
+/* replica.c — the replicas a database knows, its version vector, and local sequence numbers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crdt/crdt.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+/* How far past the current clock the stored floor is set, so that a clock restored after a
+ * restart is ahead of every value the previous run issued, even if the wall clock went back. */
+#define HLC_LEASE ((uint64_t)1000 << CRDT_HLC_LOGICAL_BITS)
+
+static int reps_push(adb *db, const unsigned char rid[16], uint64_t seq) {
+  if (db->nreps == db->capreps) {
+    uint32_t cap = db->capreps ? db->capreps * 2 : 8;
+    adb_replica_entry *r = realloc(db->reps, cap * sizeof *r);
+    if (!r) return adb__err(db, ADB_NOMEM, "out of memory");
+    db->reps = r;
+    db->capreps = cap;
+  }
+  memcpy(db->reps[db->nreps].rid, rid, 16);
+  db->reps[db->nreps].seq = seq;
+  db->nreps++;
+  return ADB_OK;
+}
+
+int crdt_replicas_load(adb *db) {
+  sqlite3_stmt *st;
+  db->nreps = 0;
+  int rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM adb_replica ORDER BY idx", &st);
+  if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
+  int err = ADB_OK;
+  while (err == ADB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (sqlite3_column_int64(st, 0) != (int64_t)db->nreps + 1 || sqlite3_column_bytes(st, 1) != 16) {
+      err = adb__err(db, ADB_CORRUPT, "table adb_replica is damaged");
+      break;
+    }
+    err = reps_push(db, sqlite3_column_blob(st, 1), (uint64_t)sqlite3_column_int64(st, 2));
+    /* The floor matters once, when the handle's clock starts; later reloads keep the clock. */
+    uint64_t floor = (uint64_t)sqlite3_column_int64(st, 3);
+    if (db->nreps == 1 && db->hlc == 0) db->hlc = floor;
+  }
+  if (err == ADB_OK && rc != SQLITE_DONE) err = adb__sqlerr(db, rc);
+  sqlite3_finalize(st);
+  if (err == ADB_OK && db->nreps == 0) err = adb__err(db, ADB_CORRUPT, "the database has no replica id");
+  if (err == ADB_OK) {
+    hex_encode(db->reps[0].rid, 16, db->rid_hex);
+    db->reps_stale = 0;
+  }
+  return err;
+}
+
+void crdt_replicas_forget(adb *db) {
+  db->reps_stale = 1;
+  db->txn_seq = 0;
+}
+
+int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }
+
+int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
+  int rc = crdt_replicas_fresh(db);
+  if (rc) return rc;
+  for (uint32_t i = 0; i < db->nreps; i++) {
+    if (memcmp(db->reps[i].rid, rid, 16) == 0) {
+      *idx = i + 1;
+      return ADB_OK;
+    }
+  }
+  sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_INSERT);
+  if (!st) return db->errcode;
+  sqlite3_bind_int64(st, 1, db->nreps + 1);
+  sqlite3_bind_blob(st, 2, rid, 16, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, 0);
+  if ((rc = store_step(db, st)) != SQLITE_DONE) return adb__sqlerr(db, rc);
+  if ((rc = reps_push(db, rid, 0))) return rc;
+  *idx = db->nreps;
+  return ADB_OK;
+}
+
+static int self_save(adb *db) {
+  sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SAVE_SELF);
+  if (!st) return db->errcode;
+  sqlite3_bind_int64(st, 1, (int64_t)db->reps[0].seq);
+  sqlite3_bind_int64(st, 2, (int64_t)(db->hlc + HLC_LEASE));
+  int rc = store_step(db, st);
+  return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}
+
+int crdt_txn_seq(adb *db, uint64_t *seq) {
+  if (db->txn_seq == 0) {
+    int rc = crdt_replicas_fresh(db);
+    if (rc) return rc;
+    db->reps[0].seq++;
+    if ((rc = self_save(db))) {
+      crdt_replicas_forget(db);
+      return rc;
+    }
+    db->txn_seq = db->reps[0].seq;
+  }
+  *seq = db->txn_seq;
+  return ADB_OK;
+}
+
+int crdt_replica_advance(adb *db, uint32_t idx, uint64_t from, uint64_t to) {
+  adb_replica_entry *r = &db->reps[idx - 1];
+  /* For this replica itself, a peer knowing a later transaction of ours means this file was
+   * restored from an older copy: take the number over so that no number is used twice. */
+  if (to <= r->seq || (idx != 1 && r->seq < from)) return ADB_OK;
+  r->seq = to;
+  if (idx == 1) return self_save(db);
+  sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SET_SEQ);
+  if (!st) return db->errcode;
+  sqlite3_bind_int64(st, 1, idx);
+  sqlite3_bind_int64(st, 2, (int64_t)to);
+  int rc = store_step(db, st);
+  return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}

@@ -1,0 +1,76 @@
+/* list.c — iterating over nodes and edges, optionally filtered. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph.h"
+#include "store/store.h"
+
+struct adb_iter {
+  adb *db;
+  sqlite3_stmt *st;
+  int kind;
+};
+
+static int iter_open(adb *db, int kind, const char *sql, const char *const *binds, int nbinds,
+                     adb_iter **out) {
+  *out = NULL;
+  adb_iter *it = calloc(1, sizeof *it);
+  if (!it) return adb__err(db, ADB_NOMEM, "out of memory");
+  it->db = db;
+  it->kind = kind;
+  int rc = store_prepare(db, sql, &it->st);
+  if (rc != SQLITE_OK) {
+    free(it);
+    return adb__sqlerr(db, rc);
+  }
+  for (int i = 0; i < nbinds; i++) sqlite3_bind_text(it->st, i + 1, binds[i], -1, SQLITE_STATIC);
+  *out = it;
+  return ADB_OK;
+}
+
+int adb_node_list(adb *db, const char *label, adb_iter **out) {
+  if (!db || !out) return ADB_MISUSE;
+  const char *sql = label ? "SELECT id, label, props FROM adb_node WHERE label=?1 AND cl&1 ORDER BY id"
+                          : "SELECT id, label, props FROM adb_node WHERE cl&1 ORDER BY id";
+  return iter_open(db, ADB_NODE, sql, &label, label ? 1 : 0, out);
+}
+
+int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
+                  adb_iter **out) {
+  if (!db || !out) return ADB_MISUSE;
+  char sql[512] = "SELECT e.id, e.label, e.props, s.id, d.id FROM adb_edge e"
+                  " JOIN adb_node s ON s.rid=e.src JOIN adb_node d ON d.rid=e.dst"
+                  " WHERE e.cl&1 AND s.cl&1 AND d.cl&1";
+  const char *binds[3];
+  int n = 0;
+  const char *filter[3] = {source, target, label};
+  const char *cond[3] = {" AND s.id=?%d", " AND d.id=?%d", " AND e.label=?%d"};
+  for (int k = 0; k < 3; k++) {
+    if (!filter[k]) continue;
+    binds[n++] = filter[k];
+    char c[32];
+    snprintf(c, sizeof c, cond[k], n);
+    strcat(sql, c);
+  }
+  strcat(sql, " ORDER BY e.id");
+  return iter_open(db, ADB_EDGE, sql, binds, n, out);
+}
+
+int adb_iter_next(adb_iter *it, adb_element *out) {
+  if (!it || !out) return ADB_MISUSE;
+  memset(out, 0, sizeof *out);
+  it->db->internal++;
+  int rc = sqlite3_step(it->st);
+  it->db->internal--;
+  if (rc == SQLITE_DONE) return ADB_DONE;
+  if (rc != SQLITE_ROW) return adb__sqlerr(it->db, rc);
+  rc = graph_element_from_row(it->st, it->kind, out);
+  return rc ? adb__err(it->db, rc, "out of memory") : ADB_ROW;
+}
+
+void adb_iter_free(adb_iter *it) {
+  if (!it) return;
+  sqlite3_finalize(it->st);
+  free(it);
+}

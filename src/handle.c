@@ -1,0 +1,176 @@
+/* handle.c — opening and closing a database, transactions, and error reporting. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "crdt/crdt.h"
+#include "query/sql/sqlbridge.h"
+#include "store/store.h"
+
+const char *adb_strerror(int rc) {
+  switch (rc) {
+  case ADB_OK: return "ok";
+  case ADB_ROW: return "row ready";
+  case ADB_DONE: return "done";
+  case ADB_ERROR: return "error";
+  case ADB_INVALID: return "invalid argument";
+  case ADB_NOTFOUND: return "not found";
+  case ADB_CONFLICT: return "conflict";
+  case ADB_CORRUPT: return "corrupt data";
+  case ADB_PROTOCOL: return "protocol error";
+  case ADB_AUTH: return "authentication failed";
+  case ADB_IO: return "input/output error";
+  case ADB_NOMEM: return "out of memory";
+  case ADB_BUSY: return "database is busy";
+  case ADB_MISUSE: return "API misuse";
+  case ADB_NOTADB: return "not an ArenaDB database";
+  case ADB_FORMAT: return "unsupported format version";
+  case ADB_READONLY: return "database is read-only";
+  default: return "unknown status";
+  }
+}
+
+int adb__err(adb *db, int rc, const char *fmt, ...) {
+  if (!db) return rc;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+  va_end(ap);
+  db->errcode = rc;
+  return rc;
+}
+
+int adb__sqlerr(adb *db, int src) {
+  int rc;
+  switch (src & 0xff) {
+  case SQLITE_NOMEM: rc = ADB_NOMEM; break;
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED: rc = ADB_BUSY; break;
+  case SQLITE_IOERR:
+  case SQLITE_FULL:
+  case SQLITE_CANTOPEN:
+  case SQLITE_PERM: rc = ADB_IO; break;
+  case SQLITE_CORRUPT: rc = ADB_CORRUPT; break;
+  case SQLITE_NOTADB: rc = ADB_NOTADB; break;
+  case SQLITE_READONLY: rc = ADB_READONLY; break;
+  case SQLITE_CONSTRAINT: rc = ADB_CONFLICT; break;
+  case SQLITE_MISUSE: rc = ADB_MISUSE; break;
+  case SQLITE_ERROR:
+  case SQLITE_AUTH:
+  case SQLITE_RANGE:
+  case SQLITE_TOOBIG:
+  case SQLITE_MISMATCH: rc = ADB_INVALID; break;
+  default: rc = ADB_ERROR;
+  }
+  /* A failed SQL function call already explained itself; keep its status when it had one. */
+  const char *msg = db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src);
+  if (src == SQLITE_ERROR && db->errcode < 0 && strcmp(msg, db->errmsg) == 0) rc = db->errcode;
+  return adb__err(db, rc, "%s", msg);
+}
+
+int64_t adb__now_ms(adb *db) {
+  if (db->clock_ms) return db->clock_ms(db->clock_ctx);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_commit(void *p) {
+  adb *db = p;
+  db->txn_seq = 0;
+  return 0;
+}
+
+static void on_rollback(void *p) { crdt_replicas_forget(p); }
+
+int adb_open(const char *path, const adb_options *opt, adb **out) {
+  if (!out) return ADB_MISUSE;
+  *out = NULL;
+  if (sodium_init() < 0) return ADB_ERROR;
+  adb *db = calloc(1, sizeof *db);
+  if (!db) return ADB_NOMEM;
+  *out = db;
+  adb_options none = {0};
+  if (!opt) opt = &none;
+  db->readonly = opt->readonly;
+  db->max_drift_ms = opt->max_drift_ms > 0 ? opt->max_drift_ms : 60000;
+  db->clock_ms = opt->clock_ms;
+  db->clock_ctx = opt->clock_ctx;
+  if (!path) return adb__err(db, ADB_MISUSE, "no database path given");
+
+  int flags = opt->readonly ? SQLITE_OPEN_READONLY
+                            : SQLITE_OPEN_READWRITE | (opt->no_create ? 0 : SQLITE_OPEN_CREATE);
+  int src = sqlite3_open_v2(path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL);
+  if (src != SQLITE_OK) {
+    int rc = src == SQLITE_CANTOPEN && (opt->no_create || opt->readonly) ? ADB_NOTFOUND : ADB_IO;
+    return adb__err(db, rc, "cannot open '%s': %s", path,
+                    db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src));
+  }
+  sqlite3_extended_result_codes(db->sql, 1);
+  sqlite3_busy_timeout(db->sql, 5000);
+  sqlite3_commit_hook(db->sql, on_commit, db);
+  sqlite3_rollback_hook(db->sql, on_rollback, db);
+
+  int rc = store_init(db, opt);
+  if (rc == ADB_OK)
+    rc = store_exec(db, opt->synchronous == ADB_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL"
+                                                            : "PRAGMA synchronous=FULL");
+  if (rc == ADB_OK) rc = sqlb_install(db);
+  if (rc == ADB_OK) db->errcode = ADB_OK;
+  return rc;
+}
+
+int adb_close(adb *db) {
+  if (!db) return ADB_OK;
+  int rc = ADB_OK;
+  if (db->sql) {
+    store_finalize_all(db);
+    if (!sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_close(db->sql) != SQLITE_OK) {
+      rc = ADB_BUSY;
+      sqlite3_close_v2(db->sql);
+    }
+  }
+  free(db->reps);
+  free(db);
+  return rc;
+}
+
+const char *adb_errmsg(adb *db) {
+  if (!db) return "out of memory";
+  return db->errcode ? db->errmsg : "not an error";
+}
+
+void adb_free(void *p) { free(p); }
+
+const char *adb_replica_id(adb *db) { return db->rid_hex; }
+
+const char *adb_db_id(adb *db) { return db->db_id_hex; }
+
+int adb_begin(adb *db) {
+  if (!db) return ADB_MISUSE;
+  if (db->readonly) return adb__err(db, ADB_READONLY, "the database was opened read-only");
+  if (!sqlite3_get_autocommit(db->sql))
+    return adb__err(db, ADB_MISUSE, "a transaction is open already: transactions do not nest");
+  return store_exec(db, "BEGIN IMMEDIATE");
+}
+
+int adb_commit(adb *db) {
+  if (!db) return ADB_MISUSE;
+  if (sqlite3_get_autocommit(db->sql)) return adb__err(db, ADB_MISUSE, "no transaction is open");
+  int rc = store_exec(db, "COMMIT");
+  if (rc) store_write_end(db, STORE_SCOPE_TXN, rc); /* roll back, keeping the error */
+  return rc;
+}
+
+int adb_rollback(adb *db) {
+  if (!db) return ADB_MISUSE;
+  if (sqlite3_get_autocommit(db->sql)) return adb__err(db, ADB_MISUSE, "no transaction is open");
+  int rc = store_exec(db, "ROLLBACK");
+  crdt_replicas_forget(db);
+  return rc;
+}

@@ -1,0 +1,12 @@
+/* sqlbridge.h — what SQL sees: the nodes and edges views, writes through them, and guards. */
+#ifndef ADB_SQLBRIDGE_H
+#define ADB_SQLBRIDGE_H
+
+#include "adb_int.h"
+
+/* Installs on a new connection: the TEMP views nodes and edges, INSTEAD OF triggers turning
+ * their INSERT/UPDATE/DELETE into CRDT writes, and the authorizer that keeps SQL from writing
+ * the internal adb_* tables directly. */
+int sqlb_install(adb *db);
+
+#endif

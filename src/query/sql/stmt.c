@@ -1,0 +1,119 @@
+/* stmt.c — prepared SQL statements for applications. */
+#include <stdlib.h>
+
+#include "crdt/crdt.h"
+#include "query/sql/sqlbridge.h"
+#include "store/store.h"
+
+struct adb_stmt {
+  adb *db;
+  sqlite3_stmt *st;
+  int scope; /* the write scope open while the statement runs (store.h) */
+};
+
+int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
+  if (!db || !sql || !out) return ADB_MISUSE;
+  *out = NULL;
+  sqlite3_stmt *st;
+  int src = sqlite3_prepare_v2(db->sql, sql, -1, &st, tail);
+  if (src != SQLITE_OK) return adb__sqlerr(db, src);
+  if (!st) return ADB_OK; /* only white space or comments */
+  adb_stmt *s = malloc(sizeof *s);
+  if (!s) {
+    sqlite3_finalize(st);
+    return adb__err(db, ADB_NOMEM, "out of memory");
+  }
+  s->db = db;
+  s->st = st;
+  s->scope = STORE_SCOPE_NONE;
+  *out = s;
+  return ADB_OK;
+}
+
+static int bind_rc(adb_stmt *s, int src) { return src == SQLITE_OK ? ADB_OK : adb__sqlerr(s->db, src); }
+
+int adb_bind_int(adb_stmt *s, int i, int64_t v) { return bind_rc(s, sqlite3_bind_int64(s->st, i, v)); }
+int adb_bind_double(adb_stmt *s, int i, double v) { return bind_rc(s, sqlite3_bind_double(s->st, i, v)); }
+int adb_bind_null(adb_stmt *s, int i) { return bind_rc(s, sqlite3_bind_null(s->st, i)); }
+int adb_bind_text(adb_stmt *s, int i, const char *v) {
+  return bind_rc(s, sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT));
+}
+
+/* A write through the views runs nested statements that SQLite's own statement rollback does
+ * not undo; a write scope around the statement makes it all-or-nothing. Read-only statements,
+ * transaction control included, run bare. */
+static int scope_open(adb_stmt *s) {
+  if (s->scope != STORE_SCOPE_NONE || sqlite3_stmt_readonly(s->st) || sqlite3_stmt_busy(s->st))
+    return ADB_OK;
+  if (sqlite3_get_autocommit(s->db->sql)) return ADB_OK; /* its own transaction already */
+  return store_write_begin(s->db, &s->scope);
+}
+
+static int scope_close(adb_stmt *s, int rc) {
+  int scope = s->scope;
+  s->scope = STORE_SCOPE_NONE;
+  return store_write_end(s->db, scope, rc);
+}
+
+int adb_step(adb_stmt *s) {
+  if (!s) return ADB_MISUSE;
+  int rc = scope_open(s);
+  if (rc) return rc;
+  int src = sqlite3_step(s->st);
+  if (src == SQLITE_ROW) return ADB_ROW;
+  if (src == SQLITE_DONE) {
+    rc = scope_close(s, ADB_OK);
+    return rc ? rc : ADB_DONE;
+  }
+  /* The statement's writes were undone, and the replica state held in memory may be too. */
+  crdt_replicas_forget(s->db);
+  rc = adb__sqlerr(s->db, src);
+  sqlite3_reset(s->st);
+  return scope_close(s, rc);
+}
+
+int adb_reset(adb_stmt *s) {
+  if (!s) return ADB_MISUSE;
+  sqlite3_reset(s->st);
+  return scope_close(s, ADB_OK);
+}
+
+int adb_column_count(adb_stmt *s) { return s ? sqlite3_column_count(s->st) : 0; }
+const char *adb_column_name(adb_stmt *s, int i) { return sqlite3_column_name(s->st, i); }
+int64_t adb_column_int(adb_stmt *s, int i) { return sqlite3_column_int64(s->st, i); }
+double adb_column_double(adb_stmt *s, int i) { return sqlite3_column_double(s->st, i); }
+const char *adb_column_text(adb_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
+
+int adb_column_type(adb_stmt *s, int i) {
+  switch (sqlite3_column_type(s->st, i)) {
+  case SQLITE_INTEGER: return ADB_TYPE_INTEGER;
+  case SQLITE_FLOAT: return ADB_TYPE_FLOAT;
+  case SQLITE_TEXT: return ADB_TYPE_TEXT;
+  case SQLITE_BLOB: return ADB_TYPE_BLOB;
+  default: return ADB_TYPE_NULL;
+  }
+}
+
+int adb_finalize(adb_stmt *s) {
+  if (!s) return ADB_OK;
+  sqlite3_reset(s->st);
+  scope_close(s, ADB_OK);
+  sqlite3_finalize(s->st);
+  free(s);
+  return ADB_OK;
+}
+
+int adb_exec(adb *db, const char *sql) {
+  if (!db || !sql) return ADB_MISUSE;
+  while (*sql) {
+    adb_stmt *s;
+    int rc = adb_prepare(db, sql, &s, &sql);
+    if (rc) return rc;
+    if (!s) break;
+    while ((rc = adb_step(s)) == ADB_ROW) {
+    }
+    adb_finalize(s);
+    if (rc != ADB_DONE) return rc;
+  }
+  return ADB_OK;
+}

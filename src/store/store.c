@@ -1,0 +1,247 @@
+/* store.c — the SQLite file: schema, format version, transactions and internal statements. */
+#include "store/store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crdt/crdt.h"
+#include "util/buf.h"
+
+static const char *const schema_sql =
+    "CREATE TABLE adb_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+    /* Every replica whose changes reached this file; idx 1 is this replica. seq is the version
+     * vector entry; hlc (this replica only) is a floor for the clock after a restart. */
+    "CREATE TABLE adb_replica(idx INTEGER PRIMARY KEY, rid BLOB NOT NULL UNIQUE,"
+    "  seq INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0);"
+    /* Elements: cl is the causal length (odd: exists); label and props are the visible
+     * projection of the registers; meta holds the registers' clocks (crdt/elem.c). */
+    "CREATE TABLE adb_node(rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    "  cl INTEGER NOT NULL, label TEXT, props TEXT NOT NULL, meta BLOB NOT NULL);"
+    "CREATE INDEX adb_node_label ON adb_node(label);"
+    "CREATE TABLE adb_edge(rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    "  cl INTEGER NOT NULL, label TEXT, props TEXT NOT NULL, meta BLOB NOT NULL,"
+    "  src INTEGER, dst INTEGER);"
+    "CREATE INDEX adb_edge_src ON adb_edge(src, label);"
+    "CREATE INDEX adb_edge_dst ON adb_edge(dst, label);"
+    /* For each element and each origin replica, the newest transaction of that origin whose
+     * register the element still holds: what a change set for a version vector must carry. */
+    "CREATE TABLE adb_tag(origin INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    "  elem INTEGER NOT NULL, PRIMARY KEY(origin, seq, kind, elem)) WITHOUT ROWID;";
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_ELEM_BY_ID] = "SELECT rid, id, cl, label, props, meta FROM adb_node WHERE id=?1",
+    [STMT_ELEM_BY_ID_E] =
+        "SELECT rid, id, cl, label, props, meta, src, dst FROM adb_edge WHERE id=?1",
+    [STMT_ELEM_BY_RID] = "SELECT rid, id, cl, label, props, meta FROM adb_node WHERE rid=?1",
+    [STMT_ELEM_BY_RID_E] =
+        "SELECT rid, id, cl, label, props, meta, src, dst FROM adb_edge WHERE rid=?1",
+    [STMT_ELEM_INSERT] = "INSERT INTO adb_node(id, cl, label, props, meta) VALUES(?1,?2,?3,?4,?5)",
+    [STMT_ELEM_INSERT_E] = "INSERT INTO adb_edge(id, cl, label, props, meta, src, dst)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [STMT_ELEM_UPDATE] = "UPDATE adb_node SET cl=?2, label=?3, props=?4, meta=?5 WHERE rid=?1",
+    [STMT_ELEM_UPDATE_E] =
+        "UPDATE adb_edge SET cl=?2, label=?3, props=?4, meta=?5, src=?6, dst=?7 WHERE rid=?1",
+    [STMT_GET] = "SELECT id, label, props FROM adb_node WHERE id=?1 AND cl&1",
+    [STMT_GET_E] = "SELECT e.id, e.label, e.props, s.id, d.id FROM adb_edge e"
+                   " JOIN adb_node s ON s.rid=e.src JOIN adb_node d ON d.rid=e.dst"
+                   " WHERE e.id=?1 AND e.cl&1 AND s.cl&1 AND d.cl&1",
+    [STMT_NODE_LIVE] = "SELECT rid FROM adb_node WHERE id=?1 AND cl&1",
+    [STMT_NODE_ID] = "SELECT id FROM adb_node WHERE rid=?1",
+    [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO adb_tag(origin, seq, kind, elem) VALUES(?1,?2,?3,?4)",
+    [STMT_TAG_DELETE] = "DELETE FROM adb_tag WHERE origin=?1 AND seq=?2 AND kind=?3 AND elem=?4",
+    [STMT_TAG_SCAN] = "SELECT kind, elem FROM adb_tag WHERE origin=?1 AND seq>?2",
+    [STMT_REPLICA_INSERT] = "INSERT INTO adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
+    [STMT_REPLICA_SET_SEQ] = "UPDATE adb_replica SET seq=?2 WHERE idx=?1",
+    [STMT_REPLICA_SAVE_SELF] = "UPDATE adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
+};
+
+int store_prepare(adb *db, const char *sql, sqlite3_stmt **st) {
+  db->internal++;
+  int rc = sqlite3_prepare_v2(db->sql, sql, -1, st, NULL);
+  db->internal--;
+  return rc;
+}
+
+sqlite3_stmt *store_stmt(adb *db, int id) {
+  sqlite3_stmt *st = db->stmt[id];
+  if (!st) {
+    db->internal++;
+    int rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    db->internal--;
+    if (rc != SQLITE_OK) {
+      adb__sqlerr(db, rc);
+      return NULL;
+    }
+    db->stmt[id] = st;
+  } else {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+  return st;
+}
+
+int store_step(adb *db, sqlite3_stmt *st) {
+  db->internal++;
+  int rc = sqlite3_step(st);
+  db->internal--;
+  return rc;
+}
+
+int store_exec(adb *db, const char *sql) {
+  db->internal++;
+  int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+  db->internal--;
+  return rc == SQLITE_OK ? ADB_OK : adb__sqlerr(db, rc);
+}
+
+void store_finalize_all(adb *db) {
+  for (int i = 0; i < STMT_COUNT; i++) {
+    sqlite3_finalize(db->stmt[i]);
+    db->stmt[i] = NULL;
+  }
+}
+
+int store_write_begin(adb *db, int *scope) {
+  *scope = STORE_SCOPE_NONE;
+  if (db->readonly) return adb__err(db, ADB_READONLY, "the database was opened read-only");
+  if (db->in_sql_write) return ADB_OK; /* the SQL statement that called us is the scope */
+  int own = sqlite3_get_autocommit(db->sql);
+  int rc = store_exec(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT adb_write");
+  if (rc == ADB_OK) *scope = own ? STORE_SCOPE_TXN : STORE_SCOPE_SAVEPOINT;
+  return rc;
+}
+
+int store_write_end(adb *db, int scope, int rc) {
+  if (scope == STORE_SCOPE_NONE) return rc;
+  if (rc == ADB_OK) {
+    int crc = store_exec(db, scope == STORE_SCOPE_TXN ? "COMMIT" : "RELEASE adb_write");
+    if (crc == ADB_OK) return ADB_OK;
+    rc = crc;
+  }
+  /* Keep the first error's message: the rollback's own outcome does not change it. */
+  char msg[sizeof db->errmsg];
+  memcpy(msg, db->errmsg, sizeof msg);
+  db->internal++;
+  if (scope == STORE_SCOPE_TXN)
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+  else
+    sqlite3_exec(db->sql, "ROLLBACK TO adb_write; RELEASE adb_write", NULL, NULL, NULL);
+  db->internal--;
+  memcpy(db->errmsg, msg, sizeof msg);
+  db->errcode = rc;
+  crdt_replicas_forget(db);
+  return rc;
+}
+
+/* Reads one integer from a PRAGMA; returns the SQLite status. */
+static int pragma_int(adb *db, const char *sql, int64_t *out) {
+  sqlite3_stmt *st;
+  int rc = store_prepare(db, sql, &st);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      *out = sqlite3_column_int64(st, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int meta_put(adb *db, const char *key, const void *blob, int n) {
+  sqlite3_stmt *st;
+  int rc = store_prepare(db, "INSERT OR REPLACE INTO adb_meta VALUES(?1, ?2)", &st);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, blob, n, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_OK ? ADB_OK : adb__sqlerr(db, rc);
+}
+
+int store_set_db_id(adb *db, const unsigned char id[16]) {
+  int rc = meta_put(db, "db_id", id, 16);
+  if (rc == ADB_OK) {
+    memcpy(db->db_id, id, 16);
+    hex_encode(id, 16, db->db_id_hex);
+  }
+  return rc;
+}
+
+static int schema_create(adb *db, const adb_options *opt) {
+  unsigned char db_id[16], rid[16];
+  if (opt && opt->db_id) {
+    if (hex_decode(opt->db_id, db_id, 16))
+      return adb__err(db, ADB_INVALID, "database id '%s' is not 32 hex digits", opt->db_id);
+  } else {
+    randombytes_buf(db_id, sizeof db_id);
+  }
+  randombytes_buf(rid, sizeof rid);
+  int rc = store_exec(db, "BEGIN IMMEDIATE");
+  if (rc) return rc;
+  rc = store_exec(db, schema_sql);
+  if (rc == ADB_OK) rc = store_set_db_id(db, db_id);
+  if (rc == ADB_OK) {
+    sqlite3_stmt *st;
+    int src = store_prepare(db, "INSERT INTO adb_replica(idx, rid, seq) VALUES(1, ?1, 0)", &st);
+    if (src == SQLITE_OK) {
+      sqlite3_bind_blob(st, 1, rid, 16, SQLITE_STATIC);
+      src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_OK) rc = adb__sqlerr(db, src);
+  }
+  if (rc == ADB_OK) {
+    char pragmas[96];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA application_id=%d; PRAGMA user_version=%d",
+             STORE_APPLICATION_ID, STORE_FORMAT);
+    rc = store_exec(db, pragmas);
+  }
+  return store_write_end(db, STORE_SCOPE_TXN, rc);
+}
+
+static int identity_load(adb *db) {
+  sqlite3_stmt *st;
+  int rc = store_prepare(db, "SELECT value FROM adb_meta WHERE key='db_id'", &st);
+  if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
+    memcpy(db->db_id, sqlite3_column_blob(st, 0), 16);
+    hex_encode(db->db_id, 16, db->db_id_hex);
+    rc = SQLITE_OK;
+  } else if (rc == SQLITE_OK) {
+    rc = SQLITE_CORRUPT;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) return adb__err(db, ADB_CORRUPT, "the database has no valid id in adb_meta");
+  return crdt_replicas_load(db);
+}
+
+int store_init(adb *db, const adb_options *opt) {
+  int64_t app_id = 0, version = 0, objects = 0;
+  int rc = pragma_int(db, "PRAGMA application_id", &app_id);
+  if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA user_version", &version);
+  if (rc == SQLITE_OK) rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+  if (rc == SQLITE_NOTADB)
+    return adb__err(db, ADB_NOTADB, "the file is not a database (not even an SQLite file)");
+  if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
+
+  if (app_id == 0 && objects == 0) {
+    if (db->readonly) return adb__err(db, ADB_READONLY, "cannot create a database read-only");
+    rc = store_exec(db, "PRAGMA journal_mode=WAL");
+    if (rc == ADB_OK) rc = schema_create(db, opt);
+    if (rc) return rc;
+  } else if (app_id != STORE_APPLICATION_ID) {
+    return adb__err(db, ADB_NOTADB, "the file is an SQLite database, but not an ArenaDB one");
+  } else if (version > STORE_FORMAT) {
+    return adb__err(db, ADB_FORMAT,
+                    "the database has format version %lld, and this ArenaDB reads up to %d:"
+                    " upgrade ArenaDB to open it",
+                    (long long)version, STORE_FORMAT);
+  } else if (!db->readonly) {
+    rc = store_exec(db, "PRAGMA journal_mode=WAL");
+    if (rc) return rc;
+  }
+  return identity_load(db);
+}

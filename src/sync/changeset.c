@@ -1,0 +1,447 @@
+/* changeset.c — exporting the changes another replica lacks, and merging them in. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crdt/crdt.h"
+#include "graph/graph.h"
+#include "store/store.h"
+#include "sync/sync.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+static const char CS_MAGIC[4] = {'A', 'D', 'B', 'C'};
+
+#define CS_MAX_VALUE ((size_t)16 << 20) /* largest property value accepted, in bytes */
+
+/* ---- Export ---- */
+
+typedef struct elemref {
+  int kind;
+  int64_t rid;
+} elemref;
+
+static int elemref_cmp(const void *a, const void *b) {
+  const elemref *x = a, *y = b;
+  if (x->kind != y->kind) return x->kind - y->kind;
+  return (x->rid > y->rid) - (x->rid < y->rid);
+}
+
+/* Collects the elements holding a register that a replica at from[] lacks, sorted, unique. */
+static int changed_elements(adb *db, const uint64_t *from, elemref **out, size_t *n) {
+  size_t cap = 256, len = 0;
+  elemref *refs = malloc(cap * sizeof *refs);
+  if (!refs) return adb__err(db, ADB_NOMEM, "out of memory");
+  int rc = ADB_OK;
+  for (uint32_t i = 0; i < db->nreps && rc == ADB_OK; i++) {
+    sqlite3_stmt *st = store_stmt(db, STMT_TAG_SCAN);
+    if (!st) {
+      rc = db->errcode;
+      break;
+    }
+    sqlite3_bind_int64(st, 1, i + 1);
+    sqlite3_bind_int64(st, 2, (int64_t)from[i]);
+    int src;
+    while ((src = store_step(db, st)) == SQLITE_ROW) {
+      if (len == cap) {
+        elemref *r = realloc(refs, (cap *= 2) * sizeof *refs);
+        if (!r) {
+          src = SQLITE_NOMEM;
+          break;
+        }
+        refs = r;
+      }
+      refs[len].kind = sqlite3_column_int(st, 0);
+      refs[len].rid = sqlite3_column_int64(st, 1);
+      len++;
+    }
+    if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
+    sqlite3_reset(st);
+  }
+  if (rc) {
+    free(refs);
+    return rc;
+  }
+  qsort(refs, len, sizeof *refs, elemref_cmp);
+  size_t u = 0;
+  for (size_t i = 0; i < len; i++)
+    if (u == 0 || elemref_cmp(&refs[u - 1], &refs[i]) != 0) refs[u++] = refs[i];
+  *out = refs;
+  *n = u;
+  return ADB_OK;
+}
+
+static void put_reg(buf *b, const crdt_reg *r) {
+  buf_put_u8(b, (unsigned)r->type);
+  buf_put_varint(b, r->epoch);
+  buf_put_varint(b, r->tag.hlc);
+  buf_put_varint(b, r->tag.origin - 1); /* header index: the replica table is in idx order */
+  buf_put_varint(b, r->tag.seq);
+  switch (r->type) {
+  case REG_LABEL: buf_put_str(b, r->value, strlen(r->value)); break;
+  case REG_ENDS:
+    buf_put_str(b, r->value, strlen(r->value));
+    buf_put_str(b, r->value2, strlen(r->value2));
+    break;
+  case REG_PROP:
+    buf_put_u8(b, r->value != NULL);
+    buf_put_str(b, r->key, strlen(r->key));
+    if (r->value) buf_put_str(b, r->value, strlen(r->value));
+    break;
+  }
+}
+
+/* Appends the element's registers that a replica at from[] lacks; returns how many. */
+static size_t put_element(buf *b, crdt_elem *e, const uint64_t *from) {
+  const crdt_reg *regs[3];
+  crdt_reg exist = {.type = REG_EXIST, .epoch = e->cl, .tag = e->cl_tag};
+  size_t n = 0, nfixed = 0;
+  if (e->cl) regs[nfixed++] = &exist;
+  if (e->has_label) regs[nfixed++] = &e->label;
+  if (e->has_ends) regs[nfixed++] = &e->ends;
+  for (size_t i = 0; i < nfixed; i++) n += regs[i]->tag.seq > from[regs[i]->tag.origin - 1];
+  for (size_t i = 0; i < e->nprops; i++) n += e->props[i].tag.seq > from[e->props[i].tag.origin - 1];
+  if (!n) return 0;
+  buf_put_u8(b, (unsigned)e->kind);
+  buf_put_str(b, e->id, strlen(e->id));
+  buf_put_varint(b, n);
+  for (size_t i = 0; i < nfixed; i++)
+    if (regs[i]->tag.seq > from[regs[i]->tag.origin - 1]) put_reg(b, regs[i]);
+  for (size_t i = 0; i < e->nprops; i++)
+    if (e->props[i].tag.seq > from[e->props[i].tag.origin - 1]) put_reg(b, &e->props[i]);
+  return n;
+}
+
+static int changes_export(adb *db, const sync_vv *vv, buf *b) {
+  uint64_t *from = calloc(db->nreps, sizeof *from);
+  if (!from) return adb__err(db, ADB_NOMEM, "out of memory");
+  buf_put(b, CS_MAGIC, 4);
+  buf_put_u8(b, SYNC_FORMAT);
+  buf_put(b, db->db_id, 16);
+  buf_put(b, db->reps[0].rid, 16);
+  buf_put_varint(b, db->nreps);
+  for (uint32_t i = 0; i < db->nreps; i++) {
+    from[i] = sync_vv_get(vv, db->reps[i].rid);
+    buf_put(b, db->reps[i].rid, 16);
+    buf_put_varint(b, from[i]);
+    buf_put_varint(b, db->reps[i].seq);
+  }
+  elemref *refs = NULL;
+  size_t nrefs = 0;
+  int rc = changed_elements(db, from, &refs, &nrefs);
+  for (size_t i = 0; rc == ADB_OK && i < nrefs; i++) {
+    crdt_elem e;
+    rc = crdt_elem_load_rid(db, refs[i].kind, refs[i].rid, &e);
+    if (rc == ADB_OK) rc = crdt_elem_ends_ids(db, &e);
+    if (rc == ADB_OK) put_element(b, &e, from);
+    crdt_elem_free(&e);
+  }
+  buf_put_u8(b, 0);
+  sync_seal(b);
+  free(refs);
+  free(from);
+  if (rc == ADB_OK && b->oom) rc = adb__err(db, ADB_NOMEM, "out of memory");
+  return rc;
+}
+
+int adb_changes(adb *db, const void *vvp, size_t vv_len, void **out, size_t *out_len) {
+  if (!db || !out || !out_len) return ADB_MISUSE;
+  *out = NULL;
+  *out_len = 0;
+  sync_vv vv = {0};
+  int rc = crdt_replicas_fresh(db);
+  if (rc == ADB_OK && vvp) {
+    rc = sync_vv_decode(db, vvp, vv_len, &vv);
+    /* A vector that covers nothing is any database's: a new replica asking to join. */
+    int covers = 0;
+    for (size_t i = 0; i < vv.n; i++) covers |= vv.e[i].seq > 0;
+    if (rc == ADB_OK && covers && memcmp(vv.db_id, db->db_id, 16) != 0) {
+      char hex[33];
+      hex_encode(vv.db_id, 16, hex);
+      rc = adb__err(db, ADB_CONFLICT,
+                    "the version vector is of database %s, this is database %s: only replicas"
+                    " of one database sync",
+                    hex, db->db_id_hex);
+    }
+  }
+  if (rc) {
+    sync_vv_free(&vv);
+    return rc;
+  }
+  /* A read transaction gives the export one consistent snapshot. */
+  int own = sqlite3_get_autocommit(db->sql);
+  if (own && (rc = store_exec(db, "BEGIN"))) return rc;
+  buf b;
+  buf_init(&b);
+  rc = changes_export(db, vvp ? &vv : NULL, &b);
+  if (own) store_exec(db, "COMMIT");
+  sync_vv_free(&vv);
+  if (rc) {
+    buf_free(&b);
+    return rc;
+  }
+  *out = buf_take(&b, out_len);
+  return ADB_OK;
+}
+
+/* ---- Parsing: one reader, a validating pass and an applying pass ---- */
+
+typedef struct cs_header {
+  unsigned char db_id[16];
+  uint64_t nrep;
+  unsigned char (*rids)[16]; /* the replica table: nrep ids, with their (from, to] ranges */
+  uint64_t *from, *to;
+} cs_header;
+
+typedef struct cs_record {
+  int kind;
+  char *id;
+  size_t nregs, capregs;
+  crdt_reg *regs; /* tag.origin holds the header index until applied */
+} cs_record;
+
+static void record_clear(cs_record *rec) {
+  free(rec->id);
+  rec->id = NULL;
+  for (size_t i = 0; i < rec->nregs; i++) {
+    free(rec->regs[i].key);
+    free(rec->regs[i].value);
+    free(rec->regs[i].value2);
+  }
+  rec->nregs = 0;
+}
+
+static char *read_str(rbuf *r, size_t max, int *bad) {
+  size_t n;
+  const char *s = rbuf_str(r, &n, max);
+  if (!s) {
+    *bad = 1;
+    return NULL;
+  }
+  char *d = strndup(s, n);
+  /* A NUL inside the bytes would shorten the copy: refuse it here. */
+  if (!d || strlen(d) != n) *bad = 1;
+  return d;
+}
+
+/* Reads one register; structural errors set r->bad or *bad. */
+static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
+  memset(g, 0, sizeof *g);
+  g->type = (int)rbuf_u8(r);
+  g->epoch = rbuf_varint(r);
+  g->tag.hlc = rbuf_varint(r);
+  g->tag.origin = (uint32_t)rbuf_varint(r);
+  g->tag.seq = rbuf_varint(r);
+  switch (g->type) {
+  case REG_EXIST: break;
+  case REG_LABEL: g->value = read_str(r, GRAPH_MAX_NAME, bad); break;
+  case REG_ENDS:
+    g->value = read_str(r, GRAPH_MAX_NAME, bad);
+    g->value2 = read_str(r, GRAPH_MAX_NAME, bad);
+    break;
+  case REG_PROP: {
+    unsigned has = rbuf_u8(r);
+    g->key = read_str(r, GRAPH_MAX_NAME, bad);
+    if (has == 1) g->value = read_str(r, CS_MAX_VALUE, bad);
+    else if (has != 0) *bad = 1;
+    break;
+  }
+  default: *bad = 1;
+  }
+}
+
+/* Reads the next record into rec. Returns 1 for a record, 0 at the end marker, or an error. */
+static int read_record(adb *db, rbuf *r, cs_record *rec) {
+  record_clear(rec);
+  unsigned kind = rbuf_u8(r);
+  if (!r->bad && kind == 0) return 0;
+  int bad = kind != ADB_NODE && kind != ADB_EDGE;
+  rec->kind = (int)kind;
+  rec->id = read_str(r, GRAPH_MAX_NAME, &bad);
+  uint64_t n = rbuf_varint(r);
+  if (r->bad || bad || n == 0 || n > r->len - r->pos)
+    return adb__err(db, ADB_PROTOCOL, "change set record at byte %zu is malformed", r->pos);
+  if (n > rec->capregs) {
+    crdt_reg *g = realloc(rec->regs, n * sizeof *g);
+    if (!g) return adb__err(db, ADB_NOMEM, "out of memory");
+    rec->regs = g;
+    rec->capregs = n;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    read_reg(r, &rec->regs[i], &bad);
+    rec->nregs = i + 1;
+    if (r->bad || bad)
+      return adb__err(db, ADB_PROTOCOL, "a register of '%s' at byte %zu is malformed",
+                      rec->id ? rec->id : "?", r->pos);
+  }
+  return 1;
+}
+
+/* Checks one record's meaning: names, values, epochs, and replica references. */
+static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
+  if (graph_name_check(db, "id", rec->id)) return ADB_PROTOCOL;
+  for (size_t i = 0; i < rec->nregs; i++) {
+    const crdt_reg *g = &rec->regs[i];
+    const char *bad = NULL;
+    char why[200];
+    if (g->tag.origin >= h->nrep) bad = "names an unknown replica";
+    else if (g->tag.hlc == 0 || g->tag.seq == 0) bad = "has no clock";
+    else if (g->epoch == 0 || (g->type != REG_EXIST && !(g->epoch & 1))) bad = "has an impossible causal length";
+    else if (g->type == REG_ENDS && rec->kind != ADB_EDGE) bad = "gives endpoints to a node";
+    else if (g->type == REG_LABEL && graph_name_check(db, "label", g->value)) bad = db->errmsg;
+    else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||
+                                     graph_name_check(db, "target id", g->value2)))
+      bad = db->errmsg;
+    else if (g->type == REG_PROP && graph_name_check(db, "property key", g->key)) bad = db->errmsg;
+    else if (g->type == REG_PROP && g->value) {
+      char *canon = jsonc_canon(g->value, strlen(g->value), 0, why, sizeof why);
+      if (!canon) bad = why;
+      else if (strcmp(canon, g->value) != 0) bad = "has a value not in canonical JSON form";
+      free(canon);
+    }
+    if (bad) {
+      char copy[sizeof db->errmsg];
+      snprintf(copy, sizeof copy, "%.300s", bad);
+      return adb__err(db, ADB_PROTOCOL, "change set: a register of %s '%s' %s",
+                      graph_kind_name(rec->kind), rec->id, copy);
+    }
+  }
+  return ADB_OK;
+}
+
+static int read_header(adb *db, rbuf *r, cs_header *h) {
+  memset(h, 0, sizeof *h);
+  const unsigned char *id = rbuf_bytes(r, 16);
+  rbuf_bytes(r, 16); /* the sender: informative only */
+  h->nrep = rbuf_varint(r);
+  if (r->bad || h->nrep == 0 || h->nrep > r->len / 18)
+    return adb__err(db, ADB_PROTOCOL, "the change set's header is malformed");
+  memcpy(h->db_id, id, 16);
+  h->rids = malloc(h->nrep * sizeof *h->rids);
+  h->from = calloc(h->nrep, sizeof *h->from);
+  h->to = calloc(h->nrep, sizeof *h->to);
+  if (!h->rids || !h->from || !h->to) return adb__err(db, ADB_NOMEM, "out of memory");
+  for (uint64_t i = 0; i < h->nrep && !r->bad; i++) {
+    const unsigned char *rid = rbuf_bytes(r, 16);
+    h->from[i] = rbuf_varint(r);
+    h->to[i] = rbuf_varint(r);
+    if (rid) memcpy(h->rids[i], rid, 16);
+  }
+  if (r->bad) return adb__err(db, ADB_PROTOCOL, "the change set's replica table is malformed");
+  return ADB_OK;
+}
+
+static void header_free(cs_header *h) {
+  free(h->rids);
+  free(h->from);
+  free(h->to);
+}
+
+/* Pass 1: reads every record and checks it, writing nothing. */
+static int validate_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats) {
+  cs_record rec = {0};
+  int rc;
+  while ((rc = read_record(db, &r, &rec)) == 1) {
+    if ((rc = validate_record(db, h, &rec))) break;
+    stats->elements++;
+    stats->registers += rec.nregs;
+  }
+  if (rc == 0 && r.pos != r.len)
+    rc = adb__err(db, ADB_PROTOCOL, "the change set has %zu stray bytes after its end",
+                  r.len - r.pos);
+  record_clear(&rec);
+  free(rec.regs);
+  return rc;
+}
+
+/* Pass 2: merges every record; runs inside one write scope. */
+static int apply_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats) {
+  uint32_t *idx = malloc(h->nrep * sizeof *idx);
+  if (!idx) return adb__err(db, ADB_NOMEM, "out of memory");
+  int rc = ADB_OK;
+  for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++) rc = crdt_replica_index(db, h->rids[i], &idx[i]);
+  cs_record rec = {0};
+  while (rc == ADB_OK && (rc = read_record(db, &r, &rec)) == 1) {
+    crdt_elem e;
+    rc = crdt_elem_load(db, rec.kind, rec.id, &e);
+    if (rc != ADB_OK && rc != ADB_NOTFOUND) break;
+    int changed = 0;
+    rc = ADB_OK;
+    for (size_t i = 0; i < rec.nregs && rc == ADB_OK; i++) {
+      crdt_reg *g = &rec.regs[i];
+      g->tag.origin = idx[g->tag.origin];
+      crdt_hlc_observe(db, g->tag.hlc);
+      int m = crdt_elem_merge(db, &e, g);
+      if (m < 0) rc = adb__err(db, ADB_NOMEM, "out of memory");
+      changed += m > 0;
+    }
+    if (rc == ADB_OK && changed) rc = crdt_elem_save(db, &e);
+    stats->changed += (uint64_t)changed;
+    crdt_elem_free(&e);
+  }
+  for (uint64_t i = 0; rc == ADB_OK && i < h->nrep; i++)
+    rc = crdt_replica_advance(db, idx[i], h->from[i], h->to[i]);
+  record_clear(&rec);
+  free(rec.regs);
+  free(idx);
+  return rc;
+}
+
+int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) {
+  if (!db) return ADB_MISUSE;
+  adb_apply_stats local = {0};
+  if (!stats) stats = &local;
+  memset(stats, 0, sizeof *stats);
+  int rc = sync_check_frame(db, changes, len, CS_MAGIC, "change set");
+  if (rc == ADB_OK) rc = crdt_replicas_fresh(db);
+  if (rc) return rc;
+  rbuf r;
+  rbuf_init(&r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
+            len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
+  cs_header h;
+  rc = read_header(db, &r, &h);
+  int adopt = 0;
+  if (rc == ADB_OK && memcmp(h.db_id, db->db_id, 16) != 0) {
+    /* A replica that has neither written nor merged anything joins the set's database. */
+    adopt = db->nreps == 1 && db->reps[0].seq == 0;
+    if (!adopt) {
+      char hex[33];
+      hex_encode(h.db_id, 16, hex);
+      rc = adb__err(db, ADB_CONFLICT,
+                    "the change set is of database %s, this is database %s (to make a replica"
+                    " of %s, create an empty one with that database id)",
+                    hex, db->db_id_hex, hex);
+    }
+  }
+  if (rc == ADB_OK) rc = validate_all(db, r, &h, stats);
+  int scope;
+  if (rc == ADB_OK && (rc = store_write_begin(db, &scope)) == ADB_OK) {
+    if (adopt) rc = store_set_db_id(db, h.db_id);
+    if (rc == ADB_OK) rc = apply_all(db, r, &h, stats);
+    rc = store_write_end(db, scope, rc);
+    if (rc && adopt) crdt_replicas_load(db);
+  }
+  header_free(&h);
+  return rc;
+}
+
+/* Sends dst what it lacks: dst's version vector, src's changes, and dst merges them. */
+static int sync_one_way(adb *src, adb *dst) {
+  void *vv = NULL, *cs = NULL;
+  size_t vvlen, cslen;
+  int rc = adb_vv(dst, &vv, &vvlen);
+  if (rc == ADB_OK && (rc = adb_changes(src, vv, vvlen, &cs, &cslen)))
+    adb__err(dst, rc, "%s", adb_errmsg(src));
+  if (rc == ADB_OK) rc = adb_apply(dst, cs, cslen, NULL);
+  free(vv);
+  free(cs);
+  return rc;
+}
+
+int adb_sync_local(adb *a, adb *b) {
+  if (!a || !b) return ADB_MISUSE;
+  int rc = sync_one_way(a, b);
+  if (rc) return adb__err(a, rc, "%s", adb_errmsg(b));
+  rc = sync_one_way(b, a);
+  return rc;
+}

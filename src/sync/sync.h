@@ -1,0 +1,40 @@
+/* sync.h — the binary wire forms: version vectors and change sets (docs/changeset.md). */
+#ifndef ADB_SYNC_H
+#define ADB_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adb_int.h"
+
+#define SYNC_FORMAT 1       /* the wire format version this build writes and reads */
+#define SYNC_HASH_BYTES 16  /* BLAKE2b digest closing every message */
+
+/* A decoded version vector: per replica id, the newest transaction covered. */
+typedef struct sync_vv {
+  unsigned char db_id[16];
+  size_t n;
+  struct sync_vv_entry {
+    unsigned char rid[16];
+    uint64_t seq;
+  } *e;
+} sync_vv;
+
+/* Decodes and checks an encoded version vector (magic, version, digest, bounds). */
+int sync_vv_decode(adb *db, const void *p, size_t len, sync_vv *vv);
+void sync_vv_free(sync_vv *vv);
+
+/* The entry for rid, 0 when absent. */
+uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]);
+
+/* Every message starts with 4 magic bytes and a format byte, and ends with a digest. */
+#define SYNC_HEADER_BYTES 5
+
+/* Checks a message's magic, format version and closing digest; what names it in errors. */
+int sync_check_frame(adb *db, const void *p, size_t len, const char magic[4], const char *what);
+
+/* Appends the closing digest of everything in b so far. */
+struct buf;
+void sync_seal(struct buf *b);
+
+#endif

@@ -1,0 +1,196 @@
+/* test_graph.c — nodes and edges through the C API: writes, reads, errors, transactions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+Test(graph, create_get_update_delete_node) {
+  adb *db = open_tmp(0, NULL);
+  char *id = NULL;
+  OK(db, adb_node_create(db, NULL, "Person", "{\"name\":\"Ada\", \"age\": 36}", &id));
+  cr_assert_eq(strlen(id), 26, "generated ids are 26 characters: %s", id);
+  adb_element e;
+  OK(db, adb_node_get(db, id, &e));
+  cr_assert_str_eq(e.label, "Person");
+  cr_assert_str_eq(e.properties, "{\"age\":36,\"name\":\"Ada\"}");
+  cr_assert_null(e.source_id);
+  adb_element_clear(&e);
+
+  OK(db, adb_node_update(db, id, "Scientist", "{\"age\":37,\"name\":null,\"field\":\"math\"}"));
+  OK(db, adb_node_get(db, id, &e));
+  cr_assert_str_eq(e.label, "Scientist");
+  cr_assert_str_eq(e.properties, "{\"age\":37,\"field\":\"math\"}");
+  adb_element_clear(&e);
+
+  OK(db, adb_node_set(db, id, "tags", "[\"a\", \"b\"]"));
+  OK(db, adb_node_set(db, id, "none", "null"));
+  OK(db, adb_node_unset(db, id, "age"));
+  OK(db, adb_node_get(db, id, &e));
+  cr_assert_str_eq(e.properties, "{\"field\":\"math\",\"none\":null,\"tags\":[\"a\",\"b\"]}");
+  adb_element_clear(&e);
+
+  OK(db, adb_node_delete(db, id));
+  cr_assert_eq(adb_node_get(db, id, &e), ADB_NOTFOUND);
+  cr_assert(strstr(adb_errmsg(db), id));
+  cr_assert_eq(adb_node_delete(db, id), ADB_NOTFOUND);
+  adb_free(id);
+  adb_close(db);
+}
+
+Test(graph, generated_ids_increase) {
+  adb *db = open_tmp(0, NULL);
+  char *prev = NULL;
+  for (int i = 0; i < 200; i++) {
+    char *id;
+    OK(db, adb_node_create(db, NULL, "N", NULL, &id));
+    if (prev) cr_assert(strcmp(prev, id) < 0, "%s then %s", prev, id);
+    free(prev);
+    prev = id;
+  }
+  free(prev);
+  adb_close(db);
+}
+
+Test(graph, chosen_ids_conflict_and_recreate_starts_fresh) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "user:alice", "Person", "{\"a\":1}", NULL));
+  cr_assert_eq(adb_node_create(db, "user:alice", "Person", NULL, NULL), ADB_CONFLICT);
+  OK(db, adb_node_delete(db, "user:alice"));
+  OK(db, adb_node_create(db, "user:alice", "Person", "{\"b\":2}", NULL));
+  adb_element e;
+  OK(db, adb_node_get(db, "user:alice", &e));
+  cr_assert_str_eq(e.properties, "{\"b\":2}", "a re-created node does not inherit old keys");
+  adb_element_clear(&e);
+  adb_close(db);
+}
+
+Test(graph, edges_need_live_endpoints_and_hide_with_them) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "N", NULL, NULL));
+  OK(db, adb_node_create(db, "b", "N", NULL, NULL));
+  cr_assert_eq(adb_edge_create(db, "e0", "a", "R", "missing", NULL, NULL), ADB_NOTFOUND);
+  cr_assert(strstr(adb_errmsg(db), "missing"));
+  OK(db, adb_edge_create(db, "e1", "a", "R", "b", "{\"w\":1}", NULL));
+  adb_element e;
+  OK(db, adb_edge_get(db, "e1", &e));
+  cr_assert_str_eq(e.source_id, "a");
+  cr_assert_str_eq(e.target_id, "b");
+  adb_element_clear(&e);
+
+  OK(db, adb_node_delete(db, "b"));
+  cr_assert_eq(adb_edge_get(db, "e1", &e), ADB_NOTFOUND, "hidden while an endpoint is deleted");
+  cr_assert_eq(adb_edge_set(db, "e1", "w", "2"), ADB_NOTFOUND);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM edges"), 0);
+  OK(db, adb_node_create(db, "b", "N", NULL, NULL));
+  OK(db, adb_edge_get(db, "e1", &e));
+  cr_assert_str_eq(e.properties, "{\"w\":1}", "the edge comes back whole");
+  adb_element_clear(&e);
+  adb_close(db);
+}
+
+Test(graph, listing_with_filters) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", NULL, NULL));
+  OK(db, adb_node_create(db, "b", "Q", NULL, NULL));
+  OK(db, adb_node_create(db, "c", "P", NULL, NULL));
+  OK(db, adb_edge_create(db, "x", "a", "R", "b", NULL, NULL));
+  OK(db, adb_edge_create(db, "y", "a", "S", "c", NULL, NULL));
+  OK(db, adb_edge_create(db, "z", "b", "R", "c", NULL, NULL));
+  struct {
+    const char *src, *dst, *label, *want;
+  } cases[] = {{NULL, NULL, NULL, "xyz"}, {"a", NULL, NULL, "xy"}, {NULL, "c", NULL, "yz"},
+               {NULL, NULL, "R", "xz"},   {"a", "c", "S", "y"},    {"c", NULL, NULL, ""}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    adb_iter *it;
+    OK(db, adb_edge_list(db, cases[k].src, cases[k].dst, cases[k].label, &it));
+    char got[8] = "";
+    adb_element e;
+    while (adb_iter_next(it, &e) == ADB_ROW) {
+      strcat(got, e.id);
+      adb_element_clear(&e);
+    }
+    adb_iter_free(it);
+    cr_assert_str_eq(got, cases[k].want, "case %zu", k);
+  }
+  adb_iter *it;
+  OK(db, adb_node_list(db, "P", &it));
+  adb_element e;
+  cr_assert_eq(adb_iter_next(it, &e), ADB_ROW);
+  cr_assert_str_eq(e.id, "a");
+  adb_element_clear(&e);
+  cr_assert_eq(adb_iter_next(it, &e), ADB_ROW);
+  cr_assert_str_eq(e.id, "c");
+  adb_element_clear(&e);
+  cr_assert_eq(adb_iter_next(it, &e), ADB_DONE);
+  adb_iter_free(it);
+  adb_close(db);
+}
+
+Test(graph, bad_input_changes_nothing) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"k\":1}", NULL));
+  char *before = dump_state(db);
+  struct {
+    int rc;
+    int want;
+  } cases[] = {
+      {adb_node_create(db, NULL, "P", "{not json", NULL), ADB_INVALID},
+      {adb_node_create(db, NULL, "P", "[1,2]", NULL), ADB_INVALID},
+      {adb_node_create(db, NULL, "", NULL, NULL), ADB_INVALID},
+      {adb_node_create(db, NULL, NULL, NULL, NULL), ADB_INVALID},
+      {adb_node_create(db, "bad\nid", "P", NULL, NULL), ADB_INVALID},
+      {adb_node_create(db, "\xff", "P", NULL, NULL), ADB_INVALID},
+      {adb_node_set(db, "a", "k", "{oops"), ADB_INVALID},
+      {adb_node_set(db, "nope", "k", "1"), ADB_NOTFOUND},
+      {adb_node_update(db, "a", NULL, "{\"k\":2,"), ADB_INVALID},
+      {adb_node_update(db, "nope", "L", NULL), ADB_NOTFOUND},
+      {adb_node_unset(db, "a", ""), ADB_INVALID},
+      {adb_edge_create(db, NULL, "a", "R", "nope", NULL, NULL), ADB_NOTFOUND},
+      {adb_edge_delete(db, "nope"), ADB_NOTFOUND},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    cr_assert_eq(cases[i].rc, cases[i].want, "case %zu: got %d", i, cases[i].rc);
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  free(before);
+  free(after);
+  adb_close(db);
+}
+
+Test(graph, transactions_commit_together_or_roll_back) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_begin(db));
+  cr_assert_eq(adb_begin(db), ADB_MISUSE);
+  OK(db, adb_node_create(db, "a", "P", NULL, NULL));
+  OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+  cr_assert_eq(adb_node_create(db, "a", "P", NULL, NULL), ADB_CONFLICT,
+               "a failed write inside a transaction leaves the rest");
+  OK(db, adb_commit(db));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 2);
+  OK(db, adb_begin(db));
+  OK(db, adb_node_create(db, "c", "P", NULL, NULL));
+  OK(db, adb_rollback(db));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 2);
+  cr_assert_eq(adb_commit(db), ADB_MISUSE);
+  OK(db, adb_node_create(db, "d", "P", NULL, NULL));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 3);
+  adb_close(db);
+}
+
+Test(graph, reopen_keeps_data_and_identity) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"x\":[1,{\"y\":2}]}", NULL));
+  char rid[33], dbid[33];
+  strcpy(rid, adb_replica_id(db));
+  strcpy(dbid, adb_db_id(db));
+  adb_close(db);
+  db = open_tmp(0, NULL);
+  cr_assert_str_eq(adb_replica_id(db), rid);
+  cr_assert_str_eq(adb_db_id(db), dbid);
+  adb_element e;
+  OK(db, adb_node_get(db, "a", &e));
+  cr_assert_str_eq(e.properties, "{\"x\":[1,{\"y\":2}]}");
+  adb_element_clear(&e);
+  OK(db, adb_check(db, NULL));
+  adb_close(db);
+}

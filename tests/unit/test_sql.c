@@ -1,0 +1,118 @@
+/* test_sql.c — the SQL views, writes through them, prepared statements, and guards. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+Test(sql, views_show_the_graph) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"name\":\"Ada\"}", NULL));
+  OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+  OK(db, adb_edge_create(db, "e", "a", "KNOWS", "b", "{\"since\":1}", NULL));
+  adb_stmt *st;
+  OK(db, adb_prepare(db, "SELECT json_extract(properties, '$.name') FROM nodes WHERE id = ?1", &st,
+                     NULL));
+  OK(db, adb_bind_text(st, 1, "a"));
+  cr_assert_eq(adb_step(st), ADB_ROW);
+  cr_assert_str_eq(adb_column_text(st, 0), "Ada");
+  cr_assert_eq(adb_step(st), ADB_DONE);
+  adb_finalize(st);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM edges WHERE source_node_id='a' AND"
+                           " target_node_id='b' AND label='KNOWS'"),
+               1);
+  adb_close(db);
+}
+
+Test(sql, writes_through_views_are_crdt_writes) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label, properties) VALUES ('a', 'P', '{\"n\":1}');"
+                      "INSERT INTO nodes(label) VALUES ('Generated');"
+                      "INSERT INTO nodes(id, label, properties) VALUES ('b', 'P', NULL);"
+                      "INSERT INTO edges(id, source_node_id, target_node_id, label)"
+                      "  VALUES ('e', 'a', 'b', 'R');"
+                      "UPDATE nodes SET properties = json_set(properties, '$.m', 2) WHERE id = 'a';"
+                      "UPDATE nodes SET label = 'Q' WHERE id = 'b';"
+                      "UPDATE edges SET properties = '{\"w\":5}' WHERE id = 'e';"));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes WHERE length(id) = 26"), 1);
+  char *s = dump_state(db);
+  cr_assert(strstr(s, "a|P|{\"m\":2,\"n\":1}\n"), "%s", s);
+  cr_assert(strstr(s, "b|Q|{}\n"), "%s", s);
+  cr_assert(strstr(s, "e|a|b|R|{\"w\":5}\n"), "%s", s);
+  free(s);
+  OK(db, adb_exec(db, "DELETE FROM nodes WHERE id = 'b'"));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM edges"), 0);
+
+  /* The SQL writes replicate like API writes. */
+  adb *peer = open_tmp(1, NULL);
+  OK(db, adb_sync_local(db, peer));
+  char *x = dump_state(db), *y = dump_state(peer);
+  cr_assert_str_eq(x, y);
+  free(x);
+  free(y);
+  adb_close(peer);
+  adb_close(db);
+}
+
+Test(sql, bad_sql_writes_are_refused_and_change_nothing) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));
+  OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+  OK(db, adb_edge_create(db, "e", "a", "R", "b", NULL, NULL));
+  char *before = dump_state(db);
+  const char *bad[] = {
+      "SELEC 1",
+      "SELECT * FROM no_such_table",
+      "INSERT INTO adb_node(id, cl, props, meta) VALUES ('x', 1, '{}', x'')",
+      "UPDATE adb_node SET label = 'X'",
+      "DELETE FROM adb_tag",
+      "DROP TABLE adb_edge",
+      "DROP VIEW nodes",
+      "PRAGMA user_version = 7",
+      "INSERT INTO nodes(id, label, properties) VALUES ('c', 'P', '{bad')",
+      "INSERT INTO nodes(id, label, properties) VALUES ('c', 'P', '[]')",
+      "INSERT INTO nodes(id, properties) VALUES ('c', '{}')",
+      "INSERT INTO nodes(id, label) VALUES ('a', 'P')",
+      "UPDATE nodes SET id = 'z' WHERE id = 'a'",
+      "UPDATE edges SET target_node_id = 'a' WHERE id = 'e'",
+      "INSERT INTO edges(source_node_id, target_node_id, label) VALUES ('a', 'zz', 'R')",
+      /* A multi-row write fails as a whole when one row fails. */
+      "INSERT INTO nodes(id, label) VALUES ('c', 'P'), ('d', '')",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    int rc = adb_exec(db, bad[i]);
+    cr_assert(rc < 0, "'%s' was accepted", bad[i]);
+    cr_assert(strlen(adb_errmsg(db)) > 0);
+  }
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  free(before);
+  free(after);
+  OK(db, adb_check(db, NULL));
+  adb_close(db);
+}
+
+Test(sql, failed_statement_inside_a_transaction_keeps_sequence_numbers_sound) {
+  adb *db = open_tmp(0, NULL);
+  adb *peer = open_tmp(1, NULL);
+  OK(db, adb_begin(db));
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('a', 'P')"));
+  cr_assert(adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('b', 'P'), ('c', NULL)") < 0);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('d', 'P')"));
+  OK(db, adb_commit(db));
+  OK(db, adb_node_create(db, "e", "P", NULL, NULL));
+  OK(db, adb_sync_local(db, peer));
+  char *x = dump_state(db), *y = dump_state(peer);
+  cr_assert_str_eq(x, y);
+  cr_assert(strstr(y, "d|P") && strstr(y, "e|P") && !strstr(y, "b|P"), "%s", y);
+  free(x);
+  free(y);
+  adb_close(peer);
+  adb_close(db);
+}
+
+Test(sql, user_tables_are_allowed_and_local) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_exec(db, "CREATE TABLE notes(k TEXT PRIMARY KEY, v); INSERT INTO notes VALUES ('x', 1)"));
+  cr_assert_eq(sql_int(db, "SELECT v FROM notes"), 1);
+  adb_close(db);
+}
