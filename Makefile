@@ -9,12 +9,13 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror -Wshadow -Wno-un
              $(OPT) $(SAN) -Iinclude -Isrc $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 CORE_LIBS = -lsqlite3 -lsodium -ljansson -lm
-CLI_LIBS = -ledit
+CLI_LIBS = -ledit -lwebsockets -luv
 
-# The core builds for every platform, the browser included; the command adds what needs an OS.
+# The core builds for every platform, the browser included; the command adds the network
+# (src/net) and the terminal (src/cli), which need an operating system.
 CORE_SRC := $(wildcard src/*.c src/util/*.c src/store/*.c src/crdt/*.c src/graph/*.c \
-                       src/sync/*.c src/query/sql/*.c)
-CLI_SRC := $(wildcard src/cli/*.c)
+                       src/sync/*.c src/query/sql/*.c src/query/cypher/*.c src/vector/*.c)
+CLI_SRC := $(wildcard src/net/*.c src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)

@@ -32,6 +32,9 @@ enum {
   STMT_REPLICA_INSERT,
   STMT_REPLICA_SET_SEQ,
   STMT_REPLICA_SAVE_SELF,
+  STMT_SAVEPOINT,      /* the write scope inside a caller's transaction (store.c) */
+  STMT_RELEASE,
+  STMT_ROLLBACK_TO,
   STMT_COUNT
 };
 

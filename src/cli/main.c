@@ -74,8 +74,11 @@ int cli_write_file(const char *path, const void *p, size_t len) {
   if (!tmp) return cli_fail("out of memory");
   snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
-  int ok = f && fwrite(p, 1, len, f) == len;
-  if (f) ok = (fflush(f) == 0 && fsync(fileno(f)) == 0 && ok), ok = (fclose(f) == 0 && ok);
+  int ok = f != NULL;
+  if (f) {
+    ok = fwrite(p, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+  }
   if (ok && rename(tmp, path) != 0) ok = 0;
   if (!ok) {
     int e = errno;

@@ -36,7 +36,19 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
   sscanf(line, ".%15s %15s", word, arg);
   if (!strcmp(word, "quit") || !strcmp(word, "exit")) return 1;
   if (!strcmp(word, "help")) fputs(shell_help, stdout);
-  else if (!strcmp(word, "format") && !cli_format_check(arg)) *format = strcmp(arg, "table") ? (arg[0] == 'j' ? "json" : "csv") : "table";
+  else if (!strcmp(word, "format")) {
+    static const char *const formats[] = {"table", "json", "csv"};
+    int known = 0;
+    for (int i = 0; i < 3; i++)
+      if (!strcmp(arg, formats[i])) {
+        *format = formats[i];
+        known = 1;
+      }
+    if (!known) {
+      fprintf(stderr, "unknown format '%s': use table, json or csv\n", arg);
+      *failed = 1;
+    }
+  }
   else if (!strcmp(word, "tables"))
     *failed |= cli_query(db,
                          "SELECT name, type FROM sqlite_temp_schema WHERE type = 'view' UNION ALL"

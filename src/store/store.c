@@ -54,6 +54,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_REPLICA_INSERT] = "INSERT INTO adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
     [STMT_REPLICA_SET_SEQ] = "UPDATE adb_replica SET seq=?2 WHERE idx=?1",
     [STMT_REPLICA_SAVE_SELF] = "UPDATE adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
+    [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
+    [STMT_RELEASE] = "RELEASE adb_write",
+    [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
 };
 
 int store_prepare(adb *db, const char *sql, sqlite3_stmt **st) {
@@ -102,12 +105,21 @@ void store_finalize_all(adb *db) {
   }
 }
 
+/* Runs a cached statement that returns no rows. */
+static int run_cached(adb *db, int id) {
+  sqlite3_stmt *st = store_stmt(db, id);
+  if (!st) return db->errcode;
+  int rc = store_step(db, st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}
+
 int store_write_begin(adb *db, int *scope) {
   *scope = STORE_SCOPE_NONE;
   if (db->readonly) return adb__err(db, ADB_READONLY, "the database was opened read-only");
   if (db->in_sql_write) return ADB_OK; /* the SQL statement that called us is the scope */
   int own = sqlite3_get_autocommit(db->sql);
-  int rc = store_exec(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT adb_write");
+  int rc = own ? store_exec(db, "BEGIN IMMEDIATE") : run_cached(db, STMT_SAVEPOINT);
   if (rc == ADB_OK) *scope = own ? STORE_SCOPE_TXN : STORE_SCOPE_SAVEPOINT;
   return rc;
 }
@@ -115,19 +127,20 @@ int store_write_begin(adb *db, int *scope) {
 int store_write_end(adb *db, int scope, int rc) {
   if (scope == STORE_SCOPE_NONE) return rc;
   if (rc == ADB_OK) {
-    int crc = store_exec(db, scope == STORE_SCOPE_TXN ? "COMMIT" : "RELEASE adb_write");
+    int crc = scope == STORE_SCOPE_TXN ? store_exec(db, "COMMIT") : run_cached(db, STMT_RELEASE);
     if (crc == ADB_OK) return ADB_OK;
     rc = crc;
   }
   /* Keep the first error's message: the rollback's own outcome does not change it. */
   char msg[sizeof db->errmsg];
   memcpy(msg, db->errmsg, sizeof msg);
-  db->internal++;
-  if (scope == STORE_SCOPE_TXN)
+  if (scope == STORE_SCOPE_TXN) {
+    db->internal++;
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-  else
-    sqlite3_exec(db->sql, "ROLLBACK TO adb_write; RELEASE adb_write", NULL, NULL, NULL);
-  db->internal--;
+    db->internal--;
+  } else if (run_cached(db, STMT_ROLLBACK_TO) == ADB_OK) {
+    run_cached(db, STMT_RELEASE);
+  }
   memcpy(db->errmsg, msg, sizeof msg);
   db->errcode = rc;
   crdt_replicas_forget(db);
