@@ -84,6 +84,12 @@ typedef struct crdt_elem {
  * that id (cl 0), or an error. */
 int crdt_elem_load(adb *db, int kind, const char *id, crdt_elem *e);
 
+/* Sets up *e as a new element with that id without reading the database, for writers that
+ * know the id to be new (a generated id, a merge into an empty replica). If it exists after
+ * all, crdt_elem_save fails with CRDT_EXISTS and changes nothing; load it and merge again. */
+int crdt_elem_new(adb *db, int kind, const char *id, crdt_elem *e);
+#define CRDT_EXISTS (-100)
+
 /* Loads an element by row id; ADB_NOTFOUND when there is no such row. */
 int crdt_elem_load_rid(adb *db, int kind, int64_t rid, crdt_elem *e);
 

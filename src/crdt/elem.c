@@ -401,6 +401,13 @@ int crdt_elem_load(adb *db, int kind, const char *id, crdt_elem *e) {
   return elem_load(db, kind, STMT_ELEM_BY_ID, id, 0, e);
 }
 
+int crdt_elem_new(adb *db, int kind, const char *id, crdt_elem *e) {
+  memset(e, 0, sizeof *e);
+  e->kind = kind;
+  if (!(e->id = strdup(id))) return adb__err(db, ADB_NOMEM, "out of memory");
+  return crdt_replicas_fresh(db);
+}
+
 int crdt_elem_load_rid(adb *db, int kind, int64_t rid, crdt_elem *e) {
   return elem_load(db, kind, STMT_ELEM_BY_RID, NULL, rid, e);
 }
@@ -489,7 +496,8 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
     }
     int src = store_step(db, st);
     sqlite3_reset(st);
-    if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
+    if (src == SQLITE_CONSTRAINT_UNIQUE && insert) rc = CRDT_EXISTS;
+    else if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
     else if (insert) e->rid = sqlite3_last_insert_rowid(db->sql);
   }
   free(props);

@@ -126,10 +126,26 @@ static int node_live_rid(adb *db, const char *id, const char *role, int64_t *rid
   return rc == SQLITE_ROW ? ADB_OK : adb__sqlerr(db, rc);
 }
 
+/* Writes the registers of a new life of w->e: existence, label, endpoints, properties. */
+static int create_registers(write *w, const char *label, const char *src, const char *dst,
+                           int64_t src_rid, int64_t dst_rid, json_t *obj) {
+  uint64_t life = w->e.cl + 1; /* the element was never created (0) or is deleted (even) */
+  int rc = write_reg(w, REG_EXIST, life, NULL, NULL, NULL);
+  if (rc == ADB_OK) rc = write_reg(w, REG_LABEL, life, NULL, label, NULL);
+  if (rc == ADB_OK && src) {
+    rc = write_reg(w, REG_ENDS, life, NULL, src, dst);
+    w->e.src = src_rid;
+    w->e.dst = dst_rid;
+  }
+  if (rc == ADB_OK) rc = write_props(w, obj, 0);
+  return rc == ADB_OK ? crdt_elem_save(w->db, &w->e) : rc;
+}
+
 int graph_create(adb *db, int kind, const char *id, const char *label, const char *props,
                  const char *src, const char *dst, char **id_out) {
   char fresh[27];
-  if (!id) {
+  int generated = !id;
+  if (generated) {
     graph_id_new(db, fresh);
     id = fresh;
   }
@@ -145,23 +161,19 @@ int graph_create(adb *db, int kind, const char *id, const char *label, const cha
   json_t *obj = props ? props_parse(db, props, "properties") : json_object();
   if (!obj) return db->errcode ? db->errcode : ADB_NOMEM;
 
+  /* A generated id is new: skip looking it up, unless it turns out to exist. */
   write w;
-  rc = crdt_elem_load(db, kind, id, &w.e);
-  if (rc == ADB_OK && crdt_elem_live(&w.e))
-    rc = adb__err(db, ADB_CONFLICT, "a %s with id '%s' exists already", graph_kind_name(kind), id);
-  else if (rc == ADB_NOTFOUND || rc == ADB_OK)
-    rc = write_start(&w, db);
-  if (rc == ADB_OK) {
-    uint64_t life = w.e.cl + 1; /* the element was never created (0) or is deleted (even) */
-    rc = write_reg(&w, REG_EXIST, life, NULL, NULL, NULL);
-    if (rc == ADB_OK) rc = write_reg(&w, REG_LABEL, life, NULL, label, NULL);
-    if (rc == ADB_OK && kind == ADB_EDGE) {
-      rc = write_reg(&w, REG_ENDS, life, NULL, src, dst);
-      w.e.src = src_rid;
-      w.e.dst = dst_rid;
-    }
-    if (rc == ADB_OK) rc = write_props(&w, obj, 0);
-    if (rc == ADB_OK) rc = crdt_elem_save(db, &w.e);
+  rc = generated ? crdt_elem_new(db, kind, id, &w.e) : crdt_elem_load(db, kind, id, &w.e);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (rc == ADB_OK && crdt_elem_live(&w.e))
+      rc = adb__err(db, ADB_CONFLICT, "a %s with id '%s' exists already", graph_kind_name(kind), id);
+    else if (rc == ADB_NOTFOUND || rc == ADB_OK)
+      rc = write_start(&w, db);
+    if (rc == ADB_OK)
+      rc = create_registers(&w, label, kind == ADB_EDGE ? src : NULL, dst, src_rid, dst_rid, obj);
+    if (rc != CRDT_EXISTS) break;
+    crdt_elem_free(&w.e);
+    rc = crdt_elem_load(db, kind, id, &w.e);
   }
   crdt_elem_free(&w.e);
   json_decref(obj);

@@ -354,30 +354,51 @@ static int validate_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *st
   return rc;
 }
 
+/* 1 when the replica holds no element at all. */
+static int replica_is_empty(adb *db) {
+  sqlite3_stmt *st;
+  if (store_prepare(db, "SELECT 1 FROM adb_node UNION ALL SELECT 1 FROM adb_edge LIMIT 1", &st))
+    return 0;
+  int empty = store_step(db, st) == SQLITE_DONE;
+  sqlite3_finalize(st);
+  return empty;
+}
+
+/* Merges one record's registers into its element, and saves it if anything changed. With
+ * is_new the element is not looked up; CRDT_EXISTS says it existed after all. */
+static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *stats) {
+  crdt_elem e;
+  int rc = is_new ? crdt_elem_new(db, rec->kind, rec->id, &e)
+                  : crdt_elem_load(db, rec->kind, rec->id, &e);
+  if (rc == ADB_NOTFOUND) rc = ADB_OK;
+  int changed = 0;
+  for (size_t i = 0; i < rec->nregs && rc == ADB_OK; i++) {
+    int m = crdt_elem_merge(db, &e, &rec->regs[i]);
+    if (m < 0) rc = adb__err(db, ADB_NOMEM, "out of memory");
+    changed += m > 0;
+  }
+  if (rc == ADB_OK && changed) rc = crdt_elem_save(db, &e);
+  if (rc == ADB_OK) stats->changed += (uint64_t)changed;
+  crdt_elem_free(&e);
+  return rc;
+}
+
 /* Pass 2: merges every record; runs inside one write scope. */
 static int apply_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats) {
   uint32_t *idx = malloc(h->nrep * sizeof *idx);
   if (!idx) return adb__err(db, ADB_NOMEM, "out of memory");
   int rc = ADB_OK;
   for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++) rc = crdt_replica_index(db, h->rids[i], &idx[i]);
+  /* Into an empty replica every element is new: skip looking each one up. */
+  int bulk = rc == ADB_OK && replica_is_empty(db);
   cs_record rec = {0};
   while (rc == ADB_OK && (rc = read_record(db, &r, &rec)) == 1) {
-    crdt_elem e;
-    rc = crdt_elem_load(db, rec.kind, rec.id, &e);
-    if (rc != ADB_OK && rc != ADB_NOTFOUND) break;
-    int changed = 0;
-    rc = ADB_OK;
-    for (size_t i = 0; i < rec.nregs && rc == ADB_OK; i++) {
-      crdt_reg *g = &rec.regs[i];
-      g->tag.origin = idx[g->tag.origin];
-      crdt_hlc_observe(db, g->tag.hlc);
-      int m = crdt_elem_merge(db, &e, g);
-      if (m < 0) rc = adb__err(db, ADB_NOMEM, "out of memory");
-      changed += m > 0;
+    for (size_t i = 0; i < rec.nregs; i++) {
+      rec.regs[i].tag.origin = idx[rec.regs[i].tag.origin];
+      crdt_hlc_observe(db, rec.regs[i].tag.hlc);
     }
-    if (rc == ADB_OK && changed) rc = crdt_elem_save(db, &e);
-    stats->changed += (uint64_t)changed;
-    crdt_elem_free(&e);
+    rc = merge_record(db, &rec, bulk, stats);
+    if (rc == CRDT_EXISTS) rc = merge_record(db, &rec, 0, stats);
   }
   for (uint64_t i = 0; rc == ADB_OK && i < h->nrep; i++)
     rc = crdt_replica_advance(db, idx[i], h->from[i], h->to[i]);
