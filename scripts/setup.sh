@@ -11,7 +11,7 @@ packages=(
   libwebsockets-dev libuv1-dev    # HTTP / WebSocket server and client
   libedit-dev                     # line editing in the shell
   libcriterion-dev                # unit tests
-  emscripten dpkg-dev             # WebAssembly build (dpkg-dev provides `apt-get source`)
+  emscripten dpkg-dev tcl         # WebAssembly build (`apt-get source`; tclsh makes sqlite3.c)
 )
 
 missing=()
