@@ -32,6 +32,7 @@ enum {
   STMT_REPLICA_INSERT,
   STMT_REPLICA_SET_SEQ,
   STMT_REPLICA_SAVE_SELF,
+  STMT_DATA_VERSION,   /* changes when another connection commits to the file */
   STMT_SAVEPOINT,      /* the write scope inside a caller's transaction (store.c) */
   STMT_RELEASE,
   STMT_ROLLBACK_TO,
@@ -62,6 +63,7 @@ struct adb {
   adb_replica_entry *reps;
   uint32_t nreps, capreps;
   int reps_stale;   /* a rollback may have undone rows: re-read before use */
+  int64_t data_version; /* SQLite's data_version when the replica cache was last known good */
   uint64_t txn_seq; /* sequence number of the open local transaction, 0 when not yet taken */
 
   uint64_t hlc; /* hybrid logical clock: milliseconds << 16 | logical counter */

@@ -159,7 +159,9 @@ int adb_begin(adb *db) {
   if (db->readonly) return adb__err(db, ADB_READONLY, "the database was opened read-only");
   if (!sqlite3_get_autocommit(db->sql))
     return adb__err(db, ADB_MISUSE, "a transaction is open already: transactions do not nest");
-  return store_exec(db, "BEGIN IMMEDIATE");
+  int rc = store_exec(db, "BEGIN IMMEDIATE");
+  if (rc == ADB_OK && (rc = crdt_replicas_sync(db))) store_write_end(db, STORE_SCOPE_TXN, rc);
+  return rc;
 }
 
 int adb_commit(adb *db) {

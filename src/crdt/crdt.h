@@ -20,7 +20,8 @@ void crdt_hlc_observe(adb *db, uint64_t remote);
 
 /* ---- Replicas (replica.c) ---- */
 
-/* Loads table adb_replica into the handle; called at open and after a rollback. */
+/* Loads the database id and table adb_replica into the handle: at open, after a rollback, and
+ * after another connection committed. */
 int crdt_replicas_load(adb *db);
 
 /* Marks the cached replica state as unknown after a rollback: it is re-read before next use,
@@ -29,6 +30,11 @@ void crdt_replicas_forget(adb *db);
 
 /* Re-reads the replica cache when a rollback made it stale. */
 int crdt_replicas_fresh(adb *db);
+
+/* Makes the replica cache current inside a transaction that just began: another connection
+ * to the same file (another process) may have committed transactions of this replica, or added
+ * replicas, since the cache was read. */
+int crdt_replicas_sync(adb *db);
 
 /* Finds the local index of a replica id, adding the replica when unknown. */
 int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx);

@@ -27,7 +27,9 @@ static int reps_push(adb *db, const unsigned char rid[16], uint64_t seq) {
 int crdt_replicas_load(adb *db) {
   sqlite3_stmt *st;
   db->nreps = 0;
-  int rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM adb_replica ORDER BY idx", &st);
+  int rc = store_load_db_id(db); /* a replica with no data may have joined a database since */
+  if (rc) return rc;
+  rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM adb_replica ORDER BY idx", &st);
   if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
   int err = ADB_OK;
   while (err == ADB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -56,6 +58,20 @@ void crdt_replicas_forget(adb *db) {
 }
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }
+
+int crdt_replicas_sync(adb *db) {
+  sqlite3_stmt *st = store_stmt(db, STMT_DATA_VERSION);
+  if (!st) return db->errcode;
+  int rc = store_step(db, st);
+  int64_t version = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW) return adb__sqlerr(db, rc);
+  if (version != db->data_version) {
+    db->data_version = version;
+    crdt_replicas_forget(db);
+  }
+  return crdt_replicas_fresh(db);
+}
 
 int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
   int rc = crdt_replicas_fresh(db);
@@ -88,7 +104,7 @@ static int self_save(adb *db) {
 
 int crdt_txn_seq(adb *db, uint64_t *seq) {
   if (db->txn_seq == 0) {
-    int rc = crdt_replicas_fresh(db);
+    int rc = crdt_replicas_sync(db);
     if (rc) return rc;
     db->reps[0].seq++;
     if ((rc = self_save(db))) {

@@ -54,6 +54,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_REPLICA_INSERT] = "INSERT INTO adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
     [STMT_REPLICA_SET_SEQ] = "UPDATE adb_replica SET seq=?2 WHERE idx=?1",
     [STMT_REPLICA_SAVE_SELF] = "UPDATE adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
+    [STMT_DATA_VERSION] = "PRAGMA data_version",
     [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
     [STMT_RELEASE] = "RELEASE adb_write",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
@@ -121,6 +122,10 @@ int store_write_begin(adb *db, int *scope) {
   int own = sqlite3_get_autocommit(db->sql);
   int rc = own ? store_exec(db, "BEGIN IMMEDIATE") : run_cached(db, STMT_SAVEPOINT);
   if (rc == ADB_OK) *scope = own ? STORE_SCOPE_TXN : STORE_SCOPE_SAVEPOINT;
+  if (rc == ADB_OK && own && (rc = crdt_replicas_sync(db)) != ADB_OK) {
+    store_write_end(db, *scope, rc);
+    *scope = STORE_SCOPE_NONE;
+  }
   return rc;
 }
 
@@ -216,10 +221,10 @@ static int schema_create(adb *db, const adb_options *opt) {
   return store_write_end(db, STORE_SCOPE_TXN, rc);
 }
 
-static int identity_load(adb *db) {
+int store_load_db_id(adb *db) {
   sqlite3_stmt *st;
   int rc = store_prepare(db, "SELECT value FROM adb_meta WHERE key='db_id'", &st);
-  if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
+  if (rc == SQLITE_OK && store_step(db, st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
     memcpy(db->db_id, sqlite3_column_blob(st, 0), 16);
     hex_encode(db->db_id, 16, db->db_id_hex);
     rc = SQLITE_OK;
@@ -227,8 +232,8 @@ static int identity_load(adb *db) {
     rc = SQLITE_CORRUPT;
   }
   sqlite3_finalize(st);
-  if (rc != SQLITE_OK) return adb__err(db, ADB_CORRUPT, "the database has no valid id in adb_meta");
-  return crdt_replicas_load(db);
+  return rc == SQLITE_OK ? ADB_OK
+                         : adb__err(db, ADB_CORRUPT, "the database has no valid id in adb_meta");
 }
 
 int store_init(adb *db, const adb_options *opt) {
@@ -256,5 +261,5 @@ int store_init(adb *db, const adb_options *opt) {
     rc = store_exec(db, "PRAGMA journal_mode=WAL");
     if (rc) return rc;
   }
-  return identity_load(db);
+  return crdt_replicas_load(db);
 }

@@ -33,6 +33,9 @@ int store_exec(adb *db, const char *sql);
 int store_write_begin(adb *db, int *scope);
 int store_write_end(adb *db, int scope, int rc);
 
+/* Reads the database id from adb_meta onto the handle. */
+int store_load_db_id(adb *db);
+
 /* Records the database id in adb_meta and on the handle. */
 int store_set_db_id(adb *db, const unsigned char id[16]);
 

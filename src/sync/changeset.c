@@ -173,7 +173,8 @@ int adb_changes(adb *db, const void *vvp, size_t vv_len, void **out, size_t *out
   if (own && (rc = store_exec(db, "BEGIN"))) return rc;
   buf b;
   buf_init(&b);
-  rc = changes_export(db, vvp ? &vv : NULL, &b);
+  rc = crdt_replicas_sync(db);
+  if (rc == ADB_OK) rc = changes_export(db, vvp ? &vv : NULL, &b);
   if (own) store_exec(db, "COMMIT");
   sync_vv_free(&vv);
   if (rc) {
@@ -408,39 +409,37 @@ static int apply_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats
   return rc;
 }
 
+/* Checks the set is of this database; a replica that has neither written nor merged anything
+ * joins the set's database. Runs inside the apply's write scope, on a current cache. */
+static int check_database(adb *db, const cs_header *h) {
+  if (memcmp(h->db_id, db->db_id, 16) == 0) return ADB_OK;
+  if (db->nreps == 1 && db->reps[0].seq == 0) return store_set_db_id(db, h->db_id);
+  char hex[33];
+  hex_encode(h->db_id, 16, hex);
+  return adb__err(db, ADB_CONFLICT,
+                  "the change set is of database %s, this is database %s (to make a replica"
+                  " of %s, create an empty one with that database id)",
+                  hex, db->db_id_hex, hex);
+}
+
 int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) {
   if (!db) return ADB_MISUSE;
   adb_apply_stats local = {0};
   if (!stats) stats = &local;
   memset(stats, 0, sizeof *stats);
   int rc = sync_check_frame(db, changes, len, CS_MAGIC, "change set");
-  if (rc == ADB_OK) rc = crdt_replicas_fresh(db);
   if (rc) return rc;
   rbuf r;
   rbuf_init(&r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
             len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
   cs_header h;
   rc = read_header(db, &r, &h);
-  int adopt = 0;
-  if (rc == ADB_OK && memcmp(h.db_id, db->db_id, 16) != 0) {
-    /* A replica that has neither written nor merged anything joins the set's database. */
-    adopt = db->nreps == 1 && db->reps[0].seq == 0;
-    if (!adopt) {
-      char hex[33];
-      hex_encode(h.db_id, 16, hex);
-      rc = adb__err(db, ADB_CONFLICT,
-                    "the change set is of database %s, this is database %s (to make a replica"
-                    " of %s, create an empty one with that database id)",
-                    hex, db->db_id_hex, hex);
-    }
-  }
   if (rc == ADB_OK) rc = validate_all(db, r, &h, stats);
   int scope;
   if (rc == ADB_OK && (rc = store_write_begin(db, &scope)) == ADB_OK) {
-    if (adopt) rc = store_set_db_id(db, h.db_id);
+    rc = check_database(db, &h);
     if (rc == ADB_OK) rc = apply_all(db, r, &h, stats);
     rc = store_write_end(db, scope, rc);
-    if (rc && adopt) crdt_replicas_load(db);
   }
   header_free(&h);
   return rc;

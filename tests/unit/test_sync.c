@@ -327,3 +327,21 @@ Test(sync, a_set_that_skips_transactions_does_not_advance_the_vector_past_the_ga
   adb_close(b);
   adb_close(c);
 }
+
+Test(sync, two_handles_on_one_file_never_reuse_a_transaction_number) {
+  adb *h1 = open_tmp(0, NULL), *h2 = open_tmp(0, NULL); /* one file, as a server and a CLI */
+  adb *peer = open_tmp(1, NULL);
+  OK(h1, adb_node_create(h1, "n1", "P", NULL, NULL));
+  send(h1, peer);
+  OK(h2, adb_node_create(h2, "n2", "P", NULL, NULL)); /* h2 opened before n1 was written */
+  OK(h2, adb_exec(h2, "INSERT INTO nodes(id, label) VALUES ('n3', 'P')"));
+  OK(h1, adb_begin(h1));
+  OK(h1, adb_node_create(h1, "n4", "P", NULL, NULL));
+  OK(h1, adb_commit(h1));
+  send(h1, peer);
+  assert_same(h1, peer);
+  cr_assert_eq(sql_int(peer, "SELECT count(*) FROM nodes"), 4);
+  adb_close(h1);
+  adb_close(h2);
+  adb_close(peer);
+}
