@@ -66,7 +66,8 @@ typedef struct adb_options {
   int readonly;         /* open without writing; writes fail with ADB_READONLY */
   int no_create;        /* fail with ADB_NOTFOUND instead of creating a missing file */
   int synchronous;      /* ADB_SYNC_FULL (default) or ADB_SYNC_NORMAL */
-  const char *db_id;    /* when creating: 32 hex digits naming the database (default random) */
+  const char *db_id;    /* 32 hex digits: the database id when creating (default random); an
+                         * existing database with another id fails with ADB_CONFLICT */
   int64_t max_drift_ms; /* how far ahead of local time a remote clock is believed (0: 60000) */
   /* Time source in milliseconds since the epoch (NULL: the system clock). Tests and
    * simulations use it to make clocks deterministic. */
@@ -208,6 +209,9 @@ int adb_column_type(adb_stmt *st, int i);
 int64_t adb_column_int(adb_stmt *st, int i);
 double adb_column_double(adb_stmt *st, int i);
 const char *adb_column_text(adb_stmt *st, int i);
+const void *adb_column_blob(adb_stmt *st, int i);
+/* The size in bytes of a text or blob column. */
+int adb_column_bytes(adb_stmt *st, int i);
 
 /* Releases a statement. Accepts NULL. */
 int adb_finalize(adb_stmt *st);

@@ -10,6 +10,7 @@
 #include "crdt/crdt.h"
 #include "query/sql/sqlbridge.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 const char *adb_strerror(int rc) {
   switch (rc) {
@@ -68,6 +69,9 @@ int adb__sqlerr(adb *db, int src) {
   }
   /* A failed SQL function call already explained itself; keep its status when it had one. */
   const char *msg = db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src);
+  if ((src & 0xff) == SQLITE_AUTH)
+    msg = "not allowed: ArenaDB's internal tables (adb_*) and its views' definitions change"
+          " only through ArenaDB; write to the nodes and edges views instead";
   if (src == SQLITE_ERROR && db->errcode < 0 && strcmp(msg, db->errmsg) == 0) rc = db->errcode;
   return adb__err(db, rc, "%s", msg);
 }
@@ -101,6 +105,9 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   db->clock_ms = opt->clock_ms;
   db->clock_ctx = opt->clock_ctx;
   if (!path) return adb__err(db, ADB_MISUSE, "no database path given");
+  unsigned char want_id[16];
+  if (opt->db_id && hex_decode(opt->db_id, want_id, 16))
+    return adb__err(db, ADB_INVALID, "database id '%s' is not 32 hex digits", opt->db_id);
 
   int flags = opt->readonly ? SQLITE_OPEN_READONLY
                             : SQLITE_OPEN_READWRITE | (opt->no_create ? 0 : SQLITE_OPEN_CREATE);
@@ -116,6 +123,9 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   sqlite3_rollback_hook(db->sql, on_rollback, db);
 
   int rc = store_init(db, opt);
+  if (rc == ADB_OK && opt->db_id && memcmp(want_id, db->db_id, 16) != 0)
+    rc = adb__err(db, ADB_CONFLICT, "the database exists already, with id %s, not %s",
+                  db->db_id_hex, opt->db_id);
   if (rc == ADB_OK)
     rc = store_exec(db, opt->synchronous == ADB_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL"
                                                             : "PRAGMA synchronous=FULL");

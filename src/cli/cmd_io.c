@@ -1,4 +1,5 @@
 /* cmd_io.c — import and export of graph data as JSON Lines. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ static int cmd_import(cli_ctx *cx) {
   int rc = cli_args(cx, opts);
   if (rc) return rc;
   FILE *f = fopen(cx->argv[0], "r");
-  if (!f) return cli_fail("cannot read '%s'", cx->argv[0]);
+  if (!f) return cli_fail("cannot read '%s': %s", cx->argv[0], strerror(errno));
   struct stat sb;
   progress p = {.on = show || isatty(2)};
   if (fstat(fileno(f), &sb) == 0) p.total = 2 * (long long)sb.st_size;
@@ -144,7 +145,7 @@ static int cmd_export(cli_ctx *cx) {
   FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
   if (!out) {
     adb_close(db);
-    return cli_fail("cannot write '%s'", path);
+    return cli_fail("cannot write '%s': %s", path, strerror(errno));
   }
   long count = 0;
   for (int pass = 0; pass < 2 && rc == ADB_OK; pass++) {

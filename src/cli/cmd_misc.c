@@ -27,7 +27,13 @@ static int cmd_sql(cli_ctx *cx) {
   if (rc) return rc;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
-  int status = cli_query(db, cx->argv[0], NULL, 0, cx->format, stdout);
+  /* All statements or none: a script that fails halfway leaves the database as it was. */
+  rc = adb_exec(db, "BEGIN");
+  int status = rc ? cli_fail_db(db, rc, "SQL") : cli_query(db, cx->argv[0], NULL, 0, cx->format, stdout);
+  if (rc == ADB_OK) {
+    if (status == CLI_OK && (rc = adb_exec(db, "COMMIT"))) status = cli_fail_db(db, rc, "SQL");
+    if (status != CLI_OK) adb_exec(db, "ROLLBACK");
+  }
   adb_close(db);
   return status;
 }
@@ -57,7 +63,8 @@ static int cmd_shell(cli_ctx *cx) {
 
 const cli_cmd cli_cmds_misc[] = {
     {"init", "[--db-id HEX]", "create the database (or open an existing one)", cmd_init, 0, 0},
-    {"sql", "\"STATEMENT\" [--format table|json|csv]", "run SQL; writes to nodes/edges replicate",
+    {"sql", "\"STATEMENTS\" [--format table|json|csv]",
+     "run SQL in one transaction; writes to nodes/edges replicate",
      cmd_sql, 1, 1},
     {"check", "", "verify the integrity of the database", cmd_check, 0, 0},
     {"shell", "", "interactive SQL shell", cmd_shell, 0, 0},

@@ -13,6 +13,22 @@ int cli_format_check(const char *format) {
   return CLI_USAGE;
 }
 
+/* The text of a cell; blobs as X'hex', which is how SQL writes them. Returns a pointer into
+ * scratch (freed by the caller) or into the statement. */
+static const char *cell_text(adb_stmt *st, int i, char **scratch) {
+  *scratch = NULL;
+  if (adb_column_type(st, i) != ADB_TYPE_BLOB) return adb_column_text(st, i);
+  int n = adb_column_bytes(st, i);
+  const unsigned char *p = adb_column_blob(st, i);
+  char *s = malloc(2 * (size_t)n + 4);
+  if (!s) return "";
+  strcpy(s, "X'");
+  hex_encode(p, (size_t)n, s + 2);
+  strcat(s, "'");
+  *scratch = s;
+  return s;
+}
+
 static void put_csv(FILE *out, const char *s) {
   if (!s) return;
   if (!strpbrk(s, ",\"\r\n")) {
@@ -25,6 +41,14 @@ static void put_csv(FILE *out, const char *s) {
     fputc(*s, out);
   }
   fputc('"', out);
+}
+
+static void put_csv_header(FILE *out, adb_stmt *st, int ncols) {
+  for (int i = 0; i < ncols; i++) {
+    if (i) fputc(',', out);
+    put_csv(out, adb_column_name(st, i));
+  }
+  fputc('\n', out);
 }
 
 /* Display width of UTF-8 text: one column per code point. */
@@ -49,8 +73,10 @@ static int table_add(table *t, adb_stmt *st, int header) {
     t->cap = cap;
   }
   for (int i = 0; i < t->ncols; i++) {
-    const char *v = header ? adb_column_name(st, i) : adb_column_text(st, i);
+    char *scratch = NULL;
+    const char *v = header ? adb_column_name(st, i) : cell_text(st, i, &scratch);
     t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(v ? v : "NULL");
+    free(scratch);
   }
   t->nrows++;
   return 0;
@@ -103,10 +129,12 @@ static void put_json_value(FILE *out, adb_stmt *st, int i) {
   }
   case ADB_TYPE_NULL: fputs("null", out); break;
   default: {
-    const char *s = adb_column_text(st, i);
+    char *scratch;
+    const char *s = cell_text(st, i, &scratch);
     buf b;
     buf_init(&b);
     jsonc_put_string(&b, s, strlen(s));
+    free(scratch);
     fwrite(b.p, 1, b.len, out);
     buf_free(&b);
   }
@@ -142,15 +170,12 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
         }
         fputc('}', out);
       } else if (csv) {
-        if (rows == 0)
-          for (int i = 0; i < ncols; i++) {
-            if (i) fputc(',', out);
-            put_csv(out, adb_column_name(st, i));
-          }
-        if (rows == 0) fputc('\n', out);
+        if (rows == 0) put_csv_header(out, st, ncols);
         for (int i = 0; i < ncols; i++) {
+          char *scratch;
           if (i) fputc(',', out);
-          put_csv(out, adb_column_text(st, i));
+          put_csv(out, cell_text(st, i, &scratch));
+          free(scratch);
         }
         fputc('\n', out);
       } else {
@@ -160,6 +185,7 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
       rows++;
     }
     if (json && ncols > 0) fputs(rows ? "\n]\n" : "[]\n", out);
+    if (csv && ncols > 0 && rows == 0 && rc == ADB_DONE) put_csv_header(out, st, ncols);
     if (!json && !csv) table_print(&t, out);
     table_free(&t);
     if (rc != ADB_DONE) status = cli_fail_db(db, rc, "SQL");

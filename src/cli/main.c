@@ -120,8 +120,8 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown) {
         cx->argv[npos++] = a;
         continue;
       }
-      fprintf(stderr, "arenadb %s: unknown option '%s' (see 'arenadb %s --help')\n", cx->cmd, a,
-              cx->cmd);
+      fprintf(stderr, "arenadb%s%s: unknown option '%s' (see 'arenadb%s%s --help')\n",
+              *cx->cmd ? " " : "", cx->cmd, a, *cx->cmd ? " " : "", cx->cmd);
       return CLI_USAGE;
     }
     if (o->flag) {
@@ -131,7 +131,8 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown) {
     } else if (i + 1 < cx->argc) {
       *o->value = cx->argv[++i];
     } else {
-      fprintf(stderr, "arenadb %s: option '%s' needs a value\n", cx->cmd, a);
+      fprintf(stderr, "arenadb%s%s: option '%s' needs a value\n", *cx->cmd ? " " : "", cx->cmd,
+              a);
       return CLI_USAGE;
     }
   }
@@ -167,6 +168,19 @@ static void usage(FILE *out) {
         "  --help, -h     this help; after a command, that command's help\n"
         "  --version      the version\n",
         out);
+}
+
+/* For a group word ("node"), lists the group's commands; returns how many there are. */
+static int group_usage(const char *word, FILE *out) {
+  size_t n = strlen(word);
+  int count = 0;
+  for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+    for (const cli_cmd *c = tables[t]; c->name; c++) {
+      if (strncmp(c->name, word, n) || c->name[n] != ' ') continue;
+      if (!count++) fprintf(out, "usage: arenadb [--db PATH] %s COMMAND [ARGS]\n\n", word);
+      fprintf(out, "  %-12s %-38s %s\n", c->name, c->args, c->help);
+    }
+  return count;
 }
 
 /* Finds the command named by one or two words of argv; *used tells how many. */
@@ -210,6 +224,7 @@ int main(int argc, char **argv) {
   }
   int used;
   const cli_cmd *c = find_cmd(cx.argc, cx.argv, &used);
+  if (!c && group_usage(cx.argv[0], help ? stdout : stderr)) return help ? CLI_OK : CLI_USAGE;
   if (!c) {
     fprintf(stderr, "arenadb: unknown command '%s' (see 'arenadb --help')\n", cx.argv[0]);
     return CLI_USAGE;

@@ -97,6 +97,11 @@ int cli_shell(cli_ctx *cx) {
     failed |= cli_query(db, (const char *)stmt.p, NULL, 0, format, stdout) != CLI_OK;
     stmt.len = 0;
   }
+  /* Input that ends without ';' still runs its last statement. */
+  if (stmt.len && strspn((const char *)stmt.p, " \t\r\n") < stmt.len) {
+    buf_put_u8(&stmt, 0);
+    failed |= cli_query(db, (const char *)stmt.p, NULL, 0, format, stdout) != CLI_OK;
+  }
   if (tty && *history) write_history(history);
   buf_free(&stmt);
   adb_close(db);

@@ -191,12 +191,8 @@ int store_set_db_id(adb *db, const unsigned char id[16]) {
 
 static int schema_create(adb *db, const adb_options *opt) {
   unsigned char db_id[16], rid[16];
-  if (opt && opt->db_id) {
-    if (hex_decode(opt->db_id, db_id, 16))
-      return adb__err(db, ADB_INVALID, "database id '%s' is not 32 hex digits", opt->db_id);
-  } else {
-    randombytes_buf(db_id, sizeof db_id);
-  }
+  /* adb_open checked a given id's form before creating the file. */
+  if (!opt || !opt->db_id || hex_decode(opt->db_id, db_id, 16)) randombytes_buf(db_id, sizeof db_id);
   randombytes_buf(rid, sizeof rid);
   int rc = store_exec(db, "BEGIN IMMEDIATE");
   if (rc) return rc;

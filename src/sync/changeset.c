@@ -460,8 +460,11 @@ static int sync_one_way(adb *src, adb *dst) {
 
 int adb_sync_local(adb *a, adb *b) {
   if (!a || !b) return ADB_MISUSE;
-  int rc = sync_one_way(a, b);
-  if (rc) return adb__err(a, rc, "%s", adb_errmsg(b));
-  rc = sync_one_way(b, a);
+  /* A replica with no data yet joins the other's database, so it must receive first. */
+  int b_first = a->nreps == 1 && a->reps[0].seq == 0;
+  adb *first = b_first ? b : a, *second = b_first ? a : b;
+  int rc = sync_one_way(first, second);
+  if (rc == ADB_OK) rc = sync_one_way(second, first);
+  if (rc && a->errcode != rc) adb__err(a, rc, "%s", adb_errmsg(b));
   return rc;
 }

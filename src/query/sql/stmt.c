@@ -84,6 +84,9 @@ int64_t adb_column_int(adb_stmt *s, int i) { return sqlite3_column_int64(s->st, 
 double adb_column_double(adb_stmt *s, int i) { return sqlite3_column_double(s->st, i); }
 const char *adb_column_text(adb_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
 
+const void *adb_column_blob(adb_stmt *s, int i) { return sqlite3_column_blob(s->st, i); }
+int adb_column_bytes(adb_stmt *s, int i) { return sqlite3_column_bytes(s->st, i); }
+
 int adb_column_type(adb_stmt *s, int i) {
   switch (sqlite3_column_type(s->st, i)) {
   case SQLITE_INTEGER: return ADB_TYPE_INTEGER;

@@ -108,6 +108,7 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
   (void)trigger;
   adb *db = p;
   if (db->internal) return SQLITE_OK;
+  /* The table is the first argument for writes, the second for triggers and indexes. */
   switch (action) {
   case SQLITE_INSERT:
   case SQLITE_UPDATE:
@@ -115,7 +116,7 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
   case SQLITE_DROP_TABLE:
   case SQLITE_CREATE_TRIGGER:
   case SQLITE_CREATE_TEMP_TRIGGER:
-    return internal_name(a) ? SQLITE_DENY : SQLITE_OK;
+  case SQLITE_DROP_TRIGGER:
   case SQLITE_CREATE_INDEX:
   case SQLITE_DROP_INDEX:
   case SQLITE_ALTER_TABLE:

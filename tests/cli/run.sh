@@ -1,0 +1,1344 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh BINARY — end-to-end tests of the arenadb command.
+#
+# Runs the real binary given as $1; every test runs in a subshell, in a fresh temporary
+# directory of its own, with no ARENADB_DB in the environment (so the default ./arena.db is the
+# test's own database). A test is a function test_NAME registered in TESTS at the bottom; the
+# first failed assertion ends the test. Needs only bash, sqlite3 and python3.
+#
+#   tests/cli/run.sh build/arenadb            run every test
+#   tests/cli/run.sh build/arenadb sync_      run the tests whose name contains "sync_"
+#   CLI_JOBS=1 tests/cli/run.sh build/arenadb one test at a time (default: up to 4 at once)
+#   CLI_KEEP=1 ...                            keep the temporary directories
+#
+# Ends with one line "cli: N passed, M failed"; the exit status is non-zero when any failed.
+set -u
+
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 BINARY [NAME_FILTER]" >&2
+  exit 2
+fi
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+FILTER=${2:-}
+for tool in sqlite3 python3; do
+  command -v "$tool" >/dev/null || { echo "cli: needs $tool" >&2; exit 2; }
+done
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/arenadb-cli.XXXXXX")
+[ -n "${CLI_KEEP:-}" ] || trap 'rm -rf "$ROOT"' EXIT
+
+# ---- helpers ---------------------------------------------------------------------------------
+# After run/A: RC is the exit status, $W/.out and $W/.err hold stdout and stderr.
+
+fail() {
+  {
+    echo "    FAIL: $*"
+    echo "    last command: ${LAST:-}"
+    echo "    exit status: ${RC:-}"
+    [ -s "$W/.out" ] && sed -n '1,12s/^/    stdout| /p' "$W/.out"
+    [ -s "$W/.err" ] && sed -n '1,12s/^/    stderr| /p' "$W/.err"
+  } >&2
+  exit 1
+}
+
+run() {
+  LAST="$*"
+  "$@" >"$W/.out" 2>"$W/.err"
+  RC=$?
+}
+
+# A ARGS... runs arenadb with ARGS (stdin is inherited, so pipes into A work).
+A() { run "$BIN" "$@"; LAST="arenadb $*"; }
+
+out() { cat "$W/.out"; }
+err() { cat "$W/.err"; }
+
+ok() { # ok ARGS...: arenadb must succeed
+  A "$@"
+  [ "$RC" -eq 0 ] || fail "expected exit 0"
+}
+
+# fails [-p REGEX] ARGS...: arenadb must exit 1 with "arenadb..." first on stderr (and REGEX,
+# case-insensitive, somewhere on stderr).
+fails() {
+  local pat=""
+  if [ "$1" = "-p" ]; then pat=$2; shift 2; fi
+  A "$@"
+  [ "$RC" -eq 1 ] || fail "expected exit 1 (operation failed)"
+  head -n 1 "$W/.err" | grep -q '^arenadb' || fail "expected a message 'arenadb: ...' on stderr"
+  [ -z "$pat" ] || grep -Eqi -- "$pat" "$W/.err" || fail "stderr does not match /$pat/"
+}
+
+usage_error() { # usage_error ARGS...: arenadb must exit 2 with a message on stderr, nothing on stdout
+  A "$@"
+  [ "$RC" -eq 2 ] || fail "expected exit 2 (usage error)"
+  [ -s "$W/.err" ] || fail "expected a usage message on stderr"
+  [ ! -s "$W/.out" ] || fail "expected nothing on stdout for a usage error"
+}
+
+out_has() { grep -qF -- "$1" "$W/.out" || fail "stdout lacks '$1'"; }
+out_lacks() { ! grep -qF -- "$1" "$W/.out" || fail "stdout has '$1' but should not"; }
+out_eq() { [ "$(out)" = "$1" ] || fail "stdout is not '$1'"; }
+err_has() { grep -Eqi -- "$1" "$W/.err" || fail "stderr does not match /$1/"; }
+eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: '$1' != '$2'"; }
+py() { python3 -c "$@"; }
+
+# json_ok FILE: FILE parses as JSON.
+json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null || fail "not valid JSON: $1"; }
+
+# The nodes and edges of a database, as SQL sees them, in a stable order.
+graph() {
+  local db=${1:-arena.db}
+  "$BIN" --db "$db" sql "SELECT * FROM nodes ORDER BY id" --format json &&
+    "$BIN" --db "$db" sql "SELECT * FROM edges ORDER BY id" --format json
+}
+
+# The full content of a database: export, version vector, and an SQLite dump of every internal
+# table (taken from a copy, so that reading it cannot change the original).
+state() {
+  local db=${1:-arena.db} d
+  "$BIN" --db "$db" export - 2>&1
+  "$BIN" --db "$db" vv 2>&1
+  d=$(mktemp -d "$W/.dump.XXXX")
+  cp "$db" "$d/x.db"
+  [ -e "$db-wal" ] && cp "$db-wal" "$d/x.db-wal"
+  sqlite3 "$d/x.db" .dump 2>&1
+  rm -rf "$d"
+}
+
+remember() { state "${1:-arena.db}" >"$W/.state.$(basename "${1:-arena.db}")"; }
+unchanged() { # unchanged [DB]: DB's content is what remember saw
+  local db=${1:-arena.db} f
+  f="$W/.state.$(basename "$db")"
+  [ -s "$f" ] || fail "internal: nothing remembered for $db"
+  state "$db" >"$f.now"
+  cmp -s "$f" "$f.now" || {
+    diff "$f" "$f.now" | head -20 | sed 's/^/    diff| /' >&2
+    fail "database $db changed"
+  }
+}
+
+# Bytes of a file, for files arenadb must not touch at all.
+remember_bytes() { cp "$1" "$W/.bytes.$(basename "$1")"; }
+same_bytes() {
+  cmp -s "$1" "$W/.bytes.$(basename "$1")" || fail "file $1 was modified"
+  [ ! -s "$1-wal" ] || fail "a non-empty $1-wal appeared"
+}
+
+same_graph() { # same_graph DB1 DB2 ...
+  local first=$1 g
+  graph "$first" >"$W/.g.first" || fail "cannot read $first"
+  shift
+  for g in "$@"; do
+    graph "$g" >"$W/.g.other" || fail "cannot read $g"
+    cmp -s "$W/.g.first" "$W/.g.other" || {
+      diff "$W/.g.first" "$W/.g.other" | head -20 | sed 's/^/    diff| /' >&2
+      fail "$first and $g differ"
+    }
+  done
+}
+
+hexid() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# A small graph in ./arena.db: alice -KNOWS-> bob -LIVES_IN-> paris, carol.
+seed() {
+  ok init
+  ok node add Person '{"name":"alice","age":30}' --id alice
+  ok node add Person '{"name":"bob"}' --id bob
+  ok node add Person '{"name":"carol","tags":["x","y"]}' --id carol
+  ok node add City '{"name":"Paris"}' --id paris
+  ok edge add alice KNOWS bob '{"since":2020}' --id e1
+  ok edge add bob LIVES_IN paris --id e2
+  ok edge add carol KNOWS alice --id e3
+}
+
+count() { # count SQL_WHERE [DB]: rows of nodes matching
+  "$BIN" --db "${2:-arena.db}" sql "SELECT count(*) AS n FROM nodes WHERE $1" --format csv | sed -n 2p
+}
+
+# exchange FROM TO: TO receives what it lacks from FROM, through a version vector and a file.
+exchange() {
+  ok --db "$2" vv -o "$W/.vv"
+  ok --db "$1" changes --since "$W/.vv" -o "$W/.cs"
+  ok --db "$2" apply "$W/.cs"
+}
+
+# ---- help and usage --------------------------------------------------------------------------
+
+COMMANDS=("init" "sql" "check" "shell" "node add" "node get" "node set" "node unset" "node del"
+  "node list" "edge add" "edge get" "edge set" "edge unset" "edge del" "edge list" "vv" "changes"
+  "apply" "sync" "import" "export")
+
+test_help_global() {
+  ok --help
+  out_has "usage: arenadb"
+  local c
+  for c in "${COMMANDS[@]}"; do out_has "  $c "; done
+  ok -h
+  out_has "usage: arenadb"
+  ok --version
+  grep -Eq '^arenadb [0-9]+\.[0-9]+\.[0-9]+' "$W/.out" || fail "--version prints no version"
+  A
+  [ "$RC" -eq 2 ] || fail "no command must be a usage error"
+  err_has "usage"
+  [ ! -e arena.db ] || fail "help created a database"
+}
+
+test_help_each_command() {
+  local c
+  for c in "${COMMANDS[@]}"; do
+    # shellcheck disable=SC2086
+    ok $c --help
+    out_has "usage: arenadb"
+    out_has "$c"
+    [ "$(wc -l <"$W/.out")" -ge 2 ] || fail "'$c --help' explains nothing"
+  done
+  ok node add Person --help
+  out_has "node add"
+  [ ! -e arena.db ] || fail "--help created a database"
+}
+
+# 'arenadb node --help' should describe the node commands, not call 'node' unknown.
+test_help_command_groups() {
+  local g
+  for g in node edge; do
+    A "$g" --help
+    [ "$RC" -eq 0 ] || fail "'arenadb $g --help' should list the $g commands"
+    out_has "$g add"
+    out_has "$g list"
+    A "$g"
+    [ "$RC" -eq 2 ] || fail "'arenadb $g' alone is a usage error"
+    ! grep -q "unknown command '$g'" "$W/.err" || fail "'$g' is a command group, not unknown"
+  done
+}
+
+test_usage_unknown_command() {
+  seed
+  remember
+  usage_error frobnicate
+  err_has "unknown command"
+  usage_error node frobnicate x
+  usage_error --db arena.db nodes list
+  unchanged
+}
+
+test_usage_unknown_option() {
+  seed
+  remember
+  usage_error node list --bogus
+  err_has "unknown option.*--bogus"
+  usage_error sql "SELECT 1" --nope
+  usage_error node add L --idd x
+  usage_error --format xml sql "SELECT 1"
+  err_has "format"
+  usage_error sql "SELECT 1" --format yaml
+  usage_error node add L --id
+  err_has "needs a value"
+  usage_error --db
+  usage_error changes --since
+  unchanged
+}
+
+test_usage_missing_arguments() {
+  seed
+  remember
+  local args
+  for args in "node add" "node get" "node set alice k" "node set alice" "node unset alice" \
+    "node del" "edge add alice KNOWS" "edge add alice" "edge get" "edge set e1 k" "edge unset e1" \
+    "edge del" "sql" "apply" "sync" "import" "export" "changes"; do
+    # shellcheck disable=SC2086
+    usage_error $args
+    err_has "usage"
+  done
+  unchanged
+}
+
+test_usage_too_many_arguments() {
+  seed
+  remember
+  usage_error node get alice bob
+  usage_error node list extra
+  usage_error node del alice bob
+  usage_error node add L '{}' extra
+  usage_error edge add alice L bob '{}' extra
+  usage_error sql "SELECT 1" "SELECT 2"
+  usage_error check extra
+  usage_error init extra
+  unchanged
+}
+
+# ---- init and the database path --------------------------------------------------------------
+
+test_init() {
+  ok init
+  grep -Eq '^created \./arena\.db \(database [0-9a-f]{32}, replica [0-9a-f]{32}\)$' "$W/.out" ||
+    fail "init prints the new ids"
+  local dbid
+  dbid=$(sed -E 's/.*database ([0-9a-f]{32}).*/\1/' "$W/.out")
+  ok init
+  out_has "opened"
+  out_has "$dbid"
+  ok check
+  out_eq "ok"
+  local id
+  id=$(hexid)
+  ok --db r.db init --db-id "$id"
+  out_has "database $id"
+  ok --db r.db vv
+  out_has "\"db\":\"$id\""
+}
+
+test_init_bad_db_id_creates_nothing() {
+  fails -p "hex" --db r.db init --db-id xyz
+  [ ! -e r.db ] || fail "a failed init left a file r.db behind"
+  fails --db r2.db init --db-id 0123
+  [ ! -e r2.db ] || fail "a failed init left a file r2.db behind"
+}
+
+test_init_db_id_mismatch() {
+  local id1 id2
+  id1=$(hexid)
+  id2=$(hexid)
+  ok --db r.db init --db-id "$id1"
+  ok --db r.db node add L --id n
+  remember r.db
+  # Asking for another database id on an existing database must not silently succeed.
+  A --db r.db init --db-id "$id2"
+  [ "$RC" -ne 0 ] || fail "init --db-id $id2 on a database of id $id1 reported success"
+  unchanged r.db
+}
+
+test_db_path_resolution() {
+  ok init
+  ok node add Default --id d
+  ok --db other.db init
+  ok --db other.db node add Other --id o
+  ARENADB_DB=env.db run "$BIN" init
+  [ "$RC" -eq 0 ] || fail "init with ARENADB_DB"
+  [ -e env.db ] || fail "ARENADB_DB was not used"
+  ARENADB_DB=env.db run "$BIN" node add Env --id e
+  ok node get d
+  ok --db other.db node get o
+  fails --db other.db node get d
+  ARENADB_DB=env.db run "$BIN" node get e
+  [ "$RC" -eq 0 ] || fail "node from ARENADB_DB"
+  # --db wins over ARENADB_DB, and may come after the command.
+  ARENADB_DB=env.db run "$BIN" node get o --db other.db
+  [ "$RC" -eq 0 ] || fail "--db after the command, over ARENADB_DB"
+}
+
+test_missing_database_is_not_created() {
+  local c
+  for c in "node list" "node get x" "node add L" "sql SELECT" "check" "vv" "export -"; do
+    # shellcheck disable=SC2086
+    fails -p "no database|init" --db missing.db $c
+    [ ! -e missing.db ] || fail "'$c' created missing.db"
+  done
+  echo "{}" >x.cs
+  fails --db missing.db apply x.cs
+  fails --db missing.db shell </dev/null
+  [ ! -e missing.db ] || fail "created missing.db"
+}
+
+# ---- nodes -----------------------------------------------------------------------------------
+
+test_node_add_get() {
+  ok init
+  ok node add Person '{"name":"Al","age":3,"b":{"y":1,"x":[1,{"d":0,"c":1}]}}'
+  local id
+  id=$(out)
+  [ -n "$id" ] && [ "$(wc -l <"$W/.out")" -eq 1 ] || fail "node add prints one id"
+  ok node get "$id"
+  out_eq "{\"id\":\"$id\",\"label\":\"Person\",\"properties\":{\"age\":3,\"b\":{\"x\":[1,{\"c\":1,\"d\":0}],\"y\":1},\"name\":\"Al\"}}"
+  json_ok "$W/.out"
+  ok node add Person
+  local id2
+  id2=$(out)
+  [ "$id2" != "$id" ] || fail "two generated ids are equal"
+  ok node get "$id2"
+  out_eq "{\"id\":\"$id2\",\"label\":\"Person\",\"properties\":{}}"
+  ok node add 'Ünïcode ☃' '{"s":"h\u00e9 \"q\" \\ ☃","n":null,"f":1.5,"t":true}' --id 'user:ål'
+  out_eq "user:ål"
+  ok node get 'user:ål'
+  py 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d=={"id":"user:ål","label":"Ünïcode ☃","properties":{"f":1.5,"n":None,"s":"hé \"q\" \\ ☃","t":True}}, d' "$W/.out" ||
+    fail "unicode node read back differently"
+}
+
+test_node_add_with_id() {
+  ok init
+  ok node add Person '{"a":1}' --id user:alice
+  out_eq "user:alice"
+  ok node add Person --id=user:bob
+  out_eq "user:bob"
+  ok node get user:alice
+  out_has '"id":"user:alice"'
+  remember
+  fails -p "exists" node add Other --id user:alice
+  unchanged
+  ok node get user:alice
+  out_has '"label":"Person"'
+}
+
+test_node_set_unset() {
+  ok init
+  ok node add P '{"a":1}' --id n
+  ok node set n b '"two"'
+  ok node set n c '{"z":[1,2]}'
+  ok node set n d -5
+  ok node set n e null
+  ok node set n a 2.5
+  ok node get n
+  out_eq '{"id":"n","label":"P","properties":{"a":2.5,"b":"two","c":{"z":[1,2]},"d":-5,"e":null}}'
+  ok node unset n c
+  ok node unset n e
+  ok node get n
+  out_eq '{"id":"n","label":"P","properties":{"a":2.5,"b":"two","d":-5}}'
+}
+
+test_node_del() {
+  seed
+  ok node del carol
+  fails -p "no node|not found" node get carol
+  ok node list
+  out_lacks carol
+  fails -p "not found|no node" node del carol
+  eq "$(count "id='carol'")" 0 "a deleted node is invisible to SQL"
+  # Re-created, it is back.
+  ok node add Person '{"name":"carol2"}' --id carol
+  ok node get carol
+  out_has carol2
+}
+
+test_node_list_filters() {
+  seed
+  ok node list
+  out_has alice
+  out_has paris
+  head -n 1 "$W/.out" | grep -q '^id  *label  *properties' || fail "table header"
+  ok node list --label City
+  out_has paris
+  out_lacks alice
+  ok node list --label=Person --format json
+  json_ok "$W/.out"
+  eq "$(py 'import json,sys; print(",".join(r["id"] for r in json.load(open(sys.argv[1]))))' "$W/.out")" \
+    "alice,bob,carol" "node list --label Person"
+  ok node list --label Nothing
+  [ "$(out | grep -c 'alice')" -eq 0 ] || fail "label filter"
+  ok node list --format csv
+  eq "$(head -n 1 "$W/.out")" "id,label,properties" "csv header"
+  eq "$(wc -l <"$W/.out" | tr -d ' ')" 5 "csv rows"
+}
+
+# ---- edges -----------------------------------------------------------------------------------
+
+test_edge_add_get() {
+  seed
+  ok edge get e1
+  out_eq '{"id":"e1","source_node_id":"alice","target_node_id":"bob","label":"KNOWS","properties":{"since":2020}}'
+  json_ok "$W/.out"
+  ok edge add paris NEAR paris '{"km":0}'
+  local id
+  id=$(out)
+  [ -n "$id" ] || fail "edge add prints the id"
+  ok edge get "$id"
+  out_has '"source_node_id":"paris","target_node_id":"paris","label":"NEAR"'
+  remember
+  fails -p "exists" edge add alice X bob --id e1
+  unchanged
+}
+
+test_edge_set_unset_del() {
+  seed
+  ok edge set e1 w 0.5
+  ok edge set e1 note '"hi"'
+  ok edge unset e1 since
+  ok edge get e1
+  out_eq '{"id":"e1","source_node_id":"alice","target_node_id":"bob","label":"KNOWS","properties":{"note":"hi","w":0.5}}'
+  ok edge del e1
+  fails -p "no edge|not found" edge get e1
+  fails edge del e1
+  ok edge list
+  out_lacks e1
+  out_has e2
+}
+
+test_edge_list_filters() {
+  seed
+  ok edge list
+  out_has e1
+  out_has e2
+  out_has e3
+  ok edge list --from alice
+  out_has e1
+  out_lacks e2
+  out_lacks e3
+  ok edge list --to alice
+  out_has e3
+  out_lacks e1
+  ok edge list --label KNOWS
+  out_has e1
+  out_has e3
+  out_lacks e2
+  ok edge list --label KNOWS --from carol --to alice --format json
+  json_ok "$W/.out"
+  eq "$(py 'import json,sys; print([r["id"] for r in json.load(open(sys.argv[1]))])' "$W/.out")" "['e3']" "combined filters"
+  ok edge list --from nobody
+  out_lacks e1
+}
+
+test_edge_hidden_with_deleted_endpoint() {
+  seed
+  ok node del bob
+  fails edge get e1
+  fails edge get e2
+  ok edge list
+  out_lacks e1
+  out_lacks e2
+  out_has e3
+  eq "$("$BIN" sql "SELECT count(*) FROM edges" --format csv | sed -n 2p)" 1 "hidden edges in SQL"
+  ok node add Person --id bob
+  ok edge get e1
+  out_has '"since":2020'
+  ok edge list
+  out_has e2
+}
+
+# ---- SQL -------------------------------------------------------------------------------------
+
+test_sql_node_writes() {
+  ok init
+  ok sql "INSERT INTO nodes(id, label, properties) VALUES ('a', 'A', '{\"z\":1,\"y\":2}'), ('b', 'B', '{}')"
+  ok node get a
+  out_eq '{"id":"a","label":"A","properties":{"y":2,"z":1}}'
+  ok sql "INSERT INTO nodes(label) VALUES ('generated')"
+  eq "$(count "label='generated' AND id IS NOT NULL AND id <> ''")" 1 "generated id"
+  ok sql "UPDATE nodes SET label = 'AA' WHERE id = 'a'"
+  ok node get a
+  out_eq '{"id":"a","label":"AA","properties":{"y":2,"z":1}}'
+  ok sql "UPDATE nodes SET properties = json_set(properties, '\$.w', 5) WHERE id = 'a'"
+  ok sql "SELECT json_extract(properties, '\$.w') AS w FROM nodes WHERE id = 'a'" --format csv
+  eq "$(sed -n 2p "$W/.out")" 5 "json_set through the view"
+  ok sql "DELETE FROM nodes WHERE id = 'b'"
+  fails node get b
+  ok sql "SELECT id, label FROM nodes ORDER BY id" --format csv
+  out_lacks "b,B"
+  remember
+  fails -p "exists" sql "INSERT INTO nodes(id, label) VALUES ('a', 'again')"
+  unchanged
+}
+
+test_sql_edge_writes() {
+  seed
+  ok sql "INSERT INTO edges(id, source_node_id, target_node_id, label, properties) VALUES ('s1', 'carol', 'paris', 'VISITED', '{\"y\":2019}')"
+  ok edge get s1
+  out_eq '{"id":"s1","source_node_id":"carol","target_node_id":"paris","label":"VISITED","properties":{"y":2019}}'
+  ok sql "UPDATE edges SET label = 'LOVED', properties = '{\"y\":2020}' WHERE id = 's1'"
+  ok edge get s1
+  out_eq '{"id":"s1","source_node_id":"carol","target_node_id":"paris","label":"LOVED","properties":{"y":2020}}'
+  remember
+  fails -p "endpoint" sql "UPDATE edges SET target_node_id = 'alice' WHERE id = 's1'"
+  unchanged
+  ok sql "DELETE FROM edges WHERE label = 'KNOWS'"
+  fails edge get e1
+  fails edge get e3
+  ok edge get e2
+}
+
+test_sql_multi_row_write_is_atomic() {
+  seed
+  remember
+  fails -p "object" sql "UPDATE nodes SET properties = CASE WHEN id = 'paris' THEN '[1]' ELSE '{\"x\":1}' END"
+  unchanged
+  fails sql "INSERT INTO nodes(id, label, properties) VALUES ('m1', 'L', '{}'), ('m2', 'L', 'not json')"
+  unchanged
+  fails sql "INSERT INTO edges(id, source_node_id, target_node_id, label) VALUES ('x1', 'alice', 'bob', 'L'), ('x2', 'alice', 'ghost', 'L')"
+  unchanged
+}
+
+test_sql_write_replicates() {
+  local id
+  id=$(hexid)
+  ok --db a.db init --db-id "$id"
+  ok --db b.db init --db-id "$id"
+  ok --db a.db sql "INSERT INTO nodes(id, label, properties) VALUES ('n1', 'A', '{\"k\":1}'), ('n2', 'B', '{}'), ('n3', 'C', '{}')"
+  ok --db a.db sql "INSERT INTO edges(id, source_node_id, target_node_id, label, properties) VALUES ('e1', 'n1', 'n2', 'R', '{\"w\":1}'), ('e2', 'n2', 'n3', 'R', '{}')"
+  ok --db a.db sql "UPDATE nodes SET properties = '{\"k\":2,\"m\":\"x\"}', label = 'AA' WHERE id = 'n1'"
+  ok --db a.db sql "UPDATE edges SET properties = '{\"w\":2}' WHERE id = 'e1'"
+  ok --db a.db sql "DELETE FROM nodes WHERE id = 'n3'"
+  ok --db a.db sql "DELETE FROM edges WHERE id = 'e1'"
+  ok --db a.db changes -o a.cs
+  ok --db b.db apply a.cs
+  same_graph a.db b.db
+  ok --db b.db node get n1
+  out_eq '{"id":"n1","label":"AA","properties":{"k":2,"m":"x"}}'
+  fails --db b.db node get n3
+  fails --db b.db edge get e1
+  # And back: an SQL write on b reaches a.
+  ok --db b.db sql "UPDATE nodes SET label = 'fromB' WHERE id = 'n2'"
+  exchange b.db a.db
+  same_graph a.db b.db
+  ok --db a.db node get n2
+  out_has '"label":"fromB"'
+}
+
+test_sql_format_table() {
+  seed
+  ok sql "SELECT id, label FROM nodes WHERE label = 'City'"
+  eq "$(sed -n 1p "$W/.out" | tr -s ' ')" "id label" "table header"
+  sed -n 2p "$W/.out" | grep -Eq '^-+ +-+$' || fail "table separator"
+  sed -n 3p "$W/.out" | grep -Eq '^paris +City$' || fail "table row"
+  ok sql "SELECT 1 AS a, NULL AS b"
+  out_has "NULL"
+}
+
+test_sql_format_json() {
+  seed
+  ok sql "SELECT id, label, properties, 1 AS one, 2.5 AS half, NULL AS nil, 'q\"\\' AS s FROM nodes ORDER BY id" --format json
+  json_ok "$W/.out"
+  py 'import json,sys
+rows=json.load(open(sys.argv[1]))
+assert isinstance(rows,list) and len(rows)==4, rows
+r=rows[0]
+assert r["id"]=="alice" and r["label"]=="Person", r
+assert json.loads(r["properties"])=={"age":30,"name":"alice"}, r
+assert r["one"]==1 and r["half"]==2.5 and r["nil"] is None and r["s"]=="q\"\\", r
+assert [x["id"] for x in rows]==["alice","bob","carol","paris"]' "$W/.out" || fail "json rows"
+  ok --format json sql "SELECT id FROM nodes WHERE 0"
+  json_ok "$W/.out"
+  eq "$(py 'import json,sys; print(json.load(open(sys.argv[1])))' "$W/.out")" "[]" "empty json result"
+}
+
+# A blob holding a NUL byte must not be cut short silently in any format.
+test_sql_blob_output() {
+  ok init
+  local f
+  for f in json csv table; do
+    ok sql "SELECT x'41420043' AS b" --format $f
+    ! grep -Eq '(^|[^0-9A-Za-z])AB($|[^0-9A-Za-z])' "$W/.out" || fail "--format $f cut the blob x'41420043' at its NUL byte"
+  done
+}
+
+test_sql_format_csv() {
+  seed
+  ok sql "SELECT id, properties, 'a,b' AS c, NULL AS d FROM nodes WHERE id IN ('alice', 'carol') ORDER BY id" --format csv
+  eq "$(sed -n 1p "$W/.out")" "id,properties,c,d" "csv header"
+  py 'import csv,sys,json
+rows=list(csv.reader(open(sys.argv[1])))
+assert rows[0]==["id","properties","c","d"], rows
+assert len(rows)==3, rows
+assert rows[1][0]=="alice" and json.loads(rows[1][1])=={"age":30,"name":"alice"} and rows[1][2]=="a,b", rows
+assert json.loads(rows[2][1])["tags"]==["x","y"], rows' "$W/.out" || fail "csv does not parse back"
+}
+
+test_sql_user_tables_and_reads() {
+  seed
+  ok sql "CREATE TABLE notes(x TEXT)"
+  ok sql "INSERT INTO notes VALUES ('local')"
+  ok sql "SELECT x FROM notes" --format csv
+  out_has local
+  ok sql "SELECT n.id, count(e.id) AS out FROM nodes n LEFT JOIN edges e ON e.source_node_id = n.id GROUP BY n.id ORDER BY n.id" --format csv
+  out_has "alice,1"
+  out_has "paris,0"
+  ok sql "SELECT json_extract(properties, '\$.name') AS name FROM nodes WHERE label = 'City'" --format csv
+  out_has Paris
+}
+
+# ---- replication -----------------------------------------------------------------------------
+
+test_vv() {
+  seed
+  ok vv
+  json_ok "$W/.out"
+  py 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert set(d)=={"db","vv"} and len(d["db"])==32, d
+assert all(len(k)==32 and isinstance(v,int) for k,v in d["vv"].items()) and max(d["vv"].values())>=7, d' "$W/.out" ||
+    fail "vv JSON shape"
+  ok vv -o my.vv
+  [ -s my.vv ] || fail "vv -o wrote nothing"
+  ok vv --output=my2.vv
+  cmp -s my.vv my2.vv || fail "vv -o is not stable"
+  # Nothing is missing from a replica at our own vv: the set changes nothing.
+  ok changes --since my.vv -o none.cs
+  remember
+  ok apply none.cs
+  unchanged
+}
+
+test_three_replicas_converge() {
+  local id r pair
+  id=$(hexid)
+  for r in a b c; do ok --db $r.db init --db-id "$id"; done
+  ok --db a.db node add Person '{"name":"alice"}' --id alice
+  ok --db a.db node add Shared '{"a":1,"both":"a"}' --id shared
+  ok --db b.db node add Person '{"name":"bob"}' --id bob
+  ok --db b.db node add Shared '{"b":2,"both":"b"}' --id shared
+  ok --db c.db node add City '{"name":"Paris"}' --id paris
+  ok --db c.db sql "INSERT INTO nodes(id, label, properties) VALUES ('viasql', 'S', '{\"s\":1}')"
+  # Round 1: every direction, by version vector.
+  for pair in "a b" "b a" "b c" "c b" "a c" "c a"; do
+    exchange "${pair% *}.db" "${pair#* }.db"
+  done
+  same_graph a.db b.db c.db
+  ok --db a.db node get shared
+  out_has '"a":1'
+  out_has '"b":2'
+  # Round 2: concurrent edits of the same and different things.
+  ok --db a.db edge add alice KNOWS bob --id ab
+  ok --db a.db node set bob mood '"happy"'
+  ok --db b.db node set bob mood '"sad"'
+  ok --db b.db node set bob city '"Paris"'
+  ok --db b.db edge add bob LIVES_IN paris --id bp
+  ok --db c.db node del viasql
+  ok --db c.db sql "UPDATE nodes SET label = 'Town' WHERE id = 'paris'"
+  ok --db c.db node del bob
+  local i
+  for i in 1 2; do
+    for pair in "a b" "b c" "c a" "b a" "c b" "a c"; do
+      exchange "${pair% *}.db" "${pair#* }.db"
+    done
+  done
+  same_graph a.db b.db c.db
+  eq "$(count "id='viasql'" b.db)" 0 "delete replicated"
+  ok --db a.db node get paris
+  out_has '"label":"Town"'
+  # Full (not incremental) sets applied anywhere change nothing more.
+  for r in a b c; do ok --db $r.db changes -o $r.full; done
+  for r in a b c; do
+    ok --db $r.db apply a.full
+    ok --db $r.db apply b.full
+    ok --db $r.db apply c.full
+  done
+  same_graph a.db b.db c.db
+  for r in a b c; do ok --db $r.db check; out_eq ok; done
+}
+
+test_apply_twice_is_idempotent() {
+  seed
+  ok changes -o all.cs
+  local id
+  id=$(sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/' <<<"$("$BIN" vv)")
+  ok --db b.db init --db-id "$id"
+  ok --db b.db node add Mine --id mine
+  ok --db b.db apply all.cs
+  out_has "merged"
+  remember b.db
+  ok --db b.db apply all.cs
+  unchanged b.db
+  ok --db b.db apply all.cs
+  unchanged b.db
+  eq "$(count "1" b.db)" 5 "node count after applying twice"
+}
+
+test_changes_since_is_incremental() {
+  seed
+  local id
+  id=$(sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/' <<<"$("$BIN" vv)")
+  ok --db b.db init --db-id "$id"
+  ok changes -o all.cs
+  ok --db b.db apply all.cs
+  ok node add Late --id late
+  ok --db b.db vv -o b.vv
+  ok changes --since b.vv -o inc.cs
+  local full inc
+  full=$(wc -c <all.cs)
+  inc=$(wc -c <inc.cs)
+  [ "$inc" -lt "$full" ] || fail "incremental set ($inc bytes) not smaller than the full one ($full)"
+  ok --db b.db apply inc.cs
+  same_graph arena.db b.db
+  # changes to standard output
+  ok node add Later --id later
+  ok --db b.db vv -o b.vv
+  run sh -c "'$BIN' changes --since b.vv -o - > out.cs"
+  [ "$RC" -eq 0 ] && [ -s out.cs ] || fail "changes -o -"
+  run sh -c "'$BIN' --db b.db apply - < out.cs"
+  [ "$RC" -eq 0 ] || fail "apply -"
+  same_graph arena.db b.db
+}
+
+test_apply_adopts_database_id() {
+  seed
+  ok changes -o all.cs
+  ok --db fresh.db init
+  ok --db fresh.db apply all.cs
+  same_graph arena.db fresh.db
+  eq "$("$BIN" --db fresh.db vv | sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/')" \
+    "$("$BIN" vv | sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/')" "adopted database id"
+  # Now it is a replica: it exchanges both ways.
+  ok --db fresh.db node add FromFresh --id ff
+  exchange fresh.db arena.db
+  same_graph arena.db fresh.db
+}
+
+test_sync_local() {
+  local id
+  id=$(hexid)
+  ok --db a.db init --db-id "$id"
+  ok --db b.db init --db-id "$id"
+  ok --db a.db node add A '{"x":1}' --id a1
+  ok --db a.db node add A --id both
+  ok --db b.db node add B --id b1
+  ok --db b.db node add B '{"k":"b"}' --id both
+  ok --db b.db edge add b1 R both --id r1
+  ok --db a.db sync b.db
+  same_graph a.db b.db
+  ok --db a.db edge get r1
+  remember a.db
+  remember b.db
+  ok --db b.db sync a.db
+  unchanged a.db
+  unchanged b.db
+  ok --db a.db node del b1
+  ok --db b.db sync a.db
+  same_graph a.db b.db
+  fails --db b.db edge get r1
+}
+
+# A replica with no writes adopts the id of the first database it syncs with, whichever side
+# of the command it is on.
+test_sync_adopts_database_id() {
+  seed
+  ok --db fresh1.db init
+  ok --db fresh2.db init
+  ok sync fresh1.db
+  same_graph arena.db fresh1.db
+  A --db fresh2.db sync arena.db
+  [ "$RC" -eq 0 ] || fail "an empty database must adopt the id of the database it syncs with"
+  same_graph arena.db fresh2.db
+}
+
+test_sync_refuses_other_database() {
+  ok --db a.db init
+  ok --db a.db node add A --id a
+  ok --db b.db init
+  ok --db b.db node add B --id b
+  remember a.db
+  remember b.db
+  fails -p "database" --db a.db sync b.db
+  unchanged a.db
+  unchanged b.db
+  fails --db b.db sync a.db
+  unchanged a.db
+  unchanged b.db
+}
+
+test_sync_refuses_same_replica() {
+  seed
+  cp arena.db copy.db
+  remember
+  remember copy.db
+  fails -p "same replica" sync copy.db
+  fails sync arena.db
+  unchanged
+  unchanged copy.db
+  fails -p "no database" sync missing.db
+  [ ! -e missing.db ] || fail "sync created missing.db"
+}
+
+# ---- import and export -----------------------------------------------------------------------
+
+test_export_import_roundtrip() {
+  seed
+  ok node add 'Ünï' '{"s":"tab\there \"q\" ☃","nested":{"b":[1,2.5,null,true],"a":{}}}' --id 'weird id/ü'
+  ok edge add 'weird id/ü' SELF 'weird id/ü' '{"w":-1}' --id 'e/ü'
+  ok node add Gone --id gone
+  ok edge add gone X alice --id hidden
+  ok node del gone
+  ok export one.jsonl
+  out_has "exported"
+  py 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l); assert d["type"] in ("node","edge") and isinstance(d["properties"],dict), l' one.jsonl ||
+    fail "an exported line is not a JSON record"
+  grep -q '"gone"' one.jsonl && fail "export holds a deleted node"
+  grep -q '"hidden"' one.jsonl && fail "export holds a hidden edge"
+  ok export -
+  cmp -s one.jsonl "$W/.out" || fail "export - differs from export FILE"
+  ok --db two.db init
+  ok --db two.db import one.jsonl
+  out_has "imported 9 records"
+  ok --db two.db export two.jsonl
+  cmp -s one.jsonl two.jsonl || fail "export -> import -> export is not identical"
+  same_graph arena.db two.db
+}
+
+test_import_edges_before_nodes() {
+  ok init
+  cat >g.jsonl <<'EOF'
+{"type":"edge","id":"e1","source_node_id":"n1","target_node_id":"n2","label":"L","properties":{"w":1}}
+
+{"type":"edge","id":"e2","source_node_id":"n2","target_node_id":"n1","label":"M"}
+{"type":"node","id":"n1","label":"A","properties":{"x":1}}
+{"type":"node","id":"n2","label":"B"}
+EOF
+  ok import g.jsonl
+  ok edge get e1
+  out_eq '{"id":"e1","source_node_id":"n1","target_node_id":"n2","label":"L","properties":{"w":1}}'
+  ok edge get e2
+  ok node get n2
+  out_eq '{"id":"n2","label":"B","properties":{}}'
+}
+
+# bad_import N CONTENT_LINE: a file with good records and CONTENT_LINE at line N.
+bad_import() {
+  local n=$1 bad=$2 i
+  : >bad.jsonl
+  for ((i = 1; i <= 5; i++)); do
+    if [ "$i" -eq "$n" ]; then
+      printf '%s\n' "$bad" >>bad.jsonl
+    else
+      printf '{"type":"node","id":"new%d","label":"New","properties":{"i":%d}}\n' "$i" "$i" >>bad.jsonl
+    fi
+  done
+  fails -p "line $n\b" import bad.jsonl
+  unchanged
+}
+
+test_import_is_one_transaction() {
+  seed
+  remember
+  bad_import 3 '{"type":"node","id":"x","label":"L","properties":{bad json}}'
+  bad_import 4 '{"type":"node","id":"x","label":"L","properties":[1,2]}'
+  bad_import 2 '{"id":"x","label":"L"}'
+  bad_import 5 '{"type":"spaceship","id":"x"}'
+  bad_import 1 '[1,2,3]'
+  bad_import 4 '{"type":"edge","id":"ex","source_node_id":"alice","target_node_id":"ghost","label":"L"}'
+  bad_import 2 '{"type":"node","id":"alice","label":"Dup"}'
+  bad_import 5 '{"type":"node","id":"x","label":""}'
+  bad_import 3 '{"type":"node","id":"x","label":"L"'
+  fails -p "cannot read|no such" import missing.jsonl
+  unchanged
+}
+
+test_import_progress() {
+  ok init
+  python3 -c '
+import json
+with open("n.jsonl","w") as f:
+    for i in range(3000):
+        f.write(json.dumps({"type":"node","id":"n%d"%i,"label":"N","properties":{"i":i}})+"\n")
+    for i in range(1,3000):
+        f.write(json.dumps({"type":"edge","id":"e%d"%i,"source_node_id":"n%d"%(i-1),"target_node_id":"n%d"%i,"label":"NEXT"})+"\n")'
+  ok import n.jsonl --progress
+  out_has "imported 5999 records"
+  [ -s "$W/.err" ] || fail "--progress shows no progress"
+  eq "$(count 1)" 3000 "nodes imported"
+  ok export back.jsonl
+  cmp -s <(sort n.jsonl | python3 -c '
+import json,sys
+for l in sys.stdin:
+    d=json.loads(l); d.setdefault("properties",{}); print(json.dumps(d,sort_keys=True))' | sort) \
+    <(python3 -c '
+import json,sys
+for l in open("back.jsonl"):
+    print(json.dumps(json.loads(l),sort_keys=True))' | sort) || fail "exported records differ from imported ones"
+}
+
+# ---- check and shell -------------------------------------------------------------------------
+
+test_check() {
+  ok init
+  ok check
+  out_eq ok
+  seed
+  ok check
+  out_eq ok
+}
+
+test_shell_piped() {
+  seed
+  A shell <<<"SELECT count(*) FROM nodes;"
+  [ "$RC" -eq 0 ] || fail "shell"
+  out_has 4
+  printf "SELECT id\n  FROM nodes\n  WHERE label = 'City';\nINSERT INTO nodes(id, label) VALUES ('sh', 'Shell');\n" >in.sql
+  A shell <in.sql
+  [ "$RC" -eq 0 ] || fail "multi-line statement"
+  out_has paris
+  ok node get sh
+  out_has '"label":"Shell"'
+}
+
+test_shell_dot_commands() {
+  seed
+  ok sql "CREATE TABLE mytable(x)"
+  A shell <<'EOF'
+.help
+.tables
+.format json
+SELECT id FROM nodes WHERE label = 'City';
+.format csv
+SELECT id, label FROM nodes WHERE label = 'City';
+.format table
+.quit
+SELECT 'after quit';
+EOF
+  [ "$RC" -eq 0 ] || fail "dot commands"
+  out_has ".format"
+  out_has ".tables"
+  out_has ".quit"
+  grep -Eq '^nodes +view' "$W/.out" || fail ".tables lists nodes"
+  grep -Eq '^edges +view' "$W/.out" || fail ".tables lists edges"
+  out_has mytable
+  out_lacks adb_
+  out_has '{"id":"paris"}'
+  out_has "id,label"
+  out_has "paris,City"
+  out_lacks "after quit"
+  A --format json shell <<<"SELECT id FROM nodes WHERE id = 'bob';"
+  out_has '{"id":"bob"}'
+}
+
+test_shell_errors() {
+  seed
+  remember
+  A shell <<<"SELEC 1;"
+  [ "$RC" -ne 0 ] || fail "a failed statement makes a non-interactive shell fail"
+  err_has "syntax error"
+  A shell <<<".bogus"
+  [ "$RC" -ne 0 ] || fail "an unknown dot command"
+  err_has "unknown"
+  A shell <<<"INSERT INTO adb_node(id) VALUES ('x');"
+  [ "$RC" -ne 0 ] || fail "internal tables from the shell"
+  unchanged
+  # A last statement without its ';' must not be silently dropped.
+  A shell <<<"SELECT 40 + 2 AS answer"
+  if [ "$RC" -eq 0 ]; then
+    grep -q 42 "$W/.out" || fail "a last statement without ';' was dropped silently (exit 0, no output)"
+  else
+    [ -s "$W/.err" ] || fail "incomplete statement: exit $RC without a message"
+  fi
+}
+
+# ---- bad input: a clear error, and the database unchanged ------------------------------------
+
+test_bad_invalid_json() {
+  seed
+  remember
+  fails -p "json" node add Person '{"name":'
+  fails -p "json" node add Person '{name: "x"}'
+  fails -p "json" node add Person '{"a":1} trailing'
+  fails -p "json" node set alice k '{bad'
+  fails -p "json" node set alice k 'undefined'
+  fails -p "json" edge add alice X bob '{"w":'
+  fails -p "json" edge set e1 k '[1,'
+  fails -p "json" sql "UPDATE nodes SET properties = '{oops' WHERE id = 'alice'"
+  unchanged
+}
+
+test_bad_properties_not_object() {
+  seed
+  remember
+  local v
+  for v in '[1,2]' '"text"' '42' 'true' 'null'; do
+    fails -p "object" node add Person "$v"
+    fails -p "object" edge add alice X bob "$v"
+    fails -p "object" sql "INSERT INTO nodes(id, label, properties) VALUES ('np', 'L', '$v')"
+  done
+  fails -p "object" sql "UPDATE edges SET properties = '[]' WHERE id = 'e1'"
+  unchanged
+}
+
+test_bad_unknown_id() {
+  seed
+  remember
+  fails -p "ghost" node get ghost
+  fails -p "ghost" node set ghost k 1
+  fails -p "ghost" node unset ghost k
+  fails -p "ghost" node del ghost
+  fails -p "ghost" edge get ghost
+  fails -p "ghost" edge set ghost k 1
+  fails -p "ghost" edge unset ghost k
+  fails -p "ghost" edge del ghost
+  fails node get e1
+  fails edge get alice
+  unchanged
+}
+
+test_bad_edge_to_missing_node() {
+  seed
+  remember
+  fails -p "ghost" edge add alice KNOWS ghost
+  fails -p "ghost" edge add ghost KNOWS alice
+  fails -p "ghost" edge add ghost KNOWS ghost2 --id eg
+  fails -p "ghost" sql "INSERT INTO edges(id, source_node_id, target_node_id, label) VALUES ('eg', 'alice', 'ghost', 'L')"
+  ok node del carol
+  remember
+  fails edge add carol KNOWS bob
+  unchanged
+}
+
+test_bad_empty_label_or_id() {
+  seed
+  remember
+  fails -p "label" node add ''
+  fails -p "id" node add L --id ''
+  fails -p "label" edge add alice '' bob
+  unchanged
+}
+
+test_bad_malformed_sql() {
+  seed
+  remember
+  fails -p "syntax" sql "SELEC * FROM nodes"
+  fails -p "no such table" sql "SELECT * FROM nosuch"
+  fails sql "INSERT INTO nodes(id, label) VALUES ('x', 'unterminated)"
+  fails sql "UPDATE nodes SET nosuchcolumn = 1"
+  fails sql "DELETE FROM"
+  unchanged
+}
+
+# A script whose second statement is malformed must not leave the first one's write behind.
+test_bad_sql_script_is_atomic() {
+  seed
+  remember
+  fails -p "syntax" sql "INSERT INTO nodes(id, label) VALUES ('partial', 'P'); SELEC 1"
+  unchanged
+}
+
+test_bad_internal_tables_refused() {
+  seed
+  remember
+  local s
+  for s in "INSERT INTO adb_node(id, cl, label, props, meta) VALUES ('x', 1, 'L', '{}', x'00')" \
+    "UPDATE adb_node SET label = 'hacked'" "DELETE FROM adb_node" "DELETE FROM adb_edge" \
+    "DELETE FROM adb_meta" "UPDATE adb_replica SET seq = 0" "DELETE FROM adb_tag" \
+    "DROP TABLE adb_node" "DROP VIEW nodes" "ALTER TABLE adb_node ADD COLUMN z" \
+    "CREATE INDEX hack ON adb_node(label)" "PRAGMA user_version = 7" "PRAGMA writable_schema = 1" \
+    "PRAGMA journal_mode = delete"; do
+    fails sql "$s"
+  done
+  unchanged
+  ok check
+}
+
+# The refusal names what was refused, so that a user can act on it.
+test_bad_internal_table_message() {
+  seed
+  fails sql "INSERT INTO adb_node(id, cl, label, props, meta) VALUES ('x', 1, 'L', '{}', x'00')"
+  err_has "adb_node|internal"
+}
+
+# A trigger on an internal table would let SQL write internal tables indirectly.
+test_bad_internal_table_trigger() {
+  seed
+  remember
+  fails sql "CREATE TRIGGER hack AFTER INSERT ON adb_node BEGIN DELETE FROM adb_edge; END"
+  unchanged
+  A node add Person --id dave
+  ok edge get e1
+  ok check
+  out_eq ok
+}
+
+# make_remote_set: seeds ./arena.db, and base.cs holds a small change set of another replica
+# (src.db) of the same database.
+make_remote_set() {
+  seed
+  local id
+  id=$(sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/' <<<"$("$BIN" vv)")
+  ok --db src.db init --db-id "$id"
+  ok --db src.db node add Remote '{"r":1}' --id remote
+  ok --db src.db edge add remote TO remote --id re
+  ok --db src.db changes -o base.cs
+}
+
+test_bad_changeset_truncated() {
+  make_remote_set
+  remember
+  local len n
+  len=$(wc -c <base.cs)
+  for n in 0 1 4 8 16 $((len / 2)) $((len - 8)) $((len - 1)); do
+    head -c "$n" base.cs >cut.cs
+    fails -p "truncated|damaged|not a change set|corrupt" apply cut.cs
+  done
+  unchanged
+  # And the intact set does apply.
+  ok apply base.cs
+  ok node get remote
+}
+
+test_bad_changeset_flipped_byte() {
+  make_remote_set
+  remember
+  local len
+  len=$(wc -c <base.cs)
+  # Flip the low bit of every byte of the set in turn, and all bits of 40 random bytes.
+  python3 - "$len" <<'EOF'
+import random, sys
+d = open("base.cs", "rb").read()
+flips = [(i, 0x01) for i in range(len(d))] + [(i, 0xff) for i in random.sample(range(len(d)), min(40, len(d)))]
+for i, mask in flips:
+    e = bytearray(d); e[i] ^= mask
+    open("flip.%d.%d.cs" % (i, mask), "wb").write(e)
+EOF
+  local f accepted=""
+  for f in flip.*.cs; do
+    "$BIN" apply "$f" >/dev/null 2>"$W/.err.flip"
+    local rc=$?
+    if [ "$rc" -ne 1 ] || ! head -n 1 "$W/.err.flip" | grep -q '^arenadb'; then accepted="$accepted $f(exit $rc)"; fi
+  done
+  [ -z "$accepted" ] || fail "tampered sets not rejected:$accepted"
+  unchanged
+  ok apply base.cs
+}
+
+test_bad_changeset_garbage() {
+  seed
+  remember
+  head -c 4096 /dev/urandom >random.cs
+  fails -p "not a change set|protocol|corrupt" apply random.cs
+  printf 'ADBC' >magic-only.cs
+  fails apply magic-only.cs
+  : >empty.cs
+  fails apply empty.cs
+  echo '{"type":"node","id":"x","label":"L"}' >json.cs
+  fails apply json.cs
+  ok vv -o my.vv
+  fails apply my.vv
+  fails -p "cannot read|no such" apply missing.cs
+  cp arena.db dbfile.cs
+  fails apply dbfile.cs
+  unchanged
+}
+
+test_bad_changeset_of_other_database() {
+  seed
+  ok --db other.db init
+  ok --db other.db node add Other --id other
+  ok --db other.db changes -o other.cs
+  remember
+  fails -p "database" apply other.cs
+  unchanged
+}
+
+test_bad_vv_of_other_database() {
+  seed
+  ok --db other.db init
+  ok --db other.db node add Other --id other
+  ok --db other.db vv -o other.vv
+  remember
+  fails -p "database" changes --since other.vv -o x.cs
+  [ ! -e x.cs ] || fail "a failed 'changes' wrote x.cs"
+  head -c 64 /dev/urandom >junk.vv
+  fails -p "version vector|protocol|corrupt" changes --since junk.vv -o x.cs
+  head -c 10 other.vv >short.vv
+  fails changes --since short.vv -o x.cs
+  fails -p "cannot read|no such" changes --since missing.vv -o x.cs
+  [ ! -e x.cs ] || fail "a failed 'changes' wrote x.cs"
+  unchanged
+}
+
+# every_command_fails DB PATTERN: every command refuses DB with PATTERN on stderr, and DB keeps
+# its bytes.
+every_command_fails() {
+  local db=$1 pat=$2 c
+  ok --db ok.db init
+  ok --db ok.db node add X --id x
+  ok --db ok.db changes -o ok.cs
+  ok --db ok.db export ok.jsonl
+  remember_bytes "$db"
+  for c in "node list" "node get x" "node add L" "node set x k 1" "node del x" "edge list" \
+    "edge add x L x" "check" "init" "vv" "changes -o out.cs" "apply ok.cs" "import ok.jsonl" \
+    "export out.jsonl" "sync ok.db"; do
+    # shellcheck disable=SC2086
+    fails -p "$pat" --db "$db" $c
+    same_bytes "$db"
+  done
+  fails -p "$pat" --db "$db" sql "SELECT * FROM nodes"
+  fails -p "$pat" --db "$db" shell <<<"SELECT 1;"
+  fails -p "$pat" --db ok.db sync "$db"
+  same_bytes "$db"
+  [ ! -e out.cs ] || fail "wrote a change set from $db"
+}
+
+test_bad_text_file_database() {
+  printf 'this is just a text file\nnot a database\n' >text.db
+  every_command_fails text.db "not a database|not an arenadb|not an sqlite"
+}
+
+test_bad_sqlite_not_arenadb() {
+  sqlite3 plain.db "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);"
+  every_command_fails plain.db "not an arenadb"
+  eq "$(sqlite3 plain.db 'SELECT count(*) FROM t')" 2 "the other database's data"
+}
+
+test_bad_newer_format_version() {
+  seed
+  cp arena.db newer.db
+  sqlite3 newer.db "PRAGMA user_version = 99"
+  every_command_fails newer.db "version|newer|upgrade"
+}
+
+# ---- the list --------------------------------------------------------------------------------
+
+TESTS=(
+  help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
+  usage_missing_arguments usage_too_many_arguments
+  init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution
+  missing_database_is_not_created
+  node_add_get node_add_with_id node_set_unset node_del node_list_filters
+  edge_add_get edge_set_unset_del edge_list_filters edge_hidden_with_deleted_endpoint
+  sql_node_writes sql_edge_writes sql_multi_row_write_is_atomic sql_write_replicates
+  sql_format_table sql_format_json sql_format_csv sql_blob_output sql_user_tables_and_reads
+  vv three_replicas_converge apply_twice_is_idempotent changes_since_is_incremental
+  apply_adopts_database_id sync_local sync_adopts_database_id sync_refuses_other_database
+  sync_refuses_same_replica
+  export_import_roundtrip import_edges_before_nodes import_is_one_transaction import_progress
+  check shell_piped shell_dot_commands shell_errors
+  bad_invalid_json bad_properties_not_object bad_unknown_id bad_edge_to_missing_node
+  bad_empty_label_or_id bad_malformed_sql bad_sql_script_is_atomic bad_internal_tables_refused
+  bad_internal_table_message bad_internal_table_trigger bad_changeset_truncated
+  bad_changeset_flipped_byte bad_changeset_garbage bad_changeset_of_other_database
+  bad_vv_of_other_database bad_text_file_database bad_sqlite_not_arenadb
+  bad_newer_format_version
+)
+
+run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log
+  local name=$1 dir="$ROOT/$1" t0
+  mkdir -p "$dir"
+  t0=$(date +%s%N)
+  (
+    cd "$dir" || exit 1
+    W=$dir
+    HOME=$dir
+    unset ARENADB_DB
+    export HOME
+    "test_$name"
+  ) >"$dir.log" 2>&1 </dev/null
+  echo $? >"$dir.rc"
+  echo $((($(date +%s%N) - t0) / 1000000)) >"$dir.ms"
+}
+
+selected=()
+for t in "${TESTS[@]}"; do
+  declare -F "test_$t" >/dev/null || { echo "cli: test_$t is registered but not defined" >&2; exit 2; }
+  [ -z "$FILTER" ] || [[ "$t" == *"$FILTER"* ]] || continue
+  selected+=("$t")
+done
+
+jobs_max=${CLI_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); [ "$n" -gt 4 ] && n=4; echo "$n")}
+for t in "${selected[@]}"; do
+  if [ "$jobs_max" -gt 1 ]; then
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+    run_one "$t" &
+  else
+    run_one "$t"
+  fi
+done
+wait
+
+passed=0
+failed=0
+for t in "${selected[@]}"; do
+  if [ "$(cat "$ROOT/$t.rc")" = 0 ]; then
+    passed=$((passed + 1))
+    echo "ok   $t ($(cat "$ROOT/$t.ms") ms)"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $t ($(cat "$ROOT/$t.ms") ms)"
+    sed 's/^/  /' "$ROOT/$t.log"
+  fi
+done
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
