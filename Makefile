@@ -59,3 +59,4 @@ clean:
 -include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 -include wasm/wasm.mk
 -include bench/bench.mk
+-include bench/graph/graph.mk

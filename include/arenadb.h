@@ -254,6 +254,91 @@ int adb_sync_local(adb *a, adb *b);
  * ADB_CORRUPT with *report (when not NULL) listing the problems one per line. */
 int adb_check(adb *db, char **report);
 
+/* ---- Traversal --------------------------------------------------------------------------- */
+
+/* Graph walks over the adjacency index that every local and merged write keeps current. They
+ * follow only visible edges (the edge and both its endpoints exist), so an edge hidden by a
+ * deleted endpoint is never followed, and return only existing nodes. docs/graph.md gives the
+ * cost of each. A start (or end) node that does not exist fails with ADB_NOTFOUND; a bad
+ * direction, an empty label, or a depth outside 0..ADB_DEPTH_MAX fails with ADB_INVALID. */
+
+/* Which edges a walk follows from a node: outgoing, incoming, or both. */
+#define ADB_OUT 1
+#define ADB_IN 2
+#define ADB_BOTH 3
+
+/* The largest depth or hop bound a traversal accepts; pass it for "no limit". */
+#define ADB_DEPTH_MAX 1000000
+
+/* One node reached by a walk. */
+typedef struct adb_hop {
+  char *id;      /* the node */
+  int depth;     /* hops from the start: 0 for the start itself */
+  int direction; /* how edge_id was followed: ADB_OUT (from_id to id), ADB_IN, or 0 at the start */
+  char *edge_id; /* the edge followed to reach it; NULL for the start */
+  char *from_id; /* the node that edge was followed from; NULL for the start */
+} adb_hop;
+
+/* Frees the strings of h and zeroes it. Accepts a zeroed hop. */
+void adb_hop_clear(adb_hop *h);
+
+typedef struct adb_traversal adb_traversal;
+
+/* The neighbours of node id: one hop (depth 1) per visible edge in the direction, with label
+ * (NULL for any). A node joined by several edges appears once per edge; a self-loop once. */
+int adb_neighbors(adb *db, const char *id, int direction, const char *label,
+                  adb_traversal **out);
+
+/* Breadth-first k-hop expansion: every distinct node within max_depth hops of id (0 to
+ * ADB_DEPTH_MAX), each once with its least depth, nearest first, the start first at depth 0.
+ * edge_id and from_id of a hop form a shortest-path tree. The walk is done in one consistent
+ * read before this returns; adb_traversal_next then only hands out the results. */
+int adb_khop(adb *db, const char *id, int max_depth, int direction, const char *label,
+             adb_traversal **out);
+
+/* Fills *out (cleared first) with the next node and returns ADB_ROW, or returns ADB_DONE. */
+int adb_traversal_next(adb_traversal *t, adb_hop *out);
+
+/* How many hops the traversal holds in all (including those already handed out). */
+size_t adb_traversal_count(const adb_traversal *t);
+
+/* Releases a traversal. Accepts NULL. */
+void adb_traversal_free(adb_traversal *t);
+
+/* A path: length hops, nodes[0..length] and edges[0..length-1], edge i joining node i to node
+ * i+1 (followed in the walk's direction). */
+typedef struct adb_path {
+  size_t length;
+  char **nodes;
+  char **edges;
+} adb_path;
+
+/* Frees the strings and arrays of p and zeroes it. Accepts a zeroed path. */
+void adb_path_clear(adb_path *p);
+
+/* A shortest path (fewest hops) from node from to node to of at most max_depth hops, found
+ * breadth first; from == to gives the path of length 0. When there is none, fails with
+ * ADB_NOTFOUND and a message saying so. *out is cleared first. */
+int adb_shortest_path(adb *db, const char *from, const char *to, int max_depth, int direction,
+                      const char *label, adb_path *out);
+
+typedef struct adb_paths adb_paths;
+
+/* Variable-length paths: every path from node from with min_hops to max_hops hops
+ * (0 <= min_hops <= max_hops <= ADB_DEPTH_MAX) that uses no edge twice, ending at node to, or
+ * anywhere when to is NULL. They are enumerated depth first, one per adb_paths_next, without
+ * being stored, so memory stays proportional to the path length; their number can grow
+ * exponentially with max_hops, so stop when you have enough. Each step reads the current
+ * state of the database. */
+int adb_paths_open(adb *db, const char *from, const char *to, int min_hops, int max_hops,
+                   int direction, const char *label, adb_paths **out);
+
+/* Fills *out (cleared first) with the next path and returns ADB_ROW, or returns ADB_DONE. */
+int adb_paths_next(adb_paths *it, adb_path *out);
+
+/* Releases a path enumeration. Accepts NULL. */
+void adb_paths_free(adb_paths *it);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,12 @@ enum {
   STMT_SAVEPOINT,      /* the write scope inside a caller's transaction (store.c) */
   STMT_RELEASE,
   STMT_ROLLBACK_TO,
+  STMT_ADJ_OUT,        /* traversal (graph/traverse.c): visible-edge adjacency by direction, */
+  STMT_ADJ_OUT_L,      /* each also by label */
+  STMT_ADJ_IN,
+  STMT_ADJ_IN_L,
+  STMT_NODE_CL,        /* causal length of a node by row id */
+  STMT_EDGE_ID,        /* id of an edge by row id */
   STMT_COUNT
 };
 

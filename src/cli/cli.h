@@ -77,6 +77,7 @@ extern const cli_cmd cli_cmds_element[];
 extern const cli_cmd cli_cmds_sync[];
 extern const cli_cmd cli_cmds_io[];
 extern const cli_cmd cli_cmds_misc[];
+extern const cli_cmd cli_cmds_graph[];
 
 /* The interactive shell (shell.c). */
 int cli_shell(cli_ctx *cx);

@@ -151,7 +151,8 @@ int cli_args(cli_ctx *cx, const cli_opt *opts) {
 }
 
 static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmds_sync,
-                                        cli_cmds_io};
+                                        cli_cmds_io,
+                                        cli_cmds_graph};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"

@@ -33,4 +33,91 @@ int graph_element_from_row(sqlite3_stmt *st, int kind, adb_element *out);
 /* "node" or "edge". */
 const char *graph_kind_name(int kind);
 
+/* ---- Traversal (traverse.c, paths.c) --------------------------------------------------------
+ * Traversals work on row ids (adb_node.rid, adb_edge.rid) over the adjacency indexes
+ * adb_edge_src and adb_edge_dst, and follow only visible edges: existing, with both endpoints
+ * existing. Directions are ADB_OUT, ADB_IN and ADB_BOTH; a label of NULL matches every edge. */
+
+/* A set of node row ids mapping each to an int32 (open addressing; row ids are positive). */
+typedef struct graph_map {
+  int64_t *keys;
+  int32_t *vals;
+  size_t mask, used;
+} graph_map;
+
+/* Values a walk keeps for nodes it has checked but not reached (graph_walk.seen). */
+#define GRAPH_DEAD (-1) /* the node does not exist */
+#define GRAPH_LIVE (-2) /* the node exists (neighbour lists do not deduplicate) */
+
+/* The value of key, or def when absent. */
+int32_t graph_map_get(const graph_map *m, int64_t key, int32_t def);
+/* Sets key to val; ADB_NOMEM on failure (without a message). */
+int graph_map_put(graph_map *m, int64_t key, int32_t val);
+void graph_map_free(graph_map *m);
+
+/* One node reached by a walk: hop 0 is the start. */
+typedef struct graph_hop {
+  int64_t node;  /* row id */
+  int64_t edge;  /* row id of the edge followed to reach it; 0 for the start */
+  int32_t from;  /* index of the hop it was reached from; -1 for the start */
+  int32_t depth; /* hops from the start */
+  int dir;       /* ADB_OUT or ADB_IN: how the edge was followed; 0 for the start */
+} graph_hop;
+
+/* A walk from one node: the hops it reached, in the order reached, and the nodes it checked. */
+typedef struct graph_walk {
+  adb *db;
+  int dir;
+  const char *label; /* borrowed from the caller for the life of the walk */
+  graph_hop *hops;
+  size_t nhops, cap;
+  graph_map seen; /* node row id -> hop index, GRAPH_DEAD or GRAPH_LIVE */
+} graph_walk;
+
+/* Checks the arguments every traversal shares: a direction, an optional label, and a depth
+ * bound between 0 and ADB_DEPTH_MAX. ADB_INVALID with a message naming what is wrong. */
+int graph_walk_check(adb *db, int dir, const char *label, int64_t depth);
+
+/* Starts a walk at the live node with text id start (ADB_NOTFOUND when there is none). */
+int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const char *label);
+void graph_walk_free(graph_walk *w);
+
+/* Appends a hop for every visible edge of the start node (a node reached by several edges
+ * appears once per edge; a self-loop once even in ADB_BOTH). */
+int graph_neighbors(graph_walk *w);
+
+/* Breadth-first: appends every node within max_depth hops of the start, once, nearest first. */
+int graph_khop(graph_walk *w, int max_depth);
+
+/* Breadth-first until the node with row id target is reached within max_depth hops: *at is
+ * then its hop index (follow graph_hop.from back to 0 for the path). ADB_DONE when there is no
+ * such path (no message recorded). */
+int graph_shortest(graph_walk *w, int64_t target, int max_depth, size_t *at);
+
+/* Row id of the live node with text id (ADB_NOTFOUND with a message when there is none). */
+int graph_node_rid(adb *db, const char *id, int64_t *rid);
+
+/* Text id of a node or edge by row id (malloc'd into *out). */
+int graph_rid_text(adb *db, int kind, int64_t rid, char **out);
+
+/* Calls fn for every visible edge of node in direction dir with label (NULL: any): the edge's
+ * row id, the other endpoint's row id (already known to exist) and ADB_OUT or ADB_IN. fn
+ * returns ADB_OK to go on, ADB_DONE to stop early (then graph_adjacent returns ADB_DONE), or
+ * an error. A self-loop is given once, as ADB_OUT, even in ADB_BOTH. seen caches existence. */
+typedef int (*graph_edge_fn)(void *ctx, int64_t edge, int64_t other, int dir);
+int graph_adjacent(adb *db, graph_map *seen, int64_t node, int dir, const char *label,
+                   graph_edge_fn fn, void *ctx);
+
+/* Variable-length paths (paths.c): every trail (no edge twice) from a start node, of min to
+ * max hops, ending anywhere or at one node, enumerated depth first without storing them. */
+typedef struct graph_paths graph_paths;
+
+/* end may be NULL for any end node; bounds as graph_walk_check, and min <= max. */
+int graph_paths_open(adb *db, const char *start, const char *end, int min, int max, int dir,
+                     const char *label, graph_paths **out);
+/* ADB_ROW with the next path as row ids: nodes[0..len] and edges[0..len-1], valid until the
+ * next call; ADB_DONE after the last. */
+int graph_paths_next(graph_paths *p, const int64_t **nodes, const int64_t **edges, size_t *len);
+void graph_paths_free(graph_paths *p);
+
 #endif

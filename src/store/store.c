@@ -22,8 +22,9 @@ static const char *const schema_sql =
     "CREATE TABLE adb_edge(rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
     "  cl INTEGER NOT NULL, label TEXT, props TEXT NOT NULL, meta BLOB NOT NULL,"
     "  src INTEGER, dst INTEGER);"
-    "CREATE INDEX adb_edge_src ON adb_edge(src, label);"
-    "CREATE INDEX adb_edge_dst ON adb_edge(dst, label);"
+    /* Adjacency: covering, so that a traversal step reads the index and never the row. */
+    "CREATE INDEX adb_edge_src ON adb_edge(src, label, cl, dst);"
+    "CREATE INDEX adb_edge_dst ON adb_edge(dst, label, cl, src);"
     /* For each element and each origin replica, the newest transaction of that origin whose
      * register the element still holds: what a change set for a version vector must carry. */
     "CREATE TABLE adb_tag(origin INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
@@ -58,6 +59,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
     [STMT_RELEASE] = "RELEASE adb_write",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
+    [STMT_ADJ_OUT] = "SELECT rid, dst FROM adb_edge WHERE src=?1 AND cl&1",
+    [STMT_ADJ_OUT_L] = "SELECT rid, dst FROM adb_edge WHERE src=?1 AND label=?2 AND cl&1",
+    [STMT_ADJ_IN] = "SELECT rid, src FROM adb_edge WHERE dst=?1 AND cl&1",
+    [STMT_ADJ_IN_L] = "SELECT rid, src FROM adb_edge WHERE dst=?1 AND label=?2 AND cl&1",
+    [STMT_NODE_CL] = "SELECT cl FROM adb_node WHERE rid=?1",
+    [STMT_EDGE_ID] = "SELECT id FROM adb_edge WHERE rid=?1",
 };
 
 int store_prepare(adb *db, const char *sql, sqlite3_stmt **st) {

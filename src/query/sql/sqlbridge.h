@@ -9,4 +9,8 @@
  * the internal adb_* tables directly. */
 int sqlb_install(adb *db);
 
+/* Registers the table-valued functions graph_traverse, graph_neighbors and graph_shortest_path
+ * (traverse_vtab.c; docs/graph.md). */
+int sqlb_traverse_install(adb *db);
+
 #endif

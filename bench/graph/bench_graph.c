@@ -1,0 +1,296 @@
+/* bench_graph.c — k-hop counts on real graphs: ArenaDB against SQLite recursive SQL and Kuzu.
+ *
+ * `bench_graph prepare DATA OUT` writes each dataset as plain CSV (OUT/NAME-nodes.csv,
+ * OUT/NAME-edges.csv) and its 100 start nodes (OUT/NAME-starts.txt) for the Kuzu script;
+ * `bench_graph run DATA OUT` loads each dataset into ArenaDB and into a plain SQLite table,
+ * counts the distinct nodes within 1, 2 and 3 hops of every start on each side (the start
+ * included), reads Kuzu's counts and times from OUT/kuzu-NAME.json when the Kuzu script made
+ * it, checks that all counts agree, and prints medians and ratios. */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arenadb.h"
+
+#define STARTS 100
+#define REPS 5
+#define MAX_K 3
+
+typedef struct dataset {
+  const char *name;
+  const char *nodes;     /* path under DATA */
+  const char *edges[2];  /* paths under DATA (the second may be NULL) */
+  char sep;
+  int header;
+  int direction;
+} dataset;
+
+static const dataset datasets[] = {
+    {"ldbc-knows", "ldbc-snb-sf0.1-person-subset/Person.csv",
+     {"ldbc-snb-sf0.1-person-subset/Person_knows_Person.csv",
+      "ldbc-snb-sf0.1-person-subset/Person_knows_Person_1.csv"},
+     '|', 1, ADB_BOTH},
+    {"wiki-Vote", "snap-via-kuzu/wiki-Vote/nodes.csv", {"snap-via-kuzu/wiki-Vote/edges.csv", NULL},
+     ',', 0, ADB_OUT},
+};
+
+typedef struct graph {
+  long long *nodes, *src, *dst;
+  size_t nnodes, nedges;
+} graph;
+
+static void die(const char *what) {
+  fprintf(stderr, "bench_graph: %s\n", what);
+  exit(1);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void push(long long **a, size_t n, long long v) {
+  if ((n & (n - 1)) == 0) {
+    *a = realloc(*a, (n ? n * 2 : 1) * sizeof **a);
+    if (!*a) die("out of memory");
+  }
+  (*a)[n] = v;
+}
+
+/* Reads the first integer of every line as a node, or the first two as an edge. */
+static void read_csv(const char *path, char sep, int header, graph *g, int edges) {
+  FILE *f = fopen(path, "r");
+  if (!f) die(path);
+  char line[4096];
+  for (int skip = header; fgets(line, sizeof line, f); skip = 0) {
+    if (skip || !line[0] || line[0] == '\n') continue;
+    char *end;
+    long long a = strtoll(line, &end, 10);
+    if (!edges) {
+      push(&g->nodes, g->nnodes++, a);
+      continue;
+    }
+    if (*end != sep) die("malformed edge line");
+    long long b = strtoll(end + 1, NULL, 10);
+    push(&g->src, g->nedges, a);
+    push(&g->dst, g->nedges++, b);
+  }
+  fclose(f);
+}
+
+static graph load(const char *data, const dataset *d) {
+  graph g = {0};
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", data, d->nodes);
+  read_csv(path, d->sep, d->header, &g, 0);
+  for (int i = 0; i < 2 && d->edges[i]; i++) {
+    snprintf(path, sizeof path, "%s/%s", data, d->edges[i]);
+    read_csv(path, d->sep, d->header, &g, 1);
+  }
+  return g;
+}
+
+/* The fixed start nodes: evenly spaced through the node file. */
+static long long start_node(const graph *g, int i) {
+  return g->nodes[(size_t)i * g->nnodes / STARTS];
+}
+
+static void prepare(const char *data, const char *out, const dataset *d) {
+  graph g = load(data, d);
+  char path[1024];
+  const char *what[3] = {"nodes.csv", "edges.csv", "starts.txt"};
+  for (int w = 0; w < 3; w++) {
+    snprintf(path, sizeof path, "%s/%s-%s", out, d->name, what[w]);
+    FILE *f = fopen(path, "w");
+    if (!f) die(path);
+    if (w == 0) for (size_t i = 0; i < g.nnodes; i++) fprintf(f, "%lld\n", g.nodes[i]);
+    if (w == 1) for (size_t i = 0; i < g.nedges; i++) fprintf(f, "%lld,%lld\n", g.src[i], g.dst[i]);
+    if (w == 2) for (int i = 0; i < STARTS; i++) fprintf(f, "%lld\n", start_node(&g, i));
+    fclose(f);
+  }
+  printf("%s: %zu nodes, %zu edges written to %s\n", d->name, g.nnodes, g.nedges, out);
+}
+
+/* ---- ArenaDB ----------------------------------------------------------------------------- */
+
+static adb *load_arenadb(const char *out, const dataset *d, const graph *g) {
+  char path[1024], id[32], a[32], b[32];
+  snprintf(path, sizeof path, "%s/%s.adb", out, d->name);
+  unlink(path);
+  adb_options opt = {.synchronous = ADB_SYNC_NORMAL};
+  adb *db;
+  if (adb_open(path, &opt, &db) || adb_begin(db)) die(adb_errmsg(db));
+  for (size_t i = 0; i < g->nnodes; i++) {
+    snprintf(id, sizeof id, "%lld", g->nodes[i]);
+    if (adb_node_create(db, id, "N", NULL, NULL)) die(adb_errmsg(db));
+  }
+  for (size_t i = 0; i < g->nedges; i++) {
+    snprintf(a, sizeof a, "%lld", g->src[i]);
+    snprintf(b, sizeof b, "%lld", g->dst[i]);
+    snprintf(id, sizeof id, "e%zu", i);
+    if (adb_edge_create(db, id, a, "E", b, NULL, NULL)) die(adb_errmsg(db));
+  }
+  if (adb_commit(db) || adb_exec(db, "ANALYZE")) die(adb_errmsg(db));
+  return db;
+}
+
+static long long ours(adb *db, const char *id, int k, int dir) {
+  adb_traversal *t;
+  if (adb_khop(db, id, k, dir, NULL, &t)) die(adb_errmsg(db));
+  long long n = (long long)adb_traversal_count(t);
+  adb_traversal_free(t);
+  return n;
+}
+
+/* ---- SQLite ------------------------------------------------------------------------------ */
+
+static sqlite3 *load_sqlite(const char *out, const dataset *d, const graph *g) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.sqlite", out, d->name);
+  unlink(path);
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  if (sqlite3_open(path, &db) ||
+      sqlite3_exec(db, "PRAGMA journal_mode=WAL; BEGIN; CREATE TABLE e(src INTEGER, dst INTEGER)",
+                   NULL, NULL, NULL) ||
+      sqlite3_prepare_v2(db, "INSERT INTO e VALUES(?1, ?2)", -1, &st, NULL))
+    die(sqlite3_errmsg(db));
+  for (size_t i = 0; i < g->nedges; i++) {
+    sqlite3_bind_int64(st, 1, g->src[i]);
+    sqlite3_bind_int64(st, 2, g->dst[i]);
+    if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(db));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (sqlite3_exec(db, "CREATE INDEX e_src ON e(src, dst); CREATE INDEX e_dst ON e(dst, src);"
+                       " COMMIT; ANALYZE", NULL, NULL, NULL))
+    die(sqlite3_errmsg(db));
+  return db;
+}
+
+static sqlite3_stmt *cte(sqlite3 *db, int dir) {
+  const char *sql =
+      dir == ADB_OUT
+          ? "WITH RECURSIVE r(id, d) AS (SELECT ?1, 0 UNION SELECT e.dst, r.d + 1 FROM r"
+            " JOIN e ON e.src = r.id WHERE r.d < ?2) SELECT count(DISTINCT id) FROM r"
+          : "WITH RECURSIVE r(id, d) AS (SELECT ?1, 0 UNION SELECT e.dst, r.d + 1 FROM r"
+            " JOIN e ON e.src = r.id WHERE r.d < ?2 UNION SELECT e.src, r.d + 1 FROM r"
+            " JOIN e ON e.dst = r.id WHERE r.d < ?2) SELECT count(DISTINCT id) FROM r";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) die(sqlite3_errmsg(db));
+  return st;
+}
+
+static long long theirs(sqlite3_stmt *st, long long id, int k) {
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int(st, 2, k);
+  if (sqlite3_step(st) != SQLITE_ROW) die("recursive query failed");
+  long long n = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return n;
+}
+
+/* ---- Kuzu's results, made by kuzu.mjs ---------------------------------------------------- */
+
+typedef struct kuzu_side {
+  int have;
+  double ms[MAX_K + 1];
+  long long counts[MAX_K + 1][STARTS];
+} kuzu_side;
+
+static kuzu_side read_kuzu(const char *out, const dataset *d) {
+  kuzu_side k = {0};
+  char path[1024];
+  snprintf(path, sizeof path, "%s/kuzu-%s.json", out, d->name);
+  json_t *j = json_load_file(path, 0, NULL);
+  if (!j) return k;
+  k.have = 1;
+  for (int h = 1; h <= MAX_K; h++) {
+    char key[8];
+    snprintf(key, sizeof key, "%d", h);
+    json_t *ms = json_object_get(json_object_get(j, "ms"), key);
+    json_t *c = json_object_get(json_object_get(j, "counts"), key);
+    k.ms[h] = json_number_value(ms);
+    if (json_array_size(c) != STARTS) k.have = 0;
+    for (int i = 0; i < STARTS && k.have; i++)
+      k.counts[h][i] = json_integer_value(json_array_get(c, i));
+  }
+  json_decref(j);
+  return k;
+}
+
+/* ---- Running ----------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return v[n / 2];
+}
+
+static void run(const char *data, const char *out, const dataset *d) {
+  graph g = load(data, d);
+  double t0 = now_ms();
+  adb *db = load_arenadb(out, d, &g);
+  double t1 = now_ms();
+  sqlite3 *sq = load_sqlite(out, d, &g);
+  sqlite3_stmt *st = cte(sq, d->direction);
+  kuzu_side kz = read_kuzu(out, d);
+  printf("\n%s: %zu nodes, %zu edges (%s); ArenaDB load %.0f ms; %d start nodes, median of %d\n",
+         d->name, g.nnodes, g.nedges, d->direction == ADB_BOTH ? "both directions" : "directed",
+         t1 - t0, STARTS, REPS);
+  printf("%-4s %12s %12s %12s %10s %12s %10s  %s\n", "hops", "nodes found", "ArenaDB ms",
+         "SQLite ms", "SQLite/us", "Kuzu ms", "Kuzu/us", "counts");
+  for (int k = 1; k <= MAX_K; k++) {
+    double a[REPS], s[REPS];
+    long long mine[STARTS], sql[STARTS], total = 0;
+    for (int r = 0; r < REPS; r++) {
+      double x = now_ms();
+      for (int i = 0; i < STARTS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", start_node(&g, i));
+        mine[i] = ours(db, id, k, d->direction);
+      }
+      double y = now_ms();
+      for (int i = 0; i < STARTS; i++) sql[i] = theirs(st, start_node(&g, i), k);
+      a[r] = y - x;
+      s[r] = now_ms() - y;
+    }
+    int agree = 1;
+    for (int i = 0; i < STARTS; i++) {
+      total += mine[i];
+      if (sql[i] != mine[i] || (kz.have && kz.counts[k][i] != mine[i])) agree = 0;
+    }
+    double ma = median(a, REPS), ms = median(s, REPS);
+    char kms[16] = "-", kratio[16] = "-";
+    if (kz.have) {
+      snprintf(kms, sizeof kms, "%.1f", kz.ms[k]);
+      snprintf(kratio, sizeof kratio, "%.2fx", kz.ms[k] / ma);
+    }
+    printf("%-4d %12lld %12.1f %12.1f %9.2fx %12s %10s  %s\n", k, total, ma, ms, ms / ma, kms,
+           kratio, agree ? (kz.have ? "agree (ours, SQLite, Kuzu)" : "agree (ours, SQLite)")
+                         : "DIFFER");
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(sq);
+  adb_close(db);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4 || (strcmp(argv[1], "prepare") && strcmp(argv[1], "run"))) {
+    fprintf(stderr, "usage: bench_graph prepare|run DATA_DIR OUT_DIR\n");
+    return 2;
+  }
+  for (size_t i = 0; i < sizeof datasets / sizeof *datasets; i++)
+    if (!strcmp(argv[1], "prepare")) prepare(argv[2], argv[3], &datasets[i]);
+    else run(argv[2], argv[3], &datasets[i]);
+  return 0;
+}

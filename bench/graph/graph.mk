@@ -1,0 +1,20 @@
+# graph.mk — `make bench-graph`: k-hop counts on LDBC SNB SF0.1 `knows` and on wiki-Vote, ArenaDB
+# against SQLite recursive queries and Kuzu (npm `kuzu`, installed into $(BUILD)/bench-graph
+# when the registry answers; without it the Kuzu columns print "-").
+
+GRAPH_DATA ?= ../shared/data/graphs
+BENCH_GRAPH_DIR := $(BUILD)/bench-graph
+BENCH_GRAPH_BIN := $(BENCH_GRAPH_DIR)/bench_graph
+
+$(BENCH_GRAPH_BIN): bench/graph/bench_graph.c include/arenadb.h $(BUILD)/libarenadb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libarenadb.a $(CORE_LIBS)
+
+.PHONY: bench-graph
+bench-graph: $(BENCH_GRAPH_BIN)
+	$(BENCH_GRAPH_BIN) prepare $(GRAPH_DATA) $(BENCH_GRAPH_DIR)
+	@cd $(BENCH_GRAPH_DIR) && if [ -d node_modules/kuzu ] || { npm view kuzu version >/dev/null 2>&1 && \
+	  npm install --no-save --no-package-lock kuzu >npm.log 2>&1; }; then \
+	  node $(CURDIR)/bench/graph/kuzu.mjs . || echo "kuzu run failed"; \
+	else echo "npm kuzu unavailable: skipping Kuzu"; fi
+	$(BENCH_GRAPH_BIN) run $(GRAPH_DATA) $(BENCH_GRAPH_DIR)
