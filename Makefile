@@ -22,7 +22,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test test-unit test-cli test-asan bench fuzz clean
+.PHONY: all test test-unit test-cli bench clean
 all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb
 
 $(BUILD)/obj/%.o: %.c
@@ -53,6 +53,9 @@ test-unit: $(BUILD)/test_unit
 test-cli: $(BUILD)/arenadb
 	tests/cli/run.sh $(BUILD)/arenadb
 
+# Every benchmark, each printing our figures beside a real peer's (bench/*/ say which).
+bench: bench-core bench-graph
+
 clean:
 	rm -rf build
 
@@ -60,3 +63,4 @@ clean:
 -include wasm/wasm.mk
 -include bench/bench.mk
 -include bench/graph/graph.mk
+-include fuzz/fuzz.mk

@@ -1,4 +1,4 @@
-# bench.mk — `make bench`: the core's benchmarks against plain SQLite, side by side.
+# bench.mk — `make bench-core`: the core's benchmarks against plain SQLite, side by side.
 # Included by the top-level Makefile. BENCH_SCALE=0.1 for a quick run; BENCH_REPS sets the
 # repetitions (default 5, medians printed). Scratch databases go to $(BUILD)/bench and are
 # removed afterwards.
@@ -11,7 +11,7 @@ $(BENCH_CORE_BIN): $(BENCH_CORE_SRC) bench/bench_util.h include/arenadb.h $(BUIL
 	$(CC) $(CFLAGS_ALL) -Ibench $(LDFLAGS_ALL) -o $@ $(BENCH_CORE_SRC) $(BUILD)/libarenadb.a \
 	  $(CORE_LIBS)
 
-bench: $(BENCH_CORE_BIN)
+bench-core: $(BENCH_CORE_BIN)
 	BENCH_DIR=$(BUILD)/bench/data $(BENCH_CORE_BIN)
 
 # One side of one benchmark under callgrind, e.g. `make bench-callgrind BENCH_WHAT=apply`.
