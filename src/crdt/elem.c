@@ -209,7 +209,13 @@ static int tags_store(adb *db, crdt_elem *e) {
 #define VAL_NONE 1
 #define VAL_INLINE 2
 
-static void put_tag(buf *b, const crdt_tag *t) {
+/* Most registers were written together with the element's existence, so a tag equal to the
+ * existence tag is one byte: a clock of 0, which no real write has. */
+static void put_tag(buf *b, const crdt_tag *t, const crdt_tag *exist) {
+  if (exist && t->hlc == exist->hlc && t->origin == exist->origin && t->seq == exist->seq) {
+    buf_put_u8(b, 0);
+    return;
+  }
   buf_put_varint(b, t->hlc);
   buf_put_varint(b, t->origin);
   buf_put_varint(b, t->seq);
@@ -221,14 +227,15 @@ static void put_opt(buf *b, const char *s) {
 
 static void meta_encode(const crdt_elem *e, buf *b) {
   buf_put_varint(b, e->cl);
-  if (e->cl) put_tag(b, &e->cl_tag);
+  if (e->cl) put_tag(b, &e->cl_tag, NULL);
+  const crdt_tag *exist = e->cl ? &e->cl_tag : NULL;
   buf_put_u8(b, (e->has_label ? 1 : 0) | (e->has_ends ? 2 : 0));
   const crdt_reg *pair[2] = {e->has_label ? &e->label : NULL, e->has_ends ? &e->ends : NULL};
   for (int k = 0; k < 2; k++) {
     const crdt_reg *r = pair[k];
     if (!r) continue;
     buf_put_varint(b, r->epoch);
-    put_tag(b, &r->tag);
+    put_tag(b, &r->tag, exist);
     int inl = !crdt_reg_visible(e, r);
     buf_put_u8(b, inl ? VAL_INLINE : VAL_COLUMN);
     if (inl) {
@@ -241,7 +248,7 @@ static void meta_encode(const crdt_elem *e, buf *b) {
     const crdt_reg *r = &e->props[i];
     buf_put_str(b, r->key, strlen(r->key));
     buf_put_varint(b, r->epoch);
-    put_tag(b, &r->tag);
+    put_tag(b, &r->tag, exist);
     int how = !r->value ? VAL_NONE : crdt_reg_visible(e, r) ? VAL_COLUMN : VAL_INLINE;
     buf_put_u8(b, how);
     if (how == VAL_INLINE) put_opt(b, r->value);
@@ -256,8 +263,12 @@ static char *rstr(rbuf *r, int *bad) {
   return d;
 }
 
-static void get_tag(rbuf *r, crdt_tag *t) {
+static void get_tag(rbuf *r, crdt_tag *t, const crdt_tag *exist) {
   t->hlc = rbuf_varint(r);
+  if (t->hlc == 0 && exist) {
+    *t = *exist;
+    return;
+  }
   t->origin = (uint32_t)rbuf_varint(r);
   t->seq = rbuf_varint(r);
 }
@@ -269,7 +280,8 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
   int bad = 0;
   rbuf_init(&r, p, n);
   e->cl = rbuf_varint(&r);
-  if (e->cl) get_tag(&r, &e->cl_tag);
+  if (e->cl) get_tag(&r, &e->cl_tag, NULL);
+  const crdt_tag *exist = e->cl ? &e->cl_tag : NULL;
   unsigned flags = rbuf_u8(&r);
   e->has_label = flags & 1;
   e->has_ends = flags & 2;
@@ -281,7 +293,7 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
     if (!reg) continue;
     reg->type = k ? REG_ENDS : REG_LABEL;
     reg->epoch = rbuf_varint(&r);
-    get_tag(&r, &reg->tag);
+    get_tag(&r, &reg->tag, exist);
     unsigned how = rbuf_u8(&r);
     if (how == VAL_INLINE) {
       reg->value = rstr(&r, &bad);
@@ -298,7 +310,7 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
     reg->type = REG_PROP;
     reg->key = rstr(&r, &bad);
     reg->epoch = rbuf_varint(&r);
-    get_tag(&r, &reg->tag);
+    get_tag(&r, &reg->tag, exist);
     unsigned how = rbuf_u8(&r);
     if (how == VAL_INLINE) reg->value = rstr(&r, &bad);
     /* VAL_COLUMN values are filled from the props column; mark them with an empty string. */
