@@ -61,3 +61,13 @@ long long sql_int(adb *db, const char *sql) {
   adb_finalize(st);
   return v;
 }
+
+void send_changes(adb *from, adb *to) {
+  void *vv, *cs;
+  size_t vvlen, cslen;
+  OK(to, adb_vv(to, &vv, &vvlen));
+  OK(from, adb_changes(from, vv, vvlen, &cs, &cslen));
+  OK(to, adb_apply(to, cs, cslen, NULL));
+  free(vv);
+  free(cs);
+}

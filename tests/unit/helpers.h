@@ -16,6 +16,9 @@ adb *open_tmp(int slot, const adb_options *opt);
 /* The visible state as text: every node and edge, one per line, ordered by id (malloc'd). */
 char *dump_state(adb *db);
 
+/* Sends to what it lacks from from: to's version vector, from's changes, to applies them. */
+void send_changes(adb *from, adb *to);
+
 /* Runs SQL returning one integer. */
 long long sql_int(adb *db, const char *sql);
 

@@ -15,24 +15,14 @@ static void assert_same(adb *a, adb *b) {
   free(y);
 }
 
-static void send(adb *from, adb *to) {
-  void *vv, *cs;
-  size_t vvlen, cslen;
-  OK(to, adb_vv(to, &vv, &vvlen));
-  OK(from, adb_changes(from, vv, vvlen, &cs, &cslen));
-  OK(to, adb_apply(to, cs, cslen, NULL));
-  free(vv);
-  free(cs);
-}
-
 Test(sync, concurrent_edits_of_different_keys_both_survive) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   OK(a, adb_node_create(a, "n", "P", "{\"x\":0,\"y\":0}", NULL));
-  send(a, b);
+  send_changes(a, b);
   OK(a, adb_node_set(a, "n", "x", "1"));
   OK(b, adb_node_set(b, "n", "y", "2"));
-  send(a, b);
-  send(b, a);
+  send_changes(a, b);
+  send_changes(b, a);
   assert_same(a, b);
   adb_element e;
   OK(a, adb_node_get(a, "n", &e));
@@ -49,12 +39,12 @@ Test(sync, equal_clocks_break_ties_by_replica_id) {
   adb_options o = {.clock_ms = fixed_clock, .clock_ctx = &t};
   adb *a = open_tmp(0, &o), *b = open_tmp(1, &o);
   OK(a, adb_node_create(a, "n", "P", NULL, NULL));
-  send(a, b);
+  send_changes(a, b);
   t += 1000;
   OK(a, adb_node_set(a, "n", "k", "\"from a\""));
   OK(b, adb_node_set(b, "n", "k", "\"from b\""));
-  send(a, b);
-  send(b, a);
+  send_changes(a, b);
+  send_changes(b, a);
   assert_same(a, b);
   adb_element e;
   OK(a, adb_node_get(a, "n", &e));
@@ -68,17 +58,17 @@ Test(sync, equal_clocks_break_ties_by_replica_id) {
 Test(sync, delete_wins_over_concurrent_update_and_recreate_wins_over_delete) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   OK(a, adb_node_create(a, "n", "P", "{\"v\":1}", NULL));
-  send(a, b);
+  send_changes(a, b);
   OK(a, adb_node_delete(a, "n"));
   OK(b, adb_node_set(b, "n", "v", "2"));
-  send(a, b);
-  send(b, a);
+  send_changes(a, b);
+  send_changes(b, a);
   assert_same(a, b);
   cr_assert_eq(sql_int(a, "SELECT count(*) FROM nodes"), 0);
   OK(b, adb_node_create(b, "n", "P", "{\"w\":3}", NULL));
   OK(a, adb_node_create(a, "n", "P", "{\"z\":4}", NULL));
-  send(a, b);
-  send(b, a);
+  send_changes(a, b);
+  send_changes(b, a);
   assert_same(a, b);
   adb_element e;
   OK(a, adb_node_get(a, "n", &e));
@@ -92,15 +82,15 @@ Test(sync, edge_to_a_concurrently_deleted_node_is_hidden_not_lost) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   OK(a, adb_node_create(a, "x", "P", NULL, NULL));
   OK(a, adb_node_create(a, "y", "P", NULL, NULL));
-  send(a, b);
+  send_changes(a, b);
   OK(a, adb_node_delete(a, "y"));
   OK(b, adb_edge_create(b, "e", "x", "R", "y", NULL, NULL));
-  send(a, b);
-  send(b, a);
+  send_changes(a, b);
+  send_changes(b, a);
   assert_same(a, b);
   cr_assert_eq(sql_int(a, "SELECT count(*) FROM edges"), 0);
   OK(a, adb_node_create(a, "y", "P", NULL, NULL));
-  send(a, b);
+  send_changes(a, b);
   assert_same(a, b);
   cr_assert_eq(sql_int(b, "SELECT count(*) FROM edges WHERE id = 'e'"), 1);
   adb_close(a);
@@ -143,7 +133,7 @@ Test(sync, delta_carries_only_what_is_missing) {
     snprintf(id, sizeof id, "n%03d", i);
     OK(a, adb_node_create(a, id, "P", "{\"v\":1}", NULL));
   }
-  send(a, b);
+  send_changes(a, b);
   OK(a, adb_node_set(a, "n042", "v", "2"));
   void *vv, *cs;
   size_t vvlen, cslen;
@@ -193,7 +183,7 @@ Test(sync, bad_change_sets_are_rejected_and_change_nothing) {
   OK(a, adb_node_create(a, "m", "P", NULL, NULL));
   OK(a, adb_edge_create(a, "e", "n", "R", "m", NULL, NULL));
   OK(b, adb_node_create(b, "local", "P", NULL, NULL));
-  send(b, a);
+  send_changes(b, a);
   void *cs;
   size_t len;
   OK(a, adb_changes(a, NULL, 0, &cs, &len));
@@ -251,7 +241,7 @@ Test(sync, chain_of_replicas_converges_through_a_hub) {
   adb *r[4];
   for (int i = 0; i < 4; i++) r[i] = open_tmp(i, NULL);
   OK(r[0], adb_node_create(r[0], "seed", "P", NULL, NULL));
-  for (int i = 1; i < 4; i++) send(r[0], r[i]);
+  for (int i = 1; i < 4; i++) send_changes(r[0], r[i]);
   for (int i = 0; i < 4; i++) {
     char id[16];
     snprintf(id, sizeof id, "w%d", i);
@@ -261,8 +251,8 @@ Test(sync, chain_of_replicas_converges_through_a_hub) {
   /* 1 -> 2 -> 3 -> 0 and back: a chain, not a star. */
   for (int round = 0; round < 2; round++)
     for (int i = 0; i < 4; i++) {
-      send(r[i], r[(i + 1) % 4]);
-      send(r[(i + 1) % 4], r[i]);
+      send_changes(r[i], r[(i + 1) % 4]);
+      send_changes(r[(i + 1) % 4], r[i]);
     }
   for (int i = 1; i < 4; i++) assert_same(r[0], r[i]);
   cr_assert_eq(sql_int(r[0], "SELECT count(*) FROM nodes"), 5);
@@ -307,7 +297,7 @@ Test(open, refuses_files_that_are_not_arenadb_databases) {
 Test(sync, a_set_that_skips_transactions_does_not_advance_the_vector_past_the_gap) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL), *c = open_tmp(2, NULL);
   OK(a, adb_node_create(a, "n1", "P", NULL, NULL));
-  send(a, b);
+  send_changes(a, b);
   OK(a, adb_node_create(a, "n2", "P", NULL, NULL));
   OK(a, adb_node_create(a, "n3", "P", NULL, NULL));
   /* A set made for b (which has n1) reaches c (which has nothing). */
@@ -320,7 +310,7 @@ Test(sync, a_set_that_skips_transactions_does_not_advance_the_vector_past_the_ga
   free(vv);
   free(cs);
   /* c's vector must not claim n1: asking a again brings it. */
-  send(a, c);
+  send_changes(a, c);
   cr_assert_eq(sql_int(c, "SELECT count(*) FROM nodes WHERE id = 'n1'"), 1);
   assert_same(a, c);
   adb_close(a);
@@ -332,13 +322,13 @@ Test(sync, two_handles_on_one_file_never_reuse_a_transaction_number) {
   adb *h1 = open_tmp(0, NULL), *h2 = open_tmp(0, NULL); /* one file, as a server and a CLI */
   adb *peer = open_tmp(1, NULL);
   OK(h1, adb_node_create(h1, "n1", "P", NULL, NULL));
-  send(h1, peer);
+  send_changes(h1, peer);
   OK(h2, adb_node_create(h2, "n2", "P", NULL, NULL)); /* h2 opened before n1 was written */
   OK(h2, adb_exec(h2, "INSERT INTO nodes(id, label) VALUES ('n3', 'P')"));
   OK(h1, adb_begin(h1));
   OK(h1, adb_node_create(h1, "n4", "P", NULL, NULL));
   OK(h1, adb_commit(h1));
-  send(h1, peer);
+  send_changes(h1, peer);
   assert_same(h1, peer);
   cr_assert_eq(sql_int(peer, "SELECT count(*) FROM nodes"), 4);
   adb_close(h1);

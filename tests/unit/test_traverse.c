@@ -236,32 +236,22 @@ Test(traverse, deleted_nodes_hide_edges_until_recreated) {
   adb_close(db);
 }
 
-static void send(adb *from, adb *to) {
-  void *vv, *cs;
-  size_t vvlen, cslen;
-  OK(to, adb_vv(to, &vv, &vvlen));
-  OK(from, adb_changes(from, vv, vvlen, &cs, &cslen));
-  OK(to, adb_apply(to, cs, cslen, NULL));
-  free(vv);
-  free(cs);
-}
-
 Test(traverse, merged_edges_are_traversed_and_merged_deletes_hide_them) {
   adb *a = small_graph(0), *b = open_tmp(1, NULL);
-  send(a, b);
+  send_changes(a, b);
   EXPECT_TEXT(khop(b, "a", 2, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\n");
   /* An edge made on a, with a node made there, reaches b by merge. */
   OK(a, adb_node_create(a, "f", "P", NULL, NULL));
   edge(a, "df", "d", "M", "f");
-  send(a, b);
+  send_changes(a, b);
   EXPECT_TEXT(khop(b, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\nf:3\n");
   EXPECT_TEXT(shortest(b, "f", "a", ADB_IN, NULL), "f -df-> d -cd-> c -ac-> a");
   /* A delete on a hides the edges on b too, and a re-creation on b brings them back to a. */
   OK(a, adb_node_delete(a, "d"));
-  send(a, b);
+  send_changes(a, b);
   EXPECT_TEXT(khop(b, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\n");
   OK(b, adb_node_create(b, "d", "P", NULL, NULL));
-  send(b, a);
+  send_changes(b, a);
   EXPECT_TEXT(khop(a, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\nf:3\n");
   adb_close(a);
   adb_close(b);
