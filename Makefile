@@ -23,7 +23,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test test-unit test-cli bench clean
-all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb
+all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb $(BUILD)/arenadb-trace
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -39,8 +39,10 @@ $(BUILD)/libarenadb.so: $(CORE_OBJ)
 $(BUILD)/arenadb: $(CLI_OBJ) $(BUILD)/libarenadb.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libarenadb.a $(CLI_LIBS) $(CORE_LIBS)
 
+# The unit tests also replay editing traces with the trace tool's reader.
+UNIT_OBJ += $(BUILD)/obj/src/tools/trace_replay.o
 $(BUILD)/test_unit: $(UNIT_OBJ) $(BUILD)/libarenadb.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/libarenadb.a -lcriterion $(CORE_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/libarenadb.a -lcriterion $(CORE_LIBS) -lz
 
 # Every test: unit and CLI tests on the normal build, again on a sanitizer build, and the
 # WebAssembly replica against a native one. The last line totals them.
@@ -54,7 +56,7 @@ test-cli: $(BUILD)/arenadb
 	tests/cli/run.sh $(BUILD)/arenadb
 
 # Every benchmark, each printing our figures beside a real peer's (bench/*/ say which).
-bench: bench-core bench-graph
+bench: bench-core bench-graph bench-text
 
 clean:
 	rm -rf build
@@ -63,4 +65,6 @@ clean:
 -include wasm/wasm.mk
 -include bench/bench.mk
 -include bench/graph/graph.mk
+-include bench/text/text.mk
+-include src/tools/tools.mk
 -include fuzz/fuzz.mk
