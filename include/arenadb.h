@@ -165,7 +165,8 @@ int adb_node_list(adb *db, const char *label, adb_iter **out);
 int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
                   adb_iter **out);
 
-/* Fills *out with the next element and returns ADB_ROW, or returns ADB_DONE, or an error. */
+/* Fills *out with the next element and returns ADB_ROW, or returns ADB_DONE, or an error.
+ * *out is overwritten, not freed: clear it with adb_element_clear before the next call. */
 int adb_iter_next(adb_iter *it, adb_element *out);
 
 /* Releases an iterator. Accepts NULL. */
@@ -253,6 +254,39 @@ int adb_sync_local(adb *a, adb *b);
 /* Verifies the SQLite file and ArenaDB's own invariants. Returns ADB_OK when all is well, or
  * ADB_CORRUPT with *report (when not NULL) listing the problems one per line. */
 int adb_check(adb *db, char **report);
+
+/* ---- Batched export and other connections' commits -------------------------------------- */
+
+/* For network sync (docs/protocol.md): the changes a peer lacks, cut into change sets of
+ * bounded size, and a cheap way to notice commits made to the file by other connections. */
+typedef struct adb_export adb_export;
+
+/* Starts an export of the changes a replica with version vector vv lacks (vv NULL:
+ * everything). The elements to send are listed now, in one consistent read; the batches are
+ * read later by adb_export_next. A vv of another database fails with ADB_CONFLICT, as for
+ * adb_changes. Free *out with adb_export_free. */
+int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out);
+
+/* Produces the next batch: an ordinary change set (docs/changeset.md) of about max_bytes or
+ * less (at least one element, so one large element may exceed it) that adb_apply accepts on
+ * its own. Returns ADB_ROW with *out (free with adb_free) and *last (may be NULL) set to 1 for
+ * the final batch, ADB_DONE when the final batch was produced already, or an error. Every batch
+ * carries the current state of its elements; only the final one advances the receiver's version
+ * vector (to this replica's vector at adb_export_begin), so a receiver that applied only some
+ * batches asks again for the rest. An export always has at least one (possibly empty) batch. */
+int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_len, int *last);
+
+/* How many listed elements are not exported yet. */
+size_t adb_export_remaining(const adb_export *ex);
+
+/* Releases an export. Accepts NULL. */
+void adb_export_free(adb_export *ex);
+
+/* Reads SQLite's PRAGMA data_version into *out: it changes when another connection (another
+ * process, or another handle) commits to the file, never for this handle's own commits. Polling
+ * it is how a long-running replica notices writes made by other processes. (The handle itself
+ * needs no help: every transaction re-reads what other connections changed.) */
+int adb_data_version(adb *db, int64_t *out);
 
 /* ---- Traversal --------------------------------------------------------------------------- */
 

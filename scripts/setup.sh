@@ -24,6 +24,7 @@ done
 # Node.js and npm may come from another source; ask Debian only when the commands are missing.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3) # the network tests' harness
 
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""

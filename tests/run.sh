@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh — every test, as `make test` runs it: unit, CLI and crash tests on the normal build,
-# unit and CLI tests again under AddressSanitizer and UndefinedBehaviorSanitizer, and the
+# run.sh — every test, as `make test` runs it: unit, CLI, crash and network tests on the normal
+# build, unit, CLI and network tests again under AddressSanitizer and UndefinedBehaviorSanitizer, and the
 # WebAssembly replica against a native one. The last line totals every suite.
 set -u
 cd "$(dirname "$0")/.."
@@ -48,8 +48,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 suite unit build/test_unit -j"$jobs"
 suite cli tests/cli/run.sh build/arenadb
 suite crash tests/crash/run.sh build/arenadb
+suite net tests/net/run.sh build/arenadb
 suite unit-san build/san/test_unit -j"$jobs"
 suite cli-san tests/cli/run.sh build/san/arenadb
+suite net-san tests/net/run.sh build/san/arenadb
 if command -v emcc >/dev/null 2>&1 && [ -f wasm/wasm.mk ]; then
   suite wasm make -s test-wasm
 fi

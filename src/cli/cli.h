@@ -78,6 +78,10 @@ extern const cli_cmd cli_cmds_sync[];
 extern const cli_cmd cli_cmds_io[];
 extern const cli_cmd cli_cmds_misc[];
 extern const cli_cmd cli_cmds_graph[];
+extern const cli_cmd cli_cmds_net[];
+
+/* `sync ws://…`: sync with a server, once or live (cmd_net.c). */
+int cli_sync_ws(cli_ctx *cx);
 
 /* The interactive shell (shell.c). */
 int cli_shell(cli_ctx *cx);

@@ -76,6 +76,9 @@ static int cmd_apply(cli_ctx *cx) {
 }
 
 static int cmd_sync(cli_ctx *cx) {
+  for (int i = 0; i < cx->argc; i++) /* a URL: sync over the network (cmd_net.c) */
+    if (!strncmp(cx->argv[i], "ws://", 5) || !strncmp(cx->argv[i], "wss://", 6))
+      return cli_sync_ws(cx);
   int rc = cli_args(cx, NULL);
   if (rc) return rc;
   adb *db = cli_open(cx, 0);
@@ -106,5 +109,7 @@ const cli_cmd cli_cmds_sync[] = {
     {"changes", "[--since VV_FILE] -o FILE", "write the changes a replica at VV lacks (all without)",
      cmd_changes, 0, 0},
     {"apply", "FILE", "merge a change set", cmd_apply, 1, 1},
-    {"sync", "OTHER.db", "two-way merge with another local database", cmd_sync, 1, 1},
+    {"sync", "OTHER.db | ws://HOST:PORT [--live] [--token T]",
+     "two-way merge with another local database, or with a server (--live: stay connected)",
+     cmd_sync, 1, 1},
     {0}};

@@ -152,6 +152,7 @@ int cli_args(cli_ctx *cx, const cli_opt *opts) {
 
 static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmds_sync,
                                         cli_cmds_io,
+                                        cli_cmds_net,
                                         cli_cmds_graph};
 
 static void usage(FILE *out) {

@@ -159,6 +159,23 @@ int store_write_end(adb *db, int scope, int rc) {
   return rc;
 }
 
+int store_read_begin(adb *db, int *own) {
+  *own = sqlite3_get_autocommit(db->sql);
+  int rc = *own ? store_exec(db, "BEGIN") : ADB_OK;
+  if (rc == ADB_OK && (rc = crdt_replicas_sync(db)) != ADB_OK) store_read_end(db, *own);
+  return rc;
+}
+
+void store_read_end(adb *db, int own) {
+  if (!own) return;
+  char msg[sizeof db->errmsg];
+  int code = db->errcode;
+  memcpy(msg, db->errmsg, sizeof msg);
+  store_exec(db, "COMMIT");
+  memcpy(db->errmsg, msg, sizeof msg);
+  db->errcode = code;
+}
+
 /* Reads one integer from a PRAGMA; returns the SQLite status. */
 static int pragma_int(adb *db, const char *sql, int64_t *out) {
   sqlite3_stmt *st;
@@ -203,6 +220,10 @@ static int schema_create(adb *db, const adb_options *opt) {
   randombytes_buf(rid, sizeof rid);
   int rc = store_exec(db, "BEGIN IMMEDIATE");
   if (rc) return rc;
+  /* Another process may have created the schema since we looked: then it is theirs. */
+  int64_t objects = 0;
+  if (pragma_int(db, "SELECT count(*) FROM sqlite_schema", &objects) != SQLITE_OK || objects > 0)
+    return store_write_end(db, STORE_SCOPE_TXN, ADB_OK);
   rc = store_exec(db, schema_sql);
   if (rc == ADB_OK) rc = store_set_db_id(db, db_id);
   if (rc == ADB_OK) {
@@ -239,21 +260,28 @@ int store_load_db_id(adb *db) {
                          : adb__err(db, ADB_CORRUPT, "the database has no valid id in adb_meta");
 }
 
-int store_init(adb *db, const adb_options *opt) {
-  int64_t app_id = 0, version = 0, objects = 0;
-  int rc = pragma_int(db, "PRAGMA application_id", &app_id);
-  if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA user_version", &version);
-  if (rc == SQLITE_OK) rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+/* Reads what identifies the file: its application id, format version and number of objects. */
+static int identify(adb *db, int64_t *app_id, int64_t *version, int64_t *objects) {
+  int rc = pragma_int(db, "PRAGMA application_id", app_id);
+  if (rc == SQLITE_OK) rc = pragma_int(db, "PRAGMA user_version", version);
+  if (rc == SQLITE_OK) rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", objects);
   if (rc == SQLITE_NOTADB)
     return adb__err(db, ADB_NOTADB, "the file is not a database (not even an SQLite file)");
-  if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
+  return rc == SQLITE_OK ? ADB_OK : adb__sqlerr(db, rc);
+}
 
+int store_init(adb *db, const adb_options *opt) {
+  int64_t app_id = 0, version = 0, objects = 0;
+  int rc = identify(db, &app_id, &version, &objects);
+  if (rc) return rc;
   if (app_id == 0 && objects == 0) {
     if (db->readonly) return adb__err(db, ADB_READONLY, "cannot create a database read-only");
     rc = store_exec(db, "PRAGMA journal_mode=WAL");
     if (rc == ADB_OK) rc = schema_create(db, opt);
+    if (rc == ADB_OK) rc = identify(db, &app_id, &version, &objects);
     if (rc) return rc;
-  } else if (app_id != STORE_APPLICATION_ID) {
+  }
+  if (app_id != STORE_APPLICATION_ID) {
     return adb__err(db, ADB_NOTADB, "the file is an SQLite database, but not an ArenaDB one");
   } else if (version > STORE_FORMAT) {
     return adb__err(db, ADB_FORMAT,

@@ -36,6 +36,11 @@ int store_write_end(adb *db, int scope, int rc);
 /* Reads the database id from adb_meta onto the handle. */
 int store_load_db_id(adb *db);
 
+/* A read scope: one read transaction (its own in autocommit mode) in which the replica cache is
+ * current, for reads of replication state. store_read_end ends it, keeping any error recorded. */
+int store_read_begin(adb *db, int *own);
+void store_read_end(adb *db, int own);
+
 /* Records the database id in adb_meta and on the handle. */
 int store_set_db_id(adb *db, const unsigned char id[16]);
 

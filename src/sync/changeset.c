@@ -1,4 +1,4 @@
-/* changeset.c — exporting the changes another replica lacks, and merging them in. */
+/* changeset.c — merging a change set: reading it, checking every field, then applying it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,180 +10,8 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-static const char CS_MAGIC[4] = {'A', 'D', 'B', 'C'};
 
 #define CS_MAX_VALUE ((size_t)16 << 20) /* largest property value accepted, in bytes */
-
-/* ---- Export ---- */
-
-typedef struct elemref {
-  int kind;
-  int64_t rid;
-} elemref;
-
-static int elemref_cmp(const void *a, const void *b) {
-  const elemref *x = a, *y = b;
-  if (x->kind != y->kind) return x->kind - y->kind;
-  return (x->rid > y->rid) - (x->rid < y->rid);
-}
-
-/* Collects the elements holding a register that a replica at from[] lacks, sorted, unique. */
-static int changed_elements(adb *db, const uint64_t *from, elemref **out, size_t *n) {
-  size_t cap = 256, len = 0;
-  elemref *refs = malloc(cap * sizeof *refs);
-  if (!refs) return adb__err(db, ADB_NOMEM, "out of memory");
-  int rc = ADB_OK;
-  for (uint32_t i = 0; i < db->nreps && rc == ADB_OK; i++) {
-    sqlite3_stmt *st = store_stmt(db, STMT_TAG_SCAN);
-    if (!st) {
-      rc = db->errcode;
-      break;
-    }
-    sqlite3_bind_int64(st, 1, i + 1);
-    sqlite3_bind_int64(st, 2, (int64_t)from[i]);
-    int src;
-    while ((src = store_step(db, st)) == SQLITE_ROW) {
-      if (len == cap) {
-        elemref *r = realloc(refs, (cap *= 2) * sizeof *refs);
-        if (!r) {
-          src = SQLITE_NOMEM;
-          break;
-        }
-        refs = r;
-      }
-      refs[len].kind = sqlite3_column_int(st, 0);
-      refs[len].rid = sqlite3_column_int64(st, 1);
-      len++;
-    }
-    if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
-    sqlite3_reset(st);
-  }
-  if (rc) {
-    free(refs);
-    return rc;
-  }
-  qsort(refs, len, sizeof *refs, elemref_cmp);
-  size_t u = 0;
-  for (size_t i = 0; i < len; i++)
-    if (u == 0 || elemref_cmp(&refs[u - 1], &refs[i]) != 0) refs[u++] = refs[i];
-  *out = refs;
-  *n = u;
-  return ADB_OK;
-}
-
-static void put_reg(buf *b, const crdt_reg *r) {
-  buf_put_u8(b, (unsigned)r->type);
-  buf_put_varint(b, r->epoch);
-  buf_put_varint(b, r->tag.hlc);
-  buf_put_varint(b, r->tag.origin - 1); /* header index: the replica table is in idx order */
-  buf_put_varint(b, r->tag.seq);
-  switch (r->type) {
-  case REG_LABEL: buf_put_str(b, r->value, strlen(r->value)); break;
-  case REG_ENDS:
-    buf_put_str(b, r->value, strlen(r->value));
-    buf_put_str(b, r->value2, strlen(r->value2));
-    break;
-  case REG_PROP:
-    buf_put_u8(b, r->value != NULL);
-    buf_put_str(b, r->key, strlen(r->key));
-    if (r->value) buf_put_str(b, r->value, strlen(r->value));
-    break;
-  }
-}
-
-/* Appends the element's registers that a replica at from[] lacks; returns how many. */
-static size_t put_element(buf *b, crdt_elem *e, const uint64_t *from) {
-  const crdt_reg *regs[3];
-  crdt_reg exist = {.type = REG_EXIST, .epoch = e->cl, .tag = e->cl_tag};
-  size_t n = 0, nfixed = 0;
-  if (e->cl) regs[nfixed++] = &exist;
-  if (e->has_label) regs[nfixed++] = &e->label;
-  if (e->has_ends) regs[nfixed++] = &e->ends;
-  for (size_t i = 0; i < nfixed; i++) n += regs[i]->tag.seq > from[regs[i]->tag.origin - 1];
-  for (size_t i = 0; i < e->nprops; i++) n += e->props[i].tag.seq > from[e->props[i].tag.origin - 1];
-  if (!n) return 0;
-  buf_put_u8(b, (unsigned)e->kind);
-  buf_put_str(b, e->id, strlen(e->id));
-  buf_put_varint(b, n);
-  for (size_t i = 0; i < nfixed; i++)
-    if (regs[i]->tag.seq > from[regs[i]->tag.origin - 1]) put_reg(b, regs[i]);
-  for (size_t i = 0; i < e->nprops; i++)
-    if (e->props[i].tag.seq > from[e->props[i].tag.origin - 1]) put_reg(b, &e->props[i]);
-  return n;
-}
-
-static int changes_export(adb *db, const sync_vv *vv, buf *b) {
-  uint64_t *from = calloc(db->nreps, sizeof *from);
-  if (!from) return adb__err(db, ADB_NOMEM, "out of memory");
-  buf_put(b, CS_MAGIC, 4);
-  buf_put_u8(b, SYNC_FORMAT);
-  buf_put(b, db->db_id, 16);
-  buf_put(b, db->reps[0].rid, 16);
-  buf_put_varint(b, db->nreps);
-  for (uint32_t i = 0; i < db->nreps; i++) {
-    from[i] = sync_vv_get(vv, db->reps[i].rid);
-    buf_put(b, db->reps[i].rid, 16);
-    buf_put_varint(b, from[i]);
-    buf_put_varint(b, db->reps[i].seq);
-  }
-  elemref *refs = NULL;
-  size_t nrefs = 0;
-  int rc = changed_elements(db, from, &refs, &nrefs);
-  for (size_t i = 0; rc == ADB_OK && i < nrefs; i++) {
-    crdt_elem e;
-    rc = crdt_elem_load_rid(db, refs[i].kind, refs[i].rid, &e);
-    if (rc == ADB_OK) rc = crdt_elem_ends_ids(db, &e);
-    if (rc == ADB_OK) put_element(b, &e, from);
-    crdt_elem_free(&e);
-  }
-  buf_put_u8(b, 0);
-  sync_seal(b);
-  free(refs);
-  free(from);
-  if (rc == ADB_OK && b->oom) rc = adb__err(db, ADB_NOMEM, "out of memory");
-  return rc;
-}
-
-int adb_changes(adb *db, const void *vvp, size_t vv_len, void **out, size_t *out_len) {
-  if (!db || !out || !out_len) return ADB_MISUSE;
-  *out = NULL;
-  *out_len = 0;
-  sync_vv vv = {0};
-  int rc = crdt_replicas_fresh(db);
-  if (rc == ADB_OK && vvp) {
-    rc = sync_vv_decode(db, vvp, vv_len, &vv);
-    /* A vector that covers nothing is any database's: a new replica asking to join. */
-    int covers = 0;
-    for (size_t i = 0; i < vv.n; i++) covers |= vv.e[i].seq > 0;
-    if (rc == ADB_OK && covers && memcmp(vv.db_id, db->db_id, 16) != 0) {
-      char hex[33];
-      hex_encode(vv.db_id, 16, hex);
-      rc = adb__err(db, ADB_CONFLICT,
-                    "the version vector is of database %s, this is database %s: only replicas"
-                    " of one database sync",
-                    hex, db->db_id_hex);
-    }
-  }
-  if (rc) {
-    sync_vv_free(&vv);
-    return rc;
-  }
-  /* A read transaction gives the export one consistent snapshot. */
-  int own = sqlite3_get_autocommit(db->sql);
-  if (own && (rc = store_exec(db, "BEGIN"))) return rc;
-  buf b;
-  buf_init(&b);
-  rc = crdt_replicas_sync(db);
-  if (rc == ADB_OK) rc = changes_export(db, vvp ? &vv : NULL, &b);
-  if (own) store_exec(db, "COMMIT");
-  sync_vv_free(&vv);
-  if (rc) {
-    buf_free(&b);
-    return rc;
-  }
-  *out = buf_take(&b, out_len);
-  return ADB_OK;
-}
 
 /* ---- Parsing: one reader, a validating pass and an applying pass ---- */
 
@@ -427,7 +255,7 @@ int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) 
   adb_apply_stats local = {0};
   if (!stats) stats = &local;
   memset(stats, 0, sizeof *stats);
-  int rc = sync_check_frame(db, changes, len, CS_MAGIC, "change set");
+  int rc = sync_check_frame(db, changes, len, SYNC_CS_MAGIC, "change set");
   if (rc) return rc;
   rbuf r;
   rbuf_init(&r, (const unsigned char *)changes + SYNC_HEADER_BYTES,

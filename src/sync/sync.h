@@ -8,6 +8,7 @@
 #include "adb_int.h"
 
 #define SYNC_FORMAT 1       /* the wire format version this build writes and reads */
+#define SYNC_CS_MAGIC "ADBC" /* the first 4 bytes of a change set */
 #define SYNC_HASH_BYTES 16  /* BLAKE2b digest closing every message */
 
 /* A decoded version vector: per replica id, the newest transaction covered. */

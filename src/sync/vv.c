@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "store/store.h"
 #include "sync/sync.h"
 #include "util/buf.h"
 
@@ -76,7 +77,7 @@ uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]) {
 int adb_vv(adb *db, void **out, size_t *out_len) {
   if (!db || !out || !out_len) return ADB_MISUSE;
   *out = NULL;
-  int rc = crdt_replicas_fresh(db);
+  int own, rc = store_read_begin(db, &own);
   if (rc) return rc;
   buf b;
   buf_init(&b);
@@ -89,6 +90,7 @@ int adb_vv(adb *db, void **out, size_t *out_len) {
     buf_put_varint(&b, db->reps[i].seq);
   }
   sync_seal(&b);
+  store_read_end(db, own);
   *out = buf_take(&b, out_len);
   return *out ? ADB_OK : adb__err(db, ADB_NOMEM, "out of memory");
 }

@@ -331,6 +331,14 @@ Test(sync, two_handles_on_one_file_never_reuse_a_transaction_number) {
   send_changes(h1, peer);
   assert_same(h1, peer);
   cr_assert_eq(sql_int(peer, "SELECT count(*) FROM nodes"), 4);
+  /* Both handles report what the file holds, whichever of them wrote it. */
+  void *v1, *v2;
+  size_t l1, l2;
+  OK(h1, adb_vv(h1, &v1, &l1));
+  OK(h2, adb_vv(h2, &v2, &l2));
+  cr_assert(l1 == l2 && memcmp(v1, v2, l1) == 0, "the handles disagree on the version vector");
+  free(v1);
+  free(v2);
   adb_close(h1);
   adb_close(h2);
   adb_close(peer);

@@ -1,0 +1,231 @@
+/* cmd_net.c — the network commands: serve, sync over WebSocket (once or --live), presence. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "net/net.h"
+
+static void log_line(void *ctx, const char *line) {
+  (void)ctx;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  localtime_r(&ts.tv_sec, &tm);
+  fprintf(stderr, "%02d:%02d:%02d.%03ld %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+          ts.tv_nsec / 1000000, line);
+}
+
+/* Takes every "--peer URL" / "--peer=URL" out of the arguments. */
+static int take_peers(cli_ctx *cx, net_opts *o) {
+  int n = 0;
+  for (int i = 0; i < cx->argc; i++) {
+    const char *a = cx->argv[i], *v = NULL;
+    if (!strcmp(a, "--peer")) {
+      if (i + 1 >= cx->argc) {
+        fprintf(stderr, "arenadb %s: option '--peer' needs a value\n", cx->cmd);
+        return CLI_USAGE;
+      }
+      v = cx->argv[++i];
+    } else if (!strncmp(a, "--peer=", 7)) {
+      v = a + 7;
+    } else if (!strcmp(a, "--")) {
+      while (i < cx->argc) cx->argv[n++] = cx->argv[i++];
+      break;
+    } else {
+      cx->argv[n++] = cx->argv[i];
+      continue;
+    }
+    if (o->npeers == NET_MAX_PEERS) {
+      fprintf(stderr, "arenadb %s: at most %d peers\n", cx->cmd, NET_MAX_PEERS);
+      return CLI_USAGE;
+    }
+    o->peers[o->npeers++] = v;
+  }
+  cx->argc = n;
+  return CLI_OK;
+}
+
+static int is_loopback(const char *host) {
+  return !strcmp(host, "127.0.0.1") || !strcmp(host, "localhost") || !strcmp(host, "::1") ||
+         !strncmp(host, "127.", 4);
+}
+
+static int64_t parse_ms(const char *s, double scale, int64_t *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (*end || v <= 0 || v * scale > 1e12) return -1;
+  *out = (int64_t)(v * scale);
+  return 0;
+}
+
+static int check_token(const char *token) {
+  if (token && (!*token || strlen(token) > SYNC_MAX_TOKEN)) {
+    fprintf(stderr, "arenadb: --token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+static int cmd_serve(cli_ctx *cx) {
+  net_opts o = {.log = log_line};
+  const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL;
+  int rc = take_peers(cx, &o);
+  if (rc) return rc;
+  cli_opt opts[] = {{"--listen", NULL, &listen, NULL},
+                    {"--token", NULL, &o.token, NULL},
+                    {"--timeout", NULL, &timeout, NULL},
+                    {"--poll", NULL, &poll, NULL},
+                    {0}};
+  if ((rc = cli_args(cx, opts)) || (rc = check_token(o.token))) return rc;
+  char host[256];
+  int port;
+  if (net_split_hostport(listen, host, sizeof host, &port)) {
+    fprintf(stderr, "arenadb serve: --listen wants HOST:PORT, not '%s'\n", listen);
+    return CLI_USAGE;
+  }
+  if (!is_loopback(host) && !o.token) {
+    fprintf(stderr, "arenadb serve: listening on %s (not this machine only) requires --token\n",
+            host);
+    return CLI_USAGE;
+  }
+  if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms))) {
+    fprintf(stderr, "arenadb serve: --timeout and --poll take milliseconds\n");
+    return CLI_USAGE;
+  }
+  for (int i = 0; i < o.npeers; i++)
+    if (strncmp(o.peers[i], "ws://", 5) && strncmp(o.peers[i], "wss://", 6)) {
+      fprintf(stderr, "arenadb serve: --peer wants a ws:// or wss:// URL, not '%s'\n", o.peers[i]);
+      return CLI_USAGE;
+    }
+  o.listen = listen;
+  o.live = 1;
+  adb *db = cli_open(cx, 1);
+  if (!db) return CLI_FAIL;
+  net_result res;
+  rc = net_run(db, &o, &res);
+  adb_close(db);
+  if (rc) return cli_fail("serve failed: %s", res.reason);
+  log_line(NULL, "stopped");
+  return CLI_OK;
+}
+
+/* arenadb sync ws://HOST:PORT [--live] [--token T]: called by cmd_sync.c for URLs. */
+int cli_sync_ws(cli_ctx *cx) {
+  net_opts o = {.log = log_line};
+  int live = 0;
+  const char *timeout = NULL, *for_s = NULL, *poll = NULL;
+  cli_opt opts[] = {{"--live", NULL, NULL, &live},
+                    {"--token", NULL, &o.token, NULL},
+                    {"--timeout", NULL, &timeout, NULL},
+                    {"--poll", NULL, &poll, NULL},
+                    {"--for", NULL, &for_s, NULL},
+                    {0}};
+  int rc = cli_parse(cx, opts, 0);
+  if (rc || (rc = check_token(o.token))) return rc;
+  if (cx->argc != 1) {
+    fprintf(stderr, "usage: arenadb sync ws://HOST:PORT [--live] [--token T]\n");
+    return CLI_USAGE;
+  }
+  if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms)) ||
+      (for_s && parse_ms(for_s, 1000, &o.run_for_ms))) {
+    fprintf(stderr, "arenadb sync: --timeout and --poll take milliseconds, --for seconds\n");
+    return CLI_USAGE;
+  }
+  o.peers[0] = cx->argv[0];
+  o.npeers = 1;
+  o.live = live;
+  if (!live) o.log = NULL;
+  adb *db = cli_open(cx, 1);
+  if (!db) return CLI_FAIL;
+  net_result res;
+  int64_t t0 = net_now_ms();
+  rc = net_run(db, &o, &res);
+  adb_close(db);
+  if (rc) return cli_fail("sync with %s failed: %s", cx->argv[0], res.reason);
+  if (!live) {
+    const sync_stats *s = &res.stats;
+    printf("synced with %s in %lld ms: sent %llu elements in %llu batches (%llu bytes), received "
+           "%llu elements, %llu registers, %llu changed here, in %llu batches (%llu bytes)\n",
+           cx->argv[0], (long long)(net_now_ms() - t0), (unsigned long long)s->elements_out,
+           (unsigned long long)s->batches_out, (unsigned long long)s->bytes_out,
+           (unsigned long long)s->elements_in, (unsigned long long)s->registers_in,
+           (unsigned long long)s->changed_in, (unsigned long long)s->batches_in,
+           (unsigned long long)s->bytes_in);
+  }
+  return CLI_OK;
+}
+
+static void print_presence(void *ctx, net_hub *h, const sync_presence_entry *e) {
+  (void)ctx, (void)e;
+  char *js = net_hub_presence_json(h);
+  if (js) {
+    printf("%s\n", js);
+    fflush(stdout);
+  }
+  free(js);
+}
+
+static int cmd_presence(cli_ctx *cx) {
+  net_opts o = {.log = NULL};
+  int watch = 0;
+  const char *ttl = "30", *for_s = NULL;
+  cli_opt opts[] = {{"--token", NULL, &o.token, NULL},
+                    {"--ttl", NULL, &ttl, NULL},
+                    {"--watch", NULL, NULL, &watch},
+                    {"--for", NULL, &for_s, NULL},
+                    {0}};
+  int rc = cli_args(cx, opts);
+  if (rc || (rc = check_token(o.token))) return rc;
+  if (cx->argc == 2 || (cx->argc == 1 && !watch)) {
+    fprintf(stderr, "usage: arenadb presence %s\n", cx->self->args);
+    return CLI_USAGE;
+  }
+  int64_t ttl_ms;
+  if (parse_ms(ttl, 1000, &ttl_ms) || ttl_ms > (int64_t)SYNC_MAX_PRESENCE_TTL_MS ||
+      (for_s && parse_ms(for_s, 1000, &o.run_for_ms))) {
+    fprintf(stderr, "arenadb presence: --ttl and --for take seconds (--ttl at most 3600)\n");
+    return CLI_USAGE;
+  }
+  if (strncmp(cx->argv[0], "ws://", 5) && strncmp(cx->argv[0], "wss://", 6)) {
+    fprintf(stderr, "arenadb presence: '%s' is not a ws:// URL\n", cx->argv[0]);
+    return CLI_USAGE;
+  }
+  o.peers[0] = cx->argv[0];
+  o.npeers = 1;
+  o.nodata = 1;
+  o.live = watch;
+  if (cx->argc == 3) {
+    json_error_t jerr;
+    json_t *v = json_loads(cx->argv[2], JSON_DECODE_ANY, &jerr);
+    if (!v) {
+      fprintf(stderr, "arenadb presence: the value must be JSON (%s), e.g. '{\"x\":1}' or '\"online\"'\n",
+              jerr.text);
+      return CLI_USAGE;
+    }
+    json_decref(v);
+    o.presence_key = cx->argv[1];
+    o.presence_value = cx->argv[2];
+    o.presence_ttl_ms = (uint64_t)ttl_ms;
+  }
+  if (watch) o.on_presence = print_presence;
+  adb *db = cli_open(cx, 1);
+  if (!db) return CLI_FAIL;
+  net_result res;
+  rc = net_run(db, &o, &res);
+  adb_close(db);
+  if (rc) return cli_fail("presence via %s failed: %s", cx->argv[0], res.reason);
+  return CLI_OK;
+}
+
+const cli_cmd cli_cmds_net[] = {
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T]",
+     "serve the database: WebSocket sync, HTTP JSON API, status page (Ctrl-C stops)", cmd_serve,
+     0, 0},
+    {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",
+     "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3},
+    {0}};

@@ -1,0 +1,73 @@
+/* net.h — the network: one event loop (libwebsockets on libuv) running sync sessions over
+ * WebSocket, as a server (arenadb serve), as a client (arenadb sync ws://, presence), or both
+ * (serve --peer). Protocol: docs/protocol.md; HTTP API: docs/http.md. */
+#ifndef ADB_NET_H
+#define ADB_NET_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arenadb.h"
+#include "sync/session.h"
+
+#define NET_DEFAULT_PORT 7420
+#define NET_WS_PROTOCOL "arenadb-sync"
+#define NET_MAX_PEERS 32
+
+typedef struct net_hub net_hub;
+
+typedef struct net_opts {
+  const char *listen;          /* "HOST:PORT" to serve on, or NULL for none */
+  const char *peers[NET_MAX_PEERS]; /* ws:// URLs to connect to */
+  int npeers;
+  const char *token;           /* required from peers (server) and sent to peers (client) */
+  int live;                    /* stay connected, stream, reconnect */
+  int nodata;                  /* presence only */
+  int64_t poll_ms;             /* how often to look for other processes' commits (0: 10) */
+  int64_t timeout_ms;          /* peer silence before disconnecting (0: 8000) */
+  size_t batch_bytes;          /* 0: the session's default */
+  /* Presence to set once connected (key NULL: none), and how long it lives. */
+  const char *presence_key, *presence_value;
+  uint64_t presence_ttl_ms;
+  int64_t run_for_ms;          /* stop after this long (0: until a signal or done) */
+  /* Called when the presence table changes (entry NULL: something expired); may be NULL. */
+  void (*on_presence)(void *ctx, net_hub *h, const sync_presence_entry *e);
+  /* Called with one line for the log (connections, disconnections and their reasons). */
+  void (*log)(void *ctx, const char *line);
+  void *ctx;
+} net_opts;
+
+typedef struct net_result {
+  sync_stats stats;  /* summed over the sessions */
+  int rc;            /* ADB_OK, or why the (once) client failed */
+  char reason[512];
+  int completed;     /* once mode: the exchange finished */
+} net_result;
+
+/* Runs the loop until SIGINT/SIGTERM, run_for_ms, or (once mode: !live and no listener) the
+ * end of the exchange with every peer. Returns ADB_OK or an error with res->reason. */
+int net_run(adb *db, const net_opts *o, net_result *res);
+
+/* For the HTTP API (net_http.c). */
+adb *net_hub_db(net_hub *h);
+sync_presence *net_hub_presence(net_hub *h);
+/* Tells every session that the database changed (after an HTTP write). */
+void net_hub_changed(net_hub *h);
+/* Writes the status object (connections, peers, version vector) as JSON into a malloc'd string. */
+char *net_hub_status_json(net_hub *h);
+/* Sets a presence entry of this replica and sends it to every peer. */
+int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_t ttl_ms);
+/* The presence table as a JSON array (malloc'd). */
+char *net_hub_presence_json(net_hub *h);
+const char *net_hub_token(net_hub *h);
+int64_t net_now_ms(void);
+
+/* The lws protocol callback serving HTTP (net_http.c). */
+struct lws;
+int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+size_t net_http_pss_size(void);
+
+/* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
+int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,486 @@
+/* net_http.c — the HTTP JSON API and status page of arenadb serve (docs/http.md), on
+ * libwebsockets' HTTP server. Requests and answers are JSON; errors are 4xx with
+ * {"error": "...", "code": "..."}. */
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net/net.h"
+
+#define HTTP_MAX_BODY ((size_t)1 << 20)
+
+typedef struct http_pss {
+  int method;
+  char uri[1024];
+  char *body;
+  size_t blen, bcap;
+  int too_big;
+  unsigned char *resp; /* LWS_PRE bytes of headroom, then the body */
+  size_t rlen, sent;
+  int responding;
+} http_pss;
+
+size_t net_http_pss_size(void) { return sizeof(http_pss); }
+
+typedef struct reply {
+  int status;
+  const char *ctype;
+  char *text; /* malloc'd */
+} reply;
+
+static void reply_json(reply *r, int status, json_t *v) {
+  r->status = status;
+  r->ctype = "application/json";
+  r->text = json_dumps(v, JSON_COMPACT);
+  json_decref(v);
+}
+
+static void reply_err(reply *r, int status, const char *code, const char *msg) {
+  reply_json(r, status, json_pack("{s:s, s:s}", "error", msg, "code", code));
+}
+
+static int status_of(int rc) {
+  switch (rc) {
+  case ADB_NOTFOUND: return 404;
+  case ADB_CONFLICT: return 409;
+  case ADB_AUTH: return 401;
+  case ADB_BUSY: return 503;
+  case ADB_INVALID:
+  case ADB_PROTOCOL:
+  case ADB_MISUSE:
+  case ADB_READONLY: return 400;
+  default: return 500;
+  }
+}
+
+static void reply_db(reply *r, adb *db, int rc) {
+  reply_err(r, status_of(rc), adb_strerror(rc), adb_errmsg(db));
+}
+
+static json_t *elem_json(const adb_element *e) {
+  json_t *props = json_loads(e->properties ? e->properties : "{}", 0, NULL);
+  json_t *o = json_pack("{s:s, s:s, s:o}", "id", e->id, "label", e->label ? e->label : "",
+                        "properties", props ? props : json_object());
+  if (e->source_id) {
+    json_object_set_new(o, "source", json_string(e->source_id));
+    json_object_set_new(o, "target", json_string(e->target_id));
+  }
+  return o;
+}
+
+/* A JSON object member as compact text (NULL when absent); malloc'd. */
+static char *member_text(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+}
+
+static const char *member_str(json_t *o, const char *key) {
+  json_t *v = json_object_get(o, key);
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+char *net_hub_presence_json(net_hub *h) {
+  sync_presence *p = net_hub_presence(h);
+  int64_t now = net_now_ms();
+  sync_presence_expire(p, now);
+  json_t *a = json_array();
+  for (size_t i = 0; i < p->n; i++) {
+    if (!p->e[i].value) continue;
+    char hex[33];
+    static const char digits[] = "0123456789abcdef";
+    for (int k = 0; k < 16; k++) {
+      hex[2 * k] = digits[p->e[i].origin[k] >> 4];
+      hex[2 * k + 1] = digits[p->e[i].origin[k] & 15];
+    }
+    hex[32] = 0;
+    json_t *v = json_loads(p->e[i].value, JSON_DECODE_ANY, NULL);
+    json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:I}", "replica", hex, "key", p->e[i].key,
+                                       "value", v ? v : json_null(), "ttl_ms",
+                                       (json_int_t)(p->e[i].expires - now)));
+  }
+  char *s = json_dumps(a, JSON_COMPACT);
+  json_decref(a);
+  return s;
+}
+
+static void list_json(reply *r, adb *db, adb_iter *it) {
+  json_t *a = json_array();
+  adb_element e = {0};
+  int rc;
+  while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
+    json_array_append_new(a, elem_json(&e));
+    adb_element_clear(&e);
+  }
+  adb_element_clear(&e);
+  adb_iter_free(it);
+  if (rc != ADB_DONE) {
+    json_decref(a);
+    return reply_db(r, db, rc);
+  }
+  reply_json(r, 200, a);
+}
+
+static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
+  const char *sql = member_str(body, "sql");
+  if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
+  adb_stmt *st;
+  int rc = adb_prepare(db, sql, &st, NULL);
+  if (rc) return reply_db(r, db, rc);
+  json_t *params = json_object_get(body, "params");
+  size_t i;
+  json_t *v;
+  json_array_foreach(params, i, v) {
+    int k = (int)i + 1;
+    if (json_is_integer(v)) rc = adb_bind_int(st, k, json_integer_value(v));
+    else if (json_is_real(v)) rc = adb_bind_double(st, k, json_real_value(v));
+    else if (json_is_string(v)) rc = adb_bind_text(st, k, json_string_value(v));
+    else if (json_is_null(v)) rc = adb_bind_null(st, k);
+    else if (json_is_boolean(v)) rc = adb_bind_int(st, k, json_is_true(v));
+    else {
+      char *t = json_dumps(v, JSON_COMPACT);
+      rc = adb_bind_text(st, k, t);
+      free(t);
+    }
+    if (rc) {
+      adb_finalize(st);
+      return reply_db(r, db, rc);
+    }
+  }
+  json_t *cols = json_array(), *rows = json_array();
+  int n = adb_column_count(st);
+  for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_column_name(st, c)));
+  while ((rc = adb_step(st)) == ADB_ROW) {
+    json_t *row = json_array();
+    for (int c = 0; c < n; c++) {
+      switch (adb_column_type(st, c)) {
+      case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
+      case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
+      case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
+      default: json_array_append_new(row, json_string(adb_column_text(st, c) ? adb_column_text(st, c) : ""));
+      }
+    }
+    json_array_append_new(rows, row);
+  }
+  adb_finalize(st);
+  *wrote = 1;
+  if (rc != ADB_DONE) {
+    json_decref(cols);
+    json_decref(rows);
+    return reply_db(r, db, rc);
+  }
+  reply_json(r, 200, json_pack("{s:o, s:o}", "columns", cols, "rows", rows));
+}
+
+/* /nodes, /nodes/ID, /edges, /edges/ID. */
+static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int edge, const char *id,
+                        json_t *body, int *wrote) {
+  adb *db = net_hub_db(h);
+  int rc;
+  if (!id) {
+    if (method == LWSHUMETH_GET) {
+      /* lws_get_urlarg_by_name copies "name=value" and returns a pointer to the value. */
+      char lb[512], fb[512], tb[512];
+      const char *label = lws_get_urlarg_by_name(wsi, "label=", lb, sizeof lb);
+      adb_iter *it;
+      if (edge) {
+        const char *from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
+        const char *to = lws_get_urlarg_by_name(wsi, "to=", tb, sizeof tb);
+        rc = adb_edge_list(db, from, to, label, &it);
+      } else {
+        rc = adb_node_list(db, label, &it);
+      }
+      if (rc) return reply_db(r, db, rc);
+      return list_json(r, db, it);
+    }
+    if (method != LWSHUMETH_POST) return reply_err(r, 405, "method not allowed", "use GET or POST");
+    if (!json_is_object(body)) return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    const char *label = member_str(body, "label"), *nid = member_str(body, "id");
+    char *props = member_text(body, "properties");
+    char *made = NULL;
+    *wrote = 1;
+    if (!label) rc = ADB_INVALID, reply_err(r, 400, "invalid argument", "\"label\" (a string) is required");
+    else if (edge) {
+      const char *src = member_str(body, "source"), *dst = member_str(body, "target");
+      if (!src || !dst) {
+        free(props);
+        return reply_err(r, 400, "invalid argument", "\"source\" and \"target\" (node ids) are required");
+      }
+      rc = adb_edge_create(db, nid, src, label, dst, props, &made);
+    } else {
+      rc = adb_node_create(db, nid, label, props, &made);
+    }
+    free(props);
+    if (!label) return;
+    if (rc) return reply_db(r, db, rc);
+    reply_json(r, 201, json_pack("{s:s}", "id", made));
+    adb_free(made);
+    return;
+  }
+  adb_element e = {0};
+  switch (method) {
+  case LWSHUMETH_GET:
+    rc = edge ? adb_edge_get(db, id, &e) : adb_node_get(db, id, &e);
+    if (rc) return reply_db(r, db, rc);
+    reply_json(r, 200, elem_json(&e));
+    adb_element_clear(&e);
+    return;
+  case LWSHUMETH_PATCH:
+  case LWSHUMETH_PUT: {
+    if (!json_is_object(body)) return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    const char *label = member_str(body, "label");
+    char *patch = member_text(body, "properties");
+    *wrote = 1;
+    rc = edge ? adb_edge_update(db, id, label, patch) : adb_node_update(db, id, label, patch);
+    free(patch);
+    if (rc) return reply_db(r, db, rc);
+    rc = edge ? adb_edge_get(db, id, &e) : adb_node_get(db, id, &e);
+    if (rc) return reply_db(r, db, rc);
+    reply_json(r, 200, elem_json(&e));
+    adb_element_clear(&e);
+    return;
+  }
+  case LWSHUMETH_DELETE:
+    *wrote = 1;
+    rc = edge ? adb_edge_delete(db, id) : adb_node_delete(db, id);
+    if (rc) return reply_db(r, db, rc);
+    reply_json(r, 200, json_pack("{s:s, s:b}", "id", id, "deleted", 1));
+    return;
+  default: return reply_err(r, 405, "method not allowed", "use GET, PATCH or DELETE");
+  }
+}
+
+static const char status_page[] =
+    "<!doctype html><meta charset=utf-8><title>ArenaDB</title>"
+    "<style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em}</style>"
+    "<h1>ArenaDB</h1><p>Sync endpoint: WebSocket, subprotocol <code>arenadb-sync</code>. "
+    "HTTP API: <code>/status /vv /nodes /edges /sql /presence</code> (docs/http.md).</p>"
+    "<pre id=s>loading…</pre><script>async function f(){try{const r=await fetch('/status');"
+    "document.getElementById('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){}}"
+    "f();setInterval(f,2000)</script>";
+
+/* Runs a request that may write inside one write transaction. Commits when the reply is a
+ * success. */
+static int txn_begin(reply *r, adb *db) {
+  int rc = adb_begin(db);
+  if (rc) reply_db(r, db, rc);
+  return rc;
+}
+
+static void txn_end(reply *r, adb *db) {
+  if (r->status < 400) {
+    int rc = adb_commit(db);
+    if (rc) {
+      free(r->text);
+      reply_db(r, db, rc);
+    }
+  } else {
+    adb_rollback(db);
+  }
+}
+
+static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
+  adb *db = net_hub_db(h);
+  const char *tok = net_hub_token(h);
+  if (tok) {
+    char auth[1100] = "";
+    int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+    size_t want = strlen(tok);
+    if (n <= 7 || strncmp(auth, "Bearer ", 7) || strlen(auth + 7) != want ||
+        sodium_memcmp(auth + 7, tok, want) != 0)
+      return reply_err(r, 401, "authentication failed",
+                       "this server needs 'Authorization: Bearer TOKEN' (the --token of serve)");
+  }
+  json_t *body = NULL;
+  if (p->blen) {
+    json_error_t err;
+    body = json_loadb(p->body, p->blen, JSON_DECODE_ANY, &err);
+    if (!body) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "the body is not JSON: %s (line %d, column %d)", err.text, err.line,
+               err.column);
+      return reply_err(r, 400, "invalid argument", msg);
+    }
+  }
+  const char *u = p->uri;
+  int m = p->method, wrote = 0;
+  if (!strcmp(u, "/") && m == LWSHUMETH_GET) {
+    r->status = 200;
+    r->ctype = "text/html; charset=utf-8";
+    r->text = strdup(status_page);
+  } else if (!strcmp(u, "/status") && m == LWSHUMETH_GET) {
+    r->status = 200;
+    r->ctype = "application/json";
+    r->text = net_hub_status_json(h);
+  } else if (!strcmp(u, "/vv") && m == LWSHUMETH_GET) {
+    void *vv;
+    size_t n;
+    char *js = NULL;
+    int rc = adb_vv(db, &vv, &n);
+    if (rc == ADB_OK) rc = adb_vv_json(db, vv, n, &js);
+    if (rc == ADB_OK) {
+      r->status = 200;
+      r->ctype = "application/json";
+      r->text = js;
+      adb_free(vv);
+    } else {
+      reply_db(r, db, rc);
+    }
+  } else if (!strcmp(u, "/sql")) {
+    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"sql\": ...}");
+    else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    else if (txn_begin(r, db) == ADB_OK) {
+      do_sql(r, db, body, &wrote);
+      txn_end(r, db);
+    }
+  } else if (!strcmp(u, "/presence")) {
+    if (m == LWSHUMETH_GET) {
+      r->status = 200;
+      r->ctype = "application/json";
+      r->text = net_hub_presence_json(h);
+    } else if (m == LWSHUMETH_POST && json_is_object(body) && member_str(body, "key")) {
+      char *val = member_text(body, "value");
+      json_t *ttl = json_object_get(body, "ttl_ms");
+      int rc = net_hub_presence_set(h, member_str(body, "key"), val,
+                                    ttl ? (uint64_t)json_integer_value(ttl) : 30000);
+      free(val);
+      if (rc) reply_err(r, 400, "invalid argument",
+                        "presence needs a key (1-256 bytes), a JSON value (up to 4 KiB) and "
+                        "ttl_ms between 1 and 3600000");
+      else reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+    } else {
+      reply_err(r, 400, "invalid argument", "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
+    }
+  } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
+    if (m == LWSHUMETH_GET) do_elements(r, h, wsi, m, 0, u[6] ? u + 7 : NULL, body, &wrote);
+    else if (txn_begin(r, db) == ADB_OK) {
+      do_elements(r, h, wsi, m, 0, u[6] ? u + 7 : NULL, body, &wrote);
+      txn_end(r, db);
+    }
+  } else if (!strncmp(u, "/edges", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
+    if (m == LWSHUMETH_GET) do_elements(r, h, wsi, m, 1, u[6] ? u + 7 : NULL, body, &wrote);
+    else if (txn_begin(r, db) == ADB_OK) {
+      do_elements(r, h, wsi, m, 1, u[6] ? u + 7 : NULL, body, &wrote);
+      txn_end(r, db);
+    }
+  } else {
+    reply_err(r, 404, "not found", "no such endpoint (see docs/http.md)");
+  }
+  json_decref(body);
+  if (wrote) net_hub_changed(h);
+}
+
+static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
+  if (!r->text) {
+    r->status = 500;
+    r->ctype = "application/json";
+    r->text = strdup("{\"error\":\"out of memory\",\"code\":\"out of memory\"}");
+    if (!r->text) return -1;
+  }
+  size_t n = strlen(r->text);
+  p->resp = malloc(LWS_PRE + n + 1);
+  if (!p->resp) {
+    free(r->text);
+    return -1;
+  }
+  memcpy(p->resp + LWS_PRE, r->text, n);
+  p->resp[LWS_PRE + n] = '\n';
+  p->rlen = n + 1;
+  p->sent = 0;
+  free(r->text);
+  unsigned char hb[LWS_PRE + 1024], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end) ||
+      lws_finalize_write_http_header(wsi, start, &q, end))
+    return -1;
+  p->responding = 1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int handle(struct lws *wsi, http_pss *p) {
+  net_hub *h = lws_context_user(lws_get_context(wsi));
+  reply r = {0};
+  if (p->too_big) reply_err(&r, 413, "invalid argument", "the request body exceeds 1 MiB");
+  else route(&r, h, wsi, p);
+  free(p->body);
+  p->body = NULL;
+  p->blen = p->bcap = 0;
+  return send_reply(wsi, p, &r);
+}
+
+int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
+  http_pss *p = user;
+  switch (reason) {
+  case LWS_CALLBACK_HTTP: {
+    char *uri;
+    int ulen;
+    memset(p, 0, sizeof *p);
+    p->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+    if (p->method < 0) return -1;
+    snprintf(p->uri, sizeof p->uri, "%.*s", ulen, uri);
+    /* The path only: lws keeps the query apart, but be safe. */
+    char *q = strchr(p->uri, '?');
+    if (q) *q = 0;
+    size_t ul = strlen(p->uri);
+    while (ul > 1 && p->uri[ul - 1] == '/') p->uri[--ul] = 0;
+    int has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
+         p->method == LWSHUMETH_PATCH) && has_body) {
+      char cl[32] = "";
+      lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+      if (strtoull(cl, NULL, 10) > 0) return 0; /* wait for the body */
+    }
+    return handle(wsi, p);
+  }
+  case LWS_CALLBACK_HTTP_BODY:
+    if (p->too_big || p->blen + len > HTTP_MAX_BODY) {
+      p->too_big = 1;
+      return 0;
+    }
+    if (p->blen + len > p->bcap) {
+      size_t cap = p->bcap ? p->bcap * 2 : 4096;
+      while (cap < p->blen + len) cap *= 2;
+      char *b = realloc(p->body, cap);
+      if (!b) return -1;
+      p->body = b;
+      p->bcap = cap;
+    }
+    memcpy(p->body + p->blen, in, len);
+    p->blen += len;
+    return 0;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
+  case LWS_CALLBACK_HTTP_WRITEABLE: {
+    if (!p->responding || !p->resp) return 0;
+    size_t chunk = p->rlen - p->sent > 16384 ? 16384 : p->rlen - p->sent;
+    int last = p->sent + chunk == p->rlen;
+    unsigned char *at = p->resp + LWS_PRE + p->sent;
+    /* lws_write needs LWS_PRE writable bytes before the data: move the chunk's start back. */
+    if (p->sent) memmove(p->resp + LWS_PRE, at, p->rlen - p->sent), p->rlen -= p->sent, p->sent = 0,
+                 at = p->resp + LWS_PRE;
+    if (lws_write(wsi, at, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)chunk)
+      return -1;
+    p->sent += chunk;
+    if (!last) {
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    free(p->resp);
+    p->resp = NULL;
+    p->responding = 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (p) {
+      free(p->body);
+      free(p->resp);
+      p->body = NULL;
+      p->resp = NULL;
+    }
+    break;
+  default: break;
+  }
+  return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, user, in, len);
+}

@@ -1,0 +1,832 @@
+/* session.c — the sync protocol state machine (docs/protocol.md); no I/O, see session.h. */
+#include "sync/session.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adb_int.h"
+#include "sync/sync.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+/* ---- Presence ---- */
+
+void sync_presence_init(sync_presence *p) { memset(p, 0, sizeof *p); }
+
+static void entry_clear(sync_presence_entry *e) {
+  free(e->key);
+  free(e->value);
+  e->key = e->value = NULL;
+}
+
+void sync_presence_free(sync_presence *p) {
+  for (size_t i = 0; i < p->n; i++) entry_clear(&p->e[i]);
+  free(p->e);
+  memset(p, 0, sizeof *p);
+}
+
+static int presence_valid(const char *key, const char *value) {
+  size_t kl = key ? strlen(key) : 0;
+  if (kl == 0 || kl > SYNC_MAX_PRESENCE_KEY || !utf8_valid(key, kl)) return 0;
+  for (size_t i = 0; i < kl; i++)
+    if ((unsigned char)key[i] < 0x20) return 0;
+  if (!value) return 1;
+  size_t vl = strlen(value);
+  if (vl == 0 || vl > SYNC_MAX_PRESENCE_VALUE) return 0;
+  char why[128];
+  char *c = jsonc_canon(value, vl, 0, why, sizeof why);
+  free(c);
+  return c != NULL;
+}
+
+int sync_presence_merge(sync_presence *p, const sync_presence_entry *in, int64_t now) {
+  if (!presence_valid(in->key, in->value)) return ADB_INVALID;
+  sync_presence_entry *hit = NULL;
+  for (size_t i = 0; i < p->n; i++)
+    if (!memcmp(p->e[i].origin, in->origin, 16) && !strcmp(p->e[i].key, in->key)) {
+      hit = &p->e[i];
+      break;
+    }
+  if (hit && hit->version >= in->version) return 0;
+  if (in->expires <= now) return 0;
+  char *k = strdup(in->key), *v = in->value ? strdup(in->value) : NULL;
+  if (!k || (in->value && !v)) {
+    free(k);
+    free(v);
+    return ADB_NOMEM;
+  }
+  if (!hit) {
+    if (p->n >= SYNC_MAX_PRESENCE_ENTRIES) {
+      free(k);
+      free(v);
+      return ADB_NOMEM;
+    }
+    if (p->n == p->cap) {
+      size_t cap = p->cap ? p->cap * 2 : 16;
+      sync_presence_entry *e = realloc(p->e, cap * sizeof *e);
+      if (!e) {
+        free(k);
+        free(v);
+        return ADB_NOMEM;
+      }
+      p->e = e;
+      p->cap = cap;
+    }
+    hit = &p->e[p->n++];
+    memset(hit, 0, sizeof *hit);
+  }
+  entry_clear(hit);
+  memcpy(hit->origin, in->origin, 16);
+  hit->key = k;
+  hit->value = v;
+  hit->version = in->version;
+  hit->expires = in->expires;
+  return 1;
+}
+
+size_t sync_presence_expire(sync_presence *p, int64_t now) {
+  size_t gone = 0, u = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->e[i].expires <= now) {
+      gone += p->e[i].value != NULL;
+      entry_clear(&p->e[i]);
+    } else {
+      p->e[u++] = p->e[i];
+    }
+  }
+  p->n = u;
+  return gone;
+}
+
+int sync_presence_set(sync_presence *p, const unsigned char origin[16], const char *key,
+                      const char *value, uint64_t ttl_ms, int64_t now,
+                      const sync_presence_entry **made) {
+  if (ttl_ms == 0 || ttl_ms > SYNC_MAX_PRESENCE_TTL_MS) return ADB_INVALID;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t v = ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) << 10;
+  if (v <= p->last_version) v = p->last_version + 1;
+  p->last_version = v;
+  sync_presence_entry e = {.key = (char *)key, .value = (char *)value, .version = v,
+                           .expires = now + (int64_t)ttl_ms};
+  memcpy(e.origin, origin, 16);
+  int rc = sync_presence_merge(p, &e, now);
+  if (rc < 0) return rc;
+  for (size_t i = 0; made && i < p->n; i++)
+    if (!memcmp(p->e[i].origin, origin, 16) && !strcmp(p->e[i].key, key)) *made = &p->e[i];
+  return ADB_OK;
+}
+
+/* ---- Sessions ---- */
+
+typedef struct outframe {
+  struct outframe *next;
+  size_t len;
+  unsigned char *data; /* headroom bytes, then the frame */
+} outframe;
+
+struct sync_session {
+  adb *db;
+  sync_config cfg;
+  int state;
+  int rc;
+  char reason[512];
+
+  /* Input: bytes of an incomplete frame. */
+  unsigned char *in;
+  size_t inlen, incap;
+
+  /* Output queue. */
+  outframe *head, *tail;
+  size_t nout;
+
+  /* Peer. */
+  unsigned char peer_rid[16];
+  char peer_hex[33];
+  unsigned peer_flags;
+  void *peer_vv; /* what the peer is known to have (encoded version vector) */
+  size_t peer_vv_len;
+
+  /* Our export to the peer. */
+  adb_export *ex;
+  uint64_t next_batch;    /* number of the next batch we send */
+  uint64_t acked;         /* number of the last batch the peer acknowledged */
+  uint64_t got_batch;     /* number of the last batch received */
+  uint64_t final_batch;   /* number of the current export's final batch, 0 until sent */
+  unsigned inflight;      /* batches not acknowledged */
+  int exporting;          /* an export is running or awaits its final acknowledgement */
+  int dirty;              /* local changes not yet considered for sending */
+  int sent_initial;       /* our first export is acknowledged completely */
+  int deferred;           /* the first export waits for the peer's (we join its database) */
+  int got_initial;        /* the peer's first final batch is applied */
+
+  int64_t last_rx, last_tx, last_vv;
+  int ping_out;
+  sync_stats stats;
+};
+
+static const sync_stats zero_stats;
+
+int sync_session_new(adb *db, const sync_config *cfg, sync_session **out) {
+  *out = NULL;
+  sync_session *s = calloc(1, sizeof *s);
+  if (!s) return ADB_NOMEM;
+  s->db = db;
+  s->cfg = *cfg;
+  if (!s->cfg.batch_bytes) s->cfg.batch_bytes = 256 << 10;
+  if (!s->cfg.window) s->cfg.window = 4;
+  if (!s->cfg.max_frame) s->cfg.max_frame = SYNC_MAX_FRAME_DEFAULT;
+  if (!s->cfg.timeout_ms) s->cfg.timeout_ms = 8000;
+  if (!s->cfg.ping_ms) s->cfg.ping_ms = s->cfg.timeout_ms / 4 < 2000 ? s->cfg.timeout_ms / 4 : 2000;
+  if (s->cfg.ping_ms < 1) s->cfg.ping_ms = 1;
+  s->next_batch = 1;
+  *out = s;
+  return ADB_OK;
+}
+
+void sync_session_free(sync_session *s) {
+  if (!s) return;
+  while (s->head) sync_session_out_pop(s);
+  adb_export_free(s->ex);
+  free(s->peer_vv);
+  free(s->in);
+  free(s);
+}
+
+int sync_session_state(const sync_session *s) { return s->state; }
+
+const char *sync_session_reason(const sync_session *s, int *rc) {
+  if (rc) *rc = s->rc;
+  return s->reason;
+}
+
+int sync_session_initial_done(const sync_session *s) { return s->sent_initial && s->got_initial; }
+
+int sync_session_idle(const sync_session *s) { return !s->exporting && s->inflight == 0; }
+
+const sync_stats *sync_session_stats(const sync_session *s) { return s ? &s->stats : &zero_stats; }
+
+const char *sync_session_peer(const sync_session *s) { return s->peer_hex; }
+
+int sync_session_peer_live(const sync_session *s) { return (s->peer_flags & SYNC_HELLO_LIVE) != 0; }
+
+static int nodata(const sync_session *s) {
+  return s->cfg.nodata || (s->peer_flags & SYNC_HELLO_NODATA);
+}
+
+unsigned char *sync_frame_build(int type, const void *body, size_t n, size_t *out_len) {
+  unsigned char *p = malloc(n + 5);
+  if (!p) return NULL;
+  uint32_t len = (uint32_t)(n + 1);
+  p[0] = (unsigned char)(len >> 24);
+  p[1] = (unsigned char)(len >> 16);
+  p[2] = (unsigned char)(len >> 8);
+  p[3] = (unsigned char)len;
+  p[4] = (unsigned char)type;
+  if (n) memcpy(p + 5, body, n);
+  *out_len = n + 5;
+  return p;
+}
+
+/* Queues a frame made of a type and up to two body parts. */
+static int queue(sync_session *s, int type, const void *a, size_t an, const void *b, size_t bn,
+                 int64_t now) {
+  outframe *f = malloc(sizeof *f);
+  size_t len = 5 + an + bn;
+  unsigned char *d = f ? malloc(s->cfg.headroom + len) : NULL;
+  if (!d) {
+    free(f);
+    return ADB_NOMEM;
+  }
+  unsigned char *p = d + s->cfg.headroom;
+  uint32_t flen = (uint32_t)(len - 4);
+  p[0] = (unsigned char)(flen >> 24);
+  p[1] = (unsigned char)(flen >> 16);
+  p[2] = (unsigned char)(flen >> 8);
+  p[3] = (unsigned char)flen;
+  p[4] = (unsigned char)type;
+  if (an) memcpy(p + 5, a, an);
+  if (bn) memcpy(p + 5 + an, b, bn);
+  f->next = NULL;
+  f->len = len;
+  f->data = d;
+  if (s->tail) s->tail->next = f;
+  else s->head = f;
+  s->tail = f;
+  s->nout++;
+  s->stats.bytes_out += len;
+  s->last_tx = now;
+  return ADB_OK;
+}
+
+int sync_session_out(sync_session *s, unsigned char **p, size_t *n) {
+  if (!s->head) return 0;
+  *p = s->head->data + s->cfg.headroom;
+  *n = s->head->len;
+  return 1;
+}
+
+void sync_session_out_pop(sync_session *s) {
+  outframe *f = s->head;
+  if (!f) return;
+  s->head = f->next;
+  if (!s->head) s->tail = NULL;
+  s->nout--;
+  free(f->data);
+  free(f);
+}
+
+int sync_session_fail(sync_session *s, int rc, const char *fmt, ...) {
+  if (s->state == SYNC_S_CLOSED) return s->rc ? s->rc : rc;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+  va_end(ap);
+  s->rc = rc;
+  s->state = SYNC_S_CLOSED;
+  /* The peer learns why; what was queued before stays queued in front of it. */
+  buf b;
+  buf_init(&b);
+  buf_put_varint(&b, (uint64_t)(rc < 0 ? -rc : rc));
+  buf_put_str(&b, s->reason, strlen(s->reason));
+  if (!b.oom) queue(s, SYNC_F_ERROR, b.p, b.len, NULL, 0, 0);
+  buf_free(&b);
+  adb_export_free(s->ex);
+  s->ex = NULL;
+  return rc;
+}
+
+/* Ends the session without telling the peer (it told us, or it is gone). */
+static int close_quietly(sync_session *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int close_quietly(sync_session *s, int rc, const char *fmt, ...) {
+  if (s->state == SYNC_S_CLOSED) return rc;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+  va_end(ap);
+  s->rc = rc;
+  s->state = SYNC_S_CLOSED;
+  return rc;
+}
+
+/* The encoded version vector of a decoded one. */
+static void *vv_encode(const sync_vv *v, size_t *len) {
+  buf b;
+  buf_init(&b);
+  buf_put(&b, "ADBV", 4);
+  buf_put_u8(&b, SYNC_FORMAT);
+  buf_put(&b, v->db_id, 16);
+  buf_put_varint(&b, v->n);
+  for (size_t i = 0; i < v->n; i++) {
+    buf_put(&b, v->e[i].rid, 16);
+    buf_put_varint(&b, v->e[i].seq);
+  }
+  sync_seal(&b);
+  return buf_take(&b, len);
+}
+
+/* peer_vv := the entrywise maximum of peer_vv and the encoded vector (p, n). */
+static int peer_vv_merge(sync_session *s, const void *p, size_t n) {
+  sync_vv a, b;
+  if (sync_vv_decode(s->db, p, n, &b)) return ADB_PROTOCOL;
+  if (!s->peer_vv || sync_vv_decode(s->db, s->peer_vv, s->peer_vv_len, &a)) {
+    memset(&a, 0, sizeof a);
+    memcpy(a.db_id, b.db_id, 16);
+  }
+  struct sync_vv_entry *e = realloc(a.e, (a.n + b.n + 1) * sizeof *e);
+  if (!e) {
+    sync_vv_free(&a);
+    sync_vv_free(&b);
+    return ADB_NOMEM;
+  }
+  a.e = e;
+  for (size_t i = 0; i < b.n; i++) {
+    size_t j = 0;
+    while (j < a.n && memcmp(a.e[j].rid, b.e[i].rid, 16)) j++;
+    if (j == a.n) a.e[a.n++] = b.e[i];
+    else if (b.e[i].seq > a.e[j].seq) a.e[j].seq = b.e[i].seq;
+  }
+  if (b.n) memcpy(a.db_id, b.db_id, 16);
+  size_t len;
+  void *enc = vv_encode(&a, &len);
+  sync_vv_free(&a);
+  sync_vv_free(&b);
+  if (!enc) return ADB_NOMEM;
+  free(s->peer_vv);
+  s->peer_vv = enc;
+  s->peer_vv_len = len;
+  return ADB_OK;
+}
+
+/* 1 when this replica has something the peer's known vector lacks. */
+static int peer_lacks(sync_session *s) {
+  void *mine;
+  size_t n;
+  if (adb_vv(s->db, &mine, &n)) return 1;
+  sync_vv m, p;
+  int lacks = 1;
+  if (sync_vv_decode(s->db, mine, n, &m) == ADB_OK) {
+    if (s->peer_vv && sync_vv_decode(s->db, s->peer_vv, s->peer_vv_len, &p) == ADB_OK) {
+      lacks = 0;
+      for (size_t i = 0; i < m.n && !lacks; i++) lacks = m.e[i].seq > sync_vv_get(&p, m.e[i].rid);
+      sync_vv_free(&p);
+    }
+    sync_vv_free(&m);
+  }
+  free(mine);
+  return lacks;
+}
+
+/* Sends batches while the window allows; starts a new export when there is something to send. */
+static int pump(sync_session *s, int64_t now) {
+  if (s->state != SYNC_S_READY || nodata(s)) return ADB_OK;
+  if (!s->exporting && s->dirty && s->sent_initial && (s->peer_flags & SYNC_HELLO_LIVE) &&
+      s->cfg.live) {
+    s->dirty = 0;
+    if (peer_lacks(s)) {
+      int rc = adb_export_begin(s->db, s->peer_vv, s->peer_vv_len, &s->ex);
+      if (rc) return sync_session_fail(s, rc, "cannot export changes: %s", adb_errmsg(s->db));
+      s->exporting = 1;
+      s->final_batch = 0;
+    }
+  }
+  while (s->ex && s->inflight < s->cfg.window) {
+    void *cs;
+    size_t len;
+    int last = 0;
+    size_t before = adb_export_remaining(s->ex);
+    int rc = adb_export_next(s->ex, s->cfg.batch_bytes, &cs, &len, &last);
+    if (rc != ADB_ROW)
+      return sync_session_fail(s, rc == ADB_DONE ? ADB_ERROR : rc, "cannot export changes: %s",
+                               adb_errmsg(s->db));
+    s->stats.elements_out += before - adb_export_remaining(s->ex);
+    buf h;
+    buf_init(&h);
+    buf_put_varint(&h, s->next_batch);
+    buf_put_u8(&h, (unsigned)last);
+    void *vv = NULL;
+    size_t vvlen = 0;
+    if (last) {
+      /* The final batch tells the peer what we have, so it does not echo it back. */
+      rc = adb_vv(s->db, &vv, &vvlen);
+      if (rc) vvlen = 0;
+      buf_put_str(&h, vv, vvlen);
+    }
+    rc = h.oom ? ADB_NOMEM : queue(s, SYNC_F_BATCH, h.p, h.len, cs, len, now);
+    buf_free(&h);
+    free(vv);
+    free(cs);
+    if (rc) return sync_session_fail(s, rc, "out of memory");
+    s->stats.batches_out++;
+    s->inflight++;
+    if (last) {
+      s->final_batch = s->next_batch;
+      adb_export_free(s->ex);
+      s->ex = NULL;
+    }
+    s->next_batch++;
+  }
+  return ADB_OK;
+}
+
+int sync_session_start(sync_session *s, int64_t now) {
+  void *vv = NULL;
+  size_t vvlen = 0;
+  int rc = adb_vv(s->db, &vv, &vvlen);
+  if (rc) return sync_session_fail(s, rc, "cannot read the version vector: %s", adb_errmsg(s->db));
+  unsigned char dbid[16], rid[16];
+  hex_decode(adb_db_id(s->db), dbid, 16);
+  hex_decode(adb_replica_id(s->db), rid, 16);
+  buf b;
+  buf_init(&b);
+  buf_put(&b, SYNC_PROTO_MAGIC, 4);
+  buf_put_u8(&b, SYNC_PROTO_VERSION);
+  buf_put_u8(&b, (s->cfg.live ? SYNC_HELLO_LIVE : 0) | (s->cfg.nodata ? SYNC_HELLO_NODATA : 0) |
+                     (s->cfg.server ? SYNC_HELLO_SERVER : 0));
+  buf_put(&b, dbid, 16);
+  buf_put(&b, rid, 16);
+  const char *tok = s->cfg.server || !s->cfg.token ? "" : s->cfg.token;
+  buf_put_str(&b, tok, strlen(tok));
+  buf_put_str(&b, vv, vvlen);
+  free(vv);
+  rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_HELLO, b.p, b.len, NULL, 0, now);
+  buf_free(&b);
+  s->last_rx = now;
+  return rc ? sync_session_fail(s, rc, "out of memory") : ADB_OK;
+}
+
+static int first_export(sync_session *s, int64_t now) {
+  s->deferred = 0;
+  int rc = adb_export_begin(s->db, s->peer_vv, s->peer_vv_len, &s->ex);
+  if (rc) return sync_session_fail(s, rc, "%s", adb_errmsg(s->db));
+  s->exporting = 1;
+  return pump(s, now);
+}
+
+/* 1 unless the vector is a fresh replica's: itself alone, with nothing written or merged.
+ * Only a fresh replica may join another database (adb_apply's rule). */
+static int covers(const sync_vv *v) {
+  if (v->n > 1) return 1;
+  return v->n == 1 && v->e[0].seq > 0;
+}
+
+/* 1 when this replica is not fresh (see covers). */
+static int i_have_data(sync_session *s) {
+  void *my;
+  size_t mylen;
+  int have = 1;
+  if (adb_vv(s->db, &my, &mylen) == ADB_OK) {
+    sync_vv m;
+    if (sync_vv_decode(s->db, my, mylen, &m) == ADB_OK) {
+      have = covers(&m);
+      sync_vv_free(&m);
+    }
+    free(my);
+  }
+  return have;
+}
+
+static int on_hello(sync_session *s, rbuf *r, int64_t now) {
+  if (s->state != SYNC_S_HELLO) return sync_session_fail(s, ADB_PROTOCOL, "a second hello");
+  const unsigned char *magic = rbuf_bytes(r, 4);
+  unsigned ver = rbuf_u8(r);
+  if (r->bad || memcmp(magic, SYNC_PROTO_MAGIC, 4))
+    return sync_session_fail(s, ADB_PROTOCOL, "the peer does not speak the ArenaDB sync protocol");
+  if (ver != SYNC_PROTO_VERSION)
+    return sync_session_fail(s, ADB_FORMAT,
+                             "the peer speaks sync protocol version %u; this ArenaDB speaks "
+                             "version %d",
+                             ver, SYNC_PROTO_VERSION);
+  unsigned flags = rbuf_u8(r);
+  const unsigned char *dbid = rbuf_bytes(r, 16), *rid = rbuf_bytes(r, 16);
+  size_t toklen, vvlen;
+  const char *tok = rbuf_str(r, &toklen, SYNC_MAX_TOKEN);
+  const char *vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
+  if (r->bad || r->pos != r->len)
+    return sync_session_fail(s, ADB_PROTOCOL, "the peer's hello is malformed");
+  if (s->cfg.server && s->cfg.token) {
+    size_t want = strlen(s->cfg.token);
+    /* Equal lengths first (the length is not secret), then a constant-time comparison. */
+    if (toklen != want || sodium_memcmp(tok, s->cfg.token, want) != 0)
+      return sync_session_fail(s, ADB_AUTH, "wrong or missing token");
+  }
+  memcpy(s->peer_rid, rid, 16);
+  hex_encode(rid, 16, s->peer_hex);
+  if (!strcmp(s->peer_hex, adb_replica_id(s->db)))
+    return sync_session_fail(s, ADB_CONFLICT,
+                             "the peer is this same replica (a copied database file?)");
+  sync_vv pv;
+  int rc = sync_vv_decode(s->db, vv, vvlen, &pv);
+  if (rc) return sync_session_fail(s, ADB_PROTOCOL, "the peer's version vector is invalid: %s",
+                                   adb_errmsg(s->db));
+  int peer_has = covers(&pv);
+  sync_vv_free(&pv);
+  unsigned char mine[16];
+  hex_decode(adb_db_id(s->db), mine, 16);
+  if (memcmp(dbid, mine, 16)) {
+    int i_have = i_have_data(s);
+    /* A replica with no data yet joins the other's database when it applies its first batch. */
+    if (i_have && peer_has) {
+      char hex[33];
+      hex_encode(dbid, 16, hex);
+      return sync_session_fail(s, ADB_CONFLICT,
+                               "wrong database: the peer serves database %s, this is database %s",
+                               hex, adb_db_id(s->db));
+    }
+  }
+  /* Of two replicas of different ids, one without data joins the other's database when it
+   * applies its first batch, so it sends its own (empty) delta only after that. When neither
+   * has data, the client joins the server's. */
+  if (memcmp(dbid, mine, 16) && !i_have_data(s) && !(s->cfg.server && !peer_has))
+    s->deferred = 1;
+  s->peer_flags = flags;
+  s->peer_vv = malloc(vvlen);
+  if (!s->peer_vv) return sync_session_fail(s, ADB_NOMEM, "out of memory");
+  memcpy(s->peer_vv, vv, vvlen);
+  s->peer_vv_len = vvlen;
+  s->state = SYNC_S_READY;
+  if (s->cfg.hooks.ready) s->cfg.hooks.ready(s->cfg.hooks.ctx, s);
+  if (s->state != SYNC_S_READY) return s->rc;
+  /* The peer gets every presence entry we know, then our delta. */
+  if (s->cfg.presence) {
+    sync_presence_expire(s->cfg.presence, now);
+    for (size_t i = 0; i < s->cfg.presence->n; i++)
+      if ((rc = sync_session_send_presence(s, &s->cfg.presence->e[i], now))) return rc;
+  }
+  if (nodata(s)) {
+    s->sent_initial = s->got_initial = 1;
+    return ADB_OK;
+  }
+  return s->deferred ? ADB_OK : first_export(s, now);
+}
+
+static int on_batch(sync_session *s, rbuf *r, int64_t now) {
+  if (nodata(s)) return sync_session_fail(s, ADB_PROTOCOL, "a batch in a presence-only session");
+  uint64_t no = rbuf_varint(r);
+  unsigned last = rbuf_u8(r);
+  size_t vvlen = 0;
+  const char *vv = NULL;
+  if (last == 1) vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
+  if (r->bad || last > 1 || no == 0)
+    return sync_session_fail(s, ADB_PROTOCOL, "a malformed batch header");
+  if (no != s->got_batch + 1)
+    return sync_session_fail(s, ADB_PROTOCOL, "batch %llu out of order (expected %llu)",
+                             (unsigned long long)no, (unsigned long long)s->got_batch + 1);
+  s->got_batch = no;
+  const unsigned char *cs = r->p + r->pos;
+  size_t cslen = r->len - r->pos;
+  adb_apply_stats st = {0};
+  /* adb_apply is one transaction, and re-reads what other processes committed first. */
+  int rc = adb_apply(s->db, cs, cslen, &st);
+  if (rc) return sync_session_fail(s, rc, "batch %llu rejected: %s", (unsigned long long)no,
+                                   adb_errmsg(s->db));
+  s->stats.batches_in++;
+  s->stats.elements_in += st.elements;
+  s->stats.registers_in += st.registers;
+  s->stats.changed_in += st.changed;
+  if (last && vvlen && (rc = peer_vv_merge(s, vv, vvlen)))
+    return sync_session_fail(s, rc, "the batch's version vector is invalid");
+  void *mine;
+  size_t mylen;
+  if ((rc = adb_vv(s->db, &mine, &mylen)))
+    return sync_session_fail(s, rc, "cannot read the version vector: %s", adb_errmsg(s->db));
+  buf b;
+  buf_init(&b);
+  buf_put_varint(&b, no);
+  rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_ACK, b.p, b.len, mine, mylen, now);
+  buf_free(&b);
+  free(mine);
+  if (rc) return sync_session_fail(s, rc, "out of memory");
+  if (last) s->got_initial = 1;
+  if (last && s->deferred && (rc = first_export(s, now))) return rc;
+  if (st.changed && s->cfg.hooks.applied) s->cfg.hooks.applied(s->cfg.hooks.ctx, s);
+  return ADB_OK;
+}
+
+static int on_ack(sync_session *s, rbuf *r, int64_t now) {
+  uint64_t no = rbuf_varint(r);
+  if (r->bad || no != s->acked + 1 || no >= s->next_batch || s->inflight == 0)
+    return sync_session_fail(s, ADB_PROTOCOL, "an acknowledgement of a batch never sent");
+  s->acked = no;
+  const unsigned char *vv = r->p + r->pos;
+  size_t vvlen = r->len - r->pos;
+  sync_vv check;
+  if (sync_vv_decode(s->db, vv, vvlen, &check))
+    return sync_session_fail(s, ADB_PROTOCOL, "an acknowledgement with an invalid version vector");
+  sync_vv_free(&check);
+  void *copy = malloc(vvlen);
+  if (!copy) return sync_session_fail(s, ADB_NOMEM, "out of memory");
+  memcpy(copy, vv, vvlen);
+  free(s->peer_vv);
+  s->peer_vv = copy;
+  s->peer_vv_len = vvlen;
+  s->inflight--;
+  if (s->final_batch && no == s->final_batch) {
+    s->exporting = 0;
+    s->final_batch = 0;
+    s->sent_initial = 1;
+  }
+  return pump(s, now);
+}
+
+static int on_presence(sync_session *s, rbuf *r, int64_t now) {
+  sync_presence_entry e = {0};
+  const unsigned char *origin = rbuf_bytes(r, 16);
+  size_t kl, vl;
+  const char *k = rbuf_str(r, &kl, SYNC_MAX_PRESENCE_KEY);
+  e.version = rbuf_varint(r);
+  uint64_t ttl = rbuf_varint(r);
+  const char *v = rbuf_str(r, &vl, SYNC_MAX_PRESENCE_VALUE);
+  if (r->bad || r->pos != r->len || ttl == 0 || ttl > SYNC_MAX_PRESENCE_TTL_MS || e.version == 0)
+    return sync_session_fail(s, ADB_PROTOCOL, "a malformed presence message");
+  char key[SYNC_MAX_PRESENCE_KEY + 1], *val = NULL;
+  memcpy(key, k, kl);
+  key[kl] = 0;
+  if (strlen(key) != kl) return sync_session_fail(s, ADB_PROTOCOL, "a presence key holds a NUL");
+  if (vl) {
+    if (!(val = malloc(vl + 1))) return sync_session_fail(s, ADB_NOMEM, "out of memory");
+    memcpy(val, v, vl);
+    val[vl] = 0;
+  }
+  memcpy(e.origin, origin, 16);
+  e.key = key;
+  e.value = val;
+  e.expires = now + (int64_t)ttl;
+  int rc = s->cfg.presence ? sync_presence_merge(s->cfg.presence, &e, now) : 0;
+  if (rc == ADB_INVALID) {
+    free(val);
+    return sync_session_fail(s, ADB_PROTOCOL, "a presence message with an invalid key or value");
+  }
+  if (rc == 1 && s->cfg.hooks.presence) {
+    /* Hand over the table's copy: its strings live on after val is freed. */
+    for (size_t i = 0; i < s->cfg.presence->n; i++)
+      if (!memcmp(s->cfg.presence->e[i].origin, origin, 16) && !strcmp(s->cfg.presence->e[i].key, key)) {
+        s->cfg.hooks.presence(s->cfg.hooks.ctx, s, &s->cfg.presence->e[i]);
+        break;
+      }
+  }
+  free(val);
+  return rc < 0 && rc != ADB_NOMEM ? sync_session_fail(s, rc, "presence rejected") : ADB_OK;
+}
+
+int sync_session_send_presence(sync_session *s, const sync_presence_entry *e, int64_t now) {
+  if (s->state != SYNC_S_READY) return ADB_OK;
+  if (e->expires <= now) return ADB_OK;
+  buf b;
+  buf_init(&b);
+  buf_put(&b, e->origin, 16);
+  buf_put_str(&b, e->key, strlen(e->key));
+  buf_put_varint(&b, e->version);
+  buf_put_varint(&b, (uint64_t)(e->expires - now));
+  buf_put_str(&b, e->value ? e->value : "", e->value ? strlen(e->value) : 0);
+  int rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_PRESENCE, b.p, b.len, NULL, 0, now);
+  buf_free(&b);
+  return rc ? sync_session_fail(s, rc, "out of memory") : ADB_OK;
+}
+
+/* The peer's current version vector: it replaces what we believed it has, so that whatever
+ * a lost or reordered message left out is found and sent (the peer never overstates). */
+static int on_vv(sync_session *s, rbuf *r, int64_t now) {
+  const unsigned char *vv = r->p + r->pos;
+  size_t n = r->len - r->pos;
+  sync_vv check;
+  if (nodata(s) || sync_vv_decode(s->db, vv, n, &check))
+    return sync_session_fail(s, ADB_PROTOCOL, "an invalid version vector message");
+  sync_vv old;
+  if (s->peer_vv && sync_vv_decode(s->db, s->peer_vv, s->peer_vv_len, &old) == ADB_OK) {
+    for (size_t i = 0; i < old.n; i++)
+      if (old.e[i].seq > sync_vv_get(&check, old.e[i].rid)) {
+        s->stats.repairs++;
+        break;
+      }
+    sync_vv_free(&old);
+  }
+  sync_vv_free(&check);
+  void *copy = malloc(n);
+  if (!copy) return sync_session_fail(s, ADB_NOMEM, "out of memory");
+  memcpy(copy, vv, n);
+  free(s->peer_vv);
+  s->peer_vv = copy;
+  s->peer_vv_len = n;
+  s->dirty = 1;
+  return pump(s, now);
+}
+
+static int on_error(sync_session *s, rbuf *r) {
+  uint64_t code = rbuf_varint(r);
+  size_t n;
+  const char *msg = rbuf_str(r, &n, 1024);
+  if (r->bad) return close_quietly(s, ADB_PROTOCOL, "the peer closed the session (malformed reason)");
+  /* Only printable ASCII of the peer's reason is shown. */
+  char clean[1025];
+  for (size_t i = 0; i < n; i++) clean[i] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
+  clean[n] = 0;
+  int rc = code >= 1 && code <= 14 ? -(int)code : ADB_PROTOCOL;
+  return close_quietly(s, rc, "the peer closed the session: %s", clean);
+}
+
+static int on_frame(sync_session *s, int type, const unsigned char *body, size_t n, int64_t now) {
+  rbuf r;
+  rbuf_init(&r, body, n);
+  if (s->state == SYNC_S_HELLO && type != SYNC_F_HELLO && type != SYNC_F_ERROR)
+    return sync_session_fail(s, ADB_PROTOCOL, "the peer sent frame type %d before its hello", type);
+  switch (type) {
+  case SYNC_F_HELLO: return on_hello(s, &r, now);
+  case SYNC_F_BATCH: return on_batch(s, &r, now);
+  case SYNC_F_ACK: return on_ack(s, &r, now);
+  case SYNC_F_PRESENCE: return on_presence(s, &r, now);
+  case SYNC_F_ERROR: return on_error(s, &r);
+  case SYNC_F_PING: return queue(s, SYNC_F_PONG, NULL, 0, NULL, 0, now);
+  case SYNC_F_PONG: s->ping_out = 0; return ADB_OK;
+  case SYNC_F_VV: return on_vv(s, &r, now);
+  default: return sync_session_fail(s, ADB_PROTOCOL, "unknown frame type %d", type);
+  }
+}
+
+int sync_session_feed(sync_session *s, const void *p, size_t n, int64_t now) {
+  if (s->state == SYNC_S_CLOSED) return s->rc ? s->rc : ADB_MISUSE;
+  s->stats.bytes_in += n;
+  s->last_rx = now;
+  const unsigned char *u = p;
+  while (n > 0 && s->state != SYNC_S_CLOSED) {
+    /* Gather the 4 length bytes, check the claim, then gather the frame. */
+    size_t need = 4;
+    if (s->inlen >= 4) {
+      uint32_t flen = (uint32_t)s->in[0] << 24 | (uint32_t)s->in[1] << 16 |
+                      (uint32_t)s->in[2] << 8 | s->in[3];
+      need = 4 + (size_t)flen;
+    }
+    size_t take = need - s->inlen < n ? need - s->inlen : n;
+    if (s->inlen + take > s->incap) {
+      size_t cap = s->incap ? s->incap : 4096;
+      while (cap < s->inlen + take) cap *= 2;
+      unsigned char *q = realloc(s->in, cap);
+      if (!q) return sync_session_fail(s, ADB_NOMEM, "out of memory");
+      s->in = q;
+      s->incap = cap;
+    }
+    memcpy(s->in + s->inlen, u, take);
+    s->inlen += take;
+    u += take;
+    n -= take;
+    if (s->inlen == 4) {
+      uint32_t flen = (uint32_t)s->in[0] << 24 | (uint32_t)s->in[1] << 16 |
+                      (uint32_t)s->in[2] << 8 | s->in[3];
+      if (flen == 0 || flen > s->cfg.max_frame)
+        return sync_session_fail(s, ADB_PROTOCOL,
+                                 "a frame of %lu bytes (the limit is %zu)", (unsigned long)flen,
+                                 s->cfg.max_frame);
+      continue;
+    }
+    if (s->inlen == need && need > 4) {
+      int rc = on_frame(s, s->in[4], s->in + 5, s->inlen - 5, now);
+      s->inlen = 0;
+      if (s->incap > (1 << 20)) { /* do not keep a large buffer around */
+        free(s->in);
+        s->in = NULL;
+        s->incap = 0;
+      }
+      if (rc) return rc;
+    }
+  }
+  return s->state == SYNC_S_CLOSED ? (s->rc ? s->rc : ADB_OK) : ADB_OK;
+}
+
+int sync_session_tick(sync_session *s, int64_t now) {
+  if (s->state == SYNC_S_CLOSED) return s->rc;
+  if (!s->last_rx) s->last_rx = now; /* not started yet: the transport is still connecting */
+  if (now - s->last_rx > s->cfg.timeout_ms)
+    return sync_session_fail(s, ADB_IO, "the peer was silent for %lld ms",
+                             (long long)(now - s->last_rx));
+  if (now - s->last_rx > s->cfg.ping_ms && now - s->last_tx > s->cfg.ping_ms / 2 && !s->ping_out) {
+    s->ping_out = 1;
+    int rc = queue(s, SYNC_F_PING, NULL, 0, NULL, 0, now);
+    if (rc) return sync_session_fail(s, rc, "out of memory");
+  }
+  if (now - s->last_rx <= s->cfg.ping_ms) s->ping_out = 0;
+  /* Anti-entropy: a live peer that is idle hears our vector now and then. */
+  if (s->state == SYNC_S_READY && s->cfg.live && (s->peer_flags & SYNC_HELLO_LIVE) && !nodata(s) &&
+      s->sent_initial && s->got_initial && sync_session_idle(s) && now - s->last_vv >= SYNC_VV_EVERY_MS) {
+    s->last_vv = now;
+    void *vv;
+    size_t n;
+    int rc = adb_vv(s->db, &vv, &n);
+    if (rc == ADB_OK) {
+      rc = queue(s, SYNC_F_VV, vv, n, NULL, 0, now);
+      free(vv);
+    }
+    if (rc) return sync_session_fail(s, rc, "cannot send the version vector: %s", adb_errmsg(s->db));
+  }
+  return pump(s, now);
+}
+
+int sync_session_local_changed(sync_session *s, int64_t now) {
+  if (s->state == SYNC_S_CLOSED) return s->rc;
+  s->dirty = 1;
+  return pump(s, now);
+}

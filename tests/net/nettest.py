@@ -1,0 +1,830 @@
+#!/usr/bin/env python3
+"""Network tests of ArenaDB: real `arenadb serve` and `arenadb sync` processes on 127.0.0.1.
+
+Usage: nettest.py ARENADB [TEST...]. Prints one line per test and closes with
+`net: N passed, M failed`; exits non-zero on any failure. Every test is bounded in time and
+stops its processes itself. The harness has its own small WebSocket client (to play bad peers
+and hold many connections) and a fault-injecting TCP proxy."""
+import base64
+import hashlib
+import json
+import os
+import random
+import resource
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+ARENADB = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/arenadb")
+ONLY = sys.argv[2:]
+TMP = tempfile.mkdtemp(prefix="arenadb-net-")
+PROCS = []
+
+
+# ---- processes and files ----
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def run(db, *args, check=True, timeout=30, env=None):
+    r = subprocess.run([ARENADB, "--db", path(db), *args], capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    if check and r.returncode != 0:
+        raise AssertionError(f"arenadb {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 8192)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def spawn(db, *args, log=None):
+    logf = open(path(log or (db + ".log")), "ab")
+    p = subprocess.Popen([ARENADB, "--db", path(db), *args], stdout=logf, stderr=logf,
+                         preexec_fn=raise_nofile)
+    PROCS.append(p)
+    return p
+
+
+def stop(p, sig=signal.SIGTERM, timeout=10):
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise AssertionError(f"process {p.args} did not stop within {timeout}s of {sig}")
+    return p.returncode
+
+
+def wait_for(what, cond, timeout=30, interval=0.1):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = cond()
+            if last:
+                return last
+        except Exception as e:  # not ready yet
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r:.300})")
+
+
+def http(port, method, url, body=None, token=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{url}", data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def replica_of(db, of):
+    """Creates db as an empty replica of the database in file `of` (init --db-id), as a user
+    would before writing to it: a fresh replica that writes before it ever synced would be a
+    database of its own. Also avoids two processes creating one new file at once."""
+    dbid = json.loads(run(of, "vv").stdout)["db"]
+    run(db, "init", "--db-id", dbid)
+    return db
+
+
+def server(db, port=None, *extra, init=True, log=None):
+    port = port or free_port()
+    if init and not os.path.exists(path(db)):
+        run(db, "init")
+    p = spawn(db, "serve", "--listen", f"127.0.0.1:{port}", *extra, log=log)
+    tok = None
+    if "--token" in extra:
+        tok = extra[extra.index("--token") + 1]
+    wait_for(f"server {db} on port {port}", lambda: http(port, "GET", "/status", token=tok)[0] == 200,
+             timeout=10)
+    return p, port
+
+
+def dump(db):
+    """The visible state of a replica: nodes and edges, as text."""
+    n = run(db, "sql", "SELECT id, label, properties FROM nodes ORDER BY id", "--format", "json").stdout
+    e = run(db, "sql", "SELECT id, source_node_id, target_node_id, label, properties FROM edges"
+            " ORDER BY id", "--format", "json").stdout
+    return n + e
+
+
+def http_dump(port, token=None):
+    _, n = http(port, "POST", "/sql", {"sql": "SELECT id, label, properties FROM nodes ORDER BY id"},
+                token=token)
+    _, e = http(port, "POST", "/sql", {"sql": "SELECT id, source_node_id, target_node_id, label,"
+                                       " properties FROM edges ORDER BY id"}, token=token)
+    return json.dumps([n["rows"], e["rows"]])
+
+
+def converged(dbs, need=None):
+    """All replicas (database files, servers' included) show the same nodes and edges."""
+    states = [dump(d) for d in dbs]
+    ok = all(x == states[0] for x in states)
+    if ok and need is not None:
+        ok = need(states)
+    return ok
+
+
+def node_count(db):
+    return int(run(db, "sql", "SELECT count(*) FROM nodes", "--format", "csv").stdout.split()[-1])
+
+
+# ---- a small WebSocket client (RFC 6455), for bad peers and many connections ----
+
+class WS:
+    def __init__(self, port, protocol="arenadb-sync", timeout=5):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        req = (f"GET /sync HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Protocol: {protocol}\r\n\r\n")
+        self.s.sendall(req.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c = self.s.recv(4096)
+            if not c:
+                raise AssertionError("the server closed during the WebSocket handshake")
+            head += c
+        head, self.buf = head.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise AssertionError(f"handshake refused: {head[:80]!r}")
+
+    def send(self, payload, opcode=2, claim=None):
+        n = len(payload) if claim is None else claim
+        h = bytes([0x80 | opcode])
+        if n < 126:
+            h += bytes([0x80 | n])
+        elif n < 65536:
+            h += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            h += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        mask = os.urandom(4)
+        self.s.sendall(h + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            c = self.s.recv(65536)
+            if not c:
+                raise EOFError
+            self.buf += c
+        d, self.buf = self.buf[:n], self.buf[n:]
+        return d
+
+    def recv(self):
+        """Returns (opcode, payload); raises EOFError when the connection is gone."""
+        b0, b1 = self._read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._read(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._read(8))[0]
+        return b0 & 0x0F, self._read(n)
+
+    def frames(self, timeout=5):
+        """Every protocol frame until the connection closes: (type, body) and ('close', reason)."""
+        self.s.settimeout(timeout)
+        out, stream = [], b""
+        try:
+            while True:
+                op, p = self.recv()
+                if op == 8:
+                    out.append(("close", p[2:].decode(errors="replace")))
+                    break
+                if op == 9:
+                    continue
+                stream += p
+                while len(stream) >= 4:
+                    n = struct.unpack(">I", stream[:4])[0]
+                    if len(stream) < 4 + n:
+                        break
+                    out.append((stream[4], stream[5:4 + n]))
+                    stream = stream[4 + n:]
+        except (EOFError, ConnectionResetError, socket.timeout, OSError):
+            pass
+        return out
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
+
+
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def lstr(b):
+    return varint(len(b)) + b
+
+
+def seal(b):
+    return b + hashlib.blake2b(b, digest_size=16).digest()
+
+
+def empty_vv(dbid):
+    return seal(b"ADBV\x01" + dbid + varint(0))
+
+
+def frame(ftype, body):
+    return struct.pack(">I", len(body) + 1) + bytes([ftype]) + body
+
+
+def hello(dbid, token=b"", version=1, flags=0, rid=None, vv=None):
+    rid = rid or os.urandom(16)
+    return frame(1, b"ADBS" + bytes([version, flags]) + dbid + rid + lstr(token) +
+                 lstr(vv if vv is not None else empty_vv(dbid)))
+
+
+def error_of(frames):
+    for t, b in frames:
+        if t == 5:
+            i = 0
+            while b[i] & 0x80:
+                i += 1
+            return b[i + 2:].decode(errors="replace") if len(b) > i + 1 else ""
+    for t, b in frames:
+        if t == "close":
+            return b
+    return None
+
+
+# ---- a fault-injecting TCP proxy ----
+
+class Proxy:
+    """Forwards 127.0.0.1:port to target. Modes: 'ok'; 'chaos' delays chunks, cuts
+    connections at random and blackholes some (stops forwarding without closing)."""
+
+    def __init__(self, target):
+        self.target = target
+        self.mode = "ok"
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(64)
+        self.port = self.ls.getsockname()[1]
+        self.alive = True
+        self.pairs = []
+        self.cuts = self.delays = self.holes = 0
+        self.chaos_since = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.alive:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            except OSError:
+                c.close()
+                continue
+            threading.Thread(target=self._pump, args=(c, u), daemon=True).start()
+
+    def chaos(self):
+        """Blackholes every open connection (silently), then troubles the new ones."""
+        self.chaos_since = time.time()
+        self.mode = "chaos"
+
+    def _pump(self, a, b):
+        socks = [a, b]
+        hole = False
+        born = time.time()
+        try:
+            while self.alive:
+                r, _, _ = select.select(socks, [], [], 0.2)
+                for s in r:
+                    d = s.recv(65536)
+                    if not d:
+                        raise EOFError
+                    if self.mode == "chaos" and born < self.chaos_since and not hole:
+                        self.holes += 1
+                        hole = True
+                    if self.mode == "chaos":
+                        x = random.random()
+                        if x < 0.02:
+                            self.cuts += 1
+                            raise EOFError
+                        if x < 0.03 and not hole:
+                            self.holes += 1
+                            hole = True
+                        if x < 0.25:
+                            self.delays += 1
+                            time.sleep(random.uniform(0.01, 0.15))
+                    if hole and self.mode == "chaos":
+                        continue  # swallowed: the peers must notice the silence
+                    (b if s is a else a).sendall(d)
+        except (EOFError, OSError):
+            pass
+        for s in socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.alive = False
+        self.ls.close()
+
+
+# ---- tests ----
+
+TESTS = []
+SANITY_SEEN = set()
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def write_nodes(db, prefix, n, shared=None):
+    """n nodes, a chain of edges, and an edit of a shared node's key; returns ids written."""
+    ids = []
+    for i in range(n):
+        nid = f"{prefix}-{i}"
+        run(db, "node", "add", "Item", json.dumps({"by": prefix, "i": i}), "--id", nid)
+        ids.append(nid)
+        if i:
+            run(db, "edge", "add", f"{prefix}-{i-1}", "NEXT", nid, "--id", f"e-{prefix}-{i}")
+        if shared and i % 3 == 0:
+            run(db, "node", "set", shared, "last", json.dumps(f"{prefix}-{i}"), check=False)
+            run(db, "node", "set", shared, prefix, str(i), check=False)
+    return ids
+
+
+@test
+def five_live_replicas_through_one_hub():
+    hub, port = server("hub5.db")
+    url = f"ws://127.0.0.1:{port}"
+    run("hub5.db", "node", "add", "Shared", "{}", "--id", "shared")
+    reps = [replica_of(f"r5-{i}.db", "hub5.db") for i in range(5)]
+    clients = [spawn(r, "sync", url, "--live") for r in reps]
+    wait_for("5 live sessions", lambda: http(port, "GET", "/status")[1]["sessions"] == 5, 15)
+    wait_for("the shared node everywhere", lambda: all(node_count(r) == 1 for r in reps), 15)
+    threads = [threading.Thread(target=write_nodes, args=(r, f"w{i}", 12, "shared"))
+               for i, r in enumerate(reps)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    want = 1 + 5 * 12
+    wait_for("5 replicas and the hub to converge", lambda: converged(
+        reps + ["hub5.db"], need=lambda s: node_count("hub5.db") == want), 40)
+    for c in clients:
+        assert stop(c) == 0, "a live client did not exit cleanly on SIGTERM"
+    assert stop(hub) == 0
+
+
+@test
+def chain_a_hub1_hub2_b():
+    h1, p1 = server("ch1.db")
+    replica_of("ch2.db", "ch1.db")
+    h2, p2 = server("ch2.db", None, "--peer", f"ws://127.0.0.1:{p1}")
+    run("ch1.db", "node", "add", "Root", "{}", "--id", "root")
+    replica_of("chA.db", "ch1.db")
+    replica_of("chB.db", "ch1.db")
+    a = spawn("chA.db", "sync", f"ws://127.0.0.1:{p1}", "--live")
+    b = spawn("chB.db", "sync", f"ws://127.0.0.1:{p2}", "--live")
+    wait_for("the root on B", lambda: node_count("chB.db") == 1, 20)
+    write_nodes("chA.db", "a", 5)
+    write_nodes("chB.db", "b", 5)
+    wait_for("the chain to converge", lambda: converged(
+        ["chA.db", "chB.db", "ch1.db", "ch2.db"], need=lambda s: node_count("chA.db") == 11), 30)
+    # presence set on hub1 is relayed to hub2 (and never stored)
+    st, _ = http(p1, "POST", "/presence", {"key": "status", "value": "online", "ttl_ms": 5000})
+    assert st == 200
+    wait_for("presence relayed to hub2", lambda: any(
+        e["key"] == "status" and e["value"] == "online" for e in http(p2, "GET", "/presence")[1]), 5)
+    for p in (a, b, h2, h1):
+        assert stop(p) == 0
+
+
+@test
+def three_server_mesh():
+    s1, p1 = server("m1.db")
+    st, body = http(p1, "POST", "/nodes", {"id": "seed", "label": "Seed"})
+    assert st == 201, body
+    replica_of("m2.db", "m1.db")
+    replica_of("m3.db", "m1.db")
+    s2, p2 = server("m2.db", None, "--peer", f"ws://127.0.0.1:{p1}")
+    s3, p3 = server("m3.db", None, "--peer", f"ws://127.0.0.1:{p1}", "--peer", f"ws://127.0.0.1:{p2}")
+    wait_for("the seed on m3", lambda: http(p3, "GET", "/nodes/seed")[0] == 200, 20)
+    for k, p in enumerate((p1, p2, p3)):
+        for i in range(10):
+            st, body = http(p, "POST", "/nodes", {"id": f"m{k}-{i}", "label": "M", "properties": {"i": i}})
+            assert st == 201, body
+        st, body = http(p, "PATCH", "/nodes/seed", {"properties": {f"k{k}": k, "last": k}})
+        assert st == 200, body
+    wait_for("the mesh to converge", lambda: converged(
+        ["m1.db", "m2.db", "m3.db"], need=lambda s: node_count("m3.db") == 31), 30)
+    for p in (s3, s2, s1):
+        assert stop(p) == 0
+
+
+@test
+def offline_writes_then_reconnect():
+    hub, port = server("off-hub.db")
+    url = f"ws://127.0.0.1:{port}"
+    run("off-a.db", "sync", url)
+    run("off-hub.db", "node", "add", "Hub", "{}", "--id", "from-hub")
+    write_nodes("off-a.db", "off", 8)  # offline: nothing connected
+    assert node_count("off-a.db") == 8
+    c = spawn("off-a.db", "sync", url, "--live")
+    wait_for("offline writes to converge", lambda: converged(
+        ["off-a.db", "off-hub.db"], need=lambda s: node_count("off-hub.db") == 9), 20)
+    stop(c)
+    # and the once mode reports what it did
+    run("off-b.db", "init")
+    r = run("off-b.db", "sync", url)
+    assert "received" in r.stdout and node_count("off-b.db") == 9, r.stdout
+    stop(hub)
+
+
+BIG = 50000
+
+
+def big_on(db):
+    import sqlite3
+    c = sqlite3.connect(f"file:{path(db)}?mode=ro", uri=True, timeout=5)
+    try:
+        return c.execute("SELECT count(*) FROM adb_node WHERE label='Big'").fetchone()[0]
+    finally:
+        c.close()
+
+
+@test
+def hub_killed_with_9_and_restarted():
+    hub, port = server("k-hub.db")
+    url = f"ws://127.0.0.1:{port}"
+    # a big replica, so that the kill lands in the middle of its initial sync
+    lines = "\n".join(json.dumps({"type": "node", "id": f"big-{i}", "label": "Big",
+                                  "properties": {"i": i, "pad": "x" * 100}}) for i in range(BIG))
+    with open(path("big.jsonl"), "w") as f:
+        f.write(lines + "\n")
+    dbid = http(port, "GET", "/status")[1]["db"]
+    reps = ["k-a.db", "k-b.db", "k-big.db"]
+    for r in reps:  # replicas of the hub's database, written before they ever connect
+        run(r, "init", "--db-id", dbid)
+    run("k-big.db", "import", path("big.jsonl"), timeout=120)
+    clients = [spawn(r, "sync", url, "--live", "--timeout", "3000") for r in reps]
+    acked = {r: [] for r in reps[:2]}
+
+    def writer(db, prefix):
+        for i in range(30):
+            nid = f"{prefix}-{i}"
+            if run(db, "node", "add", "K", "{}", "--id", nid, check=False).returncode == 0:
+                acked[db].append(nid)
+            time.sleep(0.03)
+
+    ts = [threading.Thread(target=writer, args=(r, r[2])) for r in reps[:2]]
+    for t in ts:
+        t.start()
+    # kill the hub while the big replica's initial sync is part-way through
+    at = wait_for("the big sync to start", lambda: big_on("k-hub.db") > 0 and big_on("k-hub.db"), 20, 0.01)
+    hub.send_signal(signal.SIGKILL)
+    hub.wait()
+    print(f"    killed the hub with {big_on('k-hub.db')} of {BIG} big nodes merged")
+    assert big_on("k-hub.db") < BIG, "the kill did not land in the middle of the sync"
+    time.sleep(0.5)
+    hub = spawn("k-hub.db", "serve", "--listen", f"127.0.0.1:{port}")
+    for t in ts:
+        t.join()
+    for r, c in zip(reps, clients):
+        assert c.poll() is None, f"the live client of {r} died with status {c.returncode}"
+    want = BIG + sum(len(v) for v in acked.values())
+    wait_for("convergence after the hub's restart", lambda: converged(
+        reps + ["k-hub.db"], need=lambda s: node_count("k-hub.db") == want), 90, 0.5)
+    out = run("k-hub.db", "sql", "SELECT id FROM nodes WHERE label='K'", "--format", "csv").stdout
+    for db, ids in acked.items():
+        for i in ids:
+            assert i in out, f"acknowledged write {i} of {db} was lost"
+    for c in clients:
+        stop(c)
+    stop(hub)
+    assert run("k-hub.db", "check").returncode == 0
+
+
+@test
+def fault_injecting_proxy_then_convergence():
+    hub, port = server("f-hub.db")
+    proxy = Proxy(port)
+    url = f"ws://127.0.0.1:{proxy.port}"
+    reps = [replica_of(r, "f-hub.db") for r in ("f-a.db", "f-b.db", "f-c.db")]
+    clients = [spawn(r, "sync", url, "--live", "--timeout", "1500") for r in reps]
+    wait_for("3 sessions", lambda: http(port, "GET", "/status")[1]["sessions"] == 3, 15)
+    proxy.chaos()
+    ts = [threading.Thread(target=write_nodes, args=(r, f"f{i}", 10, None)) for i, r in enumerate(reps)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    time.sleep(2)
+    proxy.mode = "ok"  # healed
+    wait_for("convergence after the faults", lambda: converged(
+        reps + ["f-hub.db"], need=lambda s: node_count("f-hub.db") == 30), 60, 0.3)
+    print(f"    (proxy: {proxy.cuts} cuts, {proxy.delays} delays, {proxy.holes} blackholes)")
+    assert proxy.holes >= 1 and proxy.delays >= 1, "the proxy did not inject its faults"
+    for c in clients:
+        stop(c)
+    proxy.close()
+    stop(hub)
+
+
+@test
+def bad_peers_are_rejected_and_the_server_keeps_serving():
+    tok = "s3cret"
+    hub, port = server("b-hub.db", None, "--token", tok)
+    url = f"ws://127.0.0.1:{port}"
+    st, body = http(port, "POST", "/nodes", {"id": "keep", "label": "K"}, token=tok)
+    assert st == 201, body
+    st, status = http(port, "GET", "/status", token=tok)
+    dbid = bytes.fromhex(status["db"])
+
+    # a real change set of this database, for the tampered-batch cases
+    run("b-good.db", "sync", url, "--token", tok)
+    run("b-good.db", "node", "add", "Good", "{}", "--id", "good-1")
+    run("b-good.db", "changes", "-o", path("b.changes"))
+    cs = open(path("b.changes"), "rb").read()
+    label_at = cs.index(b"Good")
+    bad_label = seal(cs[:label_at] + b"Go\x01d" + cs[label_at + 4:-16])
+    bad_digest = cs[:-1] + bytes([cs[-1] ^ 1])
+    os.remove(path("b-good.db"))
+    before = http_dump(port, tok)
+    vv_before = http(port, "GET", "/vv", token=tok)[1]
+
+    def batch(c):
+        return frame(2, varint(1) + b"\x00" + c)
+
+    cases = {
+        "wrong token": ([hello(dbid, b"nope")], "token"),
+        "missing token": ([hello(dbid)], "token"),
+        "unknown protocol version": ([hello(dbid, tok.encode(), version=99)], "version"),
+        "not the protocol": ([frame(1, b"HTTP" + b"\x00" * 60)], "protocol"),
+        "garbage bytes": ([b"\x00\x00\x00\x10\x63" + os.urandom(3000)], "before its hello"),
+        "random bytes": ([b"\xa7" + os.urandom(3000)], "limit"),
+        "frame claiming 4 GB": ([b"\xff\xff\xff\xff\x02" + b"\x00" * 100], "limit"),
+        "frame before hello": ([frame(3, varint(1))], "before"),
+        "unknown frame type": ([hello(dbid, tok.encode()), frame(77, b"x")], "unknown frame"),
+        "batch with invalid contents": ([hello(dbid, tok.encode()), batch(bad_label)], "rejected"),
+        "batch with a bad digest": ([hello(dbid, tok.encode()), batch(bad_digest)], "rejected"),
+        "batch of garbage": ([hello(dbid, tok.encode()), batch(os.urandom(500))], "rejected"),
+        "wrong database": ([hello(os.urandom(16), tok.encode(),
+                                  vv=seal(b"ADBV\x01" + os.urandom(16) + varint(1) + os.urandom(16) + varint(5)))],
+                           "wrong database"),
+        "text message": (["TEXT"], "text"),
+    }
+    for name, (msgs, expect) in cases.items():
+        w = WS(port)
+        for m in msgs:
+            if m == "TEXT":
+                w.send(b"hello", opcode=1)
+            else:
+                w.send(m)
+        frames = w.frames(timeout=5)
+        w.close()
+        why = error_of(frames)
+        assert why is not None, f"{name}: the server did not close the connection"
+        assert expect.lower() in why.lower(), f"{name}: reason {why!r} lacks {expect!r}"
+        print(f"    {name}: {why}")
+    # a WebSocket frame header claiming 4 GB of payload
+    w = WS(port)
+    w.s.sendall(bytes([0x82, 0xFF]) + struct.pack(">Q", 1 << 32) + os.urandom(4) + b"\x00" * 64)
+    fr = w.frames(timeout=5)
+    assert error_of(fr) is not None or fr == [], "4 GB WebSocket frame not refused"
+    w.close()
+    # raw garbage instead of HTTP
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(os.urandom(2000) + b"\r\n\r\n")
+    s.settimeout(5)
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+    s.close()
+    # the CLI's view of a wrong token and a wrong database
+    r = run("b-cli.db", "sync", url, "--token", "wrong", check=False)
+    assert r.returncode == 1 and "token" in r.stderr, r.stderr
+    run("b-other.db", "init")
+    run("b-other.db", "node", "add", "X", "{}")
+    r = run("b-other.db", "sync", url, "--token", tok, check=False)
+    assert r.returncode == 1 and "wrong database" in r.stderr, r.stderr
+    print(f"    cli: {r.stderr.strip()}")
+    # still serving, and unchanged
+    assert http_dump(port, tok) == before, "a bad peer changed the database"
+    assert http(port, "GET", "/vv", token=tok)[1] == vv_before
+    r = run("b-late.db", "sync", url, "--token", tok)
+    assert node_count("b-late.db") == 1
+    assert stop(hub) == 0
+
+
+@test
+def server_and_other_processes_write_one_file():
+    """Writes through the HTTP API and by CLI processes on the server's own file, concurrently:
+    every write gets its own transaction number, so a replica receives them all."""
+    hub, port = server("mp.db")
+    replica_of("mp-r.db", "mp.db")
+    live = spawn("mp-r.db", "sync", f"ws://127.0.0.1:{port}", "--live")
+
+    def http_writer():
+        for i in range(40):
+            st, b = http(port, "POST", "/nodes", {"id": f"h{i}", "label": "H"})
+            assert st == 201, b
+
+    t = threading.Thread(target=http_writer)
+    t.start()
+    for i in range(20):
+        run("mp.db", "node", "add", "C", "{}", "--id", f"c{i}")
+    t.join()
+    wait_for("the replica to get all 60 writes", lambda: converged(
+        ["mp.db", "mp-r.db"], need=lambda s: node_count("mp-r.db") == 60), 20)
+    stop(live)
+    stop(hub)
+    run("late.db", "init")
+    run("late.db", "sync", path("mp.db"))
+    assert node_count("late.db") == 60
+    assert run("mp.db", "check").returncode == 0
+
+
+@test
+def listening_beyond_loopback_needs_a_token():
+    r = run("nl.db", "serve", "--listen", "0.0.0.0:7999", check=False, timeout=5)
+    assert r.returncode == 2 and "--token" in r.stderr, r.stderr
+
+
+@test
+def presence_through_the_hub_then_expiry():
+    run("p-hub.db", "init")
+    run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
+    hub, port = server("p-hub.db")
+    url = f"ws://127.0.0.1:{port}"
+    watcher = subprocess.Popen([ARENADB, "--db", path("p-w.db"), "presence", url, "--watch", "--for", "6"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    PROCS.append(watcher)
+    wait_for("the watcher", lambda: http(port, "GET", "/status")[1]["sessions"] >= 1, 10)
+    run("p-a.db", "presence", url, "cursor", '{"x":3,"y":4}', "--ttl", "2")
+    st, pres = http(port, "GET", "/presence")
+    assert st == 200 and any(p["key"] == "cursor" and p["value"] == {"x": 3, "y": 4} for p in pres), pres
+    wait_for("expiry on the hub", lambda: http(port, "GET", "/presence")[1] == [], 5)
+    out, err = watcher.communicate(timeout=15)
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert any('"cursor"' in l for l in lines), f"the watcher never saw it: {out!r} {err!r}"
+    assert lines[-1] == "[]", f"the watcher still sees it: {lines[-1]!r}"
+    # presence is never stored
+    assert "cursor" not in run("p-hub.db", "sql", "SELECT * FROM nodes", "--format", "json").stdout
+    assert node_count("p-hub.db") == 1
+    stop(hub)
+
+
+@test
+def http_api():
+    hub, port = server("h.db")
+    assert http(port, "POST", "/nodes", {"id": "ada", "label": "Person", "properties": {"name": "Ada"}})[0] == 201
+    st, b = http(port, "POST", "/nodes", {"label": "Person", "properties": {"name": "Grace"}})
+    assert st == 201
+    grace = b["id"]
+    st, b = http(port, "POST", "/edges", {"source": "ada", "target": grace, "label": "KNOWS"})
+    assert st == 201, b
+    eid = b["id"]
+    assert http(port, "GET", "/nodes/ada")[1]["properties"] == {"name": "Ada"}
+    assert http(port, "PATCH", "/nodes/ada", {"properties": {"born": 1815}})[1]["properties"] == \
+        {"born": 1815, "name": "Ada"}
+    assert len(http(port, "GET", "/nodes?label=Person")[1]) == 2
+    assert len(http(port, "GET", "/edges?from=ada")[1]) == 1
+    st, b = http(port, "POST", "/sql", {"sql": "SELECT json_extract(properties,'$.name') FROM nodes WHERE id=?",
+                                        "params": ["ada"]})
+    assert st == 200 and b["rows"] == [["Ada"]], b
+    assert http(port, "POST", "/sql", {"sql": "UPDATE nodes SET label='M' WHERE id='ada'"})[0] == 200
+    assert http(port, "GET", "/nodes/ada")[1]["label"] == "M"
+    assert http(port, "DELETE", f"/edges/{eid}")[0] == 200
+    assert http(port, "GET", f"/edges/{eid}")[0] == 404
+    assert http(port, "GET", "/nodes/nobody")[0] == 404
+    st, b = http(port, "POST", "/nodes", {"id": "ada", "label": "P"})
+    assert st == 409 and "error" in b, b
+    assert http(port, "POST", "/nodes", {"label": "P", "properties": [1]})[0] == 400
+    assert http(port, "POST", "/sql", {"sql": "SELEC nonsense"})[0] == 400
+    assert http(port, "GET", "/nope")[0] == 404
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/nodes", data=b"{not json", method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        assert False, "bad JSON accepted"
+    except urllib.error.HTTPError as e:
+        assert e.code == 400 and "error" in json.loads(e.read())
+    st, vv = http(port, "GET", "/vv")
+    assert st == 200 and "vv" in vv
+    stop(hub)
+    # with a token, requests without it get 401
+    hub, port = server("h.db", None, "--token", "t0k")
+    assert http(port, "GET", "/nodes")[0] == 401
+    assert http(port, "GET", "/nodes", token="t0k")[0] == 200
+    stop(hub)
+
+
+@test
+def one_thousand_websocket_connections():
+    raise_nofile()
+    hub, port = server("c-hub.db", None, "--timeout", "60000")
+    dbid = bytes.fromhex(http(port, "GET", "/status")[1]["db"])
+    conns = []
+    for i in range(1000):
+        w = WS(port)
+        w.send(hello(dbid, flags=2))  # presence only
+        conns.append(w)
+    wait_for("1000 sessions", lambda: http(port, "GET", "/status")[1]["sessions"] == 1000, 30)
+    time.sleep(1)
+    st, s = http(port, "GET", "/status")
+    assert s["connections"] == 1000, s["connections"]
+    # still serving sync with all of them held
+    run("c-a.db", "sync", f"ws://127.0.0.1:{port}")
+    for w in conns:
+        w.close()
+    wait_for("the connections to go", lambda: http(port, "GET", "/status")[1]["connections"] == 0, 20)
+    assert stop(hub) == 0
+
+
+def main():
+    raise_nofile()
+    passed = failed = 0
+    t0 = time.time()
+    for fn in TESTS:
+        if ONLY and fn.__name__ not in ONLY:
+            continue
+        t = time.time()
+        try:
+            fn()
+            for p in PROCS:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            for f in sorted(os.listdir(TMP)):  # sanitizer reports of any process
+                if f.endswith(".log") and f not in SANITY_SEEN:
+                    text = open(path(f), errors="replace").read()
+                    if "Sanitizer" in text or "runtime error:" in text:
+                        SANITY_SEEN.add(f)
+                        raise AssertionError(f"a sanitizer report in {f}")
+            passed += 1
+            print(f"ok   {fn.__name__} ({time.time() - t:.1f}s)", flush=True)
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {fn.__name__} ({time.time() - t:.1f}s): {e}", flush=True)
+            traceback.print_exc(limit=3)
+            for f in sorted(os.listdir(TMP)):
+                if f.endswith(".log"):
+                    tail = open(path(f), errors="replace").read()[-1500:]
+                    print(f"--- {f}\n{tail}")
+        finally:
+            for p in PROCS:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            PROCS.clear()
+    if failed == 0 and not os.environ.get("NETTEST_KEEP"):
+        shutil.rmtree(TMP, ignore_errors=True)
+    else:
+        print(f"files kept in {TMP}")
+    print(f"total time {time.time() - t0:.0f}s")
+    print(f"net: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
