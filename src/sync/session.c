@@ -280,23 +280,31 @@ void sync_session_out_pop(sync_session *s) {
   free(f);
 }
 
-int sync_session_fail(sync_session *s, int rc, const char *fmt, ...) {
-  if (s->state == SYNC_S_CLOSED) return s->rc ? s->rc : rc;
-  va_list ap;
-  va_start(ap, fmt);
+/* Closes the session with a reason; with tell, the peer learns it in an error frame queued
+ * behind what was queued before. */
+static int session_close(sync_session *s, int rc, int tell, const char *fmt, va_list ap) {
+  if (s->state == SYNC_S_CLOSED) return tell && s->rc ? s->rc : rc;
   vsnprintf(s->reason, sizeof s->reason, fmt, ap);
-  va_end(ap);
   s->rc = rc;
   s->state = SYNC_S_CLOSED;
-  /* The peer learns why; what was queued before stays queued in front of it. */
-  buf b;
-  buf_init(&b);
-  buf_put_varint(&b, (uint64_t)(rc < 0 ? -rc : rc));
-  buf_put_str(&b, s->reason, strlen(s->reason));
-  if (!b.oom) queue(s, SYNC_F_ERROR, b.p, b.len, NULL, 0, 0);
-  buf_free(&b);
-  adb_export_free(s->ex);
-  s->ex = NULL;
+  if (tell) {
+    buf b;
+    buf_init(&b);
+    buf_put_varint(&b, (uint64_t)(rc < 0 ? -rc : rc));
+    buf_put_str(&b, s->reason, strlen(s->reason));
+    if (!b.oom) queue(s, SYNC_F_ERROR, b.p, b.len, NULL, 0, 0);
+    buf_free(&b);
+    adb_export_free(s->ex);
+    s->ex = NULL;
+  }
+  return rc;
+}
+
+int sync_session_fail(sync_session *s, int rc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rc = session_close(s, rc, 1, fmt, ap);
+  va_end(ap);
   return rc;
 }
 
@@ -304,13 +312,10 @@ int sync_session_fail(sync_session *s, int rc, const char *fmt, ...) {
 static int close_quietly(sync_session *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int close_quietly(sync_session *s, int rc, const char *fmt, ...) {
-  if (s->state == SYNC_S_CLOSED) return rc;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+  rc = session_close(s, rc, 0, fmt, ap);
   va_end(ap);
-  s->rc = rc;
-  s->state = SYNC_S_CLOSED;
   return rc;
 }
 
