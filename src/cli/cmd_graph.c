@@ -4,21 +4,34 @@
 
 #include "cli/cli.h"
 
-/* Checks the options the graph commands share; prints why and returns CLI_USAGE when wrong. */
-static int check_opts(cli_ctx *cx, const char *depth, const char *direction) {
-  if (depth) {
+/* The options both graph commands take. */
+typedef struct walk_opts {
+  const char *depth, *label, *direction;
+} walk_opts;
+
+/* Parses and checks the arguments (depth_opt names the depth option); prints why and returns
+ * CLI_USAGE when they are wrong. */
+static int parse_walk(cli_ctx *cx, const char *depth_opt, walk_opts *w) {
+  memset(w, 0, sizeof *w);
+  cli_opt opts[] = {{depth_opt, "-k", &w->depth, NULL},
+                    {"--label", NULL, &w->label, NULL},
+                    {"--direction", NULL, &w->direction, NULL},
+                    {0}};
+  int rc = cli_args(cx, opts);
+  if (rc) return rc;
+  if (w->depth) {
     char *end;
-    long d = strtol(depth, &end, 10);
-    if (!*depth || *end || d < 0 || d > ADB_DEPTH_MAX) {
-      fprintf(stderr, "arenadb %s: --depth must be a whole number from 0 to %d, not '%s'\n",
-              cx->cmd, ADB_DEPTH_MAX, depth);
+    long d = strtol(w->depth, &end, 10);
+    if (!*w->depth || *end || d < 0 || d > ADB_DEPTH_MAX) {
+      fprintf(stderr, "arenadb %s: %s must be a whole number from 0 to %d, not '%s'\n",
+              cx->cmd, depth_opt, ADB_DEPTH_MAX, w->depth);
       return CLI_USAGE;
     }
   }
-  if (direction && strcmp(direction, "out") && strcmp(direction, "in") &&
-      strcmp(direction, "both")) {
+  if (w->direction && strcmp(w->direction, "out") && strcmp(w->direction, "in") &&
+      strcmp(w->direction, "both")) {
     fprintf(stderr, "arenadb %s: --direction must be out, in or both, not '%s'\n", cx->cmd,
-            direction);
+            w->direction);
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -31,14 +44,10 @@ static int dir_code(const char *direction) {
 }
 
 static int cmd_traverse(cli_ctx *cx) {
-  const char *depth = NULL, *label = NULL, *direction = NULL;
-  cli_opt opts[] = {{"--depth", "-k", &depth, NULL},
-                    {"--label", NULL, &label, NULL},
-                    {"--direction", NULL, &direction, NULL},
-                    {0}};
-  int rc = cli_args(cx, opts);
-  if (rc == CLI_OK) rc = check_opts(cx, depth, direction);
+  walk_opts w;
+  int rc = parse_walk(cx, "--depth", &w);
   if (rc) return rc;
+  const char *depth = w.depth, *label = w.label, *direction = w.direction;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
   /* A walk of depth 0 checks the start and explains a missing one as this command's failure. */
@@ -55,14 +64,10 @@ static int cmd_traverse(cli_ctx *cx) {
 }
 
 static int cmd_path(cli_ctx *cx) {
-  const char *depth = NULL, *label = NULL, *direction = NULL;
-  cli_opt opts[] = {{"--max-depth", "-k", &depth, NULL},
-                    {"--label", NULL, &label, NULL},
-                    {"--direction", NULL, &direction, NULL},
-                    {0}};
-  int rc = cli_args(cx, opts);
-  if (rc == CLI_OK) rc = check_opts(cx, depth, direction);
+  walk_opts w;
+  int rc = parse_walk(cx, "--max-depth", &w);
   if (rc) return rc;
+  const char *depth = w.depth, *label = w.label, *direction = w.direction;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
   /* The C call says clearly when there is no path; the query prints the one there is. */

@@ -1272,6 +1272,38 @@ test_bad_newer_format_version() {
 
 # ---- the list --------------------------------------------------------------------------------
 
+test_traverse_and_path() {
+  ok init
+  for n in a b c d; do ok node add P --id "$n"; done
+  ok edge add a KNOWS b --id ab
+  ok edge add b KNOWS c --id bc
+  ok edge add c LIKES d --id cd
+  ok traverse a --depth 2 --format csv
+  out_eq "$(printf 'id,depth,label\na,0,P\nb,1,P\nc,2,P')"
+  ok traverse c --direction in --label KNOWS --format csv
+  out_eq "$(printf 'id,depth,label\nc,0,P\nb,1,P\na,2,P')"
+  ok path a d --format csv
+  out_eq "$(printf 'step,node_id,edge_id\n0,a,\n1,b,ab\n2,c,bc\n3,d,cd')"
+  # A deleted node hides its edges from traversal.
+  ok node del c
+  ok traverse a --format csv
+  out_lacks "c,"
+  fails -p "no path" path a d
+}
+
+test_traverse_bad_input() {
+  ok init
+  ok node add P --id a
+  remember
+  fails -p "nope" traverse nope
+  usage_error traverse a --depth -1
+  usage_error traverse a --depth x
+  usage_error path a a --max-depth 2.5
+  usage_error traverse a --direction up
+  usage_error path a
+  unchanged
+}
+
 TESTS=(
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
@@ -1285,7 +1317,7 @@ TESTS=(
   apply_adopts_database_id sync_local sync_adopts_database_id sync_refuses_other_database
   sync_refuses_same_replica
   export_import_roundtrip import_edges_before_nodes import_is_one_transaction import_progress
-  check shell_piped shell_dot_commands shell_errors
+  check shell_piped shell_dot_commands shell_errors traverse_and_path traverse_bad_input
   bad_invalid_json bad_properties_not_object bad_unknown_id bad_edge_to_missing_node
   bad_empty_label_or_id bad_malformed_sql bad_sql_script_is_atomic bad_internal_tables_refused
   bad_internal_table_message bad_internal_table_trigger bad_changeset_truncated
