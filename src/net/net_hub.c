@@ -473,10 +473,20 @@ static void signal_cb(uv_signal_t *s, int signum) {
 
 /* ---- Running ---- */
 
+/* The first protocol's callback: HTTP, and every connection's last word. lws sends
+ * LWS_CALLBACK_WSI_DESTROY to the first protocol only, so a sync connection that lws drops
+ * without a close callback (one that died while connecting, say) is forgotten here; otherwise
+ * its pointer would outlive it. */
+static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                          size_t len) {
+  if (reason == LWS_CALLBACK_WSI_DESTROY && lws_get_opaque_user_data(wsi))
+    return ws_callback(wsi, reason, user, in, len);
+  return net_http_callback(wsi, reason, user, in, len);
+}
+
 static const struct lws_protocols *protocols(void) {
   static struct lws_protocols p[3];
-  p[0] = (struct lws_protocols){"http", (lws_callback_function *)net_http_callback,
-                                net_http_pss_size(), 0, 0, NULL, 0};
+  p[0] = (struct lws_protocols){"http", first_callback, net_http_pss_size(), 0, 0, NULL, 0};
   p[1] = (struct lws_protocols){NET_WS_PROTOCOL, ws_callback, 0, 65536, 0, NULL, 0};
   memset(&p[2], 0, sizeof p[2]);
   return p;
