@@ -662,7 +662,7 @@ Test(traverse, cache_follows_writes_merges_rollbacks_and_other_connections) {
 }
 
 /* How often the handle built its adjacency cache from the tables. */
-static uint64_t builds(adb *db) { return ((struct adb *)db)->gcache_builds; }
+static uint64_t builds(adb *db) { return db->gcache_builds; }
 
 Test(traverse, cache_is_updated_in_place_not_rebuilt) {
   uint64_t seed = 5;
