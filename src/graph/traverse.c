@@ -1,4 +1,4 @@
-/* traverse.c — breadth-first walks over the adjacency indexes: neighbours, k-hop, shortest path. */
+/* traverse.c — walks over the adjacency cache: neighbours, k-hop, shortest path, pattern count. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +54,7 @@ static int scan_list(const graph_cache *c, const graph_list *l, int side, int sk
 
 int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_t label,
                    graph_edge_fn fn, void *ctx) {
-  if (node >= c->ncap || !c->live[node]) return ADB_OK;
+  if (node >= c->ncap || !c->live[node] || (!any && !label)) return ADB_OK; /* label 0: none */
   int rc = ADB_OK;
   if (dir & ADB_OUT) rc = scan_list(c, &c->out[node], ADB_OUT, 0, node, any, label, fn, ctx);
   if (rc == ADB_OK && (dir & ADB_IN))
