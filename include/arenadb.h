@@ -373,6 +373,15 @@ int adb_paths_next(adb_paths *it, adb_path *out);
 /* Releases a path enumeration. Accepts NULL. */
 void adb_paths_free(adb_paths *it);
 
+/* ---- Graph pattern counts ------------------------------------------------------------------ */
+
+/* Counts the matches of the Cypher pattern (a)-[:first]->(b)-[:second]->(c) over visible
+ * edges: ordered pairs of two different edges, the first ending where the second starts (a and
+ * c may be the same node). A NULL label matches every edge. It reads the adjacency cache, in
+ * time linear in the number of edges, without listing the matches. An empty label fails with
+ * ADB_INVALID; *count is 0 on failure. */
+int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,11 +36,6 @@ enum {
   STMT_SAVEPOINT,      /* the write scope inside a caller's transaction (store.c) */
   STMT_RELEASE,
   STMT_ROLLBACK_TO,
-  STMT_ADJ_OUT,        /* traversal (graph/traverse.c): visible-edge adjacency by direction, */
-  STMT_ADJ_OUT_L,      /* each also by label */
-  STMT_ADJ_IN,
-  STMT_ADJ_IN_L,
-  STMT_NODE_CL,        /* causal length of a node by row id */
   STMT_EDGE_ID,        /* id of an edge by row id */
   STMT_COUNT
 };
@@ -79,6 +74,9 @@ struct adb {
 
   int internal;     /* > 0 while ArenaDB's own statements are prepared or run */
   int in_sql_write; /* > 0 while an SQL write on a view runs its CRDT functions */
+
+  struct graph_cache *gcache; /* adjacency for traversals (src/graph/adjcache.c), or NULL */
+  uint64_t gcache_builds;     /* how often it was built from the tables */
 };
 
 /* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */

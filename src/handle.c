@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "crdt/crdt.h"
+#include "graph/graph.h"
 #include "query/sql/sqlbridge.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -148,6 +149,7 @@ int adb_close(adb *db) {
       sqlite3_close_v2(db->sql);
     }
   }
+  graph_cache_drop(db);
   free(db->reps);
   free(db);
   return rc;

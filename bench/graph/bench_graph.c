@@ -1,11 +1,13 @@
-/* bench_graph.c — k-hop counts on real graphs: ArenaDB against SQLite recursive SQL and Kuzu.
+/* bench_graph.c — k-hop and pattern counts: ArenaDB against SQLite recursive SQL and Kuzu.
  *
- * `bench_graph prepare DATA OUT` writes each dataset as plain CSV (OUT/NAME-nodes.csv,
- * OUT/NAME-edges.csv) and its 100 start nodes (OUT/NAME-starts.txt) for the Kuzu script;
- * `bench_graph run DATA OUT` loads each dataset into ArenaDB and into a plain SQLite table,
- * counts the distinct nodes within 1, 2 and 3 hops of every start on each side (the start
- * included), reads Kuzu's counts and times from OUT/kuzu-NAME.json when the Kuzu script made
- * it, checks that all counts agree, and prints medians and ratios. */
+ * Three graphs: the LDBC SNB SF0.1 person `knows` edges, SNAP wiki-Vote, and a generated
+ * power-law graph of 1,000,000 edges (preferential attachment, fixed seed, made here).
+ * `bench_graph prepare DATA OUT` writes each as plain CSV (OUT/NAME-nodes.csv, OUT/NAME-edges.csv)
+ * and its 100 start nodes (OUT/NAME-starts.txt) for the Kuzu script; `bench_graph run DATA OUT`
+ * loads each into ArenaDB and into a plain SQLite table, counts the distinct nodes within 1, 2
+ * and 3 hops of every start on each side (the start included) and the matches of
+ * (a)-[:E]->(b)-[:E]->(c), reads Kuzu's counts and times from OUT/kuzu-NAME.json when the Kuzu
+ * script made it, checks that all counts agree, and prints medians and ratios. */
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -15,14 +17,18 @@
 #include <unistd.h>
 
 #include "arenadb.h"
+#include "graph/graph.h"
 
 #define STARTS 100
 #define REPS 5
+#define REPS_BUDGET_MS 20000.0 /* fewer repetitions when one takes long; at least one */
 #define MAX_K 3
+#define GEN_EDGES 1000000
+#define GEN_OUT 5 /* edges each new node of the generated graph attaches with */
 
 typedef struct dataset {
   const char *name;
-  const char *nodes;     /* path under DATA */
+  const char *nodes;     /* path under DATA; NULL for the generated graph */
   const char *edges[2];  /* paths under DATA (the second may be NULL) */
   char sep;
   int header;
@@ -36,6 +42,7 @@ static const dataset datasets[] = {
      '|', 1, ADB_BOTH},
     {"wiki-Vote", "snap-via-kuzu/wiki-Vote/nodes.csv", {"snap-via-kuzu/wiki-Vote/edges.csv", NULL},
      ',', 0, ADB_OUT},
+    {"powerlaw-1M", NULL, {NULL, NULL}, ',', 0, ADB_OUT},
 };
 
 typedef struct graph {
@@ -83,7 +90,48 @@ static void read_csv(const char *path, char sep, int header, graph *g, int edges
   fclose(f);
 }
 
+/* Deterministic pseudo-random numbers (xorshift64*). */
+static uint64_t rnd(uint64_t *s) {
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * 2685821657736338717ull;
+}
+
+/* Preferential attachment: node i (from GEN_OUT + 1 on) joins GEN_OUT different earlier nodes,
+ * each picked with probability proportional to its degree (a uniform pick among the endpoints
+ * of the edges so far), each edge pointing either way at random, until GEN_EDGES edges. In- and
+ * out-degrees follow a power law; there are no self-loops and no parallel edges. */
+static graph generate(void) {
+  graph g = {0};
+  uint64_t seed = 20261130;
+  long long *ends = malloc(2 * (size_t)GEN_EDGES * sizeof *ends);
+  if (!ends) die("out of memory");
+  size_t nends = 0;
+  for (long long i = 1; g.nedges < GEN_EDGES; i++) {
+    push(&g.nodes, g.nnodes++, i);
+    long long picked[GEN_OUT];
+    int np = 0;
+    for (int tries = 0; np < GEN_OUT && np < i - 1 && tries < 100; tries++) {
+      long long t = nends ? ends[rnd(&seed) % nends] : 1 + (long long)(rnd(&seed) % (uint64_t)(i - 1));
+      int dup = t == i;
+      for (int k = 0; k < np; k++) dup |= picked[k] == t;
+      if (!dup) picked[np++] = t;
+    }
+    for (int k = 0; k < np && g.nedges < GEN_EDGES; k++) {
+      int fwd = rnd(&seed) & 1;
+      push(&g.src, g.nedges, fwd ? i : picked[k]);
+      push(&g.dst, g.nedges++, fwd ? picked[k] : i);
+      ends[nends++] = i;
+      ends[nends++] = picked[k];
+    }
+  }
+  free(ends);
+  return g;
+}
+
 static graph load(const char *data, const dataset *d) {
+  if (!d->nodes) return generate();
   graph g = {0};
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", data, d->nodes);
@@ -195,12 +243,31 @@ static long long theirs(sqlite3_stmt *st, long long id, int k) {
   return n;
 }
 
+/* The pattern count by a self-join: two different edges, the first ending where the second
+ * starts. */
+static long long theirs_pattern(sqlite3 *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM e e1 JOIN e e2 ON e2.src = e1.dst"
+                             " AND e2.rowid <> e1.rowid", -1, &st, NULL) ||
+      sqlite3_step(st) != SQLITE_ROW)
+    die(sqlite3_errmsg(db));
+  long long n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
+static long long ours_pattern(adb *db) {
+  int64_t n;
+  if (adb_count_two_hop(db, "E", "E", &n)) die(adb_errmsg(db));
+  return n;
+}
+
 /* ---- Kuzu's results, made by kuzu.mjs ---------------------------------------------------- */
 
 typedef struct kuzu_side {
   int have;
-  double ms[MAX_K + 1];
-  long long counts[MAX_K + 1][STARTS];
+  double ms[MAX_K + 1], pattern_ms;
+  long long counts[MAX_K + 1][STARTS], pattern;
 } kuzu_side;
 
 static kuzu_side read_kuzu(const char *out, const dataset *d) {
@@ -220,6 +287,10 @@ static kuzu_side read_kuzu(const char *out, const dataset *d) {
     for (int i = 0; i < STARTS && k.have; i++)
       k.counts[h][i] = json_integer_value(json_array_get(c, i));
   }
+  json_t *p = json_object_get(j, "pattern");
+  if (!json_is_object(p)) k.have = 0;
+  k.pattern = json_integer_value(json_object_get(p, "count"));
+  k.pattern_ms = json_number_value(json_object_get(p, "ms"));
   json_decref(j);
   return k;
 }
@@ -236,50 +307,100 @@ static double median(double *v, int n) {
   return v[n / 2];
 }
 
+/* What one side of a comparison runs: all 100 starts at depth k, or the pattern count (k 0). */
+typedef struct side {
+  const graph *g;
+  const dataset *d;
+  adb *db;
+  sqlite3_stmt *cte;
+  sqlite3 *sq;
+} side;
+
+static void run_ours(const side *s, int k, long long *out) {
+  if (k == 0) {
+    out[0] = ours_pattern(s->db);
+    return;
+  }
+  for (int i = 0; i < STARTS; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "%lld", start_node(s->g, i));
+    out[i] = ours(s->db, id, k, s->d->direction);
+  }
+}
+
+static void run_theirs(const side *s, int k, long long *out) {
+  if (k == 0) {
+    out[0] = theirs_pattern(s->sq);
+    return;
+  }
+  for (int i = 0; i < STARTS; i++) out[i] = theirs(s->cte, start_node(s->g, i), k);
+}
+
+/* Runs fn up to REPS times (fewer once REPS_BUDGET_MS is spent); the median time. */
+static double timed(void (*fn)(const side *, int, long long *), const side *s, int k,
+                    long long *out, int *reps) {
+  double t[REPS], spent = 0;
+  int r = 0;
+  while (r < REPS && (r == 0 || spent < REPS_BUDGET_MS)) {
+    double x = now_ms();
+    fn(s, k, out);
+    t[r] = now_ms() - x;
+    spent += t[r++];
+  }
+  *reps = r;
+  return median(t, r);
+}
+
+static void print_row(const char *what, long long total, double ma, int ra, double ms, int rs,
+                      const kuzu_side *kz, double kms, int agree) {
+  char kt[16] = "-", kr[16] = "-";
+  if (kz->have) {
+    snprintf(kt, sizeof kt, "%.1f", kms);
+    snprintf(kr, sizeof kr, "%.1fx", kms / ma);
+  }
+  printf("%-8s %14lld %10.2f%s %11.1f%s %9.1fx %10s %9s  %s\n", what, total, ma, ra < REPS ? "*" : " ",
+         ms, rs < REPS ? "*" : " ", ms / ma, kt, kr,
+         agree ? (kz->have ? "agree (ours, SQLite, Kuzu)" : "agree (ours, SQLite)") : "DIFFER");
+}
+
 static void run(const char *data, const char *out, const dataset *d) {
   graph g = load(data, d);
   double t0 = now_ms();
   adb *db = load_arenadb(out, d, &g);
   double t1 = now_ms();
   sqlite3 *sq = load_sqlite(out, d, &g);
-  sqlite3_stmt *st = cte(sq, d->direction);
+  side s = {&g, d, db, cte(sq, d->direction), sq};
   kuzu_side kz = read_kuzu(out, d);
-  printf("\n%s: %zu nodes, %zu edges (%s); ArenaDB load %.0f ms; %d start nodes, median of %d\n",
+  char first[32];
+  snprintf(first, sizeof first, "%lld", start_node(&g, 0));
+  double t2 = now_ms();
+  ours(db, first, 0, d->direction); /* the first traversal builds the adjacency cache */
+  double build = now_ms() - t2;
+  size_t bytes = graph_cache_bytes(db->gcache); /* internal: for the figure */
+  printf("\n%s: %zu nodes, %zu edges (%s); ArenaDB load %.0f ms, adjacency cache built in %.0f ms,"
+         " %.1f MB (%.1f bytes per edge); %d start nodes, median of %d runs (* fewer: %.0f s"
+         " budget)\n",
          d->name, g.nnodes, g.nedges, d->direction == ADB_BOTH ? "both directions" : "directed",
-         t1 - t0, STARTS, REPS);
-  printf("%-4s %12s %12s %12s %10s %12s %10s  %s\n", "hops", "nodes found", "ArenaDB ms",
-         "SQLite ms", "SQLite/us", "Kuzu ms", "Kuzu/us", "counts");
-  for (int k = 1; k <= MAX_K; k++) {
-    double a[REPS], s[REPS];
+         t1 - t0, build, bytes / 1e6, (double)bytes / (double)g.nedges, STARTS, REPS,
+         REPS_BUDGET_MS / 1000);
+  printf("%-8s %14s %11s %12s %10s %10s %9s  %s\n", "query", "count", "ArenaDB ms", "SQLite ms",
+         "SQLite/us", "Kuzu ms", "Kuzu/us", "counts");
+  for (int k = 1; k <= MAX_K + 1; k++) {
+    int q = k <= MAX_K ? k : 0, ra, rs;
     long long mine[STARTS], sql[STARTS], total = 0;
-    for (int r = 0; r < REPS; r++) {
-      double x = now_ms();
-      for (int i = 0; i < STARTS; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "%lld", start_node(&g, i));
-        mine[i] = ours(db, id, k, d->direction);
-      }
-      double y = now_ms();
-      for (int i = 0; i < STARTS; i++) sql[i] = theirs(st, start_node(&g, i), k);
-      a[r] = y - x;
-      s[r] = now_ms() - y;
-    }
-    int agree = 1;
-    for (int i = 0; i < STARTS; i++) {
+    double ma = timed(run_ours, &s, q, mine, &ra);
+    double ms = timed(run_theirs, &s, q, sql, &rs);
+    int agree = 1, n = q ? STARTS : 1;
+    for (int i = 0; i < n; i++) {
       total += mine[i];
-      if (sql[i] != mine[i] || (kz.have && kz.counts[k][i] != mine[i])) agree = 0;
+      if (sql[i] != mine[i]) agree = 0;
+      if (kz.have && (q ? kz.counts[q][i] : kz.pattern) != mine[i]) agree = 0;
     }
-    double ma = median(a, REPS), ms = median(s, REPS);
-    char kms[16] = "-", kratio[16] = "-";
-    if (kz.have) {
-      snprintf(kms, sizeof kms, "%.1f", kz.ms[k]);
-      snprintf(kratio, sizeof kratio, "%.2fx", kz.ms[k] / ma);
-    }
-    printf("%-4d %12lld %12.1f %12.1f %9.2fx %12s %10s  %s\n", k, total, ma, ms, ms / ma, kms,
-           kratio, agree ? (kz.have ? "agree (ours, SQLite, Kuzu)" : "agree (ours, SQLite)")
-                         : "DIFFER");
+    char what[16];
+    snprintf(what, sizeof what, q ? "%d-hop" : "a->b->c", q);
+    print_row(what, total, ma, ra, ms, rs, &kz, q ? kz.ms[q] : kz.pattern_ms, agree);
   }
-  sqlite3_finalize(st);
+  sqlite3_finalize(s.cte);
   sqlite3_close(sq);
   adb_close(db);
 }

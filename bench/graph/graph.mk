@@ -1,6 +1,7 @@
-# graph.mk — `make bench-graph`: k-hop counts on LDBC SNB SF0.1 `knows` and on wiki-Vote, ArenaDB
-# against SQLite recursive queries and Kuzu (npm `kuzu`, installed into $(BUILD)/bench-graph
-# when the registry answers; without it the Kuzu columns print "-").
+# graph.mk — `make bench-graph`: k-hop and two-hop pattern counts on LDBC SNB SF0.1 `knows`,
+# wiki-Vote and a generated power-law graph of 1,000,000 edges, ArenaDB against SQLite (recursive
+# query, self-join) and Kuzu (npm `kuzu`, installed into $(BUILD)/bench-graph when the registry
+# answers; without it the Kuzu columns print "-").
 
 GRAPH_DATA ?= ../shared/data/graphs
 BENCH_GRAPH_DIR := $(BUILD)/bench-graph

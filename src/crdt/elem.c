@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -511,6 +512,10 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
     if (src == SQLITE_CONSTRAINT_UNIQUE && insert) rc = CRDT_EXISTS;
     else if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
     else if (insert) e->rid = sqlite3_last_insert_rowid(db->sql);
+    if (rc == ADB_OK) /* traversals read these columns from memory */
+      graph_cache_row(db, e->kind, e->rid, e->cl,
+                      e->has_label && crdt_reg_visible(e, &e->label) ? e->label.value : NULL,
+                      ends_visible ? e->src : 0, ends_visible ? e->dst : 0);
   }
   free(props);
   buf_free(&meta);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -55,6 +56,7 @@ int crdt_replicas_load(adb *db) {
 void crdt_replicas_forget(adb *db) {
   db->reps_stale = 1;
   db->txn_seq = 0;
+  graph_cache_drop(db); /* rows it mirrors may have been undone or changed by another writer */
 }
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }

@@ -33,27 +33,71 @@ int graph_element_from_row(sqlite3_stmt *st, int kind, adb_element *out);
 /* "node" or "edge". */
 const char *graph_kind_name(int kind);
 
+/* ---- The adjacency cache (adjcache.c) -------------------------------------------------------
+ * Traversals read an in-memory copy of the adjacency columns of adb_node and adb_edge, indexed
+ * densely by row id. It is built on the first traversal, then kept current by every row that
+ * crdt_elem_save writes (local writes and merges alike), and dropped when the file may hold
+ * something else than the rows seen: after a rollback of any kind and after another connection
+ * commits (crdt_replicas_forget). An edge is listed under its endpoints while its cl is odd and
+ * its endpoint columns are set; whether both endpoints live is checked during the walk. */
+
+/* One entry of a node's list: an edge and the node at its other end. Lists are sorted by
+ * (other, edge), so a rebuilt cache and an updated one give the same order. */
+typedef struct graph_adj {
+  uint32_t edge, other;
+} graph_adj;
+
+/* A node's list in one direction; cap 0 means v points into the cache's first-built block. */
+typedef struct graph_list {
+  graph_adj *v;
+  uint32_t n, cap;
+} graph_list;
+
+/* What the cache knows of an edge row: endpoints (0 while unlisted) and label id (0: none). */
+typedef struct graph_erec {
+  uint32_t src, dst, label;
+} graph_erec;
+
+typedef struct graph_cache {
+  uint32_t ncap;      /* node arrays cover row ids below ncap */
+  uint8_t *live;      /* 1 when the node's cl is odd */
+  graph_list *out, *in;
+  uint32_t *mark, gen; /* visited stamps of breadth-first walks: mark[node] == gen */
+  uint32_t ecap;      /* edges covers row ids below ecap */
+  graph_erec *edges;
+  graph_adj *block;   /* the lists as first built */
+  char **labels;      /* label ids 1..nlabels, labels[id - 1] */
+  uint32_t nlabels, caplabels, *slots, smask; /* hash of labels to ids */
+  size_t listed;      /* edges in lists */
+} graph_cache;
+
+/* The handle's cache, current for the file as this connection sees it now: checks whether
+ * another connection committed, and builds the cache when there is none. An error (NOMEM, or
+ * the database's) has its message recorded. */
+int graph_cache_get(adb *db, graph_cache **out);
+
+/* Frees the handle's cache; the next traversal builds a new one. */
+void graph_cache_drop(adb *db);
+
+/* Brings the cache, when there is one, up to date with a row just written: kind ADB_NODE or
+ * ADB_EDGE, its causal length, and for edges its label and endpoint row ids as stored (NULL and
+ * 0 when the columns are NULL). Never fails: when memory runs out it drops the cache. */
+void graph_cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *label,
+                     int64_t src, int64_t dst);
+
+/* The id of label in the cache, 0 when no edge row ever had it. */
+uint32_t graph_cache_label(const graph_cache *c, const char *label);
+
+/* Starts a new visited set over the nodes (all unmarked). */
+void graph_cache_unmark(graph_cache *c);
+
+/* Bytes the cache holds, for the documentation's figures and tests. */
+size_t graph_cache_bytes(const graph_cache *c);
+
 /* ---- Traversal (traverse.c, paths.c) --------------------------------------------------------
- * Traversals work on row ids (adb_node.rid, adb_edge.rid) over the adjacency indexes
- * adb_edge_src and adb_edge_dst, and follow only visible edges: existing, with both endpoints
- * existing. Directions are ADB_OUT, ADB_IN and ADB_BOTH; a label of NULL matches every edge. */
-
-/* A set of node row ids mapping each to an int32 (open addressing; row ids are positive). */
-typedef struct graph_map {
-  int64_t *keys;
-  int32_t *vals;
-  size_t mask, used;
-} graph_map;
-
-/* Values a walk keeps for nodes it has checked but not reached (graph_walk.seen). */
-#define GRAPH_DEAD (-1) /* the node does not exist */
-#define GRAPH_LIVE (-2) /* the node exists (neighbour lists do not deduplicate) */
-
-/* The value of key, or def when absent. */
-int32_t graph_map_get(const graph_map *m, int64_t key, int32_t def);
-/* Sets key to val; ADB_NOMEM on failure (without a message). */
-int graph_map_put(graph_map *m, int64_t key, int32_t val);
-void graph_map_free(graph_map *m);
+ * Traversals work on row ids (adb_node.rid, adb_edge.rid) over the adjacency cache and follow
+ * only visible edges: existing, with both endpoints existing. Directions are ADB_OUT, ADB_IN and
+ * ADB_BOTH; a label of NULL matches every edge. */
 
 /* One node reached by a walk: hop 0 is the start. */
 typedef struct graph_hop {
@@ -64,21 +108,24 @@ typedef struct graph_hop {
   int dir;       /* ADB_OUT or ADB_IN: how the edge was followed; 0 for the start */
 } graph_hop;
 
-/* A walk from one node: the hops it reached, in the order reached, and the nodes it checked. */
+/* A walk from one node: the hops it reached, in the order reached. */
 typedef struct graph_walk {
   adb *db;
   int dir;
   const char *label; /* borrowed from the caller for the life of the walk */
+  graph_cache *cache; /* the handle's, valid until the caller next reads or writes */
+  int any;            /* no label given */
+  uint32_t label_id;  /* the label's cache id; 0 when no edge has it */
   graph_hop *hops;
   size_t nhops, cap;
-  graph_map seen; /* node row id -> hop index, GRAPH_DEAD or GRAPH_LIVE */
 } graph_walk;
 
 /* Checks the arguments every traversal shares: a direction, an optional label, and a depth
  * bound between 0 and ADB_DEPTH_MAX. ADB_INVALID with a message naming what is wrong. */
 int graph_walk_check(adb *db, int dir, const char *label, int64_t depth);
 
-/* Starts a walk at the live node with text id start (ADB_NOTFOUND when there is none). */
+/* Starts a walk at the live node with text id start (ADB_NOTFOUND when there is none), with the
+ * adjacency cache made current. */
 int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const char *label);
 void graph_walk_free(graph_walk *w);
 
@@ -100,13 +147,18 @@ int graph_node_rid(adb *db, const char *id, int64_t *rid);
 /* Text id of a node or edge by row id (malloc'd into *out). */
 int graph_rid_text(adb *db, int kind, int64_t rid, char **out);
 
-/* Calls fn for every visible edge of node in direction dir with label (NULL: any): the edge's
- * row id, the other endpoint's row id (already known to exist) and ADB_OUT or ADB_IN. fn
- * returns ADB_OK to go on, ADB_DONE to stop early (then graph_adjacent returns ADB_DONE), or
- * an error. A self-loop is given once, as ADB_OUT, even in ADB_BOTH. seen caches existence. */
+/* Calls fn for every visible edge of node in direction dir with label id (see
+ * graph_cache_label; ignored when any is set): the edge's row id, the other endpoint's row id
+ * and ADB_OUT or ADB_IN. fn returns ADB_OK to go on, ADB_DONE to stop early (then
+ * graph_adjacent returns ADB_DONE), or an error. A self-loop is given once, as ADB_OUT, even in
+ * ADB_BOTH. */
 typedef int (*graph_edge_fn)(void *ctx, int64_t edge, int64_t other, int dir);
-int graph_adjacent(adb *db, graph_map *seen, int64_t node, int dir, const char *label,
+int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_t label,
                    graph_edge_fn fn, void *ctx);
+
+/* The number of matches of (a)-[:first]->(b)-[:second]->(c) with two different visible edges
+ * (labels NULL for any), as adb_count_two_hop documents. */
+int64_t graph_count_two_hop(const graph_cache *c, const char *first, const char *second);
 
 /* Variable-length paths (paths.c): every trail (no edge twice) from a start node, of min to
  * max hops, ending anywhere or at one node, enumerated depth first without storing them. */

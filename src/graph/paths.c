@@ -20,7 +20,8 @@ struct graph_paths {
   char *label;
   int64_t end;      /* row id of the required end node, or 0 */
   int start_pending; /* the zero-hop path is still to be given */
-  graph_map seen;   /* existence of nodes, asked once each */
+  graph_cache *cache; /* the handle's, fetched again by every graph_paths_next */
+  uint32_t label_id;  /* the label's id in that cache */
   int64_t *nodes, *edges; /* the current path: nodes[0..depth], edges[0..depth-1] */
   frame *frames;
   size_t depth, cap; /* frames[0..depth] are live; cap sizes nodes, edges and frames */
@@ -58,6 +59,13 @@ static int reserve(graph_paths *p, size_t d) {
   return ADB_OK;
 }
 
+/* Makes the handle's cache current; the walk may have paused while the database changed. */
+static int refresh(graph_paths *p) {
+  int rc = graph_cache_get(p->db, &p->cache);
+  if (rc == ADB_OK && p->label) p->label_id = graph_cache_label(p->cache, p->label);
+  return rc;
+}
+
 /* Makes node the path's node at depth d, with its edges to try when the path may grow. */
 static int push(graph_paths *p, size_t d, int64_t node) {
   int rc = reserve(p, d);
@@ -67,7 +75,7 @@ static int push(graph_paths *p, size_t d, int64_t node) {
   frame *f = &p->frames[d];
   f->begin = f->pos = p->nadj;
   if (d < (size_t)p->max)
-    rc = graph_adjacent(p->db, &p->seen, node, p->dir, p->label, on_step, p);
+    rc = graph_adjacent(p->cache, node, p->dir, !p->label, p->label_id, on_step, p);
   f->end = p->nadj;
   return rc;
 }
@@ -97,7 +105,8 @@ int graph_paths_open(adb *db, const char *start, const char *end, int min, int m
   *p = (graph_paths){.db = db, .dir = dir, .min = min, .max = max, .label = p->label, .end = to,
                      .live = 1};
   p->start_pending = min == 0 && (!to || to == from);
-  rc = push(p, 0, from);
+  rc = refresh(p);
+  if (rc == ADB_OK) rc = push(p, 0, from);
   if (rc) graph_paths_free(p);
   else *out = p;
   return rc;
@@ -124,9 +133,11 @@ static int advance(graph_paths *p, int *ready) {
 int graph_paths_next(graph_paths *p, const int64_t **nodes, const int64_t **edges, size_t *len) {
   int ready = p->start_pending;
   p->start_pending = 0;
+  int rc = p->live ? refresh(p) : ADB_OK;
+  if (rc) return rc;
   size_t depth = 0;
   while (!ready && p->live) {
-    int rc = advance(p, &ready);
+    rc = advance(p, &ready);
     if (rc) return rc;
     depth = p->depth;
   }
@@ -139,7 +150,6 @@ int graph_paths_next(graph_paths *p, const int64_t **nodes, const int64_t **edge
 
 void graph_paths_free(graph_paths *p) {
   if (!p) return;
-  graph_map_free(&p->seen);
   free(p->label);
   free(p->nodes);
   free(p->edges);

@@ -1,59 +1,9 @@
-/* traverse.c — breadth-first walks over the adjacency indexes: neighbours, k-hop, shortest path. */
+/* traverse.c — walks over the adjacency cache: neighbours, k-hop, shortest path, pattern count. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph.h"
 #include "store/store.h"
-
-/* ---- The node map ------------------------------------------------------------------------ */
-
-static size_t map_slot(const graph_map *m, int64_t key) {
-  return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 17) & m->mask;
-}
-
-int32_t graph_map_get(const graph_map *m, int64_t key, int32_t def) {
-  if (!m->keys) return def;
-  for (size_t i = map_slot(m, key);; i = (i + 1) & m->mask) {
-    if (m->keys[i] == key) return m->vals[i];
-    if (m->keys[i] == 0) return def;
-  }
-}
-
-/* Stores without growing; the table has a free slot. */
-static void map_set(graph_map *m, int64_t key, int32_t val) {
-  size_t i = map_slot(m, key);
-  while (m->keys[i] != 0 && m->keys[i] != key) i = (i + 1) & m->mask;
-  if (m->keys[i] == 0) m->used++;
-  m->keys[i] = key;
-  m->vals[i] = val;
-}
-
-/* Doubles the table (or makes the first one), keeping it at most half full. */
-static int map_grow(graph_map *m) {
-  size_t n = m->keys ? (m->mask + 1) * 2 : 64;
-  graph_map g = {calloc(n, sizeof *g.keys), malloc(n * sizeof *g.vals), n - 1, 0};
-  if (!g.keys || !g.vals) {
-    graph_map_free(&g);
-    return ADB_NOMEM;
-  }
-  for (size_t i = 0; m->keys && i <= m->mask; i++)
-    if (m->keys[i]) map_set(&g, m->keys[i], m->vals[i]);
-  graph_map_free(m);
-  *m = g;
-  return ADB_OK;
-}
-
-int graph_map_put(graph_map *m, int64_t key, int32_t val) {
-  if ((!m->keys || (m->used + 1) * 2 > m->mask + 1) && map_grow(m)) return ADB_NOMEM;
-  map_set(m, key, val);
-  return ADB_OK;
-}
-
-void graph_map_free(graph_map *m) {
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
-}
 
 /* ---- Ids and rows ------------------------------------------------------------------------ */
 
@@ -86,54 +36,29 @@ int graph_rid_text(adb *db, int kind, int64_t rid, char **out) {
   return rc;
 }
 
-/* Whether node rid exists, asking the database once per node and remembering in seen. */
-static int node_exists(adb *db, graph_map *seen, int64_t rid, int *live) {
-  int32_t v = graph_map_get(seen, rid, INT32_MIN);
-  if (v != INT32_MIN) {
-    *live = v != GRAPH_DEAD;
-    return ADB_OK;
+/* ---- Adjacency --------------------------------------------------------------------------- */
+
+/* Calls fn for the visible edges of one list; skip_self drops self-loops (the out side gave
+ * them). */
+static int scan_list(const graph_cache *c, const graph_list *l, int side, int skip_self,
+                     int64_t node, int any, uint32_t label, graph_edge_fn fn, void *ctx) {
+  for (uint32_t i = 0; i < l->n; i++) {
+    graph_adj a = l->v[i];
+    if (!c->live[a.other] || (!any && c->edges[a.edge].label != label)) continue;
+    if (skip_self && a.other == node) continue;
+    int rc = fn(ctx, a.edge, a.other, side);
+    if (rc) return rc;
   }
-  sqlite3_stmt *st = store_stmt(db, STMT_NODE_CL);
-  if (!st) return db->errcode;
-  sqlite3_bind_int64(st, 1, rid);
-  int src = store_step(db, st);
-  *live = src == SQLITE_ROW && (sqlite3_column_int64(st, 0) & 1);
-  sqlite3_reset(st);
-  if (src != SQLITE_ROW && src != SQLITE_DONE) return adb__sqlerr(db, src);
-  if (graph_map_put(seen, rid, *live ? GRAPH_LIVE : GRAPH_DEAD))
-    return adb__err(db, ADB_NOMEM, "out of memory");
   return ADB_OK;
 }
 
-/* ---- Adjacency --------------------------------------------------------------------------- */
-
-/* Runs one adjacency statement (one direction) over the edges of node. */
-static int scan_side(adb *db, graph_map *seen, int64_t node, int side, int both,
-                     const char *label, graph_edge_fn fn, void *ctx) {
-  int id = (side == ADB_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN) + (label ? 1 : 0);
-  sqlite3_stmt *st = store_stmt(db, id);
-  if (!st) return db->errcode;
-  sqlite3_bind_int64(st, 1, node);
-  if (label) sqlite3_bind_text(st, 2, label, -1, SQLITE_STATIC);
-  int src, rc = ADB_OK;
-  while (rc == ADB_OK && (src = store_step(db, st)) == SQLITE_ROW) {
-    int64_t edge = sqlite3_column_int64(st, 0), other = sqlite3_column_int64(st, 1);
-    if (both && side == ADB_IN && other == node) continue; /* the out side gave the self-loop */
-    int live = 0;
-    rc = node_exists(db, seen, other, &live);
-    if (rc == ADB_OK && live) rc = fn(ctx, edge, other, side);
-  }
-  if (rc == ADB_OK && src != SQLITE_DONE) rc = adb__sqlerr(db, src);
-  sqlite3_reset(st);
-  return rc;
-}
-
-int graph_adjacent(adb *db, graph_map *seen, int64_t node, int dir, const char *label,
+int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_t label,
                    graph_edge_fn fn, void *ctx) {
+  if (node >= c->ncap || !c->live[node] || (!any && !label)) return ADB_OK; /* label 0: none */
   int rc = ADB_OK;
-  if (dir & ADB_OUT) rc = scan_side(db, seen, node, ADB_OUT, dir == ADB_BOTH, label, fn, ctx);
+  if (dir & ADB_OUT) rc = scan_list(c, &c->out[node], ADB_OUT, 0, node, any, label, fn, ctx);
   if (rc == ADB_OK && (dir & ADB_IN))
-    rc = scan_side(db, seen, node, ADB_IN, dir == ADB_BOTH, label, fn, ctx);
+    rc = scan_list(c, &c->in[node], ADB_IN, dir == ADB_BOTH, node, any, label, fn, ctx);
   return rc;
 }
 
@@ -170,60 +95,70 @@ int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const ch
   w->dir = dir;
   w->label = label;
   int64_t rid;
-  int rc = graph_node_rid(db, start, &rid);
+  int rc = graph_cache_get(db, &w->cache);
+  if (rc == ADB_OK) rc = graph_node_rid(db, start, &rid);
+  if (rc == ADB_OK && (rid >= w->cache->ncap || !w->cache->live[rid])) {
+    /* The file has a live node the cache lacks: it missed a change, so build it anew. */
+    graph_cache_drop(db);
+    rc = graph_cache_get(db, &w->cache);
+    if (rc == ADB_OK && (rid >= w->cache->ncap || !w->cache->live[rid]))
+      rc = adb__err(db, ADB_CORRUPT, "node row %lld is missing from the adjacency cache",
+                    (long long)rid);
+  }
   if (rc == ADB_OK) rc = hop_add(w, (graph_hop){.node = rid, .from = -1});
-  if (rc == ADB_OK && graph_map_put(&w->seen, rid, 0))
-    rc = adb__err(db, ADB_NOMEM, "out of memory");
+  w->any = !label;
+  if (rc == ADB_OK && label) w->label_id = graph_cache_label(w->cache, label);
   if (rc) graph_walk_free(w);
   return rc;
 }
 
 void graph_walk_free(graph_walk *w) {
   free(w->hops);
-  graph_map_free(&w->seen);
   memset(w, 0, sizeof *w);
 }
 
-/* Callback state of a breadth-first step: the hop being expanded, and an optional target. */
-typedef struct expand {
-  graph_walk *w;
-  int32_t from;
-  int64_t target;
-} expand;
-
 static int on_neighbor(void *ctx, int64_t edge, int64_t other, int dir) {
-  expand *x = ctx;
-  return hop_add(x->w, (graph_hop){other, edge, 0, 1, dir});
+  return hop_add(ctx, (graph_hop){other, edge, 0, 1, dir});
 }
 
 int graph_neighbors(graph_walk *w) {
-  expand x = {w, 0, 0};
-  return graph_adjacent(w->db, &w->seen, w->hops[0].node, w->dir, w->label, on_neighbor, &x);
+  return graph_adjacent(w->cache, w->hops[0].node, w->dir, w->any, w->label_id, on_neighbor, w);
 }
 
-/* Adds other as a new hop unless a walk reached it already; stops at the target. */
-static int on_reach(void *ctx, int64_t edge, int64_t other, int dir) {
-  expand *x = ctx;
-  graph_walk *w = x->w;
-  if (graph_map_get(&w->seen, other, GRAPH_DEAD) >= 0) return ADB_OK;
-  int32_t at = (int32_t)w->nhops;
-  int rc = hop_add(w, (graph_hop){other, edge, x->from, w->hops[x->from].depth + 1, dir});
-  if (rc == ADB_OK && graph_map_put(&w->seen, other, at))
-    rc = adb__err(w->db, ADB_NOMEM, "out of memory");
-  return rc == ADB_OK && other == x->target ? ADB_DONE : rc;
-}
-
-/* The breadth-first loop: the hop list is the queue. ADB_DONE when target was reached. */
-static int bfs(graph_walk *w, int max_depth, int64_t target) {
-  expand x = {w, 0, target};
-  for (size_t i = 0; i < w->nhops && w->hops[i].depth < max_depth; i++) {
-    x.from = (int32_t)i;
-    int rc = graph_adjacent(w->db, &w->seen, w->hops[i].node, w->dir, w->label, on_reach, &x);
+/* Adds the unvisited, live, matching ends of list l as hops from hop from; ADB_DONE once the
+ * target is among them. */
+static int reach(graph_walk *w, const graph_list *l, int side, int32_t from, int64_t target) {
+  graph_cache *c = w->cache;
+  int64_t node = w->hops[from].node;
+  int32_t depth = w->hops[from].depth + 1;
+  for (uint32_t i = 0; i < l->n; i++) {
+    graph_adj a = l->v[i];
+    if (c->mark[a.other] == c->gen || !c->live[a.other]) continue;
+    if (!w->any && c->edges[a.edge].label != w->label_id) continue;
+    if (side == ADB_IN && w->dir == ADB_BOTH && a.other == node) continue;
+    c->mark[a.other] = c->gen;
+    int rc = hop_add(w, (graph_hop){a.other, a.edge, from, depth, side});
     if (rc) return rc;
+    if (a.other == target) return ADB_DONE;
   }
   return ADB_OK;
 }
 
+/* The breadth-first loop: the hop list is the queue. ADB_DONE when target was reached. */
+static int bfs(graph_walk *w, int max_depth, int64_t target) {
+  graph_cache *c = w->cache;
+  if (!w->any && !w->label_id) return ADB_OK; /* no edge has the label */
+  graph_cache_unmark(c);
+  c->mark[w->hops[0].node] = c->gen;
+  for (size_t i = 0; i < w->nhops && w->hops[i].depth < max_depth; i++) {
+    int64_t node = w->hops[i].node;
+    int rc = ADB_OK;
+    if (w->dir & ADB_OUT) rc = reach(w, &c->out[node], ADB_OUT, (int32_t)i, target);
+    if (rc == ADB_OK && (w->dir & ADB_IN)) rc = reach(w, &c->in[node], ADB_IN, (int32_t)i, target);
+    if (rc) return rc;
+  }
+  return ADB_OK;
+}
 int graph_khop(graph_walk *w, int max_depth) { return bfs(w, max_depth, 0); }
 
 int graph_shortest(graph_walk *w, int64_t target, int max_depth, size_t *at) {
@@ -235,4 +170,29 @@ int graph_shortest(graph_walk *w, int64_t target, int max_depth, size_t *at) {
   if (rc != ADB_DONE) return rc ? rc : ADB_DONE;
   *at = w->nhops - 1;
   return ADB_OK;
+}
+
+/* Sums, over every live middle node b, (first edges into b) x (second edges out of b), less
+ * the self-loops at b that match both labels: a pair of one edge with itself is no match. */
+int64_t graph_count_two_hop(const graph_cache *c, const char *first, const char *second) {
+  uint32_t l1 = first ? graph_cache_label(c, first) : 0;
+  uint32_t l2 = second ? graph_cache_label(c, second) : 0;
+  if ((first && !l1) || (second && !l2)) return 0;
+  int64_t total = 0;
+  for (uint32_t b = 1; b < c->ncap; b++) {
+    if (!c->live[b] || !c->in[b].n || !c->out[b].n) continue;
+    int64_t in = 0, out = 0, loops = 0;
+    for (uint32_t i = 0; i < c->in[b].n; i++) {
+      graph_adj a = c->in[b].v[i];
+      in += c->live[a.other] && (!first || c->edges[a.edge].label == l1);
+    }
+    for (uint32_t i = 0; i < c->out[b].n; i++) {
+      graph_adj a = c->out[b].v[i];
+      if (!c->live[a.other] || (second && c->edges[a.edge].label != l2)) continue;
+      out++;
+      loops += a.other == b && (!first || c->edges[a.edge].label == l1);
+    }
+    total += in * out - loops;
+  }
+  return total;
 }

@@ -199,3 +199,16 @@ void adb_paths_free(adb_paths *it) {
   graph_paths_free(it->p);
   free(it);
 }
+
+int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count) {
+  if (!db || !count) return ADB_MISUSE;
+  *count = 0;
+  int rc = first ? graph_name_check(db, "label", first) : ADB_OK;
+  if (rc == ADB_OK && second) rc = graph_name_check(db, "label", second);
+  if (rc) return rc;
+  int own = read_begin(db);
+  graph_cache *c;
+  rc = graph_cache_get(db, &c);
+  if (rc == ADB_OK) *count = graph_count_two_hop(c, first, second);
+  return read_end(db, own, rc);
+}

@@ -59,11 +59,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
     [STMT_RELEASE] = "RELEASE adb_write",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
-    [STMT_ADJ_OUT] = "SELECT rid, dst FROM adb_edge WHERE src=?1 AND cl&1",
-    [STMT_ADJ_OUT_L] = "SELECT rid, dst FROM adb_edge WHERE src=?1 AND label=?2 AND cl&1",
-    [STMT_ADJ_IN] = "SELECT rid, src FROM adb_edge WHERE dst=?1 AND cl&1",
-    [STMT_ADJ_IN_L] = "SELECT rid, src FROM adb_edge WHERE dst=?1 AND label=?2 AND cl&1",
-    [STMT_NODE_CL] = "SELECT cl FROM adb_node WHERE rid=?1",
     [STMT_EDGE_ID] = "SELECT id FROM adb_edge WHERE rid=?1",
 };
 

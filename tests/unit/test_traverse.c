@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adb_int.h"
 #include "helpers.h"
 #include "util/buf.h"
 
@@ -549,5 +550,178 @@ Test(traverse, random_graphs_paths_agree_with_neighbors_and_shortest) {
       adb_path_clear(&sp);
     }
   }
+  adb_close(db);
+}
+
+/* ---- The adjacency cache ----------------------------------------------------------------- */
+
+/* The two-hop pattern count by a self-join over the edges view. */
+static long long two_hop_sql(adb *db, const char *first, const char *second) {
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM edges e1 JOIN edges e2 ON e1.target_node_id = e2.source_node_id"
+           " AND e1.id <> e2.id WHERE (%d OR e1.label = '%s') AND (%d OR e2.label = '%s')",
+           !first, first ? first : "", !second, second ? second : "");
+  return sql_int(db, sql);
+}
+
+static long long two_hop(adb *db, const char *first, const char *second) {
+  int64_t n;
+  OK(db, adb_count_two_hop(db, first, second, &n));
+  return n;
+}
+
+/* Compares traversals from a few random live starts, neighbour counts, the SQL function and the
+ * pattern count with what SQL over the edges view says. */
+static void check_against_sql(adb *db, uint64_t *seed, int n) {
+  static const char *const labels[] = {NULL, "A"};
+  for (int i = 0; i < 4; i++) {
+    char start[32], sql[256];
+    snprintf(start, sizeof start, "n%d", (int)(rnd(seed) % (uint64_t)n));
+    adb_traversal *t;
+    int rc = adb_neighbors(db, start, ADB_BOTH, NULL, &t);
+    if (rc == ADB_NOTFOUND) continue;
+    OK(db, rc);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM edges WHERE source_node_id = '%s' OR target_node_id = '%s'",
+             start, start);
+    cr_assert_eq((long long)adb_traversal_count(t), sql_int(db, sql), "neighbours of %s", start);
+    adb_traversal_free(t);
+    int dir = ADB_OUT + (int)(rnd(seed) % 3), k = 1 + (int)(rnd(seed) % 4);
+    const char *label = labels[rnd(seed) % 2];
+    char *want = khop_sql(db, start, k, dir, label);
+    EXPECT_TEXT(khop(db, start, k, dir, label), want);
+    long long lines = 0;
+    for (char *c = want; *c; c++) lines += *c == '\n';
+    free(want);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM graph_traverse('%s', %d, NULL, '%s')", start,
+             k, dir == ADB_OUT ? "out" : dir == ADB_IN ? "in" : "both");
+    if (!label) cr_assert_eq(sql_int(db, sql), lines);
+  }
+  cr_assert_eq(two_hop(db, NULL, NULL), two_hop_sql(db, NULL, NULL));
+  cr_assert_eq(two_hop(db, "A", "B"), two_hop_sql(db, "A", "B"));
+}
+
+/* One random write: edges made, deleted, re-made with new ends and relabelled; nodes deleted
+ * and re-made. Failures (a dead endpoint, a live id) are part of the mix. */
+static void random_write(adb *db, uint64_t *seed, int n, int m) {
+  char id[32], a[32], b[32];
+  snprintf(id, sizeof id, "e%d", (int)(rnd(seed) % (uint64_t)(m + 20)));
+  snprintf(a, sizeof a, "n%d", (int)(rnd(seed) % (uint64_t)n));
+  snprintf(b, sizeof b, "n%d", (int)(rnd(seed) % (uint64_t)n));
+  const char *label = rnd(seed) % 2 ? "A" : "B";
+  switch (rnd(seed) % 6) {
+  case 0: adb_edge_create(db, id, a, label, b, NULL, NULL); break;
+  case 1: adb_edge_delete(db, id); break;
+  case 2: adb_edge_update(db, id, label, NULL); break;
+  case 3: adb_node_delete(db, a); break;
+  case 4: adb_node_create(db, a, "P", NULL, NULL); break;
+  default: adb_edge_create(db, id, b, label, a, NULL, NULL); break;
+  }
+}
+
+Test(traverse, cache_follows_writes_merges_rollbacks_and_other_connections) {
+  uint64_t seed = 77;
+  const int n = 16, m = 40;
+  adb *db = open_tmp(0, NULL), *peer = open_tmp(1, NULL), *other;
+  random_graph(db, &seed, n, m);
+  send_changes(db, peer);
+  OK(db, adb_open(tmp_db_path(0), NULL, &other));
+  check_against_sql(db, &seed, n);
+  for (int step = 0; step < 160; step++) {
+    switch (rnd(&seed) % 8) {
+    case 0: /* a transaction rolled back */
+      OK(db, adb_begin(db));
+      for (int i = 0; i < 4; i++) random_write(db, &seed, n, m);
+      check_against_sql(db, &seed, n); /* its own writes are seen inside it */
+      OK(db, adb_rollback(db));
+      break;
+    case 1: /* concurrent writes on a peer, merged both ways */
+      for (int i = 0; i < 3; i++) random_write(peer, &seed, n, m);
+      send_changes(peer, db);
+      send_changes(db, peer);
+      break;
+    case 2: /* another connection to the same file */
+      random_write(other, &seed, n, m);
+      break;
+    case 3: /* SQL on the views; the second statement fails part-way and changes nothing */
+      adb_exec(db, "DELETE FROM edges WHERE label = 'B' AND source_node_id = 'n1'");
+      cr_assert_neq(adb_exec(db, "INSERT INTO edges(id, label, source_node_id, target_node_id)"
+                                 " VALUES('x1', 'A', 'n2', 'n3'), ('x2', 'A', 'n2', 'none')"),
+                    ADB_OK);
+      break;
+    default:
+      random_write(db, &seed, n, m);
+      break;
+    }
+    check_against_sql(db, &seed, n);
+  }
+  adb_close(other);
+  adb_close(peer);
+  adb_close(db);
+}
+
+/* How often the handle built its adjacency cache from the tables. */
+static uint64_t builds(adb *db) { return db->gcache_builds; }
+
+Test(traverse, cache_is_updated_in_place_not_rebuilt) {
+  uint64_t seed = 5;
+  adb *db = small_graph(0), *peer = open_tmp(1, NULL), *other;
+  send_changes(db, peer);
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\n");
+  uint64_t first = builds(db);
+  cr_assert_eq(first, 1);
+  /* Local writes of every kind, and a merge, keep the same cache current. */
+  OK(db, adb_node_delete(db, "b"));
+  EXPECT_TEXT(neighbors(db, "a", ADB_OUT, NULL), "c:1>ac:out\n"); /* ab is hidden */
+  OK(db, adb_edge_delete(db, "ac"));
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, NULL), "a:0\n");
+  OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+  OK(db, adb_edge_create(db, "ac", "c", "K", "a", NULL, NULL)); /* re-made, other way round */
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\nc:2\n");
+  EXPECT_TEXT(khop(db, "a", 1, ADB_IN, NULL), "a:0\nc:1\nd:1\n");
+  OK(db, adb_edge_update(db, "bc", "L", NULL));
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\n");
+  cr_assert_eq(two_hop(db, NULL, NULL), two_hop_sql(db, NULL, NULL));
+  OK(peer, adb_node_create(peer, "f", "P", NULL, NULL));
+  OK(peer, adb_edge_create(peer, "bf", "b", "K", "f", NULL, NULL));
+  send_changes(peer, db);
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\nf:2\n");
+  cr_assert_eq(builds(db), first);
+  /* Another connection's commit, and a rollback, make the next traversal build it anew. */
+  OK(db, adb_open(tmp_db_path(0), NULL, &other));
+  OK(other, adb_node_delete(other, "f"));
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\n");
+  cr_assert_eq(builds(db), first + 1);
+  OK(db, adb_begin(db));
+  OK(db, adb_edge_create(db, "bd", "b", "K", "d", NULL, NULL));
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\nd:2\n");
+  OK(db, adb_rollback(db));
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\n");
+  cr_assert_eq(builds(db), first + 2);
+  check_against_sql(db, &seed, 5);
+  adb_close(other);
+  adb_close(peer);
+  adb_close(db);
+}
+
+Test(traverse, two_hop_counts_follow_cypher_semantics) {
+  adb *db = small_graph(0);
+  /* a->b->c, b->c->d, c->d->a, d->a->b, d->a->c, a->c->d; the self-loop ee pairs with nothing
+   * but itself, which does not count. */
+  cr_assert_eq(two_hop(db, NULL, NULL), 6);
+  cr_assert_eq(two_hop(db, "K", "K"), 2); /* a->b->c, d->a->b */
+  cr_assert_eq(two_hop(db, "K", "L"), 2); /* b->c->d, d->a->c */
+  cr_assert_eq(two_hop(db, "NOPE", NULL), 0);
+  edge(db, "ee2", "e", "K", "e"); /* two loops: each follows the other */
+  cr_assert_eq(two_hop(db, "K", "K"), 4);
+  OK(db, adb_node_delete(db, "a"));
+  cr_assert_eq(two_hop(db, NULL, NULL), 1 + 2); /* b->c->d and the loops */
+  int64_t n = 5;
+  cr_assert_eq(adb_count_two_hop(db, "", NULL, &n), ADB_INVALID);
+  cr_assert_eq(n, 0);
+  cr_assert(strstr(adb_errmsg(db), "label"), "%s", adb_errmsg(db));
+  cr_assert_eq(adb_count_two_hop(db, NULL, NULL, NULL), ADB_MISUSE);
+  cr_assert_eq(adb_count_two_hop(NULL, NULL, NULL, &n), ADB_MISUSE);
   adb_close(db);
 }
