@@ -275,3 +275,32 @@ Test(text_prop, edits_of_one_transaction_travel_together) {
   adb_close(a);
   adb_close(b);
 }
+
+Test(text_prop, a_set_made_for_another_replica_heals_at_the_next_exchange) {
+  adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL), *c = open_tmp(2, NULL);
+  OK(a, adb_node_create(a, "n", "Note", NULL, NULL));
+  send_changes(a, b);
+  send_changes(a, c);
+  OK(a, adb_text_insert(a, "n", "body", 0, "hello"));
+  send_changes(a, b);
+  OK(a, adb_text_insert(a, "n", "body", 5, "!"));
+  /* A set made for b holds only "!": c, which lacks "hello", cannot place it. */
+  void *vv, *cs;
+  size_t vvlen, cslen;
+  OK(b, adb_vv(b, &vv, &vvlen));
+  OK(a, adb_changes(a, vv, vvlen, &cs, &cslen));
+  OK(c, adb_apply(c, cs, cslen, NULL));
+  char *s = NULL;
+  cr_assert_eq(adb_text_get(c, "n", "body", &s), ADB_NOTFOUND);
+  OK(b, adb_apply(b, cs, cslen, NULL));
+  assert_text(b, "n", "body", "hello!");
+  /* c claimed none of the set's transactions, so the next exchange sends them all. */
+  send_changes(a, c);
+  assert_text(c, "n", "body", "hello!");
+  assert_same(a, c);
+  free(vv);
+  free(cs);
+  adb_close(a);
+  adb_close(b);
+  adb_close(c);
+}
