@@ -50,6 +50,25 @@ static int edits_put(crdt_textreg *t, uint32_t origin, uint64_t seq, uint64_t co
   return 1;
 }
 
+/* Thins the edits of each origin: the newest EDITS_KEEP stay, and of the older ones every
+ * other goes whenever an origin has more than twice that. Any subset of the edits is correct
+ * (a peer is then sent a few operations it has, which merging skips); thinning keeps a long
+ * editing session's edits logarithmic in its transactions, rather than one per keystroke. */
+#define EDITS_KEEP 16
+
+static void edits_thin(crdt_textreg *t) {
+  size_t out = 0;
+  for (size_t i = 0; i < t->nedits;) {
+    size_t j = i;
+    while (j < t->nedits && t->edits[j].origin == t->edits[i].origin) j++;
+    size_t m = j - i, older = m > 2 * EDITS_KEEP ? m - EDITS_KEEP : 0;
+    for (size_t k = 0; k < m; k++)
+      if (k >= older || k % 2 == 1) t->edits[out++] = t->edits[i + k];
+    i = j;
+  }
+  t->nedits = out;
+}
+
 /* How many operations of agent id the document holds (from its encoded version). */
 static uint64_t agent_ops(const crdt_text *doc, const unsigned char id[16], int *oom) {
   unsigned char *v;
@@ -166,6 +185,7 @@ static int merge_edits(adb *db, crdt_textreg *t, const crdt_textreg *in) {
     if (m < 0) return adb__err(db, ADB_NOMEM, "out of memory");
     changed |= m;
   }
+  edits_thin(t);
   return changed;
 }
 
@@ -305,6 +325,7 @@ int crdt_textreg_edit(adb *db, crdt_elem *e, const char *key, const crdt_tag *ta
   if (rc == ADB_OK && !empty && (oom || edits_put(r->text, 1, tag->seq, count) < 0))
     rc = adb__err(db, ADB_NOMEM, "out of memory");
   if (rc == ADB_OK && !empty) {
+    edits_thin(r->text);
     r->text->dirty = 1;
     rc = set_value(db, r);
   }
