@@ -337,6 +337,26 @@ int crdt_textreg_edit(adb *db, crdt_elem *e, const char *key, const crdt_tag *ta
 
 /* ---- Storage ---- */
 
+int crdt_textreg_verify(adb *db, crdt_elem *e) {
+  for (size_t i = 0; i < e->nprops; i++) {
+    crdt_reg *r = &e->props[i];
+    if (r->type != REG_TEXT || !r->value) continue;
+    int rc = doc_load(db, e, r);
+    if (rc) return rc;
+    char *shown = r->value;
+    r->value = NULL;
+    rc = set_value(db, r);
+    int same = rc == ADB_OK && strcmp(shown, r->value) == 0;
+    free(r->value);
+    r->value = shown;
+    if (rc) return rc;
+    if (!same)
+      return adb__err(db, ADB_CORRUPT, "the text '%s' of '%s' differs from its shown value",
+                      r->key, e->id);
+  }
+  return ADB_OK;
+}
+
 static int row_put(adb *db, const crdt_elem *e, crdt_reg *r) {
   unsigned char *state;
   size_t n;

@@ -55,6 +55,10 @@ int crdt_textreg_edit(adb *db, crdt_elem *e, const char *key, const crdt_tag *ta
  * hold text. Returns ADB_OK or an error. */
 int crdt_textreg_save(adb *db, crdt_elem *e);
 
+/* Checks that every text document of e decodes and reads as the value e shows. Returns
+ * ADB_OK, or ADB_CORRUPT (or another error) with the error recorded. */
+int crdt_textreg_verify(adb *db, crdt_elem *e);
+
 /* The edits in the element's meta encoding (crdt/elem.c), and back: crdt_textreg_meta_get
  * sets reg->text and returns 0, or -1 when the bytes are malformed or name an origin past
  * nreps. */

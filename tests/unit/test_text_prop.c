@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "helpers.h"
 
 static char *get(adb *db, const char *id, const char *key) {
@@ -330,4 +332,26 @@ Test(text_prop, long_sessions_keep_little_history_and_lagging_peers_catch_up) {
   adb_close(a);
   adb_close(b);
   adb_close(c);
+}
+
+Test(text_prop, check_finds_a_damaged_or_missing_document) {
+  const char *damage[] = {"UPDATE adb_text SET state=x'54580100'", "DELETE FROM adb_text"};
+  for (int i = 0; i < 2; i++) {
+    adb *db = open_tmp(i, NULL);
+    OK(db, adb_node_create(db, "n", "Note", NULL, NULL));
+    OK(db, adb_text_insert(db, "n", "body", 0, "abc"));
+    OK(db, adb_check(db, NULL));
+    adb_close(db);
+    sqlite3 *raw;
+    cr_assert_eq(sqlite3_open(tmp_db_path(i), &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw, damage[i], NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    OK(NULL, adb_open(tmp_db_path(i), NULL, &db));
+    char *report = NULL;
+    cr_assert_eq(adb_check(db, &report), ADB_CORRUPT, "%s", damage[i]);
+    cr_assert(strstr(report, "body"), "%s", report);
+    adb_free(report);
+    cr_assert_eq(adb_text_insert(db, "n", "body", 0, "x"), ADB_CORRUPT);
+    adb_close(db);
+  }
 }
