@@ -24,7 +24,7 @@ static int64_t test_clock(void *ctx) {
 
 static const char *const pieces[] = {"a", "bc", "déf", "🌍", " ", "xyz", "ñ", "Q"};
 
-static void node_id(int n, char out[8]) { snprintf(out, 8, "n%d", n); }
+static void node_id(int n, char out[16]) { snprintf(out, 16, "n%d", n); }
 
 /* Length in code points of the text under key, or -1 when it is not text or absent. */
 static long text_len(adb *d, const char *id, const char *key) {
@@ -41,7 +41,7 @@ static long text_len(adb *d, const char *id, const char *key) {
 static void write_once(int r) {
   now_ms += 1 + rand() % 3;
   adb *d = db[r];
-  char id[8];
+  char id[16];
   node_id(rand() % NNODE, id);
   const char *key = rand() % 4 ? "body" : "title";
   int pick = rand() % 100, rc;
@@ -138,7 +138,7 @@ static void run(unsigned seed, int steps) {
   adb_options opt = {.clock_ms = test_clock, .db_id = "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"};
   for (int r = 0; r < NREP; r++) db[r] = open_tmp(r, &opt);
   for (int n = 0; n < NNODE; n++) {
-    char id[8];
+    char id[16];
     node_id(n, id);
     OK(db[0], adb_node_create(db[0], id, "Doc", NULL, NULL));
   }
