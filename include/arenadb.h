@@ -387,7 +387,10 @@ void adb_paths_free(adb_paths *it);
  *
  * Errors, all leaving the database unchanged: ADB_NOTFOUND when there is no such (visible)
  * node or edge; ADB_INVALID when pos (or pos + len) is past the end of the text, utf8 is not
- * well-formed UTF-8, the key is not a valid key, or the key holds a non-string value. */
+ * well-formed UTF-8, the key is not a valid key, or the key holds a non-string value;
+ * ADB_CONFLICT when the key was already written by a later life of the element (a re-creation
+ * this replica has not merged yet: sync first); ADB_CORRUPT when the stored document is
+ * damaged (adb_check reports it). */
 
 /* Inserts utf8 at code point pos (0 <= pos <= length) of the text under key of node id. */
 int adb_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
