@@ -18,6 +18,7 @@ $(FUZZ_DIR)/seeds/.made: $(BUILD)/arenadb
 	$$A --db s.db init --db-id 0102030405060708090a0b0c0d0e0f10 >/dev/null && \
 	$$A --db s.db node add P '{"k":[1,2.5,"x"],"n":null}' --id a >/dev/null && \
 	$$A --db s.db node add Q --id b >/dev/null && $$A --db s.db edge add a R b '{"w":1}' --id e >/dev/null && \
+	$$A --db s.db text insert a t 0 'héllo' && $$A --db s.db text replace a t 1 2 'ey' && \
 	$$A --db s.db node del b >/dev/null && $$A --db s.db changes -o full.cs 2>/dev/null && \
 	head -c -16 full.cs > seeds/full && rm -f s.db* full.cs && touch seeds/.made
 

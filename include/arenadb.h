@@ -382,6 +382,47 @@ void adb_paths_free(adb_paths *it);
  * ADB_INVALID; *count is 0 on failure. */
 int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count);
 
+/* ---- Collaborative text ----------------------------------------------------------------------
+ * A property may hold collaborative text: a sequence CRDT that replicas edit by position at
+ * once and that merges without losing or interleaving anyone's typing (docs/crdt.md, "Text
+ * properties"). Its current string is the property's value everywhere else: adb_node_get,
+ * SQL's properties JSON, Cypher. Positions and lengths count Unicode code points; strings are
+ * UTF-8. Each call is one write (its own transaction, or part of the caller's adb_begin), and
+ * its edit travels in change sets and live sync like any other write.
+ *
+ * Editing a key that holds nothing, a removed value or a plain string makes it text (a string
+ * is its start); a key holding another JSON value fails with ADB_INVALID. A later adb_node_set
+ * or unset of the key replaces the text, as any later write of a register does.
+ *
+ * Errors, all leaving the database unchanged: ADB_NOTFOUND when there is no such (visible)
+ * node or edge; ADB_INVALID when pos (or pos + len) is past the end of the text, utf8 is not
+ * well-formed UTF-8, the key is not a valid key, or the key holds a non-string value;
+ * ADB_CONFLICT when the key was already written by a later life of the element (a re-creation
+ * this replica has not merged yet: sync first); ADB_CORRUPT when the stored document is
+ * damaged (adb_check reports it). */
+
+/* Inserts utf8 at code point pos (0 <= pos <= length) of the text under key of node id. */
+int adb_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
+
+/* Deletes len code points from pos. */
+int adb_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
+
+/* Deletes len code points from pos and inserts utf8 there, in one write. */
+int adb_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
+                     const char *utf8);
+
+/* Copies the string under key (text, or a plain string value) into *out (free with
+ * adb_free). ADB_NOTFOUND when the node or the key does not exist, ADB_INVALID when the key
+ * holds a value that is not a string. */
+int adb_text_get(adb *db, const char *id, const char *key, char **out);
+
+/* The same for a property of edge id. */
+int adb_edge_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
+int adb_edge_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
+int adb_edge_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
+                          const char *utf8);
+int adb_edge_text_get(adb *db, const char *id, const char *key, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,3 +22,14 @@ $(BENCH_TEXT_DIR)/installed: bench/text/text.mk
 bench-text: $(BUILD)/arenadb-trace $(BENCH_TEXT_DIR)/installed
 	BENCH_TEXT_MODULES=$(abspath $(BENCH_TEXT_DIR))/node_modules \
 	  node bench/text/run.mjs $(BUILD)/arenadb-trace $(BENCH_TEXT_REPS) $(BENCH_TEXT_TRACES) $(TRACE)
+
+# `make bench-text-prop`: text properties end to end (bench/text/textprop.c): live typing with a
+# change set per keystroke, catching up, and the keystroke cost in a long text.
+BENCH_TEXT_PROP_KEYS ?= 1000
+$(BUILD)/bench-text-prop: bench/text/textprop.c $(BUILD)/libarenadb.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libarenadb.a $(CORE_LIBS)
+
+.PHONY: bench-text-prop
+bench-text-prop: $(BUILD)/bench-text-prop
+	@mkdir -p $(BUILD)/bench-text-prop.d
+	$(BUILD)/bench-text-prop $(BUILD)/bench-text-prop.d $(BENCH_TEXT_PROP_KEYS)

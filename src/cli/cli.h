@@ -78,6 +78,7 @@ extern const cli_cmd cli_cmds_sync[];
 extern const cli_cmd cli_cmds_io[];
 extern const cli_cmd cli_cmds_misc[];
 extern const cli_cmd cli_cmds_graph[];
+extern const cli_cmd cli_cmds_text[];
 extern const cli_cmd cli_cmds_net[];
 
 /* `sync ws://…`: sync with a server, once or live (cmd_net.c). */

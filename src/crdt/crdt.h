@@ -60,6 +60,7 @@ typedef struct crdt_tag {
 #define REG_LABEL 2
 #define REG_ENDS 3 /* an edge's source and target node ids */
 #define REG_PROP 4
+#define REG_TEXT 5 /* a property holding collaborative text (textreg.c) */
 
 typedef struct crdt_reg {
   int type;
@@ -68,6 +69,7 @@ typedef struct crdt_reg {
   char *key;   /* REG_PROP: the property name */
   char *value; /* LABEL: the label; PROP: canonical JSON or NULL when removed; ENDS: source id */
   char *value2; /* ENDS: target id */
+  struct crdt_textreg *text; /* TEXT: its document and edit history (crdt/textreg.h) */
 } crdt_reg;
 
 typedef struct crdt_elem {
@@ -84,6 +86,7 @@ typedef struct crdt_elem {
   /* (origin, newest seq) pairs as stored in adb_tag when loaded */
   crdt_tag *oldtags;
   size_t noldtags;
+  int text_rows; /* rows of adb_text may belong to the element: saving checks them */
 } crdt_elem;
 
 /* Loads an element by id. Returns ADB_OK, or ADB_NOTFOUND with *e set up as a new element with
@@ -116,6 +119,12 @@ static inline int crdt_reg_visible(const crdt_elem *e, const crdt_reg *r) {
 
 /* The property register named key, or NULL. */
 crdt_reg *crdt_elem_prop(crdt_elem *e, const char *key);
+
+/* Adds an empty property register for key, which must be absent; NULL when out of memory. */
+crdt_reg *crdt_elem_prop_add(crdt_elem *e, const char *key);
+
+/* Frees a register's strings and text, and zeroes it. */
+void crdt_reg_clear(crdt_reg *r);
 
 /* Resolves ENDS to node ids (for export): fills ends.value and ends.value2 from src and dst. */
 int crdt_elem_ends_ids(adb *db, crdt_elem *e);

@@ -5,6 +5,7 @@
 
 #include "crdt/crdt.h"
 #include "graph/graph.h"
+#include "crdt/textreg.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -19,7 +20,8 @@ int crdt_reg_cmp(adb *db, const crdt_reg *a, const crdt_reg *b) {
   return memcmp(db->reps[a->tag.origin - 1].rid, db->reps[b->tag.origin - 1].rid, 16);
 }
 
-static void reg_clear(crdt_reg *r) {
+void crdt_reg_clear(crdt_reg *r) {
+  crdt_textreg_free(r->text);
   free(r->key);
   free(r->value);
   free(r->value2);
@@ -37,14 +39,15 @@ static char *dup_or_null(const char *s, int *oom) {
 static int reg_assign(crdt_reg *dst, const crdt_reg *src) {
   int oom = 0;
   crdt_reg r = *src;
+  r.text = NULL;
   r.key = dup_or_null(src->key, &oom);
   r.value = dup_or_null(src->value, &oom);
   r.value2 = dup_or_null(src->value2, &oom);
   if (oom) {
-    reg_clear(&r);
+    crdt_reg_clear(&r);
     return ADB_NOMEM;
   }
-  reg_clear(dst);
+  crdt_reg_clear(dst);
   *dst = r;
   return ADB_OK;
 }
@@ -67,6 +70,20 @@ crdt_reg *crdt_elem_prop(crdt_elem *e, const char *key) {
   return i >= 0 ? &e->props[i] : NULL;
 }
 
+static crdt_reg *prop_insert(crdt_elem *e, size_t at);
+
+crdt_reg *crdt_elem_prop_add(crdt_elem *e, const char *key) {
+  char *k = strdup(key);
+  crdt_reg *r = k ? prop_insert(e, (size_t)(-prop_find(e, key) - 1)) : NULL;
+  if (!r) {
+    free(k);
+    return NULL;
+  }
+  r->type = REG_PROP;
+  r->key = k;
+  return r;
+}
+
 static crdt_reg *prop_insert(crdt_elem *e, size_t at) {
   if (e->nprops == e->capprops) {
     size_t cap = e->capprops ? e->capprops * 2 : 8;
@@ -85,17 +102,17 @@ static crdt_reg *prop_insert(crdt_elem *e, size_t at) {
  * again, so keeping them would only grow the file. */
 static void prune(crdt_elem *e) {
   if (e->has_label && e->label.epoch < e->cl) {
-    reg_clear(&e->label);
+    crdt_reg_clear(&e->label);
     e->has_label = 0;
   }
   if (e->has_ends && e->ends.epoch < e->cl) {
-    reg_clear(&e->ends);
+    crdt_reg_clear(&e->ends);
     e->has_ends = 0;
     e->src = e->dst = 0;
   }
   size_t out = 0;
   for (size_t i = 0; i < e->nprops; i++) {
-    if (e->props[i].epoch < e->cl) reg_clear(&e->props[i]);
+    if (e->props[i].epoch < e->cl) crdt_reg_clear(&e->props[i]);
     else e->props[out++] = e->props[i];
   }
   e->nprops = out;
@@ -111,6 +128,7 @@ int crdt_elem_merge(adb *db, crdt_elem *e, const crdt_reg *r) {
     return 1;
   }
   if (r->epoch < e->cl) return 0;
+  if (r->type == REG_TEXT) return crdt_textreg_merge(db, e, r);
   crdt_reg *slot;
   if (r->type == REG_LABEL || r->type == REG_ENDS) {
     int *has = r->type == REG_LABEL ? &e->has_label : &e->has_ends;
@@ -151,13 +169,22 @@ static int tags_add(crdt_tag *tags, int n, const crdt_tag *t) {
  * -1 when out of memory. */
 static long elem_tags(const crdt_elem *e, crdt_tag **out) {
   size_t max = e->nprops + 3;
+  for (size_t i = 0; i < e->nprops; i++)
+    if (e->props[i].text) max += e->props[i].text->nedits;
   crdt_tag *t = malloc(max * sizeof *t);
   if (!t) return -1;
   int n = 0;
   if (e->cl) n = tags_add(t, n, &e->cl_tag);
   if (e->has_label) n = tags_add(t, n, &e->label.tag);
   if (e->has_ends) n = tags_add(t, n, &e->ends.tag);
-  for (size_t i = 0; i < e->nprops; i++) n = tags_add(t, n, &e->props[i].tag);
+  for (size_t i = 0; i < e->nprops; i++) {
+    n = tags_add(t, n, &e->props[i].tag);
+    const crdt_textreg *x = e->props[i].text;
+    for (size_t j = 0; x && j < x->nedits; j++) {
+      crdt_tag edit = {.origin = x->edits[j].origin, .seq = x->edits[j].seq};
+      if (edit.origin) n = tags_add(t, n, &edit);
+    }
+  }
   *out = t;
   return n;
 }
@@ -209,6 +236,7 @@ static int tags_store(adb *db, crdt_elem *e) {
 #define VAL_COLUMN 0
 #define VAL_NONE 1
 #define VAL_INLINE 2
+#define VAL_TEXT 3 /* added to VAL_COLUMN or VAL_INLINE for a text register, whose edits follow */
 
 /* Most registers were written together with the element's existence, so a tag equal to the
  * existence tag is one byte: a clock of 0, which no real write has. */
@@ -251,8 +279,9 @@ static void meta_encode(const crdt_elem *e, buf *b) {
     buf_put_varint(b, r->epoch);
     put_tag(b, &r->tag, exist);
     int how = !r->value ? VAL_NONE : crdt_reg_visible(e, r) ? VAL_COLUMN : VAL_INLINE;
-    buf_put_u8(b, how);
+    buf_put_u8(b, how + (r->type == REG_TEXT ? VAL_TEXT : 0));
     if (how == VAL_INLINE) put_opt(b, r->value);
+    if (r->type == REG_TEXT) crdt_textreg_meta_put(b, r->text);
   }
 }
 
@@ -313,9 +342,17 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
     reg->epoch = rbuf_varint(&r);
     get_tag(&r, &reg->tag, exist);
     unsigned how = rbuf_u8(&r);
+    if (how >= VAL_TEXT) {
+      reg->type = REG_TEXT;
+      how -= VAL_TEXT;
+      e->text_rows = 1;
+      if (how == VAL_NONE) bad = 1;
+    }
     if (how == VAL_INLINE) reg->value = rstr(&r, &bad);
     /* VAL_COLUMN values are filled from the props column; mark them with an empty string. */
     else if (how == VAL_COLUMN) reg->value = strdup("");
+    if (how > VAL_INLINE) bad = 1;
+    if (reg->type == REG_TEXT && crdt_textreg_meta_get(&r, reg, db->nreps)) bad = 1;
   }
   int origins_ok = 1;
   const crdt_tag *all[3] = {e->cl ? &e->cl_tag : NULL, e->has_label ? &e->label.tag : NULL,
@@ -519,14 +556,15 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
   }
   free(props);
   buf_free(&meta);
+  if (rc == ADB_OK) rc = crdt_textreg_save(db, e);
   return rc ? rc : tags_store(db, e);
 }
 
 void crdt_elem_free(crdt_elem *e) {
   free(e->id);
-  reg_clear(&e->label);
-  reg_clear(&e->ends);
-  for (size_t i = 0; i < e->nprops; i++) reg_clear(&e->props[i]);
+  crdt_reg_clear(&e->label);
+  crdt_reg_clear(&e->ends);
+  for (size_t i = 0; i < e->nprops; i++) crdt_reg_clear(&e->props[i]);
   free(e->props);
   free(e->oldtags);
   memset(e, 0, sizeof *e);

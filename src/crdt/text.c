@@ -499,6 +499,35 @@ int crdt_text_insert(crdt_text *t, size_t pos, const char *s, size_t n) {
   return rc;
 }
 
+/* Drops the bytes of deleted characters once they are most of the buffer (so at O(1) amortized
+ * cost per byte): nothing reads them again, since encodings send deleted characters without
+ * their bytes. Their runs become runs without content, like characters deleted before they
+ * were sent. Without memory for the new buffer it keeps the old one. */
+void txt_compact(crdt_text *t) {
+  if (t->textlen <= 2 * t->vis_bytes + 4096) return;
+  char *p = malloc(t->vis_bytes ? t->vis_bytes : 1);
+  if (!p) return;
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < t->nleaves; i++) {
+    txt_leaf *l = t->leaves[i];
+    for (uint32_t k = 0; k < l->n; k++) {
+      txt_run *r = &l->r[k];
+      if (r->flags & TXT_DELETED) {
+        r->flags |= TXT_NOCONTENT;
+        r->off = r->blen = 0;
+        continue;
+      }
+      memcpy(p + at, t->text + r->off, r->blen);
+      r->off = at;
+      at += r->blen;
+    }
+  }
+  free(t->text);
+  t->text = p;
+  t->textlen = at;
+  t->textcap = t->vis_bytes ? t->vis_bytes : 1;
+}
+
 int crdt_text_delete(crdt_text *t, size_t pos, size_t len) {
   if (!t || pos > t->vis || len > t->vis - pos) return ADB_INVALID;
   if ((uint64_t)t->ag[t->self].next + len >= UINT32_MAX) return ADB_INVALID;
@@ -516,6 +545,7 @@ int crdt_text_delete(crdt_text *t, size_t pos, size_t len) {
     t->ag[t->self].next += op.len;
     len -= op.len;
   }
+  txt_compact(t);
   return ADB_OK;
 }
 

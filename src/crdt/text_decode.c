@@ -500,7 +500,11 @@ static int merge_full(crdt_text *t, const unsigned char *p, size_t n) {
 
 int crdt_text_merge(crdt_text *t, const unsigned char *p, size_t n) {
   if (!t || (!p && n)) return ADB_INVALID;
+  int rc;
   if (n > sizeof OPS_MAGIC && !memcmp(p, OPS_MAGIC, sizeof OPS_MAGIC) && p[sizeof OPS_MAGIC] == 1)
-    return merge_full(t, p, n);
-  return merge_ops(t, p, n);
+    rc = merge_full(t, p, n);
+  else
+    rc = merge_ops(t, p, n);
+  if (rc == ADB_OK) txt_compact(t);
+  return rc;
 }

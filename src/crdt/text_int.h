@@ -128,6 +128,8 @@ struct crdt_text {
 /* ---- text.c: the document structure ---- */
 int txt_agent_index(crdt_text *t, const unsigned char id[16], uint32_t *idx);
 int txt_text_append(crdt_text *t, const char *s, size_t n, uint32_t *off);
+/* Drops the bytes of deleted characters when they are most of doc->text. */
+void txt_compact(crdt_text *t);
 /* Appends an operation to the log, extending the last entry when it continues it. */
 int txt_log_append(crdt_text *t, const txt_op *op);
 /* Finds the character with this id; returns 0, or -1 when no inserted character has it. */

@@ -54,15 +54,19 @@ typedef struct write {
   crdt_tag tag;
 } write;
 
-static int write_start(write *w, adb *db) {
-  w->db = db;
+int graph_write_tag(adb *db, crdt_tag *tag) {
   uint64_t seq;
   int rc = crdt_txn_seq(db, &seq);
   if (rc) return rc;
-  w->tag.hlc = crdt_hlc_tick(db);
-  w->tag.origin = 1;
-  w->tag.seq = seq;
+  tag->hlc = crdt_hlc_tick(db);
+  tag->origin = 1;
+  tag->seq = seq;
   return ADB_OK;
+}
+
+static int write_start(write *w, adb *db) {
+  w->db = db;
+  return graph_write_tag(db, &w->tag);
 }
 
 static int write_reg(write *w, int type, uint64_t epoch, const char *key, const char *value,
@@ -93,8 +97,7 @@ static int write_props(write *w, json_t *obj, int null_removes) {
   return ADB_OK;
 }
 
-/* Loads a live element for a write, or fails with ADB_NOTFOUND naming it. */
-static int load_live(adb *db, int kind, const char *id, crdt_elem *e) {
+int graph_load_live(adb *db, int kind, const char *id, crdt_elem *e) {
   if (!id) return adb__err(db, ADB_INVALID, "no %s id given", graph_kind_name(kind));
   int rc = crdt_elem_load(db, kind, id, e);
   if (rc == ADB_OK && !crdt_elem_live(e)) rc = ADB_NOTFOUND;
@@ -189,7 +192,7 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
   if (patch && !(obj = props_parse(db, patch, replace ? "properties" : "the patch")))
     return db->errcode;
   write w;
-  int rc = load_live(db, kind, id, &w.e);
+  int rc = graph_load_live(db, kind, id, &w.e);
   if (rc == ADB_OK) rc = write_start(&w, db);
   if (rc == ADB_OK && label && (!w.e.has_label || !crdt_reg_visible(&w.e, &w.e.label) ||
                                 strcmp(w.e.label.value, label) != 0))
@@ -227,7 +230,7 @@ int graph_set(adb *db, int kind, const char *id, const char *key, const char *va
       return adb__err(db, ADB_INVALID, "the value of '%s': %s", key, why);
   }
   write w;
-  rc = load_live(db, kind, id, &w.e);
+  rc = graph_load_live(db, kind, id, &w.e);
   if (rc == ADB_OK) rc = write_start(&w, db);
   if (rc == ADB_OK) rc = write_reg(&w, REG_PROP, w.e.cl, key, text, NULL);
   if (rc == ADB_OK) rc = crdt_elem_save(db, &w.e);
@@ -238,7 +241,7 @@ int graph_set(adb *db, int kind, const char *id, const char *key, const char *va
 
 int graph_delete(adb *db, int kind, const char *id) {
   write w;
-  int rc = load_live(db, kind, id, &w.e);
+  int rc = graph_load_live(db, kind, id, &w.e);
   if (rc == ADB_OK) rc = write_start(&w, db);
   if (rc == ADB_OK) rc = write_reg(&w, REG_EXIST, w.e.cl + 1, NULL, NULL, NULL);
   if (rc == ADB_OK) rc = crdt_elem_save(db, &w.e);

@@ -27,6 +27,14 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
 int graph_set(adb *db, int kind, const char *id, const char *key, const char *value);
 int graph_delete(adb *db, int kind, const char *id);
 
+/* For writers of registers beyond these (crdt/textreg.c): loads a live (and, for an edge,
+ * visible) element, or fails with ADB_NOTFOUND naming it; and the tag of a local write, which
+ * takes the open transaction's sequence number. */
+struct crdt_elem;
+struct crdt_tag;
+int graph_load_live(adb *db, int kind, const char *id, struct crdt_elem *e);
+int graph_write_tag(adb *db, struct crdt_tag *tag);
+
 /* Fills out from a row whose columns are id, label, properties[, source id, target id]. */
 int graph_element_from_row(sqlite3_stmt *st, int kind, adb_element *out);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "crdt/textreg.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -32,11 +33,13 @@ static int check_elements(adb *db, int kind, buf *report, int *problems) {
   while ((src = store_step(db, st)) == SQLITE_ROW) {
     crdt_elem e;
     int rc = crdt_elem_load_rid(db, kind, sqlite3_column_int64(st, 0), &e);
+    if (rc == ADB_OK) rc = crdt_textreg_verify(db, &e);
     if (rc == ADB_CORRUPT) {
       buf_puts(report, db->errmsg);
       buf_put_u8(report, '\n');
       (*problems)++;
     } else if (rc) {
+      crdt_elem_free(&e);
       sqlite3_finalize(st);
       return rc;
     }

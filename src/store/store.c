@@ -28,7 +28,10 @@ static const char *const schema_sql =
     /* For each element and each origin replica, the newest transaction of that origin whose
      * register the element still holds: what a change set for a version vector must carry. */
     "CREATE TABLE adb_tag(origin INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
-    "  elem INTEGER NOT NULL, PRIMARY KEY(origin, seq, kind, elem)) WITHOUT ROWID;";
+    "  elem INTEGER NOT NULL, PRIMARY KEY(origin, seq, kind, elem)) WITHOUT ROWID;"
+    /* Text properties: each document's whole encoded history (crdt/textreg.c). */
+    "CREATE TABLE adb_text(kind INTEGER NOT NULL, elem INTEGER NOT NULL, key TEXT NOT NULL,"
+    "  state BLOB NOT NULL, PRIMARY KEY(kind, elem, key)) WITHOUT ROWID;";
 
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_ELEM_BY_ID] = "SELECT rid, id, cl, label, props, meta FROM adb_node WHERE id=?1",

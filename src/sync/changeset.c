@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "crdt/textreg.h"
 #include "graph/graph.h"
 #include "store/store.h"
 #include "sync/sync.h"
@@ -36,6 +37,7 @@ static void record_clear(cs_record *rec) {
     free(rec->regs[i].key);
     free(rec->regs[i].value);
     free(rec->regs[i].value2);
+    crdt_textreg_free(rec->regs[i].text);
   }
   rec->nregs = 0;
 }
@@ -75,6 +77,9 @@ static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
     else if (has != 0) *bad = 1;
     break;
   }
+  case REG_TEXT:
+    if (crdt_textreg_read(r, g, GRAPH_MAX_NAME, CS_MAX_VALUE)) *bad = 1;
+    break;
   default: *bad = 1;
   }
 }
@@ -121,7 +126,10 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||
                                      graph_name_check(db, "target id", g->value2)))
       bad = db->errmsg;
-    else if (g->type == REG_PROP && graph_name_check(db, "property key", g->key)) bad = db->errmsg;
+    else if ((g->type == REG_PROP || g->type == REG_TEXT) &&
+             graph_name_check(db, "property key", g->key))
+      bad = db->errmsg;
+    else if (g->type == REG_TEXT && crdt_textreg_check(g, h->nrep, why, sizeof why)) bad = why;
     else if (g->type == REG_PROP && g->value) {
       char *canon = jsonc_canon(g->value, strlen(g->value), 0, why, sizeof why);
       if (!canon) bad = why;
@@ -195,7 +203,7 @@ static int replica_is_empty(adb *db) {
 
 /* Merges one record's registers into its element, and saves it if anything changed. With
  * is_new the element is not looked up; CRDT_EXISTS says it existed after all. */
-static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *stats) {
+static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *stats, int *lacks) {
   crdt_elem e;
   int rc = is_new ? crdt_elem_new(db, rec->kind, rec->id, &e)
                   : crdt_elem_load(db, rec->kind, rec->id, &e);
@@ -203,7 +211,9 @@ static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *st
   int changed = 0;
   for (size_t i = 0; i < rec->nregs && rc == ADB_OK; i++) {
     int m = crdt_elem_merge(db, &e, &rec->regs[i]);
-    if (m < 0) rc = adb__err(db, ADB_NOMEM, "out of memory");
+    if (m == CRDT_TEXT_LACKS) *lacks = 1;
+    else if (m == ADB_NOMEM) rc = adb__err(db, ADB_NOMEM, "out of memory");
+    else if (m < 0) rc = m; /* a text register's error, recorded */
     changed += m > 0;
   }
   if (rc == ADB_OK && changed) rc = crdt_elem_save(db, &e);
@@ -219,17 +229,21 @@ static int apply_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats
   int rc = ADB_OK;
   for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++) rc = crdt_replica_index(db, h->rids[i], &idx[i]);
   /* Into an empty replica every element is new: skip looking each one up. */
-  int bulk = rc == ADB_OK && replica_is_empty(db);
+  int bulk = rc == ADB_OK && replica_is_empty(db), lacks = 0;
   cs_record rec = {0};
   while (rc == ADB_OK && (rc = read_record(db, &r, &rec)) == 1) {
     for (size_t i = 0; i < rec.nregs; i++) {
       rec.regs[i].tag.origin = idx[rec.regs[i].tag.origin];
+      if (rec.regs[i].type == REG_TEXT) crdt_textreg_map(&rec.regs[i], idx);
       crdt_hlc_observe(db, rec.regs[i].tag.hlc);
     }
-    rc = merge_record(db, &rec, bulk, stats);
-    if (rc == CRDT_EXISTS) rc = merge_record(db, &rec, 0, stats);
+    rc = merge_record(db, &rec, bulk, stats, &lacks);
+    if (rc == CRDT_EXISTS) rc = merge_record(db, &rec, 0, stats, &lacks);
   }
-  for (uint64_t i = 0; rc == ADB_OK && i < h->nrep; i++)
+  /* Text operations that build on ones this replica lacks were left out (a set made for
+   * another replica's version vector): claim none of the set's transactions, so that the next
+   * exchange sends them again from what this replica has. */
+  for (uint64_t i = 0; rc == ADB_OK && !lacks && i < h->nrep; i++)
     rc = crdt_replica_advance(db, idx[i], h->from[i], h->to[i]);
   record_clear(&rec);
   free(rec.regs);

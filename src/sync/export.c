@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "crdt/textreg.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/buf.h"
@@ -151,8 +152,9 @@ static void put_reg(buf *b, const crdt_reg *r) {
   }
 }
 
-/* Appends the element's registers that a replica at from[] lacks (same as adb_changes). */
-static void put_element(buf *b, crdt_elem *e, const uint64_t *from, uint32_t nfrom) {
+/* Appends the element's registers that a replica at from[] lacks (same as adb_changes); fails
+ * only when a text document cannot be read. */
+static int put_element(adb *db, buf *b, crdt_elem *e, const uint64_t *from, uint32_t nfrom) {
   const crdt_reg *regs[3];
   crdt_reg exist = {.type = REG_EXIST, .epoch = e->cl, .tag = e->cl_tag};
   size_t n = 0, nfixed = 0;
@@ -161,16 +163,24 @@ static void put_element(buf *b, crdt_elem *e, const uint64_t *from, uint32_t nfr
   if (e->has_label) regs[nfixed++] = &e->label;
   if (e->has_ends) regs[nfixed++] = &e->ends;
   for (size_t i = 0; i < nfixed; i++) n += LACKS(regs[i]);
-  for (size_t i = 0; i < e->nprops; i++) n += LACKS(&e->props[i]);
-  if (!n) return;
+#define PROP_LACKS(r) ((r)->type == REG_TEXT ? crdt_textreg_lacks(r, from, nfrom) : LACKS(r))
+  for (size_t i = 0; i < e->nprops; i++) n += PROP_LACKS(&e->props[i]);
+  if (!n) return ADB_OK;
   buf_put_u8(b, (unsigned)e->kind);
   buf_put_str(b, e->id, strlen(e->id));
   buf_put_varint(b, n);
   for (size_t i = 0; i < nfixed; i++)
     if (LACKS(regs[i])) put_reg(b, regs[i]);
-  for (size_t i = 0; i < e->nprops; i++)
-    if (LACKS(&e->props[i])) put_reg(b, &e->props[i]);
+  for (size_t i = 0; i < e->nprops; i++) {
+    if (!PROP_LACKS(&e->props[i])) continue;
+    put_reg(b, &e->props[i]);
+    if (e->props[i].type != REG_TEXT) continue;
+    int rc = crdt_textreg_put(db, b, e, &e->props[i], from, nfrom);
+    if (rc) return rc;
+  }
+#undef PROP_LACKS
 #undef LACKS
+  return ADB_OK;
 }
 
 int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_len, int *last) {
@@ -196,7 +206,7 @@ int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_le
     ex_ref *r = &ex->refs[ex->next];
     int lrc = crdt_elem_load_rid(db, r->kind, r->rid, &e);
     if (lrc == ADB_OK) lrc = crdt_elem_ends_ids(db, &e);
-    if (lrc == ADB_OK) put_element(&recs, &e, from, db->nreps);
+    if (lrc == ADB_OK) lrc = put_element(db, &recs, &e, from, db->nreps);
     crdt_elem_free(&e);
     if (lrc != ADB_OK && lrc != ADB_NOTFOUND) rc = lrc;
     else ex->next++;

@@ -166,7 +166,7 @@ exchange() {
 
 COMMANDS=("init" "sql" "check" "shell" "node add" "node get" "node set" "node unset" "node del"
   "node list" "edge add" "edge get" "edge set" "edge unset" "edge del" "edge list" "vv" "changes"
-  "apply" "sync" "import" "export")
+  "apply" "sync" "import" "export" "text insert" "text delete" "text replace" "text get")
 
 test_help_global() {
   ok --help
@@ -1304,6 +1304,64 @@ test_traverse_bad_input() {
   unchanged
 }
 
+test_text_round_trip() {
+  local id
+  id=$(hexid)
+  ok --db a.db init --db-id "$id"
+  ok --db b.db init --db-id "$id"
+  ok --db a.db node add Note --id n
+  ok --db a.db text insert n body 0 "héllo"
+  ok --db a.db text insert n body 5 " world"
+  ok --db a.db text get n body
+  out_eq "héllo world"
+  ok --db a.db sync b.db
+  # Both replicas type at once; after syncing each sees both edits.
+  ok --db a.db text delete n body 0 1
+  ok --db a.db text insert n body 0 H
+  ok --db b.db text insert n body 11 "!"
+  ok --db b.db text replace n body 6 5 "there"
+  ok --db a.db sync b.db
+  ok --db a.db text get n body
+  out_eq "Héllo there!"
+  ok --db b.db text get n body
+  out_eq "Héllo there!"
+  ok --db b.db sql "SELECT json_extract(properties,'\$.body') AS b FROM nodes" --format csv
+  out_has "Héllo there!"
+  ok --db a.db node get n
+  out_has '"body":"Héllo there!"'
+  # Edge text, and a plain string read as text.
+  ok --db a.db node add Note --id m '{"title":"plain"}'
+  ok --db a.db edge add n LINKS m --id e
+  ok --db a.db text insert e note 0 "why" --edge
+  ok --db a.db text get e note --edge
+  out_eq "why"
+  ok --db a.db text get m title
+  out_eq "plain"
+  ok --db a.db check
+}
+
+test_text_bad_input() {
+  ok init
+  ok node add Note --id n '{"count":3}'
+  ok text insert n body 0 "abc"
+  remember
+  fails -p "past the end" text insert n body 4 x
+  fails -p "past the end" text delete n body 2 5
+  fails -p "no node with id 'zz'" text insert zz body 0 x
+  fails -p "no node" text get zz body
+  fails -p "no property 'nope'" text get n nope
+  fails -p "holds a number" text insert n count 0 x
+  fails -p "not valid UTF-8" text insert n body 0 "$(printf '\xc3(')"
+  fails -p "no edge" text insert n body 0 x --edge
+  usage_error text insert n body -1 x
+  usage_error text delete n body 0 many
+  usage_error text insert n body 0
+  usage_error text get n
+  unchanged
+  ok text get n body
+  out_eq "abc"
+}
+
 TESTS=(
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
@@ -1324,6 +1382,7 @@ TESTS=(
   bad_changeset_flipped_byte bad_changeset_garbage bad_changeset_of_other_database
   bad_vv_of_other_database bad_text_file_database bad_sqlite_not_arenadb
   bad_newer_format_version
+  text_round_trip text_bad_input
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

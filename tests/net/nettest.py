@@ -716,6 +716,44 @@ def presence_through_the_hub_then_expiry():
 
 
 @test
+def live_text_typing_through_a_hub():
+    """Two live replicas type into one node's text at once, keystroke by keystroke (a
+    transaction each); every keystroke streams through the hub, and all three end with one
+    text holding every character typed. (Where each lands depends on what a typist had
+    received when it typed: these are positions, not a cursor; that concurrent runs never
+    interleave is tested in tests/unit/test_text_prop.c.)"""
+    hub, port = server("txt-hub.db")
+    url = f"ws://127.0.0.1:{port}"
+    run("txt-hub.db", "node", "add", "Note", "{}", "--id", "doc")
+    run("txt-hub.db", "text", "insert", "doc", "body", "0", "[]")
+    reps = [replica_of(f"txt-{i}.db", "txt-hub.db") for i in range(2)]
+    clients = [spawn(r, "sync", url, "--live") for r in reps]
+    wait_for("the text on both replicas", lambda: all(
+        run(r, "text", "get", "doc", "body", check=False).stdout == "[]\n" for r in reps), 15)
+    words = ["alpha-beta", "ÇÅ-ünïcødé"]
+
+    def typist(db, word):
+        for i, ch in enumerate(word):
+            run(db, "text", "insert", "doc", "body", str(1 + i), ch)
+
+    threads = [threading.Thread(target=typist, args=(r, w)) for r, w in zip(reps, words)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    def every_character(states):
+        text = run("txt-hub.db", "text", "get", "doc", "body").stdout.rstrip("\n")
+        return sorted(text) == sorted("[]" + words[0] + words[1])
+
+    wait_for("the texts to converge", lambda: converged(reps + ["txt-hub.db"],
+                                                         need=every_character), 30)
+    for c in clients:
+        assert stop(c) == 0
+    assert stop(hub) == 0
+
+
+@test
 def http_api():
     hub, port = server("h.db")
     assert http(port, "POST", "/nodes", {"id": "ada", "label": "Person", "properties": {"name": "Ada"}})[0] == 201

@@ -470,3 +470,38 @@ Test(text, references_to_missing_or_deleted_ids) {
   crdt_text_free(a);
   crdt_text_free(b);
 }
+
+Test(text, deleted_bytes_are_dropped_and_edits_around_them_still_merge) {
+  crdt_text *a = new_doc(1), *b = new_doc(2);
+  char chunk[101];
+  memset(chunk, 'x', 100);
+  chunk[100] = 0;
+  for (int i = 0; i < 200; i++) cr_assert_eq(crdt_text_insert(a, 0, chunk, 100), ADB_OK);
+  cr_assert_eq(crdt_text_insert(a, 10000, "KEEP", 4), ADB_OK);
+  merge_ok(b, a);
+  size_t before = crdt_text_mem(a);
+  /* a deletes nearly everything; b, concurrently, types inside what a deletes. */
+  cr_assert_eq(crdt_text_delete(a, 0, 10000), ADB_OK);
+  cr_assert_eq(crdt_text_delete(a, 4, 10000), ADB_OK);
+  cr_assert_eq(crdt_text_insert(b, 5000, "mid", 3), ADB_OK);
+  cr_assert_lt(crdt_text_mem(a) + 15000, before, "the 20,000 deleted bytes are mostly freed");
+  expect_text(a, "KEEP");
+  merge_ok(a, b);
+  merge_ok(b, a);
+  expect_text(a, "midKEEP");
+  expect_text(b, "midKEEP");
+  snap sa = snapshot(a);
+  /* The whole history, deleted characters included, still replays on an empty replica. */
+  crdt_text *c = new_doc(3);
+  merge_ok(c, a);
+  snap sc = snapshot(c);
+  cr_assert(sa.n == sc.n && !memcmp(sa.p, sc.p, sa.n), "a and c differ");
+  cr_assert_eq(crdt_text_insert(a, 3, "+", 1), ADB_OK);
+  merge_ok(c, a);
+  expect_text(c, "mid+KEEP");
+  free(sa.p);
+  free(sc.p);
+  crdt_text_free(a);
+  crdt_text_free(b);
+  crdt_text_free(c);
+}

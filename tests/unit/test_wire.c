@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "crdt/text.h"
 #include "util/buf.h"
 
 static const unsigned char DB_ID[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -147,6 +148,105 @@ Test(wire, fields_that_break_the_rules_are_refused) {
   buf_free(&b);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after);
+  free(before);
+  free(after);
+  adb_close(db);
+}
+
+/* A text register (type 5) for node "n", after its existence: key, edits, operations. */
+static void text_node(buf *b, uint64_t epoch, const char *key, uint64_t nedits,
+                      const uint64_t (*edits)[3], const unsigned char *ops, size_t nops) {
+  buf_put_u8(b, 1);
+  str(b, "n");
+  buf_put_varint(b, 2);
+  reg(b, 1, 1, 1000, 0, 1);
+  reg(b, 5, epoch, 1000, 0, 1);
+  str(b, key);
+  buf_put_varint(b, nedits);
+  for (uint64_t i = 0; i < nedits; i++)
+    for (int k = 0; k < 3; k++) buf_put_varint(b, edits[i][k]);
+  buf_put_str(b, (const char *)ops, nops);
+}
+
+Test(wire, text_records_are_checked_field_by_field) {
+  /* Real operations: "hi" typed by the sending replica. */
+  crdt_text *t;
+  cr_assert_eq(crdt_text_new(PEER, &t), ADB_OK);
+  cr_assert_eq(crdt_text_insert(t, 0, "hi", 2), ADB_OK);
+  unsigned char *ops;
+  size_t nops;
+  cr_assert_eq(crdt_text_encode(t, NULL, 0, &ops, &nops), ADB_OK);
+  crdt_text_free(t);
+  const uint64_t good[1][3] = {{1, 1, 2}}, unknown[1][3] = {{2, 1, 2}},
+                 seed_seq[1][3] = {{0, 3, 2}}, no_seq[1][3] = {{1, 0, 2}};
+  unsigned char flipped[64];
+  cr_assert(nops <= sizeof flipped);
+  memcpy(flipped, ops, nops);
+  flipped[nops - 1] = 0xff; /* the visible characters are no longer UTF-8 */
+  struct {
+    const char *why;
+    uint64_t epoch;
+    const char *key;
+    const uint64_t (*edits)[3];
+    const unsigned char *ops;
+    size_t nops;
+  } cases[] = {
+      {"malformed operations", 1, "body", good, flipped, nops},
+      {"truncated operations", 1, "body", good, ops, nops - 2},
+      {"no operations", 1, "body", good, ops, 0},
+      {"an edit of an unknown replica", 1, "body", unknown, ops, nops},
+      {"a seed with a sequence number", 1, "body", seed_seq, ops, nops},
+      {"an edit without a sequence number", 1, "body", no_seq, ops, nops},
+      {"an even causal length", 2, "body", good, ops, nops},
+      {"an empty key", 1, "", good, ops, nops},
+  };
+  adb *db = open_joined(0);
+  OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
+  char *before = dump_state(db);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    buf b;
+    buf_init(&b);
+    header(&b, 1);
+    node(&b, "fine", "P", NULL, NULL); /* a good record first: it must not land either */
+    text_node(&b, cases[i].epoch, cases[i].key, 1, cases[i].edits, cases[i].ops, cases[i].nops);
+    buf_put_u8(&b, 0);
+    seal(&b);
+    int rc = adb_apply(db, b.p, b.len, NULL);
+    cr_assert_eq(rc, ADB_PROTOCOL, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
+    buf_free(&b);
+  }
+  /* A record cut inside its edits, and one whose operations run past the set's end. */
+  for (int cut = 0; cut < 2; cut++) {
+    buf b;
+    buf_init(&b);
+    header(&b, 1);
+    text_node(&b, 1, "body", 1, good, ops, nops);
+    b.len -= cut ? nops + 4 : 2;
+    buf_put_u8(&b, 0);
+    seal(&b);
+    cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_PROTOCOL);
+    buf_free(&b);
+  }
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_text"), 0);
+  /* The same record with good fields merges. */
+  buf b;
+  buf_init(&b);
+  header(&b, 1);
+  text_node(&b, 1, "body", 1, good, ops, nops);
+  buf_put_u8(&b, 0);
+  seal(&b);
+  OK(db, adb_apply(db, b.p, b.len, NULL));
+  OK(db, adb_apply(db, b.p, b.len, NULL));
+  char *s = NULL;
+  OK(db, adb_text_get(db, "n", "body", &s));
+  cr_assert_str_eq(s, "hi");
+  adb_free(s);
+  OK(db, adb_text_insert(db, "n", "body", 2, "!"));
+  OK(db, adb_check(db, NULL));
+  buf_free(&b);
+  free(ops);
   free(before);
   free(after);
   adb_close(db);
