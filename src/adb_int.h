@@ -79,6 +79,8 @@ struct adb {
 
   int internal;     /* > 0 while ArenaDB's own statements are prepared or run */
   int in_sql_write; /* > 0 while an SQL write on a view runs its CRDT functions */
+
+  struct vec_state *vec; /* the vector index, loaded on first use (vector/vec.c) */
 };
 
 /* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */

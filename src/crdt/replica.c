@@ -5,6 +5,7 @@
 #include "crdt/crdt.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "vector/vec.h"
 
 /* How far past the current clock the stored floor is set, so that a clock restored after a
  * restart is ahead of every value the previous run issued, even if the wall clock went back. */
@@ -55,6 +56,7 @@ int crdt_replicas_load(adb *db) {
 void crdt_replicas_forget(adb *db) {
   db->reps_stale = 1;
   db->txn_seq = 0;
+  vec_forget(db);
 }
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }
