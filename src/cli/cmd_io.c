@@ -41,6 +41,9 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
   if (!json_is_object(o) || !type || (strcmp(type, "node") && strcmp(type, "edge"))) {
     status = cli_fail("line %ld: a record must be an object with \"type\": \"node\" or \"edge\"",
                       lineno);
+  } else if (json_object_get(o, "vector") && !json_is_null(json_object_get(o, "vector")) &&
+             strcmp(type, "node")) {
+    status = cli_fail("line %ld: only nodes have a \"vector\"", lineno);
   } else if (!strcmp(type, want)) {
     json_t *props = json_object_get(o, "properties");
     char *ptext = NULL;
@@ -51,12 +54,24 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
       buf_put_u8(&b, 0);
       ptext = (char *)buf_take(&b, NULL);
     }
+    char *made = NULL;
+    json_t *vec = json_object_get(o, "vector");
+    if (vec && json_is_null(vec)) vec = NULL;
     int rc = !strcmp(type, "node")
-                 ? adb_node_create(db, str_field(o, "id"), str_field(o, "label"), ptext, NULL)
+                 ? adb_node_create(db, str_field(o, "id"), str_field(o, "label"), ptext, &made)
                  : adb_edge_create(db, str_field(o, "id"), str_field(o, "source_node_id"),
                                    str_field(o, "label"), str_field(o, "target_node_id"), ptext,
                                    NULL);
     free(ptext);
+    if (rc == ADB_OK && vec) { /* a node's vector: "vector": [numbers] */
+      buf b;
+      buf_init(&b);
+      jsonc_write(&b, vec);
+      buf_put_u8(&b, 0);
+      rc = b.oom ? ADB_NOMEM : adb_vector_set_json(db, made, (const char *)b.p);
+      buf_free(&b);
+    }
+    adb_free(made);
     if (rc) status = cli_fail("line %ld: %s (%s)", lineno, adb_errmsg(db), adb_strerror(rc));
     else *imported = 1;
   }

@@ -153,7 +153,8 @@ int cli_args(cli_ctx *cx, const cli_opt *opts) {
 static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmds_sync,
                                         cli_cmds_io,
                                         cli_cmds_net,
-                                        cli_cmds_graph};
+                                        cli_cmds_graph,
+                                        cli_cmds_vector};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"

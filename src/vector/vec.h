@@ -32,6 +32,13 @@ const char *vec_wire_check(int kind, const char *value, char *why, size_t whylen
  * local write or merge, in the same transaction): adds, moves or removes its vector. */
 int vec_node_saved(adb *db, crdt_elem *e);
 
+/* The vector of live node id as its JSON text (a new string), without a read scope of its own;
+ * ADB_NOTFOUND when the node does not exist or has none. */
+int vec_get_text(adb *db, const char *id, char **out);
+
+/* adb_vector_search inside a read transaction the caller holds (an SQL statement's). */
+int vec_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n);
+
 /* Drops the in-memory copy of the index: a rollback undid rows, or another connection wrote. */
 void vec_forget(adb *db);
 

@@ -97,29 +97,39 @@ int adb_vector_clear(adb *db, const char *id) {
   return store_write_end(db, scope, write_vector(db, id, NULL));
 }
 
+int vec_get_text(adb *db, const char *id, char **out) {
+  *out = NULL;
+  if (!id) return adb__err(db, ADB_INVALID, "no node id given");
+  crdt_elem e;
+  int rc = crdt_elem_load(db, ADB_NODE, id, &e);
+  int live = rc == ADB_OK && crdt_elem_live(&e);
+  crdt_reg *r = live ? crdt_elem_prop(&e, VEC_KEY) : NULL;
+  if (rc == ADB_OK || rc == ADB_NOTFOUND) {
+    if (!r || !r->value || !crdt_reg_visible(&e, r))
+      rc = adb__err(db, ADB_NOTFOUND, "node '%s' %s", id, live ? "has no vector" : "does not exist");
+    else if (!(*out = strdup(r->value)))
+      rc = adb__err(db, ADB_NOMEM, "out of memory");
+  }
+  crdt_elem_free(&e);
+  return rc;
+}
+
 int adb_vector_get(adb *db, const char *id, float **out, size_t *dim) {
   if (!db || !out || !dim) return ADB_MISUSE;
   *out = NULL;
   *dim = 0;
-  if (!id) return adb__err(db, ADB_INVALID, "no node id given");
   int own, rc = store_read_begin(db, &own);
   if (rc) return rc;
-  crdt_elem e;
-  rc = crdt_elem_load(db, ADB_NODE, id, &e);
-  crdt_reg *r = rc == ADB_OK && crdt_elem_live(&e) ? crdt_elem_prop(&e, VEC_KEY) : NULL;
-  if (rc == ADB_OK || rc == ADB_NOTFOUND) {
-    if (!r || !r->value || !crdt_reg_visible(&e, r)) {
-      rc = adb__err(db, ADB_NOTFOUND, "node '%s' %s", id,
-                    rc == ADB_OK && crdt_elem_live(&e) ? "has no vector" : "does not exist");
-    } else {
-      int n;
-      char why[160];
-      rc = vec_parse(r->value, out, &n, why, sizeof why);
-      if (rc) rc = adb__err(db, ADB_CORRUPT, "the vector of '%s' is damaged: %s", id, why);
-      else *dim = (size_t)n;
-    }
+  char *text;
+  rc = vec_get_text(db, id, &text);
+  if (rc == ADB_OK) {
+    int n;
+    char why[160];
+    rc = vec_parse(text, out, &n, why, sizeof why);
+    if (rc) rc = adb__err(db, ADB_CORRUPT, "the vector of '%s' is damaged: %s", id, why);
+    else *dim = (size_t)n;
+    free(text);
   }
-  crdt_elem_free(&e);
   store_read_end(db, own);
   return rc;
 }
@@ -207,16 +217,14 @@ static int allowed_has(void *ctx, int64_t key) {
 static int collect_allowed(adb *db, const adb_vector_query *q, allowed *a) {
   buf sql;
   buf_init(&sql);
-  buf_puts(&sql, "SELECT a.rid FROM adb_node a");
-  if (q->where) buf_puts(&sql, " JOIN nodes ON nodes.id = a.id");
-  buf_puts(&sql, " WHERE a.cl&1");
-  if (q->label) buf_puts(&sql, " AND a.label = ?1");
+  buf_puts(&sql, "SELECT rid FROM adb_node WHERE cl&1");
+  if (q->label) buf_puts(&sql, " AND label = ?1");
   if (q->where) {
-    buf_puts(&sql, " AND (");
+    buf_puts(&sql, " AND id IN (SELECT id FROM nodes WHERE (");
     buf_puts(&sql, q->where);
-    buf_puts(&sql, "\n)");
+    buf_puts(&sql, "\n))");
   }
-  buf_puts(&sql, " ORDER BY a.rid");
+  buf_puts(&sql, " ORDER BY rid");
   buf_put_u8(&sql, 0);
   if (sql.oom) return buf_free(&sql), adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st = NULL;
@@ -316,14 +324,11 @@ static int search(adb *db, vec_state *vs, const adb_vector_query *q, hnsw_hit *f
   return ADB_OK;
 }
 
-int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n) {
-  if (!db || !q || !hits || !n) return ADB_MISUSE;
+int vec_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n) {
   *hits = NULL;
   *n = 0;
-  int own, rc = store_read_begin(db, &own);
-  if (rc) return rc;
   vec_state *vs;
-  rc = vec_load(db, &vs);
+  int rc = vec_load(db, &vs);
   if (rc == ADB_OK) rc = check_query(db, q, vs);
   hnsw_hit *found = NULL;
   int nfound = 0;
@@ -333,6 +338,14 @@ int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits,
   }
   if (rc == ADB_OK) rc = hits_out(db, found, nfound, hits, n);
   free(found);
+  return rc;
+}
+
+int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n) {
+  if (!db || !q || !hits || !n) return ADB_MISUSE;
+  int own, rc = store_read_begin(db, &own);
+  if (rc) return rc;
+  rc = vec_search(db, q, hits, n);
   store_read_end(db, own);
   return rc;
 }

@@ -441,3 +441,55 @@ Test(vector, metrics) {
   }
   adb_close(db);
 }
+
+/* ---- SQL ----------------------------------------------------------------------------------- */
+
+/* node_vectors writes vectors like the API (and they replicate); vector_search joins with
+ * nodes and takes the same filters; bad arguments fail the statement. */
+Test(vector, sql_view_and_table_function) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('a', 'P'), ('b', 'P'), ('c', 'Q');"
+                      "INSERT INTO node_vectors(id, vector) VALUES ('a', '[1, 0]'), ('b', '[0.5, 0.5]'),"
+                      "  ('c', '[0.9, 0.1]');"
+                      "UPDATE node_vectors SET vector = '[0, 1]' WHERE id = 'b';"));
+  float *v;
+  size_t dim;
+  OK(db, adb_vector_get(db, "b", &v, &dim));
+  cr_assert(dim == 2 && v[0] == 0 && v[1] == 1);
+  adb_free(v);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM node_vectors"), 3);
+  adb_stmt *st;
+  OK(db, adb_prepare(db, "SELECT v.id, n.label FROM vector_search('[1, 0]', 2) v"
+                         " JOIN nodes n ON n.id = v.id ORDER BY v.distance", &st, NULL));
+  cr_assert_eq(adb_step(st), ADB_ROW);
+  cr_assert_str_eq(adb_column_text(st, 0), "a");
+  cr_assert_eq(adb_step(st), ADB_ROW);
+  cr_assert_str_eq(adb_column_text(st, 0), "c");
+  cr_assert_eq(adb_step(st), ADB_DONE);
+  adb_finalize(st);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5, 'cosine', 'P')"), 2);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5, 'l2', NULL,"
+                           " 'id != ''a''')"), 2);
+  const char *bad[] = {"SELECT * FROM vector_search('[1, 0, 0]', 2)",
+                       "SELECT * FROM vector_search('[1, 0]', 0)",
+                       "SELECT * FROM vector_search('[1, 0]', 2, 'hamming')",
+                       "SELECT * FROM vector_search('oops', 2)"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    OK(db, adb_prepare(db, bad[i], &st, NULL));
+    cr_assert_eq(adb_step(st), ADB_INVALID, "%s", bad[i]);
+    cr_assert(strstr(adb_errmsg(db), "vector_search"), "%s", adb_errmsg(db));
+    adb_finalize(st);
+  }
+  /* a bad vector written through SQL fails the statement and changes nothing */
+  cr_assert_neq(adb_exec(db, "UPDATE node_vectors SET vector = '[1, \"x\"]' WHERE id = 'a'"), ADB_OK);
+  OK(db, adb_vector_get(db, "a", &v, &dim));
+  cr_assert(dim == 2 && v[0] == 1 && v[1] == 0);
+  adb_free(v);
+  OK(db, adb_exec(db, "DELETE FROM node_vectors WHERE id = 'c'"));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5)"), 2);
+  adb *peer = open_tmp(1, NULL);
+  OK(db, adb_sync_local(db, peer));
+  cr_assert_eq(sql_int(peer, "SELECT count(*) FROM vector_search('[1, 0]', 5)"), 2);
+  adb_close(peer);
+  adb_close(db);
+}
