@@ -2,13 +2,17 @@
  * single-thread queries per second at several efSearch values, and exact search, on the shared
  * ANN sets and a generated one. `prepare DIR N` writes the generated set (N x 128: points
  * around 256 random centres, 200 queries drawn the same way, exact L2 ground truth) as .fvecs/.ivecs so usearch reads the same data.
- * `run DATA DIR M EFC` prints one table row per (set, efSearch). */
+ * `run DATA DIR M EFC` prints one table row per (set, engine, efSearch): the index alone
+ * ("arenadb-hnsw", bytes = its memory per vector), the whole database on the two shared sets
+ * ("arenadb-db": one transaction of node creations with vectors, then adb_vector_search; bytes =
+ * the file per vector), and exact search ("brute-force"). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "arenadb.h"
 #include "vector/hnsw.h"
 
 typedef struct set {
@@ -129,9 +133,9 @@ static double recall_at(const set *s, int qi, const hnsw_hit *hits, int n, int k
   return (double)found / k;
 }
 
-static void row(const char *set, const char *engine, const char *ef, double recall, double qps,
+static void row(const char *name, const char *engine, const char *ef, double recall, double qps,
                 double build, double bytes) {
-  printf("| %-16s | %-12s | %5s | %6.4f | %9.0f | %8.2f | %7.0f |\n", set, engine, ef, recall,
+  printf("| %-16s | %-12s | %5s | %6.4f | %9.0f | %8.2f | %7.0f |\n", name, engine, ef, recall,
          qps, build, bytes);
 }
 
@@ -140,6 +144,7 @@ static void run_set(set *s, int m, int efc) {
   hnsw h;
   if (hnsw_init(&h, s->dim, HNSW_L2, m, efc)) die("bad parameters", s->name);
   double t0 = now_s();
+  if (hnsw_reserve(&h, (size_t)s->n)) die("out of memory", s->name);
   for (int i = 0; i < s->n; i++)
     if (hnsw_add(&h, i + 1, s->base + (size_t)i * s->dim) == HNSW_NONE) die("out of memory", s->name);
   double build = now_s() - t0;
@@ -174,6 +179,67 @@ static void run_set(set *s, int m, int efc) {
   fflush(stdout);
 }
 
+/* Through the database: nodes created with their vectors in one transaction (the index kept in
+ * step on every write and stored), then adb_vector_search; bytes are the file's per vector. */
+static void run_db(set *s, const char *dir, int m, int efc) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.adb", dir, s->name);
+  const char *suffix[] = {"", "-wal", "-shm"};
+  for (int i = 0; i < 3; i++) {
+    char p[1100];
+    snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+    remove(p);
+  }
+  adb *db;
+  adb_options opt = {.synchronous = ADB_SYNC_NORMAL};
+  if (adb_open(path, &opt, &db)) die("cannot open", path);
+  adb_vector_params p = {.dim = s->dim, .metric = ADB_METRIC_L2, .m = m, .ef_construction = efc};
+  double t0 = now_s();
+  if (adb_vector_index(db, &p) || adb_begin(db)) die("index", adb_errmsg(db));
+  for (int i = 0; i < s->n; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "%d", i);
+    if (adb_node_create(db, id, "V", NULL, NULL) ||
+        adb_vector_set(db, id, s->base + (size_t)i * s->dim, (size_t)s->dim))
+      die("insert", adb_errmsg(db));
+  }
+  if (adb_commit(db)) die("commit", adb_errmsg(db));
+  double build = now_s() - t0;
+  adb_close(db);
+  if (adb_open(path, &opt, &db)) die("cannot reopen", path);
+  FILE *f = fopen(path, "rb");
+  fseek(f, 0, SEEK_END);
+  double bytes = (double)ftell(f) / s->n;
+  fclose(f);
+  static const int efs[] = {10, 40, 160};
+  for (size_t e = 0; e < sizeof efs / sizeof *efs; e++) {
+    double rsum = 0, elapsed;
+    long nq = 0;
+    t0 = now_s();
+    do {
+      for (int q = 0; q < s->nq; q++) {
+        adb_vector_query vq = {.vector = s->query + (size_t)q * s->dim, .dim = (size_t)s->dim,
+                               .k = 10, .metric = ADB_METRIC_L2, .ef_search = efs[e]};
+        adb_vector_hit *hits;
+        size_t n;
+        if (adb_vector_search(db, &vq, &hits, &n)) die("search", adb_errmsg(db));
+        if (nq < s->nq) {
+          hnsw_hit h[10];
+          for (size_t i = 0; i < n; i++) h[i].key = atoll(hits[i].id) + 1;
+          rsum += recall_at(s, q, h, (int)n, 10);
+        }
+        adb_vector_hits_free(hits, n);
+        nq++;
+      }
+      elapsed = now_s() - t0;
+    } while (elapsed < 0.25);
+    char ef[16];
+    snprintf(ef, sizeof ef, "%d", efs[e]);
+    row(s->name, "arenadb-db", ef, rsum / s->nq, nq / elapsed, e ? 0 : build, bytes);
+  }
+  adb_close(db);
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "prepare")) return prepare(argv[2], atoi(argv[3]));
   if (argc != 6 || strcmp(argv[1], "run")) {
@@ -203,6 +269,7 @@ int main(int argc, char **argv) {
     char name[64];
     if (i == 2) snprintf(name, sizeof name, "gen-%dx128", s.n), s.name = name;
     run_set(&s, m, efc);
+    if (i < 2) run_db(&s, dir, m, efc);
     free(s.base), free(s.query), free(s.gt);
   }
   return 0;

@@ -102,10 +102,8 @@ static int grow(void **p, size_t cap, size_t size) {
   return 0;
 }
 
-/* Makes room for one more slot; 0 or -1 (the index stays usable either way). */
-static int reserve(hnsw *h) {
-  if (h->n < h->cap) return 0;
-  size_t cap = h->cap ? (size_t)h->cap * 2 : 64;
+int hnsw_reserve(hnsw *h, size_t cap) {
+  if (cap <= h->cap) return 0;
   if (cap > UINT32_MAX - 1) return -1;
   if (grow((void **)&h->vecs, cap, (size_t)h->dim * sizeof(float)) ||
       grow((void **)&h->inv_norm, cap, sizeof(float)) ||
@@ -120,6 +118,11 @@ static int reserve(hnsw *h) {
   memset(h->dirty + h->cap, 0, cap - h->cap);
   h->cap = (uint32_t)cap;
   return 0;
+}
+
+/* Makes room for one more slot, growing by half so that spare room stays a third at most. */
+static int reserve(hnsw *h) {
+  return h->n < h->cap ? 0 : hnsw_reserve(h, (size_t)h->cap + h->cap / 2 + 64);
 }
 
 /* ---- key -> live slot ---- */

@@ -56,6 +56,9 @@ void hnsw_free(hnsw *h);
 /* The distance the index's metric gives between a and b (raw vectors). */
 float hnsw_distance(int metric, int dim, const float *a, const float *b);
 
+/* Makes room for cap slots in all; 0, or -1 out of memory (the index is unchanged). */
+int hnsw_reserve(hnsw *h, size_t cap);
+
 /* Adds v under key (a live key is first deleted). Returns the new slot, or HNSW_NONE when out
  * of memory (the index is unchanged). */
 uint32_t hnsw_add(hnsw *h, int64_t key, const float *v);

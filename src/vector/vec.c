@@ -127,6 +127,10 @@ static int query_int(adb *db, const char *sql, int64_t *out) {
 
 /* Restores every slot from adb_vec. */
 static int load_rows(adb *db, vec_state *vs) {
+  int64_t count = 0;
+  int src0 = query_int(db, "SELECT count(*) FROM adb_vec", &count);
+  if (src0 != SQLITE_ROW) return adb__sqlerr(db, src0);
+  if (hnsw_reserve(&vs->h, (size_t)count)) return adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st;
   int src = store_prepare(db, "SELECT slot, node, live, level, vec, links FROM adb_vec ORDER BY slot", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
