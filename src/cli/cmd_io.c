@@ -131,7 +131,8 @@ static int cmd_import(cli_ctx *cx) {
   return status;
 }
 
-static void put_line(FILE *out, const adb_element *e) {
+/* Writes one record; a node's vector, when it has one, as "vector" (%.9g keeps every float32). */
+static void put_line(adb *db, FILE *out, const adb_element *e) {
   buf b;
   buf_init(&b);
   buf_puts(&b, e->source_id ? "{\"type\":\"edge\",\"id\":" : "{\"type\":\"node\",\"id\":");
@@ -146,6 +147,18 @@ static void put_line(FILE *out, const adb_element *e) {
   jsonc_put_string(&b, e->label ? e->label : "", e->label ? strlen(e->label) : 0);
   buf_puts(&b, ",\"properties\":");
   buf_puts(&b, e->properties);
+  float *v;
+  size_t n;
+  if (!e->source_id && adb_vector_get(db, e->id, &v, &n) == ADB_OK) {
+    buf_puts(&b, ",\"vector\":[");
+    for (size_t i = 0; i < n; i++) {
+      char num[32];
+      snprintf(num, sizeof num, "%s%.9g", i ? "," : "", (double)v[i]);
+      buf_puts(&b, num);
+    }
+    buf_puts(&b, "]");
+    adb_free(v);
+  }
   buf_puts(&b, "}\n");
   fwrite(b.p, 1, b.len, out);
   buf_free(&b);
@@ -168,7 +181,7 @@ static int cmd_export(cli_ctx *cx) {
     rc = pass ? adb_edge_list(db, NULL, NULL, NULL, &it) : adb_node_list(db, NULL, &it);
     adb_element e;
     while (rc == ADB_OK && (rc = adb_iter_next(it, &e)) == ADB_ROW) {
-      put_line(out, &e);
+      put_line(db, out, &e);
       adb_element_clear(&e);
       count++;
       rc = ADB_OK;

@@ -1389,6 +1389,11 @@ EOF
   ok import v.jsonl
   ok --format json vector search '[1, 0.1]' -k 5
   ids_are "q p"
+  ok export out.jsonl
+  ok --db c.db init
+  ok --db c.db import out.jsonl
+  ok --db c.db vector get q
+  out_eq "[1,0]"
   remember
   printf '%s\n' '{"type":"node","id":"s","label":"P","vector":[1, "a"]}' >bad.jsonl
   fails import bad.jsonl
