@@ -56,7 +56,7 @@ test-cli: $(BUILD)/arenadb
 	tests/cli/run.sh $(BUILD)/arenadb
 
 # Every benchmark, each printing our figures beside a real peer's (bench/*/ say which).
-bench: bench-core bench-graph bench-text bench-net
+bench: bench-core bench-graph bench-text bench-net bench-vector
 
 clean:
 	rm -rf build
@@ -67,5 +67,6 @@ clean:
 -include bench/graph/graph.mk
 -include bench/text/text.mk
 -include bench/net/net.mk
+-include bench/vector/vector.mk
 -include src/tools/tools.mk
 -include fuzz/fuzz.mk

@@ -423,6 +423,78 @@ int adb_edge_text_replace(adb *db, const char *id, const char *key, size_t pos, 
                           const char *utf8);
 int adb_edge_text_get(adb *db, const char *id, const char *key, char **out);
 
+/* ---- Vector search ----------------------------------------------------------------------- *
+ *
+ * A node may hold one vector of float32 components. It is a last-writer-wins register of the
+ * node that replicates like a property, but is set and read with the calls below and never
+ * appears in the properties JSON. Each replica keeps its own HNSW index over the vectors of its
+ * live nodes, stored in the database file and updated in the same transaction as every write or
+ * merge, so opening a database never rebuilds it. The index has one dimension, fixed by
+ * adb_vector_index or else by the first vector; docs/vector.md has the details. */
+
+#define ADB_METRIC_COSINE 0 /* distance 1 - cos(a, b), in [0, 2] */
+#define ADB_METRIC_L2 1     /* Euclidean distance */
+#define ADB_METRIC_DOT 2    /* negated inner product: larger products are nearer */
+
+/* The index's parameters. Zero fields take the defaults shown. */
+typedef struct adb_vector_params {
+  int dim;             /* components per vector (0: the first vector's) */
+  int metric;          /* ADB_METRIC_* the graph is built for (cosine) */
+  int m;               /* links per node and level, 2..64 (16; 32 on level 0) */
+  int ef_construction; /* candidate list while inserting (200) */
+  int ef_search;       /* candidate list while searching, at least k (64) */
+} adb_vector_params;
+
+/* Sets the index's parameters and rebuilds it from the vectors of every live node, in one
+ * transaction; vectors of another dimension stay stored but unindexed. ADB_INVALID for a bad
+ * parameter. p may be NULL for the defaults. */
+int adb_vector_index(adb *db, const adb_vector_params *p);
+
+/* Reads the index's parameters (zeroes if none yet) and how many vectors it holds. */
+int adb_vector_index_info(adb *db, adb_vector_params *out, size_t *count);
+
+/* Sets the vector of live node id to v[0..dim-1]. ADB_NOTFOUND for no such node; ADB_INVALID
+ * for dim 0 or above 16384, a NaN or infinite component, or a dimension other than the
+ * index's. */
+int adb_vector_set(adb *db, const char *id, const float *v, size_t dim);
+
+/* The same with the vector as JSON text: an array of numbers ("[0.5, 1, -2]"). */
+int adb_vector_set_json(adb *db, const char *id, const char *json);
+
+/* Removes the vector of node id (no error when it has none). */
+int adb_vector_clear(adb *db, const char *id);
+
+/* The vector of node id as a new array (release with adb_free) of *dim floats. ADB_NOTFOUND
+ * when the node does not exist or has no vector. */
+int adb_vector_get(adb *db, const char *id, float **out, size_t *dim);
+
+typedef struct adb_vector_query {
+  const float *vector; /* the query, of the index's dimension */
+  size_t dim;
+  int k;               /* how many nearest nodes, 1..10000 */
+  int metric;          /* ADB_METRIC_*; another than the index's searches exactly */
+  const char *label;   /* only nodes with this label (NULL: any) */
+  const char *where;   /* only nodes for which this SQL expression over the columns of the
+                        * nodes view (id, label, properties) is true (NULL: any) */
+  int ef_search;       /* 0: the index's */
+  int exact;           /* 1: brute force over every vector, the reference */
+} adb_vector_query;
+
+typedef struct adb_vector_hit {
+  char *id;
+  double distance;
+} adb_vector_hit;
+
+/* The k live nodes nearest to the query that pass its filters, nearest first: *hits is a new
+ * array of *n (at most k; fewer only when fewer nodes qualify) released with
+ * adb_vector_hits_free. Filtered searches still return k when k qualify: when the graph search
+ * finds fewer, or few nodes qualify, it searches the qualifying nodes exactly. ADB_INVALID for
+ * a wrong dimension, NaN or infinite components, k outside 1..10000, an unknown metric, or a
+ * where clause that is not a valid expression. */
+int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n);
+
+void adb_vector_hits_free(adb_vector_hit *hits, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

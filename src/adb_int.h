@@ -77,6 +77,8 @@ struct adb {
 
   struct graph_cache *gcache; /* adjacency for traversals (src/graph/adjcache.c), or NULL */
   uint64_t gcache_builds;     /* how often it was built from the tables */
+
+  struct vec_state *vec; /* the vector index, loaded on first use (vector/vec.c) */
 };
 
 /* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */

@@ -12,6 +12,7 @@
 #include "query/sql/sqlbridge.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "vector/vec.h"
 
 const char *adb_strerror(int rc) {
   switch (rc) {
@@ -143,6 +144,7 @@ int adb_close(adb *db) {
   int rc = ADB_OK;
   if (db->sql) {
     store_finalize_all(db);
+    vec_close(db);
     if (!sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     if (sqlite3_close(db->sql) != SQLITE_OK) {
       rc = ADB_BUSY;

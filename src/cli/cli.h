@@ -80,6 +80,7 @@ extern const cli_cmd cli_cmds_misc[];
 extern const cli_cmd cli_cmds_graph[];
 extern const cli_cmd cli_cmds_text[];
 extern const cli_cmd cli_cmds_net[];
+extern const cli_cmd cli_cmds_vector[];
 
 /* `sync ws://…`: sync with a server, once or live (cmd_net.c). */
 int cli_sync_ws(cli_ctx *cx);

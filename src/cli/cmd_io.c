@@ -41,6 +41,9 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
   if (!json_is_object(o) || !type || (strcmp(type, "node") && strcmp(type, "edge"))) {
     status = cli_fail("line %ld: a record must be an object with \"type\": \"node\" or \"edge\"",
                       lineno);
+  } else if (json_object_get(o, "vector") && !json_is_null(json_object_get(o, "vector")) &&
+             strcmp(type, "node")) {
+    status = cli_fail("line %ld: only nodes have a \"vector\"", lineno);
   } else if (!strcmp(type, want)) {
     json_t *props = json_object_get(o, "properties");
     char *ptext = NULL;
@@ -51,12 +54,24 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
       buf_put_u8(&b, 0);
       ptext = (char *)buf_take(&b, NULL);
     }
+    char *made = NULL;
+    json_t *vec = json_object_get(o, "vector");
+    if (vec && json_is_null(vec)) vec = NULL;
     int rc = !strcmp(type, "node")
-                 ? adb_node_create(db, str_field(o, "id"), str_field(o, "label"), ptext, NULL)
+                 ? adb_node_create(db, str_field(o, "id"), str_field(o, "label"), ptext, &made)
                  : adb_edge_create(db, str_field(o, "id"), str_field(o, "source_node_id"),
                                    str_field(o, "label"), str_field(o, "target_node_id"), ptext,
                                    NULL);
     free(ptext);
+    if (rc == ADB_OK && vec) { /* a node's vector: "vector": [numbers] */
+      buf b;
+      buf_init(&b);
+      jsonc_write(&b, vec);
+      buf_put_u8(&b, 0);
+      rc = b.oom ? ADB_NOMEM : adb_vector_set_json(db, made, (const char *)b.p);
+      buf_free(&b);
+    }
+    adb_free(made);
     if (rc) status = cli_fail("line %ld: %s (%s)", lineno, adb_errmsg(db), adb_strerror(rc));
     else *imported = 1;
   }
@@ -116,7 +131,8 @@ static int cmd_import(cli_ctx *cx) {
   return status;
 }
 
-static void put_line(FILE *out, const adb_element *e) {
+/* Writes one record; a node's vector, when it has one, as "vector" (%.9g keeps every float32). */
+static void put_line(adb *db, FILE *out, const adb_element *e) {
   buf b;
   buf_init(&b);
   buf_puts(&b, e->source_id ? "{\"type\":\"edge\",\"id\":" : "{\"type\":\"node\",\"id\":");
@@ -131,6 +147,18 @@ static void put_line(FILE *out, const adb_element *e) {
   jsonc_put_string(&b, e->label ? e->label : "", e->label ? strlen(e->label) : 0);
   buf_puts(&b, ",\"properties\":");
   buf_puts(&b, e->properties);
+  float *v;
+  size_t n;
+  if (!e->source_id && adb_vector_get(db, e->id, &v, &n) == ADB_OK) {
+    buf_puts(&b, ",\"vector\":[");
+    for (size_t i = 0; i < n; i++) {
+      char num[32];
+      snprintf(num, sizeof num, "%s%.9g", i ? "," : "", (double)v[i]);
+      buf_puts(&b, num);
+    }
+    buf_puts(&b, "]");
+    adb_free(v);
+  }
   buf_puts(&b, "}\n");
   fwrite(b.p, 1, b.len, out);
   buf_free(&b);
@@ -153,7 +181,7 @@ static int cmd_export(cli_ctx *cx) {
     rc = pass ? adb_edge_list(db, NULL, NULL, NULL, &it) : adb_node_list(db, NULL, &it);
     adb_element e;
     while (rc == ADB_OK && (rc = adb_iter_next(it, &e)) == ADB_ROW) {
-      put_line(out, &e);
+      put_line(db, out, &e);
       adb_element_clear(&e);
       count++;
       rc = ADB_OK;

@@ -154,7 +154,8 @@ static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmd
                                         cli_cmds_io,
                                         cli_cmds_net,
                                         cli_cmds_graph,
-                                        cli_cmds_text};
+                                        cli_cmds_text,
+                                        cli_cmds_vector};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"

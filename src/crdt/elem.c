@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "vector/vec.h"
 
 /* ---- Registers ---- */
 
@@ -278,7 +279,9 @@ static void meta_encode(const crdt_elem *e, buf *b) {
     buf_put_str(b, r->key, strlen(r->key));
     buf_put_varint(b, r->epoch);
     put_tag(b, &r->tag, exist);
-    int how = !r->value ? VAL_NONE : crdt_reg_visible(e, r) ? VAL_COLUMN : VAL_INLINE;
+    int how = !r->value                                    ? VAL_NONE
+              : crdt_reg_visible(e, r) && !vec_is_key(r->key) ? VAL_COLUMN
+                                                               : VAL_INLINE;
     buf_put_u8(b, how + (r->type == REG_TEXT ? VAL_TEXT : 0));
     if (how == VAL_INLINE) put_opt(b, r->value);
     if (r->type == REG_TEXT) crdt_textreg_meta_put(b, r->text);
@@ -501,7 +504,7 @@ static char *props_text(const crdt_elem *e) {
   int first = 1;
   for (size_t i = 0; i < e->nprops; i++) {
     const crdt_reg *r = &e->props[i];
-    if (!r->value || !crdt_reg_visible(e, r)) continue;
+    if (!r->value || !crdt_reg_visible(e, r) || vec_is_key(r->key)) continue; /* vector: own API */
     if (!first) buf_put_u8(&b, ',');
     first = 0;
     jsonc_put_string(&b, r->key, strlen(r->key));
@@ -557,7 +560,8 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
   free(props);
   buf_free(&meta);
   if (rc == ADB_OK) rc = crdt_textreg_save(db, e);
-  return rc ? rc : tags_store(db, e);
+  if (rc == ADB_OK) rc = tags_store(db, e);
+  return rc == ADB_OK && e->kind == ADB_NODE ? vec_node_saved(db, e) : rc;
 }
 
 void crdt_elem_free(crdt_elem *e) {

@@ -6,6 +6,7 @@
 #include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "vector/vec.h"
 
 /* How far past the current clock the stored floor is set, so that a clock restored after a
  * restart is ahead of every value the previous run issued, even if the wall clock went back. */
@@ -57,6 +58,7 @@ void crdt_replicas_forget(adb *db) {
   db->reps_stale = 1;
   db->txn_seq = 0;
   graph_cache_drop(db); /* rows it mirrors may have been undone or changed by another writer */
+  vec_forget(db);
 }
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }

@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "vector/vec.h"
 
 const char *graph_kind_name(int kind) { return kind == ADB_NODE ? "node" : "edge"; }
 
@@ -205,7 +206,7 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
     if (!gone) rc = adb__err(db, ADB_NOMEM, "out of memory");
     for (size_t i = 0; rc == ADB_OK && i < w.e.nprops; i++) {
       crdt_reg *r = &w.e.props[i];
-      if (r->value && crdt_reg_visible(&w.e, r) && !json_object_get(obj, r->key))
+      if (r->value && crdt_reg_visible(&w.e, r) && !vec_is_key(r->key) && !json_object_get(obj, r->key))
         if (!(gone[n++] = strdup(r->key))) rc = adb__err(db, ADB_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {

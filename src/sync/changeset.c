@@ -10,6 +10,7 @@
 #include "sync/sync.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "vector/vec.h"
 
 
 #define CS_MAX_VALUE ((size_t)16 << 20) /* largest property value accepted, in bytes */
@@ -126,6 +127,8 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||
                                      graph_name_check(db, "target id", g->value2)))
       bad = db->errmsg;
+    else if (g->type == REG_PROP && vec_is_key(g->key))
+      bad = vec_wire_check(rec->kind, g->value, why, sizeof why);
     else if ((g->type == REG_PROP || g->type == REG_TEXT) &&
              graph_name_check(db, "property key", g->key))
       bad = db->errmsg;

@@ -1360,6 +1360,119 @@ test_text_bad_input() {
   unchanged
   ok text get n body
   out_eq "abc"
+# ---- vector search ---------------------------------------------------------------------------
+
+COMMANDS+=("vector set" "vector get" "vector clear" "vector search" "vector index" "vector info")
+
+# Three documents and an image along the axes; the nearest to [1,0,0] are a, then b.
+vector_seed() { # vector_seed [INIT_OPTIONS...]
+  ok init "$@"
+  ok node add Doc '{"t":"a"}' --id a
+  ok node add Doc --id b
+  ok node add Img --id c
+  ok vector set a '[1, 0, 0]'
+  ok vector set b '[0.9, 0.1, 0]'
+  ok vector set c '[0, 1, 0]'
+}
+
+# ids_are "a b": the ids of the JSON rows on stdout, in order.
+ids_are() {
+  local got
+  got=$(py 'import json,sys; print(" ".join(r["id"] for r in json.load(open(sys.argv[1]))))' "$W/.out")
+  eq "$got" "$1" "result ids"
+}
+
+test_vector_search_formats() {
+  vector_seed
+  ok --format json vector search '[1, 0, 0]' -k 2
+  json_ok "$W/.out"
+  ids_are "a b"
+  py 'import json,sys; r=json.load(open(sys.argv[1])); assert r[0]["distance"] <= r[1]["distance"]' "$W/.out" || fail "not nearest first"
+  ok vector search '[0, 1, 0]' -k 1 --format csv
+  out_has "id,distance,label,properties"
+  out_has "c,0.0,Img"
+  ok vector search '[0, 1, 0]' -k 3 --label Doc
+  out_lacks "Img"
+  ok vector search '[1, 0, 0]' -k 3 --where "json_extract(properties, '\$.t') = 'a'"
+  out_has "a "
+  out_lacks "b "
+  ok vector search '[0, 2, 0]' -k 1 --metric l2 --exact --format csv
+  out_has "c,1.0,Img"
+  ok vector get b
+  out_eq "[0.899999976,0.100000001,0]"
+  ok node get a
+  out_eq '{"id":"a","label":"Doc","properties":{"t":"a"}}'
+  ok sql "SELECT vector FROM node_vectors WHERE id = 'c'"
+  out_has "[0.0,1.0,0.0]"
+  ok vector clear c
+  ok --format json vector search '[0, 1, 0]' -k 10
+  ids_are "b a"
+  ok node del b
+  ok --format json vector search '[1, 0, 0]' -k 10
+  ids_are "a"
+  ok vector info
+  out_has '"dim":3'
+  out_has '"vectors":1'
+}
+
+test_vector_bad_input() {
+  vector_seed
+  remember
+  fails -p "3" vector set a '[1, 2]'
+  fails vector set a '[1, "x", 3]'
+  fails vector set a '{"x": 1}'
+  fails vector set a '[1e39, 0, 0]'
+  fails vector set a 'NaN'
+  fails vector set a '[]'
+  fails vector set nobody '[1, 2, 3]'
+  fails vector search '[1, 0]'
+  fails vector search '[1, 0, 0]' -k 0
+  fails vector search '[1, 0, 0]' -k 100000
+  fails vector search '[1, 0, 0]' --where 'no_such_column = 1'
+  usage_error vector search '[1, 0, 0]' -k ten
+  usage_error vector search '[1, 0, 0]' --metric manhattan
+  fails vector index -m 1
+  unchanged
+}
+
+test_vector_import() {
+  ok init
+  cat >v.jsonl <<'EOF'
+{"type":"node","id":"p","label":"P","vector":[0.0, 1.0]}
+{"type":"node","id":"q","label":"P","properties":{"k":1},"vector":[1, 0]}
+{"type":"node","id":"r","label":"P"}
+EOF
+  ok import v.jsonl
+  ok --format json vector search '[1, 0.1]' -k 5
+  ids_are "q p"
+  ok export out.jsonl
+  ok --db c.db init
+  ok --db c.db import out.jsonl
+  ok --db c.db vector get q
+  out_eq "[1,0]"
+  remember
+  printf '%s\n' '{"type":"node","id":"s","label":"P","vector":[1, "a"]}' >bad.jsonl
+  fails import bad.jsonl
+  printf '%s\n' '{"type":"edge","id":"e","source_node_id":"p","target_node_id":"q","label":"L","vector":[1, 0]}' >bad.jsonl
+  fails -p "line 1" import bad.jsonl
+  unchanged
+}
+
+# A vector set on one replica is searchable on another after sync, through a change-set file.
+test_vector_sync() {
+  local id
+  id=$(hexid)
+  vector_seed --db-id "$id"
+  ok --db b.db init --db-id "$id"
+  exchange arena.db b.db
+  ok --db b.db vector search '[0, 1, 0]' -k 1 --format csv
+  out_has "c,0.0"
+  ok vector set c '[0, 0, 1]'
+  exchange arena.db b.db
+  ok --db b.db vector search '[0, 0, 1]' -k 1 --format csv
+  out_has "c,0.0"
+  ok --db b.db vector get c
+  out_eq "[0,0,1]"
 }
 
 TESTS=(
@@ -1383,6 +1496,7 @@ TESTS=(
   bad_vv_of_other_database bad_text_file_database bad_sqlite_not_arenadb
   bad_newer_format_version
   text_round_trip text_bad_input
+  vector_search_formats vector_bad_input vector_import vector_sync
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

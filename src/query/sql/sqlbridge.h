@@ -13,4 +13,10 @@ int sqlb_install(adb *db);
  * (traverse_vtab.c; docs/graph.md). */
 int sqlb_traverse_install(adb *db);
 
+/* Registers the table-valued function vector_search (vector_vtab.c; docs/vector.md). */
+int sqlb_vector_install(adb *db);
+
+/* Installs the view node_vectors(id, vector), writable like nodes (vector_view.c). */
+int sqlb_vector_view_install(adb *db);
+
 #endif

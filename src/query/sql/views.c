@@ -150,5 +150,7 @@ int sqlb_install(adb *db) {
   int rc = store_exec(db, views_sql);
   if (rc == ADB_OK) sqlite3_set_authorizer(db->sql, authorize, db);
   if (rc == ADB_OK) rc = sqlb_traverse_install(db);
+  if (rc == ADB_OK) rc = sqlb_vector_install(db);
+  if (rc == ADB_OK) rc = sqlb_vector_view_install(db);
   return rc;
 }
