@@ -14,6 +14,7 @@ const [arenadb, uiDir, shot] = process.argv.slice(2).map((p) => path.resolve(p))
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-ui-"));
 const db = path.join(tmp, "ui.db");
 const procs = [];
+const logs = [];
 let passed = 0, failed = 0;
 
 function cli(...args) {
@@ -36,6 +37,7 @@ async function serve(...extra) {
   let log = "";
   p.stderr.on("data", (d) => { log += d; });
   procs.push(p);
+  logs.push(() => log);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -152,14 +154,13 @@ try {
     assert(JSON.stringify(sel) === '["ada"]', `selected ${sel}`);
   });
 
-  await page.screenshot({ path: shot });
-
   await check("the SQL box shows results as a table", async () => {
     await page.fill("#sql", "SELECT id, json_extract(properties, '$.name') AS name FROM nodes WHERE label = 'Person' ORDER BY id");
     await page.click("#sql-form button");
     await page.waitForSelector("#sql-out table");
     const t = await page.$$eval("#sql-out tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     assert(JSON.stringify(t) === '[["id","name"],["ada","Ada"],["alan","Alan"],["grace","Grace"]]', JSON.stringify(t));
+    await page.screenshot({ path: shot });
   });
 
   await check("a bad SQL statement shows the server's error and no table", async () => {
@@ -169,6 +170,20 @@ try {
     const e = await page.textContent("#sql-out");
     assert(/syntax|error/i.test(e), e);
     assert(await page.$("#sql-out table") === null, "a table is still shown");
+  });
+
+  await check("clicking an edge shows its ends and properties", async () => {
+    const at = await page.evaluate(() => {
+      const cy = window.arena.cy;
+      const e = cy.edges().filter((x) => x.data("label") === "KNOWS");
+      const p = e.renderedMidpoint();
+      const box = cy.container().getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("KNOWS"));
+    const d = await page.textContent("#details");
+    assert(d.includes("ada → alan") && d.includes("since1936"), d);
   });
 
   await check("a node created by the command line appears without reloading", async () => {
@@ -242,8 +257,15 @@ try {
   });
 } finally {
   await browser.close();
-  for (const p of procs) if (p.exitCode === null) p.kill("SIGTERM");
+  await Promise.all(procs.map((p) => p.exitCode === null && new Promise((r) => {
+    p.on("exit", r);
+    p.kill("SIGTERM");
+  })));
   rmSync(tmp, { recursive: true, force: true });
 }
+await check("the servers logged no sanitizer report", async () => {
+  const bad = logs.map((l) => l()).filter((l) => /Sanitizer|runtime error:/.test(l));
+  assert(bad.length === 0, bad.join("\n").slice(0, 2000));
+});
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ export const PAGE = 200;
 const NEIGHBOURS = 100; // edges loaded per expansion
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-  "#ff9da7", "#9c755f", "#bab0ac"];
+  "#ff9da7", "#9c755f", "#17becf"];
 
 // The colour of a label: a stable pick from the palette by a hash of its text.
 export function colourOf(label) {
@@ -34,12 +34,11 @@ function caption(id, props) {
 }
 
 export class GraphView {
-  constructor(container, { onSelect, onExpand }) {
+  constructor(container, { onSelect, onSelectEdge, onExpand }) {
     this.limit = PAGE;
     this.label = "";
     this.pinned = new Set(); // ids shown because the user expanded a neighbour
     this.total = 0;
-    this.onSelect = onSelect;
     this.cy = cytoscape({
       container,
       wheelSensitivity: 0.3,
@@ -56,6 +55,7 @@ export class GraphView {
       ],
     });
     this.cy.on("tap", "node", (e) => onSelect(e.target.id()));
+    this.cy.on("tap", "edge", (e) => onSelectEdge(e.target.id()));
     this.cy.on("dbltap", "node", (e) => onExpand(e.target.id()));
   }
 
@@ -119,8 +119,8 @@ export class GraphView {
       nodeRepulsion: () => 8000, idealEdgeLength: () => 60 });
     l.run();
     // A few nodes fitted to the whole view would be drawn huge.
-    if (this.cy.zoom() > 1.2) {
-      this.cy.zoom(1.2);
+    if (this.cy.zoom() > 2) {
+      this.cy.zoom(2);
       this.cy.center();
     }
   }

@@ -31,11 +31,11 @@ function table(columns, rows) {
   return t;
 }
 
-let selected = null;
+let selected = null; // {id, edge}: what the details pane shows
 let lastVV = null;
 let busy = Promise.resolve();
 
-const graph = new GraphView($("graph"), { onSelect: select, onExpand: expand });
+const graph = new GraphView($("graph"), { onSelect: select, onSelectEdge: selectEdge, onExpand: expand });
 
 // Runs one update at a time, so that polls and clicks never interleave their drawing.
 function serial(fn) {
@@ -68,16 +68,25 @@ function renderCounts() {
 async function reloadGraph() {
   await graph.refresh();
   renderCounts();
-  if (selected) await renderDetails(selected);
+  if (selected) await renderSelected();
+}
+
+function renderSelected() {
+  return selected.edge ? renderEdge(selected.id) : renderDetails(selected.id);
 }
 
 function select(id) {
-  selected = id;
-  return serial(() => renderDetails(id));
+  selected = { id };
+  return serial(renderSelected);
+}
+
+function selectEdge(id) {
+  selected = { id, edge: true };
+  return serial(renderSelected);
 }
 
 function expand(id) {
-  selected = id;
+  selected = { id };
   return serial(async () => {
     await graph.expand(id);
     renderCounts();
@@ -85,6 +94,46 @@ function expand(id) {
     graph.cy.getElementById(id).select();
     await renderDetails(id);
   });
+}
+
+// A link that shows a node (loading its neighbourhood into the graph).
+function nodeLink(id) {
+  const link = el("a", id);
+  link.href = "#";
+  link.onclick = (ev) => {
+    ev.preventDefault();
+    expand(id);
+  };
+  return link;
+}
+
+function propsTable(properties) {
+  const props = Object.entries(properties || {});
+  return props.length ? table(["key", "value"], props.map(([k, v]) => [k, show(v)])) : el("p", "none", "hint");
+}
+
+function heading(label, id) {
+  const title = el("h2");
+  const badge = el("span", label || "(no label)", "badge");
+  badge.style.background = colourOf(label);
+  title.append(badge, " ", el("code", id));
+  return title;
+}
+
+async function renderEdge(id) {
+  const box = $("details");
+  let edge;
+  try {
+    edge = await api("GET", `/edges/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    box.replaceChildren(el("p", `Edge ${id} no longer exists.`, "hint"));
+    selected = null;
+    return;
+  }
+  const ends = el("p");
+  ends.append(nodeLink(edge.source), " → ", nodeLink(edge.target));
+  box.replaceChildren(heading(edge.label, edge.id), ends, el("h3", "Properties"), propsTable(edge.properties));
 }
 
 async function renderDetails(id) {
@@ -101,16 +150,7 @@ async function renderDetails(id) {
   const edges = objects(await sql(
     "SELECT id, label, source_node_id AS source, target_node_id AS target FROM edges " +
     "WHERE source_node_id = ?1 OR target_node_id = ?1 ORDER BY label, id LIMIT 101", [id]));
-  const parts = [];
-  const title = el("h2");
-  const badge = el("span", node.label || "(no label)", "badge");
-  badge.style.background = colourOf(node.label);
-  title.append(badge, " ", el("code", node.id));
-  parts.push(title);
-  const props = Object.entries(node.properties || {});
-  parts.push(el("h3", "Properties"));
-  parts.push(props.length ? table(["key", "value"], props.map(([k, v]) => [k, show(v)]))
-                          : el("p", "none", "hint"));
+  const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
   const more = el("button", "Expand", "small");
   more.id = "expand";
@@ -124,13 +164,7 @@ async function renderDetails(id) {
     const out = e.source === id;
     const other = out ? e.target : e.source;
     const li = el("li");
-    const link = el("a", other);
-    link.href = "#";
-    link.onclick = (ev) => {
-      ev.preventDefault();
-      expand(other);
-    };
-    li.append(out ? "→ " : "← ", el("span", e.label, "edge-label"), " ", link);
+    li.append(out ? "→ " : "← ", el("span", e.label, "edge-label"), " ", nodeLink(other));
     list.appendChild(li);
   }
   if (!edges.length) parts.push(el("p", "none", "hint"));
