@@ -86,11 +86,13 @@ export class GraphView {
     return this.apply(nodes, edges);
   }
 
+  // Puts the loaded nodes and edges into cytoscape: removes what is gone, updates what changed,
+  // adds what is new. Returns the number of nodes added.
   apply(nodes, edges) {
     const cy = this.cy;
     const first = cy.nodes().length === 0;
     const edgeIds = new Set(edges.map((e) => e.id));
-    let added = 0;
+    let fresh = cy.collection();
     cy.batch(() => {
       cy.edges().filter((e) => !edgeIds.has(e.id())).remove();
       cy.nodes().filter((n) => !nodes.has(n.id())).remove();
@@ -99,7 +101,7 @@ export class GraphView {
         const data = { id: n.id, label: n.label, props, colour: colourOf(n.label), caption: caption(n.id, props) };
         const el = cy.getElementById(n.id);
         if (el.nonempty()) el.data(data);
-        else cy.add({ group: "nodes", data }), added++;
+        else fresh = fresh.union(cy.add({ group: "nodes", data }));
       }
       for (const e of edges) {
         const data = { ...e, props: parseProps(e.properties) };
@@ -109,16 +111,61 @@ export class GraphView {
         else cy.add({ group: "edges", data });
       }
     });
-    if (added) this.layout(first);
-    return added;
+    if (fresh.nonempty()) {
+      if (first || fresh.length >= cy.nodes().length / 2) this.layout();
+      else this.place(fresh);
+    }
+    return fresh.length;
   }
 
-  // Lays the graph out again; only a first layout starts from random positions.
-  layout(randomize = false) {
-    const l = this.cy.layout({ name: "cose", animate: false, randomize, fit: true, padding: 30,
-      nodeRepulsion: () => 8000, idealEdgeLength: () => 60 });
-    l.run();
-    // A few nodes fitted to the whole view would be drawn huge.
+  // Lays the whole view out: a force layout for the nodes with edges in view, a grid below it
+  // for the others (forces would only spread those apart, slowly).
+  layout() {
+    const cy = this.cy;
+    const linked = cy.nodes().filter((n) => n.degree(false) > 0);
+    const alone = cy.nodes().difference(linked);
+    if (linked.nonempty()) {
+      linked.union(cy.edges()).layout({ name: "cose", animate: false, randomize: true, fit: false,
+        nodeRepulsion: () => 8000, idealEdgeLength: () => 60 }).run();
+    }
+    const bb = linked.nonempty() ? linked.boundingBox() : { x1: 0, y2: -70 };
+    const cols = Math.max(6, Math.ceil(Math.sqrt(alone.length * 2)));
+    alone.forEach((n, i) => {
+      n.position({ x: bb.x1 + (i % cols) * 70, y: bb.y2 + 70 + Math.floor(i / cols) * 60 });
+    });
+    this.fit();
+  }
+
+  // Places a few new nodes without moving the others: around a neighbour already drawn, or
+  // in a row below the drawing.
+  place(fresh) {
+    const cy = this.cy;
+    const bb = cy.nodes().difference(fresh).boundingBox();
+    const around = new Map();
+    let row = 0;
+    fresh.forEach((n) => {
+      const anchor = n.neighborhood("node").difference(fresh)[0];
+      if (anchor) {
+        const k = around.get(anchor.id()) || 0;
+        around.set(anchor.id(), k + 1);
+        const p = anchor.position(), r = 50 + 8 * k, angle = 0.9 + k * 2.4;
+        n.position({ x: p.x + r * Math.cos(angle), y: p.y + r * Math.sin(angle) });
+      } else {
+        n.position({ x: bb.x1 + (row % 10) * 70, y: bb.y2 + 70 + Math.floor(row / 10) * 60 });
+        row++;
+      }
+    });
+    const view = cy.extent();
+    const out = fresh.some((n) => {
+      const p = n.position();
+      return p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2;
+    });
+    if (out) this.fit();
+  }
+
+  // Fits the view to the drawing, but never draws a few nodes huge.
+  fit() {
+    this.cy.fit(undefined, 30);
     if (this.cy.zoom() > 2) {
       this.cy.zoom(2);
       this.cy.center();
@@ -127,8 +174,10 @@ export class GraphView {
 
   // Adds up to NEIGHBOURS neighbours of a node to the view.
   async expand(id) {
+    // Two indexed lookups: "source = ? OR target = ?" would scan every edge.
     const res = await sql(
-      "SELECT source_node_id, target_node_id FROM edges WHERE source_node_id = ?1 OR target_node_id = ?1 LIMIT ?2",
+      "SELECT source_node_id, target_node_id FROM edges WHERE source_node_id = ?1 UNION " +
+      "SELECT source_node_id, target_node_id FROM edges WHERE target_node_id = ?1 LIMIT ?2",
       [id, NEIGHBOURS]);
     this.pinned.add(id);
     for (const [s, t] of res.rows) {

@@ -147,9 +147,11 @@ async function renderDetails(id) {
     selected = null;
     return;
   }
+  // Two indexed lookups: "source = ? OR target = ?" would scan every edge.
   const edges = objects(await sql(
-    "SELECT id, label, source_node_id AS source, target_node_id AS target FROM edges " +
-    "WHERE source_node_id = ?1 OR target_node_id = ?1 ORDER BY label, id LIMIT 101", [id]));
+    "SELECT * FROM (SELECT id, label, source_node_id AS source, target_node_id AS target FROM edges " +
+    "WHERE source_node_id = ?1 UNION SELECT id, label, source_node_id, target_node_id FROM edges " +
+    "WHERE target_node_id = ?1) ORDER BY label, id LIMIT 101", [id]));
   const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
   const more = el("button", "Expand", "small");
@@ -238,7 +240,7 @@ $("more").addEventListener("click", () => {
   graph.limit += PAGE;
   serial(reloadGraph);
 });
-$("relayout").addEventListener("click", () => graph.layout(true));
+$("relayout").addEventListener("click", () => graph.layout());
 $("label-filter").addEventListener("change", (e) => {
   graph.label = e.target.value.trim();
   graph.limit = PAGE;
