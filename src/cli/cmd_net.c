@@ -1,4 +1,5 @@
 /* cmd_net.c — the network commands: serve, sync over WebSocket (once or --live), presence. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +131,7 @@ static int cmd_serve(cli_ctx *cx) {
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
-  char line[4200];
+  char line[PATH_MAX + 64];
   snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
   log_line(NULL, line);
   net_result res;
