@@ -70,3 +70,4 @@ clean:
 -include bench/vector/vector.mk
 -include src/tools/tools.mk
 -include fuzz/fuzz.mk
+-include web/web.mk

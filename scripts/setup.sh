@@ -14,6 +14,7 @@ packages=(
   libcriterion-dev                # unit tests
   clang libclang-rt-14-dev        # make fuzz (libFuzzer)
   emscripten dpkg-dev tcl         # WebAssembly build (`apt-get source`; tclsh makes sqlite3.c)
+  chromium                        # the browser UI's tests (headless)
 )
 
 missing=()

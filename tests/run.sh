@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh — every test, as `make test` runs it: unit, CLI, crash and network tests on the normal
+# run.sh — every test, as `make test` runs it: unit, CLI, crash, network and browser UI tests on the normal
 # build, unit, CLI and network tests again under AddressSanitizer and UndefinedBehaviorSanitizer, and the
 # WebAssembly replica against a native one. The last line totals every suite.
 set -u
@@ -49,6 +49,7 @@ suite unit build/test_unit -j"$jobs"
 suite cli tests/cli/run.sh build/arenadb
 suite crash tests/crash/run.sh build/arenadb
 suite net tests/net/run.sh build/arenadb
+suite ui tests/ui/run.sh build/arenadb
 suite unit-san build/san/test_unit -j"$jobs"
 suite cli-san tests/cli/run.sh build/san/arenadb
 suite net-san tests/net/run.sh build/san/arenadb

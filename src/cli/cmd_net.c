@@ -1,4 +1,5 @@
 /* cmd_net.c — the network commands: serve, sync over WebSocket (once or --live), presence. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,17 +72,41 @@ static int check_token(const char *token) {
   return CLI_OK;
 }
 
+/* The browser UI's directory: --ui DIR (which must hold an index.html), none with --no-ui,
+ * else the build's web/dist when `make` built it there (docs/ui.md). Returns CLI_OK or
+ * CLI_USAGE. */
+static int pick_ui(const char *ui, int no_ui, net_opts *o) {
+  if (ui && no_ui) {
+    fprintf(stderr, "arenadb serve: --ui and --no-ui exclude each other\n");
+    return CLI_USAGE;
+  }
+  if (ui && !net_static_present(ui)) {
+    fprintf(stderr, "arenadb serve: --ui %s: no index.html there (build the UI with `make ui`)\n",
+            ui);
+    return CLI_USAGE;
+  }
+#ifdef ADB_UI_DIR
+  if (!ui && !no_ui && net_static_present(ADB_UI_DIR)) ui = ADB_UI_DIR;
+#endif
+  o->ui_dir = ui;
+  return CLI_OK;
+}
+
 static int cmd_serve(cli_ctx *cx) {
   net_opts o = {.log = log_line};
-  const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL;
+  const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL, *ui = NULL;
+  int no_ui = 0;
   int rc = take_peers(cx, &o);
   if (rc) return rc;
   cli_opt opts[] = {{"--listen", NULL, &listen, NULL},
                     {"--token", NULL, &o.token, NULL},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
+                    {"--ui", NULL, &ui, NULL},
+                    {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
-  if ((rc = cli_args(cx, opts)) || (rc = check_token(o.token))) return rc;
+  if ((rc = cli_args(cx, opts)) || (rc = check_token(o.token)) || (rc = pick_ui(ui, no_ui, &o)))
+    return rc;
   char host[256];
   int port;
   if (net_split_hostport(listen, host, sizeof host, &port)) {
@@ -106,6 +131,9 @@ static int cmd_serve(cli_ctx *cx) {
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
+  char line[PATH_MAX + 64];
+  snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
+  log_line(NULL, line);
   net_result res;
   rc = net_run(db, &o, &res);
   adb_close(db);
@@ -223,8 +251,8 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T]",
-     "serve the database: WebSocket sync, HTTP JSON API, status page (Ctrl-C stops)", cmd_serve,
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--ui DIR | --no-ui]",
+     "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
      0, 0},
     {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",
      "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3},

@@ -21,6 +21,7 @@ typedef struct net_opts {
   const char *peers[NET_MAX_PEERS]; /* ws:// URLs to connect to */
   int npeers;
   const char *token;           /* required from peers (server) and sent to peers (client) */
+  const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
   int live;                    /* stay connected, stream, reconnect */
   int nodata;                  /* presence only */
   int64_t poll_ms;             /* how often to look for other processes' commits (0: 10) */
@@ -60,12 +61,21 @@ int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_
 /* The presence table as a JSON array (malloc'd). */
 char *net_hub_presence_json(net_hub *h);
 const char *net_hub_token(net_hub *h);
+const char *net_hub_ui_dir(net_hub *h);
 int64_t net_now_ms(void);
 
 /* The lws protocol callback serving HTTP (net_http.c). */
 struct lws;
 int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
 size_t net_http_pss_size(void);
+
+/* The browser UI's static files (net_static.c). net_static_file reads the file for a request
+ * path under root into a malloc'd *out; returns ADB_OK, ADB_INVALID (a path that is not a plain
+ * file name), ADB_NOTFOUND (nothing under root), ADB_IO or ADB_NOMEM. net_static_present
+ * returns 1 when dir holds an index.html. */
+int net_static_file(const char *root, const char *path, char **out, size_t *len,
+                    const char **ctype);
+int net_static_present(const char *dir);
 
 /* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);

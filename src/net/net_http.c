@@ -29,6 +29,8 @@ typedef struct reply {
   int status;
   const char *ctype;
   char *text; /* malloc'd */
+  size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
+  int file;
 } reply;
 
 static void reply_json(reply *r, int status, json_t *v) {
@@ -281,9 +283,39 @@ static void txn_end(reply *r, adb *db) {
   }
 }
 
+/* 1 when u is a path of the JSON API (which the UI's files never shadow). */
+static int is_api(const char *u) {
+  static const char *const exact[] = {"/status", "/vv", "/sql", "/presence"};
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+    if (!strcmp(u, exact[i])) return 1;
+  return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
+         (!strncmp(u, "/edges", 6) && (u[6] == 0 || u[6] == '/'));
+}
+
+/* Answers a GET with a file of the UI directory. Returns 1 when r holds the answer (the file,
+ * or 400/404), 0 for "/" without an index.html (the status page answers instead). */
+static int serve_file(reply *r, const char *dir, const char *u) {
+  const char *ctype;
+  int rc = net_static_file(dir, u, &r->text, &r->len, &ctype);
+  if (rc == ADB_OK) {
+    r->status = 200;
+    r->ctype = ctype;
+    r->file = 1;
+    return 1;
+  }
+  if (!strcmp(u, "/")) return 0;
+  if (rc == ADB_INVALID) reply_err(r, 400, "invalid argument", "a file path has plain names only");
+  else if (rc == ADB_NOTFOUND) reply_err(r, 404, "not found", "no such endpoint or file (see docs/http.md)");
+  else reply_err(r, 500, adb_strerror(rc), "the file could not be read");
+  return 1;
+}
+
 static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   adb *db = net_hub_db(h);
   const char *tok = net_hub_token(h);
+  /* The UI's files hold no data, so they need no token: the page asks for it. */
+  const char *ui = net_hub_ui_dir(h);
+  if (ui && p->method == LWSHUMETH_GET && !is_api(p->uri) && serve_file(r, ui, p->uri)) return;
   if (tok) {
     char auth[1100] = "";
     int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
@@ -379,7 +411,7 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
     r->text = strdup("{\"error\":\"out of memory\",\"code\":\"out of memory\"}");
     if (!r->text) return -1;
   }
-  size_t n = strlen(r->text);
+  size_t n = r->file ? r->len : strlen(r->text);
   p->resp = malloc(LWS_PRE + n + 1);
   if (!p->resp) {
     free(r->text);
@@ -387,11 +419,14 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
   }
   memcpy(p->resp + LWS_PRE, r->text, n);
   p->resp[LWS_PRE + n] = '\n';
-  p->rlen = n + 1;
+  p->rlen = r->file ? n : n + 1;
   p->sent = 0;
   free(r->text);
   unsigned char hb[LWS_PRE + 1024], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
+  static const char nosniff[] = "nosniff";
   if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end) ||
+      lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+                                  (const unsigned char *)nosniff, (int)strlen(nosniff), &q, end) ||
       lws_finalize_write_http_header(wsi, start, &q, end))
     return -1;
   p->responding = 1;

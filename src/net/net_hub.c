@@ -85,6 +85,7 @@ static void logf_(net_hub *h, const char *fmt, ...) {
 adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
+const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   const char *colon = strrchr(s, ':');

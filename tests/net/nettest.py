@@ -797,6 +797,80 @@ def http_api():
     stop(hub)
 
 
+def raw_get(port, target, token=None):
+    """One GET with the request target sent exactly as given (no client-side normalising);
+    returns (status, headers, body bytes); status 0 when the server closed without answering."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    s.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    if not data:
+        return 0, {}, b""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+@test
+def browser_ui_files_and_no_path_traversal():
+    ui = path("ui")
+    os.makedirs(os.path.join(ui, "sub"))
+    os.makedirs(os.path.join(ui, "dir"))
+    files = {"index.html": b"<!doctype html><title>UI</title>", "app.js": b"console.log(1)\n",
+             "sub/x.css": b"body{}", "data.bin": bytes(range(256)) * 3, ".hidden": b"hidden"}
+    for name, content in files.items():
+        with open(os.path.join(ui, name), "wb") as f:
+            f.write(content)
+    secret = b"SECRET-OUTSIDE-THE-UI"
+    with open(path("secret.txt"), "wb") as f:
+        f.write(secret)
+    os.symlink(path("secret.txt"), os.path.join(ui, "link.txt"))
+    hub, port = server("ui.db", None, "--ui", ui)
+    for target, ctype, name in [("/", "text/html", "index.html"), ("/index.html", "text/html", "index.html"),
+                                ("/app.js", "text/javascript", "app.js"), ("/sub/x.css", "text/css", "sub/x.css"),
+                                ("/data.bin", "application/octet-stream", "data.bin"),
+                                ("/app.js?v=2", "text/javascript", "app.js")]:
+        st, h, body = raw_get(port, target)
+        assert st == 200 and h["content-type"].startswith(ctype) and body == files[name], (target, st, h, body[:80])
+        assert h["x-content-type-options"] == "nosniff", h
+    bad = ["/../secret.txt", "/../../../../etc/passwd", "/sub/../../secret.txt", "/%2e%2e/secret.txt",
+           "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/sub%2f..%2f..%2fsecret.txt", "/.hidden",
+           "/sub/.%2e/.%2e/secret.txt", "/link.txt", "/dir", "/nope.js", "/index.html%00.js",
+           "//etc/passwd", "/a\\..\\secret.txt", "/%5c..%5csecret.txt", "/" + "a" * 900]
+    for target in bad:  # refused with a JSON error, or (a NUL: libwebsockets' parser) dropped
+        st, h, body = raw_get(port, target)
+        assert st in (400, 404) or (st == 0 and "%00" in target), (target, st, body[:200])
+        assert secret not in body and b"root:" not in body, (target, body[:200])
+        assert st == 0 or (h["content-type"] == "application/json" and "error" in json.loads(body)), (target, body)
+    # the API is still answered first, and other methods on a file path are not files
+    assert http(port, "GET", "/status")[0] == 200
+    assert http(port, "GET", "/nodes")[1] == []
+    assert http(port, "POST", "/app.js", {})[0] == 404
+    stop(hub)
+    # with a token, the UI's files (no data) are served; the API still wants the token
+    hub, port = server("ui.db", None, "--ui", ui, "--token", "t0k")
+    assert raw_get(port, "/app.js")[0] == 200
+    assert raw_get(port, "/nodes")[0] == 401 and raw_get(port, "/nodes", token="t0k")[0] == 200
+    stop(hub)
+    # --no-ui: the status page at /, no files
+    hub, port = server("ui.db", None, "--no-ui")
+    st, h, body = raw_get(port, "/")
+    assert st == 200 and b"Sync endpoint" in body, body[:200]
+    assert raw_get(port, "/app.js")[0] == 404
+    stop(hub)
+    # a --ui directory without index.html, or both options: usage errors, nothing served
+    for args in (["--ui", path("secret.txt")], ["--ui", path("nowhere")], ["--ui", ui, "--no-ui"]):
+        r = run("ui.db", "serve", "--listen", f"127.0.0.1:{free_port()}", *args, check=False, timeout=10)
+        assert r.returncode == 2 and "ui" in r.stderr, (args, r.returncode, r.stderr)
+
+
 @test
 def one_thousand_websocket_connections():
     raise_nofile()

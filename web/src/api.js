@@ -1,0 +1,49 @@
+// api.js — the server's HTTP JSON API (docs/http.md), with the token a server started with
+// --token wants.
+
+const TOKEN_KEY = "arenadb.token";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body && body.error ? body.error : `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+export function setToken(t) {
+  if (t) localStorage.setItem(TOKEN_KEY, t);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+// Sends one request; resolves with the parsed JSON answer, rejects with an ApiError.
+export async function api(method, path, body) {
+  const headers = {};
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: "no-store",
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { error: text };
+  }
+  if (!r.ok) throw new ApiError(r.status, json);
+  return json;
+}
+
+// Runs one SQL statement; resolves with {columns, rows}.
+export function sql(statement, params = []) {
+  return api("POST", "/sql", { sql: statement, params });
+}
+
+// Rows of a SQL answer as objects keyed by column name.
+export function objects(res) {
+  return res.rows.map((row) => Object.fromEntries(res.columns.map((c, i) => [c, row[i]])));
+}

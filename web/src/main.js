@@ -1,0 +1,258 @@
+// main.js — the ArenaDB browser UI: server status, graph view, node details, SQL box, and a
+// refresh whenever the server's version vector moves (polled from /status).
+import { api, sql, objects, setToken, ApiError } from "./api.js";
+import { GraphView, PAGE, colourOf } from "./graph.js";
+
+const POLL_MS = 1000;
+const $ = (id) => document.getElementById(id);
+
+// Makes an element with text content (never HTML: every value shown comes from the database).
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function show(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+// A table of columns and rows of values.
+function table(columns, rows) {
+  const t = el("table");
+  const head = t.createTHead().insertRow();
+  for (const c of columns) head.appendChild(el("th", c));
+  const body = t.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    for (const v of r) tr.appendChild(el("td", v === null ? "NULL" : show(v), v === null ? "null" : ""));
+  }
+  return t;
+}
+
+let selected = null; // {id, edge}: what the details pane shows
+let lastVV = null;
+let busy = Promise.resolve();
+
+const graph = new GraphView($("graph"), { onSelect: select, onSelectEdge: selectEdge, onExpand: expand });
+
+// Runs one update at a time, so that polls and clicks never interleave their drawing.
+function serial(fn) {
+  busy = busy.then(fn).catch(report);
+  return busy;
+}
+
+function report(err) {
+  if (err instanceof ApiError && err.status === 401) {
+    $("token-form").hidden = false;
+    $("status").textContent = "this server needs a token";
+    return;
+  }
+  $("status").textContent = `error: ${err.message}`;
+}
+
+function renderCounts() {
+  const shown = graph.cy.nodes().length;
+  $("graph-count").textContent = `${shown} of ${graph.total} nodes, ${graph.cy.edges().length} edges`;
+  $("more").disabled = graph.limit >= graph.total;
+  const legend = $("legend");
+  legend.replaceChildren();
+  for (const [label, colour] of graph.legend()) {
+    const item = el("span", label || "(no label)", "legend-item");
+    item.style.setProperty("--c", colour);
+    legend.appendChild(item);
+  }
+}
+
+async function reloadGraph() {
+  await graph.refresh();
+  renderCounts();
+  if (selected) await renderSelected();
+}
+
+function renderSelected() {
+  return selected.edge ? renderEdge(selected.id) : renderDetails(selected.id);
+}
+
+function select(id) {
+  selected = { id };
+  return serial(renderSelected);
+}
+
+function selectEdge(id) {
+  selected = { id, edge: true };
+  return serial(renderSelected);
+}
+
+function expand(id) {
+  selected = { id };
+  return serial(async () => {
+    await graph.expand(id);
+    renderCounts();
+    graph.cy.$(":selected").unselect();
+    graph.cy.getElementById(id).select();
+    await renderDetails(id);
+  });
+}
+
+// A link that shows a node (loading its neighbourhood into the graph).
+function nodeLink(id) {
+  const link = el("a", id);
+  link.href = "#";
+  link.onclick = (ev) => {
+    ev.preventDefault();
+    expand(id);
+  };
+  return link;
+}
+
+function propsTable(properties) {
+  const props = Object.entries(properties || {});
+  return props.length ? table(["key", "value"], props.map(([k, v]) => [k, show(v)])) : el("p", "none", "hint");
+}
+
+function heading(label, id) {
+  const title = el("h2");
+  const badge = el("span", label || "(no label)", "badge");
+  badge.style.background = colourOf(label);
+  title.append(badge, " ", el("code", id));
+  return title;
+}
+
+async function renderEdge(id) {
+  const box = $("details");
+  let edge;
+  try {
+    edge = await api("GET", `/edges/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    box.replaceChildren(el("p", `Edge ${id} no longer exists.`, "hint"));
+    selected = null;
+    return;
+  }
+  const ends = el("p");
+  ends.append(nodeLink(edge.source), " → ", nodeLink(edge.target));
+  box.replaceChildren(heading(edge.label, edge.id), ends, el("h3", "Properties"), propsTable(edge.properties));
+}
+
+async function renderDetails(id) {
+  const box = $("details");
+  let node;
+  try {
+    node = await api("GET", `/nodes/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    box.replaceChildren(el("p", `Node ${id} no longer exists.`, "hint"));
+    selected = null;
+    return;
+  }
+  // Two indexed lookups: "source = ? OR target = ?" would scan every edge.
+  const edges = objects(await sql(
+    "SELECT * FROM (SELECT id, label, source_node_id AS source, target_node_id AS target FROM edges " +
+    "WHERE source_node_id = ?1 UNION SELECT id, label, source_node_id, target_node_id FROM edges " +
+    "WHERE target_node_id = ?1) ORDER BY label, id LIMIT 101", [id]));
+  const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
+  const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
+  const more = el("button", "Expand", "small");
+  more.id = "expand";
+  more.type = "button";
+  more.title = "show this node's neighbours in the graph";
+  more.onclick = () => expand(id);
+  head.append(" ", more);
+  parts.push(head);
+  const list = el("ul", undefined, "edges");
+  for (const e of edges.slice(0, 100)) {
+    const out = e.source === id;
+    const other = out ? e.target : e.source;
+    const li = el("li");
+    li.append(out ? "→ " : "← ", el("span", e.label, "edge-label"), " ", nodeLink(other));
+    list.appendChild(li);
+  }
+  if (!edges.length) parts.push(el("p", "none", "hint"));
+  else parts.push(list);
+  box.replaceChildren(...parts);
+}
+
+function renderStatus(st) {
+  const box = $("status");
+  const peers = st.peers.length
+    ? st.peers.map((p) => `${p.url} ${p.connected ? "connected" : "offline"}`).join(", ")
+    : "none";
+  const vv = Object.entries(st.vv || {}).map(([r, n]) => `${r.slice(0, 8)}…:${n}`).join(" ");
+  const items = [
+    ["replica", `${st.replica.slice(0, 12)}…`, st.replica],
+    ["version", st.version],
+    ["live peers", String(st.sessions)],
+    ["outgoing", peers],
+    ["vv", vv || "{}", JSON.stringify(st.vv)],
+  ];
+  box.replaceChildren(...items.map(([k, v, full]) => {
+    const s = el("span", undefined, "stat");
+    s.append(el("b", k), " ", el("span", v));
+    if (full) s.title = full;
+    s.dataset.key = k;
+    return s;
+  }));
+}
+
+// One poll: shows the status, and reloads the view when the version vector moved.
+async function poll() {
+  const st = await api("GET", "/status");
+  $("token-form").hidden = true;
+  renderStatus(st);
+  const vv = JSON.stringify(st.vv);
+  if (vv !== lastVV) {
+    lastVV = vv;
+    await reloadGraph();
+  }
+}
+
+function loop() {
+  serial(poll).finally(() => setTimeout(loop, POLL_MS));
+}
+
+async function runSql() {
+  const out = $("sql-out");
+  const text = $("sql").value.trim();
+  if (!text) return;
+  try {
+    const res = await sql(text);
+    const t = table(res.columns, res.rows);
+    out.replaceChildren(el("p", `${res.rows.length} row${res.rows.length === 1 ? "" : "s"}`, "hint"), t);
+  } catch (err) {
+    out.replaceChildren(el("p", err.message, "error"));
+  }
+  serial(poll);
+}
+
+$("sql-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  runSql();
+});
+$("sql").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    runSql();
+  }
+});
+$("more").addEventListener("click", () => {
+  graph.limit += PAGE;
+  serial(reloadGraph);
+});
+$("relayout").addEventListener("click", () => graph.layout());
+$("label-filter").addEventListener("change", (e) => {
+  graph.label = e.target.value.trim();
+  graph.limit = PAGE;
+  graph.pinned.clear();
+  serial(reloadGraph);
+});
+$("token-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  setToken($("token").value);
+  serial(poll);
+});
+
+// For tests and the console.
+window.arena = { cy: graph.cy, graph, poll: () => serial(poll) };
+loop();
