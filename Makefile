@@ -69,3 +69,4 @@ clean:
 -include bench/net/net.mk
 -include src/tools/tools.mk
 -include fuzz/fuzz.mk
+-include tests/tck/tck.mk

@@ -49,6 +49,7 @@ suite unit build/test_unit -j"$jobs"
 suite cli tests/cli/run.sh build/arenadb
 suite crash tests/crash/run.sh build/arenadb
 suite net tests/net/run.sh build/arenadb
+suite tck tests/tck/suite.sh build/arenadb
 suite unit-san build/san/test_unit -j"$jobs"
 suite cli-san tests/cli/run.sh build/san/arenadb
 suite net-san tests/net/run.sh build/san/arenadb
