@@ -19,6 +19,9 @@ from values import parse  # noqa: E402
 
 FIXTURES = os.path.join(HERE, 'fixtures', 'features')
 ANSWERS = os.path.join(HERE, 'fixtures', 'answers.json')
+# Long enough for the fake (a Python process) to start on a loaded machine; its slow reply sleeps
+# far longer (fixtures/answers.json).
+TIMEOUT = 8
 TCK_FEATURES = os.path.join(HERE, '..', '..', '..', 'shared', 'data', 'opencypher-tck',
                             'features')
 
@@ -162,7 +165,7 @@ class FixtureTests(unittest.TestCase):
         os.environ['FAKE_ARENADB_ANSWERS'] = ANSWERS
         cls.tmp = tempfile.TemporaryDirectory()
         cls.binary = _fake_binary(cls.tmp.name)
-        cls.engine = tck.Engine(cls.binary, 1.0)
+        cls.engine = tck.Engine(cls.binary, TIMEOUT)
         cls.template = cls.engine.init_template(cls.tmp.name)
 
     @classmethod
@@ -173,7 +176,7 @@ class FixtureTests(unittest.TestCase):
         environment = dict(os.environ, TCK_FEATURES=FIXTURES)
         environment.update(env or {})
         return subprocess.run([sys.executable, os.path.join(HERE, 'tck.py'), '--arenadb',
-                               self.binary, '--timeout', '1'] + list(args),
+                               self.binary, '--timeout', str(TIMEOUT)] + list(args),
                               capture_output=True, text=True, env=environment)
 
     def test_summary_and_floor(self):
@@ -203,6 +206,16 @@ class FixtureTests(unittest.TestCase):
         self.assertIn('FAIL clauses/results/Results1.feature', p.stdout)
         self.assertIn('expected: 3', p.stdout)
         self.assertIn('actual:   3', p.stdout)
+
+    def test_databases_go_under_tmp_and_are_removed(self):
+        work = os.path.join(self.tmp.name, 'work')
+        os.mkdir(work)
+        p = self.run_tck('--tmp', work, 'Effects1')
+        self.assertEqual(p.stdout.strip().split('\n')[-1], '5 passed, 3 failed, 0 skipped')
+        self.assertEqual(os.listdir(work), [])
+        p = self.run_tck('--tmp', os.path.join(work, 'missing'), 'Effects1')
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('cannot make a directory', p.stderr)
 
     def test_runner_errors(self):
         p = self.run_tck(env={'TCK_FEATURES': os.path.join(self.tmp.name, 'none')})

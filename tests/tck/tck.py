@@ -205,12 +205,12 @@ def copy_database(template, db):
 
 
 def run_case(case, engine, template, strict_detail):
-    """Runs one case in a fresh copy of the template database; returns
+    """Runs one case in a fresh copy of the template database, next to it; returns
     ('pass'|'fail'|'skip', message)."""
     reason = skip_reason(case)
     if reason:
         return 'skip', reason
-    tmp = tempfile.mkdtemp(prefix='arenadb-tck-')
+    tmp = tempfile.mkdtemp(prefix='case-', dir=os.path.dirname(template))
     db = os.path.join(tmp, 'tck.db')
     copy_database(template, db)
     params = {}
@@ -292,6 +292,9 @@ def main(argv=None):
     ap.add_argument('--strict-detail', action='store_true',
                     help='an error with no detail fails where the feature names one')
     ap.add_argument('--list-skipped', action='store_true', help='print each skipped case')
+    ap.add_argument('--tmp', default='/dev/shm' if os.access('/dev/shm', os.W_OK) else None,
+                    help='where the throwaway databases go (default: /dev/shm when writable, '
+                         'as commits there need no disk flush)')
     args = ap.parse_args(argv)
 
     if not os.path.isdir(args.features):
@@ -307,7 +310,12 @@ def main(argv=None):
         return 2
     engine = Engine(args.arenadb, args.timeout)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix='arenadb-tck-') as tmp:
+    try:
+        workdir = tempfile.TemporaryDirectory(prefix='arenadb-tck-', dir=args.tmp)
+    except OSError as e:
+        print('tck: cannot make a directory under %s: %s' % (args.tmp, e), file=sys.stderr)
+        return 2
+    with workdir as tmp:
         try:
             template = engine.init_template(tmp)
         except Failure as e:
