@@ -81,6 +81,30 @@ class ValueTests(unittest.TestCase):
                 values.params_json({'p': parse(bad)})
 
 
+class ErrorMatchTests(unittest.TestCase):
+    def answer(self, detail):
+        return {'error': {'type': 'SyntaxError', 'phase': 'compile time', 'detail': detail}}
+
+    def test_detail_strictness(self):
+        tck.check_error(self.answer(''), 'SyntaxError', 'compile time', 'UndefinedVariable', False)
+        with self.assertRaises(tck.Failure):
+            tck.check_error(self.answer(''), 'SyntaxError', 'compile time', 'UndefinedVariable',
+                            True)
+        tck.check_error(self.answer(''), 'SyntaxError', 'compile time', '*', True)
+        tck.check_error(self.answer('X'), 'SyntaxError', 'any time', '*', True)
+        with self.assertRaises(tck.Failure):
+            tck.check_error(self.answer('X'), 'SyntaxError', 'runtime', '*', False)
+
+    def test_side_effects(self):
+        ok = {'columns': [], 'rows': [], 'stats': {'+nodes': 1, '-labels': 0}}
+        tck.check_side_effects(ok, [['+nodes', '1']])
+        with self.assertRaises(tck.Failure):
+            tck.check_side_effects(ok, [])
+        with self.assertRaises(tck.Failure):
+            tck.check_side_effects(ok, [['+node', '1']])
+        tck.check_side_effects(self.answer('X'), [])
+
+
 class GherkinTests(unittest.TestCase):
     FEATURE = '''
 Feature: F
@@ -181,14 +205,14 @@ class FixtureTests(unittest.TestCase):
 
     def test_summary_and_floor(self):
         with tempfile.NamedTemporaryFile('w', suffix='.txt') as floor:
-            floor.write('16\n')
+            floor.write('17\n')
             floor.flush()
             p = self.run_tck('--floor', floor.name)
             self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-            self.assertIn('below the floor of 16', p.stdout)
+            self.assertIn('below the floor of 17', p.stdout)
         lines = p.stdout.strip().split('\n')
-        self.assertEqual(lines[-1], '15 passed, 20 failed, 2 skipped')
-        self.assertTrue(any(re.match(r'clauses/errors +3 passed +5 failed +0 skipped', ln)
+        self.assertEqual(lines[-1], '16 passed, 21 failed, 2 skipped')
+        self.assertTrue(any(re.match(r'clauses/errors +4 passed +5 failed +0 skipped', ln)
                             for ln in lines), p.stdout)
         self.assertTrue(any(re.match(r'expressions/contract +0 passed +3 failed +2 skipped', ln)
                             for ln in lines), p.stdout)
@@ -199,7 +223,7 @@ class FixtureTests(unittest.TestCase):
             floor.flush()
             p = self.run_tck('--floor', floor.name, '-j1', 'Errors1')
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertEqual(p.stdout.strip().split('\n')[-1], '3 passed, 5 failed, 0 skipped')
+        self.assertEqual(p.stdout.strip().split('\n')[-1], '4 passed, 5 failed, 0 skipped')
 
     def test_verbose_shows_expected_and_actual(self):
         p = self.run_tck('-v', 'rows out of order')
@@ -211,7 +235,7 @@ class FixtureTests(unittest.TestCase):
         work = os.path.join(self.tmp.name, 'work')
         os.mkdir(work)
         p = self.run_tck('--tmp', work, 'Effects1')
-        self.assertEqual(p.stdout.strip().split('\n')[-1], '5 passed, 3 failed, 0 skipped')
+        self.assertEqual(p.stdout.strip().split('\n')[-1], '5 passed, 4 failed, 0 skipped')
         self.assertEqual(os.listdir(work), [])
         p = self.run_tck('--tmp', os.path.join(work, 'missing'), 'Effects1')
         self.assertEqual(p.returncode, 2)
