@@ -71,3 +71,4 @@ clean:
 -include src/tools/tools.mk
 -include fuzz/fuzz.mk
 -include web/web.mk
+-include tests/tck/tck.mk
