@@ -118,6 +118,12 @@ typedef struct cy_graph {
 } cy_graph;
 
 /* Side effects, as the TCK counts them. */
+/* A set of names, for counting distinct labels. */
+typedef struct cy_names {
+  const char **v;
+  int n, cap;
+} cy_names;
+
 typedef struct cy_stats {
   int64_t nodes_created, nodes_deleted, rels_created, rels_deleted;
   int64_t props_set, props_removed, labels_added, labels_removed;
@@ -280,6 +286,7 @@ struct cy_ctx {
   cy_graph g;
   int loaded;
   cy_stats stats;
+  cy_names labels_added, labels_removed; /* the TCK counts distinct label names */
   uint64_t rng;
   int writes;      /* the query has write clauses */
   void *ids;       /* node id -> index (cy_graph.c) */

@@ -402,12 +402,7 @@ static cy_table *do_project(cy_ctx *c, const cy_proj *p, cy_table *in) {
     sortrow *sr = cy_alloc(c, (size_t)(out->nrows + 1) * sizeof *sr);
     for (int r = 0; r < out->nrows; r++) {
       cy_env inner = {.t = in, .row = src[r], .aggs = aggv ? aggv[r] : NULL};
-      cy_env env = {.t = out, .row = out->rows[r], .up = p->distinct || grouped ? NULL : &inner,
-                    .aggs = aggv ? aggv[r] : NULL};
-      if (p->distinct || grouped) {
-        /* Only the projected columns are visible, but aggregates keep their values. */
-        env.up = NULL;
-      }
+      cy_env env = {.t = out, .row = out->rows[r], .up = &inner, .aggs = aggv ? aggv[r] : NULL};
       sr[r].row = out->rows[r];
       sr[r].idx = r;
       sr[r].keys = row_new(c, p->norder);

@@ -217,6 +217,21 @@ void cy_graph_load(cy_ctx *c) {
 
 /* ---- Writes ---- */
 
+/* Counts a label name once per query in *count. */
+static void note_label(cy_ctx *c, cy_names *set, const char *name, int64_t *count) {
+  for (int i = 0; i < set->n; i++)
+    if (!strcmp(set->v[i], name)) return;
+  if (set->n == set->cap) {
+    int cap = set->cap ? set->cap * 2 : 8;
+    const char **v = cy_alloc(c, (size_t)cap * sizeof *v);
+    if (set->n) memcpy(v, set->v, (size_t)set->n * sizeof *v);
+    set->v = v;
+    set->cap = cap;
+  }
+  set->v[set->n++] = name;
+  (*count)++;
+}
+
 /* The JSON text of a property value; only primitives and lists of them may be stored. */
 static char *prop_json(cy_ctx *c, cy_val v) {
   int ok = v.k != CV_MAP && v.k != CV_NODE && v.k != CV_REL && v.k != CV_PATH;
@@ -272,7 +287,8 @@ int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
   int n = add_node(c, id, label, props);
   free(id);
   c->stats.nodes_created++;
-  c->stats.labels_added += c->g.nodes[n].nlabels;
+  for (int i = 0; i < c->g.nodes[n].nlabels; i++)
+    note_label(c, &c->labels_added, c->g.nodes[n].labels[i], &c->stats.labels_added);
   c->stats.props_set += props->n;
   return n;
 }
@@ -321,8 +337,8 @@ void cy_node_label(cy_ctx *c, int node, const char *label, int add) {
   int rc = graph_update(c->db, ADB_NODE, n->id, text ? text : ":", NULL, 0);
   if (rc) store_fail(c, rc);
   labels_from_text(c, text, n);
-  if (add) c->stats.labels_added++;
-  else c->stats.labels_removed++;
+  if (add) note_label(c, &c->labels_added, label, &c->stats.labels_added);
+  else note_label(c, &c->labels_removed, label, &c->stats.labels_removed);
 }
 
 void cy_rel_delete(cy_ctx *c, int rel) {
@@ -332,6 +348,7 @@ void cy_rel_delete(cy_ctx *c, int rel) {
   if (rc) store_fail(c, rc);
   r->deleted = 1;
   c->stats.rels_deleted++;
+  c->stats.props_removed += r->props ? r->props->n : 0;
 }
 
 void cy_node_delete(cy_ctx *c, int node, int detach) {
@@ -345,4 +362,7 @@ void cy_node_delete(cy_ctx *c, int node, int detach) {
   if (rc) store_fail(c, rc);
   n->deleted = 1;
   c->stats.nodes_deleted++;
+  c->stats.props_removed += n->props ? n->props->n : 0;
+  for (int i = 0; i < n->nlabels; i++)
+    note_label(c, &c->labels_removed, n->labels[i], &c->stats.labels_removed);
 }

@@ -479,6 +479,7 @@ static cy_expr *function_call(parser *p, const char *fname, int pos) {
   }
   if (!strcasecmp(fname, "exists") && is_op(peek(p), "(") && looks_like_pattern(p)) {
     e = mk(p, E_PATTERN, pos);
+    e->distinct = 1; /* an explicit exists(): allowed anywhere, not only as a predicate */
     e->pat = pattern_path(p);
     expect_op(p, ")");
     return e;
@@ -562,6 +563,7 @@ static cy_expr *atom(parser *p) {
   if (is_kw(t, "EXISTS") && is_op(peekn(p, 1), "{")) {
     p->at += 2;
     e = mk(p, E_PATTERN, pos);
+    e->distinct = 1;
     accept_kw(p, "MATCH");
     e->pat = pattern_path(p);
     if (accept_kw(p, "WHERE")) e->b = expr(p);
