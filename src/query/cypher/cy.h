@@ -100,6 +100,10 @@ typedef struct cy_node {
   int deleted;
   int *out, nout, capout; /* relationship indexes */
   int *in, nin, capin;
+  int loaded;                /* it existed before the query: orig* hold its state then */
+  cy_map *orig;
+  const char **orig_labels;
+  int orig_nlabels;
 } cy_node;
 
 typedef struct cy_rel {
@@ -108,6 +112,8 @@ typedef struct cy_rel {
   const char *type;
   cy_map *props;
   int deleted;
+  int loaded;
+  cy_map *orig;
 } cy_rel;
 
 typedef struct cy_graph {
@@ -118,12 +124,6 @@ typedef struct cy_graph {
 } cy_graph;
 
 /* Side effects, as the TCK counts them. */
-/* A set of names, for counting distinct labels. */
-typedef struct cy_names {
-  const char **v;
-  int n, cap;
-} cy_names;
-
 typedef struct cy_stats {
   int64_t nodes_created, nodes_deleted, rels_created, rels_deleted;
   int64_t props_set, props_removed, labels_added, labels_removed;
@@ -144,6 +144,9 @@ void cy_rel_delete(cy_ctx *c, int rel);
 /* The label text stored for a set of labels (sorted, joined with ':'), or NULL for none. */
 const char *cy_labels_text(cy_ctx *c, const char **labels, int n);
 int cy_node_has_label(const cy_node *n, const char *label);
+/* Fills c->stats with the difference between the graph before the query and now, which is
+ * how the TCK counts side effects (a value overwritten is one property removed and one set). */
+void cy_stats_compute(cy_ctx *c);
 
 /* ---- Syntax tree ---- */
 
@@ -161,6 +164,7 @@ typedef struct cy_expr cy_expr;
 struct cy_expr {
   cy_eop op;
   int pos;          /* byte offset in the query */
+  int height;       /* levels of the tree below and including this node */
   cy_val lit;       /* E_LIT */
   const char *name; /* variable, property key, function name, parameter */
   cy_expr *a, *b, *c, *d;
@@ -286,7 +290,6 @@ struct cy_ctx {
   cy_graph g;
   int loaded;
   cy_stats stats;
-  cy_names labels_added, labels_removed; /* the TCK counts distinct label names */
   uint64_t rng;
   int writes;      /* the query has write clauses */
   void *ids;       /* node id -> index (cy_graph.c) */

@@ -84,7 +84,8 @@ int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **
     r->failed = 1;
     r->t = NULL;
     if (c->failed && !c->store_rc)
-      adb__err(db, rc, "%s (%s): %s", c->err_type, c->err_phase, c->err_msg);
+      adb__err(db, rc, "%s%s%s (%s): %s", c->err_type, *c->err_detail ? " " : "", c->err_detail,
+               c->err_phase, c->err_msg);
   }
   return rc;
 }

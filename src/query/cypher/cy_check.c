@@ -6,7 +6,7 @@
 #include "query/cypher/cy.h"
 
 /* What is known of a variable at compile time. */
-enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE };
+enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE, VT_SCALAR };
 
 typedef struct var {
   const char *name;
@@ -55,9 +55,17 @@ static scope *scope_copy(checker *k, const scope *s) {
 #define ERR(detail, ...) cy_compile_err(k->c, detail, __VA_ARGS__)
 
 static void expr(checker *k, scope *s, cy_expr *e, int pred);
+static int contains_agg(const cy_expr *e);
 static void pattern(checker *k, scope *s, cy_pattern *p, int mode);
 
 /* The kind of value an expression surely has, for the checks on literals. */
+/* Does a variable known as have conflict with a use as want? Values of unknown kind do not. */
+static int conflicts(int have, int want) {
+  if (have == VT_ANY || have == VT_VALUE || have == want) return 0;
+  if ((have == VT_REL && want == VT_RELS) || (have == VT_RELS && want == VT_REL)) return 0;
+  return 1;
+}
+
 static int static_type(scope *s, const cy_expr *e) {
   if (e->op == E_VAR) {
     var *v = find(s, e->name);
@@ -83,6 +91,9 @@ static void check_function(checker *k, scope *s, cy_expr *e) {
             ((!strcasecmp(f, "nodes") || !strcasecmp(f, "relationships")) &&
              (t == VT_NODE || t == VT_REL));
   if (bad) ERR("InvalidArgumentType", "%s() cannot take '%s' of this kind", f, e->args[0]->name);
+  const cy_expr *a = e->args[0];
+  if (!strcasecmp(f, "properties") && ((a->op == E_LIT && a->lit.k != CV_NULL) || a->op == E_LIST))
+    ERR("InvalidArgumentType", "properties() needs a map, node or relationship");
   if (!strcasecmp(f, "size") && e->args[0]->op == E_PATTERN && !e->args[0]->distinct)
     ERR("UnexpectedSyntax", "size() of a pattern is not supported: use a pattern comprehension");
 }
@@ -103,13 +114,24 @@ static void expr(checker *k, scope *s, cy_expr *e, int pred) {
   case E_PROP:
     if (static_type(s, e->a) == VT_PATH)
       ERR("InvalidArgumentType", "a path has no properties");
+    if (static_type(s, e->a) == VT_SCALAR)
+      cy_fail(k->c, CY_TYPE, "compile time", "InvalidArgumentType",
+              "'%s' is not a map, node or relationship", e->a->name);
     expr(k, s, e->a, 0);
     return;
   case E_FUNC:
     check_function(k, s, e);
     for (int i = 0; i < e->n; i++) expr(k, s, e->args[i], 0);
     return;
+  case E_IN:
+    if ((e->b->op == E_LIT && e->b->lit.k != CV_NULL) || e->b->op == E_MAP)
+      ERR("InvalidArgumentType", "IN needs a list on its right");
+    expr(k, s, e->a, 0);
+    expr(k, s, e->b, 0);
+    return;
   case E_LISTCOMP: case E_ANY: case E_ALL: case E_NONE: case E_SINGLE: {
+    if (contains_agg(e->b) || contains_agg(e->c))
+      ERR("InvalidAggregation", "an aggregate cannot be used inside a list comprehension");
     expr(k, s, e->a, 0);
     scope *in = scope_copy(k, s);
     add(k, in, e->name, VT_ANY);
@@ -176,7 +198,7 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
       ERR("InvalidParameterUse", "a parameter cannot stand for a property map in MATCH");
     if (n->var) {
       var *v = find(s, n->var);
-      if (v && v->type != VT_NODE && v->type != VT_ANY)
+      if (v && conflicts(v->type, VT_NODE))
         ERR("VariableTypeConflict", "'%s' is not a node", n->var);
       if (mode == 2 && !v) ERR("UndefinedVariable", "variable '%s' is not defined", n->var);
       if (creating && (v || find(local, n->var)) && (n->nlabels || n->props))
@@ -191,6 +213,8 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
     if (j == p->nrels) break;
     cy_prel *r = &p->rels[j];
     expr(k, s, r->props, 0);
+    if (creating && r->var && find(s, r->var))
+      ERR("VariableAlreadyBound", "'%s' is already bound", r->var);
     if (creating) {
       if (r->ntypes != 1)
         ERR("NoSingleRelationshipType", "a relationship to create needs exactly one type");
@@ -201,10 +225,10 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
     if (r->var) {
       var *v = find(s, r->var);
       int want = r->varlen ? VT_RELS : VT_REL;
+      if (v && conflicts(v->type, want))
+        ERR("VariableTypeConflict", "'%s' is not a relationship", r->var);
       if (v && find(local, r->var))
         ERR("RelationshipUniquenessViolation", "relationship '%s' appears twice", r->var);
-      if (v && v->type != want && v->type != VT_ANY)
-        ERR("VariableTypeConflict", "'%s' is not a relationship", r->var);
       if (creating && v) ERR("VariableAlreadyBound", "'%s' is already bound", r->var);
       if (mode == 2 && !v) ERR("UndefinedVariable", "variable '%s' is not defined", r->var);
       if (!v) {
@@ -213,6 +237,8 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
       }
     }
   }
+  if (p->pathvar && find(local, p->pathvar))
+    ERR("VariableAlreadyBound", "'%s' is already bound", p->pathvar);
   if (p->pathvar) add(k, s, p->pathvar, VT_PATH);
 }
 
@@ -298,7 +324,10 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
     for (int i = 0; i < s->n; i++) add(k, out, s->v[i].name, s->v[i].type);
   for (int i = 0; i < p->nitems; i++) {
     const cy_expr *e = p->items[i].e;
-    add(k, out, p->items[i].alias, e->op == E_VAR && find(s, e->name) ? find(s, e->name)->type : VT_VALUE);
+    int t = VT_VALUE;
+    if (e->op == E_VAR && find(s, e->name)) t = find(s, e->name)->type;
+    else if ((e->op == E_LIT && e->lit.k != CV_NULL) || e->op == E_LIST) t = VT_SCALAR;
+    add(k, out, p->items[i].alias, t);
   }
   for (int i = 0; i < p->norder; i++) {
     if (aggregating || p->distinct) {
@@ -317,8 +346,12 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
   count_check(k, p->skip, "SKIP");
   count_check(k, p->limit, "LIMIT");
   if (p->where) {
+    /* WHERE after WITH also sees the variables before it, unless they were aggregated. */
+    scope *vis = aggregating ? out : scope_copy(k, s);
+    if (!aggregating)
+      for (int j = 0; j < out->n; j++) add(k, vis, out->v[j].name, out->v[j].type);
     no_aggregate(k, p->where, "WHERE");
-    expr(k, out, p->where, 1);
+    expr(k, vis, p->where, 1);
   }
   return out;
 }
@@ -341,6 +374,9 @@ static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
     case C_MATCH:
       for (int j = 0; j < cl->npats; j++) pattern(k, s, cl->pats[j], 0);
       if (cl->where) {
+        int wt = static_type(s, cl->where);
+        if (cl->where->op == E_VAR && (wt == VT_NODE || wt == VT_REL || wt == VT_PATH))
+          ERR("InvalidArgumentType", "WHERE needs a boolean, not '%s'", cl->where->name);
         no_aggregate(k, cl->where, "WHERE");
         expr(k, s, cl->where, 1);
       }

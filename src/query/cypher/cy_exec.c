@@ -412,26 +412,26 @@ static cy_table *do_project(cy_ctx *c, const cy_proj *p, cy_table *in) {
     g_sort = &sc;
     qsort(sr, (size_t)out->nrows, sizeof *sr, sort_cmp);
     g_sort = NULL;
-    for (int r = 0; r < out->nrows; r++) out->rows[r] = sr[r].row;
+    for (int r = 0; r < out->nrows; r++) {
+      out->rows[r] = sr[r].row;
+      sr[r].keys = (cy_val *)src[sr[r].idx];
+    }
+    for (int r = 0; r < out->nrows; r++) src[r] = sr[r].keys;
   }
 
   int64_t skip = p->skip ? count_arg(c, p->skip, "SKIP") : 0;
   int64_t limit = p->limit ? count_arg(c, p->limit, "LIMIT") : INT64_MAX;
-  if (skip >= out->nrows) out->nrows = 0;
-  else if (skip) {
-    memmove(out->rows, out->rows + skip, (size_t)(out->nrows - skip) * sizeof *out->rows);
-    out->nrows -= (int)skip;
-  }
-  if (limit < out->nrows) out->nrows = (int)limit;
-
-  if (p->where) {
-    int k = 0;
-    for (int r = 0; r < out->nrows; r++) {
-      cy_env env = {.t = out, .row = out->rows[r]};
-      if (cy_truth(c, cy_eval(c, &env, p->where)) == 1) out->rows[k++] = out->rows[r];
+  int k = 0;
+  for (int r = 0; r < out->nrows; r++) {
+    if (r < skip || r - skip >= limit) continue;
+    if (p->where) {
+      cy_env inner = {.t = in, .row = src[r]};
+      cy_env env = {.t = out, .row = out->rows[r], .up = grouped ? NULL : &inner};
+      if (cy_truth(c, cy_eval(c, &env, p->where)) != 1) continue;
     }
-    out->nrows = k;
+    out->rows[k++] = out->rows[r];
   }
+  out->nrows = k;
   return out;
 }
 
@@ -696,5 +696,6 @@ cy_table *cy_exec(cy_ctx *c, cy_query *q) {
                 "cannot delete a node that still has relationships; use DETACH DELETE");
     }
   }
+  cy_stats_compute(c);
   return res;
 }

@@ -84,7 +84,7 @@ void cy_func_arity(cy_ctx *c, const char *name, int n) {
 }
 
 static void __attribute__((noreturn)) bad_arg(cy_ctx *c, const char *fn, cy_val v) {
-  cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "%s() cannot take a %s", fn,
+  cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "%s() cannot take a %s", fn,
           cy_kind_name(v.k));
 }
 

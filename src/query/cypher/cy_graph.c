@@ -199,7 +199,12 @@ void cy_graph_load(cy_ctx *c) {
   int rc = adb_node_list(c->db, NULL, &it);
   if (rc) store_fail(c, rc);
   while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    add_node(c, e.id, e.label, props_from_text(c, e.properties));
+    int idx = add_node(c, e.id, e.label, props_from_text(c, e.properties));
+    cy_node *n = &c->g.nodes[idx];
+    n->loaded = 1;
+    n->orig = n->props;
+    n->orig_labels = n->labels;
+    n->orig_nlabels = n->nlabels;
     adb_element_clear(&e);
   }
   adb_iter_free(it);
@@ -208,7 +213,12 @@ void cy_graph_load(cy_ctx *c) {
   if (rc) store_fail(c, rc);
   while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
     int s = idmap_get(c, e.source_id), d = idmap_get(c, e.target_id);
-    if (s >= 0 && d >= 0) add_rel(c, e.id, s, d, e.label, props_from_text(c, e.properties));
+    if (s >= 0 && d >= 0) {
+      int idx = add_rel(c, e.id, s, d, e.label, props_from_text(c, e.properties));
+      cy_rel *r = &c->g.rels[idx];
+      r->loaded = 1;
+      r->orig = r->props;
+    }
     adb_element_clear(&e);
   }
   adb_iter_free(it);
@@ -216,21 +226,6 @@ void cy_graph_load(cy_ctx *c) {
 }
 
 /* ---- Writes ---- */
-
-/* Counts a label name once per query in *count. */
-static void note_label(cy_ctx *c, cy_names *set, const char *name, int64_t *count) {
-  for (int i = 0; i < set->n; i++)
-    if (!strcmp(set->v[i], name)) return;
-  if (set->n == set->cap) {
-    int cap = set->cap ? set->cap * 2 : 8;
-    const char **v = cy_alloc(c, (size_t)cap * sizeof *v);
-    if (set->n) memcpy(v, set->v, (size_t)set->n * sizeof *v);
-    set->v = v;
-    set->cap = cap;
-  }
-  set->v[set->n++] = name;
-  (*count)++;
-}
 
 /* The JSON text of a property value; only primitives and lists of them may be stored. */
 static char *prop_json(cy_ctx *c, cy_val v) {
@@ -276,6 +271,7 @@ static cy_map *without_nulls(cy_ctx *c, cy_map *m) {
 }
 
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
+  c->writes = 1;
   cy_graph_load(c);
   props = without_nulls(c, props);
   const char *label = cy_labels_text(c, labels, nlabels);
@@ -286,14 +282,11 @@ int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
   if (rc) store_fail(c, rc);
   int n = add_node(c, id, label, props);
   free(id);
-  c->stats.nodes_created++;
-  for (int i = 0; i < c->g.nodes[n].nlabels; i++)
-    note_label(c, &c->labels_added, c->g.nodes[n].labels[i], &c->stats.labels_added);
-  c->stats.props_set += props->n;
   return n;
 }
 
 int cy_rel_create(cy_ctx *c, int src, int dst, const char *type, cy_map *props) {
+  c->writes = 1;
   props = without_nulls(c, props);
   if (c->g.nodes[src].deleted || c->g.nodes[dst].deleted)
     cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess",
@@ -304,12 +297,11 @@ int cy_rel_create(cy_ctx *c, int src, int dst, const char *type, cy_map *props) 
   if (rc) store_fail(c, rc);
   int r = add_rel(c, id, src, dst, type, props);
   free(id);
-  c->stats.rels_created++;
-  c->stats.props_set += props->n;
   return r;
 }
 
 void cy_elem_set(cy_ctx *c, cy_val elem, const char *key, cy_val v) {
+  c->writes = 1;
   int node = elem.k == CV_NODE;
   cy_map **props = node ? &c->g.nodes[elem.id].props : &c->g.rels[elem.id].props;
   int deleted = node ? c->g.nodes[elem.id].deleted : c->g.rels[elem.id].deleted;
@@ -321,11 +313,10 @@ void cy_elem_set(cy_ctx *c, cy_val elem, const char *key, cy_val v) {
   int rc = graph_set(c->db, node ? ADB_NODE : ADB_EDGE, id, key, text);
   if (rc) store_fail(c, rc);
   *props = cy_map_with(c, *props, key, v.k == CV_NULL ? NULL : &v);
-  if (v.k == CV_NULL) c->stats.props_removed++;
-  else c->stats.props_set++;
 }
 
 void cy_node_label(cy_ctx *c, int node, const char *label, int add) {
+  c->writes = 1;
   cy_node *n = &c->g.nodes[node];
   if (n->deleted || cy_node_has_label(n, label) == add) return;
   const char **ls = cy_alloc(c, (size_t)(n->nlabels + 1) * sizeof *ls);
@@ -337,21 +328,19 @@ void cy_node_label(cy_ctx *c, int node, const char *label, int add) {
   int rc = graph_update(c->db, ADB_NODE, n->id, text ? text : ":", NULL, 0);
   if (rc) store_fail(c, rc);
   labels_from_text(c, text, n);
-  if (add) note_label(c, &c->labels_added, label, &c->stats.labels_added);
-  else note_label(c, &c->labels_removed, label, &c->stats.labels_removed);
 }
 
 void cy_rel_delete(cy_ctx *c, int rel) {
+  c->writes = 1;
   cy_rel *r = &c->g.rels[rel];
   if (r->deleted) return;
   int rc = graph_delete(c->db, ADB_EDGE, r->id);
   if (rc) store_fail(c, rc);
   r->deleted = 1;
-  c->stats.rels_deleted++;
-  c->stats.props_removed += r->props ? r->props->n : 0;
 }
 
 void cy_node_delete(cy_ctx *c, int node, int detach) {
+  c->writes = 1;
   cy_node *n = &c->g.nodes[node];
   if (n->deleted) return;
   /* A plain DELETE that leaves relationships of the node is refused when the query ends
@@ -361,8 +350,74 @@ void cy_node_delete(cy_ctx *c, int node, int detach) {
   int rc = graph_delete(c->db, ADB_NODE, n->id);
   if (rc) store_fail(c, rc);
   n->deleted = 1;
-  c->stats.nodes_deleted++;
-  c->stats.props_removed += n->props ? n->props->n : 0;
-  for (int i = 0; i < n->nlabels; i++)
-    note_label(c, &c->labels_removed, n->labels[i], &c->stats.labels_removed);
+}
+
+/* How many entries of a are not in b with an equal value. */
+static int64_t props_missing(cy_ctx *c, const cy_map *a, const cy_map *b) {
+  int64_t n = 0;
+  for (int i = 0; a && i < a->n; i++) {
+    const cy_val *v = cy_map_get(b, a->k[i]);
+    if (!v || cy_order(c, *v, a->v[i]) != 0) n++;
+  }
+  return n;
+}
+
+/* Adds to *count the names of labels in one set of nodes (before or after) missing in the other. */
+static int64_t labels_missing(cy_ctx *c, int from_after) {
+  int64_t n = 0;
+  const cy_graph *g = &c->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const cy_node *x = &g->nodes[i];
+    int live = from_after ? !x->deleted : x->loaded;
+    int nl = from_after ? x->nlabels : x->orig_nlabels;
+    const char **ls = from_after ? x->labels : x->orig_labels;
+    for (int l = 0; live && l < nl; l++) {
+      int seen_before = 0, in_other = 0;
+      /* Count each name once: only at its first holder in this set. */
+      for (int j = 0; j <= i && !seen_before; j++) {
+        const cy_node *y = &g->nodes[j];
+        int ylive = from_after ? !y->deleted : y->loaded;
+        int ynl = from_after ? y->nlabels : y->orig_nlabels;
+        const char **yls = from_after ? y->labels : y->orig_labels;
+        for (int m = 0; ylive && m < ynl && (j < i || m < l); m++)
+          if (!strcmp(yls[m], ls[l])) seen_before = 1;
+      }
+      if (seen_before) continue;
+      for (int j = 0; j < g->nnodes && !in_other; j++) {
+        const cy_node *y = &g->nodes[j];
+        int ylive = from_after ? y->loaded : !y->deleted;
+        int ynl = from_after ? y->orig_nlabels : y->nlabels;
+        const char **yls = from_after ? y->orig_labels : y->labels;
+        for (int m = 0; ylive && m < ynl; m++)
+          if (!strcmp(yls[m], ls[l])) in_other = 1;
+      }
+      if (!in_other) n++;
+    }
+  }
+  return n;
+}
+
+void cy_stats_compute(cy_ctx *c) {
+  cy_stats *s = &c->stats;
+  memset(s, 0, sizeof *s);
+  if (!c->writes) return;
+  const cy_graph *g = &c->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const cy_node *n = &g->nodes[i];
+    const cy_map *before = n->loaded ? n->orig : NULL, *after = n->deleted ? NULL : n->props;
+    if (!n->loaded && !n->deleted) s->nodes_created++;
+    if (n->loaded && n->deleted) s->nodes_deleted++;
+    s->props_set += props_missing(c, after, before);
+    s->props_removed += props_missing(c, before, after);
+  }
+  for (int i = 0; i < g->nrels; i++) {
+    const cy_rel *r = &g->rels[i];
+    const cy_map *before = r->loaded ? r->orig : NULL, *after = r->deleted ? NULL : r->props;
+    if (!r->loaded && !r->deleted) s->rels_created++;
+    if (r->loaded && r->deleted) s->rels_deleted++;
+    s->props_set += props_missing(c, after, before);
+    s->props_removed += props_missing(c, before, after);
+  }
+  s->labels_added = labels_missing(c, 1);
+  s->labels_removed = labels_missing(c, 0);
 }

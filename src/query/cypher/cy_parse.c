@@ -13,6 +13,8 @@
 /* Deepest nesting of expressions and patterns accepted, so the parser's recursion stays well
  * inside the C stack. */
 #define CY_MAX_DEPTH 200
+/* Tallest expression tree accepted (the evaluator recurses once per level). */
+#define CY_MAX_HEIGHT 2000
 
 enum { T_EOF, T_IDENT, T_QIDENT, T_INT, T_FLOAT, T_STR, T_PARAM, T_OP };
 
@@ -319,6 +321,20 @@ static cy_expr *mk(parser *p, cy_eop op, int pos) {
   cy_expr *e = cy_alloc(p->c, sizeof *e);
   e->op = op;
   e->pos = pos;
+  e->height = 1;
+  return e;
+}
+
+/* Sets e's height from its operands. Chains like 1 + 1 + ... are built by loops, not by
+ * recursion, so the evaluator's recursion is bounded here rather than by enter(). */
+static cy_expr *grown(parser *p, cy_expr *e) {
+  int h = 0;
+  const cy_expr *kids[4] = {e->a, e->b, e->c, e->d};
+  for (int i = 0; i < 4; i++)
+    if (kids[i] && kids[i]->height > h) h = kids[i]->height;
+  e->height = h + 1;
+  if (e->height > CY_MAX_HEIGHT)
+    cy_compile_err(p->c, "UnexpectedSyntax", "the query nests deeper than %d levels", CY_MAX_HEIGHT);
   return e;
 }
 
@@ -642,7 +658,7 @@ static cy_expr *postfix(parser *p) {
       cy_expr *x = mk(p, E_PROP, e->pos);
       x->a = e;
       x->name = name(p);
-      e = x;
+      e = grown(p, x);
     } else if (is_op(t, "[")) {
       p->at++;
       cy_expr *from = NULL, *to = NULL;
@@ -653,13 +669,13 @@ static cy_expr *postfix(parser *p) {
         x->a = e;
         x->b = from;
         x->c = to;
-        e = x;
+        e = grown(p, x);
       } else {
         if (!from) syntax(p, "UnexpectedSyntax", "expected an index");
         cy_expr *x = mk(p, E_INDEX, e->pos);
         x->a = e;
         x->b = from;
-        e = x;
+        e = grown(p, x);
       }
       expect_op(p, "]");
     } else if (is_op(t, ":") && (e->op == E_VAR || e->op == E_PROP || e->op == E_INDEX)) {
@@ -716,7 +732,7 @@ static cy_expr *binary(parser *p, cy_eop op, cy_expr *a, cy_expr *b) {
   cy_expr *e = mk(p, op, a->pos);
   e->a = a;
   e->b = b;
-  return e;
+  return grown(p, e);
 }
 
 static cy_expr *power(parser *p) {
