@@ -495,6 +495,76 @@ int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits,
 
 void adb_vector_hits_free(adb_vector_hit *hits, size_t n);
 
+/* ---- Cypher ------------------------------------------------------------------------------ */
+
+/* Cypher queries over the same graph (docs/cypher.md lists what is supported). A query runs as
+ * one write scope: its writes are CRDT changes that replicate like the calls above, and a query
+ * that fails changes nothing. A node's Cypher labels are kept in its one label, sorted and
+ * joined with ':' ("A:B"); a node without labels has the label ":". */
+typedef struct adb_cypher adb_cypher;
+
+/* The kind of a Cypher value. */
+#define ADB_CV_NULL 0
+#define ADB_CV_BOOL 1
+#define ADB_CV_INT 2
+#define ADB_CV_FLOAT 3
+#define ADB_CV_STRING 4
+#define ADB_CV_LIST 5
+#define ADB_CV_MAP 6
+#define ADB_CV_NODE 7
+#define ADB_CV_RELATIONSHIP 8
+#define ADB_CV_PATH 9
+
+/* Runs query with params (a JSON object of parameter values, or NULL), to completion: the
+ * result's rows are then read with adb_cypher_next. On success *out is the result; on failure
+ * the query changed nothing, the return is ADB_INVALID for an error in the query (syntax,
+ * types, arguments), ADB_CONFLICT for a violated constraint (deleting a connected node), or
+ * the storage failure, and *out (when not NULL) still holds the error for adb_cypher_error.
+ * Release *out with adb_cypher_free in both cases. */
+int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **out);
+
+/* The error of a failed run: its openCypher kind ("SyntaxError", "TypeError",
+ * "ArgumentError", "SemanticError", "EntityNotFound", "ConstraintVerificationFailed", ...),
+ * its phase ("compile time" or "runtime"), the TCK detail name ("UndefinedVariable", or ""),
+ * and a message. Any out-pointer may be NULL. Returns ADB_OK, or ADB_MISUSE when the run
+ * succeeded. The strings belong to the result. */
+int adb_cypher_error(const adb_cypher *r, const char **type, const char **phase,
+                     const char **detail, const char **message);
+
+/* The number of columns and the name of column i (NULL when out of range). */
+int adb_cypher_columns(const adb_cypher *r);
+const char *adb_cypher_column_name(const adb_cypher *r, int i);
+
+/* Moves to the next row: ADB_ROW, or ADB_DONE after the last. */
+int adb_cypher_next(adb_cypher *r);
+
+/* The kind (ADB_CV_*) of column i of the current row, and its value as a boolean, integer,
+ * float or string (0, 0.0 or NULL when it is of another kind). Strings belong to the result. */
+int adb_cypher_kind(const adb_cypher *r, int i);
+int adb_cypher_bool(const adb_cypher *r, int i);
+int64_t adb_cypher_int(const adb_cypher *r, int i);
+double adb_cypher_float(const adb_cypher *r, int i);
+const char *adb_cypher_string(const adb_cypher *r, int i);
+
+/* Column i of the current row as text: ADB_CYPHER_JSON gives JSON (a node as
+ * {"id","labels","properties"}, a relationship as {"id","type","start","end","properties"},
+ * a path as the list of its nodes and relationships); ADB_CYPHER_TCK gives openCypher's
+ * literal form ('text', [1, 2], {k: 1}, (:A {k: 1}), [:T], <(:A)-[:T]->()>). The text is
+ * valid until the next call on r; NULL when i is out of range. */
+#define ADB_CYPHER_JSON 0
+#define ADB_CYPHER_TCK 1
+const char *adb_cypher_text(adb_cypher *r, int i, int form);
+
+/* The side effects of a run. */
+typedef struct adb_cypher_stats {
+  int64_t nodes_created, nodes_deleted, relationships_created, relationships_deleted;
+  int64_t properties_set, properties_removed, labels_added, labels_removed;
+} adb_cypher_stats;
+void adb_cypher_get_stats(const adb_cypher *r, adb_cypher_stats *out);
+
+/* Releases a result. Accepts NULL. */
+void adb_cypher_free(adb_cypher *r);
+
 #ifdef __cplusplus
 }
 #endif

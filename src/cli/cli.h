@@ -81,6 +81,11 @@ extern const cli_cmd cli_cmds_graph[];
 extern const cli_cmd cli_cmds_text[];
 extern const cli_cmd cli_cmds_net[];
 extern const cli_cmd cli_cmds_vector[];
+extern const cli_cmd cli_cmds_cypher[];
+
+/* Runs a Cypher query and prints its rows in format (table, json, csv, tck); CLI_OK or
+ * CLI_FAIL after printing the error (cmd_cypher.c). params may be NULL. */
+int cli_cypher_run(adb *db, const char *query, const char *params, const char *format);
 
 /* `sync ws://…`: sync with a server, once or live (cmd_net.c). */
 int cli_sync_ws(cli_ctx *cx);

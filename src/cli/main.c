@@ -155,7 +155,8 @@ static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmd
                                         cli_cmds_net,
                                         cli_cmds_graph,
                                         cli_cmds_text,
-                                        cli_cmds_vector};
+                                        cli_cmds_vector,
+                                        cli_cmds_cypher};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"
@@ -233,7 +234,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "arenadb: unknown command '%s' (see 'arenadb --help')\n", cx.argv[0]);
     return CLI_USAGE;
   }
-  if (cli_format_check(cx.format)) return CLI_USAGE;
+  /* cypher has a format of its own (tck) and checks --format itself. */
+  if (c != cli_cmds_cypher && cli_format_check(cx.format)) return CLI_USAGE;
   cx.cmd = c->name;
   cx.argc -= used;
   cx.argv += used;

@@ -1,8 +1,10 @@
-/* shell.c — the interactive SQL shell: line editing and history (libedit), dot commands. */
+/* shell.c — the interactive shell: SQL and Cypher, line editing and history (libedit), dot
+ * commands. */
 #include <editline/readline.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -11,6 +13,8 @@
 static const char shell_help[] =
     "Enter SQL ending with ';'. The graph is in the views nodes(id, label, properties) and\n"
     "edges(id, source_node_id, target_node_id, label, properties); writes to them replicate.\n"
+    "A line starting with a Cypher clause (MATCH, CREATE, MERGE, RETURN, ...) runs as one\n"
+    "Cypher query (docs/cypher.md).\n"
     ".format table|json|csv   how rows are printed\n"
     ".tables                  the tables and views\n"
     ".help                    this text\n"
@@ -63,6 +67,30 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
   return 0;
 }
 
+/* Does line start with a word that begins a Cypher query (and never an SQL statement)? */
+static int is_cypher(const char *line) {
+  static const char *const words[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND",
+                                      "RETURN", "WITH", "CALL", "DETACH", "DELETE", "SET",
+                                      "REMOVE", NULL};
+  line += strspn(line, " \t");
+  size_t n = strcspn(line, " \t(");
+  for (int i = 0; words[i]; i++)
+    if (n == strlen(words[i]) && !strncasecmp(line, words[i], n)) {
+      /* CREATE TABLE, WITH RECURSIVE ... SELECT, DELETE FROM are SQL. */
+      const char *next = line + n + strspn(line + n, " \t");
+      if (!strncasecmp(line, "CREATE", 6) &&
+          (!strncasecmp(next, "TABLE", 5) || !strncasecmp(next, "INDEX", 5) ||
+           !strncasecmp(next, "VIEW", 4) || !strncasecmp(next, "TRIGGER", 7) ||
+           !strncasecmp(next, "TEMP", 4) || !strncasecmp(next, "UNIQUE", 6) ||
+           !strncasecmp(next, "VIRTUAL", 7)))
+        return 0;
+      if (!strncasecmp(line, "DELETE", 6) && !strncasecmp(next, "FROM", 4)) return 0;
+      if (!strncasecmp(line, "WITH", 4) && strcasestr(line, "SELECT")) return 0;
+      return 1;
+    }
+  return 0;
+}
+
 int cli_shell(cli_ctx *cx) {
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
@@ -85,6 +113,12 @@ int cli_shell(cli_ctx *cx) {
       int quit = dot_command(db, line + strspn(line, " \t"), &format, &failed);
       free(line);
       if (quit) break;
+      continue;
+    }
+    if (stmt.len == 0 && is_cypher(line)) {
+      if (tty) add_history(line);
+      failed |= cli_cypher_run(db, line, NULL, format) != CLI_OK;
+      free(line);
       continue;
     }
     buf_puts(&stmt, line);

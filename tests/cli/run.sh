@@ -1475,6 +1475,89 @@ test_vector_sync() {
   out_eq "[0,0,1]"
 }
 
+test_cypher_formats() {
+  ok init
+  ok cypher "CREATE (a:Person {name: 'Ada', born: 1815})-[:KNOWS {since: 1833}]->(b:Person {name: 'Charles'}) RETURN a.name AS name"
+  out_has "name"
+  out_has "Ada"
+  ok cypher "MATCH (a:Person)-[k:KNOWS]->(b) RETURN a.name, k.since, b.name" --format json
+  out_eq '{"a.name":"Ada","k.since":1833,"b.name":"Charles"}'
+  ok cypher "MATCH (p:Person) RETURN p.name AS n ORDER BY n" --format csv
+  out_eq "$(printf 'n\nAda\nCharles')"
+  ok cypher "MATCH (p:Person {name: 'Ada'}) RETURN p, 1.5 AS f, [1, 'x'] AS l" --format tck
+  json_ok "$W/.out"
+  out_has '"columns":["p","f","l"]'
+  out_has "\"(:Person {born: 1815, name: 'Ada'})\",\"1.5\",\"[1, 'x']\""
+  ok cypher "MATCH (p:Person {name: 'Ada'}) SET p.born = 1816, p:Countess" --format tck
+  out_has '"+properties":1,"-properties":1,"+labels":1'
+  eq "$(count "label = 'Countess:Person'")" 1
+}
+
+test_cypher_params() {
+  ok init
+  ok cypher 'UNWIND $xs AS x CREATE (:N {v: x, s: $s})' --params '{"xs": [1, 2.5, 3], "s": "t"}'
+  ok cypher 'MATCH (n:N) WHERE n.v > $min RETURN n.v AS v ORDER BY v' --params '{"min": 1}' --format csv
+  out_eq "$(printf 'v\n2.5\n3')"
+  fails cypher 'RETURN $missing' --params '{}'
+  fails cypher 'RETURN 1' --params '[1]'
+}
+
+test_cypher_errors() {
+  ok init
+  ok cypher "CREATE (:A {k: 1})-[:T]->(:B)"
+  remember
+  fails -p "SyntaxError" cypher "MATCH (n RETURN n"
+  fails -p "UndefinedVariable" cypher "MATCH (n) RETURN m"
+  fails -p "unknown function" cypher "RETURN nosuch(1)"
+  A cypher "CREATE (:C) WITH 1 AS x RETURN x / 0" --format tck
+  eq "$RC" 1
+  json_ok "$W/.out"
+  out_has '"type":"ArithmeticError","phase":"runtime"'
+  A cypher "MATCH (a:A) DELETE a" --format tck
+  eq "$RC" 1
+  out_has '"type":"ConstraintVerificationFailed","phase":"runtime","detail":"DeleteConnectedNode"'
+  A cypher "RETURN 1 +" --format tck
+  eq "$RC" 1
+  out_has '"phase":"compile time"'
+  unchanged
+  usage_error cypher "RETURN 1" --format xml
+  usage_error cypher
+}
+
+test_cypher_shell() {
+  ok init
+  printf "CREATE (:Shell {k: 1});\nMATCH (n:Shell) RETURN n.k AS k;\nSELECT count(*) AS c FROM nodes;\n" >in.txt
+  A shell --format csv <in.txt
+  eq "$RC" 0
+  out_has "k"
+  out_has "1"
+  out_has "c"
+  printf "MATCH (n RETURN n\n" >bad.txt
+  A shell <bad.txt
+  eq "$RC" 1
+  err_has "SyntaxError"
+}
+
+test_cypher_help() {
+  ok cypher --help
+  out_has "cypher"
+  ok --help
+  out_has "cypher"
+}
+
+test_cypher_bad_input_is_clear() {
+  ok init
+  remember
+  python3 -c "print('RETURN ' + '(' * 50000 + '1' + ')' * 50000)" >deep.txt
+  fails -p "nests deeper" cypher "$(cat deep.txt)"
+  python3 -c "print('RETURN ' + ' + '.join(['1'] * 20000))" >long.txt
+  fails -p "nests deeper" cypher "$(cat long.txt)"
+  python3 -c "print('RETURN size(\'' + 'x' * 100000 + '\') AS n')" >big.txt
+  ok cypher "$(cat big.txt)" --format csv
+  out_eq "$(printf 'n\n100000')"
+  unchanged
+}
+
 TESTS=(
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
@@ -1497,6 +1580,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
+  cypher_formats cypher_params cypher_errors cypher_shell cypher_help cypher_bad_input_is_clear
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

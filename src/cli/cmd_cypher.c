@@ -1,0 +1,188 @@
+/* cmd_cypher.c — `arenadb cypher`: run one Cypher query and print its rows or its error. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+static const char cypher_help[] =
+    "usage: arenadb [--db PATH] cypher QUERY [--params JSON] [--format table|json|csv|tck]\n\n"
+    "Runs one Cypher query (docs/cypher.md) in one transaction: its writes replicate, and a\n"
+    "query that fails changes nothing and exits with status 1.\n\n"
+    "  --params JSON   a JSON object of parameter values, read as $name in the query\n"
+    "  --format F      table (default), json (one object per row), csv, or tck: one JSON\n"
+    "                  object {\"columns\",\"rows\",\"stats\"} with every value in openCypher's\n"
+    "                  literal form; with tck an error is printed on standard output as\n"
+    "                  {\"error\":{\"type\",\"phase\",\"detail\",\"message\"}}\n";
+
+static void put_str(buf *b, const char *s) { jsonc_put_string(b, s, strlen(s)); }
+
+static int print_tck(adb_cypher *r) {
+  buf b;
+  buf_init(&b);
+  buf_puts(&b, "{\"columns\":[");
+  int n = adb_cypher_columns(r);
+  for (int i = 0; i < n; i++) {
+    if (i) buf_put_u8(&b, ',');
+    put_str(&b, adb_cypher_column_name(r, i));
+  }
+  buf_puts(&b, "],\"rows\":[");
+  for (int row = 0; adb_cypher_next(r) == ADB_ROW; row++) {
+    buf_puts(&b, row ? ",[" : "[");
+    for (int i = 0; i < n; i++) {
+      if (i) buf_put_u8(&b, ',');
+      put_str(&b, adb_cypher_text(r, i, ADB_CYPHER_TCK));
+    }
+    buf_put_u8(&b, ']');
+  }
+  adb_cypher_stats s;
+  adb_cypher_get_stats(r, &s);
+  char tail[400];
+  snprintf(tail, sizeof tail,
+           "],\"stats\":{\"+nodes\":%lld,\"-nodes\":%lld,\"+relationships\":%lld,"
+           "\"-relationships\":%lld,\"+properties\":%lld,\"-properties\":%lld,"
+           "\"+labels\":%lld,\"-labels\":%lld}}\n",
+           (long long)s.nodes_created, (long long)s.nodes_deleted,
+           (long long)s.relationships_created, (long long)s.relationships_deleted,
+           (long long)s.properties_set, (long long)s.properties_removed,
+           (long long)s.labels_added, (long long)s.labels_removed);
+  buf_puts(&b, tail);
+  int ok = !b.oom && fwrite(b.p, 1, b.len, stdout) == b.len;
+  buf_free(&b);
+  return ok ? CLI_OK : cli_fail("cannot write the result");
+}
+
+static void print_tck_error(adb_cypher *r, int rc) {
+  const char *type = "Error", *phase = "runtime", *detail = "", *msg = adb_strerror(rc);
+  adb_cypher_error(r, &type, &phase, &detail, &msg);
+  buf b;
+  buf_init(&b);
+  buf_puts(&b, "{\"error\":{\"type\":");
+  put_str(&b, type);
+  buf_puts(&b, ",\"phase\":");
+  put_str(&b, phase);
+  buf_puts(&b, ",\"detail\":");
+  put_str(&b, detail);
+  buf_puts(&b, ",\"message\":");
+  put_str(&b, msg);
+  buf_puts(&b, "}}\n");
+  if (!b.oom) fwrite(b.p, 1, b.len, stdout);
+  buf_free(&b);
+}
+
+static void put_csv(FILE *out, const char *s) {
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+/* Table, JSON (one object per line) or CSV; strings print bare in table and CSV. */
+static int print_rows(adb_cypher *r, const char *format) {
+  int n = adb_cypher_columns(r);
+  int json = !strcmp(format, "json"), csv = !strcmp(format, "csv");
+  if (!json) {
+    for (int i = 0; i < n; i++) {
+      if (i) fputs(csv ? "," : " | ", stdout);
+      if (csv) put_csv(stdout, adb_cypher_column_name(r, i));
+      else fputs(adb_cypher_column_name(r, i), stdout);
+    }
+    if (n) fputc('\n', stdout);
+  }
+  int rows = 0;
+  while (adb_cypher_next(r) == ADB_ROW) {
+    rows++;
+    if (json) fputc('{', stdout);
+    for (int i = 0; i < n; i++) {
+      if (json) {
+        buf b;
+        buf_init(&b);
+        if (i) buf_put_u8(&b, ',');
+        put_str(&b, adb_cypher_column_name(r, i));
+        buf_put_u8(&b, ':');
+        buf_puts(&b, adb_cypher_text(r, i, ADB_CYPHER_JSON));
+        if (!b.oom) fwrite(b.p, 1, b.len, stdout);
+        buf_free(&b);
+        continue;
+      }
+      if (i) fputs(csv ? "," : " | ", stdout);
+      const char *s = adb_cypher_kind(r, i) == ADB_CV_STRING ? adb_cypher_string(r, i)
+                                                              : adb_cypher_text(r, i, ADB_CYPHER_TCK);
+      if (csv) put_csv(stdout, s);
+      else fputs(s, stdout);
+    }
+    fputs(json ? "}\n" : "\n", stdout);
+  }
+  if (!json && !csv) {
+    adb_cypher_stats s;
+    adb_cypher_get_stats(r, &s);
+    fprintf(stdout, "(%d row%s", rows, rows == 1 ? "" : "s");
+    if (s.nodes_created || s.nodes_deleted || s.relationships_created ||
+        s.relationships_deleted || s.properties_set || s.properties_removed || s.labels_added ||
+        s.labels_removed)
+      fprintf(stdout, "; nodes +%lld -%lld, relationships +%lld -%lld, properties +%lld -%lld,"
+              " labels +%lld -%lld", (long long)s.nodes_created, (long long)s.nodes_deleted,
+              (long long)s.relationships_created, (long long)s.relationships_deleted,
+              (long long)s.properties_set, (long long)s.properties_removed,
+              (long long)s.labels_added, (long long)s.labels_removed);
+    fputs(")\n", stdout);
+  }
+  return fflush(stdout) == 0 ? CLI_OK : cli_fail("cannot write the result");
+}
+
+int cli_cypher_run(adb *db, const char *query, const char *params, const char *format) {
+  adb_cypher *r = NULL;
+  int tck = !strcmp(format, "tck");
+  int rc = adb_cypher_run(db, query, params, &r);
+  int ret;
+  if (rc) {
+    if (tck) print_tck_error(r, rc);
+    else fprintf(stderr, "arenadb: cypher: %s\n", adb_errmsg(db));
+    ret = CLI_FAIL;
+  } else {
+    ret = tck ? print_tck(r) : print_rows(r, format);
+  }
+  adb_cypher_free(r);
+  return ret;
+}
+
+static int cmd_cypher(cli_ctx *cx) {
+  const char *params = NULL, *format = cx->format;
+  int help = 0;
+  cli_opt opts[] = {{"--params", NULL, &params, NULL},
+                    {"--format", NULL, &format, NULL},
+                    {"--help", "-h", NULL, &help},
+                    {0}};
+  if (cli_parse(cx, opts, 0)) return CLI_USAGE;
+  if (help) {
+    fputs(cypher_help, stdout);
+    return CLI_OK;
+  }
+  if (cx->argc != 1) {
+    fputs(cypher_help, stderr);
+    return CLI_USAGE;
+  }
+  if (!format) format = "table";
+  if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv") &&
+      strcmp(format, "tck")) {
+    fprintf(stderr, "arenadb cypher: unknown format '%s': use table, json, csv or tck\n", format);
+    return CLI_USAGE;
+  }
+  adb *db = cli_open(cx, 1);
+  if (!db) return CLI_FAIL;
+  int rc = cli_cypher_run(db, cx->argv[0], params, format);
+  adb_close(db);
+  return rc;
+}
+
+const cli_cmd cli_cmds_cypher[] = {
+    {"cypher", "QUERY [--params JSON] [--format table|json|csv|tck]",
+     "run a Cypher query (docs/cypher.md)", cmd_cypher, 0, -1},
+    {0}};

@@ -1,0 +1,701 @@
+/* cy_exec.c — running a query: each clause turns a table of rows into the next one. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "query/cypher/cy.h"
+
+void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
+  if (t->nrows == t->cap) {
+    int cap = t->cap ? t->cap * 2 : 16;
+    cy_val **r = cy_alloc(c, (size_t)cap * sizeof *r);
+    if (t->nrows) memcpy(r, t->rows, (size_t)t->nrows * sizeof *r);
+    t->rows = r;
+    t->cap = cap;
+  }
+  t->rows[t->nrows++] = row;
+}
+
+static cy_table *table_new(cy_ctx *c, int ncols) {
+  cy_table *t = cy_alloc(c, sizeof *t);
+  t->ncols = ncols;
+  t->cols = cy_alloc(c, (size_t)(ncols + 1) * sizeof *t->cols);
+  return t;
+}
+
+static cy_val *row_new(cy_ctx *c, int n) { return cy_alloc(c, (size_t)(n ? n : 1) * sizeof(cy_val)); }
+
+static int col_index(const cy_table *t, const char *name) {
+  for (int i = 0; i < t->ncols; i++)
+    if (!strcmp(t->cols[i], name)) return i;
+  return -1;
+}
+
+/* A table with in's columns plus names (those not already there). */
+static cy_table *table_extend(cy_ctx *c, const cy_table *in, const char *const *names, int n) {
+  cy_table *t = table_new(c, in->ncols + n);
+  memcpy(t->cols, in->cols, (size_t)in->ncols * sizeof *t->cols);
+  t->ncols = in->ncols;
+  for (int i = 0; i < n; i++)
+    if (col_index(t, names[i]) < 0) t->cols[t->ncols++] = names[i];
+  return t;
+}
+
+static cy_val *row_extend(cy_ctx *c, const cy_table *in, const cy_val *row, const cy_table *out) {
+  cy_val *r = row_new(c, out->ncols);
+  memcpy(r, row, (size_t)in->ncols * sizeof *r);
+  return r;
+}
+
+/* ---- MATCH ---- */
+
+static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  const char **vars;
+  int nv = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
+  cy_table *out = table_extend(c, in, vars, nv);
+  for (int r = 0; r < in->nrows; r++) {
+    int before = out->nrows;
+    cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where);
+    if (cl->optional && out->nrows == before) cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
+  }
+  return out;
+}
+
+/* ---- UNWIND ---- */
+
+static cy_table *do_unwind(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  cy_table *out = table_extend(c, in, &cl->var, 1);
+  int col = col_index(out, cl->var);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_env env = {.t = in, .row = in->rows[r]};
+    cy_val v = cy_eval(c, &env, cl->expr);
+    if (v.k == CV_NULL) continue;
+    int n = v.k == CV_LIST ? v.l->n : 1;
+    for (int i = 0; i < n; i++) {
+      cy_val *row = row_extend(c, in, in->rows[r], out);
+      row[col] = v.k == CV_LIST ? v.l->v[i] : v;
+      cy_table_add(c, out, row);
+    }
+  }
+  return out;
+}
+
+/* ---- Projection: WITH and RETURN ---- */
+
+typedef struct agg_state {
+  int64_t count;
+  int isfloat, any;
+  int64_t isum;
+  double fsum, mean, m2;
+  cy_val best;
+  cy_val *vals;
+  int nvals, capvals;
+} agg_state;
+
+typedef struct group {
+  cy_val *key;
+  cy_val *first; /* an input row of the group */
+  agg_state *st;
+  uint64_t hash;
+  struct group *next;
+} group;
+
+typedef struct aggs {
+  cy_expr **e;
+  int n, cap;
+} aggs;
+
+static int is_agg(const cy_expr *e) {
+  return e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2);
+}
+
+/* Collects the aggregate calls of e, numbering them; nested aggregates are an error. */
+static void find_aggs(cy_ctx *c, cy_expr *e, aggs *a, int inside) {
+  if (!e) return;
+  if (is_agg(e)) {
+    if (inside) cy_compile_err(c, "NestedAggregation", "an aggregate cannot contain an aggregate");
+    if (a->n == a->cap) {
+      int cap = a->cap ? a->cap * 2 : 8;
+      cy_expr **n = cy_alloc(c, (size_t)cap * sizeof *n);
+      if (a->n) memcpy(n, a->e, (size_t)a->n * sizeof *n);
+      a->e = n;
+      a->cap = cap;
+    }
+    a->e[a->n++] = e;
+    e->agg = a->n;
+    for (int i = 0; i < e->n; i++) find_aggs(c, e->args[i], a, 1);
+    return;
+  }
+  find_aggs(c, e->a, a, inside);
+  find_aggs(c, e->b, a, inside);
+  find_aggs(c, e->c, a, inside);
+  find_aggs(c, e->d, a, inside);
+  for (int i = 0; i < e->n; i++)
+    if (e->args) find_aggs(c, e->args[i], a, inside);
+}
+
+static int has_agg(const cy_expr *e) {
+  if (!e) return 0;
+  if (is_agg(e)) return 1;
+  if (has_agg(e->a) || has_agg(e->b) || has_agg(e->c) || has_agg(e->d)) return 1;
+  for (int i = 0; e->args && i < e->n; i++)
+    if (has_agg(e->args[i])) return 1;
+  return 0;
+}
+
+static void vals_push(cy_ctx *c, agg_state *s, cy_val v) {
+  if (s->nvals == s->capvals) {
+    int cap = s->capvals ? s->capvals * 2 : 8;
+    cy_val *n = cy_alloc(c, (size_t)cap * sizeof *n);
+    if (s->nvals) memcpy(n, s->vals, (size_t)s->nvals * sizeof *n);
+    s->vals = n;
+    s->capvals = cap;
+  }
+  s->vals[s->nvals++] = v;
+}
+
+static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *env) {
+  if (e->op == E_COUNT_STAR) {
+    s->count++;
+    return;
+  }
+  cy_val v = cy_eval(c, env, e->args[0]);
+  if (v.k == CV_NULL) return;
+  if (e->distinct) {
+    for (int i = 0; i < s->nvals; i++)
+      if (cy_order(c, s->vals[i], v) == 0) return;
+  }
+  const char *f = e->name;
+  if (e->distinct || !strcasecmp(f, "collect") || !strncasecmp(f, "percentile", 10))
+    vals_push(c, s, v);
+  if (!strcasecmp(f, "percentileCont") || !strcasecmp(f, "percentileDisc")) {
+    if (v.k != CV_INT && v.k != CV_FLOAT) cy_type_err(c, "%s() needs numbers", f);
+  }
+  s->count++;
+  if (!strcasecmp(f, "sum") || !strcasecmp(f, "avg") || !strncasecmp(f, "stdev", 5)) {
+    if (v.k != CV_INT && v.k != CV_FLOAT) cy_type_err(c, "%s() cannot add a %s", f, cy_kind_name(v.k));
+    double x = v.k == CV_INT ? (double)v.i : v.f;
+    if (v.k == CV_FLOAT) s->isfloat = 1;
+    else if (__builtin_add_overflow(s->isum, v.i, &s->isum))
+      cy_fail(c, "ArithmeticError", "runtime", "IntegerOverflow", "sum() overflows");
+    s->fsum += x;
+    double d = x - s->mean;
+    s->mean += d / (double)s->count;
+    s->m2 += d * (x - s->mean);
+  } else if (!strcasecmp(f, "min") || !strcasecmp(f, "max")) {
+    int better;
+    if (!s->any) better = 1;
+    else {
+      int r;
+      if (cy_compare(c, v, s->best, &r)) better = !strcasecmp(f, "min") ? r < 0 : r > 0;
+      else {
+        int o = cy_order(c, v, s->best);
+        better = !strcasecmp(f, "min") ? o < 0 : o > 0;
+      }
+    }
+    if (better) s->best = v;
+    s->any = 1;
+  }
+}
+
+static int cmp_num(const void *a, const void *b) {
+  double x = ((const cy_val *)a)->k == CV_INT ? (double)((const cy_val *)a)->i : ((const cy_val *)a)->f;
+  double y = ((const cy_val *)b)->k == CV_INT ? (double)((const cy_val *)b)->i : ((const cy_val *)b)->f;
+  return (x > y) - (x < y);
+}
+
+static cy_val agg_result(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *env) {
+  if (e->op == E_COUNT_STAR) return cy_int(s->count);
+  const char *f = e->name;
+  if (!strcasecmp(f, "count")) return cy_int(s->count);
+  if (!strcasecmp(f, "collect")) {
+    cy_list *l = cy_list_new(c, s->nvals);
+    if (s->nvals) memcpy(l->v, s->vals, (size_t)s->nvals * sizeof(cy_val));
+    return (cy_val){.k = CV_LIST, .l = l};
+  }
+  if (!strcasecmp(f, "sum")) return s->isfloat ? cy_float(s->fsum) : cy_int(s->isum);
+  if (!s->count) return cy_null;
+  if (!strcasecmp(f, "avg")) return cy_float(s->fsum / (double)s->count);
+  if (!strcasecmp(f, "min") || !strcasecmp(f, "max")) return s->best;
+  if (!strcasecmp(f, "stDev")) return cy_float(s->count > 1 ? sqrt(s->m2 / (double)(s->count - 1)) : 0.0);
+  if (!strcasecmp(f, "stDevP")) return cy_float(sqrt(s->m2 / (double)s->count));
+  /* percentileCont / percentileDisc */
+  cy_val pv = cy_eval(c, env, e->args[1]);
+  if (pv.k != CV_INT && pv.k != CV_FLOAT) cy_type_err(c, "%s() needs a numeric percentile", f);
+  double p = pv.k == CV_INT ? (double)pv.i : pv.f;
+  if (p < 0 || p > 1)
+    cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "the percentile must be between 0.0 and 1.0");
+  qsort(s->vals, (size_t)s->nvals, sizeof(cy_val), cmp_num);
+  int n = s->nvals;
+  if (!strcasecmp(f, "percentileDisc")) {
+    int idx = p == 0 ? 0 : (int)ceil(p * n) - 1;
+    if (idx < 0) idx = 0;
+    if (idx >= n) idx = n - 1;
+    return s->vals[idx];
+  }
+  double pos = p * (n - 1);
+  int lo = (int)floor(pos), hi = (int)ceil(pos);
+  double a = s->vals[lo].k == CV_INT ? (double)s->vals[lo].i : s->vals[lo].f;
+  double b = s->vals[hi].k == CV_INT ? (double)s->vals[hi].i : s->vals[hi].f;
+  return cy_float(a + (b - a) * (pos - lo));
+}
+
+typedef struct sortrow {
+  cy_val *row;
+  cy_val *keys;
+  int idx;
+} sortrow;
+
+typedef struct sortctx {
+  cy_ctx *c;
+  const cy_proj *p;
+} sortctx;
+
+static sortctx *g_sort; /* qsort has no context argument in C11 */
+
+static int sort_cmp(const void *a, const void *b) {
+  const sortrow *x = a, *y = b;
+  for (int i = 0; i < g_sort->p->norder; i++) {
+    int r = cy_order(g_sort->c, x->keys[i], y->keys[i]);
+    if (r) return g_sort->p->order[i].desc ? -r : r;
+  }
+  return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int64_t count_arg(cy_ctx *c, const cy_expr *e, const char *what) {
+  cy_env env = {0};
+  cy_val v = cy_eval(c, &env, e);
+  if (v.k == CV_FLOAT && e->op == E_PARAM && v.f == floor(v.f)) v = cy_int((int64_t)v.f);
+  if (v.k != CV_INT)
+    cy_fail(c, CY_SYNTAX, e->op == E_PARAM ? "runtime" : "compile time", "InvalidArgumentType",
+            "%s must be an integer", what);
+  if (v.i < 0)
+    cy_fail(c, CY_SYNTAX, e->op == E_PARAM ? "runtime" : "compile time",
+            "NegativeIntegerArgument", "%s must not be negative", what);
+  return v.i;
+}
+
+static int str_cmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static cy_table *do_project(cy_ctx *c, const cy_proj *p, cy_table *in) {
+  /* The items, with '*' expanded to the visible variables in name order. */
+  int nstar = p->star ? in->ncols : 0;
+  int nitems = nstar + p->nitems;
+  cy_item *items = cy_alloc(c, (size_t)(nitems ? nitems : 1) * sizeof *items);
+  if (nstar) {
+    const char **names = cy_alloc(c, (size_t)nstar * sizeof *names);
+    memcpy(names, in->cols, (size_t)nstar * sizeof *names);
+    qsort(names, (size_t)nstar, sizeof *names, str_cmp);
+    for (int i = 0; i < nstar; i++) {
+      cy_expr *v = cy_alloc(c, sizeof *v);
+      v->op = E_VAR;
+      v->name = names[i];
+      items[i].e = v;
+      items[i].alias = names[i];
+    }
+  }
+  memcpy(items + nstar, p->items, (size_t)p->nitems * sizeof *items);
+  cy_table *out = table_new(c, nitems);
+  for (int i = 0; i < nitems; i++) out->cols[i] = items[i].alias;
+
+  aggs ag = {0};
+  for (int i = 0; i < nitems; i++) find_aggs(c, items[i].e, &ag, 0);
+  int grouped = ag.n > 0;
+  for (int i = 0; i < p->norder; i++) find_aggs(c, p->order[i].e, &ag, 0);
+  if (!grouped && ag.n) cy_compile_err(c, "InvalidAggregation", "ORDER BY uses an aggregate the projection does not");
+
+  cy_val **src = cy_alloc(c, (size_t)(in->nrows + 1) * sizeof *src); /* input row per output row */
+  cy_val **aggv = NULL;
+  if (!grouped) {
+    for (int r = 0; r < in->nrows; r++) {
+      cy_env env = {.t = in, .row = in->rows[r]};
+      cy_val *row = row_new(c, nitems);
+      for (int i = 0; i < nitems; i++) row[i] = cy_eval(c, &env, items[i].e);
+      src[out->nrows] = in->rows[r];
+      cy_table_add(c, out, row);
+    }
+  } else {
+    int nkeys = 0;
+    int *keyi = cy_alloc(c, (size_t)(nitems + 1) * sizeof *keyi);
+    for (int i = 0; i < nitems; i++)
+      if (!has_agg(items[i].e)) keyi[nkeys++] = i;
+    size_t nb = 1024;
+    group **buckets = cy_alloc(c, nb * sizeof *buckets);
+    group *head = NULL, **tail = &head;
+    int ngroups = 0;
+    for (int r = 0; r < in->nrows; r++) {
+      cy_env env = {.t = in, .row = in->rows[r]};
+      cy_val *key = row_new(c, nkeys);
+      uint64_t h = 0;
+      for (int k = 0; k < nkeys; k++) {
+        key[k] = cy_eval(c, &env, items[keyi[k]].e);
+        h = h * 1000003u ^ cy_hash(c, key[k]);
+      }
+      group *g = buckets[h & (nb - 1)];
+      for (; g; g = g->next) {
+        if (g->hash != h) continue;
+        int same = 1;
+        for (int k = 0; k < nkeys && same; k++) same = cy_order(c, g->key[k], key[k]) == 0;
+        if (same) break;
+      }
+      if (!g) {
+        g = cy_alloc(c, sizeof *g);
+        g->key = key;
+        g->first = in->rows[r];
+        g->hash = h;
+        g->st = cy_alloc(c, (size_t)ag.n * sizeof *g->st);
+        g->next = buckets[h & (nb - 1)];
+        buckets[h & (nb - 1)] = g;
+        /* Keep groups in first-seen order through a separate list. */
+        group *o = cy_alloc(c, sizeof *o);
+        *o = *g;
+        o->next = NULL;
+        o->st = g->st;
+        *tail = o;
+        tail = &o->next;
+        ngroups++;
+      }
+      for (int a = 0; a < ag.n; a++) agg_step(c, ag.e[a], &g->st[a], &env);
+    }
+    if (!ngroups && !nkeys) {
+      group *g = cy_alloc(c, sizeof *g);
+      g->st = cy_alloc(c, (size_t)ag.n * sizeof *g->st);
+      g->first = row_new(c, in->ncols);
+      head = g;
+    }
+    aggv = cy_alloc(c, (size_t)(ngroups + 1) * sizeof *aggv);
+    for (group *g = head; g; g = g->next) {
+      cy_env env = {.t = in, .row = g->first};
+      cy_val *av = row_new(c, ag.n);
+      for (int a = 0; a < ag.n; a++) av[a] = agg_result(c, ag.e[a], &g->st[a], &env);
+      env.aggs = av;
+      cy_val *row = row_new(c, nitems);
+      for (int i = 0; i < nitems; i++) row[i] = cy_eval(c, &env, items[i].e);
+      aggv[out->nrows] = av;
+      src[out->nrows] = g->first;
+      cy_table_add(c, out, row);
+    }
+  }
+
+  if (p->distinct) {
+    int k = 0;
+    for (int r = 0; r < out->nrows; r++) {
+      int dup = 0;
+      for (int q = 0; q < k && !dup; q++) {
+        int same = 1;
+        for (int i = 0; i < nitems && same; i++) same = cy_order(c, out->rows[q][i], out->rows[r][i]) == 0;
+        dup = same;
+      }
+      if (!dup) {
+        src[k] = src[r];
+        if (aggv) aggv[k] = aggv[r];
+        out->rows[k++] = out->rows[r];
+      }
+    }
+    out->nrows = k;
+  }
+
+  if (p->norder) {
+    sortrow *sr = cy_alloc(c, (size_t)(out->nrows + 1) * sizeof *sr);
+    for (int r = 0; r < out->nrows; r++) {
+      cy_env inner = {.t = in, .row = src[r], .aggs = aggv ? aggv[r] : NULL};
+      cy_env env = {.t = out, .row = out->rows[r], .up = &inner, .aggs = aggv ? aggv[r] : NULL};
+      sr[r].row = out->rows[r];
+      sr[r].idx = r;
+      sr[r].keys = row_new(c, p->norder);
+      for (int i = 0; i < p->norder; i++) sr[r].keys[i] = cy_eval(c, &env, p->order[i].e);
+    }
+    sortctx sc = {c, p};
+    g_sort = &sc;
+    qsort(sr, (size_t)out->nrows, sizeof *sr, sort_cmp);
+    g_sort = NULL;
+    for (int r = 0; r < out->nrows; r++) {
+      out->rows[r] = sr[r].row;
+      sr[r].keys = (cy_val *)src[sr[r].idx];
+    }
+    for (int r = 0; r < out->nrows; r++) src[r] = sr[r].keys;
+  }
+
+  int64_t skip = p->skip ? count_arg(c, p->skip, "SKIP") : 0;
+  int64_t limit = p->limit ? count_arg(c, p->limit, "LIMIT") : INT64_MAX;
+  int k = 0;
+  for (int r = 0; r < out->nrows; r++) {
+    if (r < skip || r - skip >= limit) continue;
+    if (p->where) {
+      cy_env inner = {.t = in, .row = src[r]};
+      cy_env env = {.t = out, .row = out->rows[r], .up = grouped ? NULL : &inner};
+      if (cy_truth(c, cy_eval(c, &env, p->where)) != 1) continue;
+    }
+    out->rows[k++] = out->rows[r];
+  }
+  out->nrows = k;
+  return out;
+}
+
+/* ---- CREATE and MERGE ---- */
+
+static cy_map *eval_props(cy_ctx *c, const cy_env *env, const cy_expr *e) {
+  if (!e) return cy_map_new(c, 0);
+  cy_val v = cy_eval(c, env, e);
+  if (v.k == CV_NULL) return cy_map_new(c, 0);
+  if (v.k != CV_MAP) cy_type_err(c, "properties must be a map");
+  return v.m;
+}
+
+/* Creates the unbound parts of the patterns for one row (a row of out, extended already). */
+static void create_patterns(cy_ctx *c, cy_pattern **pats, int npats, cy_table *out, cy_val *row) {
+  cy_graph_load(c);
+  for (int pi = 0; pi < npats; pi++) {
+    const cy_pattern *pt = pats[pi];
+    int *ids = cy_alloc(c, (size_t)(pt->nrels + 1) * sizeof *ids);
+    cy_val *path = row_new(c, 2 * pt->nrels + 1);
+    for (int j = 0; j <= pt->nrels; j++) {
+      const cy_pnode *n = &pt->nodes[j];
+      int col = n->var ? col_index(out, n->var) : -1;
+      cy_env env = {.t = out, .row = row};
+      if (col >= 0 && row[col].k != CV_NULL && (row[col].k == CV_NODE)) {
+        ids[j] = row[col].id;
+      } else if (col >= 0 && row[col].k != CV_NULL) {
+        cy_compile_err(c, "VariableTypeConflict", "'%s' is not a node", n->var);
+      } else {
+        ids[j] = cy_node_create(c, n->labels, n->nlabels, eval_props(c, &env, n->props));
+        if (col >= 0) row[col] = (cy_val){.k = CV_NODE, .id = ids[j]};
+      }
+      path[2 * j] = (cy_val){.k = CV_NODE, .id = ids[j]};
+    }
+    for (int j = 0; j < pt->nrels; j++) {
+      const cy_prel *r = &pt->rels[j];
+      cy_env env = {.t = out, .row = row};
+      int from = r->dir == CY_IN ? ids[j + 1] : ids[j], to = r->dir == CY_IN ? ids[j] : ids[j + 1];
+      int id = cy_rel_create(c, from, to, r->types[0], eval_props(c, &env, r->props));
+      int col = r->var ? col_index(out, r->var) : -1;
+      if (col >= 0) row[col] = (cy_val){.k = CV_REL, .id = id};
+      path[2 * j + 1] = (cy_val){.k = CV_REL, .id = id};
+    }
+    if (pt->pathvar) {
+      cy_list *l = cy_list_new(c, 2 * pt->nrels + 1);
+      memcpy(l->v, path, (size_t)l->n * sizeof(cy_val));
+      row[col_index(out, pt->pathvar)] = (cy_val){.k = CV_PATH, .l = l};
+    }
+  }
+}
+
+static cy_table *do_create(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  const char **vars;
+  int nv = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
+  cy_table *out = table_extend(c, in, vars, nv);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_val *row = row_extend(c, in, in->rows[r], out);
+    create_patterns(c, cl->pats, cl->npats, out, row);
+    cy_table_add(c, out, row);
+  }
+  return out;
+}
+
+static void apply_sets(cy_ctx *c, const cy_setitem *s, int n, cy_table *t, cy_val *row);
+
+static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  const char **vars;
+  int nv = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
+  cy_table *out = table_extend(c, in, vars, nv);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_table found = {.ncols = out->ncols, .cols = out->cols};
+    /* MERGE on a null property value can neither match nor create. */
+    for (int j = 0; j <= cl->pats[0]->nrels; j++) {
+      cy_env env = {.t = in, .row = in->rows[r]};
+      const cy_expr *pe = cl->pats[0]->nodes[j].props;
+      cy_val pv = pe ? cy_eval(c, &env, pe) : cy_null;
+      for (int k = 0; pv.k == CV_MAP && k < pv.m->n; k++)
+        if (pv.m->v[k].k == CV_NULL)
+          cy_fail(c, CY_SEMANTIC, "runtime", "MergeReadOwnWrites",
+                  "cannot merge a node using a null property value for '%s'", pv.m->k[k]);
+    }
+    cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL);
+    if (found.nrows) {
+      for (int k = 0; k < found.nrows; k++) {
+        apply_sets(c, cl->sets + cl->ncreate_sets, cl->nsets - cl->ncreate_sets, out, found.rows[k]);
+        cy_table_add(c, out, found.rows[k]);
+      }
+    } else {
+      cy_val *row = row_extend(c, in, in->rows[r], out);
+      create_patterns(c, cl->pats, cl->npats, out, row);
+      apply_sets(c, cl->sets, cl->ncreate_sets, out, row);
+      cy_table_add(c, out, row);
+    }
+  }
+  return out;
+}
+
+/* ---- SET, REMOVE, DELETE ---- */
+
+static void set_map(cy_ctx *c, cy_val target, cy_val v, int replace) {
+  const cy_map *m;
+  if (v.k == CV_MAP) m = v.m;
+  else if (v.k == CV_NODE) m = c->g.nodes[v.id].props;
+  else if (v.k == CV_REL) m = c->g.rels[v.id].props;
+  else if (v.k == CV_NULL) m = NULL;
+  else cy_type_err(c, "SET needs a map, not a %s", cy_kind_name(v.k));
+  if (replace) {
+    const cy_map *cur = target.k == CV_NODE ? c->g.nodes[target.id].props : c->g.rels[target.id].props;
+    const char **gone = cy_alloc(c, (size_t)(cur ? cur->n + 1 : 1) * sizeof *gone);
+    int ng = 0;
+    for (int i = 0; cur && i < cur->n; i++)
+      if (!cy_map_get(m, cur->k[i])) gone[ng++] = cur->k[i];
+    for (int i = 0; i < ng; i++) cy_elem_set(c, target, gone[i], cy_null);
+  }
+  for (int i = 0; m && i < m->n; i++) cy_elem_set(c, target, m->k[i], m->v[i]);
+}
+
+static void apply_sets(cy_ctx *c, const cy_setitem *s, int n, cy_table *t, cy_val *row) {
+  for (int i = 0; i < n; i++) {
+    cy_env env = {.t = t, .row = row};
+    switch (s[i].kind) {
+    case SI_PROP: {
+      cy_val target = cy_eval(c, &env, s[i].target->a);
+      cy_val v = s[i].value ? cy_eval(c, &env, s[i].value) : cy_null;
+      if (target.k == CV_NULL) break;
+      if (target.k != CV_NODE && target.k != CV_REL)
+        cy_type_err(c, "cannot set a property of a %s", cy_kind_name(target.k));
+      cy_elem_set(c, target, s[i].target->name, v);
+      break;
+    }
+    case SI_ASSIGN:
+    case SI_MERGE: {
+      const cy_val *tv = cy_env_get(&env, s[i].var);
+      cy_val target = tv ? *tv : cy_null;
+      cy_val v = cy_eval(c, &env, s[i].value);
+      if (target.k == CV_NULL) break;
+      if (target.k != CV_NODE && target.k != CV_REL)
+        cy_type_err(c, "cannot set properties of a %s", cy_kind_name(target.k));
+      set_map(c, target, v, s[i].kind == SI_ASSIGN);
+      break;
+    }
+    case SI_LABELS: {
+      const cy_val *tv = cy_env_get(&env, s[i].var);
+      if (!tv || tv->k == CV_NULL) break;
+      if (tv->k != CV_NODE) cy_type_err(c, "labels can only be set on a node");
+      for (int k = 0; k < s[i].nlabels; k++) cy_node_label(c, tv->id, s[i].labels[k], 1);
+      break;
+    }
+    }
+  }
+}
+
+static void apply_removes(cy_ctx *c, const cy_setitem *s, int n, cy_table *t, cy_val *row) {
+  for (int i = 0; i < n; i++) {
+    cy_env env = {.t = t, .row = row};
+    if (s[i].kind == SI_LABELS) {
+      const cy_val *tv = cy_env_get(&env, s[i].var);
+      if (!tv || tv->k == CV_NULL) continue;
+      if (tv->k != CV_NODE) cy_type_err(c, "labels can only be removed from a node");
+      for (int k = 0; k < s[i].nlabels; k++) cy_node_label(c, tv->id, s[i].labels[k], 0);
+    } else {
+      cy_val target = cy_eval(c, &env, s[i].target->a);
+      if (target.k == CV_NULL) continue;
+      if (target.k != CV_NODE && target.k != CV_REL)
+        cy_type_err(c, "cannot remove a property of a %s", cy_kind_name(target.k));
+      cy_elem_set(c, target, s[i].target->name, cy_null);
+    }
+  }
+}
+
+static void delete_value(cy_ctx *c, cy_val v, int detach) {
+  switch (v.k) {
+  case CV_NULL: return;
+  case CV_NODE: cy_node_delete(c, v.id, detach); return;
+  case CV_REL: cy_rel_delete(c, v.id); return;
+  case CV_PATH:
+    for (int i = 1; i < v.l->n; i += 2) cy_rel_delete(c, v.l->v[i].id);
+    for (int i = 0; i < v.l->n; i += 2) cy_node_delete(c, v.l->v[i].id, detach);
+    return;
+  default:
+    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "DELETE cannot delete a %s", cy_kind_name(v.k));
+  }
+}
+
+static cy_table *do_delete(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  cy_graph_load(c);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_env env = {.t = in, .row = in->rows[r]};
+    for (int i = 0; i < cl->nexprs; i++) delete_value(c, cy_eval(c, &env, cl->exprs[i]), cl->detach);
+  }
+  return in;
+}
+
+/* ---- Queries ---- */
+
+static cy_table *run_single(cy_ctx *c, const cy_query *q) {
+  cy_table *t = table_new(c, 0);
+  cy_table_add(c, t, row_new(c, 0));
+  int returned = 0;
+  for (int i = 0; i < q->ncl; i++) {
+    const cy_clause *cl = &q->cl[i];
+    switch (cl->k) {
+    case C_MATCH: t = do_match(c, cl, t); break;
+    case C_UNWIND: t = do_unwind(c, cl, t); break;
+    case C_WITH: t = do_project(c, &cl->proj, t); break;
+    case C_RETURN:
+      t = do_project(c, &cl->proj, t);
+      returned = 1;
+      break;
+    case C_CREATE: t = do_create(c, cl, t); break;
+    case C_MERGE: t = do_merge(c, cl, t); break;
+    case C_SET:
+      cy_graph_load(c);
+      for (int r = 0; r < t->nrows; r++) apply_sets(c, cl->sets, cl->nsets, t, t->rows[r]);
+      break;
+    case C_REMOVE:
+      cy_graph_load(c);
+      for (int r = 0; r < t->nrows; r++) apply_removes(c, cl->sets, cl->nsets, t, t->rows[r]);
+      break;
+    case C_DELETE: t = do_delete(c, cl, t); break;
+    case C_CALL:
+      cy_fail(c, "ProcedureError", "compile time", "ProcedureNotFound",
+              "there is no procedure '%s'", cl->proc);
+    }
+  }
+  if (!returned) {
+    cy_table *empty = table_new(c, 0);
+    return empty;
+  }
+  return t;
+}
+
+cy_table *cy_exec(cy_ctx *c, cy_query *q) {
+  cy_table *res = run_single(c, q);
+  int distinct = 0;
+  for (const cy_query *u = q; u->next; u = u->next) {
+    distinct |= !u->union_all;
+    cy_table *more = run_single(c, u->next);
+    for (int r = 0; r < more->nrows; r++) cy_table_add(c, res, more->rows[r]);
+  }
+  if (distinct) {
+    int k = 0;
+    for (int r = 0; r < res->nrows; r++) {
+      int dup = 0;
+      for (int q2 = 0; q2 < k && !dup; q2++) {
+        int same = 1;
+        for (int i = 0; i < res->ncols && same; i++) same = cy_order(c, res->rows[q2][i], res->rows[r][i]) == 0;
+        dup = same;
+      }
+      if (!dup) res->rows[k++] = res->rows[r];
+    }
+    res->nrows = k;
+  }
+  /* A node deleted without DETACH must have lost all its relationships by now. */
+  for (int i = 0; i < c->g.nnodes; i++) {
+    const cy_node *n = &c->g.nodes[i];
+    if (!n->deleted) continue;
+    for (int k = 0; k < n->nout + n->nin; k++) {
+      int rid = k < n->nout ? n->out[k] : n->in[k - n->nout];
+      if (!c->g.rels[rid].deleted)
+        cy_fail(c, CY_CONSTRAINT, "runtime", "DeleteConnectedNode",
+                "cannot delete a node that still has relationships; use DETACH DELETE");
+    }
+  }
+  cy_stats_compute(c);
+  return res;
+}

@@ -1,0 +1,203 @@
+/* cy_format.c — printing Cypher values: the TCK's literal syntax, and JSON. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/cypher/cy.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+void cy_format_float(char *out, size_t n, double f) {
+  if (f != f) {
+    snprintf(out, n, "NaN");
+    return;
+  }
+  if (isinf(f)) {
+    snprintf(out, n, f > 0 ? "Infinity" : "-Infinity");
+    return;
+  }
+  /* The shortest text that reads back to the same double. */
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(out, n, "%.*g", prec, f);
+    if (strtod(out, NULL) == f) break;
+  }
+  char *e = strchr(out, 'e');
+  if (e) {
+    /* 1e+20 -> 1.0E20 */
+    char mant[64], exps[16];
+    snprintf(mant, sizeof mant, "%.*s", (int)(e - out), out);
+    int ex = atoi(e + 1);
+    snprintf(exps, sizeof exps, "%d", ex);
+    snprintf(out, n, "%s%sE%s", mant, strchr(mant, '.') ? "" : ".0", exps);
+  } else if (!strchr(out, '.')) {
+    strncat(out, ".0", n - strlen(out) - 1);
+  }
+}
+
+static void put_string(buf *b, const char *s) {
+  buf_put_u8(b, '\'');
+  for (; *s; s++) {
+    if (*s == '\'' || *s == '\\') buf_put_u8(b, '\\');
+    buf_put_u8(b, (unsigned char)*s);
+  }
+  buf_put_u8(b, '\'');
+}
+
+static void put_props(cy_ctx *c, buf *b, const cy_map *m) {
+  if (!m || !m->n) return;
+  buf_puts(b, "{");
+  for (int i = 0; i < m->n; i++) {
+    if (i) buf_puts(b, ", ");
+    buf_puts(b, m->k[i]);
+    buf_puts(b, ": ");
+    cy_format(c, b, m->v[i]);
+  }
+  buf_puts(b, "}");
+}
+
+static void put_node(cy_ctx *c, buf *b, int id) {
+  const cy_node *n = &c->g.nodes[id];
+  buf_put_u8(b, '(');
+  for (int i = 0; i < n->nlabels; i++) {
+    buf_put_u8(b, ':');
+    buf_puts(b, n->labels[i]);
+  }
+  if (n->props && n->props->n) {
+    if (n->nlabels) buf_put_u8(b, ' ');
+    put_props(c, b, n->props);
+  }
+  buf_put_u8(b, ')');
+}
+
+static void put_rel(cy_ctx *c, buf *b, int id) {
+  const cy_rel *r = &c->g.rels[id];
+  buf_puts(b, "[:");
+  buf_puts(b, r->type);
+  if (r->props && r->props->n) buf_put_u8(b, ' ');
+  put_props(c, b, r->props);
+  buf_put_u8(b, ']');
+}
+
+void cy_format(cy_ctx *c, buf *b, cy_val v) {
+  char tmp[64];
+  switch (v.k) {
+  case CV_NULL: buf_puts(b, "null"); break;
+  case CV_BOOL: buf_puts(b, v.b ? "true" : "false"); break;
+  case CV_INT:
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v.i);
+    buf_puts(b, tmp);
+    break;
+  case CV_FLOAT:
+    cy_format_float(tmp, sizeof tmp, v.f);
+    buf_puts(b, tmp);
+    break;
+  case CV_STR: put_string(b, v.s); break;
+  case CV_LIST:
+    buf_put_u8(b, '[');
+    for (int i = 0; i < v.l->n; i++) {
+      if (i) buf_puts(b, ", ");
+      cy_format(c, b, v.l->v[i]);
+    }
+    buf_put_u8(b, ']');
+    break;
+  case CV_MAP:
+    buf_put_u8(b, '{');
+    for (int i = 0; i < v.m->n; i++) {
+      if (i) buf_puts(b, ", ");
+      buf_puts(b, v.m->k[i]);
+      buf_puts(b, ": ");
+      cy_format(c, b, v.m->v[i]);
+    }
+    buf_put_u8(b, '}');
+    break;
+  case CV_NODE: put_node(c, b, v.id); break;
+  case CV_REL: put_rel(c, b, v.id); break;
+  case CV_PATH:
+    buf_put_u8(b, '<');
+    for (int i = 0; i < v.l->n; i++) {
+      if (i % 2 == 0) {
+        put_node(c, b, v.l->v[i].id);
+        continue;
+      }
+      const cy_rel *r = &c->g.rels[v.l->v[i].id];
+      int fwd = r->src == v.l->v[i - 1].id && (r->dst == v.l->v[i + 1].id);
+      buf_puts(b, fwd ? "-" : "<-");
+      put_rel(c, b, v.l->v[i].id);
+      buf_puts(b, fwd ? "->" : "-");
+    }
+    buf_put_u8(b, '>');
+    break;
+  }
+}
+
+static void json_props(cy_ctx *c, buf *b, const cy_map *m) {
+  buf_put_u8(b, '{');
+  for (int i = 0; m && i < m->n; i++) {
+    if (i) buf_put_u8(b, ',');
+    jsonc_put_string(b, m->k[i], strlen(m->k[i]));
+    buf_put_u8(b, ':');
+    cy_format_json(c, b, m->v[i]);
+  }
+  buf_put_u8(b, '}');
+}
+
+void cy_format_json(cy_ctx *c, buf *b, cy_val v) {
+  char tmp[64];
+  switch (v.k) {
+  case CV_NULL: buf_puts(b, "null"); break;
+  case CV_BOOL: buf_puts(b, v.b ? "true" : "false"); break;
+  case CV_INT:
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v.i);
+    buf_puts(b, tmp);
+    break;
+  case CV_FLOAT:
+    if (v.f != v.f || isinf(v.f)) buf_puts(b, "null");
+    else {
+      cy_format_float(tmp, sizeof tmp, v.f);
+      buf_puts(b, tmp);
+    }
+    break;
+  case CV_STR: jsonc_put_string(b, v.s, strlen(v.s)); break;
+  case CV_LIST:
+  case CV_PATH:
+    buf_put_u8(b, '[');
+    for (int i = 0; i < v.l->n; i++) {
+      if (i) buf_put_u8(b, ',');
+      cy_format_json(c, b, v.l->v[i]);
+    }
+    buf_put_u8(b, ']');
+    break;
+  case CV_MAP: json_props(c, b, v.m); break;
+  case CV_NODE: {
+    const cy_node *n = &c->g.nodes[v.id];
+    buf_puts(b, "{\"id\":");
+    jsonc_put_string(b, n->id, strlen(n->id));
+    buf_puts(b, ",\"labels\":[");
+    for (int i = 0; i < n->nlabels; i++) {
+      if (i) buf_put_u8(b, ',');
+      jsonc_put_string(b, n->labels[i], strlen(n->labels[i]));
+    }
+    buf_puts(b, "],\"properties\":");
+    json_props(c, b, n->props);
+    buf_put_u8(b, '}');
+    break;
+  }
+  case CV_REL: {
+    const cy_rel *r = &c->g.rels[v.id];
+    buf_puts(b, "{\"id\":");
+    jsonc_put_string(b, r->id, strlen(r->id));
+    buf_puts(b, ",\"type\":");
+    jsonc_put_string(b, r->type, strlen(r->type));
+    buf_puts(b, ",\"start\":");
+    const char *s = c->g.nodes[r->src].id, *d = c->g.nodes[r->dst].id;
+    jsonc_put_string(b, s, strlen(s));
+    buf_puts(b, ",\"end\":");
+    jsonc_put_string(b, d, strlen(d));
+    buf_puts(b, ",\"properties\":");
+    json_props(c, b, r->props);
+    buf_put_u8(b, '}');
+    break;
+  }
+  }
+}

@@ -1,0 +1,223 @@
+/* test_cypher.c — Cypher through the C API: parsing, results, writes that replicate, errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* Runs a query expected to succeed; returns every row as "v1|v2" lines in TCK form. */
+static char *rows(adb *db, const char *q, const char *params) {
+  adb_cypher *r;
+  int rc = adb_cypher_run(db, q, params, &r);
+  cr_assert_eq(rc, ADB_OK, "%s: %s", q, adb_errmsg(db));
+  size_t cap = 4096, len = 0;
+  char *out = calloc(1, cap);
+  while (adb_cypher_next(r) == ADB_ROW) {
+    for (int i = 0; i < adb_cypher_columns(r); i++) {
+      const char *t = adb_cypher_text(r, i, ADB_CYPHER_TCK);
+      size_t n = strlen(t) + 2;
+      while (len + n + 1 > cap) out = realloc(out, cap *= 2);
+      len += (size_t)sprintf(out + len, "%s%s", i ? "|" : "", t);
+    }
+    out[len++] = '\n';
+    out[len] = 0;
+  }
+  adb_cypher_free(r);
+  return out;
+}
+
+#define ROWS(db, q, want)                                                                        \
+  do {                                                                                          \
+    char *got_ = rows(db, q, NULL);                                                             \
+    cr_assert_str_eq(got_, want, "%s", q);                                                      \
+    free(got_);                                                                                 \
+  } while (0)
+
+/* Runs a query expected to fail with the given error type and detail. */
+static void fails(adb *db, const char *q, const char *type, const char *detail) {
+  adb_cypher *r;
+  int rc = adb_cypher_run(db, q, NULL, &r);
+  cr_assert_lt(rc, 0, "%s should fail", q);
+  const char *t, *ph, *d, *m;
+  cr_assert_eq(adb_cypher_error(r, &t, &ph, &d, &m), ADB_OK);
+  cr_assert_str_eq(t, type, "%s: %s", q, m);
+  if (detail) cr_assert_str_eq(d, detail, "%s: %s", q, m);
+  cr_assert(strlen(m) > 0);
+  adb_cypher_free(r);
+}
+
+static void small_graph(adb *db) {
+  char *r = rows(db,
+                 "CREATE (a:Person {name: 'Ada', age: 36}), (b:Person {name: 'Bob', age: 20}),"
+                 " (c:City:Place {name: 'Paris'}), (a)-[:KNOWS {since: 2001}]->(b),"
+                 " (a)-[:LIVES_IN]->(c), (b)-[:LIVES_IN]->(c)",
+                 NULL);
+  free(r);
+}
+
+Test(cypher, expressions) {
+  adb *db = open_tmp(0, NULL);
+  ROWS(db, "RETURN 1 + 2 * 3, 7 / 2, 7 % 3, 2 ^ 3, -(-4), 1.5 + 1", "7|3|1|8.0|4|2.5\n");
+  ROWS(db, "RETURN null = null, null OR true, null AND false, NOT null, 1 < 'a'",
+       "null|true|false|null|null\n");
+  ROWS(db, "RETURN 'abc' STARTS WITH 'a', 'abc' ENDS WITH 'bc', 'abc' CONTAINS 'x', 'abc' =~ 'a.*'",
+       "true|true|false|true\n");
+  ROWS(db, "RETURN [1, 2, 3][1], [1, 2, 3][-1], [1, 2, 3, 4][1..3], 2 IN [1, 2], null IN [1]",
+       "2|3|[2, 3]|true|null\n");
+  ROWS(db, "RETURN [x IN range(1, 5) WHERE x % 2 = 1 | x * 10], reduce(s = 0, x IN [1, 2, 3] | s + x)",
+       "[10, 30, 50]|6\n");
+  ROWS(db, "RETURN CASE 2 WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE 'many' END, {a: 1, b: [true]}",
+       "'two'|{a: 1, b: [true]}\n");
+  ROWS(db, "RETURN toInteger('42'), toFloat('1.5'), toString(2.0), size('héllo'), substring('hello', 1, 3)",
+       "42|1.5|'2.0'|5|'ell'\n");
+  ROWS(db, "RETURN split('a,b', ','), reverse('abc'), toUpper('x'), trim('  y '), coalesce(null, 3)",
+       "['a', 'b']|'cba'|'X'|'y'|3\n");
+  ROWS(db, "RETURN any(x IN [1, 2] WHERE x > 1), all(x IN [1, 2] WHERE x > 1), 'it\\'s'",
+       "true|false|'it\\'s'\n");
+  adb_close(db);
+}
+
+Test(cypher, match_and_aggregate) {
+  adb *db = open_tmp(0, NULL);
+  small_graph(db);
+  ROWS(db, "MATCH (p:Person) RETURN p.name ORDER BY p.age", "'Bob'\n'Ada'\n");
+  ROWS(db, "MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name", "'Ada'|'Bob'\n");
+  ROWS(db, "MATCH (b)<-[:KNOWS]-(a) RETURN a.name", "'Ada'\n");
+  ROWS(db, "MATCH (c:Place) RETURN c, labels(c)", "(:City:Place {name: 'Paris'})|['City', 'Place']\n");
+  ROWS(db, "MATCH (p:Person)-[:LIVES_IN]->(c) RETURN c.name, count(*), collect(p.name) ORDER BY c.name",
+       "'Paris'|2|['Ada', 'Bob']\n");
+  ROWS(db, "MATCH p = (:Person {name: 'Ada'})-[*1..2]->(x {name: 'Paris'}) RETURN length(p) ORDER BY length(p)",
+       "1\n2\n");
+  ROWS(db, "MATCH (a:Person) OPTIONAL MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name ORDER BY a.name",
+       "'Ada'|'Bob'\n'Bob'|null\n");
+  ROWS(db, "MATCH (a:Person) WITH a ORDER BY a.name DESC LIMIT 1 RETURN a.name", "'Bob'\n");
+  ROWS(db, "UNWIND [3, 1, 2] AS x RETURN x ORDER BY x SKIP 1", "2\n3\n");
+  ROWS(db, "RETURN 1 AS x UNION RETURN 1 AS x UNION RETURN 2 AS x", "1\n2\n");
+  ROWS(db, "MATCH (a:Person) WHERE (a)-[:KNOWS]->() RETURN a.name", "'Ada'\n");
+  ROWS(db, "MATCH (a:Person {name: 'Ada'}) RETURN [(a)-->(x) | x.name] AS xs",
+       "['Bob', 'Paris']\n");
+  ROWS(db, "MATCH p = (a {name: 'Ada'})-[:KNOWS]->(b) RETURN p",
+       "<(:Person {age: 36, name: 'Ada'})-[:KNOWS {since: 2001}]->(:Person {age: 20, name: 'Bob'})>\n");
+  adb_close(db);
+}
+
+Test(cypher, writes_replicate) {
+  adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
+  small_graph(a);
+  free(rows(a, "MATCH (p:Person {name: 'Bob'}) SET p.age = 21, p:Student REMOVE p.name", NULL));
+  free(rows(a, "MERGE (x:Person {name: 'Eve'}) ON CREATE SET x.new = true", NULL));
+  free(rows(a, "MERGE (x:Person {name: 'Eve'}) ON MATCH SET x.new = false", NULL));
+  free(rows(a, "MATCH (c:City) DETACH DELETE c", NULL));
+  ROWS(a, "MATCH (n) RETURN n ORDER BY n.age",
+       "(:Person:Student {age: 21})\n(:Person {age: 36, name: 'Ada'})\n(:Person {name: 'Eve', new: false})\n");
+  ROWS(a, "MATCH ()-[r]->() RETURN type(r)", "'KNOWS'\n");
+  send_changes(a, b);
+  char *sa = dump_state(a), *sb = dump_state(b);
+  cr_assert_str_eq(sa, sb);
+  cr_assert(strstr(sb, "Person:Student"), "labels are stored sorted and joined: %s", sb);
+  ROWS(b, "MATCH (n:Student) RETURN n.age", "21\n");
+  free(sa);
+  free(sb);
+  adb_close(a);
+  adb_close(b);
+}
+
+Test(cypher, statistics) {
+  adb *db = open_tmp(0, NULL);
+  adb_cypher *r;
+  OK(db, adb_cypher_run(db, "CREATE (:A {x: 1}), (:A)-[:T {y: 2}]->(:B)", NULL, &r));
+  adb_cypher_stats s;
+  adb_cypher_get_stats(r, &s);
+  cr_assert_eq(s.nodes_created, 3);
+  cr_assert_eq(s.relationships_created, 1);
+  cr_assert_eq(s.properties_set, 2);
+  cr_assert_eq(s.labels_added, 2, "distinct label names, as the TCK counts them");
+  adb_cypher_free(r);
+  OK(db, adb_cypher_run(db, "MATCH (n:A {x: 1}) SET n.x = 2", NULL, &r));
+  adb_cypher_get_stats(r, &s);
+  cr_assert_eq(s.properties_set, 1);
+  cr_assert_eq(s.properties_removed, 1);
+  adb_cypher_free(r);
+  adb_close(db);
+}
+
+Test(cypher, values_and_columns) {
+  adb *db = open_tmp(0, NULL);
+  adb_cypher *r;
+  OK(db, adb_cypher_run(db, "RETURN $i AS i, $f AS f, $s AS s, true AS b, null AS n",
+                        "{\"i\": 7, \"f\": 2.0, \"s\": \"x\"}", &r));
+  cr_assert_eq(adb_cypher_columns(r), 5);
+  cr_assert_str_eq(adb_cypher_column_name(r, 2), "s");
+  cr_assert_null(adb_cypher_column_name(r, 5));
+  cr_assert_eq(adb_cypher_next(r), ADB_ROW);
+  cr_assert_eq(adb_cypher_kind(r, 0), ADB_CV_INT);
+  cr_assert_eq(adb_cypher_int(r, 0), 7);
+  cr_assert_eq(adb_cypher_kind(r, 1), ADB_CV_FLOAT);
+  cr_assert_float_eq(adb_cypher_float(r, 1), 2.0, 1e-12);
+  cr_assert_str_eq(adb_cypher_string(r, 2), "x");
+  cr_assert_eq(adb_cypher_bool(r, 3), 1);
+  cr_assert_eq(adb_cypher_kind(r, 4), ADB_CV_NULL);
+  cr_assert_str_eq(adb_cypher_text(r, 1, ADB_CYPHER_JSON), "2.0");
+  cr_assert_eq(adb_cypher_next(r), ADB_DONE);
+  adb_cypher_free(r);
+  adb_close(db);
+}
+
+Test(cypher, errors_change_nothing) {
+  adb *db = open_tmp(0, NULL);
+  small_graph(db);
+  char *before = dump_state(db);
+  fails(db, "MATCH (n RETURN n", "SyntaxError", "UnexpectedSyntax");
+  fails(db, "MATCH (n) RETURN m", "SyntaxError", "UndefinedVariable");
+  fails(db, "RETURN nosuch(1)", "SyntaxError", "UnknownFunction");
+  fails(db, "RETURN toUpper(1, 2)", "SyntaxError", "InvalidNumberOfArguments");
+  fails(db, "MATCH (a)-[r]->(b) MATCH (r) RETURN r", "SyntaxError", "VariableTypeConflict");
+  fails(db, "CREATE (a:X) CREATE (a:Y)", "SyntaxError", "VariableAlreadyBound");
+  fails(db, "CREATE (a)-[:T|U]->(b)", "SyntaxError", "NoSingleRelationshipType");
+  fails(db, "RETURN 9223372036854775808", "SyntaxError", "IntegerOverflow");
+  fails(db, "CREATE (:New) RETURN 1 / 0", "ArithmeticError", NULL);
+  fails(db, "CREATE (:New) WITH 1 AS x RETURN 'a' - x", "TypeError", NULL);
+  fails(db, "MATCH (p:Person {name: 'Ada'}) DELETE p", "ConstraintVerificationFailed",
+        "DeleteConnectedNode");
+  fails(db, "MATCH (p:Person) SET p.bad = {a: 1}", "TypeError", "InvalidPropertyType");
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after, "a failed query changes nothing");
+  free(before);
+  free(after);
+  adb_close(db);
+}
+
+Test(cypher, huge_and_deep_queries) {
+  adb *db = open_tmp(0, NULL);
+  /* A 1 MB query: a long string literal. */
+  size_t n = 1 << 20;
+  char *q = malloc(n + 64);
+  strcpy(q, "RETURN size('");
+  memset(q + 13, 'x', n);
+  strcpy(q + 13 + n, "') AS n");
+  ROWS(db, q, "1048576\n");
+  /* Deep parentheses and long operator chains are refused with a clear error. */
+  size_t depth = 100000;
+  char *deep = malloc(2 * depth + 16);
+  strcpy(deep, "RETURN ");
+  memset(deep + 7, '(', depth);
+  deep[7 + depth] = '1';
+  memset(deep + 8 + depth, ')', depth);
+  deep[8 + 2 * depth] = 0;
+  fails(db, deep, "SyntaxError", "UnexpectedSyntax");
+  char *chain = malloc(4 * depth + 16);
+  strcpy(chain, "RETURN 1");
+  char *end = chain + 8;
+  for (size_t i = 0; i < depth; i++, end += 4) memcpy(end, " + 1", 4);
+  *end = 0;
+  fails(db, chain, "SyntaxError", "UnexpectedSyntax");
+  fails(db, "RETURN [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        "SyntaxError", NULL);
+  fails(db, "RETURN 'unterminated", "SyntaxError", NULL);
+  fails(db, "", "SyntaxError", NULL);
+  fails(db, "RETURN \x01", "SyntaxError", NULL);
+  free(q);
+  free(deep);
+  free(chain);
+  adb_close(db);
+}
