@@ -33,6 +33,9 @@ typedef struct crdt_textreg {
  * this replica lacks: nothing was merged, and the change set must not claim its transactions. */
 #define CRDT_TEXT_LACKS (-101)
 
+/* The agent of a conversion's seed (all zero bytes: no replica has this id). */
+extern const unsigned char crdt_text_seed_agent[16];
+
 /* Frees t (NULL accepted). */
 void crdt_textreg_free(crdt_textreg *t);
 
@@ -64,6 +67,16 @@ int crdt_textreg_verify(adb *db, crdt_elem *e);
  * nreps. */
 void crdt_textreg_meta_put(buf *b, const crdt_textreg *t);
 int crdt_textreg_meta_get(rbuf *r, crdt_reg *reg, uint32_t nreps);
+
+/* Loads the document of text register r of e from adb_text when it is not in memory yet.
+ * Returns ADB_OK, or ADB_CORRUPT (missing or damaged) or another error, recorded. */
+int crdt_textreg_doc(adb *db, const crdt_elem *e, crdt_reg *r);
+
+/* Reads a count and that many edits (origin, seq, count) into t->edits; origins must be at
+ * most max_origin, and 0 (with seq 0) only for the seed. Returns 0 or -1. */
+int crdt_textreg_edits_get(rbuf *r, crdt_textreg *t, uint64_t max_origin);
+
+/* ---- Change sets (textreg_wire.c) ---- */
 
 /* 1 when a replica whose version vector is from[] (by local index, nfrom entries) lacks a
  * transaction of this text register. */
