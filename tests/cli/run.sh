@@ -1360,6 +1360,8 @@ test_text_bad_input() {
   unchanged
   ok text get n body
   out_eq "abc"
+}
+
 # ---- vector search ---------------------------------------------------------------------------
 
 COMMANDS+=("vector set" "vector get" "vector clear" "vector search" "vector index" "vector info")
