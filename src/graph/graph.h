@@ -164,9 +164,10 @@ typedef int (*graph_edge_fn)(void *ctx, int64_t edge, int64_t other, int dir);
 int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_t label,
                    graph_edge_fn fn, void *ctx);
 
-/* The number of matches of (a)-[:first]->(b)-[:second]->(c) with two different visible edges
- * (labels NULL for any), as adb_count_two_hop documents. */
-int64_t graph_count_two_hop(const graph_cache *c, const char *first, const char *second);
+/* Sets *count to the number of matches of (a)-[:first]->(b)-[:second]->(c) with two different
+ * visible edges (labels NULL for any), as adb_count_two_hop documents. ADB_NOMEM on failure. */
+int graph_count_two_hop(adb *db, const graph_cache *c, const char *first, const char *second,
+                        int64_t *count);
 
 /* Variable-length paths (paths.c): every trail (no edge twice) from a start node, of min to
  * max hops, ending anywhere or at one node, enumerated depth first without storing them. */

@@ -209,6 +209,6 @@ int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *c
   int own = read_begin(db);
   graph_cache *c;
   rc = graph_cache_get(db, &c);
-  if (rc == ADB_OK) *count = graph_count_two_hop(c, first, second);
+  if (rc == ADB_OK) rc = graph_count_two_hop(db, c, first, second, count);
   return read_end(db, own, rc);
 }
