@@ -17,7 +17,7 @@ enum {
   F_LOG, F_LOG10, F_RAND, F_SUBSTRING, F_LEFT, F_RIGHT, F_TRIM, F_LTRIM, F_RTRIM, F_TOUPPER,
   F_TOLOWER, F_REPLACE, F_SPLIT, F_REVERSE, F_EXISTS, F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS,
   F_ATAN, F_ATAN2, F_PI, F_E, F_DEGREES, F_RADIANS, F_TOSTRINGORNULL, F_TOINTEGERORNULL,
-  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH
+  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH, F_TEMPORAL
 };
 
 typedef struct fdef {
@@ -49,6 +49,8 @@ static const fdef funcs[] = {
     {"pi", F_PI, 0, 0}, {"e", F_E, 0, 0}, {"degrees", F_DEGREES, 1, 1},
     {"radians", F_RADIANS, 1, 1}, {"isEmpty", F_ISEMPTY, 1, 1},
     {"char_length", F_CHAR_LENGTH, 1, 1}, {"character_length", F_CHAR_LENGTH, 1, 1},
+    {"date", F_TEMPORAL, 0, 1}, {"localtime", F_TEMPORAL, 0, 1}, {"time", F_TEMPORAL, 0, 1},
+    {"localdatetime", F_TEMPORAL, 0, 1}, {"datetime", F_TEMPORAL, 0, 1},
     {NULL, 0, 0, 0}};
 
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
@@ -471,6 +473,7 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
     if (x.k != CV_STR && x.k != CV_LIST) bad_arg(c, fn, x);
     return reverse(c, x);
   case F_EXISTS: return cy_bool(x.k != CV_NULL);
+  case F_TEMPORAL: return cy_temporal(c, fn, a, n);
   }
   return cy_null;
 }
