@@ -6,7 +6,7 @@
 #include "query/cypher/cy.h"
 
 /* What is known of a variable at compile time. */
-enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE, VT_SCALAR, VT_MAPLIT };
+enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE, VT_SCALAR, VT_MAPLIT, VT_LIST };
 
 typedef struct var {
   const char *name;
@@ -63,6 +63,7 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode);
 static int conflicts(int have, int want) {
   if (have == VT_ANY || have == VT_VALUE || have == want) return 0;
   if ((have == VT_REL && want == VT_RELS) || (have == VT_RELS && want == VT_REL)) return 0;
+  if (have == VT_LIST && want == VT_RELS) return 0; /* a list of relationships, bound before */
   return 1;
 }
 
@@ -114,7 +115,7 @@ static void expr(checker *k, scope *s, cy_expr *e, int pred) {
   case E_PROP:
     if (static_type(s, e->a) == VT_PATH)
       ERR("InvalidArgumentType", "a path has no properties");
-    if (static_type(s, e->a) == VT_SCALAR)
+    if (static_type(s, e->a) == VT_SCALAR || static_type(s, e->a) == VT_LIST)
       cy_fail(k->c, CY_TYPE, "compile time", "InvalidArgumentType",
               "'%s' is not a map, node or relationship", e->a->name);
     expr(k, s, e->a, 0);
@@ -297,6 +298,11 @@ static cy_expr *rewrite_projected(checker *k, cy_expr *e, const cy_proj *p) {
 static void ambiguous(checker *k, const cy_expr *e, const cy_proj *p) {
   if (!e) return;
   if (e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2)) return;
+  /* A grouping key that is a variable's property may be used again. */
+  for (int i = 0; i < p->nitems; i++) {
+    const cy_expr *key = p->items[i].e;
+    if (key->op == E_PROP && key->a->op == E_VAR && !contains_agg(key) && expr_equal(e, key)) return;
+  }
   if (e->op == E_VAR) {
     for (int i = 0; i < p->nitems; i++)
       if (!contains_agg(p->items[i].e) && p->items[i].e->op == E_VAR &&
@@ -333,13 +339,16 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
   if (p->star && !p->nitems && !s->n && !is_with)
     ERR("NoVariablesInScope", "RETURN * needs variables in scope");
   int aggregating = 0;
+  for (int i = 0; i < p->nitems; i++) aggregating |= contains_agg(p->items[i].e);
   for (int i = 0; i < p->nitems; i++) {
     cy_item *it = &p->items[i];
     expr(k, s, it->e, 0);
-    if (contains_agg(it->e)) aggregating = 1;
     if (contains_agg(it->e)) ambiguous(k, it->e, p);
-    if (is_with && !it->aliased && it->e->op != E_VAR && !contains_agg(it->e))
+    if (is_with && !it->aliased && it->e->op != E_VAR) {
+      if (aggregating && !contains_agg(it->e))
+        ERR("AmbiguousAggregationExpression", "a grouping key in WITH needs an alias");
       ERR("NoExpressionAlias", "an expression in WITH needs an alias (AS name)");
+    }
     for (int j = 0; j < i; j++)
       if (!strcmp(p->items[j].alias, it->alias))
         ERR("ColumnNameConflict", "the column '%s' appears twice", it->alias);
@@ -351,7 +360,8 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
     const cy_expr *e = p->items[i].e;
     int t = VT_VALUE;
     if (e->op == E_VAR && find(s, e->name)) t = find(s, e->name)->type;
-    else if ((e->op == E_LIT && e->lit.k != CV_NULL) || e->op == E_LIST) t = VT_SCALAR;
+    else if (e->op == E_LIT && e->lit.k != CV_NULL) t = VT_SCALAR;
+    else if (e->op == E_LIST) t = VT_LIST;
     else if (e->op == E_MAP) t = VT_MAPLIT;
     add(k, out, p->items[i].alias, t);
   }

@@ -86,7 +86,7 @@ void cy_func_arity(cy_ctx *c, const char *name, int n) {
 }
 
 static void __attribute__((noreturn)) bad_arg(cy_ctx *c, const char *fn, cy_val v) {
-  cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "%s() cannot take a %s", fn,
+  cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentValue", "%s() cannot take a %s", fn,
           cy_kind_name(v.k));
 }
 
@@ -277,8 +277,11 @@ static int64_t int_arg(cy_ctx *c, const char *fn, cy_val v) {
 }
 
 static cy_val range(cy_ctx *c, cy_val *a, int n) {
-  int64_t from = int_arg(c, "range", a[0]), to = int_arg(c, "range", a[1]);
-  int64_t step = n > 2 ? int_arg(c, "range", a[2]) : 1;
+  for (int i = 0; i < n; i++)
+    if (a[i].k != CV_INT)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "range() needs integers, not a %s",
+              cy_kind_name(a[i].k));
+  int64_t from = a[0].i, to = a[1].i, step = n > 2 ? a[2].i : 1;
   if (step == 0) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "range() step must not be 0");
   int64_t cnt = (step > 0 ? (to >= from ? (to - from) / step + 1 : 0)
                           : (to <= from ? (from - to) / -step + 1 : 0));
@@ -364,6 +367,7 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_LABELS: {
     if (x.k != CV_NODE) bad_arg(c, fn, x);
     const cy_node *nd = &c->g.nodes[x.id];
+    if (nd->deleted) cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
     cy_list *l = cy_list_new(c, nd->nlabels);
     for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
     return list_val(l);
