@@ -74,6 +74,9 @@ Test(cypher, expressions) {
        "['a', 'b']|'cba'|'X'|'y'|3\n");
   ROWS(db, "RETURN any(x IN [1, 2] WHERE x > 1), all(x IN [1, 2] WHERE x > 1), 'it\\'s'",
        "true|false|'it\\'s'\n");
+  ROWS(db, "RETURN date({year: 1984, week: 10, dayOfWeek: 3}), localtime({hour: 12, minute: 31}),"
+           " datetime({year: 1984, month: 10, day: 11, hour: 12, millisecond: 645, timezone: '+01:00'})",
+       "'1984-03-07'|'12:31'|'1984-10-11T12:00:00.645+01:00'\n");
   adb_close(db);
 }
 

@@ -6,7 +6,7 @@
 #include "query/cypher/cy.h"
 
 /* What is known of a variable at compile time. */
-enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE, VT_SCALAR };
+enum { VT_ANY, VT_NODE, VT_REL, VT_RELS, VT_PATH, VT_VALUE, VT_SCALAR, VT_MAPLIT, VT_LIST };
 
 typedef struct var {
   const char *name;
@@ -63,6 +63,7 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode);
 static int conflicts(int have, int want) {
   if (have == VT_ANY || have == VT_VALUE || have == want) return 0;
   if ((have == VT_REL && want == VT_RELS) || (have == VT_RELS && want == VT_REL)) return 0;
+  if (have == VT_LIST && want == VT_RELS) return 0; /* a list of relationships, bound before */
   return 1;
 }
 
@@ -114,7 +115,7 @@ static void expr(checker *k, scope *s, cy_expr *e, int pred) {
   case E_PROP:
     if (static_type(s, e->a) == VT_PATH)
       ERR("InvalidArgumentType", "a path has no properties");
-    if (static_type(s, e->a) == VT_SCALAR)
+    if (static_type(s, e->a) == VT_SCALAR || static_type(s, e->a) == VT_LIST)
       cy_fail(k->c, CY_TYPE, "compile time", "InvalidArgumentType",
               "'%s' is not a map, node or relationship", e->a->name);
     expr(k, s, e->a, 0);
@@ -194,8 +195,8 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
   for (int j = 0; j <= p->nrels; j++) {
     cy_pnode *n = &p->nodes[j];
     expr(k, s, n->props, 0);
-    if (n->props && n->props->op != E_MAP && creating == 0 && n->props->op == E_PARAM && mode == 0)
-      ERR("InvalidParameterUse", "a parameter cannot stand for a property map in MATCH");
+    if (n->props && n->props->op == E_PARAM && (mode == 0 || mode == 4))
+      ERR("InvalidParameterUse", "a parameter cannot stand for a property map in MATCH or MERGE");
     if (n->var) {
       var *v = find(s, n->var);
       if (v && conflicts(v->type, VT_NODE))
@@ -213,6 +214,8 @@ static void pattern(checker *k, scope *s, cy_pattern *p, int mode) {
     if (j == p->nrels) break;
     cy_prel *r = &p->rels[j];
     expr(k, s, r->props, 0);
+    if (r->props && r->props->op == E_PARAM && (mode == 0 || mode == 4))
+      ERR("InvalidParameterUse", "a parameter cannot stand for a property map in MATCH or MERGE");
     if (creating && r->var && find(s, r->var))
       ERR("VariableAlreadyBound", "'%s' is already bound", r->var);
     if (creating) {
@@ -290,6 +293,33 @@ static cy_expr *rewrite_projected(checker *k, cy_expr *e, const cy_proj *p) {
   return e;
 }
 
+/* In an aggregating item, the variables used outside the aggregates must themselves be
+ * grouping keys (projected as plain variables); anything else is ambiguous. */
+static void ambiguous(checker *k, const cy_expr *e, const cy_proj *p) {
+  if (!e) return;
+  if (e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2)) return;
+  /* A grouping key that is a variable's property may be used again. */
+  for (int i = 0; i < p->nitems; i++) {
+    const cy_expr *key = p->items[i].e;
+    if (key->op == E_PROP && key->a->op == E_VAR && !contains_agg(key) && expr_equal(e, key)) return;
+  }
+  if (e->op == E_VAR) {
+    for (int i = 0; i < p->nitems; i++)
+      if (!contains_agg(p->items[i].e) && p->items[i].e->op == E_VAR &&
+          !strcmp(p->items[i].e->name, e->name))
+        return;
+    ERR("AmbiguousAggregationExpression",
+        "'%s' is used beside an aggregate without being a grouping key", e->name);
+  }
+  if (e->op == E_LISTCOMP || e->op == E_ANY || e->op == E_ALL || e->op == E_NONE ||
+      e->op == E_SINGLE || e->op == E_REDUCE || e->op == E_PATTERN || e->op == E_PATCOMP)
+    return;
+  ambiguous(k, e->a, p);
+  ambiguous(k, e->b, p);
+  ambiguous(k, e->c, p);
+  for (int i = 0; e->args && i < e->n; i++) ambiguous(k, e->args[i], p);
+}
+
 static void no_aggregate(checker *k, const cy_expr *e, const char *where) {
   if (contains_agg(e)) ERR("InvalidAggregation", "aggregates are not allowed in %s", where);
 }
@@ -309,12 +339,16 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
   if (p->star && !p->nitems && !s->n && !is_with)
     ERR("NoVariablesInScope", "RETURN * needs variables in scope");
   int aggregating = 0;
+  for (int i = 0; i < p->nitems; i++) aggregating |= contains_agg(p->items[i].e);
   for (int i = 0; i < p->nitems; i++) {
     cy_item *it = &p->items[i];
     expr(k, s, it->e, 0);
-    if (contains_agg(it->e)) aggregating = 1;
-    if (is_with && !it->aliased && it->e->op != E_VAR)
+    if (contains_agg(it->e)) ambiguous(k, it->e, p);
+    if (is_with && !it->aliased && it->e->op != E_VAR) {
+      if (aggregating && !contains_agg(it->e))
+        ERR("AmbiguousAggregationExpression", "a grouping key in WITH needs an alias");
       ERR("NoExpressionAlias", "an expression in WITH needs an alias (AS name)");
+    }
     for (int j = 0; j < i; j++)
       if (!strcmp(p->items[j].alias, it->alias))
         ERR("ColumnNameConflict", "the column '%s' appears twice", it->alias);
@@ -326,7 +360,9 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
     const cy_expr *e = p->items[i].e;
     int t = VT_VALUE;
     if (e->op == E_VAR && find(s, e->name)) t = find(s, e->name)->type;
-    else if ((e->op == E_LIT && e->lit.k != CV_NULL) || e->op == E_LIST) t = VT_SCALAR;
+    else if (e->op == E_LIT && e->lit.k != CV_NULL) t = VT_SCALAR;
+    else if (e->op == E_LIST) t = VT_LIST;
+    else if (e->op == E_MAP) t = VT_MAPLIT;
     add(k, out, p->items[i].alias, t);
   }
   for (int i = 0; i < p->norder; i++) {
@@ -336,6 +372,8 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
       if (!aggregating && contains_agg(p->order[i].e))
         ERR("InvalidAggregation", "ORDER BY cannot aggregate here");
       expr(k, vis, p->order[i].e, 0);
+      if (contains_agg(p->order[i].e))
+        ERR("AmbiguousAggregationExpression", "ORDER BY aggregates what the projection does not");
     } else {
       scope *vis = scope_copy(k, s);
       for (int j = 0; j < out->n; j++) add(k, vis, out->v[j].name, out->v[j].type);

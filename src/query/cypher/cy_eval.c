@@ -325,7 +325,11 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
   }
   case E_LT: case E_GT: case E_LE: case E_GE: {
     int r;
-    if (!cy_compare(c, cy_eval(c, env, e->a), cy_eval(c, env, e->b), &r)) return cy_null;
+    cy_val a = cy_eval(c, env, e->a), b = cy_eval(c, env, e->b);
+    /* NaN is a number that compares false with every number. */
+    if (is_num(a) && is_num(b) && ((a.k == CV_FLOAT && a.f != a.f) || (b.k == CV_FLOAT && b.f != b.f)))
+      return cy_bool(0);
+    if (!cy_compare(c, a, b, &r)) return cy_null;
     return cy_bool(e->op == E_LT ? r < 0 : e->op == E_GT ? r > 0 : e->op == E_LE ? r <= 0 : r >= 0);
   }
   case E_ADD: case E_SUB: case E_MUL: case E_DIV: case E_MOD: case E_POW:

@@ -17,7 +17,7 @@ enum {
   F_LOG, F_LOG10, F_RAND, F_SUBSTRING, F_LEFT, F_RIGHT, F_TRIM, F_LTRIM, F_RTRIM, F_TOUPPER,
   F_TOLOWER, F_REPLACE, F_SPLIT, F_REVERSE, F_EXISTS, F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS,
   F_ATAN, F_ATAN2, F_PI, F_E, F_DEGREES, F_RADIANS, F_TOSTRINGORNULL, F_TOINTEGERORNULL,
-  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH
+  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH, F_TEMPORAL
 };
 
 typedef struct fdef {
@@ -49,6 +49,8 @@ static const fdef funcs[] = {
     {"pi", F_PI, 0, 0}, {"e", F_E, 0, 0}, {"degrees", F_DEGREES, 1, 1},
     {"radians", F_RADIANS, 1, 1}, {"isEmpty", F_ISEMPTY, 1, 1},
     {"char_length", F_CHAR_LENGTH, 1, 1}, {"character_length", F_CHAR_LENGTH, 1, 1},
+    {"date", F_TEMPORAL, 0, 1}, {"localtime", F_TEMPORAL, 0, 1}, {"time", F_TEMPORAL, 0, 1},
+    {"localdatetime", F_TEMPORAL, 0, 1}, {"datetime", F_TEMPORAL, 0, 1},
     {NULL, 0, 0, 0}};
 
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
@@ -84,7 +86,7 @@ void cy_func_arity(cy_ctx *c, const char *name, int n) {
 }
 
 static void __attribute__((noreturn)) bad_arg(cy_ctx *c, const char *fn, cy_val v) {
-  cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "%s() cannot take a %s", fn,
+  cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentValue", "%s() cannot take a %s", fn,
           cy_kind_name(v.k));
 }
 
@@ -275,8 +277,11 @@ static int64_t int_arg(cy_ctx *c, const char *fn, cy_val v) {
 }
 
 static cy_val range(cy_ctx *c, cy_val *a, int n) {
-  int64_t from = int_arg(c, "range", a[0]), to = int_arg(c, "range", a[1]);
-  int64_t step = n > 2 ? int_arg(c, "range", a[2]) : 1;
+  for (int i = 0; i < n; i++)
+    if (a[i].k != CV_INT)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "range() needs integers, not a %s",
+              cy_kind_name(a[i].k));
+  int64_t from = a[0].i, to = a[1].i, step = n > 2 ? a[2].i : 1;
   if (step == 0) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "range() step must not be 0");
   int64_t cnt = (step > 0 ? (to >= from ? (to - from) / step + 1 : 0)
                           : (to <= from ? (from - to) / -step + 1 : 0));
@@ -362,6 +367,7 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_LABELS: {
     if (x.k != CV_NODE) bad_arg(c, fn, x);
     const cy_node *nd = &c->g.nodes[x.id];
+    if (nd->deleted) cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
     cy_list *l = cy_list_new(c, nd->nlabels);
     for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
     return list_val(l);
@@ -471,6 +477,7 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
     if (x.k != CV_STR && x.k != CV_LIST) bad_arg(c, fn, x);
     return reverse(c, x);
   case F_EXISTS: return cy_bool(x.k != CV_NULL);
+  case F_TEMPORAL: return cy_temporal(c, fn, a, n);
   }
   return cy_null;
 }

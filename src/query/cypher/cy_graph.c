@@ -362,37 +362,34 @@ static int64_t props_missing(cy_ctx *c, const cy_map *a, const cy_map *b) {
   return n;
 }
 
-/* Adds to *count the names of labels in one set of nodes (before or after) missing in the other. */
-static int64_t labels_missing(cy_ctx *c, int from_after) {
-  int64_t n = 0;
+/* The distinct label names of the nodes before the query (after = 0) or now, sorted. */
+static const char **label_set(cy_ctx *c, int after, int *n) {
   const cy_graph *g = &c->g;
+  int total = 0;
+  for (int i = 0; i < g->nnodes; i++) total += after ? g->nodes[i].nlabels : g->nodes[i].orig_nlabels;
+  const char **v = cy_alloc(c, (size_t)(total + 1) * sizeof *v);
+  int k = 0;
   for (int i = 0; i < g->nnodes; i++) {
     const cy_node *x = &g->nodes[i];
-    int live = from_after ? !x->deleted : x->loaded;
-    int nl = from_after ? x->nlabels : x->orig_nlabels;
-    const char **ls = from_after ? x->labels : x->orig_labels;
-    for (int l = 0; live && l < nl; l++) {
-      int seen_before = 0, in_other = 0;
-      /* Count each name once: only at its first holder in this set. */
-      for (int j = 0; j <= i && !seen_before; j++) {
-        const cy_node *y = &g->nodes[j];
-        int ylive = from_after ? !y->deleted : y->loaded;
-        int ynl = from_after ? y->nlabels : y->orig_nlabels;
-        const char **yls = from_after ? y->labels : y->orig_labels;
-        for (int m = 0; ylive && m < ynl && (j < i || m < l); m++)
-          if (!strcmp(yls[m], ls[l])) seen_before = 1;
-      }
-      if (seen_before) continue;
-      for (int j = 0; j < g->nnodes && !in_other; j++) {
-        const cy_node *y = &g->nodes[j];
-        int ylive = from_after ? y->loaded : !y->deleted;
-        int ynl = from_after ? y->orig_nlabels : y->nlabels;
-        const char **yls = from_after ? y->orig_labels : y->labels;
-        for (int m = 0; ylive && m < ynl; m++)
-          if (!strcmp(yls[m], ls[l])) in_other = 1;
-      }
-      if (!in_other) n++;
-    }
+    if (after ? x->deleted : !x->loaded) continue;
+    int nl = after ? x->nlabels : x->orig_nlabels;
+    for (int l = 0; l < nl; l++) v[k++] = after ? x->labels[l] : x->orig_labels[l];
+  }
+  qsort(v, (size_t)k, sizeof *v, str_cmp);
+  int u = 0;
+  for (int i = 0; i < k; i++)
+    if (!u || strcmp(v[u - 1], v[i])) v[u++] = v[i];
+  *n = u;
+  return v;
+}
+
+/* How many names of sorted set a are not in sorted set b. */
+static int64_t names_missing(const char **a, int na, const char **b, int nb) {
+  int64_t n = 0;
+  int j = 0;
+  for (int i = 0; i < na; i++) {
+    while (j < nb && strcmp(b[j], a[i]) < 0) j++;
+    if (j >= nb || strcmp(b[j], a[i])) n++;
   }
   return n;
 }
@@ -418,6 +415,8 @@ void cy_stats_compute(cy_ctx *c) {
     s->props_set += props_missing(c, after, before);
     s->props_removed += props_missing(c, before, after);
   }
-  s->labels_added = labels_missing(c, 1);
-  s->labels_removed = labels_missing(c, 0);
+  int nb, na;
+  const char **before = label_set(c, 0, &nb), **after = label_set(c, 1, &na);
+  s->labels_added = names_missing(after, na, before, nb);
+  s->labels_removed = names_missing(before, nb, after, na);
 }

@@ -150,9 +150,15 @@ static void single_rel(mstate *m, int pi, int step, int at) {
   }
 }
 
+/* Longest trail a variable-length relationship follows: the walk recurses once per hop. */
+#define CY_MAX_HOPS 10000
+
 /* Variable-length: depth-first over trails, binding the list of relationships. */
 static void var_rel(mstate *m, int pi, int step, int at, int depth, int start_used) {
   const cy_prel *p = &m->pats[pi]->rels[step];
+  if (depth > CY_MAX_HOPS)
+    cy_fail(m->c, "MemoryError", "runtime", "", "a variable-length pattern is longer than %d hops",
+            CY_MAX_HOPS);
   if (depth >= p->min) {
     int col = p->var ? col_of(m, p->var) : -1;
     int was_bound = col >= 0 && m->bound[col];

@@ -889,7 +889,10 @@ static void rel_pattern(parser *p, cy_prel *r) {
     }
     r->types = (const char **)types.v;
     r->ntypes = types.n;
+    if (is_op(peek(p), ".."))
+      syntax(p, "InvalidRelationshipPattern", "a length range needs '*' before it");
     if (accept_op(p, "*")) {
+      if (is_op(peek(p), "-")) syntax(p, "InvalidRelationshipPattern", "a length cannot be negative");
       r->varlen = 1;
       r->min = 1;
       r->max = -1;
@@ -901,7 +904,6 @@ static void rel_pattern(parser *p, cy_prel *r) {
         r->max = -1;
         if (peek(p)->t == T_INT) r->max = (int)range_int(p);
       }
-      /* "*2.." lexes as a float "2." in no case, since the number reader stops at ".." */
     }
     r->props = props_opt(p);
     expect_op(p, "]");
