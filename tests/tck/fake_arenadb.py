@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in for `arenadb --db FILE cypher QUERY [--params JSON] --format tck` (and for
-`arenadb --db FILE init`) that answers from canned replies, so the TCK runner's own tests can
-check it without a Cypher engine.
+`arenadb --db FILE init` and `arenadb cypher --help`) that answers from canned replies, so the
+TCK runner's own tests can check it without a Cypher engine.
 
 The replies are a JSON list in $FAKE_ARENADB_ANSWERS; each has "query" and may have "after"
 (the queries this database must have run before, in order: proves each case starts fresh),
@@ -26,6 +26,9 @@ def fail(message, status=1):
 
 
 def main(argv):
+    if argv == ['cypher', '--help']:
+        print('usage: arenadb [--db PATH] cypher "QUERY" [--params JSON] --format tck')
+        return
     if len(argv) == 3 and argv[0] == '--db' and argv[2] == 'init':
         open(argv[1], 'w').close()
         print('created %s' % argv[1])

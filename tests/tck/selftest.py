@@ -250,6 +250,14 @@ class FixtureTests(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn('not an executable', p.stderr)
+        old = os.path.join(self.tmp.name, 'old-arenadb')
+        with open(old, 'w') as fh:
+            fh.write("#!/bin/sh\necho \"arenadb: unknown command '$1'\" >&2\nexit 2\n")
+        os.chmod(old, 0o755)
+        p = subprocess.run([sys.executable, os.path.join(HERE, 'tck.py'), '--arenadb', old,
+                            '--features', FIXTURES], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('has no cypher command', p.stderr)
 
 
 def _add_fixture_case(case):

@@ -57,6 +57,15 @@ class Engine:
         self.binary = binary
         self.timeout = timeout
 
+    def has_cypher(self):
+        """Returns whether the command has a cypher command (`arenadb cypher --help` exits 0)."""
+        try:
+            p = subprocess.run([self.binary, 'cypher', '--help'], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=self.timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return p.returncode == 0
+
     def init_template(self, directory):
         """Creates an empty database in directory with `arenadb init`; returns its path, or
         raises Failure. Each case starts from a copy of it, which is cheaper than an init per
@@ -320,6 +329,9 @@ def main(argv=None):
         binary = os.path.join(bindir, 'arenadb')
         shutil.copy2(args.arenadb, binary)
         engine = Engine(binary, args.timeout)
+        if not engine.has_cypher():
+            print('tck: %s has no cypher command' % args.arenadb, file=sys.stderr)
+            return 2
         try:
             template = engine.init_template(tmp)
         except Failure as e:
