@@ -513,3 +513,26 @@ Test(vector, sql_view_and_table_function) {
   adb_close(peer);
   adb_close(db);
 }
+
+/* A vector of another dimension than the local index's, arriving by sync, is stored and passed
+ * on but not indexed; rebuilding the index for that dimension indexes it. */
+Test(vector, other_dimension_by_sync_is_kept_not_indexed) {
+  adb *a = open_tmp(0, NULL), *b = open_tmp(1, &(adb_options){.db_id = adb_db_id(a)});
+  float two[2] = {1, 0}, three[3] = {0, 0, 1};
+  node_with_vector(a, "x", "P", two, 2);
+  node_with_vector(b, "y", "P", three, 3);
+  send_changes(b, a);
+  char ids[10][32];
+  cr_assert_eq(search_ids(a, two, 2, 10, ADB_METRIC_COSINE, NULL, 0, ids), 1);
+  cr_assert_str_eq(ids[0], "x");
+  float *got;
+  size_t dim;
+  OK(a, adb_vector_get(a, "y", &got, &dim));
+  cr_assert_eq(dim, 3);
+  adb_free(got);
+  OK(a, adb_vector_index(a, &(adb_vector_params){.dim = 3}));
+  cr_assert_eq(search_ids(a, three, 3, 10, ADB_METRIC_COSINE, NULL, 0, ids), 1);
+  cr_assert_str_eq(ids[0], "y");
+  adb_close(a);
+  adb_close(b);
+}
