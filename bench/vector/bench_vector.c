@@ -1,8 +1,9 @@
 /* bench_vector.c — the ArenaDB side of `make bench-vector`: HNSW build time, recall@10 and
  * single-thread queries per second at several efSearch values, and exact search, on the shared
  * ANN sets and a generated one. `prepare DIR N` writes the generated set (N x 128: points
- * around 256 random centres, 200 queries drawn the same way, exact L2 ground truth) as .fvecs/.ivecs so usearch reads the same data.
- * `run DATA DIR M EFC` prints one table row per (set, engine, efSearch): the index alone
+ * around 256 random centres, 200 queries drawn the same way, exact L2 ground truth) as
+ * .fvecs/.ivecs so usearch reads the same data. `run DATA DIR M EFC` prints one table row per (set,
+ * engine, efSearch): the index alone
  * ("arenadb-hnsw", bytes = its memory per vector), the whole database on the two shared sets
  * ("arenadb-db": one transaction of node creations with vectors, then adb_vector_search; bytes =
  * the file per vector), and exact search ("brute-force"). */
@@ -53,9 +54,12 @@ static int read_vecs(const char *path, int elem, int as_int, void **out, int *di
     if (fread(row, 1, (size_t)rec, f) != (size_t)rec) die("short read", path);
     for (int j = 0; j < d; j++) {
       const unsigned char *p = row + 4 + (size_t)j * elem;
-      if (elem == 1) fv[(size_t)i * d + j] = p[0];
-      else if (as_int) memcpy(&iv[(size_t)i * d + j], p, 4);
-      else memcpy(&fv[(size_t)i * d + j], p, 4);
+      if (elem == 1)
+        fv[(size_t)i * d + j] = p[0];
+      else if (as_int)
+        memcpy(&iv[(size_t)i * d + j], p, 4);
+      else
+        memcpy(&fv[(size_t)i * d + j], p, 4);
     }
   }
   free(row);
@@ -90,7 +94,8 @@ static int prepare(const char *dir, int n) {
   enum { NC = 256 };
   static float centre[NC][128];
   uint64_t x = 88172645463325252ull;
-#define UNIT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, (float)((x >> 11) * (1.0 / 9007199254740992.0)))
+#define UNIT()                                                                                     \
+  (x ^= x << 13, x ^= x >> 7, x ^= x << 17, (float)((x >> 11) * (1.0 / 9007199254740992.0)))
   for (int c = 0; c < NC; c++)
     for (int j = 0; j < d; j++) centre[c][j] = UNIT();
   for (int i = 0; i < n + nq; i++) {
@@ -135,8 +140,8 @@ static double recall_at(const set *s, int qi, const hnsw_hit *hits, int n, int k
 
 static void row(const char *name, const char *engine, const char *ef, double recall, double qps,
                 double build, double bytes) {
-  printf("| %-16s | %-12s | %5s | %6.4f | %9.0f | %8.2f | %7.0f |\n", name, engine, ef, recall,
-         qps, build, bytes);
+  printf("| %-16s | %-12s | %5s | %6.4f | %9.0f | %8.2f | %7.0f |\n", name, engine, ef, recall, qps,
+         build, bytes);
 }
 
 static void run_set(set *s, int m, int efc) {
@@ -146,7 +151,8 @@ static void run_set(set *s, int m, int efc) {
   double t0 = now_s();
   if (hnsw_reserve(&h, (size_t)s->n)) die("out of memory", s->name);
   for (int i = 0; i < s->n; i++)
-    if (hnsw_add(&h, i + 1, s->base + (size_t)i * s->dim) == HNSW_NONE) die("out of memory", s->name);
+    if (hnsw_add(&h, i + 1, s->base + (size_t)i * s->dim) == HNSW_NONE)
+      die("out of memory", s->name);
   double build = now_s() - t0;
   double bytes = (double)hnsw_memory(&h) / s->n;
   hnsw_hit hits[10];
@@ -218,8 +224,11 @@ static void run_db(set *s, const char *dir, int m, int efc) {
     t0 = now_s();
     do {
       for (int q = 0; q < s->nq; q++) {
-        adb_vector_query vq = {.vector = s->query + (size_t)q * s->dim, .dim = (size_t)s->dim,
-                               .k = 10, .metric = ADB_METRIC_L2, .ef_search = efs[e]};
+        adb_vector_query vq = {.vector = s->query + (size_t)q * s->dim,
+                               .dim = (size_t)s->dim,
+                               .k = 10,
+                               .metric = ADB_METRIC_L2,
+                               .ef_search = efs[e]};
         adb_vector_hit *hits;
         size_t n;
         if (adb_vector_search(db, &vq, &hits, &n)) die("search", adb_errmsg(db));

@@ -20,9 +20,12 @@ static int int_opt(const char *name, const char *s, int *out) {
 }
 
 static int metric_opt(const char *s, int *out) {
-  if (!s || !strcmp(s, "cosine")) *out = ADB_METRIC_COSINE;
-  else if (!strcmp(s, "l2")) *out = ADB_METRIC_L2;
-  else if (!strcmp(s, "dot")) *out = ADB_METRIC_DOT;
+  if (!s || !strcmp(s, "cosine"))
+    *out = ADB_METRIC_COSINE;
+  else if (!strcmp(s, "l2"))
+    *out = ADB_METRIC_L2;
+  else if (!strcmp(s, "dot"))
+    *out = ADB_METRIC_DOT;
   else {
     fprintf(stderr, "arenadb: unknown metric '%s': use cosine, l2 or dot\n", s);
     return CLI_USAGE;
@@ -83,12 +86,9 @@ static void print_info(adb_vector_params *p, size_t count) {
 
 static int cmd_index(cli_ctx *cx) {
   const char *dim = NULL, *metric = NULL, *m = NULL, *efc = NULL, *efs = NULL;
-  cli_opt opts[] = {{"--dim", NULL, &dim, NULL},
-                    {"--metric", NULL, &metric, NULL},
-                    {"--m", "-m", &m, NULL},
-                    {"--ef-construction", NULL, &efc, NULL},
-                    {"--ef-search", NULL, &efs, NULL},
-                    {0}};
+  cli_opt opts[] = {{"--dim", NULL, &dim, NULL},       {"--metric", NULL, &metric, NULL},
+                    {"--m", "-m", &m, NULL},           {"--ef-construction", NULL, &efc, NULL},
+                    {"--ef-search", NULL, &efs, NULL}, {0}};
   int rc = cli_args(cx, opts);
   if (rc) return rc;
   adb_vector_params p = {0};
@@ -139,8 +139,8 @@ static int cmd_search(cli_ctx *cx) {
     return CLI_USAGE;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
-  const char *bind[7] = {cx->argv[0], k, metric_name(mv), label, where, ef ? ef : "0",
-                        exact ? "1" : "0"};
+  const char *bind[7] = {cx->argv[0],      k, metric_name(mv), label, where, ef ? ef : "0",
+                         exact ? "1" : "0"};
   int status = cli_query(db,
                          "SELECT v.id, v.distance, n.label, n.properties"
                          " FROM vector_search(?1, ?2, ?3, ?4, ?5, ?6, ?7) v"
@@ -158,7 +158,7 @@ const cli_cmd cli_cmds_vector[] = {
      "the k nearest nodes; --metric cosine|l2|dot, --label L, --where SQL, --ef N, --exact",
      cmd_search, 1, 1},
     {"vector index", "[--dim D] [--metric M] [-m M] [OPTIONS]",
-     "set the index's parameters and rebuild it; --ef-construction N, --ef-search N", cmd_index,
-     0, 0},
+     "set the index's parameters and rebuild it; --ef-construction N, --ef-search N", cmd_index, 0,
+     0},
     {"vector info", "", "print the index's parameters and size", cmd_info, 0, 0},
     {0}};

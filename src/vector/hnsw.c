@@ -195,12 +195,14 @@ static void map_del(hnsw *h, int64_t key) {
 
 /* ---- Distances ---- */
 
-static float dist_raw(int metric, int dim, const float *a, float inva, const float *b,
-                      float invb) {
+static float dist_raw(int metric, int dim, const float *a, float inva, const float *b, float invb) {
   switch (metric) {
-  case HNSW_L2: return hnsw_l2sq(a, b, dim);
-  case HNSW_DOT: return -hnsw_dot(a, b, dim);
-  default: return 1.0f - hnsw_dot(a, b, dim) * inva * invb;
+  case HNSW_L2:
+    return hnsw_l2sq(a, b, dim);
+  case HNSW_DOT:
+    return -hnsw_dot(a, b, dim);
+  default:
+    return 1.0f - hnsw_dot(a, b, dim) * inva * invb;
   }
 }
 
@@ -308,8 +310,7 @@ static int search_layer(hnsw *h, const float *q, float qinv, uint32_t ep, int ef
 /* The distance a caller sees: Euclidean rather than its square. */
 static float reported(int metric, float d) { return metric == HNSW_L2 ? sqrtf(d) : d; }
 
-int hnsw_search(hnsw *h, const float *q, int k, int ef, hnsw_filter f, void *ctx,
-                hnsw_hit *out) {
+int hnsw_search(hnsw *h, const float *q, int k, int ef, hnsw_filter f, void *ctx, hnsw_hit *out) {
   if (h->entry == HNSW_NONE || k <= 0) return 0;
   if (ef < k) ef = k;
   float qinv = hnsw_inv_norm(q, h->dim);
@@ -324,7 +325,8 @@ int hnsw_search(hnsw *h, const float *q, int k, int ef, hnsw_filter f, void *ctx
       (sorted = malloc((size_t)(res.n ? res.n : 1) * sizeof *sorted))) {
     int m = heap_drain_sorted(&res, sorted);
     n = m < k ? m : k;
-    for (int i = 0; i < n; i++) out[i] = (hnsw_hit){h->key[sorted[i].id], reported(h->metric, sorted[i].d)};
+    for (int i = 0; i < n; i++)
+      out[i] = (hnsw_hit){h->key[sorted[i].id], reported(h->metric, sorted[i].d)};
   }
   free(sorted);
   free(res.a);
@@ -550,7 +552,8 @@ size_t hnsw_links_get(const hnsw *h, uint32_t s, uint32_t *out) {
 }
 
 size_t hnsw_memory(const hnsw *h) {
-  size_t per = (size_t)h->dim * 4 + 4 + 8 + 1 + 1 + (size_t)(h->m0 + 1) * 4 + sizeof(void *) + 4 + 1 + 4;
+  size_t per =
+      (size_t)h->dim * 4 + 4 + 8 + 1 + 1 + (size_t)(h->m0 + 1) * 4 + sizeof(void *) + 4 + 1 + 4;
   size_t up = 0;
   for (uint32_t s = 0; s < h->n; s++) up += (size_t)h->level[s] * (h->m + 1) * 4;
   return (size_t)h->cap * per + up + h->map_cap * 12;

@@ -20,9 +20,9 @@
 typedef struct hnsw {
   int dim, metric, m, m0, efc; /* m links per upper level, m0 = 2m on level 0 */
   uint32_t n, cap, ndeleted;
-  float *vecs;         /* cap * dim */
-  float *inv_norm;     /* 1 / |v|, for cosine on the raw vector */
-  int64_t *key;        /* the caller's key of each slot (a node row id) */
+  float *vecs;     /* cap * dim */
+  float *inv_norm; /* 1 / |v|, for cosine on the raw vector */
+  int64_t *key;    /* the caller's key of each slot (a node row id) */
   uint8_t *level, *deleted;
   uint32_t *links0;    /* per slot: count, then m0 neighbours */
   uint32_t **links_up; /* per slot: level * (1 + m), levels 1..level; NULL at level 0 */
@@ -79,8 +79,7 @@ uint32_t hnsw_find(const hnsw *h, int64_t key);
 
 /* Approximate k nearest live vectors to q that pass the filter, nearest first, with a
  * candidate list of ef. Returns how many it wrote to out (at most k), or -1 out of memory. */
-int hnsw_search(hnsw *h, const float *q, int k, int ef, hnsw_filter f, void *ctx,
-                hnsw_hit *out);
+int hnsw_search(hnsw *h, const float *q, int k, int ef, hnsw_filter f, void *ctx, hnsw_hit *out);
 
 /* Exact k nearest live vectors under any metric (the reference). Same return as hnsw_search. */
 int hnsw_exact(const hnsw *h, const float *q, int k, int metric, hnsw_filter f, void *ctx,

@@ -7,7 +7,7 @@
 
 /* On x86-64 Linux with GCC the kernels are also compiled for AVX2 and picked at load time, so one
  * binary uses the widest registers the machine has. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&       \
     !defined(__SANITIZE_ADDRESS__)
 #define KERNEL __attribute__((target_clones("avx2", "default")))
 #else

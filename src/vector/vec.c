@@ -132,7 +132,8 @@ static int load_rows(adb *db, vec_state *vs) {
   if (src0 != SQLITE_ROW) return adb__sqlerr(db, src0);
   if (hnsw_reserve(&vs->h, (size_t)count)) return adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT slot, node, live, level, vec, links FROM adb_vec ORDER BY slot", &st);
+  int src = store_prepare(
+      db, "SELECT slot, node, live, level, vec, links FROM adb_vec ORDER BY slot", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   int rc = ADB_OK;
   size_t dimb = (size_t)vs->h.dim * sizeof(float);
@@ -144,14 +145,16 @@ static int load_rows(adb *db, vec_state *vs) {
     int level = sqlite3_column_int(st, 3);
     if (nv != dimb || nl % 4 || level < 0 || level > HNSW_MAX_LEVEL ||
         nl / 4 > (size_t)(2 * vs->h.m + 1 + level * (vs->h.m + 1))) {
-      rc = adb__err(db, ADB_CORRUPT, "the vector index is damaged: rebuild it with adb_vector_index");
+      rc = adb__err(db, ADB_CORRUPT,
+                    "the vector index is damaged: rebuild it with adb_vector_index");
       break;
     }
     memcpy(v, sqlite3_column_blob(st, 4), nv);
     if (nl) memcpy(links, sqlite3_column_blob(st, 5), nl);
     if (hnsw_restore(&vs->h, (uint32_t)sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                      !sqlite3_column_int(st, 2), level, v, links, nl / 4))
-      rc = adb__err(db, ADB_CORRUPT, "the vector index is damaged: rebuild it with adb_vector_index");
+      rc = adb__err(db, ADB_CORRUPT,
+                    "the vector index is damaged: rebuild it with adb_vector_index");
   }
   if (rc == ADB_OK && src != SQLITE_DONE) rc = adb__sqlerr(db, src);
   if (rc == ADB_OK && hnsw_check(&vs->h))
@@ -206,8 +209,9 @@ int vec_configure(adb *db, vec_state *vs, const vec_params *p) {
   int rc = store_exec(db, tables_sql);
   if (rc == ADB_OK) rc = store_exec(db, "DELETE FROM adb_vec");
   sqlite3_stmt *st = NULL;
-  int src = rc ? SQLITE_OK
-               : store_prepare(db, "INSERT OR REPLACE INTO adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
+  int src =
+      rc ? SQLITE_OK
+         : store_prepare(db, "INSERT OR REPLACE INTO adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
   if (rc == ADB_OK && src == SQLITE_OK) {
     sqlite3_bind_int(st, 1, p->dim);
     sqlite3_bind_int(st, 2, p->metric);
@@ -244,7 +248,8 @@ static int flush(adb *db, vec_state *vs, uint32_t first_new) {
   int rc = ADB_OK;
   if (!vs->ins &&
       (store_prepare(db, "INSERT INTO adb_vec VALUES(?1,?2,?3,?4,?5,?6)", &vs->ins) != SQLITE_OK ||
-       store_prepare(db, "UPDATE adb_vec SET live=?2, links=?3 WHERE slot=?1", &vs->upd) != SQLITE_OK)) {
+       store_prepare(db, "UPDATE adb_vec SET live=?2, links=?3 WHERE slot=?1", &vs->upd) !=
+           SQLITE_OK)) {
     rc = adb__sqlerr(db, sqlite3_errcode(db->sql));
     stmts_finalize(vs);
   }
@@ -261,7 +266,8 @@ static int flush(adb *db, vec_state *vs, uint32_t first_new) {
       sqlite3_bind_int64(st, 2, h->key[s]);
       sqlite3_bind_int(st, 3, !h->deleted[s]);
       sqlite3_bind_int(st, 4, h->level[s]);
-      sqlite3_bind_blob(st, 5, h->vecs + (size_t)s * h->dim, h->dim * (int)sizeof(float), SQLITE_STATIC);
+      sqlite3_bind_blob(st, 5, h->vecs + (size_t)s * h->dim, h->dim * (int)sizeof(float),
+                        SQLITE_STATIC);
       sqlite3_bind_blob(st, 6, links, (int)(nl * 4), SQLITE_STATIC);
     } else {
       sqlite3_bind_int(st, 2, !h->deleted[s]);
@@ -287,7 +293,8 @@ static int compact(adb *db, vec_state *vs) {
   if (hnsw_init(&h, old->dim, old->metric, old->m, old->efc))
     return adb__err(db, ADB_CORRUPT, "the vector index's parameters are damaged");
   for (uint32_t s = 0; s < old->n; s++)
-    if (!old->deleted[s] && hnsw_add(&h, old->key[s], old->vecs + (size_t)s * old->dim) == HNSW_NONE) {
+    if (!old->deleted[s] &&
+        hnsw_add(&h, old->key[s], old->vecs + (size_t)s * old->dim) == HNSW_NONE) {
       hnsw_free(&h);
       return adb__err(db, ADB_NOMEM, "out of memory");
     }
@@ -329,7 +336,8 @@ int vec_node_saved(adb *db, crdt_elem *e) {
       hnsw_remove(&vs->h, e->rid);
       rc = flush(db, vs, HNSW_NONE);
     }
-  } else if (rc == ADB_OK && (s == HNSW_NONE || memcmp(vs->h.vecs + (size_t)s * dim, v, (size_t)dim * sizeof *v))) {
+  } else if (rc == ADB_OK &&
+             (s == HNSW_NONE || memcmp(vs->h.vecs + (size_t)s * dim, v, (size_t)dim * sizeof *v))) {
     uint32_t fresh = hnsw_add(&vs->h, e->rid, v);
     rc = fresh == HNSW_NONE ? adb__err(db, ADB_NOMEM, "out of memory") : flush(db, vs, fresh);
     if (rc == ADB_OK) rc = compact(db, vs);

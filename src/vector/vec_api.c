@@ -43,10 +43,15 @@ static int write_vector(adb *db, const char *id, const char *value) {
   int same = had && value && strcmp(cur->value, value) == 0;
   uint64_t seq;
   if (rc == ADB_OK && !same && (had || value) && (rc = crdt_txn_seq(db, &seq)) == ADB_OK) {
-    crdt_reg r = {.type = REG_PROP, .epoch = e.cl, .key = VEC_KEY, .value = (char *)value,
+    crdt_reg r = {.type = REG_PROP,
+                  .epoch = e.cl,
+                  .key = VEC_KEY,
+                  .value = (char *)value,
                   .tag = {crdt_hlc_tick(db), 1, seq}};
-    if (crdt_elem_merge(db, &e, &r) < 0) rc = adb__err(db, ADB_NOMEM, "out of memory");
-    else rc = crdt_elem_save(db, &e);
+    if (crdt_elem_merge(db, &e, &r) < 0)
+      rc = adb__err(db, ADB_NOMEM, "out of memory");
+    else
+      rc = crdt_elem_save(db, &e);
   }
   crdt_elem_free(&e);
   return rc;
@@ -106,7 +111,8 @@ int vec_get_text(adb *db, const char *id, char **out) {
   crdt_reg *r = live ? crdt_elem_prop(&e, VEC_KEY) : NULL;
   if (rc == ADB_OK || rc == ADB_NOTFOUND) {
     if (!r || !r->value || !crdt_reg_visible(&e, r))
-      rc = adb__err(db, ADB_NOTFOUND, "node '%s' %s", id, live ? "has no vector" : "does not exist");
+      rc =
+          adb__err(db, ADB_NOTFOUND, "node '%s' %s", id, live ? "has no vector" : "does not exist");
     else if (!(*out = strdup(r->value)))
       rc = adb__err(db, ADB_NOMEM, "out of memory");
   }
@@ -126,8 +132,10 @@ int adb_vector_get(adb *db, const char *id, float **out, size_t *dim) {
     int n;
     char why[160];
     rc = vec_parse(text, out, &n, why, sizeof why);
-    if (rc) rc = adb__err(db, ADB_CORRUPT, "the vector of '%s' is damaged: %s", id, why);
-    else *dim = (size_t)n;
+    if (rc)
+      rc = adb__err(db, ADB_CORRUPT, "the vector of '%s' is damaged: %s", id, why);
+    else
+      *dim = (size_t)n;
     free(text);
   }
   store_read_end(db, own);
@@ -160,7 +168,8 @@ static int rebuild(adb *db, const adb_vector_params *in) {
                   in->ef_construction ? in->ef_construction : HNSW_DEFAULT_EFC,
                   in->ef_search ? in->ef_search : HNSW_DEFAULT_EFS};
   if (p.dim < 0 || p.dim > VEC_MAX_DIM)
-    return adb__err(db, ADB_INVALID, "the dimension must be 1 to %d (or 0: the first vector's)", VEC_MAX_DIM);
+    return adb__err(db, ADB_INVALID, "the dimension must be 1 to %d (or 0: the first vector's)",
+                    VEC_MAX_DIM);
   if (p.metric < ADB_METRIC_COSINE || p.metric > ADB_METRIC_DOT)
     return adb__err(db, ADB_INVALID, "unknown metric %d", p.metric);
   if (p.m < 2 || p.m > 64) return adb__err(db, ADB_INVALID, "m must be 2 to 64, not %d", p.m);
@@ -208,8 +217,10 @@ static int allowed_has(void *ctx, int64_t key) {
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     if (a->rid[mid] == key) return 1;
-    if (a->rid[mid] < key) lo = mid + 1;
-    else hi = mid;
+    if (a->rid[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return 0;
 }
@@ -289,8 +300,11 @@ static int hits_out(adb *db, const hnsw_hit *h, int n, adb_vector_hit **hits, si
     int src = store_step(db, st);
     if (src == SQLITE_ROW) out[i].id = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
-    if (src != SQLITE_ROW) rc = src == SQLITE_DONE ? adb__err(db, ADB_CORRUPT, "the vector index names a missing node") : adb__sqlerr(db, src);
-    else if (!out[i].id) rc = adb__err(db, ADB_NOMEM, "out of memory");
+    if (src != SQLITE_ROW)
+      rc = src == SQLITE_DONE ? adb__err(db, ADB_CORRUPT, "the vector index names a missing node")
+                              : adb__sqlerr(db, src);
+    else if (!out[i].id)
+      rc = adb__err(db, ADB_NOMEM, "out of memory");
     out[i].distance = h[i].dist;
   }
   if (rc) {
@@ -333,8 +347,10 @@ int vec_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t
   hnsw_hit *found = NULL;
   int nfound = 0;
   if (rc == ADB_OK && vs->ready) {
-    if (!(found = malloc((size_t)q->k * sizeof *found))) rc = adb__err(db, ADB_NOMEM, "out of memory");
-    else rc = search(db, vs, q, found, &nfound);
+    if (!(found = malloc((size_t)q->k * sizeof *found)))
+      rc = adb__err(db, ADB_NOMEM, "out of memory");
+    else
+      rc = search(db, vs, q, found, &nfound);
   }
   if (rc == ADB_OK) rc = hits_out(db, found, nfound, hits, n);
   free(found);

@@ -29,16 +29,21 @@ static vecs read_vecs(const char *path, int elem, int as_int) {
   cr_assert_eq(fread(&d, 4, 1, f), 1);
   vecs v = {.dim = d, .n = (int)(size / (4 + (long)d * elem))};
   fseek(f, 0, SEEK_SET);
-  if (as_int) v.i = malloc((size_t)v.n * d * sizeof *v.i);
-  else v.f = malloc((size_t)v.n * d * sizeof *v.f);
+  if (as_int)
+    v.i = malloc((size_t)v.n * d * sizeof *v.i);
+  else
+    v.f = malloc((size_t)v.n * d * sizeof *v.f);
   unsigned char *row = malloc(4 + (size_t)d * elem);
   for (int r = 0; r < v.n; r++) {
     cr_assert_eq(fread(row, 1, 4 + (size_t)d * elem, f), 4 + (size_t)d * elem);
     for (int j = 0; j < d; j++) {
       const unsigned char *p = row + 4 + (size_t)j * elem;
-      if (elem == 1) v.f[(size_t)r * d + j] = p[0];
-      else if (as_int) memcpy(&v.i[(size_t)r * d + j], p, 4);
-      else memcpy(&v.f[(size_t)r * d + j], p, 4);
+      if (elem == 1)
+        v.f[(size_t)r * d + j] = p[0];
+      else if (as_int)
+        memcpy(&v.i[(size_t)r * d + j], p, 4);
+      else
+        memcpy(&v.f[(size_t)r * d + j], p, 4);
     }
   }
   free(row);
@@ -69,7 +74,8 @@ static double core_recall(const char *base, const char *query, const char *truth
   vecs b = read_vecs(base, elem, 0), q = read_vecs(query, elem, 0), gt = read_vecs(truth, 4, 1);
   hnsw h;
   cr_assert_eq(hnsw_init(&h, b.dim, HNSW_L2, 16, 100), 0);
-  for (int i = 0; i < b.n; i++) cr_assert_neq(hnsw_add(&h, i + 1, b.f + (size_t)i * b.dim), HNSW_NONE);
+  for (int i = 0; i < b.n; i++)
+    cr_assert_neq(hnsw_add(&h, i + 1, b.f + (size_t)i * b.dim), HNSW_NONE);
   double sum = 0;
   for (int i = 0; i < q.n; i++) {
     hnsw_hit hits[10];
@@ -91,8 +97,8 @@ static void node_with_vector(adb *db, const char *id, const char *label, const f
 
 static size_t search_ids(adb *db, const float *q, int dim, int k, int metric, const char *label,
                          int exact, char ids[][32]) {
-  adb_vector_query vq = {.vector = q, .dim = (size_t)dim, .k = k, .metric = metric,
-                         .label = label, .exact = exact};
+  adb_vector_query vq = {
+      .vector = q, .dim = (size_t)dim, .k = k, .metric = metric, .label = label, .exact = exact};
   adb_vector_hit *hits;
   size_t n;
   OK(db, adb_vector_search(db, &vq, &hits, &n));
@@ -107,8 +113,9 @@ static size_t search_ids(adb *db, const float *q, int dim, int k, int metric, co
 /* ---- Recall ---------------------------------------------------------------------------- */
 
 Test(vector, recall_bigann10k) {
-  double r = core_recall(DATA "bigann10k/bigann10k_base.bvecs", DATA "bigann10k/bigann10k_query.bvecs",
-                         DATA "bigann10k/bigann10k_groundtruth.ivecs", 1, 64);
+  double r =
+      core_recall(DATA "bigann10k/bigann10k_base.bvecs", DATA "bigann10k/bigann10k_query.bvecs",
+                  DATA "bigann10k/bigann10k_groundtruth.ivecs", 1, 64);
   cr_assert_geq(r, 0.95, "recall@10 %.3f", r);
 }
 
@@ -198,10 +205,13 @@ Test(vector, interleaved_writes_match_brute_force, .timeout = 120) {
       float best[N];
       int nlive = 0;
       for (int i = 0; i < N; i++)
-        if (alive[i] && has[i]) best[nlive++] = sqrtf(
-            (qv[0] - model[i][0]) * (qv[0] - model[i][0]) + (qv[1] - model[i][1]) * (qv[1] - model[i][1]) +
-            (qv[2] - model[i][2]) * (qv[2] - model[i][2]) + (qv[3] - model[i][3]) * (qv[3] - model[i][3]));
-      adb_vector_query vq = {.vector = qv, .dim = D, .k = 10, .metric = ADB_METRIC_L2, .ef_search = N};
+        if (alive[i] && has[i])
+          best[nlive++] = sqrtf((qv[0] - model[i][0]) * (qv[0] - model[i][0]) +
+                                (qv[1] - model[i][1]) * (qv[1] - model[i][1]) +
+                                (qv[2] - model[i][2]) * (qv[2] - model[i][2]) +
+                                (qv[3] - model[i][3]) * (qv[3] - model[i][3]));
+      adb_vector_query vq = {
+          .vector = qv, .dim = D, .k = 10, .metric = ADB_METRIC_L2, .ef_search = N};
       adb_vector_hit *hits;
       size_t n;
       OK(db, adb_vector_search(db, &vq, &hits, &n));
@@ -209,7 +219,8 @@ Test(vector, interleaved_writes_match_brute_force, .timeout = 120) {
       int below = 0;
       for (size_t h = 0; h < n; h++) {
         int i = atoi(hits[h].id + 1);
-        cr_assert(alive[i] && has[i], "round %d: %s has no live vector but was returned", round, hits[h].id);
+        cr_assert(alive[i] && has[i], "round %d: %s has no live vector but was returned", round,
+                  hits[h].id);
         below = 0;
         for (int j = 0; j < nlive; j++) below += best[j] < (float)hits[h].distance - 1e-4f;
         cr_assert_leq(below, (int)h, "round %d: hit %zu is not among the nearest", round, h);
@@ -274,7 +285,8 @@ Test(vector, separate_from_properties) {
 
 Test(vector, persists_across_reopen) {
   adb *db = open_tmp(0, NULL);
-  OK(db, adb_vector_index(db, &(adb_vector_params){.metric = ADB_METRIC_L2, .m = 8, .ef_search = 32}));
+  OK(db,
+     adb_vector_index(db, &(adb_vector_params){.metric = ADB_METRIC_L2, .m = 8, .ef_search = 32}));
   OK(db, adb_begin(db));
   for (int i = 0; i < 300; i++) {
     char id[16];
@@ -361,7 +373,8 @@ Test(vector, filtered_search_returns_k) {
   for (int i = 0; i < 40; i++) cr_assert(atoi(ids[i] + 1) % 50 == 0, "%s is not Rare", ids[i]);
   /* a larger filtered set goes through the graph and still returns k */
   cr_assert_eq(search_ids(db, q, 2, 15, ADB_METRIC_COSINE, "Common", 0, ids), 15);
-  adb_vector_query vq = {.vector = q, .dim = 2, .k = 5, .where = "json_extract(properties, '$.i') < 100"};
+  adb_vector_query vq = {
+      .vector = q, .dim = 2, .k = 5, .where = "json_extract(properties, '$.i') < 100"};
   adb_vector_hit *hits;
   size_t n;
   OK(db, adb_vector_search(db, &vq, &hits, &n));
@@ -389,10 +402,12 @@ Test(vector, bad_input_changes_nothing) {
   cr_assert_eq(adb_vector_set(db, "m", inf3, 3), ADB_INVALID);
   cr_assert_eq(adb_vector_set(db, "m", v, 0), ADB_INVALID);
   cr_assert_eq(adb_vector_set(db, "nobody", v, 3), ADB_NOTFOUND);
-  const char *bad_json[] = {"[]", "{\"a\": 1}", "[1, \"2\", 3]", "[1, 2, null]", "[1e39, 0, 0]",
-                            "not json", "3", "[[1], 2, 3]"};
+  const char *bad_json[] = {
+      "[]",       "{\"a\": 1}", "[1, \"2\", 3]", "[1, 2, null]", "[1e39, 0, 0]",
+      "not json", "3",          "[[1], 2, 3]"};
   for (size_t i = 0; i < sizeof bad_json / sizeof *bad_json; i++)
-    cr_assert_eq(adb_vector_set_json(db, "n", bad_json[i]), ADB_INVALID, "%s accepted", bad_json[i]);
+    cr_assert_eq(adb_vector_set_json(db, "n", bad_json[i]), ADB_INVALID, "%s accepted",
+                 bad_json[i]);
   adb_vector_hit *hits;
   size_t n;
   adb_vector_query q = {.vector = v, .dim = 3, .k = 0};
@@ -448,10 +463,11 @@ Test(vector, metrics) {
  * nodes and takes the same filters; bad arguments fail the statement. */
 Test(vector, sql_view_and_table_function) {
   adb *db = open_tmp(0, NULL);
-  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('a', 'P'), ('b', 'P'), ('c', 'Q');"
-                      "INSERT INTO node_vectors(id, vector) VALUES ('a', '[1, 0]'), ('b', '[0.5, 0.5]'),"
-                      "  ('c', '[0.9, 0.1]');"
-                      "UPDATE node_vectors SET vector = '[0, 1]' WHERE id = 'b';"));
+  OK(db, adb_exec(
+             db, "INSERT INTO nodes(id, label) VALUES ('a', 'P'), ('b', 'P'), ('c', 'Q');"
+                 "INSERT INTO node_vectors(id, vector) VALUES ('a', '[1, 0]'), ('b', '[0.5, 0.5]'),"
+                 "  ('c', '[0.9, 0.1]');"
+                 "UPDATE node_vectors SET vector = '[0, 1]' WHERE id = 'b';"));
   float *v;
   size_t dim;
   OK(db, adb_vector_get(db, "b", &v, &dim));
@@ -459,8 +475,10 @@ Test(vector, sql_view_and_table_function) {
   adb_free(v);
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM node_vectors"), 3);
   adb_stmt *st;
-  OK(db, adb_prepare(db, "SELECT v.id, n.label FROM vector_search('[1, 0]', 2) v"
-                         " JOIN nodes n ON n.id = v.id ORDER BY v.distance", &st, NULL));
+  OK(db, adb_prepare(db,
+                     "SELECT v.id, n.label FROM vector_search('[1, 0]', 2) v"
+                     " JOIN nodes n ON n.id = v.id ORDER BY v.distance",
+                     &st, NULL));
   cr_assert_eq(adb_step(st), ADB_ROW);
   cr_assert_str_eq(adb_column_text(st, 0), "a");
   cr_assert_eq(adb_step(st), ADB_ROW);
@@ -469,7 +487,8 @@ Test(vector, sql_view_and_table_function) {
   adb_finalize(st);
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5, 'cosine', 'P')"), 2);
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5, 'l2', NULL,"
-                           " 'id != ''a''')"), 2);
+                           " 'id != ''a''')"),
+               2);
   const char *bad[] = {"SELECT * FROM vector_search('[1, 0, 0]', 2)",
                        "SELECT * FROM vector_search('[1, 0]', 0)",
                        "SELECT * FROM vector_search('[1, 0]', 2, 'hamming')",
@@ -481,7 +500,8 @@ Test(vector, sql_view_and_table_function) {
     adb_finalize(st);
   }
   /* a bad vector written through SQL fails the statement and changes nothing */
-  cr_assert_neq(adb_exec(db, "UPDATE node_vectors SET vector = '[1, \"x\"]' WHERE id = 'a'"), ADB_OK);
+  cr_assert_neq(adb_exec(db, "UPDATE node_vectors SET vector = '[1, \"x\"]' WHERE id = 'a'"),
+                ADB_OK);
   OK(db, adb_vector_get(db, "a", &v, &dim));
   cr_assert(dim == 2 && v[0] == 1 && v[1] == 0);
   adb_free(v);
@@ -492,4 +512,27 @@ Test(vector, sql_view_and_table_function) {
   cr_assert_eq(sql_int(peer, "SELECT count(*) FROM vector_search('[1, 0]', 5)"), 2);
   adb_close(peer);
   adb_close(db);
+}
+
+/* A vector of another dimension than the local index's, arriving by sync, is stored and passed
+ * on but not indexed; rebuilding the index for that dimension indexes it. */
+Test(vector, other_dimension_by_sync_is_kept_not_indexed) {
+  adb *a = open_tmp(0, NULL), *b = open_tmp(1, &(adb_options){.db_id = adb_db_id(a)});
+  float two[2] = {1, 0}, three[3] = {0, 0, 1};
+  node_with_vector(a, "x", "P", two, 2);
+  node_with_vector(b, "y", "P", three, 3);
+  send_changes(b, a);
+  char ids[10][32];
+  cr_assert_eq(search_ids(a, two, 2, 10, ADB_METRIC_COSINE, NULL, 0, ids), 1);
+  cr_assert_str_eq(ids[0], "x");
+  float *got;
+  size_t dim;
+  OK(a, adb_vector_get(a, "y", &got, &dim));
+  cr_assert_eq(dim, 3);
+  adb_free(got);
+  OK(a, adb_vector_index(a, &(adb_vector_params){.dim = 3}));
+  cr_assert_eq(search_ids(a, three, 3, 10, ADB_METRIC_COSINE, NULL, 0, ids), 1);
+  cr_assert_str_eq(ids[0], "y");
+  adb_close(a);
+  adb_close(b);
 }

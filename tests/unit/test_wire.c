@@ -106,6 +106,9 @@ Test(wire, fields_that_break_the_rules_are_refused) {
       {"no clock", 4, 1, 0, 0, 1, "k", "1", ADB_PROTOCOL},
       {"no sequence number", 4, 1, 1000, 0, 0, "k", "1", ADB_PROTOCOL},
       {"empty key", 4, 1, 1000, 0, 1, "", "1", ADB_PROTOCOL},
+      {"vector of strings (empty key)", 4, 1, 1000, 0, 1, "", "[1.0,\"x\"]", ADB_PROTOCOL},
+      {"vector beyond float32", 4, 1, 1000, 0, 1, "", "[1e+39]", ADB_PROTOCOL},
+      {"vector not canonical", 4, 1, 1000, 0, 1, "", "[1, 2]", ADB_PROTOCOL},
       {"control character in key", 4, 1, 1000, 0, 1, "a\tb", "1", ADB_PROTOCOL},
       {"unknown register type", 9, 1, 1000, 0, 1, "k", "1", ADB_PROTOCOL},
   };

@@ -314,6 +314,16 @@ await test('writes made with SQL on the views replicate like API writes', () => 
   assertSameState(w);
 });
 
+await test('vectors set in WebAssembly are searchable on both replicas', () => {
+  w.sql(`INSERT INTO node_vectors (id, vector) VALUES ('note:1', '[1, 0, 0]')`);
+  const near = w.sql("SELECT id, distance FROM vector_search('[0.9, 0.1, 0]', 1, 'l2')");
+  assert.equal(near[0].id, 'note:1');
+  pushToNative(w);
+  const n = nativeSql("SELECT id FROM vector_search('[1, 0, 0]', 5)");
+  assert.deepEqual(rowsOf(n, ['id']), [['note:1']]);
+  assertSameState(w);
+});
+
 await test('deleting a node on one side hides its edges on both', () => {
   const visible = (id) => w.sql('SELECT count(*) AS n FROM edges WHERE id = ?', [id])[0].n;
   assert.equal(visible(ids.lived), 1);

@@ -23,9 +23,12 @@ static void fn_vector(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   adb *db = sqlite3_user_data(ctx);
   char *text;
   int rc = vec_get_text(db, (const char *)sqlite3_value_text(argv[0]), &text);
-  if (rc == ADB_OK) sqlite3_result_text(ctx, text, -1, free);
-  else if (rc == ADB_NOTFOUND || rc == ADB_INVALID) sqlite3_result_null(ctx);
-  else sqlite3_result_error(ctx, db->errmsg, -1);
+  if (rc == ADB_OK)
+    sqlite3_result_text(ctx, text, -1, free);
+  else if (rc == ADB_NOTFOUND || rc == ADB_INVALID)
+    sqlite3_result_null(ctx);
+  else
+    sqlite3_result_error(ctx, db->errmsg, -1);
 }
 
 /* arenadb_vector_set(id, vector): sets, or with NULL clears, a node's vector inside the
@@ -39,9 +42,12 @@ static void fn_vector_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
                ? adb_vector_clear(db, id)
                : adb_vector_set_json(db, id, (const char *)sqlite3_value_text(argv[1]));
   db->in_sql_write--;
-  if (rc == ADB_OK) sqlite3_result_null(ctx);
-  else if (rc == ADB_NOMEM) sqlite3_result_error_nomem(ctx);
-  else sqlite3_result_error(ctx, db->errmsg, -1);
+  if (rc == ADB_OK)
+    sqlite3_result_null(ctx);
+  else if (rc == ADB_NOMEM)
+    sqlite3_result_error_nomem(ctx);
+  else
+    sqlite3_result_error(ctx, db->errmsg, -1);
 }
 
 int sqlb_vector_view_install(adb *db) {

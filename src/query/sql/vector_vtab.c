@@ -55,8 +55,10 @@ static int vs_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
     int arg = c->iColumn - NVISIBLE;
     if (arg < 0 || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c->usable) unusable |= 1 << arg;
-    else slot[arg] = i;
+    if (!c->usable)
+      unusable |= 1 << arg;
+    else
+      slot[arg] = i;
   }
   int n = 0;
   for (int a = 0; a < NARGS; a++) {
@@ -107,7 +109,9 @@ static int run(adb *db, sqlite3_value **args, cursor *c) {
   sqlite3_int64 k = sqlite3_value_int64(args[1]);
   if (k < 1 || k > VEC_MAX_K)
     return adb__err(db, ADB_INVALID, "k must be 1 to %d, not %lld", VEC_MAX_K, (long long)k);
-  adb_vector_query q = {.k = (int)k, .label = text_arg(args[3]), .where = text_arg(args[4]),
+  adb_vector_query q = {.k = (int)k,
+                        .label = text_arg(args[3]),
+                        .where = text_arg(args[4]),
                         .ef_search = args[5] ? sqlite3_value_int(args[5]) : 0,
                         .exact = args[6] ? sqlite3_value_int(args[6]) != 0 : 0};
   q.metric = !metric || !strcasecmp(metric, "cosine") ? ADB_METRIC_COSINE
@@ -162,8 +166,10 @@ static int vs_eof(sqlite3_vtab_cursor *base) {
 
 static int vs_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col) {
   cursor *c = (cursor *)base;
-  if (col == 0) sqlite3_result_text(ctx, c->hits[c->pos].id, -1, SQLITE_TRANSIENT);
-  else if (col == 1) sqlite3_result_double(ctx, c->hits[c->pos].distance);
+  if (col == 0)
+    sqlite3_result_text(ctx, c->hits[c->pos].id, -1, SQLITE_TRANSIENT);
+  else if (col == 1)
+    sqlite3_result_double(ctx, c->hits[c->pos].distance);
   return SQLITE_OK;
 }
 
