@@ -6,4 +6,4 @@ cd "$(dirname "$0")/../.."
 bin=${1:-build/arenadb}
 shift || true
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec timeout -k 10 290 python3 -u tests/net/nettest.py "$bin" "$@"
+exec timeout -k 10 600 python3 -u tests/net/nettest.py "$bin" "$@"
