@@ -176,6 +176,67 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   reply_json(r, 200, json_pack("{s:o, s:o}", "columns", cols, "rows", rows));
 }
 
+/* The rows of a Cypher run as {"columns", "rows", "stats"}; each value is the JSON form of
+ * adb_cypher_text (the one `arenadb cypher --format json` prints). NULL when out of memory. */
+static json_t *cypher_json(adb_cypher *q) {
+  json_t *cols = json_array(), *rows = json_array();
+  int n = adb_cypher_columns(q);
+  for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_cypher_column_name(q, c)));
+  while (adb_cypher_next(q) == ADB_ROW) {
+    json_t *row = json_array();
+    for (int c = 0; c < n; c++) {
+      const char *t = adb_cypher_text(q, c, ADB_CYPHER_JSON);
+      json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+      if (!v) {
+        json_decref(row);
+        json_decref(rows);
+        json_decref(cols);
+        return NULL;
+      }
+      json_array_append_new(row, v);
+    }
+    json_array_append_new(rows, row);
+  }
+  adb_cypher_stats s;
+  adb_cypher_get_stats(q, &s);
+  json_t *st = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "nodes_created",
+                         (json_int_t)s.nodes_created, "nodes_deleted", (json_int_t)s.nodes_deleted,
+                         "relationships_created", (json_int_t)s.relationships_created,
+                         "relationships_deleted", (json_int_t)s.relationships_deleted,
+                         "properties_set", (json_int_t)s.properties_set, "properties_removed",
+                         (json_int_t)s.properties_removed, "labels_added",
+                         (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
+  return json_pack("{s:o, s:o, s:o}", "columns", cols, "rows", rows, "stats", st);
+}
+
+/* POST /cypher: one query inside the request's transaction. A failed query answers with its
+ * openCypher kind, phase and detail besides the message, and the rollback keeps it unchanged. */
+static void do_cypher(reply *r, adb *db, json_t *body, int *wrote) {
+  const char *query = member_str(body, "query");
+  if (!query) return reply_err(r, 400, "invalid argument", "the body needs \"query\": a string");
+  json_t *pj = json_object_get(body, "params");
+  if (pj && !json_is_object(pj) && !json_is_null(pj))
+    return reply_err(r, 400, "invalid argument", "\"params\" must be a JSON object");
+  char *params = pj && json_is_object(pj) ? json_dumps(pj, JSON_COMPACT) : NULL;
+  adb_cypher *q;
+  int rc = adb_cypher_run(db, query, params, &q);
+  free(params);
+  const char *kind, *phase, *detail, *msg;
+  if (rc && q && adb_cypher_error(q, &kind, &phase, &detail, &msg) == ADB_OK && msg) {
+    reply_json(r, status_of(rc), json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", msg, "code",
+                                           adb_strerror(rc), "kind", kind, "phase", phase,
+                                           "detail", detail));
+  } else if (rc) {
+    reply_db(r, db, rc);
+  } else {
+    json_t *v = cypher_json(q);
+    if (v) reply_json(r, 200, v);
+    else reply_err(r, 500, "out of memory", "the result could not be converted to JSON");
+    *wrote = 1;
+  }
+  adb_cypher_free(q);
+}
+
 /* /nodes, /nodes/ID, /edges, /edges/ID. */
 static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int edge, const char *id,
                         json_t *body, int *wrote) {
@@ -258,7 +319,7 @@ static const char status_page[] =
     "<!doctype html><meta charset=utf-8><title>ArenaDB</title>"
     "<style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em}</style>"
     "<h1>ArenaDB</h1><p>Sync endpoint: WebSocket, subprotocol <code>arenadb-sync</code>. "
-    "HTTP API: <code>/status /vv /nodes /edges /sql /presence</code> (docs/http.md).</p>"
+    "HTTP API: <code>/status /vv /nodes /edges /sql /cypher /presence</code> (docs/http.md).</p>"
     "<pre id=s>loading…</pre><script>async function f(){try{const r=await fetch('/status');"
     "document.getElementById('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){}}"
     "f();setInterval(f,2000)</script>";
@@ -285,7 +346,7 @@ static void txn_end(reply *r, adb *db) {
 
 /* 1 when u is a path of the JSON API (which the UI's files never shadow). */
 static int is_api(const char *u) {
-  static const char *const exact[] = {"/status", "/vv", "/sql", "/presence"};
+  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
@@ -365,6 +426,13 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else if (txn_begin(r, db) == ADB_OK) {
       do_sql(r, db, body, &wrote);
+      txn_end(r, db);
+    }
+  } else if (!strcmp(u, "/cypher")) {
+    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"query\": ...}");
+    else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    else if (txn_begin(r, db) == ADB_OK) {
+      do_cypher(r, db, body, &wrote);
       txn_end(r, db);
     }
   } else if (!strcmp(u, "/presence")) {

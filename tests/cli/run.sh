@@ -1526,6 +1526,22 @@ test_cypher_errors() {
   usage_error cypher
 }
 
+test_cypher_vector_search() {
+  vector_seed
+  ok cypher "CALL db.vector.search([1, 0, 0], 2) YIELD node, distance RETURN coalesce(node.t, '-') AS t ORDER BY distance" --format csv
+  out_eq "$(printf 't\na\n-')"
+  ok cypher "CALL db.vector.search([0, 1, 0], 3, {label: 'Doc'}) YIELD node RETURN count(node) AS n" --format csv
+  out_eq "$(printf 'n\n2')"
+  ok cypher "CALL db.vector.search([0, 1, 0], 1)" --format json
+  out_has '"node":{"id":"c","labels":["Img"]'
+  out_has '"distance":0.0'
+  remember
+  fails -p "ProcedureNotFound" cypher "CALL db.vector.nearest([1, 0, 0], 1) YIELD node RETURN node"
+  fails -p "the query has 2 components" cypher "CALL db.vector.search([1, 0], 1) YIELD node SET node.hit = true"
+  fails -p "k must be 1 to 10000" cypher "CALL db.vector.search([1, 0, 0], 0) YIELD node SET node.hit = true"
+  unchanged
+}
+
 test_cypher_shell() {
   ok init
   printf "CREATE (:Shell {k: 1});\nMATCH (n:Shell) RETURN n.k AS k;\nSELECT count(*) AS c FROM nodes;\n" >in.txt
@@ -1582,7 +1598,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
-  cypher_formats cypher_params cypher_errors cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_formats cypher_params cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

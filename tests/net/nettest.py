@@ -797,6 +797,46 @@ def http_api():
     stop(hub)
 
 
+@test
+def http_cypher():
+    """POST /cypher reads and writes; a write reaches a live replica; errors change nothing."""
+    hub, port = server("cy-hub.db")
+    rep = replica_of("cy-r.db", "cy-hub.db")
+    client = spawn(rep, "sync", f"ws://127.0.0.1:{port}", "--live")
+    wait_for("the live session", lambda: http(port, "GET", "/status")[1]["sessions"] == 1, 15)
+    st, b = http(port, "POST", "/cypher", {"query": "CREATE (:Person {name: $n, born: 1815})",
+                                           "params": {"n": "Ada"}})
+    assert st == 200 and b["columns"] == [] and b["rows"] == [], b
+    assert b["stats"]["nodes_created"] == 1 and b["stats"]["properties_set"] == 2, b
+    st, b = http(port, "POST", "/cypher", {"query": "MATCH (p:Person) RETURN p.name AS name, "
+                                           "p.born + 0.5 AS x, [1, null] AS l, p"})
+    assert st == 200 and b["columns"] == ["name", "x", "l", "p"], b
+    row = b["rows"][0]
+    assert row[:3] == ["Ada", 1815.5, [1, None]], b
+    assert row[3]["labels"] == ["Person"] and row[3]["properties"] == {"name": "Ada", "born": 1815}, b
+    wait_for("the Cypher write on the live replica", lambda: "Ada" in run(
+        rep, "cypher", "MATCH (p:Person) RETURN p.name", "--format", "json").stdout, 15)
+    before = http_dump(port)
+    st, b = http(port, "POST", "/cypher", {"query": "CREATE (:X) RETUR 1"})
+    assert st == 400 and b["kind"] == "SyntaxError" and b["phase"] == "compile time" and b["error"], b
+    st, b = http(port, "POST", "/cypher", {"query": "CREATE (:X {v: 1}) WITH 1 AS one RETURN 1 / 0"})
+    assert st == 400 and b["kind"] == "ArithmeticError", b
+    st, b = http(port, "POST", "/cypher", {"query": "RETURN $x", "params": [1]})
+    assert st == 400 and "params" in b["error"], b
+    assert http(port, "POST", "/cypher", {"sql": "RETURN 1"})[0] == 400
+    assert http(port, "GET", "/cypher")[0] == 405
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/cypher", data=b"MATCH (n) RETURN n",
+                                 method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        assert False, "a body that is not JSON was accepted"
+    except urllib.error.HTTPError as e:
+        assert e.code == 400 and "not JSON" in json.loads(e.read())["error"]
+    assert http_dump(port) == before, "a failed query changed the database"
+    assert stop(client) == 0
+    stop(hub)
+
+
 def raw_get(port, target, token=None):
     """One GET with the request target sent exactly as given (no client-side normalising);
     returns (status, headers, body bytes); status 0 when the server closed without answering."""

@@ -224,3 +224,98 @@ Test(cypher, huge_and_deep_queries) {
   free(chain);
   adb_close(db);
 }
+
+/* Four nodes with vectors: a, b near x; c (another label) on y; d on z, away from x. */
+static void vector_graph(adb *db) {
+  OK(db, adb_node_create(db, "a", "Doc", "{\"title\": \"a\"}", NULL));
+  OK(db, adb_node_create(db, "b", "Doc:Old", "{\"title\": \"b\"}", NULL));
+  OK(db, adb_node_create(db, "c", "Note", "{\"title\": \"c\"}", NULL));
+  OK(db, adb_node_create(db, "d", "Doc", "{\"title\": \"d\"}", NULL));
+  OK(db, adb_vector_set_json(db, "a", "[1, 0, 0]"));
+  OK(db, adb_vector_set_json(db, "b", "[0.8, 0.6, 0]"));
+  OK(db, adb_vector_set_json(db, "c", "[0, 1, 0]"));
+  OK(db, adb_vector_set_json(db, "d", "[-0.5, 0, 1]"));
+}
+
+Test(cypher, call_vector_search) {
+  adb *db = open_tmp(0, NULL);
+  vector_graph(db);
+  ROWS(db, "CALL db.vector.search([1, 0, 0], 3) YIELD node, distance "
+           "RETURN node.title, round(distance * 100) / 100 ORDER BY distance",
+       "'a'|0.0\n'b'|0.2\n'c'|1.0\n");
+  /* standalone: the outputs are the columns */
+  ROWS(db, "CALL db.vector.search([1, 0, 0], 1)", "(:Doc {title: 'a'})|0.0\n");
+  ROWS(db, "CALL db.vector.search([2, 0, 0], 2) YIELD node AS n", "(:Doc {title: 'a'})\n"
+                                                                   "(:Doc:Old {title: 'b'})\n");
+  /* the label option filters before the k nearest are chosen; WHERE after YIELD filters them */
+  ROWS(db, "CALL db.vector.search([0.1, 1, 0], 2, {label: 'Doc'}) YIELD node RETURN node.title",
+       "'b'\n'a'\n");
+  ROWS(db, "CALL db.vector.search([0, 1, 0], 2, {label: 'Old'}) YIELD node RETURN node.title", "'b'\n");
+  ROWS(db, "CALL db.vector.search([1, 0, 0], 4) YIELD node, distance WHERE distance > 0.5 "
+           "RETURN node.title ORDER BY node.title",
+       "'c'\n'd'\n");
+  ROWS(db, "CALL db.vector.search([1, 0, 0], 2, {metric: 'l2', exact: true}) YIELD node, distance "
+           "RETURN node.title, round(distance * 1000) / 1000",
+       "'a'|0.0\n'b'|0.632\n");
+  /* once per input row, then more clauses; a write after it */
+  ROWS(db, "UNWIND [[0, 1, 0], [0, 0, 1]] AS v CALL db.vector.search(v, 1) YIELD node "
+           "WITH node SET node.seen = true RETURN node.title",
+       "'c'\n'd'\n");
+  ROWS(db, "MATCH (n {seen: true}) RETURN n.title ORDER BY n.title", "'c'\n'd'\n");
+  /* a node deleted earlier in the query is not a hit */
+  ROWS(db, "MATCH (n {title: 'a'}) DELETE n WITH count(*) AS x "
+           "CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node.title",
+       "'b'\n");
+  adb_close(db);
+}
+
+Test(cypher, call_errors_change_nothing) {
+  adb *db = open_tmp(0, NULL);
+  vector_graph(db);
+  char *before = dump_state(db);
+  fails(db, "CALL db.nosuch(1) YIELD x RETURN x", "ProcedureError", "ProcedureNotFound");
+  fails(db, "CALL db.vector.search([1, 0, 0]) YIELD node RETURN node", "SyntaxError",
+        "InvalidNumberOfArguments");
+  fails(db, "CALL db.vector.search([1, 0, 0], 1) YIELD nope RETURN nope", "SyntaxError",
+        "UndefinedVariable");
+  fails(db, "MATCH (node) CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node",
+        "SyntaxError", "VariableAlreadyBound");
+  fails(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) RETURN n", "SyntaxError",
+        "InvalidClauseComposition");
+  fails(db, "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 1) YIELD node",
+        "SyntaxError", "InvalidClauseComposition");
+  fails(db, "CALL db.vector.search([1, 0, 0] 1) YIELD node RETURN node", "SyntaxError", NULL);
+  /* bad input: the vector layer's own checks, as Cypher errors */
+  const char *bad[] = {
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0], 1) YIELD node RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([0.0 / 0.0, 0, 0], 1) YIELD node RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 0) YIELD node RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 10001) YIELD node RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 9223372036854775807) YIELD node "
+      "RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([], 1) YIELD node RETURN node",
+      "CALL db.vector.search([1, 0, 0], 1, {metric: 'hamming'}) YIELD node RETURN node",
+      "CALL db.vector.search([1, 0, 0], 1, {colour: 'red'}) YIELD node RETURN node",
+      "CALL db.vector.search([1, 0, 0], 1, {label: 'A:B'}) YIELD node RETURN node",
+  };
+  const char *why[] = {"the query has 2 components", "not a finite number", "k must be 1 to 10000, not 0",
+                       "k must be 1 to 10000, not 10001", "not 9223372036854775807", "not 0",
+                       "unknown metric", "option 'colour'", "label"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    fails(db, bad[i], "ArgumentError", "InvalidArgumentValue");
+    cr_assert(strstr(adb_errmsg(db), why[i]), "%s: %s", bad[i], adb_errmsg(db));
+  }
+  fails(db, "CALL db.vector.search('[1, 0, 0]', 1) YIELD node RETURN node", "TypeError",
+        "InvalidArgumentType");
+  fails(db, "CALL db.vector.search([1, 'x', 0], 1) YIELD node RETURN node", "TypeError",
+        "InvalidArgumentType");
+  fails(db, "CALL db.vector.search([1, 0, 0], 1.0) YIELD node RETURN node", "TypeError",
+        "InvalidArgumentType");
+  fails(db, "CALL db.vector.search([1, 0, 0], 1, 'Doc') YIELD node RETURN node", "TypeError",
+        "InvalidArgumentType");
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after, "a failed query changes nothing");
+  free(before);
+  free(after);
+  adb_close(db);
+}

@@ -134,6 +134,8 @@ struct json_t;
 cy_val cy_from_json(cy_ctx *c, struct json_t *j);
 /* Loads every live node and visible edge. */
 void cy_graph_load(cy_ctx *c);
+/* The index of the live node with this id in the snapshot (loading it), or -1. */
+int cy_node_index(cy_ctx *c, const char *id);
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props);
 int cy_rel_create(cy_ctx *c, int src, int dst, const char *type, cy_map *props);
 /* Sets (v not null) or removes a property of a node or relationship. */
@@ -252,8 +254,9 @@ typedef struct cy_clause {
   int nsets, ncreate_sets;
   cy_expr **exprs;      /* DELETE */
   int nexprs;
-  const char *proc;     /* CALL */
-  const char **yields;
+  const char *proc;     /* CALL; exprs are its arguments, where follows YIELD */
+  const char **yields;  /* the procedure's outputs YIELD names */
+  const char **yield_vars; /* the variables they are bound to (YIELD out AS var) */
   int nyields;
 } cy_clause;
 
@@ -353,6 +356,20 @@ cy_list *cy_pattern_collect(cy_ctx *c, const cy_env *env, const cy_pattern *p,
                             const cy_expr *where, const cy_expr *proj);
 /* Variables a pattern introduces that are not columns of cols, in order. */
 int cy_pattern_vars(cy_ctx *c, cy_pattern **pats, int npats, const char ***out);
+
+/* ---- Procedures (CALL) ---- */
+
+/* The procedure named name, or NULL when there is none. Its outputs are listed in order. */
+typedef struct cy_proc {
+  const char *name;
+  int min_args, max_args;
+  int nouts;
+  const char *const *outs;
+  const int *out_node; /* 1 for an output that is a node */
+  /* Appends a row of the procedure's outputs (in outs order) to out for each result. */
+  void (*run)(cy_ctx *c, cy_val *args, int nargs, cy_table *out);
+} cy_proc;
+const cy_proc *cy_proc_find(const char *name);
 
 /* Runs the query, producing the result table. */
 cy_table *cy_exec(cy_ctx *c, cy_query *q);

@@ -403,6 +403,46 @@ static void set_items(checker *k, scope *s, cy_setitem *it, int n) {
   }
 }
 
+/* Checks a CALL: a known procedure, its number of arguments, and outputs YIELDed to new
+ * variables. A standalone CALL without YIELD yields every output, and its outputs are the
+ * query's columns. */
+static void call(checker *k, scope *s, cy_clause *cl, int standalone, int *ncols,
+                 const char ***cols) {
+  const cy_proc *pr = cy_proc_find(cl->proc);
+  if (!pr)
+    cy_fail(k->c, "ProcedureError", "compile time", "ProcedureNotFound",
+            "there is no procedure '%s'", cl->proc);
+  if (cl->nexprs < pr->min_args || cl->nexprs > pr->max_args)
+    ERR("InvalidNumberOfArguments", "%s takes %d to %d arguments, not %d", pr->name, pr->min_args,
+        pr->max_args, cl->nexprs);
+  for (int i = 0; i < cl->nexprs; i++) {
+    no_aggregate(k, cl->exprs[i], "procedure arguments");
+    expr(k, s, cl->exprs[i], 0);
+  }
+  if (!cl->nyields) {
+    if (!standalone) ERR("InvalidClauseComposition", "a CALL inside a query needs YIELD");
+    cl->yields = cl->yield_vars = (const char **)pr->outs;
+    cl->nyields = pr->nouts;
+  }
+  for (int i = 0; i < cl->nyields; i++) {
+    int out = 0;
+    while (out < pr->nouts && strcmp(pr->outs[out], cl->yields[i])) out++;
+    if (out == pr->nouts)
+      ERR("UndefinedVariable", "%s has no output '%s'", pr->name, cl->yields[i]);
+    if (find(s, cl->yield_vars[i]))
+      ERR("VariableAlreadyBound", "'%s' is already bound", cl->yield_vars[i]);
+    add(k, s, cl->yield_vars[i], pr->out_node[out] ? VT_NODE : VT_VALUE);
+  }
+  if (cl->where) {
+    no_aggregate(k, cl->where, "WHERE");
+    expr(k, s, cl->where, 1);
+  }
+  if (standalone) {
+    *ncols = cl->nyields;
+    *cols = cl->yield_vars;
+  }
+}
+
 static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
   scope *s = cy_alloc(k->c, sizeof *s);
   for (int i = 0; i < q->ncl; i++) {
@@ -460,6 +500,9 @@ static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
       }
       break;
     case C_CALL:
+      call(k, s, cl, q->ncl == 1, ncols, cols);
+      if (last && q->ncl > 1)
+        ERR("InvalidClauseComposition", "a query cannot end with CALL ... YIELD: add a RETURN");
       break;
     }
   }

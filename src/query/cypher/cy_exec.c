@@ -81,6 +81,33 @@ static cy_table *do_unwind(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   return out;
 }
 
+/* ---- CALL ---- */
+
+/* Runs the procedure once per input row, with that row's arguments; each result row extends
+ * the input row with the yielded outputs, kept when the WHERE after YIELD holds. */
+static cy_table *do_call(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  const cy_proc *pr = cy_proc_find(cl->proc);
+  cy_table *out = table_extend(c, in, cl->yield_vars, cl->nyields);
+  int *from = cy_alloc(c, (size_t)cl->nyields * sizeof *from);
+  for (int i = 0; i < cl->nyields; i++)
+    while (strcmp(pr->outs[from[i]], cl->yields[i])) from[i]++;
+  cy_val *args = cy_alloc(c, (size_t)(cl->nexprs ? cl->nexprs : 1) * sizeof *args);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_env env = {.t = in, .row = in->rows[r]};
+    for (int i = 0; i < cl->nexprs; i++) args[i] = cy_eval(c, &env, cl->exprs[i]);
+    cy_table *res = table_new(c, pr->nouts);
+    pr->run(c, args, cl->nexprs, res);
+    for (int h = 0; h < res->nrows; h++) {
+      cy_val *row = row_extend(c, in, in->rows[r], out);
+      for (int i = 0; i < cl->nyields; i++) row[col_index(out, cl->yield_vars[i])] = res->rows[h][from[i]];
+      cy_env renv = {.t = out, .row = row};
+      if (cl->where && cy_truth(c, cy_eval(c, &renv, cl->where)) != 1) continue;
+      cy_table_add(c, out, row);
+    }
+  }
+  return out;
+}
+
 /* ---- Projection: WITH and RETURN ---- */
 
 typedef struct agg_state {
@@ -653,8 +680,9 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
       break;
     case C_DELETE: t = do_delete(c, cl, t); break;
     case C_CALL:
-      cy_fail(c, "ProcedureError", "compile time", "ProcedureNotFound",
-              "there is no procedure '%s'", cl->proc);
+      t = do_call(c, cl, t);
+      returned = i == q->ncl - 1; /* a standalone CALL returns what it yields */
+      break;
     }
   }
   if (!returned) {

@@ -270,6 +270,12 @@ static cy_map *without_nulls(cy_ctx *c, cy_map *m) {
   return r;
 }
 
+int cy_node_index(cy_ctx *c, const char *id) {
+  cy_graph_load(c);
+  int i = idmap_get(c, id);
+  return i >= 0 && !c->g.nodes[i].deleted ? i : -1;
+}
+
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
   c->writes = 1;
   cy_graph_load(c);

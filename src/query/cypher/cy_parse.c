@@ -1132,11 +1132,16 @@ static int clause(parser *p, cy_clause *cl) {
       cl->nexprs = v.n;
     }
     if (accept_kw(p, "YIELD")) {
-      vec v = {0};
-      do vpush(p->c, &v, (void *)var_name(p));
-      while (accept_op(p, ","));
+      vec v = {0}, as = {0};
+      do {
+        const char *out = var_name(p);
+        vpush(p->c, &v, (void *)out);
+        vpush(p->c, &as, (void *)(accept_kw(p, "AS") ? var_name(p) : out));
+      } while (accept_op(p, ","));
       cl->yields = (const char **)v.v;
+      cl->yield_vars = (const char **)as.v;
       cl->nyields = v.n;
+      if (accept_kw(p, "WHERE")) cl->where = expr(p);
     }
   } else {
     return 0;
