@@ -63,6 +63,10 @@ adb *cli_open(cli_ctx *cx, int create);
 int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, const char *format,
               FILE *out);
 
+/* Writes one CSV field, quoted when it holds a comma, quote or line break; NULL writes
+ * nothing (an empty field). */
+void cli_put_csv(FILE *out, const char *s);
+
 /* Checks a --format value; prints the error and returns CLI_USAGE when unknown. */
 int cli_format_check(const char *format);
 

@@ -71,19 +71,6 @@ static void print_tck_error(adb_cypher *r, int rc) {
   buf_free(&b);
 }
 
-static void put_csv(FILE *out, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', out);
-    fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
 /* Table, JSON (one object per line) or CSV; strings print bare in table and CSV. */
 static int print_rows(adb_cypher *r, const char *format) {
   int n = adb_cypher_columns(r);
@@ -91,7 +78,7 @@ static int print_rows(adb_cypher *r, const char *format) {
   if (!json) {
     for (int i = 0; i < n; i++) {
       if (i) fputs(csv ? "," : " | ", stdout);
-      if (csv) put_csv(stdout, adb_cypher_column_name(r, i));
+      if (csv) cli_put_csv(stdout, adb_cypher_column_name(r, i));
       else fputs(adb_cypher_column_name(r, i), stdout);
     }
     if (n) fputc('\n', stdout);
@@ -115,7 +102,7 @@ static int print_rows(adb_cypher *r, const char *format) {
       if (i) fputs(csv ? "," : " | ", stdout);
       const char *s = adb_cypher_kind(r, i) == ADB_CV_STRING ? adb_cypher_string(r, i)
                                                               : adb_cypher_text(r, i, ADB_CYPHER_TCK);
-      if (csv) put_csv(stdout, s);
+      if (csv) cli_put_csv(stdout, s);
       else fputs(s, stdout);
     }
     fputs(json ? "}\n" : "\n", stdout);

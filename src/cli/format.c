@@ -29,7 +29,7 @@ static const char *cell_text(adb_stmt *st, int i, char **scratch) {
   return s;
 }
 
-static void put_csv(FILE *out, const char *s) {
+void cli_put_csv(FILE *out, const char *s) {
   if (!s) return;
   if (!strpbrk(s, ",\"\r\n")) {
     fputs(s, out);
@@ -46,7 +46,7 @@ static void put_csv(FILE *out, const char *s) {
 static void put_csv_header(FILE *out, adb_stmt *st, int ncols) {
   for (int i = 0; i < ncols; i++) {
     if (i) fputc(',', out);
-    put_csv(out, adb_column_name(st, i));
+    cli_put_csv(out, adb_column_name(st, i));
   }
   fputc('\n', out);
 }
@@ -174,7 +174,7 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
         for (int i = 0; i < ncols; i++) {
           char *scratch;
           if (i) fputc(',', out);
-          put_csv(out, cell_text(st, i, &scratch));
+          cli_put_csv(out, cell_text(st, i, &scratch));
           free(scratch);
         }
         fputc('\n', out);
