@@ -338,7 +338,8 @@ int cy_truth(cy_ctx *c, cy_val v);
 /* Calls a non-aggregating function. */
 cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *args, int n);
 /* date(), localtime(), time(), localdatetime(), datetime() named by fn (cy_temporal.c):
- * ISO 8601 text from a map of fields, a string (kept), or nothing (now). */
+ * ISO 8601 text from a map of fields, an ISO 8601 string (normalised), or nothing (now); and
+ * their .truncate(unit, value[, map]) forms. */
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* 1 when name is a known function, 2 when it is an aggregate, 0 when unknown. */
 int cy_func_kind(const char *name);

@@ -51,6 +51,9 @@ static const fdef funcs[] = {
     {"char_length", F_CHAR_LENGTH, 1, 1}, {"character_length", F_CHAR_LENGTH, 1, 1},
     {"date", F_TEMPORAL, 0, 1}, {"localtime", F_TEMPORAL, 0, 1}, {"time", F_TEMPORAL, 0, 1},
     {"localdatetime", F_TEMPORAL, 0, 1}, {"datetime", F_TEMPORAL, 0, 1},
+    {"date.truncate", F_TEMPORAL, 2, 3}, {"localtime.truncate", F_TEMPORAL, 2, 3},
+    {"time.truncate", F_TEMPORAL, 2, 3}, {"localdatetime.truncate", F_TEMPORAL, 2, 3},
+    {"datetime.truncate", F_TEMPORAL, 2, 3},
     {NULL, 0, 0, 0}};
 
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",

@@ -1,6 +1,7 @@
-/* cy_temporal.c — date and time constructors. There is no temporal type: like SQLite's date
- * functions, they return ISO 8601 text in Cypher's format, which sorts chronologically within
- * one kind (and one offset). */
+/* cy_temporal.c — date and time constructors and truncation. There is no temporal type: like
+ * SQLite's date functions, they return ISO 8601 text in Cypher's format, which sorts
+ * chronologically within one kind (and one offset); truncation parses that text back. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,10 +117,263 @@ static size_t put_offset(char *o, size_t n, int64_t off) {
   return (size_t)snprintf(o, n, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
 }
 
+/* A temporal value taken apart: which parts it has, days since the epoch, nanoseconds since
+ * midnight and the offset from UTC in seconds. */
+typedef struct tv {
+  int has_date, has_time, has_zone;
+  int64_t days, ns, off;
+} tv;
+
+/* Sets the parts a constructor named fn (date, localtime, time, ...) yields. */
+static void kind_of(const char *fn, tv *t) {
+  t->has_date = strncasecmp(fn, "localtime", 9) && strncasecmp(fn, "time", 4);
+  t->has_time = strncasecmp(fn, "date", 4) || !strncasecmp(fn, "datetime", 8);
+  t->has_zone = !strncasecmp(fn, "time", 4) || !strncasecmp(fn, "datetime", 8);
+}
+
+/* Reads exactly n digits at *s; returns -1 when they are not there. */
+static int64_t digits(const char **s, int n) {
+  int64_t v = 0;
+  for (int i = 0; i < n; i++) {
+    if (!isdigit((unsigned char)(*s)[i])) return -1;
+    v = v * 10 + ((*s)[i] - '0');
+  }
+  *s += n;
+  return v;
+}
+
+/* Parses an ISO 8601 date (calendar, week, ordinal, year-month or year form) into days;
+ * returns 0, or -1 when s is not one. Stops at 'T' or the end. */
+static int parse_date(const char *s, const char **end, int64_t *days) {
+  int neg = 0;
+  int64_t y;
+  if (*s == '+' || *s == '-') {
+    neg = *s++ == '-';
+    const char *b = s;
+    for (y = 0; isdigit((unsigned char)*s); s++) y = y * 10 + (*s - '0');
+    if (s - b < 4) return -1;
+  } else if ((y = digits(&s, 4)) < 0) {
+    return -1;
+  }
+  if (neg) y = -y;
+  int dash = *s == '-';
+  if (dash) s++;
+  int64_t a, b;
+  if (*s == 'W') {
+    s++;
+    if ((a = digits(&s, 2)) < 1 || a > 53) return -1;
+    b = 1;
+    if (dash && *s == '-') {
+      s++;
+      if ((b = digits(&s, 1)) < 0) return -1;
+    } else if (!dash && isdigit((unsigned char)*s)) {
+      b = digits(&s, 1);
+    }
+    if (b < 1 || b > 7) return -1;
+    int64_t jan4 = days_from_civil(y, 1, 4);
+    *days = jan4 - (weekday(jan4) - 1) + (a - 1) * 7 + b - 1;
+  } else if (!isdigit((unsigned char)*s)) {
+    if (dash) return -1;
+    *days = days_from_civil(y, 1, 1);
+  } else {
+    const char *p = s;
+    while (isdigit((unsigned char)*p)) p++;
+    int nd = (int)(p - s);
+    if (nd == 3) {
+      a = digits(&s, 3);
+      if (a < 1 || a > 366) return -1;
+      *days = days_from_civil(y, 1, 1) + a - 1;
+    } else {
+      if (nd != 2 && !(nd == 4 && !dash)) return -1;
+      a = digits(&s, 2);
+      b = 1;
+      if (nd == 4) b = digits(&s, 2);
+      else if (dash && *s == '-') {
+        s++;
+        if ((b = digits(&s, 2)) < 0) return -1;
+      }
+      if (a < 1 || a > 12 || b < 1 || b > 31) return -1;
+      *days = days_from_civil(y, a, b);
+      int64_t yy, mm, dd;
+      civil_from_days(*days, &yy, &mm, &dd);
+      if (dd != b) return -1;
+    }
+  }
+  *end = s;
+  return 0;
+}
+
+/* Parses HH[[:]MM[[:]SS[.fffffffff]]] into nanoseconds since midnight; returns 0 or -1. */
+static int parse_time(const char *s, const char **end, int64_t *ns) {
+  int64_t h = digits(&s, 2), mi = 0, sec = 0, frac = 0;
+  if (h < 0 || h > 23) return -1;
+  int colon = *s == ':';
+  if (colon || isdigit((unsigned char)*s)) {
+    s += colon;
+    if ((mi = digits(&s, 2)) < 0 || mi > 59) return -1;
+    if ((colon && *s == ':') || (!colon && isdigit((unsigned char)*s))) {
+      s += colon;
+      if ((sec = digits(&s, 2)) < 0 || sec > 59) return -1;
+      if (*s == '.' || *s == ',') {
+        s++;
+        int n = 0;
+        for (; isdigit((unsigned char)*s); s++, n++)
+          if (n < 9) frac = frac * 10 + (*s - '0');
+        if (!n) return -1;
+        for (; n < 9; n++) frac *= 10;
+      }
+    }
+  }
+  *ns = ((h * 60 + mi) * 60 + sec) * 1000000000 + frac;
+  *end = s;
+  return 0;
+}
+
+/* Parses Z, +HH, +HHMM or +HH:MM into seconds; returns 0 or -1. */
+static int parse_offset(const char *s, const char **end, int64_t *off) {
+  if (*s == 'Z') {
+    *off = 0;
+    *end = s + 1;
+    return 0;
+  }
+  if (*s != '+' && *s != '-') return -1;
+  int neg = *s++ == '-';
+  int64_t h = digits(&s, 2), m = 0;
+  if (h < 0 || h > 18) return -1;
+  if (*s == ':') s++;
+  if (isdigit((unsigned char)*s) && (m = digits(&s, 2)) < 0) return -1;
+  if (m > 59) return -1;
+  *off = (neg ? -1 : 1) * (h * 3600 + m * 60);
+  *end = s;
+  return 0;
+}
+
+/* Parses ISO 8601 text into t; which parts the text holds is read from its shape, and a
+ * text without 'T' is a date when want_date and a time otherwise. Returns 0, or -1 when the
+ * text is not ISO 8601 (or names a time zone, which is not supported). */
+static int parse_iso(const char *s, int want_date, tv *t) {
+  memset(t, 0, sizeof *t);
+  const char *e = s;
+  if (strchr(s, 'T') || want_date) {
+    if (parse_date(s, &e, &t->days) < 0) return -1;
+    t->has_date = 1;
+    if (*e == 'T') e++;
+    else if (*e) return -1;
+  }
+  if (*e || !t->has_date) {
+    if (parse_time(e, &e, &t->ns) < 0) return -1;
+    t->has_time = 1;
+    if (*e) {
+      if (parse_offset(e, &e, &t->off) < 0) return -1;
+      t->has_zone = 1;
+    }
+  }
+  return *e ? -1 : 0;
+}
+
+/* Converts t to the parts of want (the time of a date is midnight, the offset of a local
+ * value is UTC, as Cypher does). */
+static void convert(tv *t, const tv *want) {
+  if (!t->has_time) t->ns = 0;
+  if (!t->has_zone) t->off = 0;
+  if (!want->has_date) t->days = 0;
+  t->has_date = want->has_date;
+  t->has_time = want->has_time;
+  t->has_zone = want->has_zone;
+  if (!t->has_zone) t->off = 0;
+}
+
+/* The ISO 8601 text of t, in the query's arena. */
+static cy_val format_tv(cy_ctx *c, const tv *t) {
+  char buf[96];
+  size_t k = 0;
+  if (t->has_date) k += put_date(buf + k, sizeof buf - k, t->days);
+  if (t->has_date && t->has_time) buf[k++] = 'T';
+  if (t->has_time) k += put_time(buf + k, sizeof buf - k, t->ns);
+  if (t->has_zone) k += put_offset(buf + k, sizeof buf - k, t->off);
+  buf[k] = 0;
+  return cy_str(cy_strdup(c, buf));
+}
+
+/* The value of a string argument as a temporal value; fails the query when it is not one. */
+static tv arg_tv(cy_ctx *c, const char *fn, cy_val v) {
+  tv t;
+  if (v.k != CV_STR) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
+  if (parse_iso(v.s, v.s[0] && v.s[1] && v.s[2] != ':', &t) < 0) /* our times start HH: */
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a temporal value", v.s);
+  return t;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* date.truncate(unit, value[, map]) and its kin: value cut down to unit, then the map's
+ * fields set (day, dayOfWeek and timezone replace, finer fields are added to the cut value). */
+static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
+  if (a[0].k == CV_NULL || a[1].k == CV_NULL) return cy_null;
+  if (a[0].k != CV_STR) cy_type_err(c, "%s() needs a unit string", fn);
+  tv want, t = arg_tv(c, fn, a[1]);
+  kind_of(fn, &want);
+  const char *u = a[0].s;
+  int64_t y, m, d;
+  civil_from_days(t.days, &y, &m, &d);
+  static const char *const date_units[] = {"millennium", "century", "decade", "year", "weekYear",
+                                            "quarter", "month", "week", "day", NULL};
+  static const char *const time_units[] = {"hour", "minute", "second", "millisecond", "microsecond", NULL};
+  static const int64_t time_ns[] = {3600000000000LL, 60000000000LL, 1000000000LL, 1000000LL, 1000LL};
+  int ui = -1, is_date = 0;
+  for (int i = 0; date_units[i]; i++)
+    if (!strcmp(u, date_units[i])) ui = i, is_date = 1;
+  for (int i = 0; ui < 0 && time_units[i]; i++)
+    if (!strcmp(u, time_units[i])) ui = i;
+  if (ui < 0 || (is_date && ui != 8 && (!t.has_date || !want.has_date)))
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "cannot truncate to '%s' in %s()", u, fn);
+  if (is_date) {
+    t.ns = 0;
+    switch (ui) {
+    case 0: t.days = days_from_civil(floor_div(y, 1000) * 1000, 1, 1); break;
+    case 1: t.days = days_from_civil(floor_div(y, 100) * 100, 1, 1); break;
+    case 2: t.days = days_from_civil(floor_div(y, 10) * 10, 1, 1); break;
+    case 3: t.days = days_from_civil(y, 1, 1); break;
+    case 4: {
+      int64_t thursday = t.days - weekday(t.days) + 4, wy, wm, wd;
+      civil_from_days(thursday, &wy, &wm, &wd);
+      int64_t jan4 = days_from_civil(wy, 1, 4);
+      t.days = jan4 - (weekday(jan4) - 1);
+      break;
+    }
+    case 5: t.days = days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
+    case 6: t.days = days_from_civil(y, m, 1); break;
+    case 7: t.days -= weekday(t.days) - 1; break;
+    default: break;
+    }
+  } else {
+    t.ns -= t.ns % time_ns[ui];
+  }
+  if (!t.has_zone) t.off = 0;
+  convert(&t, &want);
+  if (n > 2 && a[2].k == CV_MAP) {
+    const cy_map *mp = a[2].m;
+    int had = 0;
+    int64_t v = field(c, mp, "day", 0, &had);
+    if (had) {
+      civil_from_days(t.days, &y, &m, &d);
+      t.days = days_from_civil(y, m, v);
+    }
+    had = 0;
+    v = field(c, mp, "dayOfWeek", 0, &had);
+    if (had) t.days += v - weekday(t.days);
+    t.ns += field(c, mp, "hour", 0, NULL) * 3600000000000LL + field(c, mp, "minute", 0, NULL) * 60000000000LL +
+            field(c, mp, "second", 0, NULL) * 1000000000LL + field(c, mp, "millisecond", 0, NULL) * 1000000LL +
+            field(c, mp, "microsecond", 0, NULL) * 1000LL + field(c, mp, "nanosecond", 0, NULL);
+    if (t.has_zone && cy_map_get(mp, "timezone")) t.off = map_offset(c, mp);
+  }
+  return format_tv(c, &t);
+}
+
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
-  int has_date = strcasecmp(fn, "localtime") && strcasecmp(fn, "time");
-  int has_time = strcasecmp(fn, "date") != 0;
-  int has_zone = !strcasecmp(fn, "time") || !strcasecmp(fn, "datetime");
+  if (strchr(fn, '.')) return truncate(c, fn, a, n);
+  tv t;
+  kind_of(fn, &t);
   int64_t days, ns, off = 0;
   if (n == 0) {
     int64_t ms = adb__now_ms(c->db);
@@ -128,7 +382,11 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   } else if (a[0].k == CV_NULL) {
     return cy_null;
   } else if (a[0].k == CV_STR) {
-    return a[0]; /* ISO 8601 text is kept as written */
+    tv p;
+    if (parse_iso(a[0].s, t.has_date, &p) < 0)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 %s", a[0].s, fn);
+    convert(&p, &t);
+    return format_tv(c, &p);
   } else if (a[0].k == CV_MAP) {
     const cy_map *m = a[0].m;
     int epoch = 0;
@@ -142,19 +400,15 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
         days--;
       }
     } else {
-      days = has_date ? map_date(c, m) : 0;
-      ns = has_time ? map_time(c, m) : 0;
+      days = t.has_date ? map_date(c, m) : 0;
+      ns = t.has_time ? map_time(c, m) : 0;
     }
-    off = has_zone ? map_offset(c, m) : 0;
+    off = t.has_zone ? map_offset(c, m) : 0;
   } else {
     cy_type_err(c, "%s() takes a map or a string, not a %s", fn, cy_kind_name(a[0].k));
   }
-  char buf[96];
-  size_t k = 0;
-  if (has_date) k += put_date(buf + k, sizeof buf - k, days);
-  if (has_date && has_time) buf[k++] = 'T';
-  if (has_time) k += put_time(buf + k, sizeof buf - k, ns);
-  if (has_zone) k += put_offset(buf + k, sizeof buf - k, off);
-  buf[k] = 0;
-  return cy_str(cy_strdup(c, buf));
+  t.days = days;
+  t.ns = ns;
+  t.off = off;
+  return format_tv(c, &t);
 }

@@ -1,0 +1,74 @@
+/* test_cypher_temporal.c — Cypher dates and times: ISO 8601 parsing, normalising, truncation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* The TCK text of the single value `RETURN expr` gives. */
+static char *one(adb *db, const char *expr) {
+  char q[512];
+  snprintf(q, sizeof q, "RETURN %s", expr);
+  adb_cypher *r;
+  cr_assert_eq(adb_cypher_run(db, q, NULL, &r), ADB_OK, "%s: %s", q, adb_errmsg(db));
+  cr_assert_eq(adb_cypher_next(r), ADB_ROW, "%s", q);
+  char *t = strdup(adb_cypher_text(r, 0, ADB_CYPHER_TCK));
+  adb_cypher_free(r);
+  return t;
+}
+
+#define IS(db, expr, want)                                                                       \
+  do {                                                                                          \
+    char *got_ = one(db, expr);                                                                 \
+    cr_assert_str_eq(got_, want, "%s", expr);                                                   \
+    free(got_);                                                                                 \
+  } while (0)
+
+/* Runs a query expected to fail with an ArgumentError. */
+static void bad(adb *db, const char *expr) {
+  char q[512];
+  snprintf(q, sizeof q, "RETURN %s", expr);
+  adb_cypher *r;
+  cr_assert_lt(adb_cypher_run(db, q, NULL, &r), 0, "%s should fail", q);
+  const char *t, *ph, *d, *m;
+  cr_assert_eq(adb_cypher_error(r, &t, &ph, &d, &m), ADB_OK);
+  cr_assert_str_eq(t, "ArgumentError", "%s: %s", q, m);
+  adb_cypher_free(r);
+}
+
+Test(cypher_temporal, parses_iso_strings) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "date('2015W302')", "'2015-07-21'");
+  IS(db, "date('2015-202')", "'2015-07-21'");
+  IS(db, "date('201507')", "'2015-07-01'");
+  IS(db, "date('2015')", "'2015-01-01'");
+  IS(db, "localtime('214032.142')", "'21:40:32.142'");
+  IS(db, "localtime('21')", "'21:00'");
+  IS(db, "time('2140-00:00')", "'21:40Z'");
+  IS(db, "time('22+18:00')", "'22:00+18:00'");
+  IS(db, "localdatetime('2015-W30T2140')", "'2015-07-20T21:40'");
+  IS(db, "datetime('2015T214032-0100')", "'2015-01-01T21:40:32-01:00'");
+  IS(db, "datetime('2015-07-21')", "'2015-07-21T00:00Z'");
+  IS(db, "date(null)", "null");
+  bad(db, "date('2015-13-01')");
+  bad(db, "date('2015-02-30')");
+  bad(db, "localtime('25:00')");
+  bad(db, "datetime('2015-07-21T21:40[Europe/Stockholm]')");
+  adb_close(db);
+}
+
+Test(cypher_temporal, truncates) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "date.truncate('millennium', date({year: 2017, month: 10, day: 11}), {day: 2})", "'2000-01-02'");
+  IS(db, "date.truncate('weekYear', date({year: 1984, month: 1, day: 1}))", "'1983-01-03'");
+  IS(db, "date.truncate('quarter', date('1984-11-11'))", "'1984-10-01'");
+  IS(db, "date.truncate('week', date('1984-10-11'), {dayOfWeek: 2})", "'1984-10-09'");
+  IS(db, "datetime.truncate('millisecond', datetime('1984-10-11T12:31:14.645876123+01:00'), {nanosecond: 2})",
+     "'1984-10-11T12:31:14.645000002+01:00'");
+  IS(db, "datetime.truncate('day', date('1984-10-11'), {timezone: '+01:00'})", "'1984-10-11T00:00+01:00'");
+  IS(db, "localtime.truncate('minute', time('12:31:14+01:00'))", "'12:31'");
+  IS(db, "time.truncate('day', localtime('12:31:14'))", "'00:00Z'");
+  bad(db, "date.truncate('hour2', date('1984-10-11'))");
+  bad(db, "date.truncate('year', localtime('12:00'))");
+  adb_close(db);
+}
