@@ -72,3 +72,35 @@ Test(cypher_temporal, truncates) {
   bad(db, "date.truncate('year', localtime('12:00'))");
   adb_close(db);
 }
+
+Test(cypher_temporal, durations) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "duration({months: 0.75})", "'P22DT19H51M49.5S'");
+  IS(db, "duration({weeks: 2.5})", "'P17DT12H'");
+  IS(db, "duration({years: 12, months: 5, days: 14, hours: 16, minutes: 12, seconds: 70})", "'P12Y5M14DT16H13M10S'");
+  IS(db, "duration({days: 14, seconds: 70, nanoseconds: 1})", "'P14DT1M10.000000001S'");
+  IS(db, "duration('P5M1.5D')", "'P5M1DT12H'");
+  IS(db, "duration('PT0.75M')", "'PT45S'");
+  IS(db, "duration('P2012-02-02T14:37:21.545')", "'P2012Y2M2DT14H37M21.545S'");
+  IS(db, "duration({})", "'PT0S'");
+  IS(db, "duration(null)", "null");
+  bad(db, "duration('P1Q')");
+  bad(db, "duration('1D')");
+  bad(db, "duration({fortnights: 1})");
+  adb_close(db);
+}
+
+Test(cypher_temporal, between) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "duration.between(date('1984-10-11'), date('2015-06-24'))", "'P30Y8M13D'");
+  IS(db, "duration.between(localdatetime('2015-07-21T21:40:32.142'), date('2015-06-24'))", "'P-27DT-21H-40M-32.142S'");
+  IS(db, "duration.between(datetime('2014-07-21T21:40:36.143+0200'), datetime('2015-07-21T21:40:32.142+0100'))",
+     "'P1YT59M55.999S'");
+  IS(db, "duration.between(time('14:30'), time('16:30+0100'))", "'PT1H'");
+  IS(db, "duration.inMonths(date('1984-10-11'), date('2015-06-24'))", "'P30Y8M'");
+  IS(db, "duration.inDays(date('1984-10-11'), date('2015-06-24'))", "'P11213D'");
+  IS(db, "duration.inSeconds(date('1984-10-11'), date('2015-06-24'))", "'PT269112H'");
+  IS(db, "duration.inDays(date('1984-10-11'), localtime('16:30'))", "'PT0S'");
+  IS(db, "duration.between(null, date('2015-06-24'))", "null");
+  adb_close(db);
+}

@@ -10,7 +10,7 @@
 #include "query/cypher/cy.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+int64_t cy_days_from_civil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   int64_t yoe = y - era * 400;
@@ -19,7 +19,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d) {
+void cy_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d) {
   z += 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -54,16 +54,16 @@ static int64_t map_date(cy_ctx *c, const cy_map *m) {
   int64_t ord = field(c, m, "ordinalDay", 1, &ho);
   int64_t q = field(c, m, "quarter", 1, &hq);
   if (hw) {
-    int64_t jan4 = days_from_civil(y, 1, 4);
+    int64_t jan4 = cy_days_from_civil(y, 1, 4);
     int64_t monday = jan4 - (weekday(jan4) - 1);
     return monday + (week - 1) * 7 + field(c, m, "dayOfWeek", 1, NULL) - 1;
   }
-  if (ho) return days_from_civil(y, 1, 1) + ord - 1;
-  if (hq) return days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", 1, NULL) - 1;
+  if (ho) return cy_days_from_civil(y, 1, 1) + ord - 1;
+  if (hq) return cy_days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", 1, NULL) - 1;
   int64_t mo = field(c, m, "month", 1, NULL), d = field(c, m, "day", 1, NULL);
   if (mo < 1 || mo > 12 || d < 1 || d > 31)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "invalid date");
-  return days_from_civil(y, mo, d);
+  return cy_days_from_civil(y, mo, d);
 }
 
 /* Nanoseconds since midnight of a map. */
@@ -93,7 +93,7 @@ static int64_t map_offset(cy_ctx *c, const cy_map *m) {
 
 static size_t put_date(char *o, size_t n, int64_t days) {
   int64_t y, m, d;
-  civil_from_days(days, &y, &m, &d);
+  cy_civil_from_days(days, &y, &m, &d);
   if (y >= 0 && y <= 9999) return (size_t)snprintf(o, n, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
   return (size_t)snprintf(o, n, "%+lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
 }
@@ -117,12 +117,7 @@ static size_t put_offset(char *o, size_t n, int64_t off) {
   return (size_t)snprintf(o, n, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
 }
 
-/* A temporal value taken apart: which parts it has, days since the epoch, nanoseconds since
- * midnight and the offset from UTC in seconds. */
-typedef struct tv {
-  int has_date, has_time, has_zone;
-  int64_t days, ns, off;
-} tv;
+typedef cy_tv tv;
 
 /* Sets the parts a constructor named fn (date, localtime, time, ...) yields. */
 static void kind_of(const char *fn, tv *t) {
@@ -170,11 +165,11 @@ static int parse_date(const char *s, const char **end, int64_t *days) {
       b = digits(&s, 1);
     }
     if (b < 1 || b > 7) return -1;
-    int64_t jan4 = days_from_civil(y, 1, 4);
+    int64_t jan4 = cy_days_from_civil(y, 1, 4);
     *days = jan4 - (weekday(jan4) - 1) + (a - 1) * 7 + b - 1;
   } else if (!isdigit((unsigned char)*s)) {
     if (dash) return -1;
-    *days = days_from_civil(y, 1, 1);
+    *days = cy_days_from_civil(y, 1, 1);
   } else {
     const char *p = s;
     while (isdigit((unsigned char)*p)) p++;
@@ -182,7 +177,7 @@ static int parse_date(const char *s, const char **end, int64_t *days) {
     if (nd == 3) {
       a = digits(&s, 3);
       if (a < 1 || a > 366) return -1;
-      *days = days_from_civil(y, 1, 1) + a - 1;
+      *days = cy_days_from_civil(y, 1, 1) + a - 1;
     } else {
       if (nd != 2 && !(nd == 4 && !dash)) return -1;
       a = digits(&s, 2);
@@ -193,9 +188,9 @@ static int parse_date(const char *s, const char **end, int64_t *days) {
         if ((b = digits(&s, 2)) < 0) return -1;
       }
       if (a < 1 || a > 12 || b < 1 || b > 31) return -1;
-      *days = days_from_civil(y, a, b);
+      *days = cy_days_from_civil(y, a, b);
       int64_t yy, mm, dd;
-      civil_from_days(*days, &yy, &mm, &dd);
+      cy_civil_from_days(*days, &yy, &mm, &dd);
       if (dd != b) return -1;
     }
   }
@@ -295,8 +290,7 @@ static cy_val format_tv(cy_ctx *c, const tv *t) {
   return cy_str(cy_strdup(c, buf));
 }
 
-/* The value of a string argument as a temporal value; fails the query when it is not one. */
-static tv arg_tv(cy_ctx *c, const char *fn, cy_val v) {
+tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
   tv t;
   if (v.k != CV_STR) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
   if (parse_iso(v.s, v.s[0] && v.s[1] && v.s[2] != ':', &t) < 0) /* our times start HH: */
@@ -311,11 +305,11 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (
 static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
   if (a[0].k == CV_NULL || a[1].k == CV_NULL) return cy_null;
   if (a[0].k != CV_STR) cy_type_err(c, "%s() needs a unit string", fn);
-  tv want, t = arg_tv(c, fn, a[1]);
+  tv want, t = cy_tv_arg(c, fn, a[1]);
   kind_of(fn, &want);
   const char *u = a[0].s;
   int64_t y, m, d;
-  civil_from_days(t.days, &y, &m, &d);
+  cy_civil_from_days(t.days, &y, &m, &d);
   static const char *const date_units[] = {"millennium", "century", "decade", "year", "weekYear",
                                             "quarter", "month", "week", "day", NULL};
   static const char *const time_units[] = {"hour", "minute", "second", "millisecond", "microsecond", NULL};
@@ -330,19 +324,19 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
   if (is_date) {
     t.ns = 0;
     switch (ui) {
-    case 0: t.days = days_from_civil(floor_div(y, 1000) * 1000, 1, 1); break;
-    case 1: t.days = days_from_civil(floor_div(y, 100) * 100, 1, 1); break;
-    case 2: t.days = days_from_civil(floor_div(y, 10) * 10, 1, 1); break;
-    case 3: t.days = days_from_civil(y, 1, 1); break;
+    case 0: t.days = cy_days_from_civil(floor_div(y, 1000) * 1000, 1, 1); break;
+    case 1: t.days = cy_days_from_civil(floor_div(y, 100) * 100, 1, 1); break;
+    case 2: t.days = cy_days_from_civil(floor_div(y, 10) * 10, 1, 1); break;
+    case 3: t.days = cy_days_from_civil(y, 1, 1); break;
     case 4: {
       int64_t thursday = t.days - weekday(t.days) + 4, wy, wm, wd;
-      civil_from_days(thursday, &wy, &wm, &wd);
-      int64_t jan4 = days_from_civil(wy, 1, 4);
+      cy_civil_from_days(thursday, &wy, &wm, &wd);
+      int64_t jan4 = cy_days_from_civil(wy, 1, 4);
       t.days = jan4 - (weekday(jan4) - 1);
       break;
     }
-    case 5: t.days = days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
-    case 6: t.days = days_from_civil(y, m, 1); break;
+    case 5: t.days = cy_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
+    case 6: t.days = cy_days_from_civil(y, m, 1); break;
     case 7: t.days -= weekday(t.days) - 1; break;
     default: break;
     }
@@ -356,8 +350,8 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
     int had = 0;
     int64_t v = field(c, mp, "day", 0, &had);
     if (had) {
-      civil_from_days(t.days, &y, &m, &d);
-      t.days = days_from_civil(y, m, v);
+      cy_civil_from_days(t.days, &y, &m, &d);
+      t.days = cy_days_from_civil(y, m, v);
     }
     had = 0;
     v = field(c, mp, "dayOfWeek", 0, &had);
