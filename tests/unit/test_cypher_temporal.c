@@ -73,6 +73,19 @@ Test(cypher_temporal, truncates) {
   adb_close(db);
 }
 
+Test(cypher_temporal, selects_from_other_values) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "date({date: date('1984-11-11'), week: 1})", "'1984-01-08'");
+  IS(db, "date({date: date('1984-11-11'), quarter: 3})", "'1984-08-11'");
+  IS(db, "date({date: localdatetime('1984-11-11T12:00'), year: 28})", "'0028-11-11'");
+  IS(db, "datetime({date: date('1984-10-11'), time: localtime('12:31:14.645876123')})",
+     "'1984-10-11T12:31:14.645876123Z'");
+  IS(db, "datetime({datetime: datetime('1984-10-11T12:00+01:00'), timezone: '+05:00'})", "'1984-10-11T16:00+05:00'");
+  IS(db, "localtime({time: time('12:31:14.5+01:00'), second: 42})", "'12:31:42.500'");
+  bad(db, "date({date: localtime('12:00')})");
+  adb_close(db);
+}
+
 Test(cypher_temporal, durations) {
   adb *db = open_tmp(0, NULL);
   IS(db, "duration({months: 0.75})", "'P22DT19H51M49.5S'");

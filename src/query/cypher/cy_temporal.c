@@ -46,32 +46,52 @@ static int64_t field(cy_ctx *c, const cy_map *m, const char *key, int64_t def, i
   return v->i;
 }
 
-/* The date of a map (calendar, week, ordinal or quarter form), as days since the epoch. */
-static int64_t map_date(cy_ctx *c, const cy_map *m) {
-  int64_t y = field(c, m, "year", 1970, NULL);
+/* The ISO week-based year of a day. */
+static int64_t week_year(int64_t days) {
+  int64_t y, m, d;
+  cy_civil_from_days(days - weekday(days) + 4, &y, &m, &d);
+  return y;
+}
+
+/* The date of a map (calendar, week, ordinal or quarter form), as days since the epoch; the
+ * fields it lacks come from base (a date to select from, or NULL). */
+static int64_t map_date(cy_ctx *c, const cy_map *m, const cy_tv *base) {
+  int64_t by = 1970, bm = 1, bd = 1, bw = 1, bq = 1;
+  if (base) {
+    cy_civil_from_days(base->days, &by, &bm, &bd);
+    bw = weekday(base->days);
+    bq = base->days - cy_days_from_civil(by, (bm - 1) / 3 * 3 + 1, 1) + 1;
+  }
   int hw = 0, ho = 0, hq = 0;
   int64_t week = field(c, m, "week", 1, &hw);
   int64_t ord = field(c, m, "ordinalDay", 1, &ho);
   int64_t q = field(c, m, "quarter", 1, &hq);
   if (hw) {
+    int64_t y = field(c, m, "year", base ? week_year(base->days) : 1970, NULL);
     int64_t jan4 = cy_days_from_civil(y, 1, 4);
     int64_t monday = jan4 - (weekday(jan4) - 1);
-    return monday + (week - 1) * 7 + field(c, m, "dayOfWeek", 1, NULL) - 1;
+    return monday + (week - 1) * 7 + field(c, m, "dayOfWeek", bw, NULL) - 1;
   }
+  int64_t y = field(c, m, "year", by, NULL);
   if (ho) return cy_days_from_civil(y, 1, 1) + ord - 1;
-  if (hq) return cy_days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", 1, NULL) - 1;
-  int64_t mo = field(c, m, "month", 1, NULL), d = field(c, m, "day", 1, NULL);
+  if (hq) return cy_days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", bq, NULL) - 1;
+  int64_t mo = field(c, m, "month", bm, NULL), d = field(c, m, "day", bd, NULL);
   if (mo < 1 || mo > 12 || d < 1 || d > 31)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "invalid date");
   return cy_days_from_civil(y, mo, d);
 }
 
-/* Nanoseconds since midnight of a map. */
-static int64_t map_time(cy_ctx *c, const cy_map *m) {
-  int64_t h = field(c, m, "hour", 0, NULL), mi = field(c, m, "minute", 0, NULL);
-  int64_t s = field(c, m, "second", 0, NULL);
-  int64_t ns = field(c, m, "millisecond", 0, NULL) * 1000000 +
-               field(c, m, "microsecond", 0, NULL) * 1000 + field(c, m, "nanosecond", 0, NULL);
+/* Nanoseconds since midnight of a map; the fields it lacks come from base (or NULL), whose
+ * fraction of a second is kept unless the map gives one. */
+static int64_t map_time(cy_ctx *c, const cy_map *m, const cy_tv *base) {
+  int64_t b = base ? base->ns : 0;
+  int64_t h = field(c, m, "hour", b / 3600000000000LL, NULL);
+  int64_t mi = field(c, m, "minute", b / 60000000000LL % 60, NULL);
+  int64_t s = field(c, m, "second", b / 1000000000 % 60, NULL);
+  int sub = 0;
+  int64_t ns = field(c, m, "millisecond", 0, &sub) * 1000000 + field(c, m, "microsecond", 0, &sub) * 1000 +
+               field(c, m, "nanosecond", 0, &sub);
+  if (!sub) ns = b % 1000000000;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ns < 0 || ns > 999999999)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "invalid time");
   return ((h * 60 + mi) * 60 + s) * 1000000000 + ns;
@@ -364,6 +384,48 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
   return format_tv(c, &t);
 }
 
+/* A value of the parts of want from a map of fields, which may select a base value's date
+ * (`date`), time (`time`) or both (`datetime`); a new timezone moves a zoned base's instant. */
+static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
+  const cy_val *dv = cy_map_get(m, "date"), *tmv = cy_map_get(m, "time"), *dtv = cy_map_get(m, "datetime");
+  tv base = {0}, p;
+  int has_bd = 0, has_bt = 0, has_bz = 0;
+  if (dtv && dtv->k != CV_NULL) {
+    base = cy_tv_arg(c, fn, *dtv);
+    has_bd = base.has_date;
+    has_bt = 1;
+    has_bz = base.has_zone;
+  }
+  if (dv && dv->k != CV_NULL) {
+    p = cy_tv_arg(c, fn, *dv);
+    if (!p.has_date) cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'date' must have a date");
+    base.days = p.days;
+    has_bd = 1;
+  }
+  if (tmv && tmv->k != CV_NULL) {
+    p = cy_tv_arg(c, fn, *tmv);
+    base.ns = p.has_time ? p.ns : 0;
+    has_bt = 1;
+    has_bz = p.has_zone;
+    base.off = p.off;
+  }
+  want->days = want->has_date ? map_date(c, m, has_bd ? &base : NULL) : 0;
+  want->ns = want->has_time ? map_time(c, m, has_bt ? &base : NULL) : 0;
+  want->off = has_bz ? base.off : 0;
+  if (want->has_zone && cy_map_get(m, "timezone")) {
+    int64_t off = map_offset(c, m);
+    if (has_bz) {
+      want->ns += (off - want->off) * 1000000000LL;
+      while (want->ns < 0) want->ns += 86400000000000LL, want->days--;
+      while (want->ns >= 86400000000000LL) want->ns -= 86400000000000LL, want->days++;
+      if (!want->has_date) want->days = 0;
+    }
+    want->off = off;
+  }
+  if (!want->has_zone) want->off = 0;
+  return format_tv(c, want);
+}
+
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   if (strchr(fn, '.')) return truncate(c, fn, a, n);
   tv t;
@@ -394,8 +456,7 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
         days--;
       }
     } else {
-      days = t.has_date ? map_date(c, m) : 0;
-      ns = t.has_time ? map_time(c, m) : 0;
+      return from_map(c, fn, m, &t);
     }
     off = t.has_zone ? map_offset(c, m) : 0;
   } else {
