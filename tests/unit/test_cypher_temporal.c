@@ -83,6 +83,8 @@ Test(cypher_temporal, selects_from_other_values) {
   IS(db, "datetime({datetime: datetime('1984-10-11T12:00+01:00'), timezone: '+05:00'})", "'1984-10-11T16:00+05:00'");
   IS(db, "localtime({time: time('12:31:14.5+01:00'), second: 42})", "'12:31:42.500'");
   bad(db, "date({date: localtime('12:00')})");
+  IS(db, "datetime.statement(null)", "null");
+  bad(db, "date.transaction('+01:00')");
   adb_close(db);
 }
 

@@ -427,10 +427,15 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
 }
 
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
-  if (strchr(fn, '.')) return truncate(c, fn, a, n);
+  const char *dot = strchr(fn, '.');
+  if (dot && !strcasecmp(dot, ".truncate")) return truncate(c, fn, a, n);
   tv t;
   kind_of(fn, &t);
   int64_t days, ns, off = 0;
+  if (dot && n == 1) { /* .transaction/.statement/.realtime(timezone): only null is accepted */
+    if (a[0].k == CV_NULL) return cy_null;
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "%s() takes no time zone here", fn);
+  }
   if (n == 0) {
     int64_t ms = adb__now_ms(c->db);
     days = ms / 86400000;
