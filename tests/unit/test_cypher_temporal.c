@@ -50,6 +50,11 @@ Test(cypher_temporal, parses_iso_strings) {
   IS(db, "datetime('2015T214032-0100')", "'2015-01-01T21:40:32-01:00'");
   IS(db, "datetime('2015-07-21')", "'2015-07-21T00:00Z'");
   IS(db, "date(null)", "null");
+  IS(db, "time({hour: 12, minute: 34, second: 56, timezone: '-02:05:07'})", "'12:34:56-02:05:07'");
+  IS(db, "time('12:00+02:05:59')", "'12:00+02:05:59'");
+  IS(db, "datetime.fromepoch(416779, 999999999)", "'1970-01-05T19:46:19.999999999Z'");
+  IS(db, "datetime.fromepochmillis(-1)", "'1969-12-31T23:59:59.999Z'");
+  IS(db, "datetime({epochSeconds: -1, nanosecond: 5})", "'1969-12-31T23:59:59.000000005Z'");
   bad(db, "date('2015-13-01')");
   bad(db, "date('2015-02-30')");
   bad(db, "localtime('25:00')");

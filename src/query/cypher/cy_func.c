@@ -61,7 +61,8 @@ static const fdef funcs[] = {
     {"time.statement", F_TEMPORAL, 0, 1}, {"time.realtime", F_TEMPORAL, 0, 1},
     {"localdatetime.transaction", F_TEMPORAL, 0, 1}, {"localdatetime.statement", F_TEMPORAL, 0, 1},
     {"localdatetime.realtime", F_TEMPORAL, 0, 1}, {"datetime.transaction", F_TEMPORAL, 0, 1},
-    {"datetime.statement", F_TEMPORAL, 0, 1}, {"datetime.realtime", F_TEMPORAL, 0, 1}, {"duration", F_DURATION, 1, 1},
+    {"datetime.statement", F_TEMPORAL, 0, 1}, {"datetime.realtime", F_TEMPORAL, 0, 1},
+    {"datetime.fromepoch", F_TEMPORAL, 2, 2}, {"datetime.fromepochmillis", F_TEMPORAL, 1, 1}, {"duration", F_DURATION, 1, 1},
     {"duration.between", F_DURATION, 2, 2}, {"duration.inMonths", F_DURATION, 2, 2},
     {"duration.inDays", F_DURATION, 2, 2}, {"duration.inSeconds", F_DURATION, 2, 2},
     {NULL, 0, 0, 0}};

@@ -104,10 +104,11 @@ static int64_t map_offset(cy_ctx *c, const cy_map *m) {
   if (tz->k != CV_STR) cy_type_err(c, "a timezone must be a string");
   const char *s = tz->s;
   if (!strcmp(s, "Z")) return 0;
-  int hh = 0, mm = 0;
-  if ((s[0] == '+' || s[0] == '-') && (sscanf(s + 1, "%2d:%2d", &hh, &mm) == 2 || sscanf(s + 1, "%2d%2d", &hh, &mm) == 2 ||
-                                       sscanf(s + 1, "%2d", &hh) == 1))
-    return (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+  int hh = 0, mm = 0, ss = 0;
+  if ((s[0] == '+' || s[0] == '-') &&
+      (sscanf(s + 1, "%2d:%2d:%2d", &hh, &mm, &ss) >= 2 || sscanf(s + 1, "%2d%2d", &hh, &mm) == 2 ||
+       sscanf(s + 1, "%2d", &hh) == 1))
+    return (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60 + ss);
   cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "time zone '%s' is not supported", s);
 }
 
@@ -134,6 +135,9 @@ static size_t put_time(char *o, size_t n, int64_t ns) {
 static size_t put_offset(char *o, size_t n, int64_t off) {
   if (!off) return (size_t)snprintf(o, n, "Z");
   int64_t a = off < 0 ? -off : off;
+  if (a % 60)
+    return (size_t)snprintf(o, n, "%c%02lld:%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600),
+                            (long long)(a / 60 % 60), (long long)(a % 60));
   return (size_t)snprintf(o, n, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
 }
 
@@ -244,7 +248,7 @@ static int parse_time(const char *s, const char **end, int64_t *ns) {
   return 0;
 }
 
-/* Parses Z, +HH, +HHMM or +HH:MM into seconds; returns 0 or -1. */
+/* Parses Z, +HH, +HHMM, +HH:MM or +HH:MM:SS into seconds; returns 0 or -1. */
 static int parse_offset(const char *s, const char **end, int64_t *off) {
   if (*s == 'Z') {
     *off = 0;
@@ -257,8 +261,13 @@ static int parse_offset(const char *s, const char **end, int64_t *off) {
   if (h < 0 || h > 18) return -1;
   if (*s == ':') s++;
   if (isdigit((unsigned char)*s) && (m = digits(&s, 2)) < 0) return -1;
-  if (m > 59) return -1;
-  *off = (neg ? -1 : 1) * (h * 3600 + m * 60);
+  int64_t sec = 0;
+  if (s[0] == ':' && isdigit((unsigned char)s[1])) {
+    s++;
+    if ((sec = digits(&s, 2)) < 0) return -1;
+  }
+  if (m > 59 || sec > 59) return -1;
+  *off = (neg ? -1 : 1) * (h * 3600 + m * 60 + sec);
   *end = s;
   return 0;
 }
@@ -319,6 +328,15 @@ tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
 }
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+
+/* Sets t's day and time to secs seconds and nanos nanoseconds after the epoch (UTC). */
+static void at_epoch(int64_t secs, int64_t nanos, tv *t) {
+  secs += floor_div(nanos, 1000000000);
+  nanos = floor_mod(nanos, 1000000000);
+  t->days = floor_div(secs, 86400);
+  t->ns = floor_mod(secs, 86400) * 1000000000 + nanos;
+}
 
 /* date.truncate(unit, value[, map]) and its kin: value cut down to unit, then the map's
  * fields set (day, dayOfWeek and timezone replace, finer fields are added to the cut value). */
@@ -431,6 +449,16 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   if (dot && !strcasecmp(dot, ".truncate")) return truncate(c, fn, a, n);
   tv t;
   kind_of(fn, &t);
+  if (dot && !strncasecmp(dot, ".fromepoch", 10)) { /* datetime.fromepoch(s, ns), .fromepochmillis(ms) */
+    for (int i = 0; i < n; i++) {
+      if (a[i].k == CV_NULL) return cy_null;
+      if (a[i].k != CV_INT) cy_type_err(c, "%s() needs integers, not a %s", fn, cy_kind_name(a[i].k));
+    }
+    if (n == 2) at_epoch(a[0].i, a[1].i, &t);
+    else at_epoch(floor_div(a[0].i, 1000), floor_mod(a[0].i, 1000) * 1000000, &t);
+    t.off = 0;
+    return format_tv(c, &t);
+  }
   int64_t days, ns, off = 0;
   if (dot && n == 1) { /* .transaction/.statement/.realtime(timezone): only null is accepted */
     if (a[0].k == CV_NULL) return cy_null;
@@ -453,13 +481,9 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     int epoch = 0;
     int64_t es = field(c, m, "epochSeconds", 0, &epoch), em = field(c, m, "epochMillis", 0, &epoch);
     if (epoch) {
-      int64_t total = es * 1000000000 + em * 1000000 + field(c, m, "nanosecond", 0, NULL);
-      days = total / 86400000000000LL;
-      ns = total % 86400000000000LL;
-      if (ns < 0) {
-        ns += 86400000000000LL;
-        days--;
-      }
+      at_epoch(es + floor_div(em, 1000), floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
+      days = t.days;
+      ns = t.ns;
     } else {
       return from_map(c, fn, m, &t);
     }
