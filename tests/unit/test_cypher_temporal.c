@@ -107,6 +107,8 @@ Test(cypher_temporal, durations) {
   bad(db, "duration('P1Q')");
   bad(db, "duration('1D')");
   bad(db, "duration({fortnights: 1})");
+  bad(db, "duration({hours: 9223372036854775807})");
+  bad(db, "duration('PT99999999999999999999S')");
   adb_close(db);
 }
 

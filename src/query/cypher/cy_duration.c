@@ -2,6 +2,7 @@
  * string, and duration.between / inMonths / inDays / inSeconds of two temporal values. Like the
  * temporal values there is no duration type, so there is no duration arithmetic. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,24 +41,21 @@ static const unit units[] = {{"years", 0, 12},
                              {"nanoseconds", 2, 1},
                              {NULL, 0, 0}};
 
-/* Adds n of unit u (an integer when !is_f, else f) to d. */
-static void add(dur *d, const unit *u, int is_f, int64_t i, double f) {
+/* Adds n of unit u (an integer when !is_f, else f) to d; returns 0, or -1 when it overflows. */
+static int add(dur *d, const unit *u, int is_f, int64_t i, double f) {
   double frac = 0;
   if (is_f) {
+    if (!(fabs(f) < 9e18)) return -1;
     i = (int64_t)trunc(f);
     frac = f - (double)i;
   }
-  if (u->into == 0) {
-    d->months += i * u->mul;
-    d->fm += frac * (double)u->mul;
-  } else if (u->into == 1) {
-    d->days += i * u->mul;
-    d->fd += frac * (double)u->mul;
-  } else {
-    if (u->mul >= NS_PER_S) d->secs += i * (u->mul / NS_PER_S);
-    else d->nanos += i * u->mul;
-    d->fns += frac * (double)u->mul;
-  }
+  int64_t *into = u->into == 0 ? &d->months : u->into == 1 ? &d->days : u->mul >= NS_PER_S ? &d->secs : &d->nanos;
+  int64_t mul = u->into == 2 && u->mul >= NS_PER_S ? u->mul / NS_PER_S : u->mul, v;
+  if (__builtin_mul_overflow(i, mul, &v) || __builtin_add_overflow(*into, v, into)) return -1;
+  if (u->into == 0) d->fm += frac * (double)u->mul;
+  else if (u->into == 1) d->fd += frac * (double)u->mul;
+  else d->fns += frac * (double)u->mul;
+  return 0;
 }
 
 /* Settles the fractions (a fraction of a month is 2629746 s, the mean Gregorian month; whole
@@ -111,7 +109,8 @@ static cy_val format_dur(cy_ctx *c, const dur *d) {
   return cy_str(cy_strdup(c, b));
 }
 
-/* Reads a signed decimal number at *s into d as unit u; returns 0, or -1 when none is there. */
+/* Reads a signed decimal number at *s into d as unit u; returns 0, or -1 when none is there
+ * (or it overflows). */
 static int read_num(const char **s, dur *d, const unit *u) {
   char *e;
   const char *p = *s;
@@ -120,10 +119,11 @@ static int read_num(const char **s, dur *d, const unit *u) {
   while (isdigit((unsigned char)*p)) p++;
   if (*p == '.' || *p == ',') {
     double f = strtod(*s, &e);
-    if (*e == ',') return -1;
-    add(d, u, 1, 0, f);
+    if (*e == ',' || add(d, u, 1, 0, f) < 0) return -1;
   } else {
-    add(d, u, 0, strtoll(*s, &e, 10), 0);
+    errno = 0;
+    int64_t i = strtoll(*s, &e, 10);
+    if (errno || add(d, u, 0, i, 0) < 0) return -1;
   }
   *s = e;
   return 0;
@@ -189,9 +189,10 @@ static cy_val construct(cy_ctx *c, cy_val v) {
       const unit *u = unit_named(v.m->k[i]);
       const cy_val *x = &v.m->v[i];
       if (!u) cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a duration field", v.m->k[i]);
-      if (x->k == CV_INT) add(&d, u, 0, x->i, 0);
-      else if (x->k == CV_FLOAT) add(&d, u, 1, 0, x->f);
-      else if (x->k != CV_NULL) cy_type_err(c, "the duration field '%s' must be a number", v.m->k[i]);
+      if (x->k != CV_INT && x->k != CV_FLOAT && x->k != CV_NULL)
+        cy_type_err(c, "the duration field '%s' must be a number", v.m->k[i]);
+      if (x->k != CV_NULL && (x->k == CV_FLOAT ? add(&d, u, 1, 0, x->f) : add(&d, u, 0, x->i, 0)) < 0)
+        cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the duration field '%s' is too large", v.m->k[i]);
     }
   } else {
     cy_type_err(c, "duration() takes a map or a string, not a %s", cy_kind_name(v.k));
