@@ -17,7 +17,8 @@ enum {
   F_LOG, F_LOG10, F_RAND, F_SUBSTRING, F_LEFT, F_RIGHT, F_TRIM, F_LTRIM, F_RTRIM, F_TOUPPER,
   F_TOLOWER, F_REPLACE, F_SPLIT, F_REVERSE, F_EXISTS, F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS,
   F_ATAN, F_ATAN2, F_PI, F_E, F_DEGREES, F_RADIANS, F_TOSTRINGORNULL, F_TOINTEGERORNULL,
-  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH, F_TEMPORAL
+  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH, F_TEMPORAL,
+  F_DURATION
 };
 
 typedef struct fdef {
@@ -51,6 +52,19 @@ static const fdef funcs[] = {
     {"char_length", F_CHAR_LENGTH, 1, 1}, {"character_length", F_CHAR_LENGTH, 1, 1},
     {"date", F_TEMPORAL, 0, 1}, {"localtime", F_TEMPORAL, 0, 1}, {"time", F_TEMPORAL, 0, 1},
     {"localdatetime", F_TEMPORAL, 0, 1}, {"datetime", F_TEMPORAL, 0, 1},
+    {"date.truncate", F_TEMPORAL, 2, 3}, {"localtime.truncate", F_TEMPORAL, 2, 3},
+    {"time.truncate", F_TEMPORAL, 2, 3}, {"localdatetime.truncate", F_TEMPORAL, 2, 3},
+    {"datetime.truncate", F_TEMPORAL, 2, 3}, {"date.transaction", F_TEMPORAL, 0, 1},
+    {"date.statement", F_TEMPORAL, 0, 1}, {"date.realtime", F_TEMPORAL, 0, 1},
+    {"localtime.transaction", F_TEMPORAL, 0, 1}, {"localtime.statement", F_TEMPORAL, 0, 1},
+    {"localtime.realtime", F_TEMPORAL, 0, 1}, {"time.transaction", F_TEMPORAL, 0, 1},
+    {"time.statement", F_TEMPORAL, 0, 1}, {"time.realtime", F_TEMPORAL, 0, 1},
+    {"localdatetime.transaction", F_TEMPORAL, 0, 1}, {"localdatetime.statement", F_TEMPORAL, 0, 1},
+    {"localdatetime.realtime", F_TEMPORAL, 0, 1}, {"datetime.transaction", F_TEMPORAL, 0, 1},
+    {"datetime.statement", F_TEMPORAL, 0, 1}, {"datetime.realtime", F_TEMPORAL, 0, 1},
+    {"datetime.fromepoch", F_TEMPORAL, 2, 2}, {"datetime.fromepochmillis", F_TEMPORAL, 1, 1}, {"duration", F_DURATION, 1, 1},
+    {"duration.between", F_DURATION, 2, 2}, {"duration.inMonths", F_DURATION, 2, 2},
+    {"duration.inDays", F_DURATION, 2, 2}, {"duration.inSeconds", F_DURATION, 2, 2},
     {NULL, 0, 0, 0}};
 
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
@@ -478,6 +492,7 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
     return reverse(c, x);
   case F_EXISTS: return cy_bool(x.k != CV_NULL);
   case F_TEMPORAL: return cy_temporal(c, fn, a, n);
+  case F_DURATION: return cy_duration(c, fn, a, n);
   }
   return cy_null;
 }
