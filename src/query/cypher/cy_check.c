@@ -56,6 +56,9 @@ static scope *scope_copy(checker *k, const scope *s) {
 
 static void expr(checker *k, scope *s, cy_expr *e, int pred);
 static int contains_agg(const cy_expr *e);
+static int is_agg(const cy_expr *e);
+static int contains(const cy_expr *e, int (*is)(const cy_expr *));
+static int is_rand(const cy_expr *e);
 static void pattern(checker *k, scope *s, cy_pattern *p, int mode);
 
 /* The kind of value an expression surely has, for the checks on literals. */
@@ -82,6 +85,9 @@ static int non_boolean_literal(const cy_expr *e) {
 
 static void check_function(checker *k, scope *s, cy_expr *e) {
   cy_func_arity(k->c, e->name, e->n);
+  /* An aggregate's input must be reproducible: the same rows must give the same result. */
+  for (int i = 0; is_agg(e) && i < e->n; i++)
+    if (contains(e->args[i], is_rand)) ERR("NonConstantExpression", "%s() cannot aggregate rand()", e->name);
   if (e->n != 1) return;
   int t = static_type(s, e->args[0]);
   const char *f = e->name;
@@ -266,14 +272,22 @@ static int expr_equal(const cy_expr *a, const cy_expr *b) {
   return 1;
 }
 
-static int contains_agg(const cy_expr *e) {
+static int is_agg(const cy_expr *e) {
+  return e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2);
+}
+
+static int is_rand(const cy_expr *e) { return e->op == E_FUNC && !strcasecmp(e->name, "rand"); }
+
+/* 1 when e or any sub-expression satisfies is. */
+static int contains(const cy_expr *e, int (*is)(const cy_expr *)) {
   if (!e) return 0;
-  if (e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2)) return 1;
-  if (contains_agg(e->a) || contains_agg(e->b) || contains_agg(e->c)) return 1;
+  if (is(e) || contains(e->a, is) || contains(e->b, is) || contains(e->c, is)) return 1;
   for (int i = 0; e->args && i < e->n; i++)
-    if (contains_agg(e->args[i])) return 1;
+    if (contains(e->args[i], is)) return 1;
   return 0;
 }
+
+static int contains_agg(const cy_expr *e) { return contains(e, is_agg); }
 
 /* In ORDER BY after aggregation, a sub-expression equal to a projected item means that item. */
 static cy_expr *rewrite_projected(checker *k, cy_expr *e, const cy_proj *p) {
@@ -296,8 +310,7 @@ static cy_expr *rewrite_projected(checker *k, cy_expr *e, const cy_proj *p) {
 /* In an aggregating item, the variables used outside the aggregates must themselves be
  * grouping keys (projected as plain variables); anything else is ambiguous. */
 static void ambiguous(checker *k, const cy_expr *e, const cy_proj *p) {
-  if (!e) return;
-  if (e->op == E_COUNT_STAR || (e->op == E_FUNC && cy_func_kind(e->name) == 2)) return;
+  if (!e || is_agg(e)) return;
   /* A grouping key that is a variable's property may be used again. */
   for (int i = 0; i < p->nitems; i++) {
     const cy_expr *key = p->items[i].e;
@@ -318,6 +331,23 @@ static void ambiguous(checker *k, const cy_expr *e, const cy_proj *p) {
   ambiguous(k, e->b, p);
   ambiguous(k, e->c, p);
   for (int i = 0; e->args && i < e->n; i++) ambiguous(k, e->args[i], p);
+}
+
+/* In an ORDER BY item that aggregates, a grouping key may be reused only when it is a variable
+ * or a property; a larger projected expression beside the aggregate is ambiguous. */
+static void complex_key_beside_aggregate(checker *k, const cy_expr *e, const cy_proj *p) {
+  if (!e || is_agg(e)) return;
+  for (int i = 0; i < p->nitems; i++) {
+    const cy_expr *key = p->items[i].e;
+    if (key->op != E_VAR && key->op != E_PROP && !contains_agg(key) && expr_equal(e, key))
+      ERR("AmbiguousAggregationExpression",
+          "ORDER BY may use the projected expression '%s' beside an aggregate only through its alias",
+          p->items[i].alias);
+  }
+  complex_key_beside_aggregate(k, e->a, p);
+  complex_key_beside_aggregate(k, e->b, p);
+  complex_key_beside_aggregate(k, e->c, p);
+  for (int i = 0; e->args && i < e->n; i++) complex_key_beside_aggregate(k, e->args[i], p);
 }
 
 static void no_aggregate(checker *k, const cy_expr *e, const char *where) {
@@ -367,6 +397,7 @@ static scope *projection(checker *k, scope *s, cy_proj *p, int is_with) {
   }
   for (int i = 0; i < p->norder; i++) {
     if (aggregating || p->distinct) {
+      if (contains_agg(p->order[i].e)) complex_key_beside_aggregate(k, p->order[i].e, p);
       p->order[i].e = rewrite_projected(k, p->order[i].e, p);
       scope *vis = scope_copy(k, out);
       if (!aggregating && contains_agg(p->order[i].e))

@@ -530,15 +530,17 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   cy_table *out = table_extend(c, in, vars, nv);
   for (int r = 0; r < in->nrows; r++) {
     cy_table found = {.ncols = out->ncols, .cols = out->cols};
-    /* MERGE on a null property value can neither match nor create. */
-    for (int j = 0; j <= cl->pats[0]->nrels; j++) {
+    /* MERGE on a null property value can neither match nor create. Elements alternate
+     * node, relationship, node, ... along the pattern. */
+    for (int j = 0; j <= 2 * cl->pats[0]->nrels; j++) {
       cy_env env = {.t = in, .row = in->rows[r]};
-      const cy_expr *pe = cl->pats[0]->nodes[j].props;
+      const cy_expr *pe = j % 2 ? cl->pats[0]->rels[j / 2].props : cl->pats[0]->nodes[j / 2].props;
       cy_val pv = pe ? cy_eval(c, &env, pe) : cy_null;
       for (int k = 0; pv.k == CV_MAP && k < pv.m->n; k++)
         if (pv.m->v[k].k == CV_NULL)
           cy_fail(c, CY_SEMANTIC, "runtime", "MergeReadOwnWrites",
-                  "cannot merge a node using a null property value for '%s'", pv.m->k[k]);
+                  "cannot merge a %s using a null property value for '%s'",
+                  j % 2 ? "relationship" : "node", pv.m->k[k]);
     }
     cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL);
     if (found.nrows) {
@@ -629,26 +631,36 @@ static void apply_removes(cy_ctx *c, const cy_setitem *s, int n, cy_table *t, cy
   }
 }
 
-static void delete_value(cy_ctx *c, cy_val v, int detach) {
+/* Deletes the relationships of v (nodes_pass 0) or its nodes (nodes_pass 1). */
+static void delete_value(cy_ctx *c, cy_val v, int detach, int nodes_pass) {
   switch (v.k) {
   case CV_NULL: return;
-  case CV_NODE: cy_node_delete(c, v.id, detach); return;
-  case CV_REL: cy_rel_delete(c, v.id); return;
+  case CV_NODE:
+    if (nodes_pass) cy_node_delete(c, v.id, detach);
+    return;
+  case CV_REL:
+    if (!nodes_pass) cy_rel_delete(c, v.id);
+    return;
   case CV_PATH:
-    for (int i = 1; i < v.l->n; i += 2) cy_rel_delete(c, v.l->v[i].id);
-    for (int i = 0; i < v.l->n; i += 2) cy_node_delete(c, v.l->v[i].id, detach);
+    for (int i = nodes_pass ? 0 : 1; i < v.l->n; i += 2)
+      if (nodes_pass) cy_node_delete(c, v.l->v[i].id, detach);
+      else cy_rel_delete(c, v.l->v[i].id);
     return;
   default:
     cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "DELETE cannot delete a %s", cy_kind_name(v.k));
   }
 }
 
+/* Relationships go first, across all rows: a node deleted earlier would hide a relationship
+ * that a later row still names (two paths sharing a node). */
 static cy_table *do_delete(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   cy_graph_load(c);
-  for (int r = 0; r < in->nrows; r++) {
-    cy_env env = {.t = in, .row = in->rows[r]};
-    for (int i = 0; i < cl->nexprs; i++) delete_value(c, cy_eval(c, &env, cl->exprs[i]), cl->detach);
-  }
+  for (int pass = 0; pass < 2; pass++)
+    for (int r = 0; r < in->nrows; r++) {
+      cy_env env = {.t = in, .row = in->rows[r]};
+      for (int i = 0; i < cl->nexprs; i++)
+        delete_value(c, cy_eval(c, &env, cl->exprs[i]), cl->detach, pass);
+    }
   return in;
 }
 

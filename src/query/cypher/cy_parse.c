@@ -16,7 +16,9 @@
 /* Tallest expression tree accepted (the evaluator recurses once per level). */
 #define CY_MAX_HEIGHT 2000
 
-enum { T_EOF, T_IDENT, T_QIDENT, T_INT, T_FLOAT, T_STR, T_PARAM, T_OP };
+/* T_BADNUM is a number run into letters ("9223372h5"): an error only where an expression is
+ * expected (InvalidNumberLiteral), so that elsewhere, such as a map key, it is a syntax error. */
+enum { T_EOF, T_IDENT, T_QIDENT, T_INT, T_FLOAT, T_STR, T_PARAM, T_OP, T_BADNUM };
 
 typedef struct tok {
   int t;
@@ -72,6 +74,14 @@ static void put_utf8(buf *b, uint32_t cp) {
 
 static int is_ident_start(unsigned char ch) { return isalpha(ch) || ch == '_' || ch >= 0x80; }
 static int is_ident(unsigned char ch) { return isalnum(ch) || ch == '_' || ch >= 0x80; }
+
+/* 1 when s starts with a Unicode dash or minus sign (U+2010..U+2015, U+2212, U+FE58, U+FE63,
+ * U+FF0D): typed for '-', they would otherwise read as part of a name. */
+static int is_unicode_dash(const unsigned char *s, size_t n) {
+  if (n < 3) return 0;
+  if (s[0] == 0xE2) return (s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0x95) || (s[1] == 0x88 && s[2] == 0x92);
+  return s[0] == 0xEF && ((s[1] == 0xB9 && (s[2] == 0x98 || s[2] == 0xA3)) || (s[1] == 0xBC && s[2] == 0x8D));
+}
 
 /* Reads a string literal starting at the quote s[i]; returns the index after it. */
 static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t) {
@@ -156,8 +166,12 @@ static size_t lex_number(parser *p, const char *s, size_t len, size_t i, tok *t)
       while (i < len && isdigit((unsigned char)s[i])) i++;
     }
   }
-  if (i < len && is_ident((unsigned char)s[i]))
-    cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number literal at offset %zu", st);
+  if (i < len && is_ident((unsigned char)s[i])) {
+    while (i < len && is_ident((unsigned char)s[i])) i++;
+    t->t = T_BADNUM;
+    t->s = cy_strndup(p->c, s + st, i - st);
+    return i;
+  }
   char *num = cy_strndup(p->c, s + st, i - st);
   errno = 0;
   if (isf) {
@@ -196,9 +210,11 @@ static void tokenize(parser *p, const char *s, size_t len) {
       return;
     }
     unsigned char ch = (unsigned char)s[i];
+    if (is_unicode_dash((const unsigned char *)s + i, len - i))
+      cy_compile_err(p->c, "InvalidUnicodeCharacter", "'%.3s' at offset %zu is not '-'; use the ASCII hyphen-minus", s + i, i);
     if (is_ident_start(ch)) {
       size_t st = i;
-      while (i < len && is_ident((unsigned char)s[i])) i++;
+      while (i < len && is_ident((unsigned char)s[i]) && !is_unicode_dash((const unsigned char *)s + i, len - i)) i++;
       t.t = T_IDENT;
       t.s = cy_strndup(p->c, s + st, i - st);
     } else if (ch == '`') {
@@ -533,6 +549,7 @@ static cy_expr *atom(parser *p) {
     e = mk(p, E_LIT, pos);
     e->lit = cy_str(t->s);
     return e;
+  case T_BADNUM: cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%s' at offset %d", t->s, pos);
   case T_PARAM:
     p->at++;
     e = mk(p, E_PARAM, pos);
