@@ -103,7 +103,7 @@ void vec_forget(adb *db) {
   vec_state *vs = db->vec;
   if (!vs || !vs->loaded) return;
   if (vs->ready) hnsw_free(&vs->h);
-  vs->loaded = vs->configured = vs->ready = 0;
+  vs->loaded = vs->configured = vs->ready = vs->node_index = 0;
 }
 
 void vec_close(adb *db) {
@@ -165,11 +165,15 @@ static int load_rows(adb *db, vec_state *vs) {
   return rc;
 }
 
+/* The handle's vector state, made on first use; NULL when out of memory (error set). */
+static vec_state *state(adb *db) {
+  if (!db->vec && !(db->vec = calloc(1, sizeof *db->vec))) adb__err(db, ADB_NOMEM, "out of memory");
+  return db->vec;
+}
+
 int vec_load(adb *db, vec_state **out) {
-  if (!db->vec && !(db->vec = calloc(1, sizeof *db->vec)))
-    return adb__err(db, ADB_NOMEM, "out of memory");
-  vec_state *vs = db->vec;
-  *out = vs;
+  vec_state *vs = *out = state(db);
+  if (!vs) return ADB_NOMEM;
   if (vs->loaded) return ADB_OK;
   int64_t n = 0;
   int src = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='adb_vec_conf'", &n);
@@ -304,9 +308,50 @@ static int compact(adb *db, vec_state *vs) {
   return rc ? rc : flush(db, vs, 0);
 }
 
+/* Sets *same when the stored index already agrees with node rid having vector v (NULL: none):
+ * it has no live slot for the node and v is NULL, or its live slot holds exactly v. Reads one
+ * row through an index on adb_vec(node), so a write that does not change a vector never loads
+ * the whole index. Returns ADB_OK or the storage error. */
+static int index_agrees(adb *db, int64_t rid, const float *v, int dim, int *same) {
+  vec_state *vs = state(db);
+  *same = 0;
+  if (!vs) return ADB_NOMEM;
+  int64_t n = 0;
+  int src = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='adb_vec'", &n);
+  if (src != SQLITE_ROW) return adb__sqlerr(db, src);
+  if (!n) return ADB_OK; /* no index yet: loading it costs nothing */
+  if (!vs->node_index) {
+    int rc = store_exec(db, "CREATE INDEX IF NOT EXISTS adb_vec_node ON adb_vec(node)");
+    if (rc) return rc;
+    vs->node_index = 1;
+  }
+  sqlite3_stmt *st;
+  src = store_prepare(db, "SELECT vec FROM adb_vec WHERE node = ?1 AND live = 1", &st);
+  if (src == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, rid);
+    src = store_step(db, st);
+    *same = src == SQLITE_DONE && !v;
+    if (src == SQLITE_ROW)
+      *same = v && sqlite3_column_bytes(st, 0) == (int)(dim * sizeof *v) &&
+              !memcmp(sqlite3_column_blob(st, 0), v, (size_t)dim * sizeof *v);
+  }
+  sqlite3_finalize(st);
+  return src == SQLITE_ROW || src == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, src);
+}
+
 int vec_node_saved(adb *db, crdt_elem *e) {
   crdt_reg *r = crdt_elem_prop(e, VEC_KEY);
   int want = crdt_elem_live(e) && r && r->value && crdt_reg_visible(e, r);
+  if (!db->vec || !db->vec->loaded) {
+    float *v = NULL;
+    int dim = 0, same = 0;
+    char why[160];
+    if (want && vec_parse(r->value, &v, &dim, why, sizeof why))
+      return adb__err(db, ADB_CORRUPT, "the vector of '%s' is damaged: %s", e->id, why);
+    int rc = index_agrees(db, e->rid, v, dim, &same);
+    free(v);
+    if (rc || same) return rc;
+  }
   vec_state *vs;
   int rc = vec_load(db, &vs);
   if (rc) return rc;

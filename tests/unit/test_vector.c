@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "adb_int.h"
 #include "vector/hnsw.h"
+#include "vector/vec_int.h"
 
 #define DATA "../shared/data/vectors/"
 
@@ -316,6 +318,36 @@ Test(vector, persists_across_reopen) {
   /* the graph read back is the graph written: one row per slot, none rebuilt */
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_vec"), 300);
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_vec WHERE live"), 299);
+  adb_close(db);
+}
+
+static int index_loaded(adb *db) { return db->vec && db->vec->loaded; }
+
+/* Writes that leave every vector as it is read one row of the index, not the whole of it. */
+Test(vector, writes_that_keep_vectors_do_not_load_the_index) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_vector_index(db, &(adb_vector_params){.metric = ADB_METRIC_L2}));
+  float v[4] = {1, 2, 3, 4}, w[4] = {4, 3, 2, 1};
+  node_with_vector(db, "a", "V", v, 4);
+  node_with_vector(db, "b", "V", w, 4);
+  OK(db, adb_node_create(db, "plain", "P", "{}", NULL));
+  adb_close(db);
+  db = open_tmp(0, NULL);
+  OK(db, adb_node_set(db, "a", "name", "\"alpha\""));
+  OK(db, adb_node_set(db, "plain", "name", "\"p\""));
+  OK(db, adb_node_create(db, "more", "P", "{}", NULL));
+  OK(db, adb_node_delete(db, "plain"));
+  OK(db, adb_node_update(db, "b", "W", "{\"x\": 1}"));
+  cr_assert(!index_loaded(db), "a write that keeps every vector loaded the index");
+  OK(db, adb_vector_set(db, "a", w, 4));
+  cr_assert(index_loaded(db), "a changed vector must reach the index");
+  adb_close(db);
+  db = open_tmp(0, NULL);
+  OK(db, adb_node_delete(db, "b"));
+  cr_assert(index_loaded(db), "deleting a node with a vector must reach the index");
+  char ids[10][32];
+  cr_assert_eq(search_ids(db, v, 4, 10, ADB_METRIC_L2, NULL, 0, ids), 1);
+  cr_assert_str_eq(ids[0], "a");
   adb_close(db);
 }
 
