@@ -126,3 +126,13 @@ Test(cypher_temporal, between) {
   IS(db, "duration.between(null, date('2015-06-24'))", "null");
   adb_close(db);
 }
+
+/* The current time is read once per statement: every call in one query sees the same instant,
+ * however long the query runs between them. */
+Test(cypher_temporal, now_is_fixed_per_statement) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "reduce(s = true, t IN [x IN range(1, 300000) | localdatetime()] | s AND t = localdatetime())",
+     "true");
+  IS(db, "duration.inSeconds(localtime(), localtime())", "'PT0S'");
+  adb_close(db);
+}

@@ -294,6 +294,7 @@ struct cy_ctx {
   int loaded;
   cy_stats stats;
   uint64_t rng;
+  int64_t now_ms;  /* the statement's clock: every date()/time() without arguments reads it */
   int writes;      /* the query has write clauses */
   void *ids;       /* node id -> index (cy_graph.c) */
 };

@@ -77,7 +77,8 @@ int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **
   r->row = -1;
   buf_init(&r->text);
   c->db = db;
-  c->rng = (uint64_t)adb__now_ms(db) | 1;
+  c->now_ms = adb__now_ms(db);
+  c->rng = (uint64_t)c->now_ms | 1;
   *out = r;
   int rc = run(r, query, params);
   if (rc) {

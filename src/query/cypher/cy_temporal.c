@@ -465,7 +465,7 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "%s() takes no time zone here", fn);
   }
   if (n == 0) {
-    int64_t ms = adb__now_ms(c->db);
+    int64_t ms = c->now_ms;
     days = ms / 86400000;
     ns = ms % 86400000 * 1000000;
   } else if (a[0].k == CV_NULL) {
