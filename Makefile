@@ -22,7 +22,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test test-unit test-cli bench clean
+.PHONY: all test test-unit test-cli bench clean install
 all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb $(BUILD)/arenadb-trace
 
 $(BUILD)/obj/%.o: %.c
@@ -60,6 +60,19 @@ bench: bench-core bench-graph bench-text bench-net bench-vector
 
 clean:
 	rm -rf build
+
+# Installs the command, the libraries, the header and (when built) the browser UI, which an
+# installed `arenadb serve` finds at PREFIX/share/arenadb/ui. DESTDIR stages a package.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/arenadb $(DESTDIR)$(PREFIX)/bin/arenadb
+	install -m 644 $(BUILD)/libarenadb.a $(DESTDIR)$(PREFIX)/lib/libarenadb.a
+	install -m 755 $(BUILD)/libarenadb.so $(DESTDIR)$(PREFIX)/lib/libarenadb.so
+	install -m 644 include/arenadb.h $(DESTDIR)$(PREFIX)/include/arenadb.h
+	if [ -f web/dist/index.html ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/arenadb/ui && \
+	  install -m 644 web/dist/* $(DESTDIR)$(PREFIX)/share/arenadb/ui/; fi
 
 -include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 -include wasm/wasm.mk

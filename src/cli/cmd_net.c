@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -72,9 +73,24 @@ static int check_token(const char *token) {
   return CLI_OK;
 }
 
+/* PREFIX/share/arenadb/ui for a command installed as PREFIX/bin/arenadb (`make install`), when
+ * it holds an index.html; else NULL. */
+static const char *installed_ui(void) {
+  static char dir[PATH_MAX + 32];
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return NULL;
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return NULL;
+  *slash = 0;
+  snprintf(dir, sizeof dir, "%s/../share/arenadb/ui", exe);
+  return net_static_present(dir) ? dir : NULL;
+}
+
 /* The browser UI's directory: --ui DIR (which must hold an index.html), none with --no-ui,
- * else the build's web/dist when `make` built it there (docs/ui.md). Returns CLI_OK or
- * CLI_USAGE. */
+ * else the installed UI beside the command, else the build's web/dist when `make` built it
+ * there (docs/ui.md). Returns CLI_OK or CLI_USAGE. */
 static int pick_ui(const char *ui, int no_ui, net_opts *o) {
   if (ui && no_ui) {
     fprintf(stderr, "arenadb serve: --ui and --no-ui exclude each other\n");
@@ -85,6 +101,7 @@ static int pick_ui(const char *ui, int no_ui, net_opts *o) {
             ui);
     return CLI_USAGE;
   }
+  if (!ui && !no_ui) ui = installed_ui();
 #ifdef ADB_UI_DIR
   if (!ui && !no_ui && net_static_present(ADB_UI_DIR)) ui = ADB_UI_DIR;
 #endif

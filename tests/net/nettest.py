@@ -60,9 +60,9 @@ def raise_nofile():
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def spawn(db, *args, log=None):
+def spawn(db, *args, log=None, binary=None):
     logf = open(path(log or (db + ".log")), "ab")
-    p = subprocess.Popen([ARENADB, "--db", path(db), *args], stdout=logf, stderr=logf,
+    p = subprocess.Popen([binary or ARENADB, "--db", path(db), *args], stdout=logf, stderr=logf,
                          preexec_fn=raise_nofile)
     PROCS.append(p)
     return p
@@ -117,11 +117,11 @@ def replica_of(db, of):
     return db
 
 
-def server(db, port=None, *extra, init=True, log=None):
+def server(db, port=None, *extra, init=True, log=None, binary=None):
     port = port or free_port()
     if init and not os.path.exists(path(db)):
         run(db, "init")
-    p = spawn(db, "serve", "--listen", f"127.0.0.1:{port}", *extra, log=log)
+    p = spawn(db, "serve", "--listen", f"127.0.0.1:{port}", *extra, log=log, binary=binary)
     tok = None
     if "--token" in extra:
         tok = extra[extra.index("--token") + 1]
@@ -909,6 +909,30 @@ def browser_ui_files_and_no_path_traversal():
     for args in (["--ui", path("secret.txt")], ["--ui", path("nowhere")], ["--ui", ui, "--no-ui"]):
         r = run("ui.db", "serve", "--listen", f"127.0.0.1:{free_port()}", *args, check=False, timeout=10)
         assert r.returncode == 2 and "ui" in r.stderr, (args, r.returncode, r.stderr)
+
+
+@test
+def installed_command_finds_its_ui():
+    # the layout of `make install`: PREFIX/bin/arenadb beside PREFIX/share/arenadb/ui
+    prefix = path("prefix")
+    os.makedirs(os.path.join(prefix, "bin"))
+    ui = os.path.join(prefix, "share", "arenadb", "ui")
+    os.makedirs(ui)
+    binary = os.path.join(prefix, "bin", "arenadb")
+    shutil.copy(ARENADB, binary)
+    page = b"<!doctype html><title>installed UI</title>"
+    with open(os.path.join(ui, "index.html"), "wb") as f:
+        f.write(page)
+    hub, port = server("inst.db", None, binary=binary, log="inst.log")
+    st, h, body = raw_get(port, "/")
+    assert st == 200 and body == page, (st, body[:200])
+    stop(hub)
+    with open(path("inst.log")) as f:
+        assert "browser UI: " + prefix + "/bin/../share/arenadb/ui" in f.read()
+    # --no-ui still wins over the installed UI
+    hub, port = server("inst.db", None, "--no-ui", binary=binary)
+    assert b"Sync endpoint" in raw_get(port, "/")[2]
+    stop(hub)
 
 
 @test
