@@ -453,7 +453,7 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
   want->ns = want->has_time ? map_time(c, m, has_bt ? &base : NULL) : 0;
   want->off = has_bz ? base.off : 0;
   /* A base in a named zone keeps it, at the zone's offset for the new date and time. */
-  want->zone = has_bz && want->has_date ? base.zone : NULL;
+  want->zone = has_bz && want->has_date && want->has_zone ? base.zone : NULL;
   if (want->zone) cy_tz_local(c, want);
   if (want->has_zone && cy_map_get(m, "timezone")) {
     int64_t off;

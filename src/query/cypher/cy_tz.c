@@ -42,8 +42,14 @@ static int zone_cal(cy_tzc **cache, const char *zone, UCalendar **out) {
     ucal_close(cal);
     return ADB_NOMEM;
   }
-  int slot = k->n < CY_TZ_SLOTS ? k->n++ : k->next++ % CY_TZ_SLOTS;
-  if (k->z[slot].cal) ucal_close(k->z[slot].cal);
+  int slot = k->n;
+  if (k->n < CY_TZ_SLOTS) {
+    k->n++;
+  } else { /* full: replace the zones in turn */
+    slot = k->next;
+    k->next = (k->next + 1) % CY_TZ_SLOTS;
+    ucal_close(k->z[slot].cal);
+  }
   memcpy(k->z[slot].id, zone, len + 1);
   k->z[slot].cal = cal;
   *out = cal;
