@@ -135,6 +135,13 @@ Test(cypher_tz, selecting_and_truncating_keep_or_move_the_zone) {
      "'2017-10-01T00:00+02:00[Europe/Stockholm]'");
   IS(db, "datetime.truncate('hour', localdatetime('1984-10-11T12:31'), {timezone: 'Europe/Stockholm'})",
      "'1984-10-11T12:00+01:00[Europe/Stockholm]'");
+  /* Within an overlap a changed value keeps its offset while the zone allows it (as Java). */
+  IS(db, "datetime({datetime: datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'), second: 5})",
+     "'2017-10-29T02:30:05+01:00[Europe/Stockholm]'");
+  IS(db, "datetime.truncate('hour', datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'))",
+     "'2017-10-29T02:00+01:00[Europe/Stockholm]'");
+  IS(db, "datetime.truncate('day', datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'))",
+     "'2017-10-29T00:00+02:00[Europe/Stockholm]'");
   adb_close(db);
 }
 

@@ -372,6 +372,9 @@ void cy_tz_check(cy_ctx *c, const char *zone);
  * without a date takes the offset in force now, and keeps no zone. Fails the query for an
  * unknown zone. */
 void cy_tz_local(cy_ctx *c, cy_tv *t);
+/* Like cy_tz_local for a zoned value whose date or time changed, but keeps t->off when it is
+ * still one the zone has at the new wall-clock time (the later offset of an overlap stays). */
+void cy_tz_keep(cy_ctx *c, cy_tv *t);
 /* Moves t (a wall-clock time at t->off) to the same instant in zone (an id, or NULL for the
  * fixed offset off); a time of day without a date keeps only the offset. */
 void cy_tz_move(cy_ctx *c, cy_tv *t, const char *zone, int64_t off);

@@ -417,9 +417,13 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
     t.ns += field(c, mp, "hour", 0, NULL) * 3600000000000LL + field(c, mp, "minute", 0, NULL) * 60000000000LL +
             field(c, mp, "second", 0, NULL) * 1000000000LL + field(c, mp, "millisecond", 0, NULL) * 1000000LL +
             field(c, mp, "microsecond", 0, NULL) * 1000LL + field(c, mp, "nanosecond", 0, NULL);
-    if (t.has_zone && cy_map_get(mp, "timezone")) t.zone = map_tz(c, mp, &t.off);
+    if (t.has_zone && cy_map_get(mp, "timezone")) {
+      t.zone = map_tz(c, mp, &t.off);
+      if (t.zone) cy_tz_local(c, &t);
+      return format_tv(c, &t);
+    }
   }
-  if (t.zone) cy_tz_local(c, &t); /* the zone's offset at the truncated time */
+  if (t.zone) cy_tz_keep(c, &t); /* the zone's offset at the truncated time */
   return format_tv(c, &t);
 }
 
@@ -454,7 +458,7 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
   want->off = has_bz ? base.off : 0;
   /* A base in a named zone keeps it, at the zone's offset for the new date and time. */
   want->zone = has_bz && want->has_date && want->has_zone ? base.zone : NULL;
-  if (want->zone) cy_tz_local(c, want);
+  if (want->zone) cy_tz_keep(c, want);
   if (want->has_zone && cy_map_get(m, "timezone")) {
     int64_t off;
     const char *zone = map_tz(c, m, &off);

@@ -161,6 +161,16 @@ void cy_tz_local(cy_ctx *c, cy_tv *t) {
   while (t->ns >= 86400000000000LL) t->ns -= 86400000000000LL, t->days++;
 }
 
+void cy_tz_keep(cy_ctx *c, cy_tv *t) {
+  if (t->has_date) {
+    int32_t off = 0;
+    int rc = cy_tz_offset_at_utc(&c->tz, t->zone, local_secs(t) - t->off, &off);
+    if (rc) tz_fail(c, rc, t->zone);
+    if (off == t->off) return; /* still valid at the new time, as in an overlap */
+  }
+  cy_tz_local(c, t);
+}
+
 void cy_tz_move(cy_ctx *c, cy_tv *t, const char *zone, int64_t off) {
   if (zone && t->has_date) {
     int32_t o = 0;
