@@ -364,6 +364,7 @@ int cy_tz_offset_at_utc(cy_tzc **cache, const char *zone, int64_t utc_s, int32_t
 /* *off: the offset in zone of the wall-clock time local_s (seconds since 1970-01-01T00:00 on
  * that clock); a time in a gap or an overlap gets the offset in force before the transition. */
 int cy_tz_offset_at_local(cy_tzc **cache, const char *zone, int64_t local_s, int32_t *off);
+/* Closes the zones of a cache (NULL: nothing to close). */
 void cy_tz_free(cy_tzc *cache);
 /* Fails the query unless zone is a known zone id. */
 void cy_tz_check(cy_ctx *c, const char *zone);
