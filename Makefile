@@ -8,7 +8,11 @@ SAN ?=
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
              $(OPT) $(SAN) -Iinclude -Isrc $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
-CORE_LIBS = -lsqlite3 -lsodium -ljansson -lm
+CORE_LIBS = -lsqlite3 -lsodium -ljansson -lm $(ICU_LIBS)
+# Named time zones in Cypher come from ICU's tz database (src/query/cypher/cy_tz.c); the
+# WebAssembly build compiles that file without ADB_HAVE_ICU and has fixed offsets only.
+ICU_LIBS := $(shell pkg-config --libs icu-i18n icu-uc)
+ICU_CFLAGS := -DADB_HAVE_ICU $(shell pkg-config --cflags icu-i18n icu-uc)
 CLI_LIBS = -ledit -lwebsockets -luv
 
 # The core builds for every platform, the browser included; the command adds the network
@@ -25,6 +29,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 .PHONY: all test test-unit test-cli bench clean install
 all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb $(BUILD)/arenadb-trace
 
+$(BUILD)/obj/src/query/cypher/cy_tz.o: CFLAGS_ALL += $(ICU_CFLAGS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@

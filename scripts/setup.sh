@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev sqlite3          # storage engine (and the reference CLI for tests)
   libsodium-dev                   # ids, hashing, authentication
   libjansson-dev                  # JSON
+  libicu-dev                      # the tz database for named time zones in Cypher
   zlib1g-dev                      # reading .json.gz editing traces (build/arenadb-trace)
   libwebsockets-dev libuv1-dev    # HTTP / WebSocket server and client
   libedit-dev                     # line editing in the shell

@@ -1526,6 +1526,20 @@ test_cypher_errors() {
   usage_error cypher
 }
 
+# Named time zones: a datetime in a zone prints offset and zone; an unknown zone is an
+# ArgumentError that names it, exits 1 and writes nothing.
+test_cypher_time_zones() {
+  ok init
+  ok cypher "CREATE (:Meeting {at: datetime({year: 1984, month: 7, day: 11, hour: 12, timezone: 'Europe/Stockholm'})})"
+  ok cypher "MATCH (m:Meeting) RETURN m.at AS at, datetime({datetime: m.at, timezone: 'America/New_York'}) AS ny" --format csv
+  out_eq "$(printf 'at,ny\n1984-07-11T12:00+02:00[Europe/Stockholm],1984-07-11T06:00-04:00[America/New_York]')"
+  remember
+  fails -p "ArgumentError.*'Nowhere/Atlantis' is not a known time zone" \
+    cypher "CREATE (:Meeting {at: datetime({year: 2020, timezone: 'Nowhere/Atlantis'})})"
+  fails -p "'Mars/Olympus' is not a known time zone" cypher "RETURN datetime('2020-01-01T10:00[Mars/Olympus]')"
+  unchanged
+}
+
 test_cypher_vector_search() {
   vector_seed
   ok cypher "CALL db.vector.search([1, 0, 0], 2) YIELD node, distance RETURN coalesce(node.t, '-') AS t ORDER BY distance" --format csv
@@ -1599,6 +1613,7 @@ TESTS=(
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
   cypher_formats cypher_params cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_time_zones
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

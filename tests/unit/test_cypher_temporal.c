@@ -58,7 +58,7 @@ Test(cypher_temporal, parses_iso_strings) {
   bad(db, "date('2015-13-01')");
   bad(db, "date('2015-02-30')");
   bad(db, "localtime('25:00')");
-  bad(db, "datetime('2015-07-21T21:40[Europe/Stockholm]')");
+  bad(db, "datetime('2015-07-21T21:40[Nowhere/Atlantis]')");
   adb_close(db);
 }
 

@@ -17,6 +17,7 @@ typedef struct cy_arena {
 } cy_arena;
 
 typedef struct cy_ctx cy_ctx;
+typedef struct cy_tzc cy_tzc; /* named time zones a query opened (cy_tz.c) */
 
 /* Returns n zeroed bytes from the query's arena; on exhaustion fails the query (longjmp). */
 void *cy_alloc(cy_ctx *c, size_t n);
@@ -297,6 +298,7 @@ struct cy_ctx {
   int64_t now_ms;  /* the statement's clock: every date()/time() without arguments reads it */
   int writes;      /* the query has write clauses */
   void *ids;       /* node id -> index (cy_graph.c) */
+  cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
 };
 
 /* Fails the query: records the error and jumps back to the query's entry. */
@@ -347,9 +349,37 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *args, int n);
 typedef struct cy_tv {
   int has_date, has_time, has_zone;
   int64_t days, ns, off;
+  const char *zone; /* a named zone's id (a date and time only; off is its offset), or NULL */
 } cy_tv;
 /* The temporal text v taken apart; fails the query (naming fn) when it is not one. */
 cy_tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v);
+/* Named time zones (cy_tz.c), cached per query in c->tz. The first three return 0 or a
+ * negative status: CY_TZ_UNKNOWN (not a tz database id), CY_TZ_UNAVAILABLE (a build without
+ * the tz database), CY_TZ_RANGE (an instant the database cannot place) or ADB_NOMEM. */
+#define CY_TZ_UNKNOWN (-100)
+#define CY_TZ_UNAVAILABLE (-101)
+#define CY_TZ_RANGE (-102)
+int cy_tz_valid(cy_tzc **cache, const char *zone);
+/* *off: the offset from UTC in seconds in force in zone utc_s seconds after the epoch. */
+int cy_tz_offset_at_utc(cy_tzc **cache, const char *zone, int64_t utc_s, int32_t *off);
+/* *off: the offset in zone of the wall-clock time local_s (seconds since 1970-01-01T00:00 on
+ * that clock); a time in a gap or an overlap gets the offset in force before the transition. */
+int cy_tz_offset_at_local(cy_tzc **cache, const char *zone, int64_t local_s, int32_t *off);
+/* Closes the zones of a cache (NULL: nothing to close). */
+void cy_tz_free(cy_tzc *cache);
+/* Fails the query unless zone is a known zone id. */
+void cy_tz_check(cy_ctx *c, const char *zone);
+/* Sets t->off to the offset of t->zone at t's wall-clock date and time, as Java does: a time
+ * in a gap moves forward by the gap, one in an overlap takes the earlier offset. A time of day
+ * without a date takes the offset in force now, and keeps no zone. Fails the query for an
+ * unknown zone. */
+void cy_tz_local(cy_ctx *c, cy_tv *t);
+/* Like cy_tz_local for a zoned value whose date or time changed, but keeps t->off when it is
+ * still one the zone has at the new wall-clock time (the later offset of an overlap stays). */
+void cy_tz_keep(cy_ctx *c, cy_tv *t);
+/* Moves t (a wall-clock time at t->off) to the same instant in zone (an id, or NULL for the
+ * fixed offset off); a time of day without a date keeps only the offset. */
+void cy_tz_move(cy_ctx *c, cy_tv *t, const char *zone, int64_t off);
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t cy_days_from_civil(int64_t y, int64_t m, int64_t d);
 void cy_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);

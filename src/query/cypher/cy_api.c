@@ -176,6 +176,7 @@ void adb_cypher_get_stats(const adb_cypher *r, adb_cypher_stats *out) {
 void adb_cypher_free(adb_cypher *r) {
   if (!r) return;
   cy_arena_free(&r->c->arena);
+  cy_tz_free(r->c->tz);
   free(r->c);
   buf_free(&r->text);
   free(r);

@@ -201,11 +201,27 @@ static cy_val construct(cy_ctx *c, cy_val v) {
   return format_dur(c, &d);
 }
 
+/* Reads local value t in the named zone of z: at t's date (or z's, for a time of day), with
+ * the offset the zone has then. */
+static void in_zone_of(cy_ctx *c, cy_tv *t, const cy_tv *z) {
+  cy_tv u = *t;
+  if (!u.has_date) u.days = z->days;
+  if (!u.has_time) u.ns = 0;
+  u.has_date = 1;
+  u.zone = z->zone;
+  cy_tz_local(c, &u);
+  t->has_zone = 1;
+  t->off = u.off;
+}
+
 /* duration.between(a, b) and its inMonths / inDays / inSeconds forms (which = 0..3). Values
- * with zones are compared at a's offset; a value without a date compares times only. */
+ * with zones are compared at a's offset, and a local value beside one in a named zone is read
+ * in that zone; a value without a date compares times only. */
 static cy_val between(cy_ctx *c, const char *fn, cy_val a, cy_val b, int which) {
   if (a.k == CV_NULL || b.k == CV_NULL) return cy_null;
   cy_tv x = cy_tv_arg(c, fn, a), y = cy_tv_arg(c, fn, b);
+  if (x.zone && !y.has_zone) in_zone_of(c, &y, &x);
+  if (y.zone && !x.has_zone) in_zone_of(c, &x, &y);
   dur d = {0};
   int64_t xns = x.ns, yns = y.ns;
   if (x.has_zone && y.has_zone) yns += (x.off - y.off) * NS_PER_S;

@@ -97,19 +97,23 @@ static int64_t map_time(cy_ctx *c, const cy_map *m, const cy_tv *base) {
   return ((h * 60 + mi) * 60 + s) * 1000000000 + ns;
 }
 
-/* The offset of a map's timezone in seconds; named zones are not supported. */
-static int64_t map_offset(cy_ctx *c, const cy_map *m) {
+/* A map's timezone: a zone id (checked), or NULL with its offset in seconds in *off. */
+static const char *map_tz(cy_ctx *c, const cy_map *m, int64_t *off) {
   const cy_val *tz = cy_map_get(m, "timezone");
-  if (!tz || tz->k == CV_NULL) return 0;
+  *off = 0;
+  if (!tz || tz->k == CV_NULL) return NULL;
   if (tz->k != CV_STR) cy_type_err(c, "a timezone must be a string");
   const char *s = tz->s;
-  if (!strcmp(s, "Z")) return 0;
+  if (!strcmp(s, "Z")) return NULL;
   int hh = 0, mm = 0, ss = 0;
   if ((s[0] == '+' || s[0] == '-') &&
       (sscanf(s + 1, "%2d:%2d:%2d", &hh, &mm, &ss) >= 2 || sscanf(s + 1, "%2d%2d", &hh, &mm) == 2 ||
-       sscanf(s + 1, "%2d", &hh) == 1))
-    return (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60 + ss);
-  cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "time zone '%s' is not supported", s);
+       sscanf(s + 1, "%2d", &hh) == 1)) {
+    *off = (s[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60 + ss);
+    return NULL;
+  }
+  cy_tz_check(c, s);
+  return s;
 }
 
 static size_t put_date(char *o, size_t n, int64_t days) {
@@ -273,9 +277,11 @@ static int parse_offset(const char *s, const char **end, int64_t *off) {
 }
 
 /* Parses ISO 8601 text into t; which parts the text holds is read from its shape, and a
- * text without 'T' is a date when want_date and a time otherwise. Returns 0, or -1 when the
- * text is not ISO 8601 (or names a time zone, which is not supported). */
-static int parse_iso(const char *s, int want_date, tv *t) {
+ * text without 'T' is a date when want_date and a time otherwise. A zone id in brackets after
+ * the time ('...+01:00[Europe/Stockholm]') sets the offset: the one in force at the instant
+ * the text's offset gives, else at its wall-clock time. Returns 0, or -1 when the text is not
+ * ISO 8601; fails the query for an unknown zone. */
+static int parse_iso(cy_ctx *c, const char *s, int want_date, tv *t) {
   memset(t, 0, sizeof *t);
   const char *e = s;
   if (strchr(s, 'T') || want_date) {
@@ -287,9 +293,21 @@ static int parse_iso(const char *s, int want_date, tv *t) {
   if (*e || !t->has_date) {
     if (parse_time(e, &e, &t->ns) < 0) return -1;
     t->has_time = 1;
-    if (*e) {
-      if (parse_offset(e, &e, &t->off) < 0) return -1;
+    int has_off = *e && *e != '[';
+    if (has_off && parse_offset(e, &e, &t->off) < 0) return -1;
+    t->has_zone = has_off;
+    if (*e == '[') {
+      const char *close = strchr(e, ']');
+      if (!close || close[1] || close == e + 1) return -1;
+      const char *zone = cy_strndup(c, e + 1, (size_t)(close - e - 1));
+      e = close + 1;
       t->has_zone = 1;
+      if (has_off) {
+        cy_tz_move(c, t, zone, 0);
+      } else {
+        t->zone = zone;
+        cy_tz_local(c, t);
+      }
     }
   }
   return *e ? -1 : 0;
@@ -305,16 +323,18 @@ static void convert(tv *t, const tv *want) {
   t->has_time = want->has_time;
   t->has_zone = want->has_zone;
   if (!t->has_zone) t->off = 0;
+  if (!t->has_zone || !t->has_date) t->zone = NULL;
 }
 
 /* The ISO 8601 text of t, in the query's arena. */
 static cy_val format_tv(cy_ctx *c, const tv *t) {
-  char buf[96];
+  char buf[192];
   size_t k = 0;
   if (t->has_date) k += put_date(buf + k, sizeof buf - k, t->days);
   if (t->has_date && t->has_time) buf[k++] = 'T';
   if (t->has_time) k += put_time(buf + k, sizeof buf - k, t->ns);
   if (t->has_zone) k += put_offset(buf + k, sizeof buf - k, t->off);
+  if (t->has_zone && t->zone) k += (size_t)snprintf(buf + k, sizeof buf - k, "[%s]", t->zone);
   buf[k] = 0;
   return cy_str(cy_strdup(c, buf));
 }
@@ -322,7 +342,7 @@ static cy_val format_tv(cy_ctx *c, const tv *t) {
 tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
   tv t;
   if (v.k != CV_STR) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
-  if (parse_iso(v.s, v.s[0] && v.s[1] && v.s[2] != ':', &t) < 0) /* our times start HH: */
+  if (parse_iso(c, v.s, v.s[0] && v.s[1] && v.s[2] != ':', &t) < 0) /* our times start HH: */
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a temporal value", v.s);
   return t;
 }
@@ -397,8 +417,13 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
     t.ns += field(c, mp, "hour", 0, NULL) * 3600000000000LL + field(c, mp, "minute", 0, NULL) * 60000000000LL +
             field(c, mp, "second", 0, NULL) * 1000000000LL + field(c, mp, "millisecond", 0, NULL) * 1000000LL +
             field(c, mp, "microsecond", 0, NULL) * 1000LL + field(c, mp, "nanosecond", 0, NULL);
-    if (t.has_zone && cy_map_get(mp, "timezone")) t.off = map_offset(c, mp);
+    if (t.has_zone && cy_map_get(mp, "timezone")) {
+      t.zone = map_tz(c, mp, &t.off);
+      if (t.zone) cy_tz_local(c, &t);
+      return format_tv(c, &t);
+    }
   }
+  if (t.zone) cy_tz_keep(c, &t); /* the zone's offset at the truncated time */
   return format_tv(c, &t);
 }
 
@@ -426,19 +451,24 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
     has_bt = 1;
     has_bz = p.has_zone;
     base.off = p.off;
+    base.zone = p.zone;
   }
   want->days = want->has_date ? map_date(c, m, has_bd ? &base : NULL) : 0;
   want->ns = want->has_time ? map_time(c, m, has_bt ? &base : NULL) : 0;
   want->off = has_bz ? base.off : 0;
+  /* A base in a named zone keeps it, at the zone's offset for the new date and time. */
+  want->zone = has_bz && want->has_date && want->has_zone ? base.zone : NULL;
+  if (want->zone) cy_tz_keep(c, want);
   if (want->has_zone && cy_map_get(m, "timezone")) {
-    int64_t off = map_offset(c, m);
+    int64_t off;
+    const char *zone = map_tz(c, m, &off);
     if (has_bz) {
-      want->ns += (off - want->off) * 1000000000LL;
-      while (want->ns < 0) want->ns += 86400000000000LL, want->days--;
-      while (want->ns >= 86400000000000LL) want->ns -= 86400000000000LL, want->days++;
-      if (!want->has_date) want->days = 0;
+      cy_tz_move(c, want, zone, off);
+    } else {
+      want->off = off;
+      want->zone = zone;
+      if (zone) cy_tz_local(c, want);
     }
-    want->off = off;
   }
   if (!want->has_zone) want->off = 0;
   return format_tv(c, want);
@@ -447,7 +477,7 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   const char *dot = strchr(fn, '.');
   if (dot && !strcasecmp(dot, ".truncate")) return truncate(c, fn, a, n);
-  tv t;
+  tv t = {0};
   kind_of(fn, &t);
   if (dot && !strncasecmp(dot, ".fromepoch", 10)) { /* datetime.fromepoch(s, ns), .fromepochmillis(ms) */
     for (int i = 0; i < n; i++) {
@@ -472,7 +502,7 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     return cy_null;
   } else if (a[0].k == CV_STR) {
     tv p;
-    if (parse_iso(a[0].s, t.has_date, &p) < 0)
+    if (parse_iso(c, a[0].s, t.has_date, &p) < 0)
       cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 %s", a[0].s, fn);
     convert(&p, &t);
     return format_tv(c, &p);
@@ -480,14 +510,13 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     const cy_map *m = a[0].m;
     int epoch = 0;
     int64_t es = field(c, m, "epochSeconds", 0, &epoch), em = field(c, m, "epochMillis", 0, &epoch);
-    if (epoch) {
-      at_epoch(es + floor_div(em, 1000), floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
-      days = t.days;
-      ns = t.ns;
-    } else {
-      return from_map(c, fn, m, &t);
+    if (!epoch) return from_map(c, fn, m, &t);
+    at_epoch(es + floor_div(em, 1000), floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
+    if (t.has_zone) { /* the epoch is an instant: shown in the map's timezone */
+      const char *zone = map_tz(c, m, &off);
+      cy_tz_move(c, &t, zone, off);
     }
-    off = t.has_zone ? map_offset(c, m) : 0;
+    return format_tv(c, &t);
   } else {
     cy_type_err(c, "%s() takes a map or a string, not a %s", fn, cy_kind_name(a[0].k));
   }
