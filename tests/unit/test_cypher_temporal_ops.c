@@ -105,6 +105,8 @@ Test(cypher_temporal_ops, overflow_is_an_error) {
   fails_with(db, "RETURN datetime('2015-01-01T00:00Z') + duration({seconds: 9223372036854775807})",
              "ArgumentError");
   fails_with(db, "RETURN duration({seconds: 9223372036854775807}).nanoseconds", "ArithmeticError");
+  fails_with(db, "RETURN (duration({seconds: -9223372036854775807}) - duration({seconds: 1, nanoseconds: 1})).seconds",
+             "ArithmeticError");
   adb_close(db);
 }
 

@@ -133,12 +133,13 @@ static int tv_component(cy_ctx *c, const cy_tv *t, const char *key, cy_val *out)
   return 0;
 }
 
-/* d's seconds and nanoseconds as Java keeps them: nanoseconds in [0, 1e9), seconds floored. */
-static void java_secs(const cy_dur *d, int64_t *secs, int64_t *nanos) {
+/* d's seconds and nanoseconds as Java keeps them: nanoseconds in [0, 1e9), seconds floored;
+ * fails the query when the seconds overflow. */
+static void java_secs(cy_ctx *c, const cy_dur *d, int64_t *secs, int64_t *nanos) {
   *secs = d->secs;
   *nanos = d->nanos;
   if (*nanos < 0) {
-    (*secs)--;
+    if (__builtin_sub_overflow(*secs, 1, secs)) overflow(c);
     *nanos += NS_PER_S;
   }
 }
@@ -153,7 +154,7 @@ static int64_t scaled(cy_ctx *c, int64_t secs, int64_t mul, int64_t add) {
 /* A component of a duration (the Java/Neo4j set); returns 0 when there is no such one. */
 static int dur_component(cy_ctx *c, const cy_dur *d, const char *key, cy_val *out) {
   int64_t s, n;
-  java_secs(d, &s, &n);
+  java_secs(c, d, &s, &n);
   const struct {
     const char *name;
     int64_t v;
@@ -216,7 +217,7 @@ static int64_t plus_months(cy_ctx *c, int64_t days, int64_t months) {
  * seconds and nanoseconds to a value with a time (a date takes only their whole days). */
 static cy_val plus_dur(cy_ctx *c, cy_tv t, const cy_dur *d) {
   int64_t s, n;
-  java_secs(d, &s, &n);
+  java_secs(c, d, &s, &n);
   if (t.has_date) {
     if (d->months) t.days = plus_months(c, t.days, d->months);
     if (__builtin_add_overflow(t.days, d->days, &t.days)) overflow(c);
