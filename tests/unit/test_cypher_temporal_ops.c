@@ -166,6 +166,18 @@ Test(cypher_temporal_ops, compares_by_instant) {
   adb_close(db);
 }
 
+Test(cypher_temporal_ops, converts_and_prints) {
+  adb *db = open_tmp(0, NULL);
+  IS(db, "toString(date('2015-07-21')) + '|' + toString(duration('P1DT1S'))", "'2015-07-21|P1DT1S'");
+  IS(db, "date(datetime('2015-07-21T21:40+01:00'))", "'2015-07-21'");
+  IS(db, "localtime(datetime('2015-07-21T21:40+01:00'))", "'21:40'");
+  IS(db, "datetime(localdatetime('2015-07-21T21:40'))", "'2015-07-21T21:40Z'");
+  IS(db, "duration({years: 1.5, months: 0.5})", "'P1Y6M15DT5H14M33S'");
+  fails_with(db, "RETURN date(localtime('12:00'))", "ArgumentError");
+  fails_with(db, "RETURN date.truncate('day', '2015-07-21')", "TypeError");
+  adb_close(db);
+}
+
 Test(cypher_temporal_ops, round_trips_through_the_store) {
   adb *db = open_tmp(0, NULL);
   adb_cypher *r;
