@@ -343,9 +343,9 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e);
 int cy_truth(cy_ctx *c, cy_val v);
 /* Calls a non-aggregating function. */
 cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *args, int n);
-/* date(), localtime(), time(), localdatetime(), datetime() named by fn (cy_temporal.c):
- * ISO 8601 text from a map of fields, an ISO 8601 string (normalised), or nothing (now); and
- * their .truncate(unit, value[, map]) forms. */
+/* date(), localtime(), time(), localdatetime(), datetime() named by fn (cy_temporal.c): a
+ * temporal value from a map of fields, an ISO 8601 string, another temporal, or nothing (now);
+ * and their .truncate(unit, value[, map]) forms. */
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* A temporal value taken apart: which parts it has, days since the epoch, nanoseconds since
  * midnight and the offset from UTC in seconds. */
@@ -353,13 +353,13 @@ typedef struct cy_tv {
   int has_date, has_time, has_zone;
   int64_t days, ns, off;
 } cy_tv;
-/* The temporal text v taken apart; fails the query (naming fn) when it is not one. */
+/* The temporal value v taken apart; fails the query (naming fn) when it is not one. */
 cy_tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v);
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t cy_days_from_civil(int64_t y, int64_t m, int64_t d);
 void cy_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);
-/* duration() and duration.between/inMonths/inDays/inSeconds named by fn (cy_duration.c):
- * ISO 8601 duration text such as 'P1Y2M3DT4H5M6.5S'. */
+/* duration() and duration.between/inMonths/inDays/inSeconds named by fn (cy_duration.c): a
+ * duration value (printed as ISO 8601 text such as 'P1Y2M3DT4H5M6.5S'). */
 cy_val cy_duration(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* 1 when name is a known function, 2 when it is an aggregate, 0 when unknown. */
 int cy_func_kind(const char *name);
