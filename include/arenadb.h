@@ -565,6 +565,16 @@ void adb_cypher_get_stats(const adb_cypher *r, adb_cypher_stats *out);
 /* Releases a result. Accepts NULL. */
 void adb_cypher_free(adb_cypher *r);
 
+/* Temporal values: adb_cypher_kind gives ADB_CV_TEMPORAL for a date, local time, time, local
+ * date time or date time, and ADB_CV_DURATION for a duration. adb_cypher_string gives their
+ * ISO 8601 text ("2015-07-21", "21:40:32.142+01:00", "2015-07-21T21:40:32.142+01:00",
+ * "P1Y2M3DT4H5M6.5S"; which parts the text has says which kind it is), valid until the result
+ * is freed, and adb_cypher_text prints the same text (quoted in the TCK form). In a node's
+ * stored properties a temporal is a one-key object naming its kind, such as
+ * {"$datetime": "2015-07-21T21:40:32.142+01:00"} or {"$duration": "P1D"}. */
+#define ADB_CV_TEMPORAL 10
+#define ADB_CV_DURATION 11
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,8 +100,8 @@ static int print_rows(adb_cypher *r, const char *format) {
         continue;
       }
       if (i) fputs(csv ? "," : " | ", stdout);
-      const char *s = adb_cypher_kind(r, i) == ADB_CV_STRING ? adb_cypher_string(r, i)
-                                                              : adb_cypher_text(r, i, ADB_CYPHER_TCK);
+      const char *s = adb_cypher_string(r, i);
+      if (!s) s = adb_cypher_text(r, i, ADB_CYPHER_TCK);
       if (csv) cli_put_csv(stdout, s);
       else fputs(s, stdout);
     }

@@ -1540,6 +1540,23 @@ test_cypher_time_zones() {
   unchanged
 }
 
+test_cypher_temporal() {
+  ok init
+  ok cypher "CREATE (:E {at: datetime('2015-07-21T21:40:32.142+01:00'), d: duration('P1DT2H'), s: '2015-07-21'})"
+  ok sql "SELECT json_extract(properties, '\$.at.\"\$datetime\"') || ' ' || json_extract(properties, '\$.s') FROM nodes"
+  out_has "2015-07-21T21:40:32.142+01:00 2015-07-21"
+  ok cypher "MATCH (e:E) RETURN e.at + e.d AS t, e.at.hour AS h, e.d.hours AS dh, e.s AS s"
+  out_has "2015-07-22T23:40:32.142+01:00 | 21 | 2 | 2015-07-21"
+  ok cypher "MATCH (e:E) RETURN e.at - e.d AS t, e.s AS s" --format csv
+  out_has "2015-07-20T19:40:32.142+01:00,2015-07-21"
+  ok cypher "MATCH (e:E) RETURN e.d AS d" --format json
+  out_eq '{"d":"P1DT2H"}'
+  remember
+  fails -p "TypeError" cypher "MATCH (e:E) SET e.x = e.at + e.at"
+  fails -p "ArithmeticError" cypher "MATCH (e:E) SET e.d = e.d * 9223372036854775807"
+  unchanged
+}
+
 test_cypher_vector_search() {
   vector_seed
   ok cypher "CALL db.vector.search([1, 0, 0], 2) YIELD node, distance RETURN coalesce(node.t, '-') AS t ORDER BY distance" --format csv
@@ -1612,7 +1629,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
-  cypher_formats cypher_params cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_formats cypher_params cypher_temporal cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
   cypher_time_zones
 )
 

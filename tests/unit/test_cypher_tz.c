@@ -178,3 +178,27 @@ Test(cypher_tz, unknown_zone_fails_the_query_and_changes_nothing) {
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 0);
   adb_close(db);
 }
+
+/* A zoned datetime's components, arithmetic and equality keep its zone: months and days move
+ * the wall clock (then the zone gives the offset), hours move the instant. */
+Test(cypher_tz, zoned_values_in_arithmetic_and_comparison) {
+  adb *db = open_tmp(0, NULL);
+  const char *d = "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})";
+  char e[256];
+  snprintf(e, sizeof e, "%s.timezone", d);
+  IS(db, e, "'Europe/Stockholm'");
+  snprintf(e, sizeof e, "%s.offset", d);
+  IS(db, e, "'+01:00'");
+  snprintf(e, sizeof e, "%s + duration('P6M')", d);
+  IS(db, e, "'1985-04-11T12:00+02:00[Europe/Stockholm]'");
+  snprintf(e, sizeof e, "%s + duration('PT4380H')", d);
+  IS(db, e, "'1985-04-12T01:00+02:00[Europe/Stockholm]'");
+  snprintf(e, sizeof e, "%s - duration('P6M')", d);
+  IS(db, e, "'1984-04-11T12:00+02:00[Europe/Stockholm]'");
+  snprintf(e, sizeof e, "%s = datetime('1984-10-11T12:00+01:00')", d);
+  IS(db, e, "false");
+  snprintf(e, sizeof e, "%s = datetime('1984-10-11T12:00+01:00[Europe/Stockholm]')", d);
+  IS(db, e, "true");
+  IS(db, "size(collect(DISTINCT datetime('2020-01-01T00:00Z')) + collect(DISTINCT datetime('2020-01-01T00:00[UTC]')))", "2");
+  adb_close(db);
+}

@@ -28,11 +28,14 @@ void cy_arena_free(cy_arena *a);
 /* ---- Values ---- */
 
 typedef enum {
-  CV_NULL, CV_BOOL, CV_INT, CV_FLOAT, CV_STR, CV_LIST, CV_MAP, CV_NODE, CV_REL, CV_PATH
+  CV_NULL, CV_BOOL, CV_INT, CV_FLOAT, CV_STR, CV_LIST, CV_MAP, CV_NODE, CV_REL, CV_PATH,
+  CV_TEMPORAL, CV_DURATION /* date, time, ... (cy_temporal_ops.c); duration */
 } cy_kind;
 
 typedef struct cy_list cy_list;
 typedef struct cy_map cy_map;
+struct cy_tv;
+struct cy_dur;
 
 typedef struct cy_val {
   cy_kind k;
@@ -44,6 +47,8 @@ typedef struct cy_val {
     cy_list *l; /* also a path: node, rel, node, ... */
     cy_map *m;
     int32_t id; /* node or relationship index in the snapshot */
+    const struct cy_tv *tv;   /* CV_TEMPORAL: which parts it has says which kind it is */
+    const struct cy_dur *dur; /* CV_DURATION */
   };
 } cy_val;
 
@@ -130,7 +135,8 @@ typedef struct cy_stats {
   int64_t props_set, props_removed, labels_added, labels_removed;
 } cy_stats;
 
-/* A value from parsed JSON (integers stay integers). */
+/* A value from parsed JSON (integers stay integers; a stored temporal such as
+ * {"$date": "2015-07-21"} becomes that temporal). */
 struct json_t;
 cy_val cy_from_json(cy_ctx *c, struct json_t *j);
 /* Loads every live node and visible edge. */
@@ -340,9 +346,9 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e);
 int cy_truth(cy_ctx *c, cy_val v);
 /* Calls a non-aggregating function. */
 cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *args, int n);
-/* date(), localtime(), time(), localdatetime(), datetime() named by fn (cy_temporal.c):
- * ISO 8601 text from a map of fields, an ISO 8601 string (normalised), or nothing (now); and
- * their .truncate(unit, value[, map]) forms. */
+/* date(), localtime(), time(), localdatetime(), datetime() named by fn (cy_temporal.c): a
+ * temporal value from a map of fields, an ISO 8601 string, another temporal, or nothing (now);
+ * and their .truncate(unit, value[, map]) forms. */
 cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* A temporal value taken apart: which parts it has, days since the epoch, nanoseconds since
  * midnight and the offset from UTC in seconds. */
@@ -351,7 +357,7 @@ typedef struct cy_tv {
   int64_t days, ns, off;
   const char *zone; /* a named zone's id (a date and time only; off is its offset), or NULL */
 } cy_tv;
-/* The temporal text v taken apart; fails the query (naming fn) when it is not one. */
+/* The temporal value v taken apart; fails the query (naming fn) when it is not one. */
 cy_tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v);
 /* Named time zones (cy_tz.c), cached per query in c->tz. The first three return 0 or a
  * negative status: CY_TZ_UNKNOWN (not a tz database id), CY_TZ_UNAVAILABLE (a build without
@@ -383,8 +389,8 @@ void cy_tz_move(cy_ctx *c, cy_tv *t, const char *zone, int64_t off);
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t cy_days_from_civil(int64_t y, int64_t m, int64_t d);
 void cy_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);
-/* duration() and duration.between/inMonths/inDays/inSeconds named by fn (cy_duration.c):
- * ISO 8601 duration text such as 'P1Y2M3DT4H5M6.5S'. */
+/* duration() and duration.between/inMonths/inDays/inSeconds named by fn (cy_duration.c): a
+ * duration value (printed as ISO 8601 text such as 'P1Y2M3DT4H5M6.5S'). */
 cy_val cy_duration(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* 1 when name is a known function, 2 when it is an aggregate, 0 when unknown. */
 int cy_func_kind(const char *name);
@@ -422,5 +428,48 @@ cy_table *cy_exec(cy_ctx *c, cy_query *q);
 
 /* Value of a variable in env, or NULL when unbound. */
 const cy_val *cy_env_get(const cy_env *env, const char *name);
+
+/* ---- Temporal and duration values (cy_temporal_ops.c) ---- */
+
+/* A duration as Cypher keeps it: months, days and seconds apart (a month or a day has no fixed
+ * length); secs and nanos have one sign, |nanos| < 1e9. */
+typedef struct cy_dur {
+  int64_t months, days, secs, nanos;
+} cy_dur;
+
+/* A temporal value holding a copy of t, and a duration value holding a copy of d. */
+cy_val cy_temporal_val(cy_ctx *c, const cy_tv *t);
+cy_val cy_duration_val(cy_ctx *c, const cy_dur *d);
+/* The ISO 8601 text of a temporal (cy_temporal.c) or a duration (cy_duration.c). */
+const char *cy_tv_text(cy_ctx *c, const cy_tv *t);
+const char *cy_dur_text(cy_ctx *c, const cy_dur *d);
+/* The text of a CV_TEMPORAL or CV_DURATION value, in the query's arena. */
+const char *cy_temporal_text(cy_ctx *c, cy_val v);
+/* The name of v's kind for messages: Date, LocalTime, Time, LocalDateTime, DateTime, Duration. */
+const char *cy_temporal_kind_name(cy_val v);
+/* The component key of a temporal or duration (d.year, dur.days); fails the query for a
+ * component the value does not have. */
+cy_val cy_temporal_prop(cy_ctx *c, cy_val v, const char *key);
+/* a op b when either is a temporal or a duration (+, -, *, /); fails the query on a type error
+ * or an overflow. */
+cy_val cy_temporal_arith(cy_ctx *c, cy_eop op, cy_val a, cy_val b);
+/* -d of a duration. */
+cy_val cy_duration_neg(cy_ctx *c, cy_val d);
+/* Equality (1/0) of two values of kind CV_TEMPORAL or CV_DURATION. */
+int cy_temporal_equal(cy_val a, cy_val b);
+/* Comparison for <: 1 with *out set, or 0 when incomparable (other kinds, or durations). */
+int cy_temporal_compare(cy_val a, cy_val b, int *out);
+/* The total order of ORDER BY among temporal and duration values (a kind, then the instant). */
+int cy_temporal_order(cy_val a, cy_val b);
+/* The rank among the temporal kinds of ORDER BY: datetime, localdatetime, date, time,
+ * localtime, duration (0..5). */
+int cy_temporal_rank(cy_val v);
+uint64_t cy_temporal_hash(cy_val v);
+/* Appends the JSON a property value is stored as: temporals as a one-key object such as
+ * {"$date":"2015-07-21"} (so SQL can read them), everything else as cy_format_json. */
+void cy_format_stored(cy_ctx *c, struct buf *b, cy_val v);
+/* The temporal a stored one-key object denotes; returns 1 and sets *out, or 0 when obj is not
+ * one (it is then an ordinary map). */
+int cy_temporal_from_stored(cy_ctx *c, const cy_map *obj, cy_val *out);
 
 #endif

@@ -146,12 +146,17 @@ double adb_cypher_float(const adb_cypher *r, int i) {
 
 const char *adb_cypher_string(const adb_cypher *r, int i) {
   const cy_val *v = cell(r, i);
-  return v && v->k == CV_STR ? v->s : NULL;
+  if (!v || (v->k != CV_STR && v->k != CV_TEMPORAL && v->k != CV_DURATION)) return NULL;
+  if (v->k == CV_STR) return v->s;
+  /* The text of a temporal is made in the result's arena; running out of memory there jumps. */
+  if (setjmp(r->c->jb)) return NULL;
+  return cy_temporal_text(r->c, *v);
 }
 
 const char *adb_cypher_text(adb_cypher *r, int i, int form) {
   const cy_val *v = cell(r, i);
   if (!v) return NULL;
+  if (setjmp(r->c->jb)) return NULL; /* out of memory printing a temporal */
   r->text.len = 0;
   if (form == ADB_CYPHER_TCK) cy_format(r->c, &r->text, *v);
   else cy_format_json(r->c, &r->text, *v);

@@ -1,6 +1,6 @@
-/* cy_duration.c — durations as ISO 8601 text ('P1Y2M3DT4H5M6.5S'): duration() from a map or a
- * string, and duration.between / inMonths / inDays / inSeconds of two temporal values. Like the
- * temporal values there is no duration type, so there is no duration arithmetic. */
+/* cy_duration.c — duration values (CV_DURATION): duration() from a map or ISO 8601 text
+ * ('P1Y2M3DT4H5M6.5S'), duration.between / inMonths / inDays / inSeconds of two temporal values,
+ * and the text a duration prints as. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -58,9 +58,13 @@ static int add(dur *d, const unit *u, int is_f, int64_t i, double f) {
   return 0;
 }
 
-/* Settles the fractions (a fraction of a month is 2629746 s, the mean Gregorian month; whole
- * days of fractions become days) and gives seconds and nanoseconds one sign. */
+/* Settles the fractions (whole months of them become months, as 12.5 years are 150 months; a
+ * fraction of a month is 2629746 s, the mean Gregorian month; whole days of fractions become
+ * days) and gives seconds and nanoseconds one sign. */
 static void settle(dur *d) {
+  double wm = trunc(d->fm);
+  d->months += (int64_t)wm;
+  d->fm -= wm;
   double fs = d->fm * 2629746.0 + d->fd * 86400.0;
   double whole = trunc(fs / 86400.0);
   d->days += (int64_t)whole;
@@ -81,8 +85,8 @@ static void settle(dur *d) {
   }
 }
 
-/* The Cypher text of d: P[nY][nM][nD][T[nH][nM][n.fS]], or PT0S. */
-static cy_val format_dur(cy_ctx *c, const dur *d) {
+/* The Cypher text of d: P[nY][nM][nD][T[nH][nM][n.fS]], or PT0S, in the query's arena. */
+const char *cy_dur_text(cy_ctx *c, const cy_dur *d) {
   char b[160];
   size_t k = (size_t)snprintf(b, sizeof b, "P");
   if (d->months / 12) k += (size_t)snprintf(b + k, sizeof b - k, "%lldY", (long long)(d->months / 12));
@@ -106,7 +110,13 @@ static cy_val format_dur(cy_ctx *c, const dur *d) {
     }
   }
   if (k == 1) snprintf(b, sizeof b, "PT0S");
-  return cy_str(cy_strdup(c, b));
+  return cy_strdup(c, b);
+}
+
+/* d as a duration value (its fractions settled). */
+static cy_val format_dur(cy_ctx *c, const dur *d) {
+  cy_dur v = {d->months, d->days, d->secs, d->nanos};
+  return cy_duration_val(c, &v);
 }
 
 /* Reads a signed decimal number at *s into d as unit u; returns 0, or -1 when none is there

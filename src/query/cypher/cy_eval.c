@@ -61,6 +61,8 @@ static cy_val arith(cy_ctx *c, cy_eop op, cy_val a, cy_val b) {
       return r;
     }
   }
+  if (a.k == CV_TEMPORAL || a.k == CV_DURATION || b.k == CV_TEMPORAL || b.k == CV_DURATION)
+    return cy_temporal_arith(c, op, a, b);
   if (!is_num(a) || !is_num(b))
     cy_type_err(c, "cannot apply an arithmetic operator to %s and %s", cy_kind_name(a.k),
                 cy_kind_name(b.k));
@@ -148,6 +150,8 @@ static cy_val property(cy_ctx *c, cy_val base, const char *key) {
     const cy_val *v = cy_map_get(base.m, key);
     return v ? *v : cy_null;
   }
+  case CV_TEMPORAL:
+  case CV_DURATION: return cy_temporal_prop(c, base, key);
   default: cy_type_err(c, "cannot read property '%s' of a %s", key, cy_kind_name(base.k));
   }
 }
@@ -342,6 +346,7 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
       return cy_int(-a.i);
     }
     if (a.k == CV_FLOAT) return cy_float(-a.f);
+    if (a.k == CV_DURATION) return cy_duration_neg(c, a);
     cy_type_err(c, "cannot negate a %s", cy_kind_name(a.k));
   }
   case E_IN: return in_list(c, cy_eval(c, env, e->a), cy_eval(c, env, e->b));

@@ -93,6 +93,8 @@ void cy_format(cy_ctx *c, buf *b, cy_val v) {
     buf_puts(b, tmp);
     break;
   case CV_STR: put_string(b, v.s); break;
+  case CV_TEMPORAL:
+  case CV_DURATION: put_string(b, cy_temporal_text(c, v)); break;
   case CV_LIST:
     buf_put_u8(b, '[');
     for (int i = 0; i < v.l->n; i++) {
@@ -159,6 +161,12 @@ void cy_format_json(cy_ctx *c, buf *b, cy_val v) {
     }
     break;
   case CV_STR: jsonc_put_string(b, v.s, strlen(v.s)); break;
+  case CV_TEMPORAL:
+  case CV_DURATION: {
+    const char *t = cy_temporal_text(c, v);
+    jsonc_put_string(b, t, strlen(t));
+    break;
+  }
   case CV_LIST:
   case CV_PATH:
     buf_put_u8(b, '[');

@@ -178,6 +178,8 @@ static cy_val to_string(cy_ctx *c, cy_val v, const char *fn, int lenient) {
   case CV_INT: snprintf(tmp, sizeof tmp, "%lld", (long long)v.i); break;
   case CV_FLOAT: cy_format_float(tmp, sizeof tmp, v.f); break;
   case CV_BOOL: return cy_str(v.b ? "true" : "false");
+  case CV_TEMPORAL:
+  case CV_DURATION: return cy_str(cy_temporal_text(c, v));
   default:
     if (lenient) return cy_null;
     bad_arg(c, fn, v);

@@ -75,6 +75,8 @@ cy_val cy_from_json(cy_ctx *c, json_t *j) {
     const char *k;
     json_t *v;
     json_object_foreach(j, k, v) cy_map_put(c, m, cy_strdup(c, k), cy_from_json(c, v));
+    cy_val t;
+    if (cy_temporal_from_stored(c, m, &t)) return t;
     return (cy_val){.k = CV_MAP, .m = m};
   }
   default: return cy_null;
@@ -240,7 +242,7 @@ static char *prop_json(cy_ctx *c, cy_val v) {
             "a property value cannot be a %s", cy_kind_name(v.k == CV_LIST ? CV_LIST : v.k));
   buf b;
   buf_init(&b);
-  cy_format_json(c, &b, v);
+  cy_format_stored(c, &b, v);
   char *s = cy_strndup(c, (const char *)b.p, b.len);
   buf_free(&b);
   return s;

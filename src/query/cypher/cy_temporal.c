@@ -1,6 +1,5 @@
-/* cy_temporal.c — date and time constructors and truncation. There is no temporal type: like
- * SQLite's date functions, they return ISO 8601 text in Cypher's format, which sorts
- * chronologically within one kind (and one offset); truncation parses that text back. */
+/* cy_temporal.c — date and time constructors and truncation: they make temporal values
+ * (CV_TEMPORAL, a cy_tv) from maps of fields and ISO 8601 text, and print them back as text. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +326,7 @@ static void convert(tv *t, const tv *want) {
 }
 
 /* The ISO 8601 text of t, in the query's arena. */
-static cy_val format_tv(cy_ctx *c, const tv *t) {
+const char *cy_tv_text(cy_ctx *c, const tv *t) {
   char buf[192];
   size_t k = 0;
   if (t->has_date) k += put_date(buf + k, sizeof buf - k, t->days);
@@ -336,15 +335,15 @@ static cy_val format_tv(cy_ctx *c, const tv *t) {
   if (t->has_zone) k += put_offset(buf + k, sizeof buf - k, t->off);
   if (t->has_zone && t->zone) k += (size_t)snprintf(buf + k, sizeof buf - k, "[%s]", t->zone);
   buf[k] = 0;
-  return cy_str(cy_strdup(c, buf));
+  return cy_strdup(c, buf);
 }
 
+/* t as a temporal value. */
+static cy_val format_tv(cy_ctx *c, const tv *t) { return cy_temporal_val(c, t); }
+
 tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
-  tv t;
-  if (v.k != CV_STR) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
-  if (parse_iso(c, v.s, v.s[0] && v.s[1] && v.s[2] != ':', &t) < 0) /* our times start HH: */
-    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a temporal value", v.s);
-  return t;
+  if (v.k != CV_TEMPORAL) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
+  return *v.tv;
 }
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
@@ -504,6 +503,12 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     tv p;
     if (parse_iso(c, a[0].s, t.has_date, &p) < 0)
       cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 %s", a[0].s, fn);
+    convert(&p, &t);
+    return format_tv(c, &p);
+  } else if (a[0].k == CV_TEMPORAL) { /* date(datetime) and the like: the parts fn keeps */
+    tv p = *a[0].tv;
+    if (t.has_date && !p.has_date)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "%s() needs a value with a date", fn);
     convert(&p, &t);
     return format_tv(c, &p);
   } else if (a[0].k == CV_MAP) {

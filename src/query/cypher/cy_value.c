@@ -128,8 +128,8 @@ cy_map *cy_map_with(cy_ctx *c, const cy_map *m, const char *key, const cy_val *v
 }
 
 const char *cy_kind_name(cy_kind k) {
-  static const char *const names[] = {"Null", "Boolean", "Integer", "Float", "String",
-                                      "List", "Map", "Node", "Relationship", "Path"};
+  static const char *const names[] = {"Null", "Boolean", "Integer", "Float", "String", "List",
+                                      "Map", "Node", "Relationship", "Path", "Temporal", "Duration"};
   return names[k];
 }
 
@@ -162,6 +162,8 @@ int cy_equal(cy_ctx *c, cy_val a, cy_val b) {
   case CV_STR: return strcmp(a.s, b.s) == 0;
   case CV_NODE:
   case CV_REL: return a.id == b.id;
+  case CV_TEMPORAL:
+  case CV_DURATION: return cy_temporal_equal(a, b);
   case CV_LIST:
   case CV_PATH: {
     if (a.l->n != b.l->n) return 0;
@@ -199,6 +201,7 @@ int cy_compare(cy_ctx *c, cy_val a, cy_val b, int *out) {
   if (a.k != b.k) return 0;
   switch (a.k) {
   case CV_BOOL: *out = a.b - b.b; return 1;
+  case CV_TEMPORAL: return cy_temporal_compare(a, b, out);
   case CV_STR: {
     int r = strcmp(a.s, b.s);
     *out = (r > 0) - (r < 0);
@@ -228,10 +231,12 @@ static int kind_rank(cy_val v) {
   case CV_REL: return 2;
   case CV_LIST: return 3;
   case CV_PATH: return 4;
-  case CV_STR: return 5;
-  case CV_BOOL: return 6;
+  case CV_TEMPORAL:
+  case CV_DURATION: return 5;
+  case CV_STR: return 6;
+  case CV_BOOL: return 7;
   case CV_INT:
-  case CV_FLOAT: return 7;
+  case CV_FLOAT: return 8;
   default: return 9;
   }
 }
@@ -256,6 +261,8 @@ int cy_order(cy_ctx *c, cy_val a, cy_val b) {
   }
   case CV_NODE:
   case CV_REL: return (a.id > b.id) - (a.id < b.id);
+  case CV_TEMPORAL:
+  case CV_DURATION: return cy_temporal_order(a, b);
   case CV_LIST:
   case CV_PATH:
     for (int i = 0; i < a.l->n && i < b.l->n; i++) {
@@ -294,6 +301,8 @@ uint64_t cy_hash(cy_ctx *c, cy_val v) {
     return h;
   case CV_NODE:
   case CV_REL: return mix(h, (uint64_t)v.id);
+  case CV_TEMPORAL:
+  case CV_DURATION: return mix(h, cy_temporal_hash(v));
   case CV_LIST:
   case CV_PATH:
     for (int i = 0; i < v.l->n; i++) h = mix(h, cy_hash(c, v.l->v[i]));
