@@ -188,6 +188,9 @@ static int cmd_cypher(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_cypher[] = {
-    {"cypher", "QUERY [--params JSON] [--format table|json|csv|tck] [--procedure SIG ROWS]...",
-     "run a Cypher query (docs/cypher.md)", cmd_cypher, 0, -1},
+    {"cypher",
+     "QUERY [--params JSON] [--format table|json|csv|tck] [--procedure SIGNATURE ROWS_JSON]...",
+     "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
+     "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
+     cmd_cypher, 0, -1},
     {0}};
