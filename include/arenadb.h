@@ -597,8 +597,8 @@ typedef int (*adb_procedure_fn)(void *ctx, const char *args, adb_procedure_rows 
 int adb_procedure_create(adb *db, const char *signature, adb_procedure_fn fn, void *ctx,
                          void (*destroy)(void *ctx));
 
-/* Emits one result row: a JSON object of output values by output name (a missing output is
- * null). Returns ADB_OK, or ADB_INVALID when the row is not such an object, names an unknown
+/* Emits one result row, during the callback only: a JSON object of output values by output
+ * name (a missing output is null). Returns ADB_OK, or ADB_INVALID when the row is not such an object, names an unknown
  * output or holds a value of the wrong type; the query then fails when the callback returns,
  * whatever the callback returns. */
 int adb_procedure_emit(adb_procedure_rows *rows, const char *row);
