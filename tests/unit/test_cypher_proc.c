@@ -225,3 +225,32 @@ Test(cypher_proc, check_row) {
   cr_assert_eq(adb_procedure_check_row(db, "app.none", "{}"), ADB_NOTFOUND);
   adb_close(db);
 }
+
+Test(cypher_proc, signature_forms) {
+  adb *db = open_tmp(0, NULL);
+  probe p = {.emit = (const char *const[]){"{\"out\": [[1.5, null]]}", NULL}};
+  /* keywords in any case, nested and nullable lists, JSON defaults, VOID spelled three ways */
+  OK(db, adb_procedure_create(db, "  a.b.c ( x :: number, y = {\"k\": [1]} :: Map?, z = \"s\" :: "
+                                  "String ) :: ( out :: list? of LIST OF float? )",
+                              probe_fn, &p, NULL));
+  OK(db, adb_procedure_create(db, "v.one(n :: NODE) :: VOID", probe_fn, &p, NULL));
+  OK(db, adb_procedure_create(db, "v.two() :: ()", probe_fn, &p, NULL));
+  OK(db, adb_procedure_create(db, "v.three(any :: ANY?)", probe_fn, &p, NULL));
+  /* NUMBER keeps an integer an integer; emitted integers become the FLOATs declared */
+  TABLE(db, "CALL a.b.c(3)", NULL, "out\n[[1.5, null]]\n");
+  cr_assert_str_eq(p.last_args, "{\"x\":3,\"y\":{\"k\":[1]},\"z\":\"s\"}");
+  p.emit = (const char *const[]){"{\"out\": [[2]]}", NULL};
+  TABLE(db, "CALL a.b.c(0.5, null)", NULL, "out\n[[2.0]]\n");
+  cr_assert_str_eq(p.last_args, "{\"x\":0.5,\"y\":null,\"z\":\"s\"}");
+  /* a node argument arrives as the JSON of ADB_CYPHER_JSON */
+  p.emit = NULL;
+  free(table(db, "CREATE (:P {name: 'Ada'})", NULL));
+  TABLE(db, "MATCH (n:P) CALL v.one(n) RETURN n.name", NULL, "n.name\n'Ada'\n");
+  cr_assert(strstr(p.last_args, "\"labels\":[\"P\"]"), "%s", p.last_args);
+  cr_assert(strstr(p.last_args, "\"properties\":{\"name\":\"Ada\"}"), "%s", p.last_args);
+  refused(db, "WITH 1 AS n CALL v.one(n) RETURN n", NULL, "TypeError", "InvalidArgumentType",
+          "NODE");
+  TABLE(db, "CALL v.three(null)", NULL, "\n");
+  TABLE(db, "CALL v.two", NULL, "\n");
+  adb_close(db);
+}

@@ -254,7 +254,8 @@ int cy_type_coerce(cy_ctx *c, const cy_type *t, cy_val v, cy_val *out) {
     for (int i = 0; i < v.l->n; i++) {
       cy_val x;
       if (!cy_type_coerce(c, t->elem, v.l->v[i], &x)) return 0;
-      if (x.k == v.l->v[i].k) continue;
+      /* changed: an integer became a float, or a nested list was copied */
+      if (x.k == v.l->v[i].k && (x.k != CV_LIST || x.l == v.l->v[i].l)) continue;
       if (!l) { /* copied only when an element changes */
         l = cy_list_new(c, v.l->n);
         memcpy(l->v, v.l->v, (size_t)v.l->n * sizeof *l->v);
