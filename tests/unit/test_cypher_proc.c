@@ -94,6 +94,8 @@ Test(cypher_proc, arguments_coerced_and_rows_returned) {
         NULL, "n|city|c\n'a'|'Berlin'|49\n'b'|'Berlin'|49\n");
   cr_assert_eq(p.calls, 2);
   cr_assert_str_eq(p.last_args, "{\"name\":\"b\",\"w\":1.5,\"tags\":[\"x\"]}");
+  /* without YIELD nothing is bound, and each row repeats once per result row */
+  TABLE(db, "UNWIND [1, 2] AS x CALL app.lookup('a', 1) RETURN x", NULL, "x\n1\n1\n2\n2\n");
   /* implicit arguments: the parameters of the same names */
   TABLE(db, "CALL app.lookup", "{\"name\": \"Bo\", \"w\": 3}", "city|code\n'Berlin'|49\n'Malmö'|46\n");
   cr_assert_str_eq(p.last_args, "{\"name\":\"Bo\",\"w\":3.0,\"tags\":[\"x\"]}");

@@ -467,7 +467,7 @@ static void call(checker *k, scope *s, cy_clause *cl, int standalone, int *ncols
   if (!cl->nyields && standalone) {
     cl->nyields = sg->nouts;
     cl->yields = cl->yield_vars = cy_alloc(k->c, (size_t)(sg->nouts + 1) * sizeof *cl->yields);
-    for (int i = 0; i < sg->nouts; i++) cl->yields[i] = sg->outs[i].name;
+    for (int i = 0; i < sg->nouts; i++) cl->yields[i] = cy_strdup(k->c, sg->outs[i].name);
   }
   for (int i = 0; i < cl->nyields; i++) {
     int out = 0;
