@@ -92,8 +92,9 @@ extern const cli_cmd cli_cmds_cypher[];
 int cli_cypher_run(adb *db, const char *query, const char *params, const char *format);
 
 /* Takes every `--procedure SIGNATURE ROWS_JSON` out of cx's arguments (before "--"): *specs
- * (malloc'd, free it) gets the pairs' texts, *nspecs their count. Returns CLI_OK or CLI_USAGE
- * after printing why (cypher_proc.c). */
+ * (malloc'd, free it) gets the pairs' texts, *nspecs their count. Returns CLI_OK, or after
+ * printing why CLI_USAGE (an option without its two values) or CLI_FAIL (out of memory)
+ * (cypher_proc.c). */
 int cli_procedure_options(cli_ctx *cx, const char ***specs, int *nspecs);
 
 /* Registers the fixed-table procedures taken by cli_procedure_options on db: each call returns

@@ -8,6 +8,8 @@
 #include "util/buf.h"
 #include "util/json.h"
 
+/* Takes the --procedure options out of the arguments; CLI_USAGE for one missing its values,
+ * CLI_FAIL when out of memory (cli.h). */
 int cli_procedure_options(cli_ctx *cx, const char ***specs, int *nspecs) {
   *specs = NULL;
   *nspecs = 0;
@@ -50,7 +52,8 @@ static int same_value(const json_t *a, const json_t *b) {
   return json_equal(a, b);
 }
 
-/* The callback: emits the outputs of every row whose argument columns equal the arguments. */
+/* The callback: emits the outputs of every row whose argument columns equal the arguments;
+ * ADB_INVALID when the arguments are not JSON or a row is refused, ADB_NOMEM. */
 static int table_call(void *ctx, const char *args, adb_procedure_rows *rows) {
   const json_t *table = ctx;
   json_t *a;
@@ -90,6 +93,7 @@ static int table_call(void *ctx, const char *args, adb_procedure_rows *rows) {
   return rc;
 }
 
+/* Releases a procedure's table when the handle closes. */
 static void table_free(void *ctx) { json_decref(ctx); }
 
 /* Registers one fixed-table procedure; returns CLI_OK or CLI_FAIL after printing why. */
@@ -129,6 +133,7 @@ static int add_one(adb *db, const char *signature, const char *rows_json) {
   return rc ? CLI_FAIL : CLI_OK;
 }
 
+/* Registers each procedure in turn; CLI_FAIL at the first that is refused (cli.h). */
 int cli_procedures_add(adb *db, const char **specs, int nspecs) {
   for (int i = 0; i < nspecs; i++)
     if (add_one(db, specs[2 * i], specs[2 * i + 1])) return CLI_FAIL;

@@ -23,12 +23,14 @@ struct adb_procedure_rows {
   char msg[300];    /* adb_procedure_error's message */
 };
 
+/* Releases a procedure, calling its destroy callback. */
 static void proc_free(cy_proc *p) {
   if (p->destroy) p->destroy(p->ctx);
   cy_sig_free(&p->sig);
   free(p);
 }
 
+/* Releases the registry and every procedure in it (adb_int.h). */
 void cy_procs_free(adb *db) {
   struct cy_procs *r = db->procs;
   if (!r) return;
@@ -71,12 +73,14 @@ static struct cy_procs *registry(adb *db) {
   return r;
 }
 
+/* The procedure called name, or NULL. */
 static cy_proc *lookup(struct cy_procs *r, const char *name) {
   for (int i = 0; i < r->n; i++)
     if (!strcmp(r->p[i]->sig.name, name)) return r->p[i];
   return NULL;
 }
 
+/* The procedure called name, or NULL; fails the query when out of memory (cy.h). */
 const cy_proc *cy_proc_find(cy_ctx *c, const char *name) {
   struct cy_procs *r = registry(c->db);
   if (!r) cy_fail(c, "MemoryError", "compile time", "", "out of memory");
@@ -90,6 +94,8 @@ static int holds_element(const cy_type *t) {
   return 0;
 }
 
+/* Registers a procedure; ADB_MISUSE, ADB_NOMEM, ADB_INVALID or ADB_CONFLICT with a message,
+ * after calling destroy (arenadb.h). */
 int adb_procedure_create(adb *db, const char *signature, adb_procedure_fn fn, void *ctx,
                          void (*destroy)(void *ctx)) {
   int rc;
@@ -154,6 +160,8 @@ static int __attribute__((format(printf, 2, 3))) refuse(adb_procedure_rows *rows
   return ADB_INVALID;
 }
 
+/* Adds a row of outputs to the call's result; ADB_INVALID (and the call fails) for a row that
+ * does not fit the outputs, ADB_MISUSE for NULL (arenadb.h). */
 int adb_procedure_emit(adb_procedure_rows *rows, const char *row) {
   if (!rows || !row) return ADB_MISUSE;
   if (rows->bad) return ADB_INVALID;
@@ -195,11 +203,13 @@ int adb_procedure_emit(adb_procedure_rows *rows, const char *row) {
   return ADB_OK;
 }
 
+/* Keeps the message of the callback's failure (arenadb.h). */
 void adb_procedure_error(adb_procedure_rows *rows, const char *message) {
   if (rows && message) snprintf(rows->msg, sizeof rows->msg, "%s", message);
 }
 
-/* Calls a registered procedure's callback with the arguments as a JSON object. */
+/* Calls a registered procedure's callback with the arguments as a JSON object; fails the query
+ * (ProcedureError) when the callback fails or emitted a row that does not fit. */
 static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_table *out) {
   buf b;
   buf_init(&b);
@@ -225,6 +235,8 @@ static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_ta
             rows.msg[0] ? rows.msg : adb_strerror(rc));
 }
 
+/* Checks and completes the arguments, then runs the built-in or the callback; fails the query
+ * on an argument of the wrong type (cy.h). */
 void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_table *out) {
   const cy_sig *s = &pr->sig;
   cy_val *full = cy_alloc(c, (size_t)(s->nargs ? s->nargs : 1) * sizeof *full);
@@ -236,6 +248,8 @@ void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_tabl
   else run_callback(c, pr, full, out);
 }
 
+/* Checks a table row against a signature; ADB_NOTFOUND, ADB_INVALID or ADB_NOMEM with a
+ * message otherwise (arenadb.h). */
 int adb_procedure_check_row(adb *db, const char *name, const char *row) {
   if (!db || !name || !row) return ADB_MISUSE;
   struct cy_procs *r = registry(db);

@@ -31,10 +31,12 @@ static int __attribute__((format(printf, 2, 3))) fail(sigp *sp, const char *fmt,
   return 0;
 }
 
+/* Moves past white space. */
 static void skip_ws(sigp *sp) {
   while (isspace((unsigned char)*sp->p)) sp->p++;
 }
 
+/* 1 and moves past tok when it comes next (after white space), else 0. */
 static int accept(sigp *sp, const char *tok) {
   skip_ws(sp);
   size_t n = strlen(tok);
@@ -56,7 +58,8 @@ static char *ident(sigp *sp, const char *what) {
   return strndup(from, (size_t)(sp->p - from));
 }
 
-/* A keyword of the type grammar (case-insensitive, whole word). */
+/* 1 and moves past kw, a keyword of the type grammar (any case, whole word), when it comes
+ * next; else 0. */
 static int keyword(sigp *sp, const char *kw) {
   skip_ws(sp);
   size_t n = strlen(kw);
@@ -68,6 +71,7 @@ static int keyword(sigp *sp, const char *kw) {
 static const char *const type_names[] = {"ANY", "BOOLEAN", "INTEGER", "FLOAT", "NUMBER",
                                          "STRING", "MAP", "LIST", "NODE", "RELATIONSHIP", "PATH"};
 
+/* Releases a type and its element types (cy.h). */
 void cy_type_free(cy_type *t) {
   while (t) {
     cy_type *e = t->elem;
@@ -76,7 +80,7 @@ void cy_type_free(cy_type *t) {
   }
 }
 
-/* type := LIST ['?'] OF type | NAME ['?'] */
+/* type := LIST ['?'] OF type | NAME ['?']; malloc'd, or NULL after recording the error. */
 static cy_type *type(sigp *sp) {
   cy_type *t = calloc(1, sizeof *t);
   if (!t) {
@@ -107,6 +111,7 @@ static cy_type *type(sigp *sp) {
   return t;
 }
 
+/* Releases n fields and their array. */
 static void fields_free(cy_pfield *f, int n) {
   for (int i = 0; i < n; i++) {
     free(f[i].name);
@@ -181,6 +186,7 @@ bad:
   return -1;
 }
 
+/* sig := name {'.' name} fields ['::' (VOID | fields)] (cy.h). */
 int cy_sig_parse(const char *text, cy_sig *sig, char *err, size_t errlen) {
   memset(sig, 0, sizeof *sig);
   sigp sp = {.s = text, .p = text, .err = err, .errlen = errlen};
@@ -214,6 +220,7 @@ bad:
   return ADB_INVALID;
 }
 
+/* Releases every part of sig and zeroes it (cy.h). */
 void cy_sig_free(cy_sig *sig) {
   free(sig->name);
   fields_free(sig->args, sig->nargs);
@@ -221,6 +228,7 @@ void cy_sig_free(cy_sig *sig) {
   memset(sig, 0, sizeof *sig);
 }
 
+/* The type's text, truncated to n bytes (cy.h). */
 void cy_type_text(const cy_type *t, char *out, size_t n) {
   size_t len = 0;
   out[0] = 0;
@@ -232,6 +240,8 @@ void cy_type_text(const cy_type *t, char *out, size_t n) {
   }
 }
 
+/* 1 with v (coerced) in *out when it fits t, else 0; a list is copied only when an element
+ * changes (cy.h). */
 int cy_type_coerce(cy_ctx *c, const cy_type *t, cy_val v, cy_val *out) {
   *out = v;
   if (v.k == CV_NULL) return t->nullable;
