@@ -575,6 +575,54 @@ void adb_cypher_free(adb_cypher *r);
 #define ADB_CV_TEMPORAL 10
 #define ADB_CV_DURATION 11
 
+/* ---- Cypher procedures ------------------------------------------------------------------- */
+
+/* Procedures an application defines for CALL, on one open handle for the life of the handle
+ * (like sqlite3_create_function). The signature declares the arguments and outputs:
+ *
+ *   ns.name(arg :: TYPE, opt = JSON_DEFAULT :: TYPE?, ...) :: (out :: TYPE?, ...)
+ *
+ * TYPE is ANY, BOOLEAN, INTEGER, FLOAT, NUMBER, STRING, MAP, NODE, RELATIONSHIP, PATH or
+ * LIST OF TYPE (keywords in any case); a trailing '?' accepts null. Arguments with a default
+ * (a JSON value) may be left out, and only after the required ones. `:: VOID`, `:: ()` or
+ * nothing after the arguments declares a procedure without outputs, which passes each incoming
+ * row through once. Cypher checks each call against the signature: a wrong number of arguments
+ * is a SyntaxError InvalidNumberOfArguments, a literal of the wrong type a SyntaxError
+ * InvalidArgumentType at compile time, any other value of the wrong type a TypeError at run
+ * time; an INTEGER is accepted (as a float) for FLOAT and NUMBER. */
+typedef struct adb_procedure_rows adb_procedure_rows;
+
+/* The callback: called once per CALL per incoming row, with args a JSON object of every
+ * argument by name (already checked and coerced; defaults filled in; a node or relationship
+ * is an object as ADB_CYPHER_JSON prints it). It emits each result row with
+ * adb_procedure_emit and returns ADB_OK, or a negative status (after adb_procedure_error) to
+ * fail the query with a ProcedureError. It must not close the handle or register procedures. */
+typedef int (*adb_procedure_fn)(void *ctx, const char *args, adb_procedure_rows *rows);
+
+/* Registers a procedure: fn is called with ctx; destroy (may be NULL) is called with ctx when
+ * the handle closes, or at once when registration fails. Returns ADB_OK; ADB_INVALID for a
+ * malformed signature (the message says where) or an output of type NODE, RELATIONSHIP or
+ * PATH (a callback can only emit JSON); ADB_CONFLICT when a procedure of that name exists
+ * (built-in ones such as db.vector.search included); ADB_MISUSE for a NULL argument. */
+int adb_procedure_create(adb *db, const char *signature, adb_procedure_fn fn, void *ctx,
+                         void (*destroy)(void *ctx));
+
+/* Emits one result row, during the callback only: a JSON object of output values by output
+ * name (a missing output is null). Returns ADB_OK, or ADB_INVALID when the row is not such an object, names an unknown
+ * output or holds a value of the wrong type; the query then fails when the callback returns,
+ * whatever the callback returns. */
+int adb_procedure_emit(adb_procedure_rows *rows, const char *row);
+
+/* Sets the message of the ProcedureError the query fails with when the callback returns a
+ * negative status. */
+void adb_procedure_error(adb_procedure_rows *rows, const char *message);
+
+/* Checks one row of a fixed table for the procedure called name: a JSON object whose keys are
+ * exactly the procedure's argument and output names, each value of its declared type. Returns
+ * ADB_OK; ADB_NOTFOUND when there is no such procedure; ADB_INVALID with a message naming the
+ * column otherwise. */
+int adb_procedure_check_row(adb *db, const char *name, const char *row);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,7 +79,11 @@ struct adb {
   uint64_t gcache_builds;     /* how often it was built from the tables */
 
   struct vec_state *vec; /* the vector index, loaded on first use (vector/vec.c) */
+  struct cy_procs *procs; /* Cypher procedures, set up on first use (query/cypher/cy_procs.c) */
 };
+
+/* Releases the handle's Cypher procedures, calling their destroy callbacks (cy_procs.c). */
+void cy_procs_free(adb *db);
 
 /* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */
 int adb__err(adb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

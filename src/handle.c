@@ -152,6 +152,7 @@ int adb_close(adb *db) {
     }
   }
   graph_cache_drop(db);
+  cy_procs_free(db);
   free(db->reps);
   free(db);
   return rc;

@@ -91,6 +91,17 @@ extern const cli_cmd cli_cmds_cypher[];
  * CLI_FAIL after printing the error (cmd_cypher.c). params may be NULL. */
 int cli_cypher_run(adb *db, const char *query, const char *params, const char *format);
 
+/* Takes every `--procedure SIGNATURE ROWS_JSON` out of cx's arguments (before "--"): *specs
+ * (malloc'd, free it) gets the pairs' texts, *nspecs their count. Returns CLI_OK, or after
+ * printing why CLI_USAGE (an option without its two values) or CLI_FAIL (out of memory)
+ * (cypher_proc.c). */
+int cli_procedure_options(cli_ctx *cx, const char ***specs, int *nspecs);
+
+/* Registers the fixed-table procedures taken by cli_procedure_options on db: each call returns
+ * the outputs of the rows whose argument columns equal the arguments. Returns CLI_OK, or
+ * CLI_FAIL after printing why (a malformed signature, a row that does not fit it). */
+int cli_procedures_add(adb *db, const char **specs, int nspecs);
+
 /* `sync ws://…`: sync with a server, once or live (cmd_net.c). */
 int cli_sync_ws(cli_ctx *cx);
 

@@ -7,10 +7,17 @@
 #include "util/json.h"
 
 static const char cypher_help[] =
-    "usage: arenadb [--db PATH] cypher QUERY [--params JSON] [--format table|json|csv|tck]\n\n"
+    "usage: arenadb [--db PATH] cypher QUERY [--params JSON] [--format table|json|csv|tck]\n"
+    "                                        [--procedure SIGNATURE ROWS_JSON]...\n\n"
     "Runs one Cypher query (docs/cypher.md) in one transaction: its writes replicate, and a\n"
     "query that fails changes nothing and exits with status 1.\n\n"
     "  --params JSON   a JSON object of parameter values, read as $name in the query\n"
+    "  --procedure SIGNATURE ROWS_JSON\n"
+    "                  defines a procedure for this run, answered from a fixed table:\n"
+    "                  SIGNATURE as 'ns.name(in :: INTEGER?) :: (out :: STRING?)', ROWS_JSON\n"
+    "                  an array of row objects keyed by column name ([{\"in\": 1, \"out\": \"a\"}]);\n"
+    "                  CALL ns.name(1) returns the outputs of the rows whose inputs equal the\n"
+    "                  arguments (repeatable)\n"
     "  --format F      table (default), json (one object per row), csv, or tck: one JSON\n"
     "                  object {\"columns\",\"rows\",\"stats\"} with every value in openCypher's\n"
     "                  literal form; with tck an error is printed on standard output as\n"
@@ -140,7 +147,8 @@ int cli_cypher_run(adb *db, const char *query, const char *params, const char *f
   return ret;
 }
 
-static int cmd_cypher(cli_ctx *cx) {
+/* The command once the --procedure options are taken out. */
+static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
   const char *params = NULL, *format = cx->format;
   int help = 0;
   cli_opt opts[] = {{"--params", NULL, &params, NULL},
@@ -164,12 +172,25 @@ static int cmd_cypher(cli_ctx *cx) {
   }
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
-  int rc = cli_cypher_run(db, cx->argv[0], params, format);
+  int rc = cli_procedures_add(db, procs, nprocs);
+  if (rc == CLI_OK) rc = cli_cypher_run(db, cx->argv[0], params, format);
   adb_close(db);
   return rc;
 }
 
+static int cmd_cypher(cli_ctx *cx) {
+  const char **procs;
+  int nprocs;
+  int rc = cli_procedure_options(cx, &procs, &nprocs);
+  if (rc == CLI_OK) rc = cypher(cx, procs, nprocs);
+  free(procs);
+  return rc;
+}
+
 const cli_cmd cli_cmds_cypher[] = {
-    {"cypher", "QUERY [--params JSON] [--format table|json|csv|tck]",
-     "run a Cypher query (docs/cypher.md)", cmd_cypher, 0, -1},
+    {"cypher",
+     "QUERY [--params JSON] [--format table|json|csv|tck] [--procedure SIGNATURE ROWS_JSON]...",
+     "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
+     "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
+     cmd_cypher, 0, -1},
     {0}};

@@ -1607,6 +1607,53 @@ test_cypher_bad_input_is_clear() {
   unchanged
 }
 
+test_cypher_procedure() {
+  ok init
+  local sig='test.city(name :: STRING?, id :: INTEGER?) :: (city :: STRING?, code :: INTEGER?)'
+  local rows='[{"name": "Stefan", "id": 1, "city": "Berlin", "code": 49},
+               {"name": "Stefan", "id": 2, "city": "München", "code": 49},
+               {"name": "Petra", "id": 1, "city": "London", "code": 44}]'
+  ok cypher "CALL test.city('Stefan', 1)" --procedure "$sig" "$rows" --format csv
+  out_eq "$(printf 'city,code\nBerlin,49')"
+  ok cypher "CALL test.city" --params '{"name": "Stefan", "id": 2}' --procedure "$sig" "$rows" --format json
+  out_eq '{"city":"München","code":49}'
+  # in a query, once per row; several procedures in one run; a FLOAT argument takes an integer
+  ok cypher "UNWIND ['Petra', 'Stefan'] AS n CALL test.city(n, 1) YIELD city CALL test.half(2) YIELD out RETURN n, city, out" \
+    --procedure "$sig" "$rows" --procedure 'test.half(x :: FLOAT) :: (out :: FLOAT)' '[{"x": 2.0, "out": 1.0}]' --format csv
+  out_eq "$(printf 'n,city,out\nPetra,London,1.0\nStefan,Berlin,1.0')"
+  # a procedure without outputs passes rows through
+  ok cypher "UNWIND [1, 2] AS x CALL test.nothing() RETURN x" --procedure 'test.nothing() :: ()' '[]' --format csv
+  out_eq "$(printf 'x\n1\n2')"
+  A cypher "CALL test.city(true, 1)" --procedure "$sig" "$rows" --format tck
+  eq "$RC" 1
+  out_has '"type":"SyntaxError","phase":"compile time","detail":"InvalidArgumentType"'
+  # the procedure lives for the run only
+  fails -p "ProcedureNotFound" cypher "CALL test.city('Stefan', 1)"
+  ok cypher --help
+  out_has "--procedure SIGNATURE ROWS_JSON"
+}
+
+test_cypher_procedure_bad_input() {
+  ok init
+  ok cypher "CREATE (:Keep {k: 1})"
+  remember
+  local q="CREATE (:New) WITH 1 AS one CALL test.p(1) YIELD out RETURN out"
+  fails -p "character 42: expected ',' or '\)' in the outputs" cypher "$q" --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?' '[]'
+  fails -p "expected a type" cypher "$q" --procedure 'test.p(in :: INT) :: (out :: STRING?)' '[]'
+  fails -p "row 2: column 'in' of a row of test.p must be INTEGER\?, not String" cypher "$q" \
+    --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '[{"in": 1, "out": "a"}, {"in": "1", "out": "b"}]'
+  fails -p "row 1: a row of test.p has no column 'out'" cypher "$q" --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '[{"in": 1}]'
+  fails -p "row 1: a row of test.p has column 'other'" cypher "$q" \
+    --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '[{"in": 1, "out": "a", "other": 2}]'
+  fails -p "must be a JSON array" cypher "$q" --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '{"in": 1}'
+  fails -p "not JSON" cypher "$q" --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '[{"in": 1'
+  fails -p "exists already" cypher "$q" --procedure 'test.p(in :: INTEGER?) :: (out :: STRING?)' '[]' \
+    --procedure 'test.p() :: ()' '[]'
+  fails -p "exists already" cypher "$q" --procedure 'db.vector.search() :: ()' '[]'
+  usage_error cypher "$q" --procedure 'test.p() :: ()'
+  unchanged
+}
+
 TESTS=(
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
@@ -1630,7 +1677,7 @@ TESTS=(
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
   cypher_formats cypher_params cypher_temporal cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
-  cypher_time_zones
+  cypher_time_zones cypher_procedure cypher_procedure_bad_input
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""A stand-in for `arenadb --db FILE cypher QUERY [--params JSON] --format tck` (and for
-`arenadb --db FILE init` and `arenadb cypher --help`) that answers from canned replies, so the
-TCK runner's own tests can check it without a Cypher engine.
+"""A stand-in for `arenadb --db FILE cypher QUERY [--params JSON] [--procedure SIG ROWS]...
+--format tck` (and for `arenadb --db FILE init` and `arenadb cypher --help`) that answers from
+canned replies, so the TCK runner's own tests can check it without a Cypher engine.
 
 The replies are a JSON list in $FAKE_ARENADB_ANSWERS; each has "query" and may have "after"
 (the queries this database must have run before, in order: proves each case starts fresh),
-"params" (the exact --params text expected), "exit" (default 0), "stdout" (an object printed as
-JSON, or a string printed as is) and "sleep" (seconds). The database file records the queries
-run on it, one JSON string a line."""
+"params" (the exact --params text expected), "procedures" (the [signature, rows] pairs of the
+--procedure options expected; none by default), "exit" (default 0), "stdout" (an object
+printed as JSON, or a string printed as is) and "sleep" (seconds). The database file records
+the queries run on it, one JSON string a line."""
 
 import json
 import os
@@ -33,13 +34,21 @@ def main(argv):
         open(argv[1], 'w').close()
         print('created %s' % argv[1])
         return
-    if len(argv) not in (6, 8) or argv[0] != '--db' or argv[2] != 'cypher' or \
-            argv[-2:] != ['--format', 'tck'] or (len(argv) == 8 and argv[4] != '--params'):
-        print('fake arenadb: usage: --db FILE cypher QUERY [--params JSON] --format tck',
-              file=sys.stderr)
+    usage = 'usage: --db FILE cypher QUERY [--params JSON] [--procedure SIG ROWS]... --format tck'
+    if len(argv) < 6 or argv[0] != '--db' or argv[2] != 'cypher' or \
+            argv[-2:] != ['--format', 'tck']:
+        print('fake arenadb: ' + usage, file=sys.stderr)
         sys.exit(2)
     db, query = argv[1], norm(argv[3])
-    params = argv[5] if len(argv) == 8 else None
+    params, procedures, rest = None, [], argv[4:-2]
+    if rest[:1] == ['--params'] and len(rest) >= 2:
+        params, rest = rest[1], rest[2:]
+    while rest[:1] == ['--procedure'] and len(rest) >= 3:
+        procedures.append(rest[1:3])
+        rest = rest[3:]
+    if rest:
+        print('fake arenadb: ' + usage, file=sys.stderr)
+        sys.exit(2)
     history = []
     if os.path.exists(db):
         with open(db) as fh:
@@ -53,6 +62,8 @@ def main(argv):
             fail('ran after %r, expected after %r' % (history, a['after']))
         if a.get('params') != params:
             fail('params %r, expected %r' % (params, a.get('params')))
+        if a.get('procedures', []) != procedures:
+            fail('procedures %r, expected %r' % (procedures, a.get('procedures', [])))
         with open(db, 'a') as fh:
             fh.write(json.dumps(query) + '\n')
         time.sleep(a.get('sleep', 0))

@@ -23,6 +23,7 @@ STAT_KEYS = ('+nodes', '-nodes', '+relationships', '-relationships', '+propertie
 
 _ERROR_STEP = re.compile(r'^an? (\w+) should be raised at (compile time|runtime|any time)'
                          r'(?::\s*(\S*))?\s*$')
+_PROCEDURE_STEP = re.compile(r'^there exists a procedure (.+?)\s*:$')
 _RESULT_STEP = re.compile(r'^the result should be(, in any order|, in order)?'
                           r'( \(ignoring element order for lists\))?:$')
 
@@ -36,8 +37,6 @@ def skip_reason(case):
     if '@ignore' in case.tags:
         return 'tagged @ignore by the TCK itself'
     for s in case.steps:
-        if s.text.startswith('there exists a procedure'):
-            return 'declares a test procedure, which the cypher command cannot register'
         if not _known_step(s.text):
             return 'unknown step: %s' % s.text
     return None
@@ -47,7 +46,21 @@ def _known_step(text):
     return (text in ('an empty graph', 'any graph', 'having executed:', 'parameters are:',
                      'executing query:', 'executing control query:', 'the result should be empty',
                      'the side effects should be:', 'no side effects')
-            or _RESULT_STEP.match(text) is not None or _ERROR_STEP.match(text) is not None)
+            or _RESULT_STEP.match(text) is not None or _ERROR_STEP.match(text) is not None
+            or _PROCEDURE_STEP.match(text) is not None)
+
+
+def procedure_option(step):
+    """Returns the (signature, rows JSON) of `there exists a procedure SIG:` and its table (a
+    header of argument and output names, then rows of TCK literals), for --procedure."""
+    header, rows = (step.table[0], step.table[1:]) if step.table else ([], [])
+    for r in rows:
+        if len(r) != len(header):
+            raise Failure('procedure table row %r does not match its header %r' % (r, header))
+    text = '[' + ', '.join('{' + ', '.join(json.dumps(h) + ': ' + values.to_json(values.parse(c))
+                                           for h, c in zip(header, r)) + '}'
+                           for r in rows) + ']'
+    return _PROCEDURE_STEP.match(step.text).group(1).strip(), text
 
 
 class Engine:
@@ -80,12 +93,15 @@ class Engine:
             raise Failure('%s init failed: %s' % (self.binary, p.stderr.decode('utf-8', 'replace')))
         return path
 
-    def run(self, db, query, params=None):
+    def run(self, db, query, params=None, procedures=()):
         """Returns the parsed answer: {'columns','rows','stats'} or {'error': {...}}; raises
-        Failure when the command times out, crashes or breaks the output contract."""
+        Failure when the command times out, crashes or breaks the output contract. procedures
+        are (signature, rows JSON) pairs passed as --procedure."""
         argv = [self.binary, '--db', db, 'cypher', query]
         if params is not None:
             argv += ['--params', params]
+        for sig, rows in procedures:
+            argv += ['--procedure', sig, rows]
         argv += ['--format', 'tck']
         try:
             p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
@@ -223,16 +239,19 @@ def run_case(case, engine, template, strict_detail):
     db = os.path.join(tmp, 'tck.db')
     copy_database(template, db)
     params = {}
+    procedures = []
     answer = None
     query = None
     try:
         for s in case.steps:
             t = s.text
             if t == 'having executed:':
-                a = engine.run(db, s.doc)
+                a = engine.run(db, s.doc, procedures=procedures)
                 if 'error' in a:
                     raise Failure('setup query failed with %s:\n      %s'
                                   % (_error_text(a['error']), _one_line(s.doc)))
+            elif _PROCEDURE_STEP.match(t):
+                procedures.append(procedure_option(s))
             elif t == 'parameters are:':
                 for row in s.table:
                     if len(row) != 2:
@@ -240,7 +259,8 @@ def run_case(case, engine, template, strict_detail):
                     params[row[0]] = values.parse(row[1])
             elif t in ('executing query:', 'executing control query:'):
                 query = s.doc
-                answer = engine.run(db, s.doc, values.params_json(params) if params else None)
+                answer = engine.run(db, s.doc, values.params_json(params) if params else None,
+                                    procedures)
             elif t in ('an empty graph', 'any graph'):
                 continue  # every case starts from a fresh, empty database
             elif answer is None:

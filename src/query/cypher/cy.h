@@ -265,6 +265,9 @@ typedef struct cy_clause {
   const char **yields;  /* the procedure's outputs YIELD names */
   const char **yield_vars; /* the variables they are bound to (YIELD out AS var) */
   int nyields;
+  int implicit_args;    /* CALL p without parentheses: the parameters of the arguments' names */
+  int yield_all;        /* YIELD * */
+  int standalone;       /* set by the checker: the CALL is the whole query */
 } cy_clause;
 
 typedef struct cy_query {
@@ -411,17 +414,68 @@ int cy_pattern_vars(cy_ctx *c, cy_pattern **pats, int npats, const char ***out);
 
 /* ---- Procedures (CALL) ---- */
 
-/* The procedure named name, or NULL when there is none. Its outputs are listed in order. */
+/* A declared type of a procedure argument or output; the order matches the type names. */
+typedef enum {
+  CT_ANY, CT_BOOLEAN, CT_INTEGER, CT_FLOAT, CT_NUMBER, CT_STRING, CT_MAP, CT_LIST, CT_NODE,
+  CT_RELATIONSHIP, CT_PATH
+} cy_tkind;
+typedef struct cy_type {
+  cy_tkind k;
+  int nullable;
+  struct cy_type *elem; /* CT_LIST: the type of the elements */
+} cy_type;
+
+typedef struct cy_pfield {
+  char *name;
+  cy_type *type;
+  struct json_t *dflt; /* an argument's default value, or NULL when it is required */
+} cy_pfield;
+
+/* A parsed signature (cy_sig.c); every part is malloc'd. nouts 0 is a VOID procedure. */
+typedef struct cy_sig {
+  char *name;
+  int nargs, nrequired, nouts;
+  cy_pfield *args, *outs;
+} cy_sig;
+
+/* Parses `ns.name(arg :: TYPE?, opt = JSON :: TYPE, ...) :: (out :: TYPE?, ...)` (`:: VOID`,
+ * `:: ()` or nothing after the arguments for no outputs). Returns ADB_OK, or ADB_INVALID with
+ * the reason and its position in err. Release with cy_sig_free. */
+int cy_sig_parse(const char *text, cy_sig *sig, char *err, size_t errlen);
+void cy_sig_free(cy_sig *sig);
+void cy_type_free(cy_type *t);
+/* The type as a signature writes it ("LIST? OF INTEGER"), truncated to n bytes. */
+void cy_type_text(const cy_type *t, char *out, size_t n);
+/* Checks v against t, coercing INTEGER to FLOAT where a FLOAT is declared: returns 1 with the
+ * value in *out, or 0 when v is not of the type (null only fits a nullable type). */
+int cy_type_coerce(cy_ctx *c, const cy_type *t, cy_val v, cy_val *out);
+
+/* A procedure CALL can run: a built-in (run) or one registered through the C API (fn). */
 typedef struct cy_proc {
-  const char *name;
-  int min_args, max_args;
-  int nouts;
-  const char *const *outs;
-  const int *out_node; /* 1 for an output that is a node */
-  /* Appends a row of the procedure's outputs (in outs order) to out for each result. */
-  void (*run)(cy_ctx *c, cy_val *args, int nargs, cy_table *out);
+  cy_sig sig;
+  /* A built-in: appends a row of the outputs (in sig.outs order) to out for each result;
+   * args are checked and coerced, with defaults filled in. */
+  void (*run)(cy_ctx *c, cy_val *args, cy_table *out);
+  adb_procedure_fn fn;
+  void *ctx;
+  void (*destroy)(void *ctx);
 } cy_proc;
-const cy_proc *cy_proc_find(const char *name);
+
+/* A built-in procedure: its signature and its run function (cy_proc.c). */
+typedef struct cy_builtin {
+  const char *signature;
+  void (*run)(cy_ctx *c, cy_val *args, cy_table *out);
+} cy_builtin;
+extern const cy_builtin cy_builtins[];
+extern const int cy_nbuiltins;
+
+/* The procedure named name on the query's handle, or NULL when there is none; fails the query
+ * (MemoryError) when the registry cannot be set up. */
+const cy_proc *cy_proc_find(cy_ctx *c, const char *name);
+/* Runs pr with one call's argument values (evaluated, not yet checked; fewer than nargs when
+ * defaults apply), appending its output rows to out; fails the query on an argument of the
+ * wrong type (TypeError) or a failed callback (ProcedureError). */
+void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_table *out);
 
 /* Runs the query, producing the result table. */
 cy_table *cy_exec(cy_ctx *c, cy_query *q);

@@ -434,35 +434,80 @@ static void set_items(checker *k, scope *s, cy_setitem *it, int n) {
   }
 }
 
-/* Checks a CALL: a known procedure, its number of arguments, and outputs YIELDed to new
- * variables. A standalone CALL without YIELD yields every output, and its outputs are the
- * query's columns. */
+/* The compile-time check of a literal argument: a literal that cannot be of the declared
+ * type is a SyntaxError (other values are checked when they are known). */
+static void literal_arg(checker *k, const cy_proc *pr, const cy_pfield *f, const cy_expr *e) {
+  cy_val ok;
+  int fits = e->op == E_LIT ? cy_type_coerce(k->c, f->type, e->lit, &ok)
+           : e->op == E_LIST ? f->type->k == CT_LIST || f->type->k == CT_ANY
+           : e->op == E_MAP ? f->type->k == CT_MAP || f->type->k == CT_ANY : 1;
+  if (!fits) {
+    char t[120];
+    cy_type_text(f->type, t, sizeof t);
+    ERR("InvalidArgumentType", "%s: argument '%s' must be %s", pr->sig.name, f->name, t);
+  }
+}
+
+/* The arguments of `CALL p` without parentheses: the query parameters named like the
+ * arguments (a missing one with a default is left to its default). */
+static void implicit_args(checker *k, cy_clause *cl, const cy_proc *pr, int standalone) {
+  const cy_sig *sg = &pr->sig;
+  if (!sg->nargs) return;
+  if (!standalone)
+    ERR("InvalidArgumentPassingMode", "%s: a CALL inside a query must pass its arguments in "
+        "parentheses", sg->name);
+  cl->exprs = cy_alloc(k->c, (size_t)sg->nargs * sizeof *cl->exprs);
+  for (int i = 0; i < sg->nargs; i++) {
+    if (!cy_map_get(k->c->params, sg->args[i].name)) {
+      if (sg->args[i].dflt) break;
+      cy_fail(k->c, "ParameterMissing", "compile time", "MissingParameter",
+              "%s takes its argument '%s' from the parameter $%s, which was not given", sg->name,
+              sg->args[i].name, sg->args[i].name);
+    }
+    cy_expr *e = cy_alloc(k->c, sizeof *e);
+    e->op = E_PARAM;
+    e->height = 1;
+    e->pos = cl->pos;
+    e->name = sg->args[i].name;
+    cl->exprs[cl->nexprs++] = e;
+  }
+}
+
+/* Checks a CALL: a known procedure, its arguments against its signature, and outputs YIELDed
+ * to new variables. A standalone CALL without YIELD (or with YIELD *) yields every output,
+ * and its outputs are the query's columns; inside a query it yields none. */
 static void call(checker *k, scope *s, cy_clause *cl, int standalone, int *ncols,
                  const char ***cols) {
-  const cy_proc *pr = cy_proc_find(cl->proc);
+  const cy_proc *pr = cy_proc_find(k->c, cl->proc);
   if (!pr)
     cy_fail(k->c, "ProcedureError", "compile time", "ProcedureNotFound",
             "there is no procedure '%s'", cl->proc);
-  if (cl->nexprs < pr->min_args || cl->nexprs > pr->max_args)
-    ERR("InvalidNumberOfArguments", "%s takes %d to %d arguments, not %d", pr->name, pr->min_args,
-        pr->max_args, cl->nexprs);
+  const cy_sig *sg = &pr->sig;
+  cl->standalone = standalone;
+  if (cl->implicit_args) implicit_args(k, cl, pr, standalone);
+  if (cl->nexprs < sg->nrequired || cl->nexprs > sg->nargs)
+    ERR("InvalidNumberOfArguments", "%s takes %d to %d arguments, not %d", sg->name,
+        sg->nrequired, sg->nargs, cl->nexprs);
   for (int i = 0; i < cl->nexprs; i++) {
     no_aggregate(k, cl->exprs[i], "procedure arguments");
     expr(k, s, cl->exprs[i], 0);
+    literal_arg(k, pr, &sg->args[i], cl->exprs[i]);
   }
-  if (!cl->nyields) {
-    if (!standalone) ERR("InvalidClauseComposition", "a CALL inside a query needs YIELD");
-    cl->yields = cl->yield_vars = (const char **)pr->outs;
-    cl->nyields = pr->nouts;
+  if (cl->yield_all && !standalone)
+    ERR("UnexpectedSyntax", "YIELD * is only allowed when the CALL is the whole query");
+  if (!cl->nyields && standalone) {
+    cl->nyields = sg->nouts;
+    cl->yields = cl->yield_vars = cy_alloc(k->c, (size_t)(sg->nouts + 1) * sizeof *cl->yields);
+    for (int i = 0; i < sg->nouts; i++) cl->yields[i] = cy_strdup(k->c, sg->outs[i].name);
   }
   for (int i = 0; i < cl->nyields; i++) {
     int out = 0;
-    while (out < pr->nouts && strcmp(pr->outs[out], cl->yields[i])) out++;
-    if (out == pr->nouts)
-      ERR("UndefinedVariable", "%s has no output '%s'", pr->name, cl->yields[i]);
+    while (out < sg->nouts && strcmp(sg->outs[out].name, cl->yields[i])) out++;
+    if (out == sg->nouts)
+      ERR("UndefinedVariable", "%s has no output '%s'", sg->name, cl->yields[i]);
     if (find(s, cl->yield_vars[i]))
       ERR("VariableAlreadyBound", "'%s' is already bound", cl->yield_vars[i]);
-    add(k, s, cl->yield_vars[i], pr->out_node[out] ? VT_NODE : VT_VALUE);
+    add(k, s, cl->yield_vars[i], sg->outs[out].type->k == CT_NODE ? VT_NODE : VT_VALUE);
   }
   if (cl->where) {
     no_aggregate(k, cl->where, "WHERE");

@@ -84,19 +84,26 @@ static cy_table *do_unwind(cy_ctx *c, const cy_clause *cl, cy_table *in) {
 /* ---- CALL ---- */
 
 /* Runs the procedure once per input row, with that row's arguments; each result row extends
- * the input row with the yielded outputs, kept when the WHERE after YIELD holds. */
+ * the input row with the yielded outputs, kept when the WHERE after YIELD holds. A procedure
+ * without outputs passes each input row through once, or, when it is the whole query, returns
+ * no rows. */
 static cy_table *do_call(cy_ctx *c, const cy_clause *cl, cy_table *in) {
-  const cy_proc *pr = cy_proc_find(cl->proc);
+  const cy_proc *pr = cy_proc_find(c, cl->proc);
+  int nouts = pr->sig.nouts;
   cy_table *out = table_extend(c, in, cl->yield_vars, cl->nyields);
-  int *from = cy_alloc(c, (size_t)cl->nyields * sizeof *from);
+  int *from = cy_alloc(c, (size_t)(cl->nyields ? cl->nyields : 1) * sizeof *from);
   for (int i = 0; i < cl->nyields; i++)
-    while (strcmp(pr->outs[from[i]], cl->yields[i])) from[i]++;
+    while (strcmp(pr->sig.outs[from[i]].name, cl->yields[i])) from[i]++;
   cy_val *args = cy_alloc(c, (size_t)(cl->nexprs ? cl->nexprs : 1) * sizeof *args);
   for (int r = 0; r < in->nrows; r++) {
     cy_env env = {.t = in, .row = in->rows[r]};
     for (int i = 0; i < cl->nexprs; i++) args[i] = cy_eval(c, &env, cl->exprs[i]);
-    cy_table *res = table_new(c, pr->nouts);
-    pr->run(c, args, cl->nexprs, res);
+    cy_table *res = table_new(c, nouts);
+    cy_proc_call(c, pr, args, cl->nexprs, res);
+    if (!nouts) {
+      if (!cl->standalone) cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
+      continue;
+    }
     for (int h = 0; h < res->nrows; h++) {
       cy_val *row = row_extend(c, in, in->rows[r], out);
       for (int i = 0; i < cl->nyields; i++) row[col_index(out, cl->yield_vars[i])] = res->rows[h][from[i]];

@@ -1147,8 +1147,10 @@ static int clause(parser *p, cy_clause *cl) {
       expect_op(p, ")");
       cl->exprs = (cy_expr **)v.v;
       cl->nexprs = v.n;
+    } else {
+      cl->implicit_args = 1;
     }
-    if (accept_kw(p, "YIELD")) {
+    if (accept_kw(p, "YIELD") && !(cl->yield_all = accept_op(p, "*"))) {
       vec v = {0}, as = {0};
       do {
         const char *out = var_name(p);

@@ -1,4 +1,5 @@
-/* cy_proc.c — the procedures Cypher's CALL can run: db.vector.search over the vector index. */
+/* cy_proc.c — the built-in procedures Cypher's CALL can run: db.vector.search over the vector
+ * index. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,11 @@ static void __attribute__((noreturn)) vec_fail(cy_ctx *c, int rc) {
   cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
 }
 
-/* The query vector from a list of numbers, in the arena; fails on anything else. */
+/* The query vector from a list of numbers (the signature checked it), in the arena. */
 static float *query_vector(cy_ctx *c, cy_val v, size_t *dim) {
-  if (v.k != CV_LIST)
-    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
-            "db.vector.search needs a list of numbers as its query vector, not a %s",
-            cy_kind_name(v.k));
   float *out = cy_alloc(c, (size_t)(v.l->n ? v.l->n : 1) * sizeof *out);
-  for (int i = 0; i < v.l->n; i++) {
-    cy_val x = v.l->v[i];
-    if (x.k == CV_INT) out[i] = (float)x.i;
-    else if (x.k == CV_FLOAT) out[i] = (float)x.f;
-    else
-      cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
-              "db.vector.search: component %d of the query vector is a %s, not a number", i,
-              cy_kind_name(x.k));
-  }
+  for (int i = 0; i < v.l->n; i++)
+    out[i] = v.l->v[i].k == CV_INT ? (float)v.l->v[i].i : (float)v.l->v[i].f;
   *dim = (size_t)v.l->n;
   return out;
 }
@@ -53,12 +43,9 @@ static const char *label_filter(cy_ctx *c, const char *l) {
   return s;
 }
 
-/* Reads the options map {label, metric, ef_search, exact} into q. */
+/* Reads the options map {label, metric, ef_search, exact} (or null) into q. */
 static void search_options(cy_ctx *c, cy_val o, adb_vector_query *q) {
   if (o.k == CV_NULL) return;
-  if (o.k != CV_MAP)
-    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
-            "db.vector.search takes its options as a map, not a %s", cy_kind_name(o.k));
   for (int i = 0; i < o.m->n; i++) {
     const char *key = o.m->k[i];
     cy_val v = o.m->v[i];
@@ -86,12 +73,9 @@ static void search_options(cy_ctx *c, cy_val o, adb_vector_query *q) {
 
 /* db.vector.search(vector, k [, options]): the k nearest live nodes, nearest first. The metric
  * defaults to the index's, so the search uses the index. */
-static void vector_search(cy_ctx *c, cy_val *args, int nargs, cy_table *out) {
+static void vector_search(cy_ctx *c, cy_val *args, cy_table *out) {
   adb_vector_query q = {0};
   q.vector = query_vector(c, args[0], &q.dim);
-  if (args[1].k != CV_INT)
-    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
-            "db.vector.search needs an integer k, not a %s", cy_kind_name(args[1].k));
   /* Beyond int the C API could not say which k it was given. */
   if (args[1].i < INT_MIN || args[1].i > INT_MAX)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
@@ -102,7 +86,7 @@ static void vector_search(cy_ctx *c, cy_val *args, int nargs, cy_table *out) {
   int rc = adb_vector_index_info(c->db, &p, &count);
   if (rc) vec_fail(c, rc);
   q.metric = p.metric;
-  if (nargs > 2) search_options(c, args[2], &q);
+  search_options(c, args[2], &q);
   /* Everything that may fail the query (longjmp) happens before or after the hits are held. */
   cy_graph_load(c);
   size_t cap = q.k >= 1 && q.k <= VEC_MAX_K ? (size_t)q.k : 1; /* else the search fails */
@@ -126,15 +110,9 @@ static void vector_search(cy_ctx *c, cy_val *args, int nargs, cy_table *out) {
   }
 }
 
-static const char *const vector_outs[] = {"node", "distance"};
-static const int vector_out_node[] = {1, 0};
-
-static const cy_proc procs[] = {
-    {"db.vector.search", 2, 3, 2, vector_outs, vector_out_node, vector_search},
+const cy_builtin cy_builtins[] = {
+    {"db.vector.search(vector :: LIST OF NUMBER, k :: INTEGER, options = null :: MAP?) "
+     ":: (node :: NODE, distance :: FLOAT)",
+     vector_search},
 };
-
-const cy_proc *cy_proc_find(const char *name) {
-  for (size_t i = 0; i < sizeof procs / sizeof procs[0]; i++)
-    if (!strcmp(procs[i].name, name)) return &procs[i];
-  return NULL;
-}
+const int cy_nbuiltins = sizeof cy_builtins / sizeof cy_builtins[0];
