@@ -1,4 +1,4 @@
-/* helpers.c — temporary databases and state dumps for the unit tests. */
+/* helpers.c — temporary databases, state dumps and Cypher results for the unit tests. */
 #include "helpers.h"
 
 #include <stdio.h>
@@ -70,4 +70,58 @@ void send_changes(adb *from, adb *to) {
   OK(to, adb_apply(to, cs, cslen, NULL));
   free(vv);
   free(cs);
+}
+
+/* Appends text to the growing string *out of length *len and capacity *cap. */
+static void put(char **out, size_t *len, size_t *cap, const char *text) {
+  size_t n = strlen(text);
+  while (*len + n + 1 > *cap) *out = realloc(*out, *cap *= 2);
+  memcpy(*out + *len, text, n + 1);
+  *len += n;
+}
+
+/* Appends one line of r's column names (names set) or current values to the string *out. */
+static void put_line(adb_cypher *r, int names, char **out, size_t *len, size_t *cap) {
+  for (int i = 0; i < adb_cypher_columns(r); i++) {
+    if (i) put(out, len, cap, "|");
+    put(out, len, cap, names ? adb_cypher_column_name(r, i) : adb_cypher_text(r, i, ADB_CYPHER_TCK));
+  }
+  put(out, len, cap, "\n");
+}
+
+char *cypher_rows(adb *db, const char *q, const char *params, int header) {
+  adb_cypher *r;
+  int rc = adb_cypher_run(db, q, params, &r);
+  cr_assert_eq(rc, ADB_OK, "%s: %s", q, adb_errmsg(db));
+  size_t cap = 4096, len = 0;
+  char *out = calloc(1, cap);
+  if (header) put_line(r, 1, &out, &len, &cap);
+  while (adb_cypher_next(r) == ADB_ROW) put_line(r, 0, &out, &len, &cap);
+  adb_cypher_free(r);
+  return out;
+}
+
+char *cypher_value(adb *db, const char *expr) {
+  size_t n = strlen(expr) + 8;
+  char *q = malloc(n);
+  snprintf(q, n, "RETURN %s", expr);
+  char *out = cypher_rows(db, q, NULL, 0);
+  char *nl = strchr(out, '\n');
+  cr_assert(nl && !nl[1], "%s gives one value, not '%s'", q, out);
+  *nl = 0;
+  free(q);
+  return out;
+}
+
+void cypher_refused(adb *db, const char *q, const char *params, const char *type,
+                    const char *detail, const char *part) {
+  adb_cypher *r;
+  cr_assert_lt(adb_cypher_run(db, q, params, &r), 0, "%s should fail", q);
+  const char *t, *ph, *d, *m;
+  cr_assert_eq(adb_cypher_error(r, &t, &ph, &d, &m), ADB_OK);
+  cr_assert_str_eq(t, type, "%s: %s %s", q, t, m);
+  if (detail) cr_assert_str_eq(d, detail, "%s: %s %s", q, d, m);
+  if (part) cr_assert(strstr(m, part), "%s: %s", q, m);
+  cr_assert(strlen(m) > 0, "%s: an error without a message", q);
+  adb_cypher_free(r);
 }

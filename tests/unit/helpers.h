@@ -1,4 +1,4 @@
-/* helpers.h — what the unit tests share: temporary databases and state dumps. */
+/* helpers.h — what the unit tests share: temporary databases, state dumps, Cypher results. */
 #ifndef TEST_HELPERS_H
 #define TEST_HELPERS_H
 
@@ -21,6 +21,27 @@ void send_changes(adb *from, adb *to);
 
 /* Runs SQL returning one integer. */
 long long sql_int(adb *db, const char *sql);
+
+/* Runs a Cypher query (params a JSON object or NULL) expected to succeed; returns its rows as
+ * lines of TCK values joined by '|', after a line of the column names when header is set
+ * (malloc'd). */
+char *cypher_rows(adb *db, const char *q, const char *params, int header);
+
+/* The TCK text of the one value `RETURN expr` gives (malloc'd). */
+char *cypher_value(adb *db, const char *expr);
+
+/* Asserts q fails with the error type, the detail when not NULL, and a message that contains
+ * part when not NULL (and is never empty). */
+void cypher_refused(adb *db, const char *q, const char *params, const char *type,
+                    const char *detail, const char *part);
+
+/* Asserts `RETURN expr` gives the TCK text want. */
+#define CYPHER_IS(db, expr, want)                                                                \
+  do {                                                                                          \
+    char *got_ = cypher_value(db, expr);                                                        \
+    cr_assert_str_eq(got_, want, "%s", expr);                                                   \
+    free(got_);                                                                                 \
+  } while (0)
 
 /* Asserts rc is ADB_OK, printing adb_errmsg otherwise. */
 #define OK(db, call)                                                                             \

@@ -5,53 +5,19 @@
 
 #include "helpers.h"
 
-/* Runs a query expected to succeed; returns every row as "v1|v2" lines in TCK form. */
-static char *rows(adb *db, const char *q, const char *params) {
-  adb_cypher *r;
-  int rc = adb_cypher_run(db, q, params, &r);
-  cr_assert_eq(rc, ADB_OK, "%s: %s", q, adb_errmsg(db));
-  size_t cap = 4096, len = 0;
-  char *out = calloc(1, cap);
-  while (adb_cypher_next(r) == ADB_ROW) {
-    for (int i = 0; i < adb_cypher_columns(r); i++) {
-      const char *t = adb_cypher_text(r, i, ADB_CYPHER_TCK);
-      size_t n = strlen(t) + 2;
-      while (len + n + 1 > cap) out = realloc(out, cap *= 2);
-      len += (size_t)sprintf(out + len, "%s%s", i ? "|" : "", t);
-    }
-    out[len++] = '\n';
-    out[len] = 0;
-  }
-  adb_cypher_free(r);
-  return out;
-}
-
 #define ROWS(db, q, want)                                                                        \
   do {                                                                                          \
-    char *got_ = rows(db, q, NULL);                                                             \
+    char *got_ = cypher_rows(db, q, NULL, 0);                                                   \
     cr_assert_str_eq(got_, want, "%s", q);                                                      \
     free(got_);                                                                                 \
   } while (0)
 
-/* Runs a query expected to fail with the given error type and detail. */
-static void fails(adb *db, const char *q, const char *type, const char *detail) {
-  adb_cypher *r;
-  int rc = adb_cypher_run(db, q, NULL, &r);
-  cr_assert_lt(rc, 0, "%s should fail", q);
-  const char *t, *ph, *d, *m;
-  cr_assert_eq(adb_cypher_error(r, &t, &ph, &d, &m), ADB_OK);
-  cr_assert_str_eq(t, type, "%s: %s", q, m);
-  if (detail) cr_assert_str_eq(d, detail, "%s: %s", q, m);
-  cr_assert(strlen(m) > 0);
-  adb_cypher_free(r);
-}
-
 static void small_graph(adb *db) {
-  char *r = rows(db,
+  char *r = cypher_rows(db,
                  "CREATE (a:Person {name: 'Ada', age: 36}), (b:Person {name: 'Bob', age: 20}),"
                  " (c:City:Place {name: 'Paris'}), (a)-[:KNOWS {since: 2001}]->(b),"
                  " (a)-[:LIVES_IN]->(c), (b)-[:LIVES_IN]->(c)",
-                 NULL);
+                 NULL, 0);
   free(r);
 }
 
@@ -107,10 +73,10 @@ Test(cypher, match_and_aggregate) {
 Test(cypher, writes_replicate) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   small_graph(a);
-  free(rows(a, "MATCH (p:Person {name: 'Bob'}) SET p.age = 21, p:Student REMOVE p.name", NULL));
-  free(rows(a, "MERGE (x:Person {name: 'Eve'}) ON CREATE SET x.new = true", NULL));
-  free(rows(a, "MERGE (x:Person {name: 'Eve'}) ON MATCH SET x.new = false", NULL));
-  free(rows(a, "MATCH (c:City) DETACH DELETE c", NULL));
+  free(cypher_rows(a, "MATCH (p:Person {name: 'Bob'}) SET p.age = 21, p:Student REMOVE p.name", NULL, 0));
+  free(cypher_rows(a, "MERGE (x:Person {name: 'Eve'}) ON CREATE SET x.new = true", NULL, 0));
+  free(cypher_rows(a, "MERGE (x:Person {name: 'Eve'}) ON MATCH SET x.new = false", NULL, 0));
+  free(cypher_rows(a, "MATCH (c:City) DETACH DELETE c", NULL, 0));
   ROWS(a, "MATCH (n) RETURN n ORDER BY n.age",
        "(:Person:Student {age: 21})\n(:Person {age: 36, name: 'Ada'})\n(:Person {name: 'Eve', new: false})\n");
   ROWS(a, "MATCH ()-[r]->() RETURN type(r)", "'KNOWS'\n");
@@ -170,19 +136,19 @@ Test(cypher, errors_change_nothing) {
   adb *db = open_tmp(0, NULL);
   small_graph(db);
   char *before = dump_state(db);
-  fails(db, "MATCH (n RETURN n", "SyntaxError", "UnexpectedSyntax");
-  fails(db, "MATCH (n) RETURN m", "SyntaxError", "UndefinedVariable");
-  fails(db, "RETURN nosuch(1)", "SyntaxError", "UnknownFunction");
-  fails(db, "RETURN toUpper(1, 2)", "SyntaxError", "InvalidNumberOfArguments");
-  fails(db, "MATCH (a)-[r]->(b) MATCH (r) RETURN r", "SyntaxError", "VariableTypeConflict");
-  fails(db, "CREATE (a:X) CREATE (a:Y)", "SyntaxError", "VariableAlreadyBound");
-  fails(db, "CREATE (a)-[:T|U]->(b)", "SyntaxError", "NoSingleRelationshipType");
-  fails(db, "RETURN 9223372036854775808", "SyntaxError", "IntegerOverflow");
-  fails(db, "CREATE (:New) RETURN 1 / 0", "ArithmeticError", NULL);
-  fails(db, "CREATE (:New) WITH 1 AS x RETURN 'a' - x", "TypeError", NULL);
-  fails(db, "MATCH (p:Person {name: 'Ada'}) DELETE p", "ConstraintVerificationFailed",
-        "DeleteConnectedNode");
-  fails(db, "MATCH (p:Person) SET p.bad = {a: 1}", "TypeError", "InvalidPropertyType");
+  cypher_refused(db, "MATCH (n RETURN n", NULL, "SyntaxError", "UnexpectedSyntax", NULL);
+  cypher_refused(db, "MATCH (n) RETURN m", NULL, "SyntaxError", "UndefinedVariable", NULL);
+  cypher_refused(db, "RETURN nosuch(1)", NULL, "SyntaxError", "UnknownFunction", NULL);
+  cypher_refused(db, "RETURN toUpper(1, 2)", NULL, "SyntaxError", "InvalidNumberOfArguments", NULL);
+  cypher_refused(db, "MATCH (a)-[r]->(b) MATCH (r) RETURN r", NULL, "SyntaxError", "VariableTypeConflict", NULL);
+  cypher_refused(db, "CREATE (a:X) CREATE (a:Y)", NULL, "SyntaxError", "VariableAlreadyBound", NULL);
+  cypher_refused(db, "CREATE (a)-[:T|U]->(b)", NULL, "SyntaxError", "NoSingleRelationshipType", NULL);
+  cypher_refused(db, "RETURN 9223372036854775808", NULL, "SyntaxError", "IntegerOverflow", NULL);
+  cypher_refused(db, "CREATE (:New) RETURN 1 / 0", NULL, "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "CREATE (:New) WITH 1 AS x RETURN 'a' - x", NULL, "TypeError", NULL, NULL);
+  cypher_refused(db, "MATCH (p:Person {name: 'Ada'}) DELETE p", NULL, "ConstraintVerificationFailed",
+        "DeleteConnectedNode", NULL);
+  cypher_refused(db, "MATCH (p:Person) SET p.bad = {a: 1}", NULL, "TypeError", "InvalidPropertyType", NULL);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after, "a failed query changes nothing");
   free(before);
@@ -207,18 +173,18 @@ Test(cypher, huge_and_deep_queries) {
   deep[7 + depth] = '1';
   memset(deep + 8 + depth, ')', depth);
   deep[8 + 2 * depth] = 0;
-  fails(db, deep, "SyntaxError", "UnexpectedSyntax");
+  cypher_refused(db, deep, NULL, "SyntaxError", "UnexpectedSyntax", NULL);
   char *chain = malloc(4 * depth + 16);
   strcpy(chain, "RETURN 1");
   char *end = chain + 8;
   for (size_t i = 0; i < depth; i++, end += 4) memcpy(end, " + 1", 4);
   *end = 0;
-  fails(db, chain, "SyntaxError", "UnexpectedSyntax");
-  fails(db, "RETURN [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
-        "SyntaxError", NULL);
-  fails(db, "RETURN 'unterminated", "SyntaxError", NULL);
-  fails(db, "", "SyntaxError", NULL);
-  fails(db, "RETURN \x01", "SyntaxError", NULL);
+  cypher_refused(db, chain, NULL, "SyntaxError", "UnexpectedSyntax", NULL);
+  cypher_refused(db, "RETURN [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", NULL,
+        "SyntaxError", NULL, NULL);
+  cypher_refused(db, "RETURN 'unterminated", NULL, "SyntaxError", NULL, NULL);
+  cypher_refused(db, "", NULL, "SyntaxError", NULL, NULL);
+  cypher_refused(db, "RETURN \x01", NULL, "SyntaxError", NULL, NULL);
   free(q);
   free(deep);
   free(chain);
@@ -273,21 +239,21 @@ Test(cypher, call_errors_change_nothing) {
   adb *db = open_tmp(0, NULL);
   vector_graph(db);
   char *before = dump_state(db);
-  fails(db, "CALL db.nosuch(1) YIELD x RETURN x", "ProcedureError", "ProcedureNotFound");
-  fails(db, "CALL db.vector.search([1, 0, 0]) YIELD node RETURN node", "SyntaxError",
-        "InvalidNumberOfArguments");
-  fails(db, "CALL db.vector.search([1, 0, 0], 1) YIELD nope RETURN nope", "SyntaxError",
-        "UndefinedVariable");
-  fails(db, "MATCH (node) CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node",
-        "SyntaxError", "VariableAlreadyBound");
+  cypher_refused(db, "CALL db.nosuch(1) YIELD x RETURN x", NULL, "ProcedureError", "ProcedureNotFound", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0]) YIELD node RETURN node", NULL, "SyntaxError",
+        "InvalidNumberOfArguments", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1) YIELD nope RETURN nope", NULL, "SyntaxError",
+        "UndefinedVariable", NULL);
+  cypher_refused(db, "MATCH (node) CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node", NULL,
+        "SyntaxError", "VariableAlreadyBound", NULL);
   /* inside a query a CALL without YIELD binds none of the outputs */
-  fails(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) RETURN node", "SyntaxError",
-        "UndefinedVariable");
-  fails(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) YIELD * RETURN node", "SyntaxError",
-        "UnexpectedSyntax");
-  fails(db, "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 1) YIELD node",
-        "SyntaxError", "InvalidClauseComposition");
-  fails(db, "CALL db.vector.search([1, 0, 0] 1) YIELD node RETURN node", "SyntaxError", NULL);
+  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) RETURN node", NULL, "SyntaxError",
+        "UndefinedVariable", NULL);
+  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) YIELD * RETURN node", NULL, "SyntaxError",
+        "UnexpectedSyntax", NULL);
+  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 1) YIELD node", NULL,
+        "SyntaxError", "InvalidClauseComposition", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0] 1) YIELD node RETURN node", NULL, "SyntaxError", NULL, NULL);
   /* bad input: the vector layer's own checks, as Cypher errors */
   const char *bad[] = {
       "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0], 1) YIELD node RETURN node",
@@ -305,24 +271,24 @@ Test(cypher, call_errors_change_nothing) {
                        "k must be 1 to 10000, not 10001", "not 9223372036854775807", "not 0",
                        "unknown metric", "option 'colour'", "label"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    fails(db, bad[i], "ArgumentError", "InvalidArgumentValue");
+    cypher_refused(db, bad[i], NULL, "ArgumentError", "InvalidArgumentValue", NULL);
     cr_assert(strstr(adb_errmsg(db), why[i]), "%s: %s", bad[i], adb_errmsg(db));
   }
   /* arguments of the wrong type: literals at compile time, other values when known */
-  fails(db, "CALL db.vector.search('[1, 0, 0]', 1) YIELD node RETURN node", "SyntaxError",
-        "InvalidArgumentType");
-  fails(db, "CALL db.vector.search([1, 0, 0], 1.0) YIELD node RETURN node", "SyntaxError",
-        "InvalidArgumentType");
-  fails(db, "CALL db.vector.search([1, 0, 0], 1, 'Doc') YIELD node RETURN node", "SyntaxError",
-        "InvalidArgumentType");
-  fails(db, "CALL db.vector.search([1, 'x', 0], 1) YIELD node RETURN node", "TypeError",
-        "InvalidArgumentType");
-  fails(db, "WITH '[1, 0, 0]' AS v CALL db.vector.search(v, 1) YIELD node RETURN node",
-        "TypeError", "InvalidArgumentType");
-  fails(db, "WITH 1.0 AS k CALL db.vector.search([1, 0, 0], k) YIELD node RETURN node",
-        "TypeError", "InvalidArgumentType");
-  fails(db, "WITH [1] AS o CALL db.vector.search([1, 0, 0], 1, o) YIELD node RETURN node",
-        "TypeError", "InvalidArgumentType");
+  cypher_refused(db, "CALL db.vector.search('[1, 0, 0]', 1) YIELD node RETURN node", NULL, "SyntaxError",
+        "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1.0) YIELD node RETURN node", NULL, "SyntaxError",
+        "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1, 'Doc') YIELD node RETURN node", NULL, "SyntaxError",
+        "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 'x', 0], 1) YIELD node RETURN node", NULL, "TypeError",
+        "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH '[1, 0, 0]' AS v CALL db.vector.search(v, 1) YIELD node RETURN node", NULL,
+        "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH 1.0 AS k CALL db.vector.search([1, 0, 0], k) YIELD node RETURN node", NULL,
+        "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH [1] AS o CALL db.vector.search([1, 0, 0], 1, o) YIELD node RETURN node", NULL,
+        "TypeError", "InvalidArgumentType", NULL);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after, "a failed query changes nothing");
   free(before);

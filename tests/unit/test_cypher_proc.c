@@ -29,46 +29,12 @@ static int probe_fn(void *ctx, const char *args, adb_procedure_rows *rows) {
 
 static void probe_destroy(void *ctx) { ((probe *)ctx)->destroyed++; }
 
-/* Runs q (params may be NULL), expecting success; returns its rows as "a|b" lines of TCK text
- * after a header line of the column names (malloc'd). */
-static char *table(adb *db, const char *q, const char *params) {
-  adb_cypher *r;
-  int rc = adb_cypher_run(db, q, params, &r);
-  cr_assert_eq(rc, ADB_OK, "%s: %s", q, adb_errmsg(db));
-  char *out = calloc(1, 4096);
-  size_t len = 0;
-  for (int i = 0; i < adb_cypher_columns(r); i++)
-    len += (size_t)snprintf(out + len, 4096 - len, "%s%s", i ? "|" : "", adb_cypher_column_name(r, i));
-  len += (size_t)snprintf(out + len, 4096 - len, "\n");
-  while (adb_cypher_next(r) == ADB_ROW) {
-    for (int i = 0; i < adb_cypher_columns(r); i++)
-      len += (size_t)snprintf(out + len, 4096 - len, "%s%s", i ? "|" : "",
-                              adb_cypher_text(r, i, ADB_CYPHER_TCK));
-    len += (size_t)snprintf(out + len, 4096 - len, "\n");
-  }
-  adb_cypher_free(r);
-  return out;
-}
-
 #define TABLE(db, q, params, want)                                                               \
   do {                                                                                          \
-    char *got_ = table(db, q, params);                                                          \
+    char *got_ = cypher_rows(db, q, params, 1);                                                 \
     cr_assert_str_eq(got_, want, "%s", q);                                                      \
     free(got_);                                                                                 \
   } while (0)
-
-/* Runs q expecting the error type/detail, and a message containing part (when not NULL). */
-static void refused(adb *db, const char *q, const char *params, const char *type,
-                    const char *detail, const char *part) {
-  adb_cypher *r;
-  cr_assert_lt(adb_cypher_run(db, q, params, &r), 0, "%s should fail", q);
-  const char *t, *ph, *d, *m;
-  cr_assert_eq(adb_cypher_error(r, &t, &ph, &d, &m), ADB_OK);
-  cr_assert_str_eq(t, type, "%s: %s %s", q, t, m);
-  cr_assert_str_eq(d, detail, "%s: %s %s", q, d, m);
-  if (part) cr_assert(strstr(m, part), "%s: %s", q, m);
-  adb_cypher_free(r);
-}
 
 static const char *const city_rows[] = {"{\"city\": \"Berlin\", \"code\": 49}",
                                         "{\"city\": \"Malmö\", \"code\": 46}", NULL};
@@ -115,7 +81,7 @@ Test(cypher_proc, void_procedure_passes_rows_through) {
   TABLE(db, "CALL app.ping()", NULL, "\n");
   TABLE(db, "CALL app.ping", NULL, "\n");
   cr_assert_eq(p.calls, 5);
-  refused(db, "CALL app.ping() YIELD x RETURN x", NULL, "SyntaxError", "UndefinedVariable", "x");
+  cypher_refused(db, "CALL app.ping() YIELD x RETURN x", NULL, "SyntaxError", "UndefinedVariable", "x");
   adb_close(db);
 }
 
@@ -163,32 +129,32 @@ Test(cypher_proc, call_errors_change_nothing) {
   OK(db, adb_procedure_create(db, "app.lookup(name :: STRING, w :: FLOAT?) :: (city :: STRING?, "
                                   "code :: INTEGER)",
                               probe_fn, &p, NULL));
-  free(table(db, "CREATE (:Seed {k: 1})", NULL));
+  free(cypher_rows(db, "CREATE (:Seed {k: 1})", NULL, 1));
   char *before = dump_state(db);
-  refused(db, "CALL app.nope()", NULL, "ProcedureError", "ProcedureNotFound", "app.nope");
-  refused(db, "CALL app.lookup('a')", NULL, "SyntaxError", "InvalidNumberOfArguments", NULL);
-  refused(db, "CALL app.lookup('a', 1, 2) YIELD city RETURN city", NULL, "SyntaxError",
+  cypher_refused(db, "CALL app.nope()", NULL, "ProcedureError", "ProcedureNotFound", "app.nope");
+  cypher_refused(db, "CALL app.lookup('a')", NULL, "SyntaxError", "InvalidNumberOfArguments", NULL);
+  cypher_refused(db, "CALL app.lookup('a', 1, 2) YIELD city RETURN city", NULL, "SyntaxError",
           "InvalidNumberOfArguments", NULL);
-  refused(db, "CALL app.lookup(1, 1)", NULL, "SyntaxError", "InvalidArgumentType", "'name'");
-  refused(db, "CALL app.lookup('a', [1])", NULL, "SyntaxError", "InvalidArgumentType", "FLOAT?");
-  refused(db, "CREATE (:X) WITH 1 AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
+  cypher_refused(db, "CALL app.lookup(1, 1)", NULL, "SyntaxError", "InvalidArgumentType", "'name'");
+  cypher_refused(db, "CALL app.lookup('a', [1])", NULL, "SyntaxError", "InvalidArgumentType", "FLOAT?");
+  cypher_refused(db, "CREATE (:X) WITH 1 AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
           "TypeError", "InvalidArgumentType", "must be STRING, not");
-  refused(db, "CREATE (:X) WITH null AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
+  cypher_refused(db, "CREATE (:X) WITH null AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
           "TypeError", "InvalidArgumentType", "STRING");
-  refused(db, "CALL app.lookup", "{\"name\": \"a\"}", "ParameterMissing", "MissingParameter", "$w");
-  refused(db, "MATCH (n) CALL app.lookup YIELD city RETURN city", "{\"name\": \"a\", \"w\": 1}",
+  cypher_refused(db, "CALL app.lookup", "{\"name\": \"a\"}", "ParameterMissing", "MissingParameter", "$w");
+  cypher_refused(db, "MATCH (n) CALL app.lookup YIELD city RETURN city", "{\"name\": \"a\", \"w\": 1}",
           "SyntaxError", "InvalidArgumentPassingMode", NULL);
-  refused(db, "MATCH (n) CALL app.lookup('a', 1) YIELD * RETURN city", NULL, "SyntaxError",
+  cypher_refused(db, "MATCH (n) CALL app.lookup('a', 1) YIELD * RETURN city", NULL, "SyntaxError",
           "UnexpectedSyntax", NULL);
-  refused(db, "WITH 1 AS city CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
+  cypher_refused(db, "WITH 1 AS city CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
           "SyntaxError", "VariableAlreadyBound", NULL);
-  refused(db, "CALL app.lookup('a', 1) YIELD city, code AS city RETURN city", NULL,
+  cypher_refused(db, "CALL app.lookup('a', 1) YIELD city, code AS city RETURN city", NULL,
           "SyntaxError", "VariableAlreadyBound", NULL);
-  refused(db, "MATCH (n) CALL app.lookup(count(n), 1) YIELD city RETURN city", NULL,
+  cypher_refused(db, "MATCH (n) CALL app.lookup(count(n), 1) YIELD city RETURN city", NULL,
           "SyntaxError", "InvalidAggregation", NULL);
   /* the callback fails, or emits rows that do not fit the outputs: the whole query fails */
   p.fail = ADB_NOTFOUND;
-  refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
+  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
           "ProcedureError", "ProcedureCallFailed", "the lookup service is down");
   p.fail = 0;
   const char *const *bad_rows[] = {
@@ -201,7 +167,7 @@ Test(cypher_proc, call_errors_change_nothing) {
   const char *why[] = {"'code'", "'code'", "'extra'", "object", "not JSON"};
   for (size_t i = 0; i < sizeof bad_rows / sizeof *bad_rows; i++) {
     p.emit = bad_rows[i];
-    refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
+    cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
             "ProcedureError", "ProcedureCallFailed", why[i]);
   }
   char *after = dump_state(db);
@@ -246,11 +212,11 @@ Test(cypher_proc, signature_forms) {
   cr_assert_str_eq(p.last_args, "{\"x\":0.5,\"y\":null,\"z\":\"s\"}");
   /* a node argument arrives as the JSON of ADB_CYPHER_JSON */
   p.emit = NULL;
-  free(table(db, "CREATE (:P {name: 'Ada'})", NULL));
+  free(cypher_rows(db, "CREATE (:P {name: 'Ada'})", NULL, 1));
   TABLE(db, "MATCH (n:P) CALL v.one(n) RETURN n.name", NULL, "n.name\n'Ada'\n");
   cr_assert(strstr(p.last_args, "\"labels\":[\"P\"]"), "%s", p.last_args);
   cr_assert(strstr(p.last_args, "\"properties\":{\"name\":\"Ada\"}"), "%s", p.last_args);
-  refused(db, "WITH 1 AS n CALL v.one(n) RETURN n", NULL, "TypeError", "InvalidArgumentType",
+  cypher_refused(db, "WITH 1 AS n CALL v.one(n) RETURN n", NULL, "TypeError", "InvalidArgumentType",
           "NODE");
   TABLE(db, "CALL v.three(null)", NULL, "\n");
   TABLE(db, "CALL v.two", NULL, "\n");
