@@ -491,6 +491,9 @@ typedef struct cy_dur {
   int64_t months, days, secs, nanos;
 } cy_dur;
 
+/* Gives d's seconds and nanoseconds one sign, carrying whole seconds out of the nanoseconds;
+ * returns 0, or -1 when the seconds overflow (cy_duration.c). */
+int cy_dur_normalise(cy_dur *d);
 /* A temporal value holding a copy of t, and a duration value holding a copy of d. */
 cy_val cy_temporal_val(cy_ctx *c, const cy_tv *t);
 cy_val cy_duration_val(cy_ctx *c, const cy_dur *d);

@@ -58,9 +58,9 @@ static int add(dur *d, const unit *u, int is_f, int64_t i, double f) {
   return 0;
 }
 
-/* Settles the fractions (whole months of them become months, as 12.5 years are 150 months; a
+/* Settles the fractions: whole months of them become months, as 12.5 years are 150 months; a
  * fraction of a month is 2629746 s, the mean Gregorian month; whole days of fractions become
- * days) and gives seconds and nanoseconds one sign. */
+ * days. */
 static void settle(dur *d) {
   double wm = trunc(d->fm);
   d->months += (int64_t)wm;
@@ -74,7 +74,10 @@ static void settle(dur *d) {
   d->secs += (int64_t)s;
   d->nanos += (int64_t)llround(ns - s * 1e9);
   d->fm = d->fd = d->fns = 0;
-  d->secs += d->nanos / NS_PER_S;
+}
+
+int cy_dur_normalise(cy_dur *d) {
+  if (__builtin_add_overflow(d->secs, d->nanos / NS_PER_S, &d->secs)) return -1;
   d->nanos %= NS_PER_S;
   if (d->secs > 0 && d->nanos < 0) {
     d->secs--;
@@ -83,6 +86,7 @@ static void settle(dur *d) {
     d->secs++;
     d->nanos -= NS_PER_S;
   }
+  return 0;
 }
 
 /* The Cypher text of d: P[nY][nM][nD][T[nH][nM][n.fS]], or PT0S, in the query's arena. */
@@ -113,9 +117,12 @@ const char *cy_dur_text(cy_ctx *c, const cy_dur *d) {
   return cy_strdup(c, b);
 }
 
-/* d as a duration value (its fractions settled). */
+/* d as a duration value (its fractions settled), seconds and nanoseconds of one sign; fails
+ * the query when the seconds overflow. */
 static cy_val format_dur(cy_ctx *c, const dur *d) {
   cy_dur v = {d->months, d->days, d->secs, d->nanos};
+  if (cy_dur_normalise(&v))
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the duration is too large");
   return cy_duration_val(c, &v);
 }
 

@@ -240,19 +240,6 @@ static cy_val plus_dur(cy_ctx *c, cy_tv t, const cy_dur *d) {
   return cy_temporal_val(c, &t);
 }
 
-/* Gives secs and nanos one sign, carrying whole seconds out of nanos; fails on overflow. */
-static void normalise(cy_ctx *c, cy_dur *d) {
-  if (__builtin_add_overflow(d->secs, d->nanos / NS_PER_S, &d->secs)) overflow(c);
-  d->nanos %= NS_PER_S;
-  if (d->secs > 0 && d->nanos < 0) {
-    d->secs--;
-    d->nanos += NS_PER_S;
-  } else if (d->secs < 0 && d->nanos > 0) {
-    d->secs++;
-    d->nanos -= NS_PER_S;
-  }
-}
-
 /* a + sign * b, field by field. */
 static cy_val dur_add(cy_ctx *c, const cy_dur *a, const cy_dur *b, int sign) {
   cy_dur r;
@@ -264,7 +251,7 @@ static cy_val dur_add(cy_ctx *c, const cy_dur *a, const cy_dur *b, int sign) {
       __builtin_add_overflow(a->secs, bs, &r.secs))
     overflow(c);
   r.nanos = a->nanos + sign * b->nanos;
-  normalise(c, &r);
+  if (cy_dur_normalise(&r)) overflow(c);
   return cy_duration_val(c, &r);
 }
 
@@ -288,7 +275,7 @@ static cy_val approximate(cy_ctx *c, double months, double days, double secs, do
   int64_t n = to_i64(c, nanos);
   if (__builtin_add_overflow(r.secs, n / NS_PER_S, &r.secs)) overflow(c);
   r.nanos = n % NS_PER_S;
-  normalise(c, &r);
+  if (cy_dur_normalise(&r)) overflow(c);
   return cy_duration_val(c, &r);
 }
 
@@ -302,7 +289,7 @@ static cy_val dur_mul_int(cy_ctx *c, const cy_dur *d, int64_t k) {
       __builtin_add_overflow(r.secs, carry, &r.secs))
     overflow(c);
   r.nanos = d->nanos * kr;
-  normalise(c, &r);
+  if (cy_dur_normalise(&r)) overflow(c);
   return cy_duration_val(c, &r);
 }
 
