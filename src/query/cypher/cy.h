@@ -98,8 +98,10 @@ typedef struct cy_node {
   const char **labels; /* sorted */
   cy_map *props;
   int deleted;
-  int *out, nout, capout; /* relationship indexes */
+  int *out, nout, capout; /* relationship indexes, listed when the node is deleted */
   int *in, nin, capin;
+  int64_t rid;               /* row id in the store */
+  int stub;                  /* only rid is known yet: cy_node_get loads the rest */
   int loaded;                /* it existed before the query: orig* hold its state then */
   cy_map *orig;
   const char **orig_labels;
@@ -112,6 +114,8 @@ typedef struct cy_rel {
   const char *type;
   cy_map *props;
   int deleted;
+  int64_t rid;   /* row id in the store */
+  int stub;      /* id and props not loaded yet: cy_rel_get loads them */
   int loaded;
   cy_map *orig;
 } cy_rel;
@@ -132,8 +136,12 @@ typedef struct cy_stats {
 /* A value from parsed JSON (integers stay integers). */
 struct json_t;
 cy_val cy_from_json(cy_ctx *c, struct json_t *j);
-/* Loads every live node and visible edge. */
+/* Makes the adjacency cache current; elements enter the snapshot when a query reaches them. */
 void cy_graph_load(cy_ctx *c);
+/* Node or relationship i of the snapshot, its id, labels and properties loaded when it was
+ * only reached by row id so far; fails the query when the store cannot be read. */
+cy_node *cy_node_get(cy_ctx *c, int i);
+cy_rel *cy_rel_get(cy_ctx *c, int i);
 /* The index of the live node with this id in the snapshot (loading it), or -1. */
 int cy_node_index(cy_ctx *c, const char *id);
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props);
@@ -147,7 +155,9 @@ void cy_rel_delete(cy_ctx *c, int rel);
 const char *cy_labels_text(cy_ctx *c, const char **labels, int n);
 int cy_node_has_label(const cy_node *n, const char *label);
 /* Fills c->stats with the difference between the graph before the query and now, which is
- * how the TCK counts side effects (a value overwritten is one property removed and one set). */
+ * how the TCK counts side effects (a value overwritten is one property removed and one set).
+ * Every element written was loaded first, so the snapshot's loaded and created entries hold all
+ * changes; label names are checked against the rest of the graph in SQL. */
 void cy_stats_compute(cy_ctx *c);
 
 /* ---- Syntax tree ---- */
@@ -295,7 +305,7 @@ struct cy_ctx {
   cy_stats stats;
   uint64_t rng;
   int writes;      /* the query has write clauses */
-  void *ids;       /* node id -> index (cy_graph.c) */
+  void *ids;       /* row id -> index maps and the adjacency cache (cy_graph.c) */
 };
 
 /* Fails the query: records the error and jumps back to the query's entry. */

@@ -561,12 +561,12 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
 static void set_map(cy_ctx *c, cy_val target, cy_val v, int replace) {
   const cy_map *m;
   if (v.k == CV_MAP) m = v.m;
-  else if (v.k == CV_NODE) m = c->g.nodes[v.id].props;
-  else if (v.k == CV_REL) m = c->g.rels[v.id].props;
+  else if (v.k == CV_NODE) m = cy_node_get(c, v.id)->props;
+  else if (v.k == CV_REL) m = cy_rel_get(c, v.id)->props;
   else if (v.k == CV_NULL) m = NULL;
   else cy_type_err(c, "SET needs a map, not a %s", cy_kind_name(v.k));
   if (replace) {
-    const cy_map *cur = target.k == CV_NODE ? c->g.nodes[target.id].props : c->g.rels[target.id].props;
+    const cy_map *cur = target.k == CV_NODE ? cy_node_get(c, target.id)->props : cy_rel_get(c, target.id)->props;
     const char **gone = cy_alloc(c, (size_t)(cur ? cur->n + 1 : 1) * sizeof *gone);
     int ng = 0;
     for (int i = 0; cur && i < cur->n; i++)
