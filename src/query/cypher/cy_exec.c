@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_vset.h"
 
 void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
   if (t->nrows == t->cap) {
@@ -118,6 +119,7 @@ typedef struct agg_state {
   cy_val best;
   cy_val *vals;
   int nvals, capvals;
+  cy_vset seen; /* DISTINCT */
 } agg_state;
 
 typedef struct group {
@@ -189,10 +191,7 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
   }
   cy_val v = cy_eval(c, env, e->args[0]);
   if (v.k == CV_NULL) return;
-  if (e->distinct) {
-    for (int i = 0; i < s->nvals; i++)
-      if (cy_order(c, s->vals[i], v) == 0) return;
-  }
+  if (e->distinct && !cy_vset_add(c, &s->seen, v)) return;
   const char *f = e->name;
   if (e->distinct || !strcasecmp(f, "collect") || !strncasecmp(f, "percentile", 10))
     vals_push(c, s, v);
