@@ -193,7 +193,11 @@ Test(cypher_plan, random_graphs_match_traversals) {
     random_graph(db, &seed, n, n * 2);
     int64_t two;
     OK(db, adb_count_two_hop(db, "A", "A", &two));
+    /* Counted without listing the matches, and listed then aggregated: the same. */
     cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*)", NULL), two);
+    cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*) AS n, 1 AS one", NULL), two);
+    cr_assert_eq(count(db, "UNWIND [1, 2] AS x MATCH (a)-[:A]->(b) WHERE x = 2 RETURN count(*)", NULL),
+                 count(db, "MATCH (a)-[:A]->(b) RETURN count(a)", NULL));
     /* From the labelled end, backwards, the count is the same. */
     cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c:M) RETURN count(*)", NULL),
                  count(db, "MATCH (c:M) MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*)", NULL));

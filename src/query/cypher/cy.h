@@ -374,6 +374,9 @@ void cy_func_arity(cy_ctx *c, const char *name, int n);
  * Output columns are t->cols then the pattern's new variables (in out->cols). */
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
               cy_pattern **pats, int npats, const cy_expr *where);
+/* When clause i of q is a MATCH followed only by RETURN count(*), counts the matches for every
+ * row of in without listing them and returns the RETURN's one-row table; otherwise NULL. */
+cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in);
 /* Evaluates a pattern predicate: how many matches (stopping at limit). With collect, the
  * matches' values of proj are appended to *list. */
 int cy_pattern_count(cy_ctx *c, const cy_env *env, const cy_pattern *p, int limit);

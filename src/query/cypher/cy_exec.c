@@ -660,7 +660,17 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
   for (int i = 0; i < q->ncl; i++) {
     const cy_clause *cl = &q->cl[i];
     switch (cl->k) {
-    case C_MATCH: t = do_match(c, cl, t); break;
+    case C_MATCH: {
+      cy_table *counted = cy_match_count(c, q, i, t);
+      if (counted) { /* the RETURN count(*) right after it is answered too */
+        t = counted;
+        returned = 1;
+        i++;
+      } else {
+        t = do_match(c, cl, t);
+      }
+      break;
+    }
     case C_UNWIND: t = do_unwind(c, cl, t); break;
     case C_WITH: t = do_project(c, &cl->proj, t); break;
     case C_RETURN:

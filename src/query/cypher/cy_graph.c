@@ -402,12 +402,12 @@ int cy_label_scan(cy_ctx *c, const char *label, int **out) {
   return n;
 }
 
-/* Runs a one-row count query with label bound to ?1 when given. */
+/* Runs a one-row count query with label bound to ?1. */
 static int64_t sql_count(cy_ctx *c, const char *sql, const char *label) {
   sqlite3_stmt *st;
   int src = store_prepare(c->db, sql, &st);
   if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
-  if (label) sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
   src = store_step(c->db, st);
   int64_t n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);
@@ -438,7 +438,11 @@ int64_t cy_label_count(cy_ctx *c, const char *label) {
 
 int64_t cy_node_count(cy_ctx *c) {
   gstate *s = gst(c);
-  if (s->node_count < 0) s->node_count = sql_count(c, "SELECT count(*) FROM adb_node WHERE cl&1", NULL);
+  if (s->node_count < 0) { /* the cache's live bytes: faster than counting rows in SQL */
+    const graph_cache *gc = cy_cache(c);
+    s->node_count = 0;
+    for (uint32_t i = 0; i < gc->ncap; i++) s->node_count += gc->live[i];
+  }
   return s->node_count;
 }
 

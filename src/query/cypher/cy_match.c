@@ -28,6 +28,7 @@ typedef struct mstate {
   cy_val *path;
   int npath, cappath;
   int *pstart; /* per pattern: where its path starts in path */
+  int *outcol; /* emit_row: the column of each output column */
 } mstate;
 
 static int col_of(const mstate *m, const char *name) {
@@ -331,9 +332,13 @@ static void mstate_init(mstate *m, cy_ctx *c, const char **cols, int ncols, cons
 
 static int emit_row(mstate *m) {
   cy_table *out = m->ctx;
+  if (!m->outcol) { /* where each output column comes from, found once per match */
+    m->outcol = cy_alloc(m->c, (size_t)(out->ncols + 1) * sizeof *m->outcol);
+    for (int i = 0; i < out->ncols; i++) m->outcol[i] = col_of(m, out->cols[i]);
+  }
   cy_val *row = cy_alloc(m->c, (size_t)(out->ncols ? out->ncols : 1) * sizeof *row);
   for (int i = 0; i < out->ncols; i++) {
-    int col = col_of(m, out->cols[i]);
+    int col = m->outcol[i];
     row[i] = col >= 0 && m->bound[col] ? m->vals[col] : cy_null;
   }
   cy_table_add(m->c, out, row);
@@ -349,6 +354,37 @@ void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
   m.emit = emit_row;
   m.ctx = out;
   match_pattern(&m, 0);
+}
+
+static int emit_tally(mstate *m) {
+  (*(int64_t *)m->ctx)++;
+  return 0;
+}
+
+cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
+  const cy_clause *cl = &q->cl[i];
+  if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN) return NULL;
+  const cy_proj *p = &q->cl[i + 1].proj;
+  if (p->distinct || p->star || p->nitems != 1 || p->items[0].e->op != E_COUNT_STAR || p->norder ||
+      p->skip || p->limit || p->where)
+    return NULL;
+  int64_t n = 0;
+  for (int r = 0; r < in->nrows; r++) {
+    mstate m;
+    mstate_init(&m, c, in->cols, in->ncols, in->rows[r], cl->pats, cl->npats);
+    m.where = cl->where;
+    m.emit = emit_tally;
+    m.ctx = &n;
+    match_pattern(&m, 0);
+  }
+  cy_table *t = cy_alloc(c, sizeof *t);
+  t->ncols = 1;
+  t->cols = cy_alloc(c, sizeof *t->cols);
+  t->cols[0] = p->items[0].alias;
+  cy_val *row = cy_alloc(c, sizeof *row);
+  row[0] = cy_int(n);
+  cy_table_add(c, t, row);
+  return t;
 }
 
 /* The variables visible in env, flattened into columns for a matcher. */

@@ -47,13 +47,15 @@ static const cy_expr *id_conjunct(const cy_expr *w, const char *var) {
   return NULL;
 }
 
-/* How node j of p would be found, and about how many nodes that gives. */
+/* How node j of p would be found, and about how many nodes that gives. The first node starts at
+ * its variable whatever it is bound to (matching reports a value that is not a node); the last
+ * only when it is bound to a node. */
 static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr *where,
-                           int (*bound)(void *, const char *), void *ctx, int any_bound) {
+                           int (*bound)(void *, const char *), void *ctx, int first) {
   const cy_pnode *n = &p->nodes[j];
   cy_start s = {.var = n->var};
   int b = n->var ? bound(ctx, n->var) : 0;
-  if (b == 2 || (b == 1 && any_bound)) {
+  if (b == 2 || (b == 1 && first)) {
     s.kind = CP_BOUND;
     return s;
   }
