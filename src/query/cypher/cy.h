@@ -301,7 +301,6 @@ struct cy_ctx {
   int depth;
   cy_map *params;
   cy_graph g;
-  int loaded;
   cy_stats stats;
   uint64_t rng;
   int writes;      /* the query has write clauses */
