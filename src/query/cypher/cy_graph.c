@@ -11,12 +11,16 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-/* ---- Row id -> snapshot index, open addressing (row ids are never 0) ---- */
+/* ---- Row id -> snapshot index ---- */
+
+/* Row ids are dense (the adjacency cache indexes arrays by them too), so the map is an array of
+ * pages allocated as ids in them are entered: one read per lookup, no probing. */
+#define RID_PAGE_BITS 12
+#define RID_PAGE ((size_t)1 << RID_PAGE_BITS)
 
 typedef struct ridmap {
-  int64_t *keys;
-  int *vals;
-  size_t mask, used;
+  int **pages; /* entries hold index + 1; 0 is absent */
+  size_t npages;
 } ridmap;
 
 /* Per-query state of the snapshot: the maps, the cache, and what planning counted. */
@@ -44,40 +48,23 @@ static gstate *gst(cy_ctx *c) {
   return c->ids;
 }
 
-static uint64_t rid_hash(int64_t k) {
-  uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ull;
-  return h ^ (h >> 29);
-}
-
 static void ridmap_put(cy_ctx *c, ridmap *m, int64_t key, int val) {
-  if ((m->used + 1) * 2 > m->mask + 1 || !m->keys) {
-    size_t cap = m->keys ? (m->mask + 1) * 2 : 1024;
-    ridmap n = {cy_alloc(c, cap * sizeof *n.keys), cy_alloc(c, cap * sizeof *n.vals), cap - 1, 0};
-    for (size_t i = 0; m->keys && i <= m->mask; i++) {
-      if (!m->keys[i]) continue;
-      size_t j = rid_hash(m->keys[i]) & n.mask;
-      while (n.keys[j]) j = (j + 1) & n.mask;
-      n.keys[j] = m->keys[i];
-      n.vals[j] = m->vals[i];
-      n.used++;
-    }
-    *m = n;
+  size_t p = (size_t)key >> RID_PAGE_BITS;
+  if (p >= m->npages) {
+    size_t n = m->npages * 2 > p + 1 ? m->npages * 2 : p + 1;
+    int **pages = cy_alloc(c, n * sizeof *pages);
+    if (m->npages) memcpy(pages, m->pages, m->npages * sizeof *pages);
+    m->pages = pages;
+    m->npages = n;
   }
-  size_t j = rid_hash(key) & m->mask;
-  while (m->keys[j] && m->keys[j] != key) j = (j + 1) & m->mask;
-  if (!m->keys[j]) m->used++;
-  m->keys[j] = key;
-  m->vals[j] = val;
+  if (!m->pages[p]) m->pages[p] = cy_alloc(c, RID_PAGE * sizeof **m->pages);
+  m->pages[p][(size_t)key & (RID_PAGE - 1)] = val + 1;
 }
 
 static int ridmap_get(const ridmap *m, int64_t key) {
-  if (!m->keys) return -1;
-  size_t j = rid_hash(key) & m->mask;
-  while (m->keys[j]) {
-    if (m->keys[j] == key) return m->vals[j];
-    j = (j + 1) & m->mask;
-  }
-  return -1;
+  size_t p = (size_t)key >> RID_PAGE_BITS;
+  if (p >= m->npages || !m->pages[p]) return -1;
+  return m->pages[p][(size_t)key & (RID_PAGE - 1)] - 1;
 }
 
 /* ---- Values from stored JSON ---- */
