@@ -7,7 +7,11 @@
  * loads each into ArenaDB and into a plain SQLite table, counts the distinct nodes within 1, 2
  * and 3 hops of every start on each side (the start included) and the matches of
  * (a)-[:E]->(b)-[:E]->(c), reads Kuzu's counts and times from OUT/kuzu-NAME.json when the Kuzu
- * script made it, checks that all counts agree, and prints medians and ratios. */
+ * script made it, checks that all counts agree, and prints medians and ratios. The same two
+ * questions are then asked in Cypher through adb_cypher_run: the pattern count as
+ * MATCH (a)-[:E]->(b)-[:E]->(c) RETURN count(*), and from every start the distinct nodes at the
+ * end of a 1..3-hop trail, printed beside the C API's and Kuzu's times. `run DATA OUT NAME` runs
+ * only the graph called NAME. */
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -262,6 +266,38 @@ static long long ours_pattern(adb *db) {
   return n;
 }
 
+/* ---- ArenaDB through Cypher -------------------------------------------------------------- */
+
+/* Why the last Cypher query failed, for the table (a failure is reported, not fatal). */
+static char cypher_error[256];
+
+/* The single integer a Cypher query returns, or -1 when it fails (cypher_error says why). */
+static long long cypher_count(adb *db, const char *query, const char *params) {
+  adb_cypher *r;
+  long long n = -1;
+  if (adb_cypher_run(db, query, params, &r) || adb_cypher_next(r) != ADB_ROW)
+    snprintf(cypher_error, sizeof cypher_error, "%s", adb_errmsg(db));
+  else
+    n = adb_cypher_int(r, 0);
+  adb_cypher_free(r);
+  return n;
+}
+
+static long long cypher_pattern(adb *db) {
+  return cypher_count(db, "MATCH (a)-[:E]->(b)-[:E]->(c) RETURN count(*)", NULL);
+}
+
+/* Distinct nodes ending a trail of 1 to 3 hops from the node with this id (in the direction the
+ * graph's k-hop rows use). */
+static long long cypher_trails(adb *db, const char *id, int dir) {
+  char params[64];
+  snprintf(params, sizeof params, "{\"id\": \"%s\"}", id);
+  return cypher_count(db, dir == ADB_BOTH
+                              ? "MATCH (a)-[*1..3]-(b) WHERE elementId(a) = $id RETURN count(DISTINCT b)"
+                              : "MATCH (a)-[*1..3]->(b) WHERE elementId(a) = $id RETURN count(DISTINCT b)",
+                      params);
+}
+
 /* ---- Kuzu's results, made by kuzu.mjs ---------------------------------------------------- */
 
 typedef struct kuzu_side {
@@ -328,6 +364,19 @@ static void run_ours(const side *s, int k, long long *out) {
   }
 }
 
+/* Cypher: the pattern count (k 0), or the 1..3-hop trails of every start (k 3). */
+static void run_cypher(const side *s, int k, long long *out) {
+  if (k == 0) {
+    out[0] = cypher_pattern(s->db);
+    return;
+  }
+  for (int i = 0; i < STARTS; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "%lld", start_node(s->g, i));
+    if ((out[i] = cypher_trails(s->db, id, s->d->direction)) < 0) return;
+  }
+}
+
 static void run_theirs(const side *s, int k, long long *out) {
   if (k == 0) {
     out[0] = theirs_pattern(s->sq);
@@ -385,10 +434,13 @@ static void run(const char *data, const char *out, const dataset *d) {
          REPS_BUDGET_MS / 1000);
   printf("%-8s %14s %11s %12s %10s %10s %9s  %s\n", "query", "count", "ArenaDB ms", "SQLite ms",
          "SQLite/us", "Kuzu ms", "Kuzu/us", "counts");
+  double api_ms[MAX_K + 1];
+  long long api[MAX_K + 1][STARTS];
   for (int k = 1; k <= MAX_K + 1; k++) {
     int q = k <= MAX_K ? k : 0, ra, rs;
-    long long mine[STARTS], sql[STARTS], total = 0;
+    long long *mine = api[q], sql[STARTS], total = 0;
     double ma = timed(run_ours, &s, q, mine, &ra);
+    api_ms[q] = ma;
     double ms = timed(run_theirs, &s, q, sql, &rs);
     int agree = 1, n = q ? STARTS : 1;
     for (int i = 0; i < n; i++) {
@@ -400,18 +452,47 @@ static void run(const char *data, const char *out, const dataset *d) {
     snprintf(what, sizeof what, q ? "%d-hop" : "a->b->c", q);
     print_row(what, total, ma, ra, ms, rs, &kz, q ? kz.ms[q] : kz.pattern_ms, agree);
   }
+  /* Cypher beside the C API: the same pattern count, and trails of 1..3 hops against the 3-hop
+   * k-hop (which counts the start too, so the trail count is that or one less). */
+  printf("%-8s %14s %11s %12s %13s %10s %12s  %s\n", "cypher", "count", "Cypher ms", "C API ms",
+         "Cypher/C API", "Kuzu ms", "Kuzu/Cypher", "counts");
+  for (int q = 0; q <= MAX_K; q += MAX_K) {
+    long long cy[STARTS], total = 0;
+    int rc, agree = 1, n = q ? STARTS : 1;
+    double mc = timed(run_cypher, &s, q, cy, &rc);
+    int failed = 0;
+    for (int i = 0; i < n && !failed; i++) failed = cy[i] < 0;
+    if (failed) {
+      printf("%-8s failed: %s\n", q ? "1..3" : "a->b->c", cypher_error);
+      continue;
+    }
+    for (int i = 0; i < n; i++) {
+      total += cy[i];
+      if (q ? cy[i] != api[q][i] && cy[i] != api[q][i] - 1 : cy[i] != api[0][0]) agree = 0;
+    }
+    double kms = q ? kz.ms[q] : kz.pattern_ms;
+    char kt[16] = "-", kr[16] = "-";
+    if (kz.have) {
+      snprintf(kt, sizeof kt, "%.1f", kms);
+      snprintf(kr, sizeof kr, "%.1fx", kms / mc);
+    }
+    printf("%-8s %14lld %10.2f%s %12.2f %12.1fx %10s %12s  %s\n", q ? "1..3" : "a->b->c", total, mc,
+           rc < REPS ? "*" : " ", api_ms[q], mc / api_ms[q], kt, kr,
+           agree ? (q ? "agree with 3-hop" : "agree with the C API") : "DIFFER");
+  }
   sqlite3_finalize(s.cte);
   sqlite3_close(sq);
   adb_close(db);
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || (strcmp(argv[1], "prepare") && strcmp(argv[1], "run"))) {
-    fprintf(stderr, "usage: bench_graph prepare|run DATA_DIR OUT_DIR\n");
+  if (argc < 4 || argc > 5 || (strcmp(argv[1], "prepare") && strcmp(argv[1], "run"))) {
+    fprintf(stderr, "usage: bench_graph prepare|run DATA_DIR OUT_DIR [GRAPH_NAME]\n");
     return 2;
   }
   for (size_t i = 0; i < sizeof datasets / sizeof *datasets; i++)
-    if (!strcmp(argv[1], "prepare")) prepare(argv[2], argv[3], &datasets[i]);
+    if (argc == 5 && strcmp(argv[4], datasets[i].name)) continue;
+    else if (!strcmp(argv[1], "prepare")) prepare(argv[2], argv[3], &datasets[i]);
     else run(argv[2], argv[3], &datasets[i]);
   return 0;
 }

@@ -1,7 +1,8 @@
 # graph.mk — `make bench-graph`: k-hop and two-hop pattern counts on LDBC SNB SF0.1 `knows`,
 # wiki-Vote and a generated power-law graph of 1,000,000 edges, ArenaDB against SQLite (recursive
 # query, self-join) and Kuzu (npm `kuzu`, installed into $(BUILD)/bench-graph when the registry
-# answers; without it the Kuzu columns print "-").
+# answers; without it the Kuzu columns print "-"), and the same counts in Cypher.
+# BENCH_GRAPH_ONLY=NAME (ldbc-knows, wiki-Vote, powerlaw-1M) runs one graph.
 
 GRAPH_DATA ?= ../shared/data/graphs
 BENCH_GRAPH_DIR := $(BUILD)/bench-graph
@@ -18,4 +19,4 @@ bench-graph: $(BENCH_GRAPH_BIN)
 	  npm install --no-save --no-package-lock kuzu >npm.log 2>&1; }; then \
 	  node $(CURDIR)/bench/graph/kuzu.mjs . || echo "kuzu run failed"; \
 	else echo "npm kuzu unavailable: skipping Kuzu"; fi
-	$(BENCH_GRAPH_BIN) run $(GRAPH_DATA) $(BENCH_GRAPH_DIR)
+	$(BENCH_GRAPH_BIN) run $(GRAPH_DATA) $(BENCH_GRAPH_DIR) $(BENCH_GRAPH_ONLY)

@@ -1504,6 +1504,18 @@ test_cypher_params() {
   fails cypher 'RETURN 1' --params '[1]'
 }
 
+test_cypher_explain() {
+  ok init
+  ok cypher "CREATE (:Person {name: 'Ada'})-[:KNOWS]->(:Person), (:City)"
+  remember
+  ok cypher "EXPLAIN MATCH (a:Person)-[:KNOWS]->(b) WHERE b.name = 'x' DETACH DELETE a" --format csv
+  out_eq "$(printf 'plan\nNodeByLabelScan(a:Person) ~2 nodes\nExpand(a:Person)-[:KNOWS]->(b)\nFilter(WHERE)\nDetachDelete')"
+  unchanged
+  fails -p "SyntaxError" cypher "EXPLAIN MATCH (n RETURN n"
+  fails -p "SyntaxError" cypher "EXPLAIN"
+  unchanged
+}
+
 test_cypher_errors() {
   ok init
   ok cypher "CREATE (:A {k: 1})-[:T]->(:B)"
@@ -1676,7 +1688,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
-  cypher_formats cypher_params cypher_temporal cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_formats cypher_params cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
   cypher_time_zones cypher_procedure cypher_procedure_bad_input
 )
 

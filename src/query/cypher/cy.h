@@ -104,8 +104,10 @@ typedef struct cy_node {
   const char **labels; /* sorted */
   cy_map *props;
   int deleted;
-  int *out, nout, capout; /* relationship indexes */
+  int *out, nout, capout; /* relationship indexes, listed when the node is deleted */
   int *in, nin, capin;
+  int64_t rid;               /* row id in the store */
+  int stub;                  /* only rid is known yet: cy_node_get loads the rest */
   int loaded;                /* it existed before the query: orig* hold its state then */
   cy_map *orig;
   const char **orig_labels;
@@ -118,6 +120,8 @@ typedef struct cy_rel {
   const char *type;
   cy_map *props;
   int deleted;
+  int64_t rid;   /* row id in the store */
+  int stub;      /* id and props not loaded yet: cy_rel_get loads them */
   int loaded;
   cy_map *orig;
 } cy_rel;
@@ -139,8 +143,12 @@ typedef struct cy_stats {
  * {"$date": "2015-07-21"} becomes that temporal). */
 struct json_t;
 cy_val cy_from_json(cy_ctx *c, struct json_t *j);
-/* Loads every live node and visible edge. */
+/* Makes the adjacency cache current; elements enter the snapshot when a query reaches them. */
 void cy_graph_load(cy_ctx *c);
+/* Node or relationship i of the snapshot, its id, labels and properties loaded when it was
+ * only reached by row id so far; fails the query when the store cannot be read. */
+cy_node *cy_node_get(cy_ctx *c, int i);
+cy_rel *cy_rel_get(cy_ctx *c, int i);
 /* The index of the live node with this id in the snapshot (loading it), or -1. */
 int cy_node_index(cy_ctx *c, const char *id);
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props);
@@ -154,7 +162,9 @@ void cy_rel_delete(cy_ctx *c, int rel);
 const char *cy_labels_text(cy_ctx *c, const char **labels, int n);
 int cy_node_has_label(const cy_node *n, const char *label);
 /* Fills c->stats with the difference between the graph before the query and now, which is
- * how the TCK counts side effects (a value overwritten is one property removed and one set). */
+ * how the TCK counts side effects (a value overwritten is one property removed and one set).
+ * Every element written was loaded first, so the snapshot's loaded and created entries hold all
+ * changes; label names are checked against the rest of the graph in SQL. */
 void cy_stats_compute(cy_ctx *c);
 
 /* ---- Syntax tree ---- */
@@ -301,12 +311,11 @@ struct cy_ctx {
   int depth;
   cy_map *params;
   cy_graph g;
-  int loaded;
   cy_stats stats;
   uint64_t rng;
   int64_t now_ms;  /* the statement's clock: every date()/time() without arguments reads it */
   int writes;      /* the query has write clauses */
-  void *ids;       /* node id -> index (cy_graph.c) */
+  void *ids;       /* row id -> index maps and the adjacency cache (cy_graph.c) */
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
 };
 
@@ -404,6 +413,9 @@ void cy_func_arity(cy_ctx *c, const char *name, int n);
  * Output columns are t->cols then the pattern's new variables (in out->cols). */
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
               cy_pattern **pats, int npats, const cy_expr *where);
+/* When clause i of q is a MATCH followed only by RETURN count(*), counts the matches for every
+ * row of in without listing them and returns the RETURN's one-row table; otherwise NULL. */
+cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in);
 /* Evaluates a pattern predicate: how many matches (stopping at limit). With collect, the
  * matches' values of proj are appended to *list. */
 int cy_pattern_count(cy_ctx *c, const cy_env *env, const cy_pattern *p, int limit);

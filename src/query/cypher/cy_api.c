@@ -2,8 +2,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_plan.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -23,7 +25,17 @@ static int error_code(const cy_ctx *c) {
   return ADB_INVALID;
 }
 
-/* Parses, checks and runs; returns ADB_OK or the failure (c->failed says it was a query error). */
+/* With a leading EXPLAIN keyword: the length of that prefix; else 0. */
+static size_t explain_prefix(const char *query) {
+  const char *s = query;
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+  if (strncasecmp(s, "EXPLAIN", 7) || !(s[7] == ' ' || s[7] == '\t' || s[7] == '\n' || s[7] == '\r'))
+    return 0;
+  return (size_t)(s + 8 - query);
+}
+
+/* Parses, checks and runs (EXPLAIN: plans only); returns ADB_OK or the failure (c->failed says
+ * it was a query error). */
 static int run(adb_cypher *r, const char *query, const char *params) {
   cy_ctx *c = r->c;
   volatile int scope = -1;
@@ -45,8 +57,13 @@ static int run(adb_cypher *r, const char *query, const char *params) {
     json_decref(j);
     c->params = v.m;
   }
-  cy_query *q = cy_parse(c, query, strlen(query));
+  size_t skip = explain_prefix(query);
+  cy_query *q = cy_parse(c, query + skip, strlen(query + skip));
   cy_check(c, q);
+  if (skip) {
+    r->t = cy_explain(c, q);
+    return ADB_OK;
+  }
   int s;
   int rc = store_write_begin(c->db, &s);
   if (rc) {

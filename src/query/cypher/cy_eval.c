@@ -138,12 +138,12 @@ static cy_val property(cy_ctx *c, cy_val base, const char *key) {
   case CV_NULL: return cy_null;
   case CV_NODE:
   case CV_REL: {
-    int deleted = base.k == CV_NODE ? c->g.nodes[base.id].deleted : c->g.rels[base.id].deleted;
+    int deleted = base.k == CV_NODE ? cy_node_get(c, base.id)->deleted : cy_rel_get(c, base.id)->deleted;
     if (deleted)
       cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the %s was deleted",
               base.k == CV_NODE ? "node" : "relationship");
-    const cy_val *v = cy_map_get(base.k == CV_NODE ? c->g.nodes[base.id].props
-                                                   : c->g.rels[base.id].props, key);
+    const cy_val *v = cy_map_get(base.k == CV_NODE ? cy_node_get(c, base.id)->props
+                                                   : cy_rel_get(c, base.id)->props, key);
     return v ? *v : cy_null;
   }
   case CV_MAP: {
@@ -239,8 +239,8 @@ static cy_val reduce(cy_ctx *c, const cy_env *env, const cy_expr *e) {
 }
 
 static const cy_map *elem_props(cy_ctx *c, cy_val v) {
-  return v.k == CV_NODE ? c->g.nodes[v.id].props
-         : v.k == CV_REL ? c->g.rels[v.id].props
+  return v.k == CV_NODE ? cy_node_get(c, v.id)->props
+         : v.k == CV_REL ? cy_rel_get(c, v.id)->props
          : v.k == CV_MAP ? v.m : NULL;
 }
 
@@ -264,7 +264,7 @@ static cy_val has_labels(cy_ctx *c, cy_val v, const cy_expr *e) {
   if (v.k == CV_NULL) return cy_null;
   if (v.k != CV_NODE) cy_type_err(c, "labels can only be tested on a node, not a %s", cy_kind_name(v.k));
   for (int i = 0; i < e->n; i++)
-    if (!cy_node_has_label(&c->g.nodes[v.id], e->keys[i])) return cy_bool(0);
+    if (!cy_node_has_label(cy_node_get(c, v.id), e->keys[i])) return cy_bool(0);
   return cy_bool(1);
 }
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_vset.h"
 
 void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
   if (t->nrows == t->cap) {
@@ -125,6 +126,7 @@ typedef struct agg_state {
   cy_val best;
   cy_val *vals;
   int nvals, capvals;
+  cy_vset seen; /* DISTINCT */
 } agg_state;
 
 typedef struct group {
@@ -196,10 +198,7 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
   }
   cy_val v = cy_eval(c, env, e->args[0]);
   if (v.k == CV_NULL) return;
-  if (e->distinct) {
-    for (int i = 0; i < s->nvals; i++)
-      if (cy_order(c, s->vals[i], v) == 0) return;
-  }
+  if (e->distinct && !cy_vset_add(c, &s->seen, v)) return;
   const char *f = e->name;
   if (e->distinct || !strcasecmp(f, "collect") || !strncasecmp(f, "percentile", 10))
     vals_push(c, s, v);
@@ -570,12 +569,12 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
 static void set_map(cy_ctx *c, cy_val target, cy_val v, int replace) {
   const cy_map *m;
   if (v.k == CV_MAP) m = v.m;
-  else if (v.k == CV_NODE) m = c->g.nodes[v.id].props;
-  else if (v.k == CV_REL) m = c->g.rels[v.id].props;
+  else if (v.k == CV_NODE) m = cy_node_get(c, v.id)->props;
+  else if (v.k == CV_REL) m = cy_rel_get(c, v.id)->props;
   else if (v.k == CV_NULL) m = NULL;
   else cy_type_err(c, "SET needs a map, not a %s", cy_kind_name(v.k));
   if (replace) {
-    const cy_map *cur = target.k == CV_NODE ? c->g.nodes[target.id].props : c->g.rels[target.id].props;
+    const cy_map *cur = target.k == CV_NODE ? cy_node_get(c, target.id)->props : cy_rel_get(c, target.id)->props;
     const char **gone = cy_alloc(c, (size_t)(cur ? cur->n + 1 : 1) * sizeof *gone);
     int ng = 0;
     for (int i = 0; cur && i < cur->n; i++)
@@ -680,7 +679,17 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
   for (int i = 0; i < q->ncl; i++) {
     const cy_clause *cl = &q->cl[i];
     switch (cl->k) {
-    case C_MATCH: t = do_match(c, cl, t); break;
+    case C_MATCH: {
+      cy_table *counted = cy_match_count(c, q, i, t);
+      if (counted) { /* the RETURN count(*) right after it is answered too */
+        t = counted;
+        returned = 1;
+        i++;
+      } else {
+        t = do_match(c, cl, t);
+      }
+      break;
+    }
     case C_UNWIND: t = do_unwind(c, cl, t); break;
     case C_WITH: t = do_project(c, &cl->proj, t); break;
     case C_RETURN:

@@ -57,7 +57,7 @@ static void put_props(cy_ctx *c, buf *b, const cy_map *m) {
 }
 
 static void put_node(cy_ctx *c, buf *b, int id) {
-  const cy_node *n = &c->g.nodes[id];
+  const cy_node *n = cy_node_get(c, id);
   buf_put_u8(b, '(');
   for (int i = 0; i < n->nlabels; i++) {
     buf_put_u8(b, ':');
@@ -71,7 +71,7 @@ static void put_node(cy_ctx *c, buf *b, int id) {
 }
 
 static void put_rel(cy_ctx *c, buf *b, int id) {
-  const cy_rel *r = &c->g.rels[id];
+  const cy_rel *r = cy_rel_get(c, id);
   buf_puts(b, "[:");
   buf_puts(b, r->type);
   if (r->props && r->props->n) buf_put_u8(b, ' ');
@@ -178,7 +178,7 @@ void cy_format_json(cy_ctx *c, buf *b, cy_val v) {
     break;
   case CV_MAP: json_props(c, b, v.m); break;
   case CV_NODE: {
-    const cy_node *n = &c->g.nodes[v.id];
+    const cy_node *n = cy_node_get(c, v.id);
     buf_puts(b, "{\"id\":");
     jsonc_put_string(b, n->id, strlen(n->id));
     buf_puts(b, ",\"labels\":[");
@@ -192,13 +192,13 @@ void cy_format_json(cy_ctx *c, buf *b, cy_val v) {
     break;
   }
   case CV_REL: {
-    const cy_rel *r = &c->g.rels[v.id];
+    const cy_rel *r = cy_rel_get(c, v.id);
     buf_puts(b, "{\"id\":");
     jsonc_put_string(b, r->id, strlen(r->id));
     buf_puts(b, ",\"type\":");
     jsonc_put_string(b, r->type, strlen(r->type));
     buf_puts(b, ",\"start\":");
-    const char *s = c->g.nodes[r->src].id, *d = c->g.nodes[r->dst].id;
+    const char *s = cy_node_get(c, r->src)->id, *d = cy_node_get(c, r->dst)->id;
     jsonc_put_string(b, s, strlen(s));
     buf_puts(b, ",\"end\":");
     jsonc_put_string(b, d, strlen(d));

@@ -372,17 +372,17 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_RANGE: return range(c, a, n);
   case F_KEYS:
     if (x.k == CV_MAP) return keys_of(c, x.m);
-    if (x.k == CV_NODE) return keys_of(c, c->g.nodes[x.id].props);
-    if (x.k == CV_REL) return keys_of(c, c->g.rels[x.id].props);
+    if (x.k == CV_NODE) return keys_of(c, cy_node_get(c, x.id)->props);
+    if (x.k == CV_REL) return keys_of(c, cy_rel_get(c, x.id)->props);
     bad_arg(c, fn, x);
   case F_PROPERTIES:
     if (x.k == CV_MAP) return x;
-    if (x.k == CV_NODE) return (cy_val){.k = CV_MAP, .m = c->g.nodes[x.id].props};
-    if (x.k == CV_REL) return (cy_val){.k = CV_MAP, .m = c->g.rels[x.id].props};
+    if (x.k == CV_NODE) return (cy_val){.k = CV_MAP, .m = cy_node_get(c, x.id)->props};
+    if (x.k == CV_REL) return (cy_val){.k = CV_MAP, .m = cy_rel_get(c, x.id)->props};
     bad_arg(c, fn, x);
   case F_LABELS: {
     if (x.k != CV_NODE) bad_arg(c, fn, x);
-    const cy_node *nd = &c->g.nodes[x.id];
+    const cy_node *nd = cy_node_get(c, x.id);
     if (nd->deleted) cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
     cy_list *l = cy_list_new(c, nd->nlabels);
     for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
@@ -396,8 +396,8 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
     if (x.k == CV_REL) return cy_int(x.id);
     bad_arg(c, fn, x);
   case F_ELEMENTID:
-    if (x.k == CV_NODE) return cy_str(c->g.nodes[x.id].id);
-    if (x.k == CV_REL) return cy_str(c->g.rels[x.id].id);
+    if (x.k == CV_NODE) return cy_str(cy_node_get(c, x.id)->id);
+    if (x.k == CV_REL) return cy_str(cy_rel_get(c, x.id)->id);
     bad_arg(c, fn, x);
   case F_NODES:
     if (x.k != CV_PATH) bad_arg(c, fn, x);

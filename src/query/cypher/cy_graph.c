@@ -1,59 +1,70 @@
-/* cy_graph.c — the graph as a query sees it: loaded from the store, written through to it. */
+/* cy_graph.c — the graph as a query sees it: entered from the store as matching reaches it,
+ * written through to it. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph.h"
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_plan.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
 
-/* ---- Node id -> index, open addressing ---- */
+/* ---- Row id -> snapshot index ---- */
 
-typedef struct idmap {
-  const char **keys;
-  int *vals;
-  size_t mask, used;
-} idmap;
+/* Row ids are dense (the adjacency cache indexes arrays by them too), so the map is an array of
+ * pages allocated as ids in them are entered: one read per lookup, no probing. */
+#define RID_PAGE_BITS 12
+#define RID_PAGE ((size_t)1 << RID_PAGE_BITS)
 
-static uint64_t str_hash(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
+typedef struct ridmap {
+  int **pages; /* entries hold index + 1; 0 is absent */
+  size_t npages;
+} ridmap;
+
+/* Per-query state of the snapshot: the maps, the cache, and what planning counted. */
+typedef struct gstate {
+  ridmap nodes, rels;
+  graph_cache *gc;
+  uint64_t gc_builds;       /* db->gcache_builds when gc was taken: label ids are per build */
+  const char **types;       /* relationship types interned by the cache's label id */
+  uint32_t ntypes;
+  int64_t node_count;       /* -1 until counted */
+  const char **cnt_label;   /* label counts for planning */
+  int64_t *cnt;
+  int ncnt, capcnt;
+  const char *scan_label;   /* the last label scan, valid while writes stays scan_writes */
+  int *scan;
+  int nscan;
+  uint64_t writes, scan_writes; /* writes made by this query */
+} gstate;
+
+static gstate *gst(cy_ctx *c) {
+  if (!c->ids) {
+    gstate *s = c->ids = cy_alloc(c, sizeof *s);
+    s->node_count = -1;
+  }
+  return c->ids;
 }
 
-static void idmap_put(cy_ctx *c, const char *key, int val) {
-  idmap *m = c->ids;
-  if (!m) m = c->ids = cy_alloc(c, sizeof *m);
-  if ((m->used + 1) * 2 > m->mask + 1 || !m->keys) {
-    size_t cap = m->keys ? (m->mask + 1) * 2 : 1024;
-    idmap n = {cy_alloc(c, cap * sizeof *n.keys), cy_alloc(c, cap * sizeof *n.vals), cap - 1, 0};
-    for (size_t i = 0; m->keys && i <= m->mask; i++) {
-      if (!m->keys[i]) continue;
-      size_t j = str_hash(m->keys[i]) & n.mask;
-      while (n.keys[j]) j = (j + 1) & n.mask;
-      n.keys[j] = m->keys[i];
-      n.vals[j] = m->vals[i];
-      n.used++;
-    }
-    *m = n;
+static void ridmap_put(cy_ctx *c, ridmap *m, int64_t key, int val) {
+  size_t p = (size_t)key >> RID_PAGE_BITS;
+  if (p >= m->npages) {
+    size_t n = m->npages * 2 > p + 1 ? m->npages * 2 : p + 1;
+    int **pages = cy_alloc(c, n * sizeof *pages);
+    if (m->npages) memcpy(pages, m->pages, m->npages * sizeof *pages);
+    m->pages = pages;
+    m->npages = n;
   }
-  size_t j = str_hash(key) & m->mask;
-  while (m->keys[j] && strcmp(m->keys[j], key)) j = (j + 1) & m->mask;
-  if (!m->keys[j]) m->used++;
-  m->keys[j] = key;
-  m->vals[j] = val;
+  if (!m->pages[p]) m->pages[p] = cy_alloc(c, RID_PAGE * sizeof **m->pages);
+  m->pages[p][(size_t)key & (RID_PAGE - 1)] = val + 1;
 }
 
-static int idmap_get(cy_ctx *c, const char *key) {
-  idmap *m = c->ids;
-  if (!m || !m->keys) return -1;
-  size_t j = str_hash(key) & m->mask;
-  while (m->keys[j]) {
-    if (!strcmp(m->keys[j], key)) return m->vals[j];
-    j = (j + 1) & m->mask;
-  }
-  return -1;
+static int ridmap_get(const ridmap *m, int64_t key) {
+  size_t p = (size_t)key >> RID_PAGE_BITS;
+  if (p >= m->npages || !m->pages[p]) return -1;
+  return m->pages[p][(size_t)key & (RID_PAGE - 1)] - 1;
 }
 
 /* ---- Values from stored JSON ---- */
@@ -137,7 +148,13 @@ const char *cy_labels_text(cy_ctx *c, const char **labels, int n) {
 
 /* ---- Growing the snapshot ---- */
 
-static int add_node(cy_ctx *c, const char *id, const char *label, cy_map *props) {
+static void __attribute__((noreturn)) store_fail(cy_ctx *c, int rc) {
+  c->store_rc = rc;
+  cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
+}
+
+/* A new node entry: a stub knowing only its row id, or (id given) a loaded one. */
+static int add_node(cy_ctx *c, int64_t rid, const char *id, const char *label, cy_map *props) {
   cy_graph *g = &c->g;
   if (g->nnodes == g->capnodes) {
     int cap = g->capnodes ? g->capnodes * 2 : 64;
@@ -148,10 +165,14 @@ static int add_node(cy_ctx *c, const char *id, const char *label, cy_map *props)
   }
   cy_node *n = &g->nodes[g->nnodes];
   memset(n, 0, sizeof *n);
-  n->id = cy_strdup(c, id);
-  labels_from_text(c, label, n);
-  n->props = props;
-  idmap_put(c, n->id, g->nnodes);
+  n->rid = rid;
+  n->stub = !id;
+  if (id) {
+    n->id = cy_strdup(c, id);
+    labels_from_text(c, label, n);
+    n->props = props;
+  }
+  ridmap_put(c, &gst(c)->nodes, rid, g->nnodes);
   return g->nnodes++;
 }
 
@@ -166,7 +187,9 @@ static void adj_push(cy_ctx *c, int **arr, int *n, int *cap, int v) {
   (*arr)[(*n)++] = v;
 }
 
-static int add_rel(cy_ctx *c, const char *id, int src, int dst, const char *type, cy_map *props) {
+/* A new relationship entry: a stub without id and properties, or (id given) a loaded one. */
+static int add_rel(cy_ctx *c, int64_t rid, const char *id, int src, int dst, const char *type,
+                   cy_map *props) {
   cy_graph *g = &c->g;
   if (g->nrels == g->caprels) {
     int cap = g->caprels ? g->caprels * 2 : 64;
@@ -177,54 +200,239 @@ static int add_rel(cy_ctx *c, const char *id, int src, int dst, const char *type
   }
   cy_rel *r = &g->rels[g->nrels];
   memset(r, 0, sizeof *r);
-  r->id = cy_strdup(c, id);
+  r->rid = rid;
+  r->stub = !id;
+  r->id = id ? cy_strdup(c, id) : NULL;
   r->src = src;
   r->dst = dst;
-  r->type = cy_strdup(c, type ? type : "");
+  r->type = type;
   r->props = props;
-  cy_node *s = &g->nodes[src], *d = &g->nodes[dst];
-  adj_push(c, &s->out, &s->nout, &s->capout, g->nrels);
-  adj_push(c, &d->in, &d->nin, &d->capin, g->nrels);
+  ridmap_put(c, &gst(c)->rels, rid, g->nrels);
   return g->nrels++;
 }
 
-static void __attribute__((noreturn)) store_fail(cy_ctx *c, int rc) {
-  c->store_rc = rc;
-  cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
+const graph_cache *cy_cache(cy_ctx *c) {
+  gstate *s = gst(c);
+  /* Inside the query's transaction only this query's writes change the file, and they keep the
+   * cache current in place or drop it (out of memory): then it is built again. */
+  if (!s->gc || s->gc != c->db->gcache || s->gc_builds != c->db->gcache_builds) {
+    int rc = graph_cache_get(c->db, &s->gc);
+    if (rc) store_fail(c, rc);
+    if (s->gc_builds != c->db->gcache_builds) s->ntypes = 0;
+    s->gc_builds = c->db->gcache_builds;
+  }
+  return s->gc;
 }
 
-void cy_graph_load(cy_ctx *c) {
-  if (c->loaded) return;
-  c->loaded = 1;
-  adb_iter *it;
-  adb_element e;
-  int rc = adb_node_list(c->db, NULL, &it);
-  if (rc) store_fail(c, rc);
-  while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    int idx = add_node(c, e.id, e.label, props_from_text(c, e.properties));
-    cy_node *n = &c->g.nodes[idx];
-    n->loaded = 1;
-    n->orig = n->props;
-    n->orig_labels = n->labels;
-    n->orig_nlabels = n->nlabels;
-    adb_element_clear(&e);
+void cy_graph_load(cy_ctx *c) { cy_cache(c); }
+
+/* The type text of a cache label id, interned for the query. */
+static const char *type_of(cy_ctx *c, const graph_cache *gc, uint32_t label) {
+  gstate *s = gst(c);
+  if (!label) return "";
+  if (label > s->ntypes) {
+    const char **t = cy_alloc(c, (size_t)(gc->nlabels + 1) * sizeof *t);
+    if (s->ntypes) memcpy(t, s->types, (size_t)(s->ntypes + 1) * sizeof *t);
+    s->types = t;
+    s->ntypes = gc->nlabels;
   }
-  adb_iter_free(it);
-  if (rc != ADB_DONE) store_fail(c, rc);
-  rc = adb_edge_list(c->db, NULL, NULL, NULL, &it);
-  if (rc) store_fail(c, rc);
-  while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    int s = idmap_get(c, e.source_id), d = idmap_get(c, e.target_id);
-    if (s >= 0 && d >= 0) {
-      int idx = add_rel(c, e.id, s, d, e.label, props_from_text(c, e.properties));
-      cy_rel *r = &c->g.rels[idx];
-      r->loaded = 1;
-      r->orig = r->props;
+  if (!s->types[label]) s->types[label] = cy_strdup(c, gc->labels[label - 1]);
+  return s->types[label];
+}
+
+int cy_node_of_rid(cy_ctx *c, int64_t rid) {
+  int i = ridmap_get(&gst(c)->nodes, rid);
+  return i >= 0 ? i : add_node(c, rid, NULL, NULL, NULL);
+}
+
+int cy_rel_of_rid(cy_ctx *c, int64_t rid) {
+  int i = ridmap_get(&gst(c)->rels, rid);
+  if (i >= 0) return i;
+  const graph_cache *gc = cy_cache(c);
+  const graph_erec *e = &gc->edges[rid];
+  int s = cy_node_of_rid(c, e->src), d = cy_node_of_rid(c, e->dst);
+  return add_rel(c, rid, NULL, s, d, type_of(c, gc, e->label), NULL);
+}
+
+/* Reads the row of a stub (node or edge by row id); returns the statement positioned on it. */
+static sqlite3_stmt *row_of(cy_ctx *c, int kind, int64_t rid) {
+  sqlite3_stmt *st = store_stmt(c->db, kind == ADB_NODE ? STMT_ELEM_BY_RID : STMT_ELEM_BY_RID_E);
+  if (!st) store_fail(c, c->db->errcode);
+  sqlite3_bind_int64(st, 1, rid);
+  int src = store_step(c->db, st);
+  if (src == SQLITE_ROW) return st;
+  sqlite3_reset(st);
+  store_fail(c, src == SQLITE_DONE ? adb__err(c->db, ADB_CORRUPT, "%s row %lld is missing",
+                                              graph_kind_name(kind), (long long)rid)
+                                   : adb__sqlerr(c->db, src));
+}
+
+/* Columns of STMT_ELEM_BY_RID[_E]: rid, id, cl, label, props, meta. */
+cy_node *cy_node_get(cy_ctx *c, int i) {
+  cy_node *n = &c->g.nodes[i];
+  if (!n->stub) return n;
+  sqlite3_stmt *st = row_of(c, ADB_NODE, n->rid);
+  n->id = cy_strdup(c, (const char *)sqlite3_column_text(st, 1));
+  const char *label = (const char *)sqlite3_column_text(st, 3);
+  labels_from_text(c, label, n);
+  n->props = props_from_text(c, (const char *)sqlite3_column_text(st, 4));
+  sqlite3_reset(st);
+  n->stub = 0;
+  n->loaded = 1;
+  n->orig = n->props;
+  n->orig_labels = n->labels;
+  n->orig_nlabels = n->nlabels;
+  return n;
+}
+
+cy_rel *cy_rel_get(cy_ctx *c, int i) {
+  cy_rel *r = &c->g.rels[i];
+  if (!r->stub) return r;
+  sqlite3_stmt *st = row_of(c, ADB_EDGE, r->rid);
+  r->id = cy_strdup(c, (const char *)sqlite3_column_text(st, 1));
+  r->props = props_from_text(c, (const char *)sqlite3_column_text(st, 4));
+  sqlite3_reset(st);
+  r->stub = 0;
+  r->loaded = 1;
+  r->orig = r->props;
+  return r;
+}
+
+void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes) {
+  memset(a, 0, sizeof *a);
+  a->gc = cy_cache(c);
+  const cy_node *n = &c->g.nodes[node];
+  int64_t rid = n->rid;
+  /* A node outside the cache's range or not live (deleted) has no relationships to follow. */
+  a->node = !n->deleted && rid > 0 && rid < a->gc->ncap && a->gc->live[rid] ? (uint32_t)rid : 0;
+  a->dir = dir;
+  a->side = dir & CY_OUT ? CY_OUT : CY_IN;
+  a->ntypes = ntypes;
+  if (ntypes) {
+    a->types = cy_alloc(c, (size_t)ntypes * sizeof *a->types);
+    for (int i = 0; i < ntypes; i++) a->types[i] = graph_cache_label(a->gc, types[i]);
+  }
+}
+
+int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side) {
+  const graph_cache *gc = a->gc;
+  while (a->node) {
+    const graph_list *l = a->side == CY_OUT ? &gc->out[a->node] : &gc->in[a->node];
+    if (a->i >= l->n) {
+      if (a->side == CY_IN || !(a->dir & CY_IN)) return 0;
+      a->side = CY_IN;
+      a->i = 0;
+      continue;
     }
-    adb_element_clear(&e);
+    graph_adj e = l->v[a->i++];
+    if (!gc->live[e.other]) continue;
+    /* A self-loop is in both lists: give it once, from the out-list. */
+    if (a->side == CY_IN && a->dir == CY_BOTH && e.other == a->node) continue;
+    if (a->ntypes) {
+      uint32_t lab = gc->edges[e.edge].label;
+      int ok = 0;
+      for (int i = 0; i < a->ntypes && !ok; i++) ok = lab && a->types[i] == lab;
+      if (!ok) continue;
+    }
+    *rel = cy_rel_of_rid(c, e.edge);
+    *other = cy_node_of_rid(c, e.other);
+    *side = a->side;
+    return 1;
   }
-  adb_iter_free(it);
-  if (rc != ADB_DONE) store_fail(c, rc);
+  return 0;
+}
+
+/* ---- Scans and counts for planning ---- */
+
+/* The SQL test that a node row has label ?1: its stored labels are sorted and joined by ':'. */
+#define HAS_LABEL "cl&1 AND (label=?1 OR instr(':'||label||':', ':'||?1||':')>0)"
+
+int cy_label_scan(cy_ctx *c, const char *label, int **out) {
+  gstate *s = gst(c);
+  if (s->scan_label && s->scan_writes == s->writes && !strcmp(s->scan_label, label)) {
+    *out = s->scan;
+    return s->nscan;
+  }
+  sqlite3_stmt *st;
+  int src = store_prepare(c->db, "SELECT rid, id, label, props FROM adb_node WHERE " HAS_LABEL
+                                 " ORDER BY rid", &st);
+  if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
+  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+  int n = 0, cap = 16;
+  int *v = cy_alloc(c, (size_t)cap * sizeof *v);
+  while ((src = store_step(c->db, st)) == SQLITE_ROW) {
+    int64_t rid = sqlite3_column_int64(st, 0);
+    int i = ridmap_get(&s->nodes, rid);
+    if (i < 0) {
+      const char *text = (const char *)sqlite3_column_text(st, 2);
+      i = add_node(c, rid, (const char *)sqlite3_column_text(st, 1), text,
+                   props_from_text(c, (const char *)sqlite3_column_text(st, 3)));
+      cy_node *nd = &c->g.nodes[i];
+      nd->loaded = 1;
+      nd->orig = nd->props;
+      nd->orig_labels = nd->labels;
+      nd->orig_nlabels = nd->nlabels;
+    }
+    if (n == cap) {
+      int *w = cy_alloc(c, (size_t)cap * 2 * sizeof *w);
+      memcpy(w, v, (size_t)n * sizeof *v);
+      v = w;
+      cap *= 2;
+    }
+    v[n++] = i;
+  }
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
+  s->scan_label = cy_strdup(c, label);
+  s->scan = v;
+  s->nscan = n;
+  s->scan_writes = s->writes;
+  *out = v;
+  return n;
+}
+
+/* Runs a one-row count query with label bound to ?1. */
+static int64_t sql_count(cy_ctx *c, const char *sql, const char *label) {
+  sqlite3_stmt *st;
+  int src = store_prepare(c->db, sql, &st);
+  if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
+  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+  src = store_step(c->db, st);
+  int64_t n = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (src != SQLITE_ROW) store_fail(c, adb__sqlerr(c->db, src));
+  return n;
+}
+
+int64_t cy_label_count(cy_ctx *c, const char *label) {
+  gstate *s = gst(c);
+  for (int i = 0; i < s->ncnt; i++)
+    if (!strcmp(s->cnt_label[i], label)) return s->cnt[i];
+  if (s->ncnt == s->capcnt) {
+    int cap = s->capcnt ? s->capcnt * 2 : 8;
+    const char **l = cy_alloc(c, (size_t)cap * sizeof *l);
+    int64_t *n = cy_alloc(c, (size_t)cap * sizeof *n);
+    if (s->ncnt) {
+      memcpy(l, s->cnt_label, (size_t)s->ncnt * sizeof *l);
+      memcpy(n, s->cnt, (size_t)s->ncnt * sizeof *n);
+    }
+    s->cnt_label = l;
+    s->cnt = n;
+    s->capcnt = cap;
+  }
+  s->cnt_label[s->ncnt] = cy_strdup(c, label);
+  s->cnt[s->ncnt] = sql_count(c, "SELECT count(*) FROM adb_node WHERE " HAS_LABEL, label);
+  return s->cnt[s->ncnt++];
+}
+
+int64_t cy_node_count(cy_ctx *c) {
+  gstate *s = gst(c);
+  if (s->node_count < 0) { /* the cache's live bytes: faster than counting rows in SQL */
+    const graph_cache *gc = cy_cache(c);
+    s->node_count = 0;
+    for (uint32_t i = 0; i < gc->ncap; i++) s->node_count += gc->live[i];
+  }
+  return s->node_count;
 }
 
 /* ---- Writes ---- */
@@ -272,15 +480,34 @@ static cy_map *without_nulls(cy_ctx *c, cy_map *m) {
   return r;
 }
 
+/* The row id of the element with text id (a live node, or any edge). */
+static int64_t rid_of(cy_ctx *c, int kind, const char *id) {
+  sqlite3_stmt *st = store_stmt(c->db, kind == ADB_NODE ? STMT_NODE_LIVE : STMT_ELEM_BY_ID_E);
+  if (!st) store_fail(c, c->db->errcode);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int src = store_step(c->db, st);
+  int64_t rid = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
+  return rid;
+}
+
 int cy_node_index(cy_ctx *c, const char *id) {
-  cy_graph_load(c);
-  int i = idmap_get(c, id);
-  return i >= 0 && !c->g.nodes[i].deleted ? i : -1;
+  int64_t rid = rid_of(c, ADB_NODE, id);
+  if (!rid) return -1;
+  int i = cy_node_of_rid(c, rid);
+  cy_node_get(c, i);
+  return c->g.nodes[i].deleted ? -1 : i;
+}
+
+/* Notes a write: scans made before it are stale. */
+static void wrote(cy_ctx *c) {
+  c->writes = 1;
+  gst(c)->writes++;
 }
 
 int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
-  c->writes = 1;
-  cy_graph_load(c);
+  wrote(c);
   props = without_nulls(c, props);
   const char *label = cy_labels_text(c, labels, nlabels);
   char *id = NULL;
@@ -288,30 +515,30 @@ int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
   int rc = graph_create(c->db, ADB_NODE, NULL, label ? label : ":", props_json(c, props), NULL,
                         NULL, &id);
   if (rc) store_fail(c, rc);
-  int n = add_node(c, id, label, props);
+  const char *idc = cy_strdup(c, id);
   free(id);
-  return n;
+  return add_node(c, rid_of(c, ADB_NODE, idc), idc, label, props);
 }
 
 int cy_rel_create(cy_ctx *c, int src, int dst, const char *type, cy_map *props) {
-  c->writes = 1;
+  wrote(c);
   props = without_nulls(c, props);
-  if (c->g.nodes[src].deleted || c->g.nodes[dst].deleted)
+  const cy_node *s = cy_node_get(c, src), *d = cy_node_get(c, dst);
+  if (s->deleted || d->deleted)
     cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess",
             "cannot create a relationship to a deleted node");
   char *id = NULL;
-  int rc = graph_create(c->db, ADB_EDGE, NULL, type, props_json(c, props), c->g.nodes[src].id,
-                        c->g.nodes[dst].id, &id);
+  int rc = graph_create(c->db, ADB_EDGE, NULL, type, props_json(c, props), s->id, d->id, &id);
   if (rc) store_fail(c, rc);
-  int r = add_rel(c, id, src, dst, type, props);
+  const char *idc = cy_strdup(c, id);
   free(id);
-  return r;
+  return add_rel(c, rid_of(c, ADB_EDGE, idc), idc, src, dst, cy_strdup(c, type), props);
 }
 
 void cy_elem_set(cy_ctx *c, cy_val elem, const char *key, cy_val v) {
-  c->writes = 1;
+  wrote(c);
   int node = elem.k == CV_NODE;
-  cy_map **props = node ? &c->g.nodes[elem.id].props : &c->g.rels[elem.id].props;
+  cy_map **props = node ? &cy_node_get(c, elem.id)->props : &cy_rel_get(c, elem.id)->props;
   int deleted = node ? c->g.nodes[elem.id].deleted : c->g.rels[elem.id].deleted;
   const char *id = node ? c->g.nodes[elem.id].id : c->g.rels[elem.id].id;
   if (deleted) return;
@@ -324,8 +551,8 @@ void cy_elem_set(cy_ctx *c, cy_val elem, const char *key, cy_val v) {
 }
 
 void cy_node_label(cy_ctx *c, int node, const char *label, int add) {
-  c->writes = 1;
-  cy_node *n = &c->g.nodes[node];
+  wrote(c);
+  cy_node *n = cy_node_get(c, node);
   if (n->deleted || cy_node_has_label(n, label) == add) return;
   const char **ls = cy_alloc(c, (size_t)(n->nlabels + 1) * sizeof *ls);
   int k = 0;
@@ -339,18 +566,36 @@ void cy_node_label(cy_ctx *c, int node, const char *label, int add) {
 }
 
 void cy_rel_delete(cy_ctx *c, int rel) {
-  c->writes = 1;
-  cy_rel *r = &c->g.rels[rel];
+  wrote(c);
+  cy_rel *r = cy_rel_get(c, rel);
   if (r->deleted) return;
   int rc = graph_delete(c->db, ADB_EDGE, r->id);
   if (rc) store_fail(c, rc);
   r->deleted = 1;
 }
 
+/* Lists every visible relationship of node in its out and in lists, so that DETACH DELETE
+ * deletes them and the end of the query can check a plain DELETE left none. */
+static void list_rels(cy_ctx *c, int node) {
+  cy_adj a;
+  cy_adj_open(c, &a, node, CY_BOTH, NULL, 0);
+  int rel, other, side;
+  while (cy_adj_next(c, &a, &rel, &other, &side)) {
+    cy_node *n = &c->g.nodes[node]; /* entering the other end may have moved the array */
+    int dup = 0;
+    int *v = side == CY_OUT ? n->out : n->in, nv = side == CY_OUT ? n->nout : n->nin;
+    for (int i = 0; i < nv && !dup; i++) dup = v[i] == rel;
+    if (dup) continue;
+    if (side == CY_OUT) adj_push(c, &n->out, &n->nout, &n->capout, rel);
+    else adj_push(c, &n->in, &n->nin, &n->capin, rel);
+  }
+}
+
 void cy_node_delete(cy_ctx *c, int node, int detach) {
-  c->writes = 1;
+  wrote(c);
+  if (cy_node_get(c, node)->deleted) return;
+  list_rels(c, node);
   cy_node *n = &c->g.nodes[node];
-  if (n->deleted) return;
   /* A plain DELETE that leaves relationships of the node is refused when the query ends
    * (cy_exec), since the same query may still delete them. */
   for (int i = 0; detach && i < n->nout; i++) cy_rel_delete(c, n->out[i]);
@@ -391,13 +636,24 @@ static const char **label_set(cy_ctx *c, int after, int *n) {
   return v;
 }
 
-/* How many names of sorted set a are not in sorted set b. */
-static int64_t names_missing(const char **a, int na, const char **b, int nb) {
+/* 1 when a live node the query did not load (so left as it was) has label. */
+static int outside_has(cy_ctx *c, const char *label) {
+  int64_t inside = 0;
+  for (int i = 0; i < c->g.nnodes; i++) {
+    const cy_node *n = &c->g.nodes[i];
+    inside += !n->stub && !n->deleted && cy_node_has_label(n, label);
+  }
+  return sql_count(c, "SELECT count(*) FROM adb_node WHERE " HAS_LABEL, label) > inside;
+}
+
+/* How many names of sorted set a are neither in sorted set b nor on a node outside the
+ * snapshot: the label names the query added to (or, swapped, removed from) the graph. */
+static int64_t names_missing(cy_ctx *c, const char **a, int na, const char **b, int nb) {
   int64_t n = 0;
   int j = 0;
   for (int i = 0; i < na; i++) {
     while (j < nb && strcmp(b[j], a[i]) < 0) j++;
-    if (j >= nb || strcmp(b[j], a[i])) n++;
+    if ((j >= nb || strcmp(b[j], a[i])) && !outside_has(c, a[i])) n++;
   }
   return n;
 }
@@ -407,8 +663,10 @@ void cy_stats_compute(cy_ctx *c) {
   memset(s, 0, sizeof *s);
   if (!c->writes) return;
   const cy_graph *g = &c->g;
+  /* Elements the query never loaded were never written: only loaded and created ones count. */
   for (int i = 0; i < g->nnodes; i++) {
     const cy_node *n = &g->nodes[i];
+    if (n->stub) continue;
     const cy_map *before = n->loaded ? n->orig : NULL, *after = n->deleted ? NULL : n->props;
     if (!n->loaded && !n->deleted) s->nodes_created++;
     if (n->loaded && n->deleted) s->nodes_deleted++;
@@ -417,6 +675,7 @@ void cy_stats_compute(cy_ctx *c) {
   }
   for (int i = 0; i < g->nrels; i++) {
     const cy_rel *r = &g->rels[i];
+    if (r->stub) continue;
     const cy_map *before = r->loaded ? r->orig : NULL, *after = r->deleted ? NULL : r->props;
     if (!r->loaded && !r->deleted) s->rels_created++;
     if (r->loaded && r->deleted) s->rels_deleted++;
@@ -425,6 +684,6 @@ void cy_stats_compute(cy_ctx *c) {
   }
   int nb, na;
   const char **before = label_set(c, 0, &nb), **after = label_set(c, 1, &na);
-  s->labels_added = names_missing(after, na, before, nb);
-  s->labels_removed = names_missing(before, nb, after, na);
+  s->labels_added = names_missing(c, after, na, before, nb);
+  s->labels_removed = names_missing(c, before, nb, after, na);
 }

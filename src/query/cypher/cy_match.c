@@ -1,14 +1,19 @@
 /* cy_match.c — matching graph patterns: backtracking over nodes, relationships and
- * variable-length relationships, with relationship uniqueness within one MATCH. */
+ * variable-length relationships, with relationship uniqueness within one MATCH, from the start
+ * the planner picks and through the adjacency cache. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_plan.h"
 
 typedef struct mstate {
   cy_ctx *c;
   cy_pattern **pats;
   int npats;
+  const cy_pattern **run; /* per pattern: as matched, reversed when planned from its end */
+  int *rev;
+  cy_pattern **revpat;    /* per pattern: its reversal, made once */
   cy_table t;      /* the columns: input columns then the new variables */
   cy_val *vals;    /* the current binding, one per column */
   char *bound;
@@ -23,6 +28,7 @@ typedef struct mstate {
   cy_val *path;
   int npath, cappath;
   int *pstart; /* per pattern: where its path starts in path */
+  int *outcol; /* emit_row: the column of each output column */
 } mstate;
 
 static int col_of(const mstate *m, const char *name) {
@@ -49,25 +55,14 @@ static int props_match(mstate *m, const cy_map *have, const cy_expr *want) {
   return 1;
 }
 
+/* A node reached by row id is loaded only when the pattern tests its labels or properties. */
 static int node_ok(mstate *m, const cy_pnode *p, int id) {
-  const cy_node *n = &m->c->g.nodes[id];
-  if (n->deleted) return 0;
+  if (m->c->g.nodes[id].deleted) return 0;
+  if (!p->nlabels && !p->props) return 1;
+  const cy_node *n = cy_node_get(m->c, id);
   for (int i = 0; i < p->nlabels; i++)
     if (!cy_node_has_label(n, p->labels[i])) return 0;
   return props_match(m, n->props, p->props);
-}
-
-static int rel_ok(mstate *m, const cy_prel *p, int id) {
-  const cy_rel *r = &m->c->g.rels[id];
-  if (r->deleted) return 0;
-  for (int i = 0; i < m->nused; i++)
-    if (m->used[i] == id) return 0;
-  if (p->ntypes) {
-    int ok = 0;
-    for (int i = 0; i < p->ntypes && !ok; i++) ok = !strcmp(r->type, p->types[i]);
-    if (!ok) return 0;
-  }
-  return props_match(m, r->props, p->props);
 }
 
 static void use_push(mstate *m, int rel) {
@@ -92,12 +87,27 @@ static void path_push(mstate *m, cy_val v) {
   m->path[m->npath++] = v;
 }
 
+/* The one iterator over the relationships a pattern step may follow from a node: those of the
+ * adjacency cache in p's direction and types, not used yet in this match, with p's properties.
+ * 1 with the relationship and the node at its other end, 0 after the last. */
+static int next_rel(mstate *m, const cy_prel *p, cy_adj *a, int *rel, int *next) {
+  int side;
+  while (!m->stop && cy_adj_next(m->c, a, rel, next, &side)) {
+    int used = 0;
+    for (int i = 0; i < m->nused && !used; i++) used = m->used[i] == *rel;
+    if (used || m->c->g.rels[*rel].deleted) continue;
+    if (p->props && !props_match(m, cy_rel_get(m->c, *rel)->props, p->props)) continue;
+    return 1;
+  }
+  return 0;
+}
+
 static void match_pattern(mstate *m, int pi);
 static void match_step(mstate *m, int pi, int step, int at);
 
 /* Binds (or checks) a node variable, then continues; restores the binding after. */
 static void with_node(mstate *m, int pi, int step, int id) {
-  const cy_pnode *p = &m->pats[pi]->nodes[step];
+  const cy_pnode *p = &m->run[pi]->nodes[step];
   int col = p->var ? col_of(m, p->var) : -1;
   int was_bound = col >= 0 && m->bound[col];
   if (was_bound) {
@@ -116,54 +126,45 @@ static void with_node(mstate *m, int pi, int step, int id) {
   if (col >= 0 && !was_bound) m->bound[col] = 0;
 }
 
-static int other_end(const cy_rel *r, int from, int dir_out) { return dir_out ? r->dst : r->src; }
-
 /* Follows one fixed-length relationship from node at. */
 static void single_rel(mstate *m, int pi, int step, int at) {
-  const cy_prel *p = &m->pats[pi]->rels[step];
-  const cy_node *n = &m->c->g.nodes[at];
+  const cy_prel *p = &m->run[pi]->rels[step];
   int col = p->var ? col_of(m, p->var) : -1;
   int was_bound = col >= 0 && m->bound[col];
-  for (int pass = 0; pass < 2 && !m->stop; pass++) {
-    int out = pass == 0;
-    if (out && !(p->dir & CY_OUT)) continue;
-    if (!out && !(p->dir & CY_IN)) continue;
-    int cnt = out ? n->nout : n->nin;
-    for (int i = 0; i < cnt && !m->stop; i++) {
-      int rid = out ? n->out[i] : n->in[i];
-      const cy_rel *r = &m->c->g.rels[rid];
-      /* A self-loop is found once in each direction; follow it once when undirected. */
-      if (!out && p->dir == CY_BOTH && r->src == r->dst) continue;
-      if (was_bound && (m->vals[col].k != CV_REL || m->vals[col].id != rid)) continue;
-      if (!rel_ok(m, p, rid)) continue;
-      if (col >= 0 && !was_bound) {
-        m->vals[col] = (cy_val){.k = CV_REL, .id = rid};
-        m->bound[col] = 1;
-      }
-      use_push(m, rid);
-      path_push(m, (cy_val){.k = CV_REL, .id = rid});
-      with_node(m, pi, step + 1, other_end(r, at, out));
-      m->npath--;
-      m->nused--;
-      if (col >= 0 && !was_bound) m->bound[col] = 0;
+  cy_adj a;
+  cy_adj_open(m->c, &a, at, p->dir, p->types, p->ntypes);
+  int rid, next;
+  while (next_rel(m, p, &a, &rid, &next)) {
+    if (was_bound && (m->vals[col].k != CV_REL || m->vals[col].id != rid)) continue;
+    if (col >= 0 && !was_bound) {
+      m->vals[col] = (cy_val){.k = CV_REL, .id = rid};
+      m->bound[col] = 1;
     }
+    use_push(m, rid);
+    path_push(m, (cy_val){.k = CV_REL, .id = rid});
+    with_node(m, pi, step + 1, next);
+    m->npath--;
+    m->nused--;
+    if (col >= 0 && !was_bound) m->bound[col] = 0;
   }
 }
 
 /* Longest trail a variable-length relationship follows: the walk recurses once per hop. */
 #define CY_MAX_HOPS 10000
 
-/* Variable-length: depth-first over trails, binding the list of relationships. */
+/* Variable-length: depth-first over trails, binding the list of relationships (in the order of
+ * the pattern as written, so reversed when the pattern is matched from its end). */
 static void var_rel(mstate *m, int pi, int step, int at, int depth, int start_used) {
-  const cy_prel *p = &m->pats[pi]->rels[step];
+  const cy_prel *p = &m->run[pi]->rels[step];
   if (depth > CY_MAX_HOPS)
     cy_fail(m->c, "MemoryError", "runtime", "", "a variable-length pattern is longer than %d hops",
             CY_MAX_HOPS);
   if (depth >= p->min) {
     int col = p->var ? col_of(m, p->var) : -1;
     int was_bound = col >= 0 && m->bound[col];
-    cy_list *l = cy_list_new(m->c, depth);
-    for (int i = 0; i < depth; i++) l->v[i] = (cy_val){.k = CV_REL, .id = m->used[start_used + i]};
+    cy_list *l = col >= 0 ? cy_list_new(m->c, depth) : NULL; /* only a named one is bound */
+    for (int i = 0; l && i < depth; i++)
+      l->v[m->rev[pi] ? depth - 1 - i : i] = (cy_val){.k = CV_REL, .id = m->used[start_used + i]};
     int ok = 1;
     if (was_bound) {
       cy_val want = {.k = CV_LIST, .l = l};
@@ -182,39 +183,30 @@ static void var_rel(mstate *m, int pi, int step, int at, int depth, int start_us
     }
   }
   if (m->stop || (p->max >= 0 && depth >= p->max)) return;
-  const cy_node *n = &m->c->g.nodes[at];
-  for (int pass = 0; pass < 2 && !m->stop; pass++) {
-    int out = pass == 0;
-    if (out && !(p->dir & CY_OUT)) continue;
-    if (!out && !(p->dir & CY_IN)) continue;
-    int cnt = out ? n->nout : n->nin;
-    for (int i = 0; i < cnt && !m->stop; i++) {
-      int rid = out ? n->out[i] : n->in[i];
-      const cy_rel *r = &m->c->g.rels[rid];
-      if (!out && p->dir == CY_BOTH && r->src == r->dst) continue;
-      if (!rel_ok(m, p, rid)) continue;
-      int next = other_end(r, at, out);
-      if (m->c->g.nodes[next].deleted) continue;
-      use_push(m, rid);
-      path_push(m, (cy_val){.k = CV_REL, .id = rid});
-      path_push(m, (cy_val){.k = CV_NODE, .id = next});
-      var_rel(m, pi, step, next, depth + 1, start_used);
-      m->npath -= 2;
-      m->nused--;
-    }
+  cy_adj a;
+  cy_adj_open(m->c, &a, at, p->dir, p->types, p->ntypes);
+  int rid, next;
+  while (next_rel(m, p, &a, &rid, &next)) {
+    use_push(m, rid);
+    path_push(m, (cy_val){.k = CV_REL, .id = rid});
+    path_push(m, (cy_val){.k = CV_NODE, .id = next});
+    var_rel(m, pi, step, next, depth + 1, start_used);
+    m->npath -= 2;
+    m->nused--;
   }
 }
 
 static void match_step(mstate *m, int pi, int step, int at) {
   if (m->stop) return;
-  const cy_pattern *pt = m->pats[pi];
+  const cy_pattern *pt = m->run[pi];
   if (step == pt->nrels) {
     int col = pt->pathvar ? col_of(m, pt->pathvar) : -1;
     int was_bound = col >= 0 && m->bound[col];
     if (col >= 0 && !was_bound) {
       /* This pattern's path is the tail of m->path, from where the pattern started. */
       cy_list *l = cy_list_new(m->c, m->npath - m->pstart[pi]);
-      memcpy(l->v, m->path + m->pstart[pi], (size_t)l->n * sizeof(cy_val));
+      for (int i = 0; i < l->n; i++)
+        l->v[m->rev[pi] ? l->n - 1 - i : i] = m->path[m->pstart[pi] + i];
       m->vals[col] = (cy_val){.k = CV_PATH, .l = l};
       m->bound[col] = 1;
     }
@@ -229,6 +221,16 @@ static void match_step(mstate *m, int pi, int step, int at) {
   }
 }
 
+/* 0 when name is unbound, 2 when bound to a node, 1 when bound to something else. */
+static int is_bound(void *ctx, const char *name) {
+  const mstate *m = ctx;
+  int col = col_of(m, name);
+  if (col < 0 || !m->bound[col]) return 0;
+  return m->vals[col].k == CV_NODE ? 2 : 1;
+}
+
+/* Starts pattern pi where the planner says: a bound node, a node by element id, the nodes of a
+ * label, or every live node in row id order. */
 static void match_pattern(mstate *m, int pi) {
   if (m->stop) return;
   if (pi == m->npats) {
@@ -239,19 +241,38 @@ static void match_pattern(mstate *m, int pi) {
     m->stop = m->emit(m);
     return;
   }
-  const cy_pattern *pt = m->pats[pi];
+  cy_ctx *c = m->c;
+  cy_start s = cy_plan_start(c, m->pats[pi], m->where, is_bound, m);
+  if (s.reverse && !m->revpat[pi]) m->revpat[pi] = cy_pattern_reverse(c, m->pats[pi]);
+  m->run[pi] = s.reverse ? m->revpat[pi] : m->pats[pi];
+  m->rev[pi] = s.reverse;
   m->pstart[pi] = m->npath;
-  const cy_pnode *first = &pt->nodes[0];
-  int col = first->var ? col_of(m, first->var) : -1;
-  if (col >= 0 && m->bound[col]) {
-    cy_val v = m->vals[col];
+  switch (s.kind) {
+  case CP_BOUND: {
+    cy_val v = m->vals[col_of(m, s.var)];
     if (v.k == CV_NODE) with_node(m, pi, 0, v.id);
-    else if (v.k != CV_NULL) cy_type_err(m->c, "'%s' is not a node", first->var);
+    else if (v.k != CV_NULL) cy_type_err(c, "'%s' is not a node", s.var);
     return;
   }
-  for (int i = 0; i < m->c->g.nnodes && !m->stop; i++) {
-    if (m->c->g.nodes[i].deleted) continue;
-    with_node(m, pi, 0, i);
+  case CP_ID: {
+    cy_env env = env_of(m);
+    cy_val id = cy_eval(c, &env, s.idexpr);
+    int node = id.k == CV_STR ? cy_node_index(c, id.s) : -1;
+    if (node >= 0) with_node(m, pi, 0, node);
+    return;
+  }
+  case CP_LABEL: {
+    int *nodes;
+    int n = cy_label_scan(c, s.label, &nodes);
+    for (int i = 0; i < n && !m->stop; i++) with_node(m, pi, 0, nodes[i]);
+    return;
+  }
+  case CP_ALL: {
+    const graph_cache *gc = cy_cache(c);
+    for (uint32_t rid = 1; rid < gc->ncap && !m->stop; rid++)
+      if (gc->live[rid]) with_node(m, pi, 0, cy_node_of_rid(c, rid));
+    return;
+  }
   }
 }
 
@@ -288,6 +309,9 @@ static void mstate_init(mstate *m, cy_ctx *c, const char **cols, int ncols, cons
   m->pats = pats;
   m->npats = npats;
   m->pstart = cy_alloc(c, (size_t)npats * sizeof *m->pstart);
+  m->run = cy_alloc(c, (size_t)npats * sizeof *m->run);
+  m->rev = cy_alloc(c, (size_t)npats * sizeof *m->rev);
+  m->revpat = cy_alloc(c, (size_t)npats * sizeof *m->revpat);
   const char **vars;
   int nv = cy_pattern_vars(c, pats, npats, &vars);
   m->t.cols = cy_alloc(c, (size_t)(ncols + nv + 1) * sizeof *m->t.cols);
@@ -308,9 +332,13 @@ static void mstate_init(mstate *m, cy_ctx *c, const char **cols, int ncols, cons
 
 static int emit_row(mstate *m) {
   cy_table *out = m->ctx;
+  if (!m->outcol) { /* where each output column comes from, found once per match */
+    m->outcol = cy_alloc(m->c, (size_t)(out->ncols + 1) * sizeof *m->outcol);
+    for (int i = 0; i < out->ncols; i++) m->outcol[i] = col_of(m, out->cols[i]);
+  }
   cy_val *row = cy_alloc(m->c, (size_t)(out->ncols ? out->ncols : 1) * sizeof *row);
   for (int i = 0; i < out->ncols; i++) {
-    int col = col_of(m, out->cols[i]);
+    int col = m->outcol[i];
     row[i] = col >= 0 && m->bound[col] ? m->vals[col] : cy_null;
   }
   cy_table_add(m->c, out, row);
@@ -326,6 +354,37 @@ void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
   m.emit = emit_row;
   m.ctx = out;
   match_pattern(&m, 0);
+}
+
+static int emit_tally(mstate *m) {
+  (*(int64_t *)m->ctx)++;
+  return 0;
+}
+
+cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
+  const cy_clause *cl = &q->cl[i];
+  if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN) return NULL;
+  const cy_proj *p = &q->cl[i + 1].proj;
+  if (p->distinct || p->star || p->nitems != 1 || p->items[0].e->op != E_COUNT_STAR || p->norder ||
+      p->skip || p->limit || p->where)
+    return NULL;
+  int64_t n = 0;
+  for (int r = 0; r < in->nrows; r++) {
+    mstate m;
+    mstate_init(&m, c, in->cols, in->ncols, in->rows[r], cl->pats, cl->npats);
+    m.where = cl->where;
+    m.emit = emit_tally;
+    m.ctx = &n;
+    match_pattern(&m, 0);
+  }
+  cy_table *t = cy_alloc(c, sizeof *t);
+  t->ncols = 1;
+  t->cols = cy_alloc(c, sizeof *t->cols);
+  t->cols[0] = p->items[0].alias;
+  cy_val *row = cy_alloc(c, sizeof *row);
+  row[0] = cy_int(n);
+  cy_table_add(c, t, row);
+  return t;
 }
 
 /* The variables visible in env, flattened into columns for a matcher. */

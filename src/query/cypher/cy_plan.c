@@ -1,0 +1,281 @@
+/* cy_plan.c — the planner of MATCH: where each pattern starts, and EXPLAIN's text of a plan. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "query/cypher/cy_plan.h"
+
+/* ---- Choosing a start ---- */
+
+static int pattern_has_var(const cy_pattern *p, const char *name) {
+  if (p->pathvar && !strcmp(p->pathvar, name)) return 1;
+  for (int j = 0; j <= p->nrels; j++) {
+    if (p->nodes[j].var && !strcmp(p->nodes[j].var, name)) return 1;
+    if (j < p->nrels && p->rels[j].var && !strcmp(p->rels[j].var, name)) return 1;
+  }
+  return 0;
+}
+
+/* 1 when e may read a variable of p (subqueries and patterns inside e count as reading). */
+static int reads_pattern(const cy_expr *e, const cy_pattern *p) {
+  if (!e) return 0;
+  if (e->pat || e->op == E_PATTERN || e->op == E_PATCOMP || e->op == E_EXISTS_SUB) return 1;
+  if (e->op == E_VAR && pattern_has_var(p, e->name)) return 1;
+  if (reads_pattern(e->a, p) || reads_pattern(e->b, p) || reads_pattern(e->c, p) ||
+      reads_pattern(e->d, p))
+    return 1;
+  for (int i = 0; e->args && i < e->n; i++)
+    if (reads_pattern(e->args[i], p)) return 1;
+  return 0;
+}
+
+/* The value side of a WHERE conjunct elementId(var) = value (value a literal or parameter). */
+static const cy_expr *id_conjunct(const cy_expr *w, const char *var) {
+  if (!w) return NULL;
+  if (w->op == E_AND) {
+    const cy_expr *r = id_conjunct(w->a, var);
+    return r ? r : id_conjunct(w->b, var);
+  }
+  if (w->op != E_EQ) return NULL;
+  for (int side = 0; side < 2; side++) {
+    const cy_expr *f = side ? w->b : w->a, *v = side ? w->a : w->b;
+    if (f->op == E_FUNC && f->n == 1 && !strcasecmp(f->name, "elementId") &&
+        f->args[0]->op == E_VAR && !strcmp(f->args[0]->name, var) &&
+        (v->op == E_LIT || v->op == E_PARAM))
+      return v;
+  }
+  return NULL;
+}
+
+/* How node j of p would be found, and about how many nodes that gives. The first node starts at
+ * its variable whatever it is bound to (matching reports a value that is not a node); the last
+ * only when it is bound to a node. */
+static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr *where,
+                           int (*bound)(void *, const char *), void *ctx, int first) {
+  const cy_pnode *n = &p->nodes[j];
+  cy_start s = {.var = n->var};
+  int b = n->var ? bound(ctx, n->var) : 0;
+  if (b == 2 || (b == 1 && first)) {
+    s.kind = CP_BOUND;
+    return s;
+  }
+  const cy_expr *id = n->var && !b ? id_conjunct(where, n->var) : NULL;
+  if (id) {
+    s.kind = CP_ID;
+    s.idexpr = id;
+    s.est = 1;
+    return s;
+  }
+  s.kind = CP_ALL;
+  s.est = cy_node_count(c);
+  for (int i = 0; i < n->nlabels; i++) {
+    int64_t k = cy_label_count(c, n->labels[i]);
+    if (s.kind == CP_ALL || k < s.est) {
+      s.kind = CP_LABEL;
+      s.label = n->labels[i];
+      s.est = k;
+    }
+  }
+  return s;
+}
+
+cy_start cy_plan_start(cy_ctx *c, const cy_pattern *p, const cy_expr *where,
+                       int (*bound)(void *ctx, const char *name), void *ctx) {
+  cy_start first = node_start(c, p, 0, where, bound, ctx, 1);
+  if (first.kind == CP_BOUND || first.kind == CP_ID || !p->nrels || p->shortest) return first;
+  /* Matching backwards evaluates property maps in the other order: only when none reads the
+   * pattern's own variables. */
+  for (int j = 0; j <= p->nrels; j++)
+    if (reads_pattern(p->nodes[j].props, p) || (j < p->nrels && reads_pattern(p->rels[j].props, p)))
+      return first;
+  cy_start last = node_start(c, p, p->nrels, where, bound, ctx, 0);
+  if (last.kind == CP_BOUND || last.est < first.est) {
+    last.reverse = 1;
+    return last;
+  }
+  return first;
+}
+
+cy_pattern *cy_pattern_reverse(cy_ctx *c, const cy_pattern *p) {
+  cy_pattern *r = cy_alloc(c, sizeof *r);
+  *r = *p;
+  r->nodes = cy_alloc(c, (size_t)(p->nrels + 1) * sizeof *r->nodes);
+  r->rels = cy_alloc(c, (size_t)(p->nrels ? p->nrels : 1) * sizeof *r->rels);
+  for (int j = 0; j <= p->nrels; j++) r->nodes[j] = p->nodes[p->nrels - j];
+  for (int j = 0; j < p->nrels; j++) {
+    r->rels[j] = p->rels[p->nrels - 1 - j];
+    int d = r->rels[j].dir;
+    r->rels[j].dir = d == CY_OUT ? CY_IN : d == CY_IN ? CY_OUT : d;
+  }
+  return r;
+}
+
+/* ---- EXPLAIN ---- */
+
+/* The variables bound so far while walking the clauses of a query. */
+typedef struct scope {
+  const char **v;
+  int n, cap;
+} scope;
+
+static void scope_add(cy_ctx *c, scope *s, const char *name) {
+  if (!name) return;
+  for (int i = 0; i < s->n; i++)
+    if (!strcmp(s->v[i], name)) return;
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 16;
+    const char **v = cy_alloc(c, (size_t)cap * sizeof *v);
+    if (s->n) memcpy(v, s->v, (size_t)s->n * sizeof *v);
+    s->v = v;
+    s->cap = cap;
+  }
+  s->v[s->n++] = name;
+}
+
+static int scope_bound(void *ctx, const char *name) {
+  const scope *s = ctx;
+  for (int i = 0; i < s->n; i++)
+    if (!strcmp(s->v[i], name)) return 2;
+  return 0;
+}
+
+static void add_line(cy_ctx *c, cy_table *t, const char *text) {
+  cy_val *row = cy_alloc(c, sizeof *row);
+  row[0] = cy_str(cy_strdup(c, text));
+  cy_table_add(c, t, row);
+}
+
+static void put_node(char *b, size_t n, const cy_pnode *p) {
+  snprintf(b + strlen(b), n - strlen(b), "(%s", p->var ? p->var : "");
+  for (int i = 0; i < p->nlabels; i++) snprintf(b + strlen(b), n - strlen(b), ":%s", p->labels[i]);
+  snprintf(b + strlen(b), n - strlen(b), "%s)", p->props ? " {...}" : "");
+}
+
+static void put_rel(char *b, size_t n, const cy_prel *r) {
+  snprintf(b + strlen(b), n - strlen(b), "%s-[%s", r->dir == CY_IN ? "<" : "", r->var ? r->var : "");
+  for (int i = 0; i < r->ntypes; i++)
+    snprintf(b + strlen(b), n - strlen(b), "%s%s", i ? "|" : ":", r->types[i]);
+  if (r->varlen) {
+    snprintf(b + strlen(b), n - strlen(b), "*");
+    if (r->min != 1 || r->max != -1) snprintf(b + strlen(b), n - strlen(b), "%d..", r->min);
+    if (r->max >= 0) snprintf(b + strlen(b), n - strlen(b), "%d", r->max);
+  }
+  snprintf(b + strlen(b), n - strlen(b), "%s]-%s", r->props ? " {...}" : "",
+           r->dir == CY_OUT ? ">" : "");
+}
+
+/* The operators of one pattern of a MATCH: its start, then one expansion per relationship. */
+static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const cy_expr *where,
+                            scope *s) {
+  char b[1024] = "";
+  cy_start st = cy_plan_start(c, p, where, scope_bound, s);
+  const cy_pattern *run = st.reverse ? cy_pattern_reverse(c, p) : p;
+  const char *v = st.var ? st.var : "";
+  switch (st.kind) {
+  case CP_BOUND: snprintf(b, sizeof b, "Argument(%s)", v); break;
+  case CP_ID: snprintf(b, sizeof b, "NodeByElementIdSeek(%s)", v); break;
+  case CP_LABEL:
+    snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) ~%lld nodes", v, st.label, (long long)st.est);
+    break;
+  case CP_ALL: snprintf(b, sizeof b, "AllNodesScan(%s) ~%lld nodes", v, (long long)st.est); break;
+  }
+  if (st.reverse) snprintf(b + strlen(b), sizeof b - strlen(b), ", matched from the end");
+  add_line(c, t, b);
+  const cy_pnode *n0 = &run->nodes[0];
+  if (n0->props || n0->nlabels > (st.kind == CP_LABEL)) {
+    b[0] = 0;
+    snprintf(b, sizeof b, "Filter");
+    put_node(b, sizeof b, n0);
+    add_line(c, t, b);
+  }
+  scope_add(c, s, n0->var);
+  for (int j = 0; j < run->nrels; j++) {
+    const cy_pnode *to = &run->nodes[j + 1];
+    int into = to->var && scope_bound(s, to->var);
+    snprintf(b, sizeof b, "%s%s", run->rels[j].varlen ? "VarLengthExpand" : "Expand",
+             into ? "Into" : "");
+    put_node(b, sizeof b, &run->nodes[j]);
+    put_rel(b, sizeof b, &run->rels[j]);
+    put_node(b, sizeof b, to);
+    add_line(c, t, b);
+    scope_add(c, s, run->rels[j].var);
+    scope_add(c, s, to->var);
+  }
+  scope_add(c, s, p->pathvar);
+}
+
+static void explain_proj(cy_ctx *c, cy_table *t, const char *op, const cy_proj *p, scope *s) {
+  char b[1024];
+  snprintf(b, sizeof b, "%s%s(", op, p->distinct ? "Distinct" : "");
+  scope keep = {0};
+  if (p->star) {
+    snprintf(b + strlen(b), sizeof b - strlen(b), "*");
+    keep = *s;
+  }
+  for (int i = 0; i < p->nitems; i++) {
+    snprintf(b + strlen(b), sizeof b - strlen(b), "%s%s", i || p->star ? ", " : "",
+             p->items[i].alias);
+    scope_add(c, &keep, p->items[i].alias);
+  }
+  snprintf(b + strlen(b), sizeof b - strlen(b), ")");
+  add_line(c, t, b);
+  if (p->where) add_line(c, t, "Filter(WHERE)");
+  if (p->norder) add_line(c, t, "Sort");
+  if (p->skip) add_line(c, t, "Skip");
+  if (p->limit) add_line(c, t, "Limit");
+  *s = keep;
+}
+
+static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
+  scope s = {0};
+  static const char *const names[] = {[C_CREATE] = "Create", [C_MERGE] = "Merge", [C_SET] = "Set",
+                                      [C_REMOVE] = "Remove", [C_DELETE] = "Delete"};
+  for (int i = 0; i < q->ncl; i++) {
+    const cy_clause *cl = &q->cl[i];
+    char b[1024];
+    switch (cl->k) {
+    case C_MATCH:
+      if (cl->optional) add_line(c, t, "Optional");
+      for (int p = 0; p < cl->npats; p++) explain_pattern(c, t, cl->pats[p], cl->where, &s);
+      if (cl->where) add_line(c, t, "Filter(WHERE)");
+      break;
+    case C_UNWIND:
+      snprintf(b, sizeof b, "Unwind(%s)", cl->var);
+      add_line(c, t, b);
+      scope_add(c, &s, cl->var);
+      break;
+    case C_WITH: explain_proj(c, t, "Projection", &cl->proj, &s); break;
+    case C_RETURN: explain_proj(c, t, "Return", &cl->proj, &s); break;
+    case C_CALL:
+      snprintf(b, sizeof b, "Call(%s)", cl->proc);
+      add_line(c, t, b);
+      for (int k = 0; k < cl->nyields; k++) scope_add(c, &s, cl->yield_vars[k]);
+      break;
+    case C_CREATE:
+    case C_MERGE:
+    case C_SET:
+    case C_REMOVE:
+    case C_DELETE:
+      snprintf(b, sizeof b, "%s%s", cl->detach ? "Detach" : "", names[cl->k]);
+      add_line(c, t, b);
+      for (int p = 0; p < cl->npats; p++) {
+        const char **vars;
+        int nv = cy_pattern_vars(c, &cl->pats[p], 1, &vars);
+        for (int k = 0; k < nv; k++) scope_add(c, &s, vars[k]);
+      }
+      break;
+    }
+  }
+}
+
+cy_table *cy_explain(cy_ctx *c, const cy_query *q) {
+  cy_table *t = cy_alloc(c, sizeof *t);
+  t->ncols = 1;
+  t->cols = cy_alloc(c, sizeof *t->cols);
+  t->cols[0] = "plan";
+  for (const cy_query *u = q; u; u = u->next) {
+    if (u != q) add_line(c, t, u->union_all ? "UnionAll" : "Union");
+    explain_single(c, t, u);
+  }
+  return t;
+}

@@ -1,0 +1,67 @@
+/* cy_plan.h — how MATCH reaches the graph: snapshot entry by row id, scans, expansion through
+ * the adjacency cache (cy_graph.c), and the choice of where each pattern starts (cy_plan.c). */
+#ifndef ADB_CY_PLAN_H
+#define ADB_CY_PLAN_H
+
+#include "graph/graph.h"
+#include "query/cypher/cy.h"
+
+/* ---- Reaching elements (cy_graph.c) ---- */
+
+/* The adjacency cache, current for this query; fails the query when it cannot be built. */
+const graph_cache *cy_cache(cy_ctx *c);
+/* The snapshot index of the node or relationship with this row id, entered as a stub (row id,
+ * and for a relationship its endpoints and type from the cache) when new. */
+int cy_node_of_rid(cy_ctx *c, int64_t rid);
+int cy_rel_of_rid(cy_ctx *c, int64_t rid);
+/* The live nodes with label, in row id order, loaded; *out is valid for the query. */
+int cy_label_scan(cy_ctx *c, const char *label, int **out);
+/* How many live nodes have label (counted once per query, for planning). */
+int64_t cy_label_count(cy_ctx *c, const char *label);
+/* How many live nodes there are (counted once per query, for planning). */
+int64_t cy_node_count(cy_ctx *c);
+
+/* The visible relationships of one node in one or both directions with one of some types (none:
+ * any), read from the adjacency cache. A self-loop is given once, as outgoing. */
+typedef struct cy_adj {
+  const graph_cache *gc;
+  uint32_t node;
+  int dir, side; /* side: CY_OUT while walking the out-list, then CY_IN */
+  uint32_t i;
+  uint32_t *types;
+  int ntypes;
+} cy_adj;
+
+void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes);
+/* 1 with the next relationship's index, the node at its other end and CY_OUT or CY_IN (how it
+ * leaves the node), or 0 after the last. */
+int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side);
+
+/* ---- Planning (cy_plan.c) ---- */
+
+typedef enum { CP_BOUND, CP_ID, CP_LABEL, CP_ALL } cy_start_kind;
+
+/* Where a pattern starts: at its first node, or at its last (reverse: the pattern is matched
+ * backwards), and how that node is found. */
+typedef struct cy_start {
+  int reverse;
+  cy_start_kind kind;
+  const char *var;
+  const char *label;     /* CP_LABEL */
+  const cy_expr *idexpr; /* CP_ID: the element id the node must have */
+  int64_t est;           /* estimated start nodes */
+} cy_start;
+
+/* Chooses the start of p: a node variable already bound (bound(ctx, name) is 0 when unbound, 2
+ * when bound to a node, 1 when bound to another value, which only the first node uses), else one
+ * whose elementId the WHERE conjuncts fix to a literal or parameter, else the node with the most
+ * selective label, else all nodes; the first node unless the last one is strictly better. */
+cy_start cy_plan_start(cy_ctx *c, const cy_pattern *p, const cy_expr *where,
+                       int (*bound)(void *ctx, const char *name), void *ctx);
+/* p matched from its last node: nodes and relationships reversed, directions flipped. */
+cy_pattern *cy_pattern_reverse(cy_ctx *c, const cy_pattern *p);
+
+/* The plan of q as a one-column table ("plan"), one row per operator, without running it. */
+cy_table *cy_explain(cy_ctx *c, const cy_query *q);
+
+#endif
