@@ -47,13 +47,7 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
   } else if (!strcmp(type, want)) {
     json_t *props = json_object_get(o, "properties");
     char *ptext = NULL;
-    if (props && !json_is_null(props)) {
-      buf b;
-      buf_init(&b);
-      jsonc_write(&b, props);
-      buf_put_u8(&b, 0);
-      ptext = (char *)buf_take(&b, NULL);
-    }
+    if (props && !json_is_null(props)) ptext = jsonc_text(props);
     char *made = NULL;
     json_t *vec = json_object_get(o, "vector");
     if (vec && json_is_null(vec)) vec = NULL;
@@ -64,12 +58,9 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
                                    NULL);
     free(ptext);
     if (rc == ADB_OK && vec) { /* a node's vector: "vector": [numbers] */
-      buf b;
-      buf_init(&b);
-      jsonc_write(&b, vec);
-      buf_put_u8(&b, 0);
-      rc = b.oom ? ADB_NOMEM : adb_vector_set_json(db, made, (const char *)b.p);
-      buf_free(&b);
+      char *vtext = jsonc_text(vec);
+      rc = vtext ? adb_vector_set_json(db, made, vtext) : ADB_NOMEM;
+      free(vtext);
     }
     adb_free(made);
     if (rc) status = cli_fail("line %ld: %s (%s)", lineno, adb_errmsg(db), adb_strerror(rc));

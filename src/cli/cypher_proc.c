@@ -118,12 +118,9 @@ static int add_one(adb *db, const char *signature, const char *rows_json) {
   size_t i;
   json_t *row;
   json_array_foreach(table, i, row) {
-    buf b;
-    buf_init(&b);
-    jsonc_write(&b, row);
-    buf_put_u8(&b, 0);
-    rc = b.oom ? ADB_NOMEM : adb_procedure_check_row(db, name, (const char *)b.p);
-    buf_free(&b);
+    char *text = jsonc_text(row);
+    rc = text ? adb_procedure_check_row(db, name, text) : ADB_NOMEM;
+    free(text);
     if (rc) {
       cli_fail("--procedure %s: row %zu: %s", name, i + 1, adb_errmsg(db));
       break;

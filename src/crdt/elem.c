@@ -382,12 +382,8 @@ static int fill_props(adb *db, crdt_elem *e, const char *text) {
       json_decref(obj);
       return adb__err(db, ADB_CORRUPT, "property '%s' of '%s' is missing", r->key, e->id);
     }
-    buf b;
-    buf_init(&b);
-    jsonc_write(&b, v);
-    buf_put_u8(&b, 0);
     free(r->value);
-    r->value = (char *)buf_take(&b, NULL);
+    r->value = jsonc_text(v);
     if (!r->value) {
       json_decref(obj);
       return adb__err(db, ADB_NOMEM, "out of memory");

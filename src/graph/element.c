@@ -5,7 +5,6 @@
 #include "crdt/crdt.h"
 #include "graph/graph.h"
 #include "store/store.h"
-#include "util/buf.h"
 #include "util/json.h"
 #include "vector/vec.h"
 
@@ -38,14 +37,6 @@ static json_t *props_parse(adb *db, const char *text, const char *what) {
     return NULL;
   }
   return v;
-}
-
-static char *canon_text(json_t *v) {
-  buf b;
-  buf_init(&b);
-  jsonc_write(&b, v);
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
 }
 
 /* A local write in progress: the element, and the clock every register of this write shares. */
@@ -85,7 +76,7 @@ static int write_props(write *w, json_t *obj, int null_removes) {
   json_object_foreach(obj, key, v) {
     int rc = graph_name_check(w->db, "property key", key);
     if (rc) return rc;
-    char *text = null_removes && json_is_null(v) ? NULL : canon_text(v);
+    char *text = null_removes && json_is_null(v) ? NULL : jsonc_text(v);
     if (!text && !(null_removes && json_is_null(v)))
       return adb__err(w->db, ADB_NOMEM, "out of memory");
     crdt_reg *cur = crdt_elem_prop(&w->e, key);

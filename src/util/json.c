@@ -131,14 +131,18 @@ char *jsonc_canon(const char *text, size_t len, int want_object, char *why, size
     json_decref(v);
     return NULL;
   }
+  char *out = jsonc_text(v);
+  json_decref(v);
+  if (!out) snprintf(why, whylen, "out of memory");
+  return out;
+}
+
+char *jsonc_text(const json_t *v) {
   buf b;
   buf_init(&b);
   jsonc_write(&b, v);
   buf_put_u8(&b, 0);
-  json_decref(v);
-  char *out = (char *)buf_take(&b, NULL);
-  if (!out) snprintf(why, whylen, "out of memory");
-  return out;
+  return (char *)buf_take(&b, NULL);
 }
 
 int utf8_valid(const char *s, size_t n) {

@@ -19,6 +19,9 @@ int jsonc_parse(const char *text, size_t len, json_t **out, char *why, size_t wh
 /* Appends the canonical text of v to b. */
 void jsonc_write(buf *b, const json_t *v);
 
+/* The canonical text of v as a NUL-terminated string (free it), or NULL when out of memory. */
+char *jsonc_text(const json_t *v);
+
 /* Appends s (n bytes of UTF-8) as a JSON string literal. */
 void jsonc_put_string(buf *b, const char *s, size_t n);
 

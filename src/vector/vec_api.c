@@ -23,12 +23,9 @@ static char *vec_text(const float *v, size_t n) {
       a = NULL;
     }
   if (!a) return NULL;
-  buf b;
-  buf_init(&b);
-  jsonc_write(&b, a);
-  buf_put_u8(&b, 0);
+  char *text = jsonc_text(a);
   json_decref(a);
-  return (char *)buf_take(&b, NULL);
+  return text;
 }
 
 /* Writes the vector register of live node id (value NULL clears it) as one local write. */
