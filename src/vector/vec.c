@@ -316,11 +316,12 @@ static int index_agrees(adb *db, int64_t rid, const float *v, int dim, int *same
   vec_state *vs = state(db);
   *same = 0;
   if (!vs) return ADB_NOMEM;
-  int64_t n = 0;
-  int src = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='adb_vec'", &n);
-  if (src != SQLITE_ROW) return adb__sqlerr(db, src);
-  if (!n) return ADB_OK; /* no index yet: loading it costs nothing */
+  int src;
   if (!vs->node_index) {
+    int64_t n = 0;
+    src = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name='adb_vec'", &n);
+    if (src != SQLITE_ROW) return adb__sqlerr(db, src);
+    if (!n) return ADB_OK; /* no index yet: loading it costs nothing */
     int rc = store_exec(db, "CREATE INDEX IF NOT EXISTS adb_vec_node ON adb_vec(node)");
     if (rc) return rc;
     vs->node_index = 1;

@@ -14,7 +14,7 @@ struct vec_state {
   int loaded;     /* the fields below mirror the tables */
   int configured; /* adb_vec_conf has its row */
   int ready;      /* h is set up (the dimension is known) */
-  int node_index; /* adb_vec's index on node exists (made once per handle) */
+  int node_index; /* adb_vec and its index on node exist (checked once per handle) */
   int dim, metric, m, efc, efs;
   hnsw h;
   sqlite3_stmt *ins, *upd;

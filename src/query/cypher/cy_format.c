@@ -79,15 +79,21 @@ static void put_rel(cy_ctx *c, buf *b, int id) {
   buf_put_u8(b, ']');
 }
 
+/* Writes null, a boolean or an integer, which read the same in the TCK and JSON forms. */
+static void put_plain(buf *b, cy_val v) {
+  char tmp[32];
+  if (v.k == CV_NULL) buf_puts(b, "null");
+  else if (v.k == CV_BOOL) buf_puts(b, v.b ? "true" : "false");
+  else {
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v.i);
+    buf_puts(b, tmp);
+  }
+}
+
 void cy_format(cy_ctx *c, buf *b, cy_val v) {
   char tmp[64];
   switch (v.k) {
-  case CV_NULL: buf_puts(b, "null"); break;
-  case CV_BOOL: buf_puts(b, v.b ? "true" : "false"); break;
-  case CV_INT:
-    snprintf(tmp, sizeof tmp, "%lld", (long long)v.i);
-    buf_puts(b, tmp);
-    break;
+  case CV_NULL: case CV_BOOL: case CV_INT: put_plain(b, v); break;
   case CV_FLOAT:
     cy_format_float(tmp, sizeof tmp, v.f);
     buf_puts(b, tmp);
@@ -147,12 +153,7 @@ static void json_props(cy_ctx *c, buf *b, const cy_map *m) {
 void cy_format_json(cy_ctx *c, buf *b, cy_val v) {
   char tmp[64];
   switch (v.k) {
-  case CV_NULL: buf_puts(b, "null"); break;
-  case CV_BOOL: buf_puts(b, v.b ? "true" : "false"); break;
-  case CV_INT:
-    snprintf(tmp, sizeof tmp, "%lld", (long long)v.i);
-    buf_puts(b, tmp);
-    break;
+  case CV_NULL: case CV_BOOL: case CV_INT: put_plain(b, v); break;
   case CV_FLOAT:
     if (v.f != v.f || isinf(v.f)) buf_puts(b, "null");
     else {

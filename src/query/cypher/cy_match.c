@@ -437,7 +437,10 @@ static int emit_count(mstate *m) {
   return ++k->count >= k->limit && k->limit > 0;
 }
 
-int cy_pattern_count(cy_ctx *c, const cy_env *env, const cy_pattern *p, int limit) {
+/* Matches p against the graph in env's bindings (rows kept when where holds), feeding each
+ * match to k. */
+static void match_into(cy_ctx *c, const cy_env *env, const cy_pattern *p, const cy_expr *where,
+                       counter *k) {
   cy_graph_load(c);
   const char **cols;
   cy_val *vals;
@@ -446,27 +449,21 @@ int cy_pattern_count(cy_ctx *c, const cy_env *env, const cy_pattern *p, int limi
   mstate m;
   cy_pattern *pp = (cy_pattern *)p;
   mstate_init(&m, c, cols, n, vals, &pp, 1);
-  counter k = {.limit = limit};
+  m.where = where;
   m.emit = emit_count;
-  m.ctx = &k;
+  m.ctx = k;
   match_pattern(&m, 0);
+}
+
+int cy_pattern_count(cy_ctx *c, const cy_env *env, const cy_pattern *p, int limit) {
+  counter k = {.limit = limit};
+  match_into(c, env, p, NULL, &k);
   return k.count;
 }
 
 cy_list *cy_pattern_collect(cy_ctx *c, const cy_env *env, const cy_pattern *p,
                             const cy_expr *where, const cy_expr *proj) {
-  cy_graph_load(c);
-  const char **cols;
-  cy_val *vals;
-  int n;
-  env_flatten(c, env, &cols, &vals, &n);
-  mstate m;
-  cy_pattern *pp = (cy_pattern *)p;
-  mstate_init(&m, c, cols, n, vals, &pp, 1);
   counter k = {.proj = proj};
-  m.where = where;
-  m.emit = emit_count;
-  m.ctx = &k;
-  match_pattern(&m, 0);
+  match_into(c, env, p, where, &k);
   return k.list ? k.list : cy_list_new(c, 0);
 }
