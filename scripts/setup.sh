@@ -13,6 +13,7 @@ packages=(
   libwebsockets-dev libuv1-dev    # HTTP / WebSocket server and client
   libedit-dev                     # line editing in the shell
   libcriterion-dev                # unit tests
+  faketime                        # CLI tests of a wall clock that steps back
   clang libclang-rt-14-dev        # make fuzz (libFuzzer)
   emscripten dpkg-dev tcl         # WebAssembly build (`apt-get source`; tclsh makes sqlite3.c)
   chromium                        # the browser UI's tests (headless)

@@ -68,6 +68,9 @@ struct adb {
   uint64_t txn_seq; /* sequence number of the open local transaction, 0 when not yet taken */
 
   uint64_t hlc; /* hybrid logical clock: milliseconds << 16 | logical counter */
+  uint64_t hlc_floor; /* the clock's floor as adb_replica holds it: every value issued or seen */
+  int clock_used;     /* the open transaction ticked or observed the clock */
+  int api_txn;        /* the open transaction is adb_begin's: adb_commit stores the clock */
 
   uint64_t id_ms;          /* id generator: time of the last id */
   unsigned char id_rnd[10]; /* and its random part, incremented within one millisecond */

@@ -1,4 +1,5 @@
 /* handle.c — opening and closing a database, transactions, and error reporting. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,11 +88,18 @@ int64_t adb__now_ms(adb *db) {
 
 static int on_commit(void *p) {
   adb *db = p;
+  /* Every path to a commit stores the clock first (crdt_hlc_save). */
+  assert(!db->clock_used || db->hlc <= db->hlc_floor);
   db->txn_seq = 0;
+  db->clock_used = db->api_txn = 0;
   return 0;
 }
 
-static void on_rollback(void *p) { crdt_replicas_forget(p); }
+static void on_rollback(void *p) {
+  adb *db = p;
+  db->clock_used = db->api_txn = 0;
+  crdt_replicas_forget(db);
+}
 
 int adb_open(const char *path, const adb_options *opt, adb **out) {
   if (!out) return ADB_MISUSE;
@@ -176,13 +184,15 @@ int adb_begin(adb *db) {
     return adb__err(db, ADB_MISUSE, "a transaction is open already: transactions do not nest");
   int rc = store_exec(db, "BEGIN IMMEDIATE");
   if (rc == ADB_OK && (rc = crdt_replicas_sync(db))) store_write_end(db, STORE_SCOPE_TXN, rc);
+  db->api_txn = rc == ADB_OK;
   return rc;
 }
 
 int adb_commit(adb *db) {
   if (!db) return ADB_MISUSE;
   if (sqlite3_get_autocommit(db->sql)) return adb__err(db, ADB_MISUSE, "no transaction is open");
-  int rc = store_exec(db, "COMMIT");
+  int rc = crdt_hlc_save(db);
+  if (rc == ADB_OK) rc = store_exec(db, "COMMIT");
   if (rc) store_write_end(db, STORE_SCOPE_TXN, rc); /* roll back, keeping the error */
   return rc;
 }

@@ -12,11 +12,20 @@
 
 #define CRDT_HLC_LOGICAL_BITS 16
 
-/* Returns a clock value greater than every value this replica issued or observed. */
-uint64_t crdt_hlc_tick(adb *db);
+/* Sets *out to a clock value greater than every value this replica issued or observed, in this
+ * process or any earlier one on the file. Runs inside a write transaction; returns ADB_OK, or the
+ * store's error when a write through the views could not store the clock. */
+int crdt_hlc_tick(adb *db, uint64_t *out);
 
 /* Moves the clock past a remote value, believing it no further than max_drift_ms ahead. */
 void crdt_hlc_observe(adb *db, uint64_t remote);
+
+/* Stores the clock as this replica's floor when it has moved past the stored one, inside the
+ * open write transaction. Every transaction that ticked or observed the clock calls it before it
+ * commits (store_write_end, adb_commit), so the floor commits with the values issued under it,
+ * and a reopened handle or another process on the file starts past them whatever its wall clock
+ * says. Returns ADB_OK or the store's error. */
+int crdt_hlc_save(adb *db);
 
 /* ---- Replicas (replica.c) ---- */
 
@@ -35,6 +44,10 @@ int crdt_replicas_fresh(adb *db);
  * to the same file (another process) may have committed transactions of this replica, or added
  * replicas, since the cache was read. */
 int crdt_replicas_sync(adb *db);
+
+/* Stores floor as the clock's floor for later opens and other connections, in the open write
+ * transaction, on a current replica cache. Returns ADB_OK or the store's error. */
+int crdt_replica_save_floor(adb *db, uint64_t floor);
 
 /* Finds the local index of a replica id, adding the replica when unknown. */
 int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx);

@@ -1,4 +1,5 @@
 /* replica.c — the replicas a database knows, its version vector, and local sequence numbers. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,10 +8,6 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "vector/vec.h"
-
-/* How far past the current clock the stored floor is set, so that a clock restored after a
- * restart is ahead of every value the previous run issued, even if the wall clock went back. */
-#define HLC_LEASE ((uint64_t)1000 << CRDT_HLC_LOGICAL_BITS)
 
 static int reps_push(adb *db, const unsigned char rid[16], uint64_t seq) {
   if (db->nreps == db->capreps) {
@@ -40,9 +37,12 @@ int crdt_replicas_load(adb *db) {
       break;
     }
     err = reps_push(db, sqlite3_column_blob(st, 1), (uint64_t)sqlite3_column_int64(st, 2));
-    /* The floor matters once, when the handle's clock starts; later reloads keep the clock. */
-    uint64_t floor = (uint64_t)sqlite3_column_int64(st, 3);
-    if (db->nreps == 1 && db->hlc == 0) db->hlc = floor;
+    /* This replica's row holds the clock's floor, which another connection may have raised:
+     * the clock starts at it on open and catches up with it on every reload. */
+    if (db->nreps == 1) {
+      db->hlc_floor = (uint64_t)sqlite3_column_int64(st, 3);
+      if (db->hlc < db->hlc_floor) db->hlc = db->hlc_floor;
+    }
   }
   if (err == ADB_OK && rc != SQLITE_DONE) err = adb__sqlerr(db, rc);
   sqlite3_finalize(st);
@@ -101,9 +101,18 @@ static int self_save(adb *db) {
   sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SAVE_SELF);
   if (!st) return db->errcode;
   sqlite3_bind_int64(st, 1, (int64_t)db->reps[0].seq);
-  sqlite3_bind_int64(st, 2, (int64_t)(db->hlc + HLC_LEASE));
+  sqlite3_bind_int64(st, 2, (int64_t)db->hlc_floor);
   int rc = store_step(db, st);
   return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}
+
+int crdt_replica_save_floor(adb *db, uint64_t floor) {
+  assert(!db->reps_stale); /* self_save writes the cached sequence number too */
+  uint64_t old = db->hlc_floor;
+  db->hlc_floor = floor;
+  int rc = self_save(db);
+  if (rc) db->hlc_floor = old;
+  return rc;
 }
 
 int crdt_txn_seq(adb *db, uint64_t *seq) {

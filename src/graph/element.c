@@ -50,7 +50,7 @@ int graph_write_tag(adb *db, crdt_tag *tag) {
   uint64_t seq;
   int rc = crdt_txn_seq(db, &seq);
   if (rc) return rc;
-  tag->hlc = crdt_hlc_tick(db);
+  if ((rc = crdt_hlc_tick(db, &tag->hlc))) return rc;
   tag->origin = 1;
   tag->seq = seq;
   return ADB_OK;

@@ -137,7 +137,11 @@ int store_write_begin(adb *db, int *scope) {
 int store_write_end(adb *db, int scope, int rc) {
   if (scope == STORE_SCOPE_NONE) return rc;
   if (rc == ADB_OK) {
-    int crc = scope == STORE_SCOPE_TXN ? store_exec(db, "COMMIT") : run_cached(db, STMT_RELEASE);
+    /* The clock's floor commits with the writes that used it; adb_begin's transaction stores it
+     * once, at adb_commit. */
+    int crc = scope == STORE_SCOPE_TXN || !db->api_txn ? crdt_hlc_save(db) : ADB_OK;
+    if (crc == ADB_OK)
+      crc = scope == STORE_SCOPE_TXN ? store_exec(db, "COMMIT") : run_cached(db, STMT_RELEASE);
     if (crc == ADB_OK) return ADB_OK;
     rc = crc;
   }

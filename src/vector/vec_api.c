@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
+#include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -38,13 +39,9 @@ static int write_vector(adb *db, const char *id, const char *value) {
   crdt_reg *cur = rc ? NULL : crdt_elem_prop(&e, VEC_KEY);
   int had = cur && cur->value && crdt_reg_visible(&e, cur);
   int same = had && value && strcmp(cur->value, value) == 0;
-  uint64_t seq;
-  if (rc == ADB_OK && !same && (had || value) && (rc = crdt_txn_seq(db, &seq)) == ADB_OK) {
-    crdt_reg r = {.type = REG_PROP,
-                  .epoch = e.cl,
-                  .key = VEC_KEY,
-                  .value = (char *)value,
-                  .tag = {crdt_hlc_tick(db), 1, seq}};
+  crdt_tag tag;
+  if (rc == ADB_OK && !same && (had || value) && (rc = graph_write_tag(db, &tag)) == ADB_OK) {
+    crdt_reg r = {.type = REG_PROP, .epoch = e.cl, .key = VEC_KEY, .value = (char *)value, .tag = tag};
     if (crdt_elem_merge(db, &e, &r) < 0)
       rc = adb__err(db, ADB_NOMEM, "out of memory");
     else

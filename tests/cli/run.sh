@@ -771,6 +771,24 @@ test_apply_adopts_database_id() {
   same_graph arena.db fresh.db
 }
 
+# Every command opens the database, writes and closes. A command whose wall clock stepped back
+# (set per process by libfaketime) must still win over the commands before it.
+test_clock_steps_back_between_commands() {
+  command -v faketime >/dev/null || fail "needs faketime (scripts/setup.sh installs it)"
+  at() { local when=$1; shift; run env ASAN_OPTIONS=verify_asan_link_order=0 faketime "$when" "$BIN" "$@"; LAST="arenadb $* at $when"; [ "$RC" -eq 0 ] || fail "expected exit 0"; }
+  ok init
+  at '2026-01-01 12:00:00' node add P '{"k":"first"}' --id n
+  at '2026-01-01 12:00:05' node set n k '"second"'
+  at '2026-01-01 12:00:10' node set n k '"third"'
+  at '2026-01-01 12:00:07' node set n k '"fourth"'
+  ok node get n
+  out_has '"k":"fourth"'
+  at '2026-01-01 09:00:00' sql "UPDATE nodes SET properties = json_set(properties, '$.k', 'fifth') WHERE id = 'n'"
+  ok node get n
+  out_has '"k":"fifth"'
+  ok check
+}
+
 test_sync_local() {
   local id
   id=$(hexid)
@@ -1667,6 +1685,7 @@ test_cypher_procedure_bad_input() {
 }
 
 TESTS=(
+  clock_steps_back_between_commands
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
   init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution

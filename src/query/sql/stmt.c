@@ -58,6 +58,9 @@ static int scope_close(adb_stmt *s, int rc) {
 int adb_step(adb_stmt *s) {
   if (!s) return ADB_MISUSE;
   int rc = scope_open(s);
+  /* Inside adb_begin's transaction the clock is stored at adb_commit, which an SQL COMMIT
+   * bypasses: store it before any statement. */
+  if (rc == ADB_OK && s->db->api_txn) rc = crdt_hlc_save(s->db);
   if (rc) return rc;
   int src = sqlite3_step(s->st);
   if (src == SQLITE_ROW) return ADB_ROW;
