@@ -26,7 +26,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test test-unit test-cli bench clean install
+.PHONY: all test test-unit test-cli bench clean install mutate
 all: $(BUILD)/libarenadb.a $(BUILD)/libarenadb.so $(BUILD)/arenadb $(BUILD)/arenadb-trace
 
 $(BUILD)/obj/src/query/cypher/cy_tz.o: CFLAGS_ALL += $(ICU_CFLAGS)
@@ -59,6 +59,11 @@ test-unit: $(BUILD)/test_unit
 
 test-cli: $(BUILD)/arenadb
 	tests/cli/run.sh $(BUILD)/arenadb
+
+# Mutation testing (tests/mutate/): each listed bug applied alone to a scratch copy, which its
+# suites must catch. Long, so outside `make test`; MUTATE=NAME... runs the matching ones.
+mutate:
+	python3 tests/mutate/run.py $(MUTATE)
 
 # Every benchmark, each printing our figures beside a real peer's (bench/*/ say which).
 bench: bench-core bench-graph bench-text bench-net bench-vector

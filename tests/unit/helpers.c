@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crdt/crdt.h"
 #include "util/buf.h"
 
 const char *tmp_db_path(int slot) {
@@ -49,6 +50,52 @@ char *dump_state(adb *db) {
   dump_query(db,
              "SELECT id, source_node_id, target_node_id, label, properties FROM edges ORDER BY id",
              &b);
+  buf_put_u8(&b, 0);
+  return (char *)buf_take(&b, NULL);
+}
+
+/* Appends one register's slot, causal length, clock and writer to b. */
+static void put_reg(adb *db, buf *b, const char *slot, uint64_t epoch, const crdt_tag *t) {
+  char rid[33], line[160];
+  hex_encode(db->reps[t->origin - 1].rid, 16, rid);
+  snprintf(line, sizeof line, " %s@%llu:%llu/%s/%llu", slot, (unsigned long long)epoch,
+           (unsigned long long)t->hlc, rid, (unsigned long long)t->seq);
+  buf_puts(b, line);
+}
+
+static void dump_kind(adb *db, int kind, buf *b) {
+  sqlite3_stmt *st;
+  cr_assert_eq(sqlite3_prepare_v2(db->sql, kind == ADB_NODE ? "SELECT rid FROM adb_node ORDER BY id"
+                                                            : "SELECT rid FROM adb_edge ORDER BY id",
+                                  -1, &st, NULL), SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    crdt_elem e;
+    OK(db, crdt_elem_load_rid(db, kind, sqlite3_column_int64(st, 0), &e));
+    buf_puts(b, kind == ADB_NODE ? "node " : "edge ");
+    buf_puts(b, e.id);
+    put_reg(db, b, "exists", e.cl, &e.cl_tag);
+    if (e.has_label) {
+      put_reg(db, b, "label", e.label.epoch, &e.label.tag);
+      buf_puts(b, e.label.value ? e.label.value : "-");
+    }
+    if (e.has_ends) put_reg(db, b, "ends", e.ends.epoch, &e.ends.tag);
+    for (size_t i = 0; i < e.nprops; i++) {
+      crdt_reg *r = &e.props[i];
+      put_reg(db, b, r->key, r->epoch, &r->tag);
+      buf_puts(b, r->text ? "(text)" : r->value ? r->value : "(removed)");
+    }
+    buf_put_u8(b, '\n');
+    crdt_elem_free(&e);
+  }
+  sqlite3_finalize(st);
+}
+
+char *dump_registers(adb *db) {
+  OK(db, crdt_replicas_fresh(db));
+  buf b;
+  buf_init(&b);
+  dump_kind(db, ADB_NODE, &b);
+  dump_kind(db, ADB_EDGE, &b);
   buf_put_u8(&b, 0);
   return (char *)buf_take(&b, NULL);
 }

@@ -16,6 +16,11 @@ adb *open_tmp(int slot, const adb_options *opt);
 /* The visible state as text: every node and edge, one per line, ordered by id (malloc'd). */
 char *dump_state(adb *db);
 
+/* Every element's registers as text, with clocks and the replica ids of their writers, ordered
+ * by kind and id (malloc'd): replicas that merged the same writes must give the same text,
+ * tombstones and losing tags included, not only the same visible rows. */
+char *dump_registers(adb *db);
+
 /* Sends to what it lacks from from: to's version vector, from's changes, to applies them. */
 void send_changes(adb *from, adb *to);
 

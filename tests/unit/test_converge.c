@@ -387,17 +387,20 @@ static void run(unsigned seed, int steps) {
           for (int j = 0; j < nops; j++) knows[t][j] |= queue[0].k[j];
           drop(0);
         }
-  char *first = dump_state(db[0]);
+  char *first = dump_state(db[0]), *regs = dump_registers(db[0]);
   for (int r = 0; r < NREP; r++) {
     check_replica(r, "after healing");
-    char *s = dump_state(db[r]);
+    char *s = dump_state(db[r]), *g = dump_registers(db[r]);
     cr_assert_str_eq(s, first, "replica %d differs from replica 0", r);
+    cr_assert_str_eq(g, regs, "replica %d's registers differ from replica 0's", r);
     free(s);
+    free(g);
     OK(db[r], adb_check(db[r], NULL));
     adb_close(db[r]);
   }
   cr_assert(strlen(first) > 20, "the run left some data: %s", first);
   free(first);
+  free(regs);
 }
 
 Test(converge, five_replicas_seed_1, .timeout = 300) { run(1, 4000); }

@@ -62,6 +62,12 @@ Test(cypher, match_and_aggregate) {
   ROWS(db, "MATCH (a:Person) WITH a ORDER BY a.name DESC LIMIT 1 RETURN a.name", "'Bob'\n");
   ROWS(db, "UNWIND [3, 1, 2] AS x RETURN x ORDER BY x SKIP 1", "2\n3\n");
   ROWS(db, "RETURN 1 AS x UNION RETURN 1 AS x UNION RETURN 2 AS x", "1\n2\n");
+  /* DISTINCT compares whole rows, every column, and lists element by element. */
+  ROWS(db, "UNWIND [[1, 2], [1, 3], [1, 2]] AS p RETURN DISTINCT p[0] AS a, p[1] AS b",
+       "1|2\n1|3\n");
+  ROWS(db, "UNWIND [[1, 2], [1, 3], [1, 2]] AS p WITH DISTINCT p[0] AS a, p[1] AS b RETURN a, b",
+       "1|2\n1|3\n");
+  ROWS(db, "UNWIND [[1, [2]], [1, [3]], [1, [2]]] AS p RETURN DISTINCT p", "[1, [2]]\n[1, [3]]\n");
   ROWS(db, "MATCH (a:Person) WHERE (a)-[:KNOWS]->() RETURN a.name", "'Ada'\n");
   ROWS(db, "MATCH (a:Person {name: 'Ada'}) RETURN [(a)-->(x) | x.name] AS xs",
        "['Bob', 'Paris']\n");

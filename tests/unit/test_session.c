@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "helpers.h"
 #include "sync/session.h"
 #include "util/buf.h"
@@ -106,6 +108,83 @@ Test(session, large_delta_goes_in_bounded_acknowledged_batches) {
   OK(b, adb_vv_json(b, vb, lb, &jb));
   cr_assert(strstr(jb, adb_replica_id(a)) != NULL);
   free(va), free(vb), free(ja), free(jb);
+  sync_session_free(sa);
+  sync_session_free(sb);
+  adb_close(a);
+  adb_close(b);
+}
+
+/* What b's version vector says it has of replica a's transactions. */
+static long long vv_entry(adb *b, adb *a) {
+  void *vv;
+  size_t len;
+  char *json;
+  OK(b, adb_vv(b, &vv, &len));
+  OK(b, adb_vv_json(b, vv, len, &json));
+  json_t *doc = json_loads(json, 0, NULL);
+  cr_assert_not_null(doc, "%s", json);
+  json_t *seq = json_object_get(json_object_get(doc, "vv"), adb_replica_id(a));
+  long long n = seq ? json_integer_value(seq) : 0;
+  json_decref(doc);
+  free(json);
+  free(vv);
+  return n;
+}
+
+/* One transaction of 400 nodes goes in many batches; batch number `lost` never arrives. The
+ * receiver must not apply what follows the gap as if it had it all: its version vector may claim
+ * the transaction only with every node in hand, and a later session must complete it. */
+Test(session, a_lost_batch_is_never_claimed_and_a_later_session_completes_the_transfer) {
+  adb *a, *b;
+  pair_dbs(&a, &b);
+  OK(a, adb_begin(a));
+  for (int i = 0; i < 400; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "n%03d", i);
+    OK(a, adb_node_create(a, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
+  }
+  OK(a, adb_commit(a));
+  for (int lost = 1; lost <= 3; lost++) {
+    sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
+    sync_session_start(sa, now);
+    sync_session_start(sb, now);
+    int batches = 0;
+    for (int round = 0; round < 100000; round++) {
+      int moved = 0;
+      sync_session *pair[2][2] = {{sa, sb}, {sb, sa}};
+      for (int k = 0; k < 2; k++) {
+        unsigned char *p;
+        size_t n;
+        while (sync_session_out(pair[k][0], &p, &n)) {
+          int drop = k == 0 && n > 4 && p[4] == SYNC_F_BATCH && ++batches == lost + 1;
+          if (!drop && sync_session_state(pair[k][1]) != SYNC_S_CLOSED)
+            sync_session_feed(pair[k][1], p, n, now);
+          sync_session_out_pop(pair[k][0]);
+          moved = 1;
+        }
+      }
+      if (!moved) break;
+    }
+    /* The receiver itself refuses the gap: it applied the batches before it and none after. */
+    int rc = 0;
+    const char *why = sync_session_reason(sb, &rc);
+    cr_assert_eq(sync_session_state(sb), SYNC_S_CLOSED);
+    cr_assert_eq(rc, ADB_PROTOCOL, "%s", why);
+    cr_assert(strstr(why, "out of order"), "%s", why);
+    cr_assert_eq(sync_session_stats(sb)->batches_in, (uint64_t)lost);
+    long long have = sql_int(b, "SELECT count(*) FROM nodes");
+    cr_assert(have < 400, "batch %d was dropped, yet all nodes arrived", lost + 1);
+    cr_assert_eq(vv_entry(b, a), 0, "b claims a's transaction with %lld of 400 nodes", have);
+    sync_session_free(sa);
+    sync_session_free(sb);
+  }
+  sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
+  sync_session_start(sa, now);
+  sync_session_start(sb, now);
+  shuttle(sa, sb, 0);
+  cr_assert_eq(sql_int(b, "SELECT count(*) FROM nodes"), 400);
+  cr_assert_eq(vv_entry(b, a), 1);
+  assert_same(a, b);
   sync_session_free(sa);
   sync_session_free(sb);
   adb_close(a);
@@ -321,6 +400,12 @@ Test(session, presence_is_last_writer_wins_expires_and_is_relayed) {
   e.version = 6;
   e.value = "{\"x\":2}";
   cr_assert_eq(sync_presence_merge(&p, &e, 1000), 1);
+  /* The same version again is known, whatever it carries: merging it must not report a change,
+   * or a hub would relay it again and again around a cycle of hubs. */
+  e.value = "{\"x\":3}";
+  cr_assert_eq(sync_presence_merge(&p, &e, 1000), 0, "a known version is not news");
+  cr_assert_str_eq(p.e[0].value, "{\"x\":2}");
+  e.value = "{\"x\":2}";
   memcpy(e.origin, r2, 16);
   cr_assert_eq(sync_presence_merge(&p, &e, 1000), 1, "another replica's key is its own");
   cr_assert_eq(p.n, 2);

@@ -94,6 +94,53 @@ Test(sql, bad_sql_writes_are_refused_and_change_nothing) {
   adb_close(db);
 }
 
+/* Every pragma that sets something is refused: each would change the file's identity or layout
+ * (the next open then fails), or wedge the connection that every later request shares. Pragmas
+ * that only report still work. */
+Test(sql, pragmas_that_set_anything_are_refused_and_reports_still_work) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));
+  char *before = dump_state(db);
+  long long app = sql_int(db, "PRAGMA application_id"), ver = sql_int(db, "PRAGMA user_version");
+  const char *bad[] = {
+      "PRAGMA application_id = 1234", "PRAGMA main.application_id = 1234",
+      "PRAGMA user_version = 7", "PRAGMA schema_version = 1", "PRAGMA journal_mode = DELETE",
+      "PRAGMA journal_mode = OFF", "PRAGMA writable_schema = 1", "PRAGMA query_only = 1",
+      "PRAGMA hard_heap_limit = 100000", "PRAGMA soft_heap_limit = 1000",
+      "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA synchronous = OFF", "PRAGMA page_size = 1024",
+      "PRAGMA auto_vacuum = FULL", "PRAGMA cache_size = 1", "PRAGMA mmap_size = 0",
+      "PRAGMA max_page_count = 1", "PRAGMA temp_store = MEMORY", "PRAGMA busy_timeout = 0",
+      "PRAGMA secure_delete = 1", "PRAGMA recursive_triggers = 1", "PRAGMA foreign_keys = 1",
+      "PRAGMA wal_autocheckpoint = 0", "PRAGMA wal_checkpoint(TRUNCATE)", "PRAGMA optimize",
+      "PRAGMA shrink_memory", "PRAGMA incremental_vacuum", "PRAGMA case_sensitive_like = 1",
+      "PRAGMA ignore_check_constraints = 1", "PRAGMA defer_foreign_keys = 1",
+      "PRAGMA legacy_alter_table = 1", "PRAGMA reverse_unordered_selects = 1",
+      "PRAGMA trusted_schema = 1", "PRAGMA cell_size_check = 1", "PRAGMA threads = 4",
+      "PRAGMA analysis_limit = 1", "PRAGMA automatic_index = 0", "PRAGMA encoding = 'UTF-16'",
+      "PRAGMA no_such_pragma", "PRAGMA no_such_pragma = 1"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    int rc = adb_exec(db, bad[i]);
+    cr_assert(rc < 0, "'%s' was accepted", bad[i]);
+    cr_assert(strlen(adb_errmsg(db)) > 0);
+  }
+  const char *reports[] = {"PRAGMA table_info(adb_node)", "PRAGMA index_list(adb_edge)",
+                           "PRAGMA integrity_check", "PRAGMA quick_check", "PRAGMA page_count",
+                           "PRAGMA journal_mode", "PRAGMA compile_options",
+                           "SELECT name FROM pragma_table_info('adb_node')"};
+  for (size_t i = 0; i < sizeof reports / sizeof *reports; i++) OK(db, adb_exec(db, reports[i]));
+  cr_assert_eq(sql_int(db, "PRAGMA application_id"), app);
+  cr_assert_eq(sql_int(db, "PRAGMA user_version"), ver);
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  OK(db, adb_node_set(db, "a", "n", "2"));
+  OK(db, adb_close(db));
+  db = open_tmp(0, NULL);
+  OK(db, adb_check(db, NULL));
+  free(before);
+  free(after);
+  adb_close(db);
+}
+
 Test(sql, failed_statement_inside_a_transaction_keeps_sequence_numbers_sound) {
   adb *db = open_tmp(0, NULL);
   adb *peer = open_tmp(1, NULL);

@@ -55,6 +55,43 @@ Test(sync, equal_clocks_break_ties_by_replica_id) {
   adb_close(b);
 }
 
+/* Two replicas delete one node at the same moment: both existence registers have the same
+ * causal length, and the tie must go to the same tag on both sides, or their registers differ
+ * although their visible rows agree. */
+Test(sync, concurrent_deletes_leave_identical_existence_registers) {
+  int64_t t = 1700000000000;
+  adb_options o = {.clock_ms = fixed_clock, .clock_ctx = &t};
+  adb *a = open_tmp(0, &o), *b = open_tmp(1, &o);
+  OK(a, adb_node_create(a, "n", "P", "{\"k\":1}", NULL));
+  send_changes(a, b);
+  t += 1000;
+  OK(a, adb_node_delete(a, "n"));
+  OK(b, adb_node_delete(b, "n"));
+  send_changes(a, b);
+  send_changes(b, a);
+  assert_same(a, b);
+  char *ra = dump_registers(a), *rb = dump_registers(b);
+  cr_assert_str_eq(ra, rb);
+  /* The later clock wins when the clocks differ, whichever side merges first. */
+  t += 1000;
+  OK(a, adb_node_create(a, "m", "P", NULL, NULL));
+  send_changes(a, b);
+  OK(b, adb_node_delete(b, "m"));
+  t += 1000;
+  OK(a, adb_node_delete(a, "m"));
+  send_changes(a, b);
+  send_changes(b, a);
+  free(ra);
+  free(rb);
+  ra = dump_registers(a);
+  rb = dump_registers(b);
+  cr_assert_str_eq(ra, rb);
+  free(ra);
+  free(rb);
+  adb_close(a);
+  adb_close(b);
+}
+
 Test(sync, delete_wins_over_concurrent_update_and_recreate_wins_over_delete) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   OK(a, adb_node_create(a, "n", "P", "{\"v\":1}", NULL));

@@ -568,3 +568,26 @@ Test(vector, other_dimension_by_sync_is_kept_not_indexed) {
   adb_close(a);
   adb_close(b);
 }
+
+/* A graph built by hand, in one dimension, where only the walk on level 1 leads from the entry
+ * point to the part of level 0 that holds the query's nearest vector: a search that skips any
+ * upper level returns the wrong one even with ef 1. */
+Test(vector, a_search_descends_through_every_upper_level) {
+  hnsw h;
+  cr_assert_eq(hnsw_init(&h, 1, HNSW_L2, 4, 16), 0);
+  /* slot 0 (key 1, at 0): levels 0-2, the entry point; linked to slot 1 on level 1, slot 3 on 0.
+   * slot 1 (key 2, at 10): levels 0-1; linked to slot 0 on level 1, slot 2 on level 0.
+   * slot 2 (key 3, at 11): level 0 only, next to slot 1. slot 3 (key 4, at 1): next to slot 0. */
+  const float at[4] = {0, 10, 11, 1};
+  const uint32_t l0[] = {1, 3, 1, 1, 0}, l1[] = {1, 2, 1, 0}, l2[] = {1, 1}, l3[] = {1, 0};
+  cr_assert_eq(hnsw_restore(&h, 0, 1, 0, 2, &at[0], l0, 5), 0);
+  cr_assert_eq(hnsw_restore(&h, 1, 2, 0, 1, &at[1], l1, 4), 0);
+  cr_assert_eq(hnsw_restore(&h, 2, 3, 0, 0, &at[2], l2, 2), 0);
+  cr_assert_eq(hnsw_restore(&h, 3, 4, 0, 0, &at[3], l3, 2), 0);
+  cr_assert_eq(hnsw_check(&h), 0);
+  const float q = 11.5f;
+  hnsw_hit hit;
+  cr_assert_eq(hnsw_search(&h, &q, 1, 1, NULL, NULL, &hit), 1);
+  cr_assert_eq(hit.key, 3, "the search ended at key %lld", (long long)hit.key);
+  hnsw_free(&h);
+}

@@ -156,6 +156,56 @@ Test(wire, fields_that_break_the_rules_are_refused) {
   adb_close(db);
 }
 
+/* Records whose label or endpoints registers break a rule, each in a set with a valid checksum
+ * after a good record: every one is refused, nothing of the set lands, and the replica can still
+ * export (a node holding endpoints could never be sent on again). */
+Test(wire, label_and_endpoint_registers_that_break_the_rules_are_refused) {
+  struct {
+    const char *why;
+    int kind, type;
+    const char *a, *b; /* the label, or the source and target ids */
+  } cases[] = {
+      {"endpoints on a node", 1, 3, "a", "b"},
+      {"an empty label", 1, 2, "", NULL},
+      {"a label with a control character", 1, 2, "P\nQ", NULL},
+      {"an edge label with a control character", 2, 2, "R\x01", NULL},
+      {"an empty source id", 2, 3, "", "b"},
+      {"an empty target id", 2, 3, "a", ""},
+      {"a target id with a control character", 2, 3, "a", "b\x7f"},
+  };
+  adb *db = open_joined(0);
+  OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
+  char *before = dump_state(db);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    buf b;
+    buf_init(&b);
+    header(&b, 1);
+    node(&b, "fine", "P", NULL, NULL);
+    buf_put_u8(&b, (unsigned)cases[i].kind);
+    str(&b, "x");
+    buf_put_varint(&b, 2);
+    reg(&b, 1, 1, 1000, 0, 1);
+    reg(&b, cases[i].type, 1, 1000, 0, 1);
+    str(&b, cases[i].a);
+    if (cases[i].b) str(&b, cases[i].b);
+    buf_put_u8(&b, 0);
+    seal(&b);
+    int rc = adb_apply(db, b.p, b.len, NULL);
+    cr_assert_eq(rc, ADB_PROTOCOL, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
+    buf_free(&b);
+  }
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  void *cs;
+  size_t len;
+  OK(db, adb_changes(db, NULL, 0, &cs, &len));
+  free(cs);
+  OK(db, adb_check(db, NULL));
+  free(before);
+  free(after);
+  adb_close(db);
+}
+
 /* A text register (type 5) for node "n", after its existence: key, edits, operations. */
 static void text_node(buf *b, uint64_t epoch, const char *key, uint64_t nedits,
                       const uint64_t (*edits)[3], const unsigned char *ops, size_t nops) {

@@ -100,6 +100,37 @@ static void fn_delete(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static int internal_name(const char *name) { return name && strncasecmp(name, "adb_", 4) == 0; }
 
+/* 1 when list holds name (case-insensitive). */
+static int named(const char *const *list, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcasecmp(list[i], name)) return 1;
+  return 0;
+}
+
+/* Which pragmas SQL may run: only those that report. Anything that sets something changes the
+ * file (its identity, journal, page layout), the connection every later statement shares
+ * (locking, query_only, limits), or the process, and is ArenaDB's alone. An allowlist, so that a
+ * pragma SQLite adds later is refused until it is known to be harmless. */
+static int pragma_allowed(const char *name, const char *arg) {
+  /* Reports whose argument names what to report on. */
+  static const char *const inspect[] = {
+      "table_info",  "table_xinfo",   "table_list",    "index_list",       "index_info",
+      "index_xinfo", "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+      "function_list", "module_list", "pragma_list",   "collation_list",   "database_list",
+      "compile_options"};
+  /* Settings that may be read, with no argument, and never set. */
+  static const char *const readable[] = {
+      "application_id", "user_version",   "schema_version", "data_version",   "journal_mode",
+      "page_size",      "page_count",     "freelist_count", "encoding",       "foreign_keys",
+      "synchronous",    "cache_size",     "auto_vacuum",    "busy_timeout",   "max_page_count",
+      "mmap_size",      "locking_mode",   "query_only",     "temp_store",     "secure_delete",
+      "recursive_triggers", "wal_autocheckpoint", "soft_heap_limit", "hard_heap_limit",
+      "automatic_index", "cell_size_check", "trusted_schema"};
+  if (!name) return 0;
+  if (named(inspect, sizeof inspect / sizeof *inspect, name)) return 1;
+  return !arg && named(readable, sizeof readable / sizeof *readable, name);
+}
+
 /* SQL may read everything but write only its own tables and the views; the internal tables are
  * written by ArenaDB alone, so that every change is a CRDT change. */
 static int authorize(void *p, int action, const char *a, const char *b, const char *dbname,
@@ -124,12 +155,7 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
   case SQLITE_DROP_TEMP_VIEW:
   case SQLITE_DROP_TEMP_TRIGGER:
     return SQLITE_DENY; /* the views and their triggers are ArenaDB's */
-  case SQLITE_PRAGMA:
-    /* Reading is fine; rewriting the file's identity or journal is not. */
-    if (b && a && (!strcasecmp(a, "application_id") || !strcasecmp(a, "user_version") ||
-                   !strcasecmp(a, "journal_mode") || !strcasecmp(a, "writable_schema")))
-      return SQLITE_DENY;
-    return SQLITE_OK;
+  case SQLITE_PRAGMA: return pragma_allowed(a, b) ? SQLITE_OK : SQLITE_DENY;
   default: return SQLITE_OK;
   }
 }
