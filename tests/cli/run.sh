@@ -813,6 +813,48 @@ test_sync_local() {
   fails --db b.db edge get r1
 }
 
+# The merge rules of docs/crdt.md between separate processes and change files: a delete wins
+# over a concurrent update, a re-create wins over the delete it follows, the later clock wins,
+# and equal clocks go to the greater replica id (each command's clock is set by libfaketime).
+test_merge_rules_between_processes() {
+  command -v faketime >/dev/null || fail "needs faketime (scripts/setup.sh installs it)"
+  at() { local when=$1; shift; run env ASAN_OPTIONS=verify_asan_link_order=0 faketime "$when" "$BIN" "$@"; LAST="arenadb $* at $when"; [ "$RC" -eq 0 ] || fail "expected exit 0"; }
+  swap() { # both ways through change files
+    ok --db a.db vv -o a.vv && ok --db b.db vv -o b.vv
+    ok --db a.db changes --since b.vv -o a.changes && ok --db b.db changes --since a.vv -o b.changes
+    ok --db b.db apply a.changes && ok --db a.db apply b.changes
+    same_graph a.db b.db
+  }
+  local id ra rb
+  id=$(hexid)
+  ok --db a.db init --db-id "$id"
+  ra=$(py 'import json,sys; print(list(json.load(sys.stdin)["vv"])[0])' < <("$BIN" --db a.db vv))
+  ok --db b.db init --db-id "$id"
+  rb=$(py 'import json,sys; print(list(json.load(sys.stdin)["vv"])[0])' < <("$BIN" --db b.db vv))
+  at '2026-01-01 12:00:00' --db a.db node add P '{"k":0}' --id n
+  swap
+  at '2026-01-01 12:00:01' --db a.db node del n
+  at '2026-01-01 12:00:02' --db b.db node set n k 1
+  swap
+  fails --db a.db node get n
+  at '2026-01-01 12:00:03' --db b.db node add P '{"k":"again"}' --id n
+  swap
+  ok --db a.db node get n
+  out_has '"k":"again"'
+  at '2026-01-01 12:00:05' --db a.db node set n k '"a later"'
+  at '2026-01-01 12:00:04' --db b.db node set n k '"b earlier"'
+  swap
+  ok --db b.db node get n
+  out_has '"k":"a later"'
+  at '2026-01-01 12:00:09' --db a.db node set n k '"from a"'
+  at '2026-01-01 12:00:09' --db b.db node set n k '"from b"'
+  swap
+  ok --db a.db node get n
+  if [[ "$ra" > "$rb" ]]; then out_has '"k":"from a"'; else out_has '"k":"from b"'; fi
+  ok --db a.db check
+  ok --db b.db check
+}
+
 # A replica with no writes adopts the id of the first database it syncs with, whichever side
 # of the command it is on.
 test_sync_adopts_database_id() {
@@ -1685,7 +1727,7 @@ test_cypher_procedure_bad_input() {
 }
 
 TESTS=(
-  clock_steps_back_between_commands
+  clock_steps_back_between_commands merge_rules_between_processes
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
   init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution

@@ -321,6 +321,8 @@ def main(argv=None):
     ap.add_argument('--strict-detail', action='store_true',
                     help='an error with no detail fails where the feature names one')
     ap.add_argument('--list-skipped', action='store_true', help='print each skipped case')
+    ap.add_argument('--slowest', type=int, default=0, metavar='N',
+                    help='print the N cases that took longest (to see how near the timeout they are)')
     ap.add_argument('--tmp', default='/dev/shm' if os.access('/dev/shm', os.W_OK) else None,
                     help='where the throwaway databases go (default: /dev/shm when writable, '
                          'as commits there need no disk flush)')
@@ -357,10 +359,18 @@ def main(argv=None):
         except Failure as e:
             print('tck: %s' % e, file=sys.stderr)
             return 2
+        def timed(case):
+            t0 = time.monotonic()
+            result = run_case(case, engine, template, args.strict_detail)
+            return result, time.monotonic() - t0
+
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            results = list(pool.map(lambda c: run_case(c, engine, template, args.strict_detail),
-                                    cases))
+            timings = list(pool.map(timed, cases))
     elapsed = time.monotonic() - start
+    results = [r for r, _ in timings]
+    for secs, case in sorted(((t, c) for c, (_, t) in zip(cases, timings)),
+                             key=lambda x: -x[0])[:args.slowest]:
+        print('%6.2fs %s' % (secs, case.title()))
 
     groups = {}
     totals = {'pass': 0, 'fail': 0, 'skip': 0}
