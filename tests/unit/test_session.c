@@ -191,6 +191,51 @@ Test(session, a_lost_batch_is_never_claimed_and_a_later_session_completes_the_tr
   adb_close(b);
 }
 
+/* A receiver whose first acknowledgement names batch 2 acknowledges a batch out of turn: the
+ * sender must close the session rather than believe batch 1 arrived, or it would never send
+ * batch 1's changes again. */
+Test(session, an_acknowledgement_out_of_turn_closes_the_senders_session) {
+  adb *a, *b;
+  pair_dbs(&a, &b);
+  OK(a, adb_begin(a));
+  for (int i = 0; i < 200; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "n%03d", i);
+    OK(a, adb_node_create(a, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
+  }
+  OK(a, adb_commit(a));
+  sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
+  sync_session_start(sa, now);
+  sync_session_start(sb, now);
+  int acks = 0;
+  for (int round = 0; round < 100000; round++) {
+    int moved = 0;
+    sync_session *pair[2][2] = {{sa, sb}, {sb, sa}};
+    for (int k = 0; k < 2; k++) {
+      unsigned char *p;
+      size_t n;
+      while (sync_session_out(pair[k][0], &p, &n)) {
+        /* The acknowledgement's first byte is its batch number, a one-byte varint here. */
+        if (k == 1 && n > 5 && p[4] == SYNC_F_ACK && ++acks == 1) p[5] = 2;
+        if (sync_session_state(pair[k][1]) != SYNC_S_CLOSED) sync_session_feed(pair[k][1], p, n, now);
+        sync_session_out_pop(pair[k][0]);
+        moved = 1;
+      }
+    }
+    if (!moved) break;
+  }
+  int rc = 0;
+  const char *why = sync_session_reason(sa, &rc);
+  cr_assert_eq(sync_session_state(sa), SYNC_S_CLOSED);
+  cr_assert_eq(rc, ADB_PROTOCOL, "%s", why);
+  cr_assert(strstr(why, "acknowledgement"), "%s", why);
+  cr_assert_eq(vv_entry(b, a), 0);
+  sync_session_free(sa);
+  sync_session_free(sb);
+  adb_close(a);
+  adb_close(b);
+}
+
 Test(session, live_mode_streams_later_commits) {
   adb *a, *b;
   pair_dbs(&a, &b);
