@@ -63,6 +63,8 @@ struct net_hub {
   int64_t stop_at;
   unsigned char rid[16];
   sync_stats closed; /* sums of the sessions that ended */
+  char listen_host[256];
+  int listen_port;
 };
 
 int64_t net_now_ms(void) {
@@ -86,6 +88,10 @@ adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
+const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
+const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
+int net_hub_listen_port(net_hub *h) { return h->listen_port; }
+int net_hub_authenticates(net_hub *h) { return h->o.token != NULL; }
 
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   const char *colon = strrchr(s, ':');
@@ -239,8 +245,7 @@ static void peer_connect(net_peer *p) {
   i.address = p->host;
   i.port = p->port;
   i.path = p->path;
-  i.host = p->host;
-  i.origin = p->host;
+  i.host = p->host; /* no Origin: that header is a browser's, and names the page it runs */
   i.protocol = NET_WS_PROTOCOL;
   i.local_protocol_name = NET_WS_PROTOCOL;
   i.ssl_connection = p->ssl ? LCCSCF_USE_SSL : 0;
@@ -317,6 +322,14 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
   net_hub *h = lws_context_user(cx);
   net_conn *c = lws_get_opaque_user_data(wsi);
   switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    const char *why;
+    if (!net_guard_check(h, wsi, 0, &why)) return 0;
+    char ip[48] = "?";
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    logf_(h, "refused a WebSocket from %s: %s", ip, why);
+    return 1;
+  }
   case LWS_CALLBACK_ESTABLISHED: {
     if (h->stopping) return -1;
     c = conn_new(h, wsi, NULL);
@@ -560,6 +573,8 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     free(h);
     return ADB_IO;
   }
+  snprintf(h->listen_host, sizeof h->listen_host, "%s", host);
+  h->listen_port = port;
   if (o->listen) logf_(h, "serving database %s (replica %s) on http://%s:%d and ws://%s:%d",
                        adb_db_id(db), adb_replica_id(db), host, port, host, port);
   adb_data_version(db, &h->data_version);
