@@ -56,7 +56,7 @@ static int take_repeated(cli_ctx *cx, const char *name, const char **list, int *
 
 static int is_loopback(const char *host) {
   return !strcmp(host, "127.0.0.1") || !strcmp(host, "localhost") || !strcmp(host, "::1") ||
-         !strncmp(host, "127.", 4);
+         !strcmp(host, "[::1]") || !strncmp(host, "127.", 4);
 }
 
 static int64_t parse_ms(const char *s, double scale, int64_t *out) {

@@ -95,6 +95,19 @@ int net_static_file(const char *root, const char *path, char **out, size_t *len,
                     const char **ctype);
 int net_static_present(const char *dir);
 
+/* The server's listening socket (net_listen.c). net_listen_open binds and listens on exactly
+ * host (an IPv4 or IPv6 address, "[::1]", or a name) and port, and returns the socket, or -1 with
+ * why explaining (the port taken, an address not of this machine). net_listen_port is the port
+ * it got (port 0 asks the system for a free one). net_listen_start hands each connection
+ * accepted on the loop to vh; net_listen_stop closes the socket. */
+typedef struct net_listener net_listener;
+struct lws_vhost;
+struct uv_loop_s;
+int net_listen_open(const char *host, int port, char *why, size_t whylen);
+int net_listen_port(int fd);
+net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh);
+void net_listen_stop(net_listener *l);
+
 /* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <sodium.h>
@@ -65,6 +66,7 @@ struct net_hub {
   sync_stats closed; /* sums of the sessions that ended */
   char listen_host[256];
   int listen_port;
+  net_listener *listener;
 };
 
 int64_t net_now_ms(void) {
@@ -550,12 +552,16 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
       return ADB_INVALID;
     }
   }
+  int fd = o->listen ? net_listen_open(host, port, res->reason, sizeof res->reason) : -1;
+  if (o->listen && fd < 0) {
+    free(h);
+    return ADB_IO;
+  }
   uv_loop_init(&h->loop);
   void *foreign[] = {&h->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
-  info.port = o->listen ? port : CONTEXT_PORT_NO_LISTEN;
-  info.iface = o->listen ? host : NULL;
+  info.port = o->listen ? CONTEXT_PORT_NO_LISTEN_SERVER : CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols();
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.foreign_loops = foreign;
@@ -564,17 +570,21 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   info.ka_time = 0;
   lws_set_log_level(LLL_ERR, lws_log);
   h->cx = lws_create_context(&info);
+  if (h->cx && o->listen &&
+      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default")))) {
+    lws_context_destroy(h->cx);
+    h->cx = NULL;
+  }
   if (!h->cx) {
-    snprintf(res->reason, sizeof res->reason,
-             o->listen ? "cannot listen on %s:%d (address in use, or not an address of this machine)"
-                       : "cannot start the network layer%s%d",
-             o->listen ? host : "", o->listen ? port : 0);
+    snprintf(res->reason, sizeof res->reason, "cannot start the network layer");
+    if (fd >= 0 && !h->listener) close(fd);
     uv_loop_close(&h->loop);
     free(h);
     return ADB_IO;
   }
   snprintf(h->listen_host, sizeof h->listen_host, "%s", host);
-  h->listen_port = port;
+  h->listen_port = o->listen ? net_listen_port(fd) : 0;
+  port = h->listen_port;
   if (o->listen) logf_(h, "serving database %s (replica %s) on http://%s:%d and ws://%s:%d",
                        adb_db_id(db), adb_replica_id(db), host, port, host, port);
   adb_data_version(db, &h->data_version);
@@ -604,6 +614,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     free(c);
   }
   res->stats = h->closed;
+  net_listen_stop(h->listener);
   uv_close((uv_handle_t *)&h->tick, NULL);
   uv_close((uv_handle_t *)&h->sigint, NULL);
   uv_close((uv_handle_t *)&h->sigterm, NULL);

@@ -782,6 +782,49 @@ def endless_queries_over_http_stop_at_the_time_limit():
 
 
 @test
+def the_server_listens_on_exactly_the_address_given():
+    """127.0.0.1 is not 127.0.0.2 (also loopback, also this machine): a server on the first must
+    refuse the second. A port already taken is an error, not a silent second server. IPv6
+    literals work."""
+    run("b1.db", "init")
+    hub, port = server("b1.db", None, "--no-ui")
+    refused = socket.socket()
+    try:
+        refused.settimeout(2)
+        assert refused.connect_ex(("127.0.0.2", port)) != 0, "127.0.0.2 reached a 127.0.0.1 server"
+    finally:
+        refused.close()
+    r = run("b2.db", "serve", "--listen", f"127.0.0.1:{port}", "--no-ui", check=False, timeout=10)
+    assert r.returncode == 1 and "already in use" in r.stderr, (r.returncode, r.stderr)
+    r = run("b2.db", "serve", "--listen", "192.0.2.1:7000", "--token", "t", "--no-ui", check=False,
+            timeout=10)
+    assert r.returncode == 1 and "not an address of this machine" in r.stderr, r.stderr
+    assert stop(hub) == 0
+    if socket.has_ipv6:
+        six = socket.socket(socket.AF_INET6)
+        try:
+            six.bind(("::1", 0))
+            p6 = six.getsockname()[1]
+        except OSError:
+            p6 = None  # no IPv6 loopback on this machine: nothing to test
+        finally:
+            six.close()
+        if p6:
+            h6 = spawn("b1.db", "serve", "--listen", f"[::1]:{p6}", "--no-ui")
+            def up():
+                try:
+                    c = socket.create_connection(("::1", p6), timeout=1)
+                    c.sendall(f"GET /status HTTP/1.1\r\nHost: [::1]:{p6}\r\n\r\n".encode())
+                    ok = c.recv(64).startswith(b"HTTP/1.1 200")
+                    c.close()
+                    return ok
+                except OSError:
+                    return False
+            wait_for("the IPv6 server", up, timeout=10)
+            assert stop(h6) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
