@@ -12,6 +12,7 @@
 #include "util/buf.h"
 
 #define HTTP_MAX_BODY ((size_t)1 << 20)
+#define HTTP_CHUNK ((size_t)64 << 10) /* bytes of a response written per writable callback */
 
 typedef struct http_pss {
   int method;
@@ -19,8 +20,9 @@ typedef struct http_pss {
   char *body;
   size_t blen, bcap;
   int too_big;
-  unsigned char *resp; /* LWS_PRE bytes of headroom, then the body */
+  unsigned char *resp; /* the response body */
   size_t rlen, sent;
+  unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
 } http_pss;
 
@@ -497,17 +499,15 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
     r->text = strdup("{\"error\":\"out of memory\",\"code\":\"out of memory\"}");
     if (!r->text) return -1;
   }
-  size_t n = r->file ? r->len : strlen(r->text);
-  p->resp = malloc(LWS_PRE + n + 1);
-  if (!p->resp) {
-    free(r->text);
-    return -1;
-  }
-  memcpy(p->resp + LWS_PRE, r->text, n);
-  p->resp[LWS_PRE + n] = '\n';
-  p->rlen = r->file ? n : n + 1;
+  /* The body is sent from where it was made, a chunk at a time: no copy of the whole. A text
+   * ends with a newline in place of its NUL. */
+  size_t n = r->file ? r->len : strlen(r->text) + 1;
+  if (!r->file) r->text[n - 1] = '\n';
+  p->resp = (unsigned char *)r->text;
+  p->rlen = n;
   p->sent = 0;
-  free(r->text);
+  p->chunk = malloc(LWS_PRE + HTTP_CHUNK);
+  if (!p->chunk) return -1;
   unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
   /* The UI runs only its own files: no inline script, no framing by other pages. */
   const char *headers[][2] = {
@@ -605,13 +605,12 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!p->responding || !p->resp) return 0;
-    size_t chunk = p->rlen - p->sent > 16384 ? 16384 : p->rlen - p->sent;
+    size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
     int last = p->sent + chunk == p->rlen;
-    unsigned char *at = p->resp + LWS_PRE + p->sent;
-    /* lws_write needs LWS_PRE writable bytes before the data: move the chunk's start back. */
-    if (p->sent) memmove(p->resp + LWS_PRE, at, p->rlen - p->sent), p->rlen -= p->sent, p->sent = 0,
-                 at = p->resp + LWS_PRE;
-    if (lws_write(wsi, at, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)chunk)
+    /* lws_write needs LWS_PRE writable bytes before the data it sends. */
+    memcpy(p->chunk + LWS_PRE, p->resp + p->sent, chunk);
+    if (lws_write(wsi, p->chunk + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+        (int)chunk)
       return -1;
     p->sent += chunk;
     if (!last) {
@@ -619,7 +618,8 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       return 0;
     }
     free(p->resp);
-    p->resp = NULL;
+    free(p->chunk);
+    p->resp = p->chunk = NULL;
     p->responding = 0;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
@@ -628,8 +628,9 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     if (p) {
       free(p->body);
       free(p->resp);
+      free(p->chunk);
       p->body = NULL;
-      p->resp = NULL;
+      p->resp = p->chunk = NULL;
     }
     break;
   default: break;
