@@ -78,12 +78,20 @@ int64_t net_now_ms(void) {
 static void logf_(net_hub *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(net_hub *h, const char *fmt, ...) {
   if (!h->o.log) return;
-  char line[1024];
+  char line[1024], safe[4 * sizeof line];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  h->o.log(h->o.ctx, line);
+  /* Lines quote what peers send (close reasons, errors): a newline there must not start a line
+   * of its own that a reader would take for the server's. */
+  size_t n = 0;
+  for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+    if (*c < 0x20 || *c == 0x7f) n += (size_t)snprintf(safe + n, sizeof safe - n, "\\x%02x", *c);
+    else safe[n++] = (char)*c;
+  }
+  safe[n] = 0;
+  h->o.log(h->o.ctx, safe);
 }
 
 adb *net_hub_db(net_hub *h) { return h->db; }

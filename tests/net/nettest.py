@@ -845,6 +845,22 @@ def a_hundred_megabyte_response_arrives_whole():
 
 
 @test
+def a_peers_words_cannot_forge_a_log_line():
+    """A close reason is the peer's text; the server quotes it in its log with control
+    characters escaped, so a newline in it cannot start a line of its own."""
+    run("lg.db", "init")
+    hub, port = server("lg.db", None, "--no-ui")
+    ws = WS(port)
+    ws.send(struct.pack(">H", 1000) + b"bye\n12:00:00.000 FORGED: server compromised", opcode=8)
+    time.sleep(0.5)
+    ws.close()
+    assert stop(hub) == 0
+    lines = open(path("lg.db.log"), errors="replace").read().splitlines()
+    assert not any(line.startswith("12:00:00.000 FORGED") for line in lines), lines
+    assert any("bye\\x0a12:00:00.000 FORGED" in line for line in lines), lines
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
