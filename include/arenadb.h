@@ -48,6 +48,7 @@ extern "C" {
 #define ADB_NOTADB (-12)   /* the file is not an ArenaDB database */
 #define ADB_FORMAT (-13)   /* the database was written by a newer ArenaDB format version */
 #define ADB_READONLY (-14) /* a write on a database opened read-only */
+#define ADB_INTERRUPT (-15) /* a statement or query ran past the time limit (adb_set_time_limit) */
 
 /* Returns a short constant English name for a status code ("not found"); never NULL. */
 const char *adb_strerror(int rc);
@@ -219,6 +220,12 @@ int adb_finalize(adb_stmt *st);
 
 /* Runs every statement of sql, discarding rows. */
 int adb_exec(adb *db, const char *sql);
+
+/* Limits how long one SQL statement (from its first step until it is done, reset or finalized)
+ * and one Cypher query may run: past ms milliseconds it stops with ADB_INTERRUPT and its writes
+ * are undone. 0, the default, sets no limit. Replication (adb_apply, adb_changes) has none.
+ * Returns ADB_OK, or ADB_MISUSE for a negative ms. */
+int adb_set_time_limit(adb *db, int64_t ms);
 
 /* ---- Replication ------------------------------------------------------------------------- */
 

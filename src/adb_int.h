@@ -50,6 +50,8 @@ struct adb {
   sqlite3_stmt *stmt[STMT_COUNT];
   int readonly;
   int64_t max_drift_ms;
+  int64_t time_limit_ms; /* adb_set_time_limit: 0 for none */
+  int64_t deadline;      /* monotonic ms when the running statement must stop; 0 while none runs */
   int64_t (*clock_ms)(void *ctx);
   void *clock_ctx;
 
@@ -96,5 +98,14 @@ int adb__sqlerr(adb *db, int sqlite_rc);
 
 /* Current time in milliseconds, from the handle's clock. */
 int64_t adb__now_ms(adb *db);
+
+/* Starts the time limit of a statement or query that begins now, unless one runs already
+ * (a statement inside a query counts against the query's). Returns 1 when it started one, to
+ * be passed to adb__deadline_end. */
+int adb__deadline_start(adb *db);
+void adb__deadline_end(adb *db, int started);
+
+/* 1 when the running statement is past its time limit. */
+int adb__past_deadline(adb *db);
 
 #endif

@@ -34,6 +34,7 @@ const char *adb_strerror(int rc) {
   case ADB_NOTADB: return "not an ArenaDB database";
   case ADB_FORMAT: return "unsupported format version";
   case ADB_READONLY: return "database is read-only";
+  case ADB_INTERRUPT: return "interrupted";
   default: return "unknown status";
   }
 }
@@ -61,6 +62,7 @@ int adb__sqlerr(adb *db, int src) {
   case SQLITE_CORRUPT: rc = ADB_CORRUPT; break;
   case SQLITE_NOTADB: rc = ADB_NOTADB; break;
   case SQLITE_READONLY: rc = ADB_READONLY; break;
+  case SQLITE_INTERRUPT: rc = ADB_INTERRUPT; break;
   case SQLITE_CONSTRAINT: rc = ADB_CONFLICT; break;
   case SQLITE_MISUSE: rc = ADB_MISUSE; break;
   case SQLITE_ERROR:
@@ -76,6 +78,9 @@ int adb__sqlerr(adb *db, int src) {
     msg = "not allowed: ArenaDB's internal tables (adb_*) and its views' definitions change"
           " only through ArenaDB; write to the nodes and edges views instead";
   if (src == SQLITE_ERROR && db->errcode < 0 && strcmp(msg, db->errmsg) == 0) rc = db->errcode;
+  if (rc == ADB_INTERRUPT)
+    return adb__err(db, rc, "stopped: the statement ran past its time limit of %lld ms",
+                    (long long)db->time_limit_ms);
   return adb__err(db, rc, "%s", msg);
 }
 
@@ -84,6 +89,34 @@ int64_t adb__now_ms(adb *db) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int adb__deadline_start(adb *db) {
+  if (!db->time_limit_ms || db->deadline) return 0;
+  db->deadline = monotonic_ms() + db->time_limit_ms;
+  return 1;
+}
+
+void adb__deadline_end(adb *db, int started) {
+  if (started) db->deadline = 0;
+}
+
+int adb__past_deadline(adb *db) { return db->deadline && monotonic_ms() > db->deadline; }
+
+/* SQLite calls this every few thousand virtual machine steps; non-zero interrupts the statement. */
+static int on_progress(void *p) { return adb__past_deadline(p); }
+
+int adb_set_time_limit(adb *db, int64_t ms) {
+  if (!db || ms < 0) return ADB_MISUSE;
+  db->time_limit_ms = ms;
+  sqlite3_progress_handler(db->sql, ms ? 4096 : 0, ms ? on_progress : NULL, db);
+  return ADB_OK;
 }
 
 static int on_commit(void *p) {
@@ -128,6 +161,10 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
                     db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src));
   }
   sqlite3_extended_result_codes(db->sql, 1);
+  /* SQL from applications may not write the schema table or shadow tables directly, nor have
+   * the schema run functions with side effects. */
+  sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+  sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
   sqlite3_busy_timeout(db->sql, 5000);
   sqlite3_commit_hook(db->sql, on_commit, db);
   sqlite3_rollback_hook(db->sql, on_rollback, db);

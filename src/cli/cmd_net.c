@@ -22,39 +22,41 @@ static void log_line(void *ctx, const char *line) {
           ts.tv_nsec / 1000000, line);
 }
 
-/* Takes every "--peer URL" / "--peer=URL" out of the arguments. */
-static int take_peers(cli_ctx *cx, net_opts *o) {
-  int n = 0;
+/* Takes every "NAME VALUE" / "NAME=VALUE" out of the arguments into list (of at most max, *n
+ * so far): the options that may be given more than once. Returns CLI_OK or CLI_USAGE. */
+static int take_repeated(cli_ctx *cx, const char *name, const char **list, int *n, int max) {
+  size_t nl = strlen(name);
+  int kept = 0;
   for (int i = 0; i < cx->argc; i++) {
     const char *a = cx->argv[i], *v = NULL;
-    if (!strcmp(a, "--peer")) {
+    if (!strcmp(a, name)) {
       if (i + 1 >= cx->argc) {
-        fprintf(stderr, "arenadb %s: option '--peer' needs a value\n", cx->cmd);
+        fprintf(stderr, "arenadb %s: option '%s' needs a value\n", cx->cmd, name);
         return CLI_USAGE;
       }
       v = cx->argv[++i];
-    } else if (!strncmp(a, "--peer=", 7)) {
-      v = a + 7;
+    } else if (!strncmp(a, name, nl) && a[nl] == '=') {
+      v = a + nl + 1;
     } else if (!strcmp(a, "--")) {
-      while (i < cx->argc) cx->argv[n++] = cx->argv[i++];
+      while (i < cx->argc) cx->argv[kept++] = cx->argv[i++];
       break;
     } else {
-      cx->argv[n++] = cx->argv[i];
+      cx->argv[kept++] = cx->argv[i];
       continue;
     }
-    if (o->npeers == NET_MAX_PEERS) {
-      fprintf(stderr, "arenadb %s: at most %d peers\n", cx->cmd, NET_MAX_PEERS);
+    if (*n == max) {
+      fprintf(stderr, "arenadb %s: '%s' at most %d times\n", cx->cmd, name, max);
       return CLI_USAGE;
     }
-    o->peers[o->npeers++] = v;
+    list[(*n)++] = v;
   }
-  cx->argc = n;
+  cx->argc = kept;
   return CLI_OK;
 }
 
 static int is_loopback(const char *host) {
   return !strcmp(host, "127.0.0.1") || !strcmp(host, "localhost") || !strcmp(host, "::1") ||
-         !strncmp(host, "127.", 4);
+         !strcmp(host, "[::1]") || !strncmp(host, "127.", 4);
 }
 
 static int64_t parse_ms(const char *s, double scale, int64_t *out) {
@@ -112,13 +114,16 @@ static int pick_ui(const char *ui, int no_ui, net_opts *o) {
 static int cmd_serve(cli_ctx *cx) {
   net_opts o = {.log = log_line};
   const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL, *ui = NULL;
+  const char *query_timeout = NULL;
+  int64_t query_ms = 10000;
   int no_ui = 0;
-  int rc = take_peers(cx, &o);
-  if (rc) return rc;
+  int rc = take_repeated(cx, "--peer", o.peers, &o.npeers, NET_MAX_PEERS);
+  if (rc || (rc = take_repeated(cx, "--cors", o.cors, &o.ncors, NET_MAX_CORS))) return rc;
   cli_opt opts[] = {{"--listen", NULL, &listen, NULL},
                     {"--token", NULL, &o.token, NULL},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
+                    {"--query-timeout", NULL, &query_timeout, NULL},
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
@@ -139,6 +144,12 @@ static int cmd_serve(cli_ctx *cx) {
     fprintf(stderr, "arenadb serve: --timeout and --poll take milliseconds\n");
     return CLI_USAGE;
   }
+  if (query_timeout && strcmp(query_timeout, "0") && parse_ms(query_timeout, 1000, &query_ms)) {
+    fprintf(stderr, "arenadb serve: --query-timeout takes seconds (0: no limit), not '%s'\n",
+            query_timeout);
+    return CLI_USAGE;
+  }
+  if (query_timeout && !strcmp(query_timeout, "0")) query_ms = 0;
   for (int i = 0; i < o.npeers; i++)
     if (strncmp(o.peers[i], "ws://", 5) && strncmp(o.peers[i], "wss://", 6)) {
       fprintf(stderr, "arenadb serve: --peer wants a ws:// or wss:// URL, not '%s'\n", o.peers[i]);
@@ -148,6 +159,7 @@ static int cmd_serve(cli_ctx *cx) {
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
+  adb_set_time_limit(db, query_ms); /* each SQL statement and Cypher query of the HTTP API */
   char line[PATH_MAX + 64];
   snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
   log_line(NULL, line);
@@ -268,7 +280,7 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--ui DIR | --no-ui]",
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--ui DIR | --no-ui]",
      "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
      0, 0},
     {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",

@@ -17,7 +17,15 @@
  * store's error when a write through the views could not store the clock. */
 int crdt_hlc_tick(adb *db, uint64_t *out);
 
-/* Moves the clock past a remote value, believing it no further than max_drift_ms ahead. */
+/* The greatest clock value a register may carry now: max_drift_ms past local time. A later one
+ * was written by a replica whose clock is wrong, and would win every later write. */
+uint64_t crdt_hlc_bound(adb *db);
+
+/* The greatest causal length a register may carry: far beyond any real number of deletes and
+ * re-creates, and within SQLite's signed 64-bit integers. */
+#define CRDT_MAX_CL ((uint64_t)1 << 62)
+
+/* Moves the clock past a remote value of a change set being merged (one within the bound). */
 void crdt_hlc_observe(adb *db, uint64_t remote);
 
 /* Stores the clock as this replica's floor when it has moved past the stored one, inside the

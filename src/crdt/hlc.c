@@ -12,11 +12,13 @@ int crdt_hlc_tick(adb *db, uint64_t *out) {
   return ADB_OK;
 }
 
+uint64_t crdt_hlc_bound(adb *db) {
+  return (uint64_t)(adb__now_ms(db) + db->max_drift_ms) << CRDT_HLC_LOGICAL_BITS;
+}
+
 void crdt_hlc_observe(adb *db, uint64_t remote) {
-  /* A peer's clock far ahead of ours would drag every later write of ours into its future;
-   * believe it only up to the allowed drift. The change itself is still merged. */
-  uint64_t bound = (uint64_t)(adb__now_ms(db) + db->max_drift_ms) << CRDT_HLC_LOGICAL_BITS;
-  if (remote > bound) remote = bound;
+  /* A merged change set holds no clock past crdt_hlc_bound (sync/changeset.c refuses it), so a
+   * peer with a clock far ahead cannot drag later local writes into its future. */
   if (remote <= db->hlc) return;
   db->hlc = remote;
   db->clock_used = 1;

@@ -13,8 +13,10 @@
 #define NET_DEFAULT_PORT 7420
 #define NET_WS_PROTOCOL "arenadb-sync"
 #define NET_MAX_PEERS 32
+#define NET_MAX_CORS 16
 
 typedef struct net_hub net_hub;
+struct lws;
 
 typedef struct net_opts {
   const char *listen;          /* "HOST:PORT" to serve on, or NULL for none */
@@ -22,6 +24,8 @@ typedef struct net_opts {
   int npeers;
   const char *token;           /* required from peers (server) and sent to peers (client) */
   const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
+  const char *cors[NET_MAX_CORS]; /* origins of other sites' pages allowed to use the API */
+  int ncors;
   int live;                    /* stay connected, stream, reconnect */
   int nodata;                  /* presence only */
   int64_t poll_ms;             /* how often to look for other processes' commits (0: 10) */
@@ -62,10 +66,24 @@ int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_
 char *net_hub_presence_json(net_hub *h);
 const char *net_hub_token(net_hub *h);
 const char *net_hub_ui_dir(net_hub *h);
+const net_opts *net_hub_opts(net_hub *h);
+/* The address the server listens on, as given to --listen. */
+const char *net_hub_listen_host(net_hub *h);
+int net_hub_listen_port(net_hub *h);
+/* 1 when every request must carry a token. */
+int net_hub_authenticates(net_hub *h);
+
+/* Browser rules for an HTTP request or a WebSocket upgrade (net_guard.c): the Host a server
+ * without a token answers to, the Origin of the page that sent it (its own, or one allowed with
+ * --cors), and JSON for requests that write (write set). Returns 0 when the request may go on,
+ * else the HTTP status that refuses it (403, 415) with *why saying why. */
+int net_guard_check(net_hub *h, struct lws *wsi, int write, const char **why);
+
+/* 1 when origin is one that --cors allows. */
+int net_guard_cors(net_hub *h, const char *origin);
 int64_t net_now_ms(void);
 
 /* The lws protocol callback serving HTTP (net_http.c). */
-struct lws;
 int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
 size_t net_http_pss_size(void);
 
@@ -76,6 +94,19 @@ size_t net_http_pss_size(void);
 int net_static_file(const char *root, const char *path, char **out, size_t *len,
                     const char **ctype);
 int net_static_present(const char *dir);
+
+/* The server's listening socket (net_listen.c). net_listen_open binds and listens on exactly
+ * host (an IPv4 or IPv6 address, "[::1]", or a name) and port, and returns the socket, or -1 with
+ * why explaining (the port taken, an address not of this machine). net_listen_port is the port
+ * it got (port 0 asks the system for a free one). net_listen_start hands each connection
+ * accepted on the loop to vh; net_listen_stop closes the socket. */
+typedef struct net_listener net_listener;
+struct lws_vhost;
+struct uv_loop_s;
+int net_listen_open(const char *host, int port, char *why, size_t whylen);
+int net_listen_port(int fd);
+net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh);
+void net_listen_stop(net_listener *l);
 
 /* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);

@@ -9,8 +9,10 @@
 #include <sodium.h>
 
 #include "net/net.h"
+#include "util/buf.h"
 
 #define HTTP_MAX_BODY ((size_t)1 << 20)
+#define HTTP_CHUNK ((size_t)64 << 10) /* bytes of a response written per writable callback */
 
 typedef struct http_pss {
   int method;
@@ -18,8 +20,9 @@ typedef struct http_pss {
   char *body;
   size_t blen, bcap;
   int too_big;
-  unsigned char *resp; /* LWS_PRE bytes of headroom, then the body */
+  unsigned char *resp; /* the response body */
   size_t rlen, sent;
+  unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
 } http_pss;
 
@@ -28,6 +31,8 @@ size_t net_http_pss_size(void) { return sizeof(http_pss); }
 typedef struct reply {
   int status;
   const char *ctype;
+  char cors[300]; /* the request's Origin when --cors allows it: the answer says so */
+  int preflight;  /* an OPTIONS request's answer: which methods and headers may follow */
   char *text; /* malloc'd */
   size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
   int file;
@@ -49,7 +54,8 @@ static int status_of(int rc) {
   case ADB_NOTFOUND: return 404;
   case ADB_CONFLICT: return 409;
   case ADB_AUTH: return 401;
-  case ADB_BUSY: return 503;
+  case ADB_BUSY:
+  case ADB_INTERRUPT: return 503;
   case ADB_INVALID:
   case ADB_PROTOCOL:
   case ADB_MISUSE:
@@ -315,14 +321,28 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
   }
 }
 
-static const char status_page[] =
-    "<!doctype html><meta charset=utf-8><title>ArenaDB</title>"
-    "<style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em}</style>"
-    "<h1>ArenaDB</h1><p>Sync endpoint: WebSocket, subprotocol <code>arenadb-sync</code>. "
-    "HTTP API: <code>/status /vv /nodes /edges /sql /cypher /presence</code> (docs/http.md).</p>"
-    "<pre id=s>loading…</pre><script>async function f(){try{const r=await fetch('/status');"
-    "document.getElementById('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){}}"
-    "f();setInterval(f,2000)</script>";
+/* The page at / when there is no UI: the status, refreshed every 2 s, without any script. */
+static char *status_page(net_hub *h) {
+  char *json = net_hub_status_json(h);
+  if (!json) return NULL;
+  buf b;
+  buf_init(&b);
+  buf_puts(&b, "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=2>"
+               "<title>ArenaDB</title><h1>ArenaDB</h1><p>Sync endpoint: WebSocket, subprotocol "
+               "<code>arenadb-sync</code>. HTTP API: <code>/status /vv /nodes /edges /sql /cypher "
+               "/presence</code> (docs/http.md).</p><pre>");
+  for (const char *c = json; *c; c++) {
+    const char *esc = *c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : NULL;
+    if (esc) buf_puts(&b, esc);
+    else buf_put_u8(&b, (unsigned char)*c);
+  }
+  buf_puts(&b, "</pre>");
+  buf_put_u8(&b, 0);
+  free(json);
+  if (!b.oom) return (char *)buf_take(&b, NULL);
+  buf_free(&b);
+  return NULL;
+}
 
 /* Runs a request that may write inside one write transaction. Commits when the reply is a
  * success. */
@@ -402,7 +422,7 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   if (!strcmp(u, "/") && m == LWSHUMETH_GET) {
     r->status = 200;
     r->ctype = "text/html; charset=utf-8";
-    r->text = strdup(status_page);
+    r->text = status_page(h);
   } else if (!strcmp(u, "/status") && m == LWSHUMETH_GET) {
     r->status = 200;
     r->ctype = "application/json";
@@ -479,24 +499,38 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
     r->text = strdup("{\"error\":\"out of memory\",\"code\":\"out of memory\"}");
     if (!r->text) return -1;
   }
-  size_t n = r->file ? r->len : strlen(r->text);
-  p->resp = malloc(LWS_PRE + n + 1);
-  if (!p->resp) {
-    free(r->text);
-    return -1;
-  }
-  memcpy(p->resp + LWS_PRE, r->text, n);
-  p->resp[LWS_PRE + n] = '\n';
-  p->rlen = r->file ? n : n + 1;
+  /* The body is sent from where it was made, a chunk at a time: no copy of the whole. A text
+   * ends with a newline in place of its NUL. */
+  size_t n = r->file ? r->len : strlen(r->text) + 1;
+  if (!r->file) r->text[n - 1] = '\n';
+  p->resp = (unsigned char *)r->text;
+  p->rlen = n;
   p->sent = 0;
-  free(r->text);
-  unsigned char hb[LWS_PRE + 1024], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
-  static const char nosniff[] = "nosniff";
-  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end) ||
-      lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-                                  (const unsigned char *)nosniff, (int)strlen(nosniff), &q, end) ||
-      lws_finalize_write_http_header(wsi, start, &q, end))
-    return -1;
+  p->chunk = malloc(LWS_PRE + HTTP_CHUNK);
+  if (!p->chunk) return -1;
+  unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
+  /* The UI runs only its own files: no inline script, no framing by other pages. */
+  const char *headers[][2] = {
+      {"x-content-type-options:", "nosniff"},
+      {"content-security-policy:",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+      {"x-frame-options:", "DENY"},
+      {"referrer-policy:", "no-referrer"},
+      {"access-control-allow-origin:", r->cors[0] ? r->cors : NULL},
+      {"vary:", r->cors[0] ? "Origin" : NULL},
+      {"access-control-allow-methods:", r->preflight ? "GET, POST, PUT, PATCH, DELETE" : NULL},
+      {"access-control-allow-headers:", r->preflight ? "Authorization, Content-Type" : NULL},
+      {"access-control-max-age:", r->preflight ? "600" : NULL},
+  };
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end)) return -1;
+  for (size_t i = 0; i < sizeof headers / sizeof *headers; i++)
+    if (headers[i][1] &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)headers[i][0],
+                                    (const unsigned char *)headers[i][1],
+                                    (int)strlen(headers[i][1]), &q, end))
+      return -1;
+  if (lws_finalize_write_http_header(wsi, start, &q, end)) return -1;
   p->responding = 1;
   lws_callback_on_writable(wsi);
   return 0;
@@ -505,7 +539,22 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
 static int handle(struct lws *wsi, http_pss *p) {
   net_hub *h = lws_context_user(lws_get_context(wsi));
   reply r = {0};
-  if (p->too_big) reply_err(&r, 413, "invalid argument", "the request body exceeds 1 MiB");
+  const char *why;
+  int write = p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
+              p->method == LWSHUMETH_PATCH;
+  int refused = net_guard_check(h, wsi, write, &why);
+  if (lws_hdr_copy(wsi, r.cors, sizeof r.cors, WSI_TOKEN_ORIGIN) <= 0 || !net_guard_cors(h, r.cors))
+    r.cors[0] = 0;
+  if (refused) reply_err(&r, refused, refused == 403 ? "forbidden" : "unsupported media type", why);
+  else if (p->method == LWSHUMETH_OPTIONS && r.cors[0]) {
+    r.preflight = 1;
+    r.status = 204;
+    r.ctype = "text/plain";
+    r.text = strdup("");
+    r.file = 1; /* sent as is: no body at all */
+  } else if (p->method == LWSHUMETH_OPTIONS)
+    reply_err(&r, 403, "forbidden", "only origins given to serve --cors may ask first (OPTIONS)");
+  else if (p->too_big) reply_err(&r, 413, "invalid argument", "the request body exceeds 1 MiB");
   else route(&r, h, wsi, p);
   free(p->body);
   p->body = NULL;
@@ -556,13 +605,12 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!p->responding || !p->resp) return 0;
-    size_t chunk = p->rlen - p->sent > 16384 ? 16384 : p->rlen - p->sent;
+    size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
     int last = p->sent + chunk == p->rlen;
-    unsigned char *at = p->resp + LWS_PRE + p->sent;
-    /* lws_write needs LWS_PRE writable bytes before the data: move the chunk's start back. */
-    if (p->sent) memmove(p->resp + LWS_PRE, at, p->rlen - p->sent), p->rlen -= p->sent, p->sent = 0,
-                 at = p->resp + LWS_PRE;
-    if (lws_write(wsi, at, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)chunk)
+    /* lws_write needs LWS_PRE writable bytes before the data it sends. */
+    memcpy(p->chunk + LWS_PRE, p->resp + p->sent, chunk);
+    if (lws_write(wsi, p->chunk + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+        (int)chunk)
       return -1;
     p->sent += chunk;
     if (!last) {
@@ -570,7 +618,8 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       return 0;
     }
     free(p->resp);
-    p->resp = NULL;
+    free(p->chunk);
+    p->resp = p->chunk = NULL;
     p->responding = 0;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
@@ -579,8 +628,9 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     if (p) {
       free(p->body);
       free(p->resp);
+      free(p->chunk);
       p->body = NULL;
-      p->resp = NULL;
+      p->resp = p->chunk = NULL;
     }
     break;
   default: break;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <sodium.h>
@@ -63,6 +64,9 @@ struct net_hub {
   int64_t stop_at;
   unsigned char rid[16];
   sync_stats closed; /* sums of the sessions that ended */
+  char listen_host[256];
+  int listen_port;
+  net_listener *listener;
 };
 
 int64_t net_now_ms(void) {
@@ -74,18 +78,30 @@ int64_t net_now_ms(void) {
 static void logf_(net_hub *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(net_hub *h, const char *fmt, ...) {
   if (!h->o.log) return;
-  char line[1024];
+  char line[1024], safe[4 * sizeof line];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  h->o.log(h->o.ctx, line);
+  /* Lines quote what peers send (close reasons, errors): a newline there must not start a line
+   * of its own that a reader would take for the server's. */
+  size_t n = 0;
+  for (const unsigned char *c = (const unsigned char *)line; *c; c++) {
+    if (*c < 0x20 || *c == 0x7f) n += (size_t)snprintf(safe + n, sizeof safe - n, "\\x%02x", *c);
+    else safe[n++] = (char)*c;
+  }
+  safe[n] = 0;
+  h->o.log(h->o.ctx, safe);
 }
 
 adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
+const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
+const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
+int net_hub_listen_port(net_hub *h) { return h->listen_port; }
+int net_hub_authenticates(net_hub *h) { return h->o.token != NULL; }
 
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   const char *colon = strrchr(s, ':');
@@ -239,8 +255,7 @@ static void peer_connect(net_peer *p) {
   i.address = p->host;
   i.port = p->port;
   i.path = p->path;
-  i.host = p->host;
-  i.origin = p->host;
+  i.host = p->host; /* no Origin: that header is a browser's, and names the page it runs */
   i.protocol = NET_WS_PROTOCOL;
   i.local_protocol_name = NET_WS_PROTOCOL;
   i.ssl_connection = p->ssl ? LCCSCF_USE_SSL : 0;
@@ -317,6 +332,14 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
   net_hub *h = lws_context_user(cx);
   net_conn *c = lws_get_opaque_user_data(wsi);
   switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+    const char *why;
+    if (!net_guard_check(h, wsi, 0, &why)) return 0;
+    char ip[48] = "?";
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    logf_(h, "refused a WebSocket from %s: %s", ip, why);
+    return 1;
+  }
   case LWS_CALLBACK_ESTABLISHED: {
     if (h->stopping) return -1;
     c = conn_new(h, wsi, NULL);
@@ -537,12 +560,16 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
       return ADB_INVALID;
     }
   }
+  int fd = o->listen ? net_listen_open(host, port, res->reason, sizeof res->reason) : -1;
+  if (o->listen && fd < 0) {
+    free(h);
+    return ADB_IO;
+  }
   uv_loop_init(&h->loop);
   void *foreign[] = {&h->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
-  info.port = o->listen ? port : CONTEXT_PORT_NO_LISTEN;
-  info.iface = o->listen ? host : NULL;
+  info.port = o->listen ? CONTEXT_PORT_NO_LISTEN_SERVER : CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols();
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.foreign_loops = foreign;
@@ -551,15 +578,21 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   info.ka_time = 0;
   lws_set_log_level(LLL_ERR, lws_log);
   h->cx = lws_create_context(&info);
+  if (h->cx && o->listen &&
+      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default")))) {
+    lws_context_destroy(h->cx);
+    h->cx = NULL;
+  }
   if (!h->cx) {
-    snprintf(res->reason, sizeof res->reason,
-             o->listen ? "cannot listen on %s:%d (address in use, or not an address of this machine)"
-                       : "cannot start the network layer%s%d",
-             o->listen ? host : "", o->listen ? port : 0);
+    snprintf(res->reason, sizeof res->reason, "cannot start the network layer");
+    if (fd >= 0 && !h->listener) close(fd);
     uv_loop_close(&h->loop);
     free(h);
     return ADB_IO;
   }
+  snprintf(h->listen_host, sizeof h->listen_host, "%s", host);
+  h->listen_port = o->listen ? net_listen_port(fd) : 0;
+  port = h->listen_port;
   if (o->listen) logf_(h, "serving database %s (replica %s) on http://%s:%d and ws://%s:%d",
                        adb_db_id(db), adb_replica_id(db), host, port, host, port);
   adb_data_version(db, &h->data_version);
@@ -589,6 +622,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     free(c);
   }
   res->stats = h->closed;
+  net_listen_stop(h->listener);
   uv_close((uv_handle_t *)&h->tick, NULL);
   uv_close((uv_handle_t *)&h->sigint, NULL);
   uv_close((uv_handle_t *)&h->sigterm, NULL);

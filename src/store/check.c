@@ -5,6 +5,7 @@
 
 #include "crdt/crdt.h"
 #include "crdt/textreg.h"
+#include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -24,19 +25,43 @@ static int collect(adb *db, const char *sql, buf *report, int *problems) {
   return src == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, src);
 }
 
-/* Raises *newest to the clock of every register of e that this replica wrote. */
-static void own_clock(const crdt_elem *e, uint64_t *newest) {
-  const crdt_tag *tags[3] = {&e->cl_tag, e->has_label ? &e->label.tag : NULL,
-                             e->has_ends ? &e->ends.tag : NULL};
-  for (size_t i = 0; i < 3; i++)
-    if (tags[i] && tags[i]->origin == 1 && tags[i]->hlc > *newest) *newest = tags[i]->hlc;
+/* Appends one line to the report. */
+static void problem(buf *report, int *problems, const char *line) {
+  buf_puts(report, line);
+  buf_put_u8(report, '\n');
+  (*problems)++;
+}
+
+/* Checks one register: a causal length no replica could reach, or a clock past every clock this
+ * replica issued or merged (its stored floor), which only a broken or hostile writer makes and
+ * which would win over every later write. */
+static void check_reg(const crdt_elem *e, const char *slot, uint64_t epoch, const crdt_tag *t,
+                      uint64_t floor, buf *report, int *problems) {
+  char line[300];
+  if (epoch > CRDT_MAX_CL) {
+    snprintf(line, sizeof line, "%s %.100s: the %s register has an impossible causal length",
+             graph_kind_name(e->kind), e->id, slot);
+    problem(report, problems, line);
+  }
+  if (t->hlc > floor) {
+    snprintf(line, sizeof line, "%s %.100s: the %s register's clock (%llu) is past the clock's "
+             "floor (%llu)", graph_kind_name(e->kind), e->id, slot, (unsigned long long)t->hlc,
+             (unsigned long long)floor);
+    problem(report, problems, line);
+  }
+}
+
+static void check_regs(const crdt_elem *e, uint64_t floor, buf *report, int *problems) {
+  check_reg(e, "existence", e->cl, &e->cl_tag, floor, report, problems);
+  if (e->has_label) check_reg(e, "label", e->label.epoch, &e->label.tag, floor, report, problems);
+  if (e->has_ends) check_reg(e, "endpoints", e->ends.epoch, &e->ends.tag, floor, report, problems);
   for (size_t i = 0; i < e->nprops; i++)
-    if (e->props[i].tag.origin == 1 && e->props[i].tag.hlc > *newest) *newest = e->props[i].tag.hlc;
+    check_reg(e, e->props[i].key, e->props[i].epoch, &e->props[i].tag, floor, report, problems);
 }
 
 /* Loads every element, which decodes its registers and cross-checks them with its columns, and
- * raises *newest to the newest clock this replica wrote. */
-static int check_elements(adb *db, int kind, buf *report, int *problems, uint64_t *newest) {
+ * checks each register against floor, the stored floor of the clock. */
+static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *problems) {
   sqlite3_stmt *st;
   const char *sql = kind == ADB_NODE ? "SELECT rid FROM adb_node" : "SELECT rid FROM adb_edge";
   int src = store_prepare(db, sql, &st);
@@ -45,7 +70,7 @@ static int check_elements(adb *db, int kind, buf *report, int *problems, uint64_
     crdt_elem e;
     int rc = crdt_elem_load_rid(db, kind, sqlite3_column_int64(st, 0), &e);
     if (rc == ADB_OK) rc = crdt_textreg_verify(db, &e);
-    if (rc == ADB_OK) own_clock(&e, newest);
+    if (rc == ADB_OK) check_regs(&e, floor, report, problems);
     if (rc == ADB_CORRUPT) {
       buf_puts(report, db->errmsg);
       buf_put_u8(report, '\n');
@@ -61,24 +86,15 @@ static int check_elements(adb *db, int kind, buf *report, int *problems, uint64_
   return src == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, src);
 }
 
-/* Reports a stored clock floor below a clock this replica wrote: its next write after a restart
- * could then lose to an older one of its own. */
-static int check_floor(adb *db, uint64_t newest, buf *report, int *problems) {
+/* Reads this replica's stored clock floor into *floor. */
+static int read_floor(adb *db, uint64_t *floor) {
   sqlite3_stmt *st;
   int src = store_prepare(db, "SELECT hlc FROM adb_replica WHERE idx = 1", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   src = store_step(db, st);
-  uint64_t floor = (uint64_t)sqlite3_column_int64(st, 0);
+  *floor = src == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);
-  if (src != SQLITE_ROW) return src == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, src);
-  if (newest > floor) {
-    char line[160];
-    snprintf(line, sizeof line, "the clock's floor (%llu) is below this replica's newest write (%llu)\n",
-             (unsigned long long)floor, (unsigned long long)newest);
-    buf_puts(report, line);
-    (*problems)++;
-  }
-  return ADB_OK;
+  return src == SQLITE_ROW ? ADB_OK : adb__sqlerr(db, src);
 }
 
 int adb_check(adb *db, char **report_out) {
@@ -104,10 +120,10 @@ int adb_check(adb *db, char **report_out) {
   };
   for (size_t i = 0; rc == ADB_OK && i < sizeof queries / sizeof *queries; i++)
     rc = collect(db, queries[i], &report, &problems);
-  uint64_t newest = 0;
-  if (rc == ADB_OK) rc = check_elements(db, ADB_NODE, &report, &problems, &newest);
-  if (rc == ADB_OK) rc = check_elements(db, ADB_EDGE, &report, &problems, &newest);
-  if (rc == ADB_OK) rc = check_floor(db, newest, &report, &problems);
+  uint64_t floor = 0;
+  if (rc == ADB_OK) rc = read_floor(db, &floor);
+  if (rc == ADB_OK) rc = check_elements(db, ADB_NODE, floor, &report, &problems);
+  if (rc == ADB_OK) rc = check_elements(db, ADB_EDGE, floor, &report, &problems);
   if (rc == ADB_OK && problems)
     rc = adb__err(db, ADB_CORRUPT, "the integrity check found %d problem%s", problems,
                   problems == 1 ? "" : "s");

@@ -115,13 +115,17 @@ static int read_record(adb *db, rbuf *r, cs_record *rec) {
 /* Checks one record's meaning: names, values, epochs, and replica references. */
 static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
   if (graph_name_check(db, "id", rec->id)) return ADB_PROTOCOL;
+  uint64_t bound = crdt_hlc_bound(db);
   for (size_t i = 0; i < rec->nregs; i++) {
     const crdt_reg *g = &rec->regs[i];
     const char *bad = NULL;
     char why[200];
     if (g->tag.origin >= h->nrep) bad = "names an unknown replica";
     else if (g->tag.hlc == 0 || g->tag.seq == 0) bad = "has no clock";
-    else if (g->epoch == 0 || (g->type != REG_EXIST && !(g->epoch & 1))) bad = "has an impossible causal length";
+    else if (g->tag.hlc > bound)
+      bad = "has a clock more than max_drift_ms ahead of this machine's: its writer's clock is wrong";
+    else if (g->epoch == 0 || g->epoch > CRDT_MAX_CL || (g->type != REG_EXIST && !(g->epoch & 1)))
+      bad = "has an impossible causal length";
     else if (g->type == REG_ENDS && rec->kind != ADB_EDGE) bad = "gives endpoints to a node";
     else if (g->type == REG_LABEL && graph_name_check(db, "label", g->value)) bad = db->errmsg;
     else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||

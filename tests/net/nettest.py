@@ -94,18 +94,26 @@ def wait_for(what, cond, timeout=30, interval=0.1):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r:.300})")
 
 
-def http(port, method, url, body=None, token=None, timeout=10):
-    data = json.dumps(body).encode() if body is not None else None
+def http_full(port, method, url, data=None, headers=None, timeout=10):
+    """Sends one request with exactly these headers (and body bytes); returns (status, headers,
+    body bytes)."""
     req = urllib.request.Request(f"http://127.0.0.1:{port}{url}", data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+        return e.code, e.headers, e.read()
+
+
+def http(port, method, url, body=None, token=None, timeout=10):
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    status, _, answer = http_full(port, method, url, data, headers, timeout)
+    return status, json.loads(answer or b"null")
 
 
 def replica_of(db, of):
@@ -162,12 +170,13 @@ def node_count(db):
 # ---- a small WebSocket client (RFC 6455), for bad peers and many connections ----
 
 class WS:
-    def __init__(self, port, protocol="arenadb-sync", timeout=5):
+    def __init__(self, port, protocol="arenadb-sync", timeout=5, host=None, origin=None):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        req = (f"GET /sync HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        extra = f"Origin: {origin}\r\n" if origin else ""
+        req = (f"GET /sync HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-               f"Sec-WebSocket-Protocol: {protocol}\r\n\r\n")
+               f"Sec-WebSocket-Protocol: {protocol}\r\n{extra}\r\n")
         self.s.sendall(req.encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -692,6 +701,166 @@ def listening_beyond_loopback_needs_a_token():
 
 
 @test
+def other_sites_pages_cannot_drive_the_loopback_server():
+    """A page on any site the user visits can send requests to 127.0.0.1; without a token the
+    server must refuse every one that a browser marks as coming from elsewhere, and DNS
+    rebinding (another site's name pointed at 127.0.0.1), and writes that are not JSON."""
+    run("o.db", "init")
+    run("o.db", "node", "add", "P", '{"k":1}', "--id", "keep")
+    _, port = server("o.db", None, "--no-ui", "--cors", "http://ok.example:3000")
+    delete = json.dumps({"sql": "DELETE FROM nodes"}).encode()
+    refused = [
+        ({"Content-Type": "text/plain"}, 415),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({}, 415),
+        ({"Content-Type": "application/json", "Origin": "http://evil.example"}, 403),
+        ({"Content-Type": "application/json", "Origin": "null"}, 403),
+        ({"Content-Type": "application/json", "Host": f"evil.example:{port}"}, 403),
+        ({"Content-Type": "application/json", "Host": f"evil.example:{port}",
+          "Origin": f"http://evil.example:{port}"}, 403),
+    ]
+    for headers, want in refused:
+        status, _, body = http_full(port, "POST", "/sql", delete, headers)
+        assert status == want, (headers, status, body)
+        assert json.loads(body)["error"], body
+    assert node_count("o.db") == 1
+    status, _, _ = http_full(port, "GET", "/nodes", None, {"Origin": "http://evil.example"})
+    assert status == 403
+    # The server's own pages, and the origins given to --cors, are served; CORS says so.
+    status, _, body = http_full(port, "POST", "/sql", json.dumps({"sql": "SELECT 1 AS x"}).encode(),
+                                {"Content-Type": "application/json; charset=utf-8",
+                                 "Origin": f"http://127.0.0.1:{port}"})
+    assert status == 200, body
+    status, h, _ = http_full(port, "GET", "/status", None, {"Origin": "http://ok.example:3000"})
+    assert status == 200 and h["Access-Control-Allow-Origin"] == "http://ok.example:3000", h
+    status, h, body = http_full(port, "OPTIONS", "/sql", None, {"Origin": "http://ok.example:3000"})
+    assert status == 204 and body == b"" and "POST" in h["Access-Control-Allow-Methods"], (status, h)
+    status, _, _ = http_full(port, "OPTIONS", "/sql", None, {"Origin": "http://evil.example"})
+    assert status == 403
+    status, h, _ = http_full(port, "GET", "/", None, {"Host": f"localhost:{port}"})
+    assert status == 200 and "script-src 'self'" in h["Content-Security-Policy"], h
+    assert "frame-ancestors 'none'" in h["Content-Security-Policy"] and h["X-Frame-Options"] == "DENY"
+    # WebSocket upgrades follow the same rules: the whole database is one upgrade away.
+    for host, origin in [(None, "http://evil.example"), (f"evil.example:{port}", None)]:
+        try:
+            WS(port, host=host, origin=origin).close()
+            raise AssertionError(f"upgrade accepted with Host {host} Origin {origin}")
+        except AssertionError as e:
+            assert "handshake refused" in str(e) or "closed during" in str(e), e
+    WS(port, origin=f"http://127.0.0.1:{port}").close()
+    WS(port, origin="http://ok.example:3000").close()
+    assert node_count("o.db") == 1
+
+
+@test
+def endless_queries_over_http_stop_at_the_time_limit():
+    """A recursive CTE without end over /sql, a Cartesian product over /cypher, and a write
+    built on one: each stops at --query-timeout with 503 and changes nothing; the server keeps
+    answering and stops on SIGTERM."""
+    run("q.db", "init")
+    run("q.db", "cypher", "UNWIND range(1, 400) AS i CREATE (:P {i: i})")
+    hub, port = server("q.db", None, "--no-ui", "--query-timeout", "1")
+    bombs = [
+        ("/sql", {"sql": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+                         "SELECT count(*) FROM r"}),
+        ("/sql", {"sql": "INSERT INTO nodes(id, label) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL "
+                         "SELECT i + 1 FROM r) SELECT 'x' || i, 'X' FROM r"}),
+        ("/cypher", {"query": "MATCH (a), (b), (c) RETURN count(*)"}),
+        ("/cypher", {"query": "MATCH (a), (b), (c) CREATE (:Q)"}),
+    ]
+    for url, body in bombs:
+        t0 = time.time()
+        st, b = http(port, "POST", url, body, timeout=30)
+        took = time.time() - t0
+        assert st == 503 and "time limit" in b["error"], (url, st, b)
+        assert took < 5, f"{url} stopped after {took:.1f}s"
+        st, _ = http(port, "GET", "/status", timeout=5)
+        assert st == 200
+    st, b = http(port, "POST", "/sql", {"sql": "SELECT count(*) AS n FROM nodes"})
+    assert st == 200 and b["rows"] == [[400]], b
+    assert stop(hub) == 0
+
+
+@test
+def the_server_listens_on_exactly_the_address_given():
+    """127.0.0.1 is not 127.0.0.2 (also loopback, also this machine): a server on the first must
+    refuse the second. A port already taken is an error, not a silent second server. IPv6
+    literals work."""
+    run("b1.db", "init")
+    hub, port = server("b1.db", None, "--no-ui")
+    refused = socket.socket()
+    try:
+        refused.settimeout(2)
+        assert refused.connect_ex(("127.0.0.2", port)) != 0, "127.0.0.2 reached a 127.0.0.1 server"
+    finally:
+        refused.close()
+    r = run("b2.db", "serve", "--listen", f"127.0.0.1:{port}", "--no-ui", check=False, timeout=10)
+    assert r.returncode == 1 and "already in use" in r.stderr, (r.returncode, r.stderr)
+    r = run("b2.db", "serve", "--listen", "192.0.2.1:7000", "--token", "t", "--no-ui", check=False,
+            timeout=10)
+    assert r.returncode == 1 and "not an address of this machine" in r.stderr, r.stderr
+    assert stop(hub) == 0
+    if socket.has_ipv6:
+        six = socket.socket(socket.AF_INET6)
+        try:
+            six.bind(("::1", 0))
+            p6 = six.getsockname()[1]
+        except OSError:
+            p6 = None  # no IPv6 loopback on this machine: nothing to test
+        finally:
+            six.close()
+        if p6:
+            h6 = spawn("b1.db", "serve", "--listen", f"[::1]:{p6}", "--no-ui")
+            def up():
+                try:
+                    c = socket.create_connection(("::1", p6), timeout=1)
+                    c.sendall(f"GET /status HTTP/1.1\r\nHost: [::1]:{p6}\r\n\r\n".encode())
+                    ok = c.recv(64).startswith(b"HTTP/1.1 200")
+                    c.close()
+                    return ok
+                except OSError:
+                    return False
+            wait_for("the IPv6 server", up, timeout=10)
+            assert stop(h6) == 0
+
+
+@test
+def a_hundred_megabyte_response_arrives_whole():
+    """The HTTP writer sends a large answer in chunks from where it was built: the whole body
+    arrives, as its Content-Length says (the writer used to move the rest of the buffer for
+    every chunk, and gave up after 7 of 100 MB)."""
+    run("big.db", "init")
+    pad = "x" * 5000
+    run("big.db", "cypher", "UNWIND range(1, 20000) AS i CREATE (:P {i: i, pad: $pad})",
+        "--params", json.dumps({"pad": pad}))
+    hub, port = server("big.db", None, "--no-ui")
+    t0 = time.time()
+    status, headers, body = http_full(port, "GET", "/nodes", timeout=60)
+    took = time.time() - t0
+    assert status == 200 and len(body) == int(headers["Content-Length"]) > 100_000_000, len(body)
+    nodes = json.loads(body)
+    assert len(nodes) == 20000 and all(n["properties"]["pad"] == pad for n in nodes)
+    print(f"    GET /nodes: {len(body) / 1e6:.0f} MB in {took:.1f}s")
+    assert stop(hub) == 0
+
+
+@test
+def a_peers_words_cannot_forge_a_log_line():
+    """A close reason is the peer's text; the server quotes it in its log with control
+    characters escaped, so a newline in it cannot start a line of its own."""
+    run("lg.db", "init")
+    hub, port = server("lg.db", None, "--no-ui")
+    ws = WS(port)
+    ws.send(struct.pack(">H", 1000) + b"bye\n12:00:00.000 FORGED: server compromised", opcode=8)
+    time.sleep(0.5)
+    ws.close()
+    assert stop(hub) == 0
+    lines = open(path("lg.db.log"), errors="replace").read().splitlines()
+    assert not any(line.startswith("12:00:00.000 FORGED") for line in lines), lines
+    assert any("bye\\x0a12:00:00.000 FORGED" in line for line in lines), lines
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
@@ -781,12 +950,8 @@ def http_api():
     assert http(port, "POST", "/nodes", {"label": "P", "properties": [1]})[0] == 400
     assert http(port, "POST", "/sql", {"sql": "SELEC nonsense"})[0] == 400
     assert http(port, "GET", "/nope")[0] == 404
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/nodes", data=b"{not json", method="POST")
-    try:
-        urllib.request.urlopen(req, timeout=5)
-        assert False, "bad JSON accepted"
-    except urllib.error.HTTPError as e:
-        assert e.code == 400 and "error" in json.loads(e.read())
+    st, _, b = http_full(port, "POST", "/nodes", b"{not json", {"Content-Type": "application/json"})
+    assert st == 400 and "error" in json.loads(b), b
     st, vv = http(port, "GET", "/vv")
     assert st == 200 and "vv" in vv
     stop(hub)
@@ -825,13 +990,9 @@ def http_cypher():
     assert st == 400 and "params" in b["error"], b
     assert http(port, "POST", "/cypher", {"sql": "RETURN 1"})[0] == 400
     assert http(port, "GET", "/cypher")[0] == 405
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/cypher", data=b"MATCH (n) RETURN n",
-                                 method="POST")
-    try:
-        urllib.request.urlopen(req, timeout=5)
-        assert False, "a body that is not JSON was accepted"
-    except urllib.error.HTTPError as e:
-        assert e.code == 400 and "not JSON" in json.loads(e.read())["error"]
+    st, _, b = http_full(port, "POST", "/cypher", b"MATCH (n) RETURN n",
+                         {"Content-Type": "application/json"})
+    assert st == 400 and "not JSON" in json.loads(b)["error"], b
     assert http_dump(port) == before, "a failed query changed the database"
     assert stop(client) == 0
     stop(hub)

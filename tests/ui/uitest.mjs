@@ -192,7 +192,8 @@ try {
   });
 
   await check("a node and edge created through the HTTP API appear, with the edge", async () => {
-    const post = (p, b) => fetch(`${server.base}${p}`, { method: "POST", body: JSON.stringify(b) });
+    const post = (p, b) => fetch(`${server.base}${p}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(b) });
     assert((await post("/nodes", { id: "acme", label: "Company", properties: { name: "Acme" } })).status === 201, "POST /nodes");
     assert((await post("/edges", { source: "barbara", target: "acme", label: "WORKS_AT" })).status === 201, "POST /edges");
     await waitNodes(page, 7);

@@ -229,35 +229,61 @@ Test(clock, a_remote_clock_at_the_drift_bound_is_followed_and_remembered) {
   adb_close(b);
 }
 
-/* A peer's clock one millisecond past the bound is believed only up to the bound: a local
- * write at the same wall time then loses to it, which shows where the clock stopped. */
-Test(clock, a_remote_clock_past_the_drift_bound_is_believed_up_to_the_bound) {
+/* Sends what `to` lacks from `from`, which `to` must refuse as a protocol error naming the
+ * clock, changing nothing. */
+static void refused(adb *from, adb *to) {
+  void *vv, *cs;
+  size_t vvlen, cslen;
+  char *before = dump_state(to);
+  OK(to, adb_vv(to, &vv, &vvlen));
+  OK(from, adb_changes(from, vv, vvlen, &cs, &cslen));
+  cr_assert_eq(adb_apply(to, cs, cslen, NULL), ADB_PROTOCOL);
+  cr_assert(strstr(adb_errmsg(to), "clock"), "%s", adb_errmsg(to));
+  char *after = dump_state(to);
+  cr_assert_str_eq(before, after);
+  free(before);
+  free(after);
+  free(vv);
+  free(cs);
+}
+
+/* A peer's clock one millisecond past the bound wrote a register that would win over every
+ * local write for as long as the peer is ahead: the change set is refused, naming the clock. */
+Test(clock, a_remote_clock_past_the_drift_bound_is_refused) {
   int64_t t = T0, peer_t = T0 + 10001;
   adb *a = open_at(0, &t, 10000), *b = open_at(1, &peer_t, 0);
   OK(b, adb_node_create(b, "n", "P", "{\"k\":\"peer\"}", NULL));
-  send_changes(b, a);
+  refused(b, a);
+  t += 1;
+  send_changes(b, a); /* a millisecond later it is within the bound */
   OK(a, adb_node_set(a, "n", "k", "\"local\""));
-  props_are(a, "n", "{\"k\":\"peer\"}");
+  props_are(a, "n", "{\"k\":\"local\"}");
+  OK(a, adb_check(a, NULL));
   adb_close(a);
   adb_close(b);
 }
 
-/* A peer an hour fast must not push this replica's clock an hour ahead: a write made here
- * after seeing it must still lose to a third replica's write made 20 s later in real time. */
+/* A peer an hour fast, or at the largest clock there is, is refused, and the replicas with
+ * sound clocks go on: the later write in real time wins. */
 Test(clock, a_peer_an_hour_fast_does_not_let_a_stale_write_win_later) {
   int64_t t = T0, fast_t = T0 + 3600 * 1000LL, third_t = T0;
   adb *a = open_at(0, &t, 10000), *fast = open_at(1, &fast_t, 0), *c = open_at(2, &third_t, 0);
   OK(fast, adb_node_create(fast, "x", "P", NULL, NULL));
   OK(a, adb_node_create(a, "n", "P", "{\"j\":\"first\"}", NULL));
   send_changes(a, c);
-  send_changes(fast, a);
-  OK(a, adb_node_set(a, "n", "j", "\"stale\""));
+  refused(fast, a);
+  fast_t = INT64_MAX >> 16;
+  OK(fast, adb_node_set(fast, "x", "k", "1"));
+  refused(fast, a);
+  OK(a, adb_node_set(a, "n", "j", "\"earlier\""));
+  t += 20000; /* 20 s pass for both sound clocks */
   third_t += 20000;
   OK(c, adb_node_set(c, "n", "j", "\"later\""));
   send_changes(a, c);
   send_changes(c, a);
   props_are(a, "n", "{\"j\":\"later\"}");
   props_are(c, "n", "{\"j\":\"later\"}");
+  OK(a, adb_check(a, NULL));
   adb_close(a);
   adb_close(fast);
   adb_close(c);
@@ -273,7 +299,7 @@ static void set_floor(const char *path, long long floor) {
   sqlite3_close(s);
 }
 
-Test(clock, check_reports_a_floor_below_this_replicas_newest_write) {
+Test(clock, check_reports_registers_past_the_floor) {
   int64_t t = T0;
   adb *db = open_at(0, &t, 0);
   OK(db, adb_node_create(db, "n", "P", NULL, NULL));
@@ -283,7 +309,7 @@ Test(clock, check_reports_a_floor_below_this_replicas_newest_write) {
   db = open_at(0, &t, 0);
   char *report = NULL;
   cr_assert_eq(adb_check(db, &report), ADB_CORRUPT);
-  cr_assert_not_null(strstr(report, "clock's floor"), "%s", report);
+  cr_assert_not_null(strstr(report, "past the clock's floor"), "%s", report);
   adb_free(report);
   adb_close(db);
 }

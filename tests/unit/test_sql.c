@@ -1,6 +1,9 @@
 /* test_sql.c — the SQL views, writes through them, prepared statements, and guards. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -141,6 +144,44 @@ Test(sql, pragmas_that_set_anything_are_refused_and_reports_still_work) {
   adb_close(db);
 }
 
+/* The connection's temp schema and other files are out of SQL's reach: a temp table named like
+ * an internal one would take its writes (acknowledged, then gone on reopen), a temp trigger on a
+ * view would turn later writes, another client's in a server, into something else, and ATTACH
+ * creates and writes any file. */
+Test(sql, temp_objects_attach_and_unsafe_functions_are_refused) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));
+  char attach[200];
+  snprintf(attach, sizeof attach, "ATTACH '%s.other' AS other", tmp_db_path(0));
+  const char *bad[] = {
+      "CREATE TEMP TABLE adb_node(rid INTEGER PRIMARY KEY, id TEXT, cl, label, props, meta)",
+      "CREATE TEMP TABLE scratch(x)",
+      "CREATE TEMPORARY VIEW v AS SELECT 1",
+      "CREATE TEMP TRIGGER t INSTEAD OF INSERT ON nodes BEGIN DELETE FROM nodes; END",
+      "CREATE TEMP TRIGGER t INSTEAD OF UPDATE ON edges BEGIN SELECT 1; END",
+      attach,
+      "DETACH temp",
+      "SELECT fts3_tokenizer('simple')",
+      "SELECT load_extension('/lib/x')",
+      "UPDATE sqlite_schema SET sql = '' WHERE name = 'adb_node'",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    int rc = adb_exec(db, bad[i]);
+    cr_assert(rc < 0, "'%s' was accepted", bad[i]);
+  }
+  char other[200];
+  snprintf(other, sizeof other, "%s.other", tmp_db_path(0));
+  cr_assert_eq(access(other, F_OK), -1, "ATTACH created %s", other);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label, properties) VALUES ('b', 'P', '{}')"));
+  OK(db, adb_close(db));
+  db = open_tmp(0, NULL);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes WHERE id IN ('a', 'b')"), 2);
+  /* Tables of the application's own in the file stay allowed. */
+  OK(db, adb_exec(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES (1)"));
+  OK(db, adb_check(db, NULL));
+  adb_close(db);
+}
+
 Test(sql, failed_statement_inside_a_transaction_keeps_sequence_numbers_sound) {
   adb *db = open_tmp(0, NULL);
   adb *peer = open_tmp(1, NULL);
@@ -164,5 +205,64 @@ Test(sql, user_tables_are_allowed_and_local) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_exec(db, "CREATE TABLE notes(k TEXT PRIMARY KEY, v); INSERT INTO notes VALUES ('x', 1)"));
   cr_assert_eq(sql_int(db, "SELECT v FROM notes"), 1);
+  adb_close(db);
+}
+
+/* Milliseconds of a monotonic clock. */
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A statement or query that would run for ever stops at the handle's time limit, undoes its
+ * writes, and leaves the handle as fast as before for the next one. */
+Test(sql, the_time_limit_stops_endless_statements_and_queries) {
+  adb *db = open_tmp(0, NULL);
+  cr_assert_eq(adb_set_time_limit(db, -1), ADB_MISUSE);
+  OK(db, adb_begin(db));
+  for (int i = 0; i < 300; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "n%d", i);
+    OK(db, adb_node_create(db, id, "P", NULL, NULL));
+  }
+  OK(db, adb_commit(db));
+  OK(db, adb_set_time_limit(db, 300));
+  const char *endless[] = {
+      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+      "INSERT INTO nodes(id, label) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)"
+      " SELECT 'x' || i, 'X' FROM r",
+  };
+  for (size_t i = 0; i < sizeof endless / sizeof *endless; i++) {
+    long long t0 = mono_ms();
+    int rc = adb_exec(db, endless[i]);
+    long long took = mono_ms() - t0;
+    cr_assert_eq(rc, ADB_INTERRUPT, "%s: %d %s", endless[i], rc, adb_errmsg(db));
+    cr_assert(strstr(adb_errmsg(db), "time limit of 300 ms"), "%s", adb_errmsg(db));
+    cr_assert_lt(took, 3000, "stopped after %lld ms", took);
+  }
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 300);
+  adb_cypher *r;
+  long long t0 = mono_ms();
+  cr_assert_eq(adb_cypher_run(db, "MATCH (a), (b), (c) RETURN count(*)", NULL, &r), ADB_INTERRUPT);
+  cr_assert_lt(mono_ms() - t0, 3000);
+  const char *type;
+  OK(db, adb_cypher_error(r, &type, NULL, NULL, NULL));
+  cr_assert_str_eq(type, "TimeoutError");
+  adb_cypher_free(r);
+  cr_assert_eq(adb_cypher_run(db, "UNWIND range(1, 300) AS i MATCH (a), (b) CREATE (:Q)", NULL, &r),
+               ADB_INTERRUPT);
+  adb_cypher_free(r);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 300);
+  /* Quick work goes on, however long the handle lives: the limit is per statement. */
+  usleep(400 * 1000);
+  OK(db, adb_node_create(db, "after", "P", NULL, NULL));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 301);
+  char *rows = cypher_rows(db, "MATCH (n:P) RETURN count(*)", NULL, 0);
+  cr_assert_str_eq(rows, "301\n");
+  free(rows);
+  OK(db, adb_set_time_limit(db, 0));
+  cr_assert_eq(sql_int(db, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r"
+                           " WHERE i < 2000000) SELECT count(*) FROM r"), 2000000);
   adb_close(db);
 }

@@ -317,6 +317,7 @@ struct cy_ctx {
   int writes;      /* the query has write clauses */
   void *ids;       /* row id -> index maps and the adjacency cache (cy_graph.c) */
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
+  uint32_t ticks;  /* cy_tick calls, to read the clock only now and then */
 };
 
 /* Fails the query: records the error and jumps back to the query's entry. */
@@ -324,6 +325,10 @@ void cy_fail(cy_ctx *c, const char *type, const char *phase, const char *detail,
              const char *fmt, ...) __attribute__((format(printf, 5, 6), noreturn));
 #define cy_compile_err(c, detail, ...) cy_fail(c, CY_SYNTAX, "compile time", detail, __VA_ARGS__)
 #define cy_type_err(c, ...) cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", __VA_ARGS__)
+
+/* Fails the query once the handle's time limit (adb_set_time_limit) has passed. Inner loops
+ * call it: it reads the clock once every 1024 calls. */
+void cy_tick(cy_ctx *c);
 
 /* ---- Phases ---- */
 

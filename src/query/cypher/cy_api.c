@@ -97,7 +97,9 @@ int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **
   c->now_ms = adb__now_ms(db);
   c->rng = (uint64_t)c->now_ms | 1;
   *out = r;
+  int timed = adb__deadline_start(db);
   int rc = run(r, query, params);
+  adb__deadline_end(db, timed);
   if (rc) {
     r->failed = 1;
     r->t = NULL;

@@ -107,6 +107,7 @@ static void match_step(mstate *m, int pi, int step, int at);
 
 /* Binds (or checks) a node variable, then continues; restores the binding after. */
 static void with_node(mstate *m, int pi, int step, int id) {
+  cy_tick(m->c);
   const cy_pnode *p = &m->run[pi]->nodes[step];
   int col = p->var ? col_of(m, p->var) : -1;
   int was_bound = col >= 0 && m->bound[col];

@@ -17,6 +17,7 @@ struct cy_chunk {
 #define CY_ARENA_MAX ((size_t)2 << 30)
 
 void *cy_alloc(cy_ctx *c, size_t n) {
+  cy_tick(c); /* loops that build values (range, lists, maps) allocate as they go */
   n = (n + 15) & ~(size_t)15;
   cy_chunk *h = c->arena.head;
   if (!h || h->cap - h->used < n) {
@@ -65,6 +66,13 @@ void cy_fail(cy_ctx *c, const char *type, const char *phase, const char *detail,
     va_end(ap);
   }
   longjmp(c->jb, 1);
+}
+
+void cy_tick(cy_ctx *c) {
+  if ((++c->ticks & 1023) || !adb__past_deadline(c->db)) return;
+  c->store_rc = adb__err(c->db, ADB_INTERRUPT, "stopped: the query ran past its time limit of %lld ms",
+                         (long long)c->db->time_limit_ms);
+  cy_fail(c, "TimeoutError", "runtime", "", "%s", c->db->errmsg);
 }
 
 const cy_val cy_null = {.k = CV_NULL};

@@ -9,6 +9,7 @@ struct adb_stmt {
   adb *db;
   sqlite3_stmt *st;
   int scope; /* the write scope open while the statement runs (store.h) */
+  int timed; /* it started the handle's time limit (adb_set_time_limit), which ends with it */
 };
 
 int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
@@ -26,6 +27,7 @@ int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
   s->db = db;
   s->st = st;
   s->scope = STORE_SCOPE_NONE;
+  s->timed = 0;
   *out = s;
   return ADB_OK;
 }
@@ -50,6 +52,8 @@ static int scope_open(adb_stmt *s) {
 }
 
 static int scope_close(adb_stmt *s, int rc) {
+  adb__deadline_end(s->db, s->timed);
+  s->timed = 0;
   int scope = s->scope;
   s->scope = STORE_SCOPE_NONE;
   return store_write_end(s->db, scope, rc);
@@ -62,6 +66,7 @@ int adb_step(adb_stmt *s) {
    * bypasses: store it before any statement. */
   if (rc == ADB_OK && s->db->api_txn) rc = crdt_hlc_save(s->db);
   if (rc) return rc;
+  if (!s->timed && !sqlite3_stmt_busy(s->st)) s->timed = adb__deadline_start(s->db);
   int src = sqlite3_step(s->st);
   if (src == SQLITE_ROW) return ADB_ROW;
   if (src == SQLITE_DONE) {

@@ -146,7 +146,6 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
   case SQLITE_DELETE:
   case SQLITE_DROP_TABLE:
   case SQLITE_CREATE_TRIGGER:
-  case SQLITE_CREATE_TEMP_TRIGGER:
   case SQLITE_DROP_TRIGGER:
   case SQLITE_CREATE_INDEX:
   case SQLITE_DROP_INDEX:
@@ -155,6 +154,23 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
   case SQLITE_DROP_TEMP_VIEW:
   case SQLITE_DROP_TEMP_TRIGGER:
     return SQLITE_DENY; /* the views and their triggers are ArenaDB's */
+  /* The temp schema is the connection's, shared by every later statement and, in a server, by
+   * every later request: a temp table would shadow an internal one (writes acknowledged, then
+   * gone), a temp trigger on a view would rewrite other clients' writes. Other files stay
+   * out of reach. */
+  case SQLITE_CREATE_TEMP_TABLE:
+  case SQLITE_CREATE_TEMP_VIEW:
+  case SQLITE_CREATE_TEMP_INDEX:
+  case SQLITE_CREATE_TEMP_TRIGGER:
+  case SQLITE_DROP_TEMP_TABLE:
+  case SQLITE_DROP_TEMP_INDEX:
+  case SQLITE_ATTACH:
+  case SQLITE_DETACH:
+    return SQLITE_DENY;
+  case SQLITE_FUNCTION: /* b is the function's name */
+    return b && (!strcasecmp(b, "fts3_tokenizer") || !strcasecmp(b, "load_extension"))
+               ? SQLITE_DENY
+               : SQLITE_OK;
   case SQLITE_PRAGMA: return pragma_allowed(a, b) ? SQLITE_OK : SQLITE_DENY;
   default: return SQLITE_OK;
   }
