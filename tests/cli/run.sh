@@ -1726,6 +1726,39 @@ test_cypher_procedure_bad_input() {
   unchanged
 }
 
+# UPDATE ... SET properties = X makes X the whole properties object: the new row replaces the
+# old, so keys X leaves out are gone and a key X sets to null keeps null (for nodes and edges).
+test_sql_update_replaces_the_whole_properties_object() {
+  seed
+  ok sql "UPDATE nodes SET properties = '{\"x\":1,\"y\":2}' WHERE id = 'alice'"
+  ok sql "UPDATE nodes SET properties = '{\"x\":3,\"z\":null}' WHERE id = 'alice'"
+  ok sql "SELECT properties FROM nodes WHERE id = 'alice'" --format csv
+  eq "$(sed -n 2p "$W/.out")" '"{""x"":3,""z"":null}"' "node properties"
+  ok sql "UPDATE edges SET properties = '{\"w\":1}' WHERE id = 'e1'"
+  ok sql "UPDATE edges SET properties = '{}' WHERE id = 'e1'"
+  ok edge get e1
+  out_has '"properties":{}'
+}
+
+# A change set for a version vector carries only the registers the receiver lacks
+# (docs/crdt.md): after the receiver has an element's last transaction, a later write of one key
+# sends that key alone, not the registers of the transaction it already has.
+test_changes_since_carry_only_missing_registers() {
+  seed
+  local id
+  id=$(sed -E 's/.*"db":"([0-9a-f]{32})".*/\1/' <<<"$("$BIN" vv)")
+  ok --db b.db init --db-id "$id"
+  ok node add Late '{"a":1,"b":2}' --id late
+  ok changes -o all.cs
+  ok --db b.db apply all.cs
+  ok node set late c 3
+  ok --db b.db vv -o b.vv
+  ok changes --since b.vv -o inc.cs
+  ok --db b.db apply inc.cs
+  out_has "merged 1 elements, 1 registers"
+  same_graph arena.db b.db
+}
+
 TESTS=(
   clock_steps_back_between_commands merge_rules_between_processes
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
@@ -1751,6 +1784,7 @@ TESTS=(
   vector_search_formats vector_bad_input vector_import vector_sync
   cypher_formats cypher_params cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
   cypher_time_zones cypher_procedure cypher_procedure_bad_input
+  sql_update_replaces_the_whole_properties_object changes_since_carry_only_missing_registers
 )
 
 run_one() { # run_one NAME: runs test_NAME in a fresh directory; its output goes to NAME.log

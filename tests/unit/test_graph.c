@@ -1,4 +1,6 @@
 /* test_graph.c — nodes and edges through the C API: writes, reads, errors, transactions. */
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,28 @@ Test(graph, generated_ids_increase) {
     char *id;
     OK(db, adb_node_create(db, NULL, "N", NULL, &id));
     if (prev) cr_assert(strcmp(prev, id) < 0, "%s then %s", prev, id);
+    free(prev);
+    prev = id;
+  }
+  free(prev);
+  adb_close(db);
+}
+
+static int64_t clock_at(void *ctx) { return *(int64_t *)ctx; }
+
+/* Generated ids are time-ordered (arenadb.h): ids made within one millisecond, or after the
+ * clock stepped back, still sort in the order they were made, since they count up from the
+ * last one rather than drawing new random bits. */
+Test(graph, generated_ids_increase_within_a_millisecond_and_when_the_clock_steps_back) {
+  int64_t t = 1700000000000;
+  adb_options o = {.clock_ms = clock_at, .clock_ctx = &t};
+  adb *db = open_tmp(0, &o);
+  char *prev = NULL;
+  for (int i = 0; i < 100; i++) {
+    if (i == 50) t -= 5000; /* an NTP correction */
+    char *id;
+    OK(db, adb_node_create(db, NULL, "N", NULL, &id));
+    if (prev) cr_assert(strcmp(prev, id) < 0, "id %d: %s then %s", i, prev, id);
     free(prev);
     prev = id;
   }
@@ -175,6 +199,49 @@ Test(graph, transactions_commit_together_or_roll_back) {
   OK(db, adb_node_create(db, "d", "P", NULL, NULL));
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 3);
   adb_close(db);
+}
+
+/* A query that fails inside adb_begin changes nothing (arenadb.h), not even what it wrote
+ * before failing; the transaction's other writes still commit together. */
+Test(graph, a_failed_query_inside_a_transaction_leaves_no_partial_writes) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_begin(db));
+  OK(db, adb_node_create(db, "a", "P", NULL, NULL));
+  adb_cypher *r;
+  cr_assert_lt(adb_cypher_run(db, "CREATE (:X {v: 1}) WITH 1 AS one RETURN 1 / 0", NULL, &r), 0);
+  adb_cypher_free(r);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes WHERE label = 'X'"), 0);
+  OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+  OK(db, adb_commit(db));
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes WHERE label = 'X'"), 0);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 2);
+  adb_close(db);
+}
+
+/* adb_check reports an edge whose source or target node row is gone from the file (damage no
+ * write can make), naming the edge. */
+Test(graph, check_reports_an_edge_whose_endpoint_row_is_gone) {
+  const char *gone[] = {"src", "dst"};
+  for (int i = 0; i < 2; i++) {
+    adb *db = open_tmp(i, NULL);
+    OK(db, adb_node_create(db, "a", "P", NULL, NULL));
+    OK(db, adb_node_create(db, "b", "P", NULL, NULL));
+    OK(db, adb_edge_create(db, "e", "a", "L", "b", NULL, NULL));
+    OK(db, adb_check(db, NULL));
+    adb_close(db);
+    sqlite3 *raw;
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM adb_node WHERE rid = (SELECT %s FROM adb_edge)", gone[i]);
+    cr_assert_eq(sqlite3_open(tmp_db_path(i), &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    OK(NULL, adb_open(tmp_db_path(i), NULL, &db));
+    char *report = NULL;
+    cr_assert_eq(adb_check(db, &report), ADB_CORRUPT, "the %s row is gone", gone[i]);
+    cr_assert(strstr(report, "edge e: an endpoint row is missing"), "%s", report);
+    adb_free(report);
+    adb_close(db);
+  }
 }
 
 Test(graph, reopen_keeps_data_and_identity) {

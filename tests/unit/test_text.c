@@ -505,3 +505,26 @@ Test(text, deleted_bytes_are_dropped_and_edits_around_them_still_merge) {
   crdt_text_free(b);
   crdt_text_free(c);
 }
+
+/* Strings are UTF-8 (docs/text.md): an overlong form of any length is not, so inserting one is
+ * ADB_INVALID and changes nothing, whatever the number of bytes it spends. Their shortest
+ * forms are fine. */
+Test(text, overlong_utf8_of_every_length_is_refused) {
+  crdt_text *t = new_doc(1);
+  cr_assert_eq(crdt_text_insert(t, 0, "ab", 2), ADB_OK);
+  static const char *const overlong[] = {
+      "\xc1\xbf",         /* U+007F in two bytes */
+      "\xe0\x82\x80",     /* U+0080 in three bytes */
+      "\xe0\x9f\xbf",     /* U+07FF in three bytes */
+      "\xf0\x82\x82\xac", /* U+20AC in four bytes */
+      "\xf0\x8f\xbf\xbf", /* U+FFFF in four bytes */
+  };
+  for (size_t i = 0; i < sizeof overlong / sizeof *overlong; i++)
+    cr_assert_eq(crdt_text_insert(t, 1, overlong[i], strlen(overlong[i])), ADB_INVALID, "form %zu",
+                 i);
+  expect_text(t, "ab");
+  cr_assert_eq(crdt_text_insert(t, 1, "\xc2\x80\xdf\xbf\xe2\x82\xac\xef\xbf\xbf", 10), ADB_OK);
+  expect_text(t, "a\xc2\x80\xdf\xbf\xe2\x82\xac\xef\xbf\xbf" "b");
+  cr_assert_eq(crdt_text_len(t), 6);
+  crdt_text_free(t);
+}

@@ -591,3 +591,60 @@ Test(vector, a_search_descends_through_every_upper_level) {
   cr_assert_eq(hit.key, 3, "the search ended at key %lld", (long long)hit.key);
   hnsw_free(&h);
 }
+
+/* Changing a row's id in the node_vectors view moves the vector: afterwards the old node has
+ * none and the new one has it, in the view, in adb_vector_get and in searches. */
+Test(vector, sql_view_update_of_the_id_moves_the_vector) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('a', 'P'), ('b', 'P');"
+                      "INSERT INTO node_vectors(id, vector) VALUES ('a', '[1, 0]');"
+                      "UPDATE node_vectors SET id = 'b' WHERE id = 'a';"));
+  float *v;
+  size_t dim;
+  cr_assert_eq(adb_vector_get(db, "a", &v, &dim), ADB_NOTFOUND);
+  OK(db, adb_vector_get(db, "b", &v, &dim));
+  cr_assert(dim == 2 && v[0] == 1 && v[1] == 0);
+  adb_free(v);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM node_vectors"), 1);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5) WHERE id = 'b'"), 1);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM vector_search('[1, 0]', 5)"), 1);
+  adb_close(db);
+}
+
+/* vector_search's last argument, exact, answers by brute force (docs/vector.md): the true
+ * nearest, whatever ef_search says, the same as adb_vector_search with exact set. An
+ * ef_search of 1 makes the graph search stop at the first local minimum it meets. */
+Test(vector, sql_exact_search_finds_the_true_nearest_whatever_ef_search) {
+  enum { N = 2000, D = 24, Q = 60 };
+  adb *db = open_tmp(0, &(adb_options){.synchronous = ADB_SYNC_NORMAL});
+  OK(db, adb_vector_index(db, &(adb_vector_params){.dim = D, .metric = ADB_METRIC_L2, .m = 4,
+                                                   .ef_construction = 8}));
+  uint64_t x = 777;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+  float v[D];
+  OK(db, adb_begin(db));
+  for (int i = 0; i < N; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "n%d", i);
+    for (int j = 0; j < D; j++) v[j] = (float)(RND() % 1000) / 100.0f;
+    node_with_vector(db, id, "P", v, D);
+  }
+  OK(db, adb_commit(db));
+  for (int t = 0; t < Q; t++) {
+    char json[D * 16 + 2] = "[", want[1][32], sql[D * 16 + 128];
+    for (int j = 0; j < D; j++) {
+      v[j] = (float)(RND() % 1000) / 100.0f;
+      snprintf(json + strlen(json), sizeof json - strlen(json), "%s%g", j ? "," : "", v[j]);
+    }
+    strcat(json, "]");
+    cr_assert_eq(search_ids(db, v, D, 1, ADB_METRIC_L2, NULL, 1, want), 1);
+    adb_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT id FROM vector_search('%s', 1, 'l2', NULL, NULL, 1, 1)", json);
+    OK(db, adb_prepare(db, sql, &st, NULL));
+    cr_assert_eq(adb_step(st), ADB_ROW, "%s", adb_errmsg(db));
+    cr_assert_str_eq(adb_column_text(st, 0), want[0], "query %d", t);
+    adb_finalize(st);
+  }
+#undef RND
+  adb_close(db);
+}
