@@ -86,6 +86,7 @@ extern const cli_cmd cli_cmds_text[];
 extern const cli_cmd cli_cmds_net[];
 extern const cli_cmd cli_cmds_vector[];
 extern const cli_cmd cli_cmds_cypher[];
+extern const cli_cmd cli_cmds_token[];
 
 /* Runs a Cypher query and prints its rows in format (table, json, csv, tck); CLI_OK or
  * CLI_FAIL after printing the error (cmd_cypher.c). params may be NULL. */

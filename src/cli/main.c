@@ -156,7 +156,8 @@ static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmd
                                         cli_cmds_graph,
                                         cli_cmds_text,
                                         cli_cmds_vector,
-                                        cli_cmds_cypher};
+                                        cli_cmds_cypher,
+                                        cli_cmds_token};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"

@@ -70,8 +70,11 @@ const net_opts *net_hub_opts(net_hub *h);
 /* The address the server listens on, as given to --listen. */
 const char *net_hub_listen_host(net_hub *h);
 int net_hub_listen_port(net_hub *h);
-/* 1 when every request must carry a token. */
+/* 1 when every request must carry a token: serve has --token, or the file has tokens. */
 int net_hub_authenticates(net_hub *h);
+/* The role (ADB_ROLE_*) of a token (len bytes), 0 when it lets nobody in; ADB_ROLE_ADMIN for
+ * anyone when the server needs no token. */
+int net_hub_role(net_hub *h, const char *token, size_t len);
 
 /* Browser rules for an HTTP request or a WebSocket upgrade (net_guard.c): the Host a server
  * without a token answers to, the Origin of the page that sent it (its own, or one allowed with

@@ -58,8 +58,8 @@ static int status_of(int rc) {
   case ADB_INTERRUPT: return 503;
   case ADB_INVALID:
   case ADB_PROTOCOL:
-  case ADB_MISUSE:
-  case ADB_READONLY: return 400;
+  case ADB_MISUSE: return 400;
+  case ADB_READONLY: return 403;
   default: return 500;
   }
 }
@@ -344,6 +344,50 @@ static char *status_page(net_hub *h) {
   return NULL;
 }
 
+/* GET /status: the server's state, and the role of the token that asked. */
+static void reply_status(reply *r, net_hub *h, int role) {
+  char *text = net_hub_status_json(h);
+  json_t *st = text ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  if (!st) return reply_err(r, 500, "out of memory", "out of memory");
+  json_object_set_new(st, "role", json_string(adb_role_name(role)));
+  json_object_set_new(st, "authenticates", json_boolean(net_hub_authenticates(h)));
+  reply_json(r, 200, st);
+}
+
+/* /tokens (admin): GET lists them, POST {"role", "name"?, "expires_ms"?} creates one and answers
+ * its secret once, DELETE /tokens/NAME revokes one. */
+static void do_tokens(reply *r, adb *db, int m, const char *name, json_t *body) {
+  int rc;
+  if (m == LWSHUMETH_GET && !name) {
+    char *list;
+    if ((rc = adb_token_list(db, &list))) return reply_db(r, db, rc);
+    r->status = 200;
+    r->ctype = "application/json";
+    r->text = list;
+  } else if (m == LWSHUMETH_POST && !name && json_is_object(body)) {
+    int role = adb_role_parse(member_str(body, "role"));
+    json_t *exp = json_object_get(body, "expires_ms");
+    const char *n = member_str(body, "name");
+    if (!role || !n || (exp && !json_is_integer(exp)))
+      return reply_err(r, 400, "invalid argument",
+                       "POST {\"name\": ..., \"role\": \"read\"|\"write\"|\"admin\", "
+                       "\"expires_ms\"?: milliseconds since the epoch}");
+    char *token;
+    if ((rc = adb_token_create(db, n, role, exp ? json_integer_value(exp) : 0, &token)))
+      return reply_db(r, db, rc);
+    reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "name", n, "role", adb_role_name(role),
+                                 "token", token));
+    sodium_memzero(token, strlen(token));
+    adb_free(token);
+  } else if (m == LWSHUMETH_DELETE && name) {
+    if ((rc = adb_token_revoke(db, name))) return reply_db(r, db, rc);
+    reply_json(r, 200, json_pack("{s:s, s:b}", "name", name, "revoked", 1));
+  } else {
+    reply_err(r, 400, "invalid argument", "GET /tokens, POST /tokens, or DELETE /tokens/NAME");
+  }
+}
+
 /* Runs a request that may write inside one write transaction. Commits when the reply is a
  * success. */
 static int txn_begin(reply *r, adb *db) {
@@ -365,8 +409,16 @@ static void txn_end(reply *r, adb *db) {
 }
 
 /* 1 when u is a path of the JSON API (which the UI's files never shadow). */
+/* The least role a request needs: reading is read's, writing write's, tokens admin's. SQL and
+ * Cypher need read, and run read-only below write (route). */
+static int need_role(int method, const char *u) {
+  if (!strncmp(u, "/tokens", 7)) return ADB_ROLE_ADMIN;
+  if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher")) return ADB_ROLE_READ;
+  return ADB_ROLE_WRITE;
+}
+
 static int is_api(const char *u) {
-  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence"};
+  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence", "/tokens"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
@@ -393,18 +445,24 @@ static int serve_file(reply *r, const char *dir, const char *u) {
 
 static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   adb *db = net_hub_db(h);
-  const char *tok = net_hub_token(h);
   /* The UI's files hold no data, so they need no token: the page asks for it. */
   const char *ui = net_hub_ui_dir(h);
   if (ui && p->method == LWSHUMETH_GET && !is_api(p->uri) && serve_file(r, ui, p->uri)) return;
-  if (tok) {
-    char auth[1100] = "";
-    int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
-    size_t want = strlen(tok);
-    if (n <= 7 || strncmp(auth, "Bearer ", 7) || strlen(auth + 7) != want ||
-        sodium_memcmp(auth + 7, tok, want) != 0)
-      return reply_err(r, 401, "authentication failed",
-                       "this server needs 'Authorization: Bearer TOKEN' (the --token of serve)");
+  char auth[1100] = "";
+  int alen = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+  int has = alen > 7 && !strncmp(auth, "Bearer ", 7);
+  int role = net_hub_role(h, has ? auth + 7 : NULL, has ? strlen(auth + 7) : 0);
+  sodium_memzero(auth, sizeof auth);
+  if (!role)
+    return reply_err(r, 401, "authentication failed",
+                     "this server needs 'Authorization: Bearer TOKEN' with a valid token (arenadb "
+                     "token create, or the --token of serve)");
+  int need = need_role(p->method, p->uri);
+  if (role < need) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "this token's role is %s; %s %.100s needs %s", adb_role_name(role),
+             p->method == LWSHUMETH_GET ? "GET" : "this request", p->uri, adb_role_name(need));
+    return reply_err(r, 403, "forbidden", msg);
   }
   json_t *body = NULL;
   if (p->blen) {
@@ -424,9 +482,7 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     r->ctype = "text/html; charset=utf-8";
     r->text = status_page(h);
   } else if (!strcmp(u, "/status") && m == LWSHUMETH_GET) {
-    r->status = 200;
-    r->ctype = "application/json";
-    r->text = net_hub_status_json(h);
+    reply_status(r, h, role);
   } else if (!strcmp(u, "/vv") && m == LWSHUMETH_GET) {
     void *vv;
     size_t n;
@@ -441,20 +497,21 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     } else {
       reply_db(r, db, rc);
     }
-  } else if (!strcmp(u, "/sql")) {
-    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"sql\": ...}");
+  } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
+    int sql = !strcmp(u, "/sql");
+    if (m != LWSHUMETH_POST)
+      reply_err(r, 405, "method not allowed", sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
     else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else if (txn_begin(r, db) == ADB_OK) {
-      do_sql(r, db, body, &wrote);
+      /* Below write, the engine refuses any statement or query that would write. */
+      adb_set_query_only(db, role < ADB_ROLE_WRITE);
+      if (sql) do_sql(r, db, body, &wrote);
+      else do_cypher(r, db, body, &wrote);
+      adb_set_query_only(db, 0);
       txn_end(r, db);
     }
-  } else if (!strcmp(u, "/cypher")) {
-    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"query\": ...}");
-    else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else if (txn_begin(r, db) == ADB_OK) {
-      do_cypher(r, db, body, &wrote);
-      txn_end(r, db);
-    }
+  } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
+    do_tokens(r, db, m, u[7] ? u + 8 : NULL, body);
   } else if (!strcmp(u, "/presence")) {
     if (m == LWSHUMETH_GET) {
       r->status = 200;

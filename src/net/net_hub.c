@@ -101,7 +101,31 @@ const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
 const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
 int net_hub_listen_port(net_hub *h) { return h->listen_port; }
-int net_hub_authenticates(net_hub *h) { return h->o.token != NULL; }
+int net_hub_authenticates(net_hub *h) {
+  int64_t n = 0;
+  return h->o.token || (adb_token_count(h->db, &n) == ADB_OK && n > 0);
+}
+
+int net_hub_role(net_hub *h, const char *token, size_t len) {
+  if (!net_hub_authenticates(h)) return ADB_ROLE_ADMIN;
+  char t[SYNC_MAX_TOKEN + 1];
+  if (!token || len == 0 || len > SYNC_MAX_TOKEN) return 0;
+  memcpy(t, token, len);
+  t[len] = 0;
+  if (strlen(t) != len) return 0;
+  /* The one-off --token first, compared in constant time; then the file's tokens. */
+  if (h->o.token && strlen(h->o.token) == len && sodium_memcmp(t, h->o.token, len) == 0)
+    return ADB_ROLE_ADMIN;
+  int role = 0;
+  adb_token_role(h->db, t, &role);
+  sodium_memzero(t, len);
+  return role;
+}
+
+static int hook_authorize(void *ctx, sync_session *s, const char *token, size_t len) {
+  net_conn *c = ctx;
+  return net_hub_role(c->hub, token, len);
+}
 
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   const char *colon = strrchr(s, ':');
@@ -193,7 +217,7 @@ static net_conn *conn_new(net_hub *h, struct lws *wsi, net_peer *peer) {
                      .timeout_ms = h->o.timeout_ms,
                      .presence = &h->pres,
                      .hooks = {.ctx = c, .applied = hook_applied, .presence = hook_presence,
-                               .ready = hook_ready}};
+                               .ready = hook_ready, .authorize = hook_authorize}};
   if (sync_session_new(h->db, &cfg, &c->s)) {
     free(c);
     return NULL;

@@ -132,6 +132,7 @@ typedef struct outframe {
 struct sync_session {
   adb *db;
   sync_config cfg;
+  int role; /* what the peer may do here (ADB_ROLE_*): all, unless its token says less */
   int state;
   int rc;
   char reason[512];
@@ -184,6 +185,7 @@ int sync_session_new(adb *db, const sync_config *cfg, sync_session **out) {
   if (!s->cfg.ping_ms) s->cfg.ping_ms = s->cfg.timeout_ms / 4 < 2000 ? s->cfg.timeout_ms / 4 : 2000;
   if (s->cfg.ping_ms < 1) s->cfg.ping_ms = 1;
   s->next_batch = 1;
+  s->role = ADB_ROLE_ADMIN;
   *out = s;
   return ADB_OK;
 }
@@ -514,7 +516,10 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   const char *vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
   if (r->bad || r->pos != r->len)
     return sync_session_fail(s, ADB_PROTOCOL, "the peer's hello is malformed");
-  if (s->cfg.server && s->cfg.token) {
+  if (s->cfg.server && s->cfg.hooks.authorize) {
+    s->role = s->cfg.hooks.authorize(s->cfg.hooks.ctx, s, tok, toklen);
+    if (!s->role) return sync_session_fail(s, ADB_AUTH, "wrong, revoked or expired token");
+  } else if (s->cfg.server && s->cfg.token) {
     size_t want = strlen(s->cfg.token);
     /* Equal lengths first (the length is not secret), then a constant-time comparison. */
     if (toklen != want || sodium_memcmp(tok, s->cfg.token, want) != 0)
@@ -572,6 +577,7 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
 
 static int on_batch(sync_session *s, rbuf *r, int64_t now) {
   if (nodata(s)) return sync_session_fail(s, ADB_PROTOCOL, "a batch in a presence-only session");
+
   uint64_t no = rbuf_varint(r);
   unsigned last = rbuf_u8(r);
   size_t vvlen = 0;
@@ -586,6 +592,10 @@ static int on_batch(sync_session *s, rbuf *r, int64_t now) {
   const unsigned char *cs = r->p + r->pos;
   size_t cslen = r->len - r->pos;
   adb_apply_stats st = {0};
+  /* A peer that may only read still ends its part of the exchange with a batch; it must hold
+   * nothing. */
+  if (s->role < ADB_ROLE_WRITE && (sync_changes_check(s->db, cs, cslen, &st) || st.elements))
+    return sync_session_fail(s, ADB_AUTH, "this token may only read: it cannot send changes");
   /* adb_apply is one transaction, and re-reads what other processes committed first. */
   int rc = adb_apply(s->db, cs, cslen, &st);
   if (rc) return sync_session_fail(s, rc, "batch %llu rejected: %s", (unsigned long long)no,

@@ -88,10 +88,13 @@ typedef struct sync_hooks {
   void (*presence)(void *ctx, sync_session *s, const sync_presence_entry *e);
   /* The hello was accepted (the session is ready). */
   void (*ready)(void *ctx, sync_session *s);
+  /* Server: the role (ADB_ROLE_*) of the token a peer presented (len bytes, not terminated),
+   * or 0 to refuse it. When set, it decides instead of cfg.token. */
+  int (*authorize)(void *ctx, sync_session *s, const char *token, size_t len);
 } sync_hooks;
 
 typedef struct sync_config {
-  int server;            /* the accepting side: checks the token */
+  int server;            /* the accepting side: checks the token; a read role may only pull */
   const char *token;     /* server: the token a peer must present (NULL: none); client: sent */
   int live;              /* stream later commits both ways */
   int nodata;            /* presence only */

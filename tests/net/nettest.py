@@ -861,6 +861,69 @@ def a_peers_words_cannot_forge_a_log_line():
 
 
 @test
+def tokens_with_roles_over_http_and_sync():
+    """Once the file has tokens the server needs one on every request. read may read, pull and
+    run SQL and Cypher that only read (the engine refuses the rest); write may also write and
+    push; admin may also manage tokens. Refusals are 401/403 or a close, and change nothing; a
+    revoked or expired token stops at once; no token reaches the log."""
+    run("tk.db", "init")
+    run("tk.db", "node", "add", "P", '{"k":1}', "--id", "seed")
+    tok = {r: run("tk.db", "token", "create", "--role", r, "--name", r).stdout.strip()
+           for r in ("read", "write", "admin")}
+    brief = run("tk.db", "token", "create", "--role", "write", "--name", "brief",
+                "--expires", "1s").stdout.strip()
+    hub, port = server("tk.db", None, "--no-ui", "--token", "one-off-admin")
+    before = http_dump(port, "one-off-admin")
+    assert http(port, "GET", "/status")[0] == 401
+    assert http(port, "GET", "/nodes", token="adb_wrong")[0] == 401
+    st, b = http(port, "GET", "/status", token=tok["read"])
+    assert st == 200 and b["role"] == "read" and b["authenticates"] is True, b
+    assert http(port, "GET", "/nodes", token=tok["read"])[0] == 200
+    assert http(port, "POST", "/sql", {"sql": "SELECT count(*) FROM nodes"}, token=tok["read"])[0] == 200
+    for url, body in [("/sql", {"sql": "DELETE FROM nodes"}),
+                      ("/sql", {"sql": "INSERT INTO nodes(id, label) VALUES ('r', 'P')"}),
+                      ("/cypher", {"query": "MATCH (n) DETACH DELETE n"}),
+                      ("/nodes", {"label": "P"}), ("/presence", {"key": "k", "value": 1})]:
+        st, b = http(port, "POST", url, body, token=tok["read"])
+        assert st == 403, (url, st, b)
+    assert http(port, "DELETE", "/nodes/seed", token=tok["read"])[0] == 403
+    assert http(port, "GET", "/tokens", token=tok["write"])[0] == 403
+    assert http_dump(port, "one-off-admin") == before
+    assert http(port, "POST", "/nodes", {"id": "w", "label": "P"}, token=tok["write"])[0] == 201
+    assert http(port, "POST", "/cypher", {"query": "CREATE (:Q)"}, token=tok["write"])[0] == 200
+    st, listed = http(port, "GET", "/tokens", token=tok["admin"])
+    assert st == 200 and {t["name"] for t in listed} == {"read", "write", "admin", "brief"}, listed
+    assert all(t[4:] not in json.dumps(listed) for t in tok.values())
+    st, made = http(port, "POST", "/tokens", {"name": "ci", "role": "read"}, token=tok["admin"])
+    assert st == 201 and made["token"].startswith("adb_"), made
+    assert http(port, "GET", "/nodes", token=made["token"])[0] == 200
+    assert http(port, "DELETE", "/tokens/ci", token=tok["admin"])[0] == 200
+    assert http(port, "GET", "/nodes", token=made["token"])[0] == 401
+    run("tk.db", "token", "revoke", "write")  # another process, while the server runs
+    assert http(port, "GET", "/nodes", token=tok["write"])[0] == 401
+    time.sleep(1.2)
+    assert http(port, "GET", "/nodes", token=brief)[0] == 401
+    # Sync: read pulls; read pushing is refused whole, and the server keeps its data.
+    url = f"ws://127.0.0.1:{port}"
+    replica_of("tk-r.db", "tk.db")
+    run("tk-r.db", "sync", url, "--token", tok["read"])
+    assert node_count("tk-r.db") == node_count("tk.db")
+    run("tk-r.db", "node", "add", "P", "--id", "from-reader")
+    served = node_count("tk.db")
+    r = run("tk-r.db", "sync", url, "--token", tok["read"], check=False)
+    assert r.returncode != 0 and "may only read" in r.stderr, r.stderr
+    assert node_count("tk.db") == served
+    r = run("tk-r.db", "sync", url, "--token", "adb_wrong", check=False)
+    assert r.returncode != 0 and "token" in r.stderr, r.stderr
+    run("tk-r.db", "sync", url, "--token", tok["admin"])
+    assert node_count("tk.db") == served + 1
+    assert stop(hub) == 0
+    log = open(path("tk.db.log"), errors="replace").read()
+    for secret in list(tok.values()) + [brief, made["token"], "one-off-admin"]:
+        assert secret[4:] not in log, "a token is in the server log"
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers

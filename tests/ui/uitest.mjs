@@ -253,6 +253,8 @@ try {
     await p2.click("#token-form button");
     await waitNodes(p2, 200);
     assert(await p2.isHidden("#token-form"), "the token form stays");
+    const role = await p2.textContent('#status [data-key="role"]');
+    assert(role.includes("admin"), `the status shows the role: ${role}`);
     await p2.close();
     locked.proc.kill("SIGTERM");
   });
