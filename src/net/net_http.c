@@ -671,6 +671,8 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       return -1;
     p->sent += chunk;
     if (!last) {
+      /* However long the whole answer takes, a client that stops reading for 30 s is dropped. */
+      lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
       lws_callback_on_writable(wsi);
       return 0;
     }

@@ -37,6 +37,10 @@
 
 /* Limits. */
 #define SYNC_MAX_FRAME_DEFAULT ((size_t)64 << 20)
+/* Before a server has the client's hello it has no idea who is talking: the hello must come
+ * soon, and small. */
+#define SYNC_MAX_HELLO_FRAME ((size_t)1 << 20)
+#define SYNC_HELLO_DEADLINE_MS 5000
 #define SYNC_MAX_TOKEN 1024
 #define SYNC_MAX_PRESENCE_KEY 256
 #define SYNC_MAX_PRESENCE_VALUE 4096

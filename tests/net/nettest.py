@@ -924,6 +924,47 @@ def tokens_with_roles_over_http_and_sync():
 
 
 @test
+def an_unauthenticated_peer_learns_nothing_and_holds_nothing():
+    """Before the client's hello passes, the server sends nothing about itself (no database id,
+    replica id or version vector), accepts no frame over 1 MiB, and closes a connection that
+    sends no hello within 5 s however slowly it trickles bytes."""
+    hub, port = server("u.db", None, "--no-ui", "--token", "s3cret")
+    dbid = bytes.fromhex(http(port, "GET", "/status", token="s3cret")[1]["db"])
+    ws = WS(port)
+    ws.send(hello(dbid, b"wrong"))
+    got = ws.frames(timeout=5)
+    assert not any(t == 1 for t, _ in got), got  # no server hello
+    assert "token" in (error_of(got) or ""), got
+    ws.close()
+    ws = WS(port)
+    ws.send(struct.pack(">I", 64 << 20)[:4])  # claims a 64 MiB hello
+    got = ws.frames(timeout=5)
+    assert "before a hello" in (error_of(got) or ""), got
+    ws.close()
+    ws = WS(port)
+    t0 = time.time()
+    ws.send(struct.pack(">I", 1000))  # a hello of 1000 bytes is coming, a byte at a time
+    closed = False
+    while time.time() - t0 < 12 and not closed:
+        try:
+            ws.send(b"\x00")  # a byte now and then: never silent, never a whole frame
+        except OSError:
+            closed = True
+        got = ws.frames(timeout=2)
+        if got:
+            closed = True
+            assert "no hello within" in (error_of(got) or ""), got
+    assert closed and time.time() - t0 < 10, "a peer without a hello kept its connection"
+    ws.close()
+    ws = WS(port)
+    ws.send(hello(dbid, b"s3cret"))
+    got = ws.frames(timeout=2)
+    assert any(t == 1 for t, _ in got), got  # the right token gets the server's hello
+    ws.close()
+    assert stop(hub) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
