@@ -114,7 +114,7 @@ static int pick_ui(const char *ui, int no_ui, net_opts *o) {
 static int cmd_serve(cli_ctx *cx) {
   net_opts o = {.log = log_line};
   const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL, *ui = NULL;
-  const char *query_timeout = NULL;
+  const char *query_timeout = NULL, *max_conns = NULL, *max_per = NULL;
   int64_t query_ms = 10000;
   int no_ui = 0;
   int rc = take_repeated(cx, "--peer", o.peers, &o.npeers, NET_MAX_PEERS);
@@ -124,6 +124,8 @@ static int cmd_serve(cli_ctx *cx) {
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
                     {"--query-timeout", NULL, &query_timeout, NULL},
+                    {"--max-connections", NULL, &max_conns, NULL},
+                    {"--max-per-address", NULL, &max_per, NULL},
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
@@ -150,6 +152,15 @@ static int cmd_serve(cli_ctx *cx) {
     return CLI_USAGE;
   }
   if (query_timeout && !strcmp(query_timeout, "0")) query_ms = 0;
+  int64_t nconns = NET_MAX_CONNECTIONS, nper = NET_MAX_PER_ADDRESS;
+  if ((max_conns && parse_ms(max_conns, 1, &nconns)) || (max_per && parse_ms(max_per, 1, &nper)) ||
+      nconns > 1000000 || nper > nconns) {
+    fprintf(stderr, "arenadb serve: --max-connections and --max-per-address take whole numbers, "
+                    "the second at most the first\n");
+    return CLI_USAGE;
+  }
+  o.max_connections = (int)nconns;
+  o.max_per_address = (int)nper;
   for (int i = 0; i < o.npeers; i++)
     if (strncmp(o.peers[i], "ws://", 5) && strncmp(o.peers[i], "wss://", 6)) {
       fprintf(stderr, "arenadb serve: --peer wants a ws:// or wss:// URL, not '%s'\n", o.peers[i]);
@@ -280,7 +291,7 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--ui DIR | --no-ui]",
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--max-connections N] [--max-per-address N] [--ui DIR | --no-ui]",
      "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
      0, 0},
     {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",

@@ -14,6 +14,8 @@
 #define NET_WS_PROTOCOL "arenadb-sync"
 #define NET_MAX_PEERS 32
 #define NET_MAX_CORS 16
+#define NET_MAX_CONNECTIONS 4096
+#define NET_MAX_PER_ADDRESS 1024
 
 typedef struct net_hub net_hub;
 struct lws;
@@ -26,6 +28,8 @@ typedef struct net_opts {
   const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
   const char *cors[NET_MAX_CORS]; /* origins of other sites' pages allowed to use the API */
   int ncors;
+  int max_connections;         /* open connections the server accepts (0: NET_MAX_CONNECTIONS) */
+  int max_per_address;         /* of them from one IP address (0: NET_MAX_PER_ADDRESS) */
   int live;                    /* stay connected, stream, reconnect */
   int nodata;                  /* presence only */
   int64_t poll_ms;             /* how often to look for other processes' commits (0: 10) */
@@ -102,14 +106,18 @@ int net_static_present(const char *dir);
  * host (an IPv4 or IPv6 address, "[::1]", or a name) and port, and returns the socket, or -1 with
  * why explaining (the port taken, an address not of this machine). net_listen_port is the port
  * it got (port 0 asks the system for a free one). net_listen_start hands each connection
- * accepted on the loop to vh; net_listen_stop closes the socket. */
+ * accepted on the loop to vh, closing at once one past max_total open connections, or past
+ * max_per_address from one IP address; net_listen_stop closes the socket. */
 typedef struct net_listener net_listener;
 struct lws_vhost;
 struct uv_loop_s;
 int net_listen_open(const char *host, int port, char *why, size_t whylen);
 int net_listen_port(int fd);
-net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh);
+net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh,
+                               int max_total, int max_per_address);
 void net_listen_stop(net_listener *l);
+/* Forgets a connection that lws destroys: its slot is free for another. */
+void net_listen_release(net_listener *l, struct lws *wsi);
 
 /* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);

@@ -524,9 +524,11 @@ static void signal_cb(uv_signal_t *s, int signum) {
 /* The first protocol's callback: HTTP, and every connection's last word. lws sends
  * LWS_CALLBACK_WSI_DESTROY to the first protocol only, so a sync connection that lws drops
  * without a close callback (one that died while connecting, say) is forgotten here; otherwise
- * its pointer would outlive it. */
+ * its pointer would outlive it. So is every accepted connection's slot in the listener. */
 static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                           size_t len) {
+  if (reason == LWS_CALLBACK_WSI_DESTROY)
+    net_listen_release(((net_hub *)lws_context_user(lws_get_context(wsi)))->listener, wsi);
   if (reason == LWS_CALLBACK_WSI_DESTROY && lws_get_opaque_user_data(wsi))
     return ws_callback(wsi, reason, user, in, len);
   return net_http_callback(wsi, reason, user, in, len);
@@ -602,8 +604,11 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   info.ka_time = 0;
   lws_set_log_level(LLL_ERR, lws_log);
   h->cx = lws_create_context(&info);
+  int max_total = o->max_connections ? o->max_connections : NET_MAX_CONNECTIONS;
+  int max_per = o->max_per_address ? o->max_per_address : NET_MAX_PER_ADDRESS;
   if (h->cx && o->listen &&
-      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default")))) {
+      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default"),
+                                       max_total, max_per))) {
     lws_context_destroy(h->cx);
     h->cx = NULL;
   }

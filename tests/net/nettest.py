@@ -965,6 +965,39 @@ def an_unauthenticated_peer_learns_nothing_and_holds_nothing():
 
 
 @test
+def one_address_cannot_take_every_connection():
+    """2,000 connections from one address against --max-per-address 100: the server keeps 100
+    and closes the rest at once; another address still gets in, and the slots come back when the
+    connections close."""
+    raise_nofile()
+    hub, port = server("mc.db", None, "--no-ui", "--max-per-address", "100",
+                       "--max-connections", "150")
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2000)]
+    time.sleep(1)
+    open_ = 0
+    for s in socks:
+        s.settimeout(0.01)
+        try:
+            open_ += s.recv(1) != b""
+        except socket.timeout:
+            open_ += 1  # still open: nothing to read yet
+        except OSError:
+            pass
+    assert open_ == 100, f"{open_} connections from one address held"
+    other = socket.socket()
+    other.bind(("127.0.0.2", 0))
+    other.settimeout(5)
+    other.connect(("127.0.0.1", port))
+    other.sendall(f"GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    assert other.recv(64).startswith(b"HTTP/1.1 200"), "a second address was shut out"
+    other.close()
+    for s in socks:
+        s.close()
+    wait_for("the slots to come back", lambda: http(port, "GET", "/status")[0] == 200, 10)
+    assert stop(hub) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
