@@ -1,4 +1,5 @@
 /* cmd_net.c — the network commands: serve, sync over WebSocket (once or --live), presence. */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +68,15 @@ static int64_t parse_ms(const char *s, double scale, int64_t *out) {
   return 0;
 }
 
+/* Checks that a file named by an option can be read; prints why not and returns CLI_USAGE. */
+static int check_readable(const char *path) {
+  FILE *f = path ? fopen(path, "r") : NULL;
+  if (f) fclose(f);
+  if (!path || f) return CLI_OK;
+  fprintf(stderr, "arenadb: cannot read '%s': %s\n", path, strerror(errno));
+  return CLI_USAGE;
+}
+
 static int check_token(const char *token) {
   if (token && (!*token || strlen(token) > SYNC_MAX_TOKEN)) {
     fprintf(stderr, "arenadb: --token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
@@ -125,6 +135,10 @@ static int cmd_serve(cli_ctx *cx) {
                     {"--poll", NULL, &poll, NULL},
                     {"--query-timeout", NULL, &query_timeout, NULL},
                     {"--max-connections", NULL, &max_conns, NULL},
+                    {"--tls-cert", NULL, &o.tls_cert, NULL},
+                    {"--tls-key", NULL, &o.tls_key, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
                     {"--max-per-address", NULL, &max_per, NULL},
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
@@ -161,6 +175,12 @@ static int cmd_serve(cli_ctx *cx) {
   }
   o.max_connections = (int)nconns;
   o.max_per_address = (int)nper;
+  if (!o.tls_cert != !o.tls_key || check_readable(o.tls_cert) || check_readable(o.tls_key) ||
+      check_readable(o.ca_file)) {
+    if (!o.tls_cert != !o.tls_key)
+      fprintf(stderr, "arenadb serve: --tls-cert and --tls-key go together\n");
+    return CLI_USAGE;
+  }
   for (int i = 0; i < o.npeers; i++)
     if (strncmp(o.peers[i], "ws://", 5) && strncmp(o.peers[i], "wss://", 6)) {
       fprintf(stderr, "arenadb serve: --peer wants a ws:// or wss:// URL, not '%s'\n", o.peers[i]);
@@ -189,14 +209,16 @@ int cli_sync_ws(cli_ctx *cx) {
   const char *timeout = NULL, *for_s = NULL, *poll = NULL;
   cli_opt opts[] = {{"--live", NULL, NULL, &live},
                     {"--token", NULL, &o.token, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_parse(cx, opts, 0);
-  if (rc || (rc = check_token(o.token))) return rc;
+  if (rc || (rc = check_token(o.token)) || (rc = check_readable(o.ca_file))) return rc;
   if (cx->argc != 1) {
-    fprintf(stderr, "usage: arenadb sync ws://HOST:PORT [--live] [--token T]\n");
+    fprintf(stderr, "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;
   }
   if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms)) ||
@@ -243,6 +265,8 @@ static int cmd_presence(cli_ctx *cx) {
   int watch = 0;
   const char *ttl = "30", *for_s = NULL;
   cli_opt opts[] = {{"--token", NULL, &o.token, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
                     {"--ttl", NULL, &ttl, NULL},
                     {"--watch", NULL, NULL, &watch},
                     {"--for", NULL, &for_s, NULL},
@@ -291,9 +315,9 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--max-connections N] [--max-per-address N] [--ui DIR | --no-ui]",
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--max-connections N] [--max-per-address N] [--tls-cert FILE --tls-key FILE] [--ca FILE] [--insecure] [--ui DIR | --no-ui]",
      "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
      0, 0},
-    {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",
+    {"presence", "ws[s]://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC] [--ca FILE] [--insecure]",
      "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3},
     {0}};

@@ -28,6 +28,9 @@ typedef struct net_opts {
   const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
   const char *cors[NET_MAX_CORS]; /* origins of other sites' pages allowed to use the API */
   int ncors;
+  const char *tls_cert, *tls_key; /* server: PEM files; set, it serves https:// and wss:// */
+  const char *ca_file;         /* client: trust these CAs for wss:// (NULL: the system's) */
+  int insecure;                /* client: accept any certificate for wss:// (tests, never prod) */
   int max_connections;         /* open connections the server accepts (0: NET_MAX_CONNECTIONS) */
   int max_per_address;         /* of them from one IP address (0: NET_MAX_PER_ADDRESS) */
   int live;                    /* stay connected, stream, reconnect */
@@ -74,6 +77,8 @@ const net_opts *net_hub_opts(net_hub *h);
 /* The address the server listens on, as given to --listen. */
 const char *net_hub_listen_host(net_hub *h);
 int net_hub_listen_port(net_hub *h);
+/* 1 when the server speaks TLS (https://, wss://). */
+int net_hub_tls(net_hub *h);
 /* 1 when every request must carry a token: serve has --token, or the file has tokens. */
 int net_hub_authenticates(net_hub *h);
 /* The role (ADB_ROLE_*) of a token (len bytes), 0 when it lets nobody in; ADB_ROLE_ADMIN for

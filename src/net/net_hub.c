@@ -99,6 +99,7 @@ sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
+int net_hub_tls(net_hub *h) { return h->o.tls_cert != NULL; }
 const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
 int net_hub_listen_port(net_hub *h) { return h->listen_port; }
 int net_hub_authenticates(net_hub *h) {
@@ -282,7 +283,13 @@ static void peer_connect(net_peer *p) {
   i.host = p->host; /* no Origin: that header is a browser's, and names the page it runs */
   i.protocol = NET_WS_PROTOCOL;
   i.local_protocol_name = NET_WS_PROTOCOL;
-  i.ssl_connection = p->ssl ? LCCSCF_USE_SSL : 0;
+  /* The server's certificate must chain to a trusted CA and name the host, unless the user
+   * said --insecure in so many words. */
+  i.ssl_connection = !p->ssl ? 0
+                     : LCCSCF_USE_SSL | (h->o.insecure ? LCCSCF_ALLOW_SELFSIGNED |
+                                                             LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                                             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
+                                                       : 0);
   i.opaque_user_data = c;
   i.pwsi = &c->wsi;
   p->attempts++;
@@ -414,9 +421,13 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (c) {
       c->wsi = NULL;
-      char why[300];
-      snprintf(why, sizeof why, "cannot connect (%s): is 'arenadb serve' running there?",
-               in ? (char *)in : "connection failed");
+      char why[400];
+      const char *text = in ? (const char *)in : "connection failed";
+      if (c->peer && c->peer->ssl && strstr(text, "SSL"))
+        snprintf(why, sizeof why, "cannot connect (%s): the server's certificate is not trusted, "
+                 "is for another host, or has expired (--ca FILE names the CA to trust)", text);
+      else
+        snprintf(why, sizeof why, "cannot connect (%s): is 'arenadb serve' running there?", text);
       if (c->s && !*sync_session_reason(c->s, NULL))
         sync_session_fail(c->s, ADB_IO, "%s", why);
       lws_set_opaque_user_data(wsi, NULL);
@@ -598,6 +609,9 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   info.port = o->listen ? CONTEXT_PORT_NO_LISTEN_SERVER : CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols();
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.ssl_cert_filepath = o->listen ? o->tls_cert : NULL;
+  info.ssl_private_key_filepath = o->listen ? o->tls_key : NULL;
+  info.client_ssl_ca_filepath = o->ca_file ? o->ca_file : "/etc/ssl/certs/ca-certificates.crt";
   info.foreign_loops = foreign;
   info.user = h;
   info.timeout_secs = 10;
@@ -622,8 +636,9 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   snprintf(h->listen_host, sizeof h->listen_host, "%s", host);
   h->listen_port = o->listen ? net_listen_port(fd) : 0;
   port = h->listen_port;
-  if (o->listen) logf_(h, "serving database %s (replica %s) on http://%s:%d and ws://%s:%d",
-                       adb_db_id(db), adb_replica_id(db), host, port, host, port);
+  const char *tls = o->tls_cert ? "s" : "";
+  if (o->listen) logf_(h, "serving database %s (replica %s) on http%s://%s:%d and ws%s://%s:%d",
+                       adb_db_id(db), adb_replica_id(db), tls, host, port, tls, host, port);
   adb_data_version(db, &h->data_version);
   h->started = h->last_slow_tick = net_now_ms();
   uv_timer_init(&h->loop, &h->tick);

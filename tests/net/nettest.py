@@ -15,6 +15,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -995,6 +996,82 @@ def one_address_cannot_take_every_connection():
         s.close()
     wait_for("the slots to come back", lambda: http(port, "GET", "/status")[0] == 200, 10)
     assert stop(hub) == 0
+
+
+def make_certs():
+    """A throwaway CA, and server certificates made with the openssl command: good (for
+    127.0.0.1, from the CA), expired, for another host, and self-signed. Returns their paths."""
+    d = path("tls")
+    os.makedirs(d, exist_ok=True)
+    def ossl(*args, when=None):
+        cmd = (["faketime", when] if when else []) + ["openssl", *args]
+        subprocess.run(cmd, cwd=d, check=True, capture_output=True)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "30", "-subj", "/CN=ArenaDB test CA")
+    def signed(name, san, when=None, days="30"):
+        open(os.path.join(d, name + ".ext"), "w").write(f"subjectAltName={san}\n")
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", f"/CN={name}")
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", name + ".pem", "-days", days, "-extfile", name + ".ext",
+             when=when)
+    signed("good", "IP:127.0.0.1,DNS:localhost")
+    signed("expired", "IP:127.0.0.1", when="2020-01-01 00:00:00", days="1")
+    signed("otherhost", "DNS:example.invalid")
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.pem",
+         "-days", "30", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+    return {n: (os.path.join(d, n + ".pem"), os.path.join(d, n + ".key"))
+            for n in ("good", "expired", "otherhost", "self")}, os.path.join(d, "ca.pem")
+
+
+@test
+def tls_for_https_and_wss_with_certificates_checked():
+    """serve --tls-cert/--tls-key answers https:// and wss://; clients check the certificate
+    against the CA given with --ca (or the system's) and refuse an expired one, one for another
+    host and a self-signed one, unless --insecure says otherwise."""
+    certs, ca = make_certs()
+    run("tls.db", "init")
+    run("tls.db", "node", "add", "P", '{"k":1}', "--id", "seed")
+    for name, (cert, key) in certs.items():
+        port = free_port()
+        hub = spawn("tls.db", "serve", "--listen", f"127.0.0.1:{port}", "--no-ui",
+                    "--tls-cert", cert, "--tls-key", key)
+        ctx = ssl.create_default_context(cafile=ca) if name == "good" else ssl._create_unverified_context()
+        def up():
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/status", context=ctx, timeout=2) as r:
+                    return r.status == 200
+            except (OSError, urllib.error.URLError):
+                return False
+        wait_for(f"the https server with the {name} certificate", up, timeout=10)
+        db = f"tls-{name}.db"
+        replica_of(db, "tls.db")
+        r = run(db, "sync", f"wss://127.0.0.1:{port}", "--ca", ca, check=False)
+        if name == "good":
+            assert r.returncode == 0 and node_count(db) == 1, r.stderr
+            req = urllib.request.Request(f"https://127.0.0.1:{port}/sql", method="POST",
+                                         data=json.dumps({"sql": "SELECT 1 AS x"}).encode(),
+                                         headers={"Content-Type": "application/json",
+                                                  "Origin": f"https://127.0.0.1:{port}"})
+            with urllib.request.urlopen(req, context=ctx, timeout=5) as resp:
+                assert json.loads(resp.read())["rows"] == [[1]]
+        else:
+            assert r.returncode == 1 and "certificate" in r.stderr, (name, r.stderr)
+            assert node_count(db) == 0
+            run(db, "sync", f"wss://127.0.0.1:{port}", "--insecure")
+            assert node_count(db) == 1
+        assert stop(hub) == 0
+    port = free_port()
+    hub = spawn("tls.db", "serve", "--listen", f"127.0.0.1:{port}", "--no-ui",
+                "--tls-cert", certs["good"][0], "--tls-key", certs["good"][1])
+    wait_for("the https server", lambda: socket.create_connection(("127.0.0.1", port)).close() or True, 10)
+    replica_of("tls-sys.db", "tls.db")
+    r = run("tls-sys.db", "sync", f"wss://127.0.0.1:{port}", check=False)
+    assert r.returncode == 1 and "--ca" in r.stderr, r.stderr  # the test CA is not the system's
+    assert stop(hub) == 0
+    r = run("tls.db", "serve", "--listen", f"127.0.0.1:{free_port()}", "--tls-cert", certs["good"][0],
+            check=False, timeout=10)
+    assert r.returncode == 2 and "go together" in r.stderr, r.stderr
 
 
 @test
