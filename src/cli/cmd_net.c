@@ -77,9 +77,29 @@ static int check_readable(const char *path) {
   return CLI_USAGE;
 }
 
-static int check_token(const char *token) {
-  if (token && (!*token || strlen(token) > SYNC_MAX_TOKEN)) {
-    fprintf(stderr, "arenadb: --token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
+/* Settles the token: --token, else the first line of --token-file, else $ARENADB_TOKEN (the
+ * command line is visible to every user in ps; a file or the environment is not). buf holds a
+ * token read from the file. Prints why and returns CLI_USAGE when it is unusable. */
+static int take_token(const char **token, const char *file, char *buf, size_t n) {
+  if (*token && file) {
+    fprintf(stderr, "arenadb: give --token or --token-file, not both\n");
+    return CLI_USAGE;
+  }
+  if (file) {
+    FILE *f = fopen(file, "r");
+    if (!f || !fgets(buf, (int)n, f)) {
+      fprintf(stderr, "arenadb: cannot read a token from '%s': %s\n", file,
+              f ? "the file is empty" : strerror(errno));
+      if (f) fclose(f);
+      return CLI_USAGE;
+    }
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = 0;
+    *token = buf;
+  }
+  if (!*token) *token = getenv("ARENADB_TOKEN");
+  if (*token && (!**token || strlen(*token) > SYNC_MAX_TOKEN)) {
+    fprintf(stderr, "arenadb: a token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -123,6 +143,8 @@ static int pick_ui(const char *ui, int no_ui, net_opts *o) {
 
 static int cmd_serve(cli_ctx *cx) {
   net_opts o = {.log = log_line};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL, *ui = NULL;
   const char *query_timeout = NULL, *max_conns = NULL, *max_per = NULL;
   int64_t query_ms = 10000;
@@ -131,6 +153,7 @@ static int cmd_serve(cli_ctx *cx) {
   if (rc || (rc = take_repeated(cx, "--cors", o.cors, &o.ncors, NET_MAX_CORS))) return rc;
   cli_opt opts[] = {{"--listen", NULL, &listen, NULL},
                     {"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
                     {"--query-timeout", NULL, &query_timeout, NULL},
@@ -143,7 +166,7 @@ static int cmd_serve(cli_ctx *cx) {
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
-  if ((rc = cli_args(cx, opts)) || (rc = check_token(o.token)) || (rc = pick_ui(ui, no_ui, &o)))
+  if ((rc = cli_args(cx, opts)) || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = pick_ui(ui, no_ui, &o)))
     return rc;
   char host[256];
   int port;
@@ -151,11 +174,7 @@ static int cmd_serve(cli_ctx *cx) {
     fprintf(stderr, "arenadb serve: --listen wants HOST:PORT, not '%s'\n", listen);
     return CLI_USAGE;
   }
-  if (!is_loopback(host) && !o.token) {
-    fprintf(stderr, "arenadb serve: listening on %s (not this machine only) requires --token\n",
-            host);
-    return CLI_USAGE;
-  }
+
   if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms))) {
     fprintf(stderr, "arenadb serve: --timeout and --poll take milliseconds\n");
     return CLI_USAGE;
@@ -190,6 +209,13 @@ static int cmd_serve(cli_ctx *cx) {
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
+  int64_t ntokens = 0;
+  if (!is_loopback(host) && !o.token && (adb_token_count(db, &ntokens) || ntokens == 0)) {
+    fprintf(stderr, "arenadb serve: listening on %s (not this machine only) requires tokens "
+                    "(arenadb token create) or --token\n", host);
+    adb_close(db);
+    return CLI_USAGE;
+  }
   adb_set_time_limit(db, query_ms); /* each SQL statement and Cypher query of the HTTP API */
   char line[PATH_MAX + 64];
   snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
@@ -205,10 +231,13 @@ static int cmd_serve(cli_ctx *cx) {
 /* arenadb sync ws://HOST:PORT [--live] [--token T]: called by cmd_sync.c for URLs. */
 int cli_sync_ws(cli_ctx *cx) {
   net_opts o = {.log = log_line};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   int live = 0;
   const char *timeout = NULL, *for_s = NULL, *poll = NULL;
   cli_opt opts[] = {{"--live", NULL, NULL, &live},
                     {"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
                     {"--ca", NULL, &o.ca_file, NULL},
                     {"--insecure", NULL, NULL, &o.insecure},
                     {"--timeout", NULL, &timeout, NULL},
@@ -216,7 +245,7 @@ int cli_sync_ws(cli_ctx *cx) {
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_parse(cx, opts, 0);
-  if (rc || (rc = check_token(o.token)) || (rc = check_readable(o.ca_file))) return rc;
+  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = check_readable(o.ca_file))) return rc;
   if (cx->argc != 1) {
     fprintf(stderr, "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;
@@ -262,9 +291,12 @@ static void print_presence(void *ctx, net_hub *h, const sync_presence_entry *e) 
 
 static int cmd_presence(cli_ctx *cx) {
   net_opts o = {.log = NULL};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   int watch = 0;
   const char *ttl = "30", *for_s = NULL;
   cli_opt opts[] = {{"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
                     {"--ca", NULL, &o.ca_file, NULL},
                     {"--insecure", NULL, NULL, &o.insecure},
                     {"--ttl", NULL, &ttl, NULL},
@@ -272,7 +304,7 @@ static int cmd_presence(cli_ctx *cx) {
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_args(cx, opts);
-  if (rc || (rc = check_token(o.token))) return rc;
+  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf))) return rc;
   if (cx->argc == 2 || (cx->argc == 1 && !watch)) {
     fprintf(stderr, "usage: arenadb presence %s\n", cx->self->args);
     return CLI_USAGE;

@@ -1075,6 +1075,26 @@ def tls_for_https_and_wss_with_certificates_checked():
 
 
 @test
+def a_token_from_a_file_or_the_environment_stays_out_of_ps():
+    """--token-file and $ARENADB_TOKEN give the token without putting it on the command line,
+    which every user of the machine can read."""
+    run("tf.db", "init")
+    open(path("tok.txt"), "w").write("from-a-file\n")
+    port = free_port()
+    hub = spawn("tf.db", "serve", "--listen", f"127.0.0.1:{port}", "--no-ui",
+                "--token-file", path("tok.txt"))
+    wait_for("the server", lambda: http(port, "GET", "/status", token="from-a-file")[0] == 200, 10)
+    assert b"from-a-file" not in open(f"/proc/{hub.pid}/cmdline", "rb").read()
+    assert http(port, "GET", "/status")[0] == 401
+    replica_of("tf-c.db", "tf.db")
+    env = dict(os.environ, ARENADB_TOKEN="from-a-file")
+    run("tf-c.db", "sync", f"ws://127.0.0.1:{port}", env=env)
+    r = run("tf-c.db", "sync", f"ws://127.0.0.1:{port}", check=False)
+    assert r.returncode == 1 and "token" in r.stderr, r.stderr
+    assert stop(hub) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
