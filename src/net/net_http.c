@@ -24,6 +24,7 @@ typedef struct http_pss {
   size_t rlen, sent;
   unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
+  int close_after; /* the request's framing is in doubt: close the connection after answering */
 } http_pss;
 
 size_t net_http_pss_size(void) { return sizeof(http_pss); }
@@ -131,6 +132,23 @@ static void list_json(reply *r, adb *db, adb_iter *it) {
   reply_json(r, 200, a);
 }
 
+/* A text or blob column as JSON: a string when it is UTF-8 text, else {"$base64": "..."}, so that
+ * no value is dropped and every row keeps its columns. */
+static json_t *text_json(adb_stmt *st, int c) {
+  const char *p = adb_column_type(st, c) == ADB_TYPE_BLOB ? adb_column_blob(st, c)
+                                                           : adb_column_text(st, c);
+  size_t n = (size_t)adb_column_bytes(st, c);
+  json_t *v = adb_column_type(st, c) == ADB_TYPE_BLOB ? NULL : json_stringn(p ? p : "", n);
+  if (v) return v;
+  size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+  char *b64 = malloc(len);
+  if (!b64) return json_null();
+  sodium_bin2base64(b64, len, (const unsigned char *)p, n, sodium_base64_VARIANT_ORIGINAL);
+  v = json_pack("{s:s}", "$base64", b64);
+  free(b64);
+  return v;
+}
+
 static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = member_str(body, "sql");
   if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
@@ -167,7 +185,7 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
       case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
       case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
       case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
-      default: json_array_append_new(row, json_string(adb_column_text(st, c) ? adb_column_text(st, c) : ""));
+      default: json_array_append_new(row, text_json(st, c));
       }
     }
     json_array_append_new(rows, row);
@@ -635,6 +653,15 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     size_t ul = strlen(p->uri);
     while (ul > 1 && p->uri[ul - 1] == '/') p->uri[--ul] = 0;
     int has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    /* Bodies come with a Content-Length. A Transfer-Encoding, alone or beside one, leaves
+     * where this request ends open to a proxy's reading against ours (request smuggling). */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+      reply r = {0};
+      reply_err(&r, 400, "invalid argument",
+                "Transfer-Encoding is not accepted: send the body with a Content-Length");
+      p->close_after = 1;
+      return send_reply(wsi, p, &r);
+    }
     if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
          p->method == LWSHUMETH_PATCH) && has_body) {
       char cl[32] = "";
@@ -644,6 +671,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     return handle(wsi, p);
   }
   case LWS_CALLBACK_HTTP_BODY:
+    if (p->close_after) return 0; /* answered already; the connection closes after it */
     if (p->too_big || p->blen + len > HTTP_MAX_BODY) {
       p->too_big = 1;
       return 0;
@@ -659,7 +687,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     memcpy(p->body + p->blen, in, len);
     p->blen += len;
     return 0;
-  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return p->close_after ? 0 : handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!p->responding || !p->resp) return 0;
     size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
@@ -680,6 +708,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     free(p->chunk);
     p->resp = p->chunk = NULL;
     p->responding = 0;
+    if (p->close_after) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
   case LWS_CALLBACK_CLOSED_HTTP:

@@ -1095,6 +1095,32 @@ def a_token_from_a_file_or_the_environment_stays_out_of_ps():
 
 
 @test
+def a_request_with_transfer_encoding_is_refused_and_smuggles_nothing():
+    """Content-Length beside Transfer-Encoding is how one request hides another from a proxy:
+    the server answers 400, closes the connection, and runs nothing that followed."""
+    run("sm.db", "init")
+    run("sm.db", "node", "add", "P", "--id", "keep")
+    hub, port = server("sm.db", None, "--no-ui")
+    hidden = json.dumps({"sql": "DELETE FROM nodes"}).encode()
+    second = (f"POST /sql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(hidden)}\r\n\r\n").encode() + hidden
+    first = (f"POST /sql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+             f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").encode()
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c.sendall(first + second)
+    got = b""
+    while True:
+        part = c.recv(65536)
+        if not part:
+            break
+        got += part
+    c.close()
+    assert got.startswith(b"HTTP/1.1 400") and got.count(b"HTTP/1.1") == 1, got[:300]
+    assert node_count("sm.db") == 1
+    assert stop(hub) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
@@ -1186,6 +1212,9 @@ def http_api():
     assert http(port, "GET", "/nope")[0] == 404
     st, _, b = http_full(port, "POST", "/nodes", b"{not json", {"Content-Type": "application/json"})
     assert st == 400 and "error" in json.loads(b), b
+    # Bytes that are not UTF-8 text come as base64, never dropped: each row keeps its columns.
+    st, b = http(port, "POST", "/sql", {"sql": "SELECT x'00ff', 'ok', CAST(x'c328' AS TEXT), 1"})
+    assert st == 200 and b["rows"] == [[{"$base64": "AP8="}, "ok", {"$base64": "wyg="}, 1]], b
     st, vv = http(port, "GET", "/vv")
     assert st == 200 and "vv" in vv
     stop(hub)
