@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,10 @@ static void on_readable(uv_poll_t *p, int status, int events) {
       close(c);
       continue;
     }
+    /* Answers and sync frames are small and wanted at once: no Nagle delay (libwebsockets sets
+     * this on the sockets its own listener accepts). */
+    int on = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     /* NULL when lws could not take it (and closed it): the slot is freed again. */
     l->open[l->n - 1].wsi = lws_adopt_socket_vhost(l->vh, c);
     if (!l->open[l->n - 1].wsi) l->n--;
