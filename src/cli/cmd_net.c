@@ -216,7 +216,8 @@ static int cmd_serve(cli_ctx *cx) {
     adb_close(db);
     return CLI_USAGE;
   }
-  adb_set_time_limit(db, query_ms); /* each SQL statement and Cypher query of the HTTP API */
+  o.query_timeout_ms = query_ms; /* each SQL statement and Cypher query of the HTTP API */
+  o.db_path = cx->db_path;
   char line[PATH_MAX + 64];
   snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
   log_line(NULL, line);

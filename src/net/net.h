@@ -16,6 +16,7 @@
 #define NET_MAX_CORS 16
 #define NET_MAX_CONNECTIONS 4096
 #define NET_MAX_PER_ADDRESS 1024
+#define NET_MAX_READERS 128 /* read-only handles for worker threads: more than libuv's pool */
 
 typedef struct net_hub net_hub;
 struct lws;
@@ -28,6 +29,8 @@ typedef struct net_opts {
   const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
   const char *cors[NET_MAX_CORS]; /* origins of other sites' pages allowed to use the API */
   int ncors;
+  const char *db_path;         /* server: the database file, for the read-only handles of workers */
+  int64_t query_timeout_ms;    /* server: each HTTP query's time limit (0: none) */
   const char *tls_cert, *tls_key; /* server: PEM files; set, it serves https:// and wss:// */
   const char *ca_file;         /* client: trust these CAs for wss:// (NULL: the system's) */
   int insecure;                /* client: accept any certificate for wss:// (tests, never prod) */
@@ -77,6 +80,14 @@ const net_opts *net_hub_opts(net_hub *h);
 /* The address the server listens on, as given to --listen. */
 const char *net_hub_listen_host(net_hub *h);
 int net_hub_listen_port(net_hub *h);
+/* Worker threads (net_http.c) run the HTTP API's queries on read-only handles of their own, so
+ * that a slow query holds neither sync nor other requests. net_hub_reader_take hands one out (at
+ * most one per thread at a time, opened on first use; NULL when it cannot be opened) and
+ * net_hub_reader_give takes it back. Both may be called from any thread. */
+adb *net_hub_reader_take(net_hub *h);
+void net_hub_reader_give(net_hub *h, adb *rd);
+struct uv_loop_s *net_hub_loop(net_hub *h);
+
 /* 1 when the server speaks TLS (https://, wss://). */
 int net_hub_tls(net_hub *h);
 /* 1 when every request must carry a token: serve has --token, or the file has tokens. */

@@ -3,6 +3,7 @@
  * {"error": "...", "code": "..."}. */
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ typedef struct http_pss {
   unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
   int close_after; /* the request's framing is in doubt: close the connection after answering */
+  struct job *job; /* the request's query running on a worker thread, or NULL */
 } http_pss;
 
 size_t net_http_pss_size(void) { return sizeof(http_pss); }
@@ -34,6 +36,7 @@ typedef struct reply {
   const char *ctype;
   char cors[300]; /* the request's Origin when --cors allows it: the answer says so */
   int preflight;  /* an OPTIONS request's answer: which methods and headers may follow */
+  int deferred;   /* the answer comes later, from a worker thread (run_on_worker) */
   char *text; /* malloc'd */
   size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
   int file;
@@ -461,6 +464,88 @@ static int serve_file(reply *r, const char *dir, const char *u) {
   return 1;
 }
 
+static int send_reply(struct lws *wsi, http_pss *p, reply *r);
+
+/* Runs an SQL statement or Cypher query that may write on the loop's handle, in one write
+ * transaction: the loop is where writes happen, one at a time. */
+static void query_on_loop(reply *r, net_hub *h, int sql, json_t *body) {
+  adb *db = net_hub_db(h);
+  int wrote = 0;
+  if (txn_begin(r, db) != ADB_OK) return;
+  if (sql) do_sql(r, db, body, &wrote);
+  else do_cypher(r, db, body, &wrote);
+  txn_end(r, db);
+  if (wrote) net_hub_changed(h);
+}
+
+/* A query of the HTTP API on its way through a worker thread. */
+typedef struct job {
+  uv_work_t work;
+  net_hub *h;
+  struct lws *wsi; /* NULL once the connection closed: the answer is dropped */
+  int sql, role;
+  json_t *body;
+  reply r;
+  int writes; /* the worker's read-only handle refused it: it writes, and runs on the loop */
+} job;
+
+/* On a worker thread: the query on a read-only handle of the pool, where a query that would
+ * write is refused without effect. */
+static void job_work(uv_work_t *w) {
+  job *j = w->data;
+  adb *rd = net_hub_reader_take(j->h);
+  if (!rd) return reply_err(&j->r, 503, "database is busy", "no read connection could be opened");
+  int wrote = 0;
+  if (j->sql) do_sql(&j->r, rd, j->body, &wrote);
+  else do_cypher(&j->r, rd, j->body, &wrote);
+  j->writes = j->r.status == 403; /* ADB_READONLY: the statement or query would write */
+  net_hub_reader_give(j->h, rd);
+}
+
+/* Back on the loop: answers, after running the query on the loop's handle when it writes and
+ * the token may write (below write, the worker's refusal is the answer). */
+static void job_done(uv_work_t *w, int status) {
+  job *j = w->data;
+  if (j->wsi) {
+    http_pss *p = lws_wsi_user(j->wsi);
+    p->job = NULL;
+    if (j->writes && j->role >= ADB_ROLE_WRITE) {
+      free(j->r.text);
+      reply again = {0};
+      memcpy(again.cors, j->r.cors, sizeof again.cors);
+      j->r = again;
+      query_on_loop(&j->r, j->h, j->sql, j->body);
+    }
+    if (send_reply(j->wsi, p, &j->r)) lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  } else {
+    free(j->r.text);
+  }
+  json_decref(j->body);
+  free(j);
+}
+
+/* Queues an SQL statement or Cypher query to a worker thread, so that a slow one delays neither
+ * sync nor other requests; its answer follows from job_done. */
+static void run_on_worker(reply *r, net_hub *h, struct lws *wsi, http_pss *p, int sql, json_t *body,
+                          int role) {
+  job *j = calloc(1, sizeof *j);
+  if (!j) return reply_err(r, 500, "out of memory", "out of memory");
+  j->h = h;
+  j->wsi = wsi;
+  j->sql = sql;
+  j->role = role;
+  j->body = json_incref(body);
+  memcpy(j->r.cors, r->cors, sizeof j->r.cors);
+  j->work.data = j;
+  if (uv_queue_work(net_hub_loop(h), &j->work, job_work, job_done)) {
+    json_decref(body);
+    free(j);
+    return reply_err(r, 503, "database is busy", "the server could not queue the query");
+  }
+  p->job = j;
+  r->deferred = 1;
+}
+
 static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   adb *db = net_hub_db(h);
   /* The UI's files hold no data, so they need no token: the page asks for it. */
@@ -520,14 +605,7 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     if (m != LWSHUMETH_POST)
       reply_err(r, 405, "method not allowed", sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
     else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else if (txn_begin(r, db) == ADB_OK) {
-      /* Below write, the engine refuses any statement or query that would write. */
-      adb_set_query_only(db, role < ADB_ROLE_WRITE);
-      if (sql) do_sql(r, db, body, &wrote);
-      else do_cypher(r, db, body, &wrote);
-      adb_set_query_only(db, 0);
-      txn_end(r, db);
-    }
+    else run_on_worker(r, h, wsi, p, sql, body, role);
   } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
     do_tokens(r, db, m, u[7] ? u + 8 : NULL, body);
   } else if (!strcmp(u, "/presence")) {
@@ -634,7 +712,7 @@ static int handle(struct lws *wsi, http_pss *p) {
   free(p->body);
   p->body = NULL;
   p->blen = p->bcap = 0;
-  return send_reply(wsi, p, &r);
+  return r.deferred ? 0 : send_reply(wsi, p, &r);
 }
 
 int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
@@ -713,6 +791,10 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
   }
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (p && p->job) {
+      p->job->wsi = NULL; /* its answer has nowhere to go */
+      p->job = NULL;
+    }
     if (p) {
       free(p->body);
       free(p->resp);

@@ -67,6 +67,10 @@ struct net_hub {
   char listen_host[256];
   int listen_port;
   net_listener *listener;
+  /* Read-only handles for the worker threads: free ones wait in readers[0..nfree). */
+  uv_mutex_t readers_lock;
+  adb *readers[NET_MAX_READERS];
+  int nfree, nopen;
 };
 
 int64_t net_now_ms(void) {
@@ -99,6 +103,34 @@ sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
+uv_loop_t *net_hub_loop(net_hub *h) { return &h->loop; }
+
+adb *net_hub_reader_take(net_hub *h) {
+  adb *rd = NULL;
+  uv_mutex_lock(&h->readers_lock);
+  int may_open = !h->nfree && h->nopen < NET_MAX_READERS;
+  if (h->nfree) rd = h->readers[--h->nfree];
+  else if (may_open) h->nopen++;
+  uv_mutex_unlock(&h->readers_lock);
+  if (rd || !may_open) return rd;
+  adb_options o = {.readonly = 1, .no_create = 1};
+  if (adb_open(h->o.db_path, &o, &rd)) {
+    adb_close(rd);
+    uv_mutex_lock(&h->readers_lock);
+    h->nopen--;
+    uv_mutex_unlock(&h->readers_lock);
+    return NULL;
+  }
+  adb_set_time_limit(rd, h->o.query_timeout_ms);
+  adb_set_query_only(rd, 1);
+  return rd;
+}
+
+void net_hub_reader_give(net_hub *h, adb *rd) {
+  uv_mutex_lock(&h->readers_lock);
+  h->readers[h->nfree++] = rd;
+  uv_mutex_unlock(&h->readers_lock);
+}
 int net_hub_tls(net_hub *h) { return h->o.tls_cert != NULL; }
 const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
 int net_hub_listen_port(net_hub *h) { return h->listen_port; }
@@ -603,6 +635,8 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     return ADB_IO;
   }
   uv_loop_init(&h->loop);
+  uv_mutex_init(&h->readers_lock);
+  adb_set_time_limit(db, o->query_timeout_ms);
   void *foreign[] = {&h->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
@@ -676,6 +710,8 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
    * have closed (libwebsockets' documented sequence). */
   lws_context_destroy(h->cx);
   uv_loop_close(&h->loop);
+  for (int i = 0; i < h->nfree; i++) adb_close(h->readers[i]);
+  uv_mutex_destroy(&h->readers_lock);
   sync_presence_free(&h->pres);
   rc = res->rc;
   free(h);

@@ -98,3 +98,22 @@ Test(token, query_only_refuses_every_write_and_runs_every_read) {
   free(after);
   adb_close(db);
 }
+
+/* A handle opened read-only (a server's worker threads use them) runs Cypher that reads, and
+ * refuses Cypher that writes without touching the file. */
+Test(token, a_read_only_handle_runs_reading_cypher_and_refuses_writes) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", "{\"k\":1}", NULL));
+  OK(db, adb_close(db));
+  adb_options o = {.readonly = 1};
+  db = open_tmp(0, &o);
+  char *rows = cypher_rows(db, "MATCH (n:P) RETURN n.k", NULL, 0);
+  cr_assert_str_eq(rows, "1\n");
+  free(rows);
+  adb_cypher *r;
+  cr_assert_eq(adb_cypher_run(db, "CREATE (:Q)", NULL, &r), ADB_READONLY);
+  adb_cypher_free(r);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 1);
+  adb_close(db);
+}
+

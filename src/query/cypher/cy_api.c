@@ -48,9 +48,10 @@ static int query_writes(const cy_query *q) {
  * it was a query error). */
 static int run(adb_cypher *r, const char *query, const char *params) {
   cy_ctx *c = r->c;
-  volatile int scope = -1;
+  volatile int scope = -1, reading = 0;
   if (setjmp(c->jb)) {
-    if (scope >= 0) store_write_end(c->db, scope, ADB_ERROR);
+    if (scope >= 0 && reading) store_read_end(c->db, scope);
+    else if (scope >= 0) store_write_end(c->db, scope, ADB_ERROR);
     return error_code(c);
   }
   c->params = cy_map_new(c, 0);
@@ -78,15 +79,18 @@ static int run(adb_cypher *r, const char *query, const char *params) {
     r->t = cy_explain(c, q);
     return ADB_OK;
   }
+  /* A handle opened read-only runs a query that only reads in a read transaction. */
+  reading = c->db->readonly && !query_writes(q);
   int s;
-  int rc = store_write_begin(c->db, &s);
+  int rc = reading ? store_read_begin(c->db, &s) : store_write_begin(c->db, &s);
   if (rc) {
     c->store_rc = rc;
     cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
   }
   scope = s;
   r->t = cy_exec(c, q);
-  rc = store_write_end(c->db, s, ADB_OK);
+  if (reading) store_read_end(c->db, s);
+  else rc = store_write_end(c->db, s, ADB_OK);
   scope = -1;
   if (rc) {
     c->store_rc = rc;
