@@ -701,6 +701,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   }
   res->stats = h->closed;
   net_listen_stop(h->listener);
+  h->listener = NULL; /* connections lws still destroys below have no slot to give back */
   uv_close((uv_handle_t *)&h->tick, NULL);
   uv_close((uv_handle_t *)&h->sigint, NULL);
   uv_close((uv_handle_t *)&h->sigterm, NULL);

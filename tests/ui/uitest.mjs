@@ -260,7 +260,7 @@ try {
   });
 } finally {
   await browser.close();
-  await Promise.all(procs.map((p) => p.exitCode === null && new Promise((r) => {
+  await Promise.all(procs.map((p) => p.exitCode === null && p.signalCode === null && new Promise((r) => {
     p.on("exit", r);
     p.kill("SIGTERM");
   })));
