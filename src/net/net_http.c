@@ -14,6 +14,9 @@
 
 #define HTTP_MAX_BODY ((size_t)1 << 20)
 #define HTTP_CHUNK ((size_t)64 << 10) /* bytes of a response written per writable callback */
+/* The most an answer of /sql may hold, counted as the values' bytes: past it the request stops
+ * with 413 rather than growing the server's memory (a query's time limit bounds its time). */
+#define HTTP_MAX_ANSWER ((size_t)256 << 20)
 
 typedef struct http_pss {
   int method;
@@ -181,9 +184,11 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   json_t *cols = json_array(), *rows = json_array();
   int n = adb_column_count(st);
   for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_column_name(st, c)));
-  while ((rc = adb_step(st)) == ADB_ROW) {
+  size_t size = 0;
+  while (size <= HTTP_MAX_ANSWER && (rc = adb_step(st)) == ADB_ROW) {
     json_t *row = json_array();
     for (int c = 0; c < n; c++) {
+      size += 8 + (size_t)adb_column_bytes(st, c);
       switch (adb_column_type(st, c)) {
       case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
       case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
@@ -198,6 +203,9 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   if (rc != ADB_DONE) {
     json_decref(cols);
     json_decref(rows);
+    if (size > HTTP_MAX_ANSWER)
+      return reply_err(r, 413, "invalid argument",
+                       "the answer would exceed 256 MiB: ask for less (LIMIT and OFFSET)");
     return reply_db(r, db, rc);
   }
   reply_json(r, 200, json_pack("{s:o, s:o}", "columns", cols, "rows", rows));

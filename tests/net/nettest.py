@@ -1148,6 +1148,21 @@ def a_request_with_transfer_encoding_is_refused_and_smuggles_nothing():
 
 
 @test
+def an_answer_past_256_mib_is_refused_not_held():
+    """A SELECT whose answer would pass 256 MiB stops with 413 instead of growing the server;
+    the server then answers as before."""
+    run("mem.db", "init")
+    hub, port = server("mem.db", None, "--no-ui", "--query-timeout", "60")
+    big = ("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000)"
+           " SELECT i, printf('%.*c', 4000, 'x') FROM r")
+    st, b = http(port, "POST", "/sql", {"sql": big}, timeout=60)
+    assert st == 413 and "256 MiB" in b["error"], (st, b)
+    st, b = http(port, "POST", "/sql", {"sql": big.replace("100000", "1000")})
+    assert st == 200 and len(b["rows"]) == 1000
+    assert stop(hub) == 0
+
+
+@test
 def presence_through_the_hub_then_expiry():
     run("p-hub.db", "init")
     run("p-hub.db", "node", "add", "Data", "{}")  # a hub with data still takes fresh watchers
