@@ -1,5 +1,6 @@
 # fuzz.mk — `make fuzz`: libFuzzer (clang) with AddressSanitizer and UndefinedBehaviorSanitizer
-# on the change-set parser and on canonical JSON, FUZZ_SECONDS each (default 60). Included by
+# on the change-set parser, canonical JSON, and a server's sync session fed a peer's bytes before
+# and after its hello, FUZZ_SECONDS each (default 60). Included by
 # the top-level Makefile. Seeds are change sets made by the real command; findings land in
 # $(BUILD)/fuzz/crash-*.
 
@@ -23,9 +24,11 @@ $(FUZZ_DIR)/seeds/.made: $(BUILD)/arenadb
 	head -c -16 full.cs > seeds/full && rm -f s.db* full.cs && touch seeds/.made
 
 .PHONY: fuzz
-fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/seeds/.made
-	@mkdir -p $(FUZZ_DIR)/corpus-apply $(FUZZ_DIR)/corpus-json
+fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_session $(FUZZ_DIR)/seeds/.made
+	@mkdir -p $(FUZZ_DIR)/corpus-apply $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-session
 	cd $(FUZZ_DIR) && ./fuzz_apply -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=crash-apply- corpus-apply seeds
 	cd $(FUZZ_DIR) && ./fuzz_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=crash-json- \
 	  corpus-json
+	cd $(FUZZ_DIR) && ./fuzz_session -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -artifact_prefix=crash-session- corpus-session

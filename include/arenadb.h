@@ -227,6 +227,43 @@ int adb_exec(adb *db, const char *sql);
  * Returns ADB_OK, or ADB_MISUSE for a negative ms. */
 int adb_set_time_limit(adb *db, int64_t ms);
 
+/* Makes the handle refuse, with ADB_READONLY and nothing changed, every SQL statement and
+ * Cypher query that would write while on is set: a server does so for a client whose token may
+ * only read. Returns ADB_OK. */
+int adb_set_query_only(adb *db, int on);
+
+/* ---- Access tokens ------------------------------------------------------------------------ */
+
+/* Tokens let clients of arenadb serve in, each with a role. They are kept in the file, hashed,
+ * and never replicated: each replica has its own. */
+#define ADB_ROLE_READ 1  /* pull changes; read over HTTP; SQL and Cypher that only read */
+#define ADB_ROLE_WRITE 2 /* also push changes and write */
+#define ADB_ROLE_ADMIN 3 /* also manage tokens */
+
+/* The name of a role ("read", "write", "admin"; "none" for another number), and the role of a
+ * name (0 when it names none). */
+const char *adb_role_name(int role);
+int adb_role_parse(const char *name);
+
+/* Creates a token named name with role, valid until expires_ms (milliseconds since the epoch;
+ * 0: for ever). *token receives the token text (release with adb_free): it is shown this once,
+ * since only its hash is kept. ADB_CONFLICT when the name is taken, ADB_INVALID for a bad name,
+ * ADB_MISUSE for a bad role. */
+int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, char **token);
+
+/* Deletes the token named name; ADB_NOTFOUND when there is none. */
+int adb_token_revoke(adb *db, const char *name);
+
+/* Sets *role to the role of token; ADB_AUTH when it is unknown, revoked or expired. */
+int adb_token_role(adb *db, const char *token, int *role);
+
+/* The number of tokens; a server with any requires one on every request. */
+int adb_token_count(adb *db, int64_t *n);
+
+/* The tokens as JSON, without their secrets: [{"name", "role", "created_ms", "expires_ms"}]
+ * (malloc'd into *json; release with adb_free). */
+int adb_token_list(adb *db, char **json);
+
 /* ---- Replication ------------------------------------------------------------------------- */
 
 /* A version vector says, per origin replica, up to which transaction a replica has seen; it is

@@ -112,6 +112,12 @@ int adb__past_deadline(adb *db) { return db->deadline && monotonic_ms() > db->de
 /* SQLite calls this every few thousand virtual machine steps; non-zero interrupts the statement. */
 static int on_progress(void *p) { return adb__past_deadline(p); }
 
+int adb_set_query_only(adb *db, int on) {
+  if (!db) return ADB_MISUSE;
+  db->query_only = on != 0;
+  return ADB_OK;
+}
+
 int adb_set_time_limit(adb *db, int64_t ms) {
   if (!db || ms < 0) return ADB_MISUSE;
   db->time_limit_ms = ms;

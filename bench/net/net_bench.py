@@ -11,6 +11,8 @@
   2. Live propagation through a hub: servers A and B both peer with hub H (`serve --peer`);
      each edit is an HTTP POST to A (committed when it returns); the time until B's HTTP API
      shows it is the latency. E = $BENCH_NET_EDITS edits (default 2000). Prints p50/p99.
+  1 and 2 run over ws:// and again over wss:// (TLS, with a certificate made here by the openssl
+  command), and print what TLS costs: the throughput ratio and the p99 difference.
 
 Usage: net_bench.py ARENADB"""
 import http.client
@@ -48,12 +50,16 @@ def cli(db, *args):
 
 def serve(db, *extra):
     pt = port()
-    pr = subprocess.Popen([A, "--db", p(db), "serve", "--listen", f"127.0.0.1:{pt}", *extra],
+    pr = subprocess.Popen([A, "--db", p(db), "serve", "--listen", f"127.0.0.1:{pt}", "--no-ui",
+                           "--max-connections", "1000000", "--max-per-address", "1000000", *extra],
                           stdout=subprocess.DEVNULL, stderr=open(p(db + ".log"), "w"))
     procs.append(pr)
+    tls = "--tls-cert" in extra
+    ctx = __import__("ssl")._create_unverified_context() if tls else None
     for _ in range(200):
         try:
-            c = http.client.HTTPConnection("127.0.0.1", pt, timeout=2)
+            c = (http.client.HTTPSConnection("127.0.0.1", pt, timeout=2, context=ctx) if tls
+                 else http.client.HTTPConnection("127.0.0.1", pt, timeout=2))
             c.request("GET", "/status")
             if c.getresponse().status == 200:
                 return pt
@@ -68,42 +74,67 @@ def get(c, path):
     return r.status, r.read()
 
 
-def initial_sync():
-    with open(p("n.jsonl"), "w") as f:
-        for i in range(N):
-            f.write(json.dumps({"type": "node", "id": f"n{i}", "label": "Bench",
-                                "properties": {"i": i, "name": f"node {i}"}}) + "\n")
-    cli("src.db", "init")
+def make_cert():
+    """A CA and a certificate for 127.0.0.1 signed by it; returns (tls serve flags, --ca)."""
+    def ossl(*args):
+        subprocess.run(["openssl", *args], cwd=TMP, check=True, capture_output=True)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "2", "-subj", "/CN=bench CA")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+         "-subj", "/CN=127.0.0.1")
+    open(p("san.ext"), "w").write("subjectAltName=IP:127.0.0.1\n")
+    ossl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-out", "srv.pem", "-days", "2", "-extfile", "san.ext")
+    return ["--tls-cert", p("srv.pem"), "--tls-key", p("srv.key")], ["--ca", p("ca.pem")]
+
+
+def initial_sync(tls=None):
+    scheme = "wss" if tls else "ws"
+    if not os.path.exists(p("src.db")):
+        with open(p("n.jsonl"), "w") as f:
+            for i in range(N):
+                f.write(json.dumps({"type": "node", "id": f"n{i}", "label": "Bench",
+                                    "properties": {"i": i, "name": f"node {i}"}}) + "\n")
+        cli("src.db", "init")
     t = time.time()
-    cli("src.db", "import", p("n.jsonl"))
+    if not tls:
+        cli("src.db", "import", p("n.jsonl"))
     build = time.time() - t
-    pt = serve("src.db")
-    cli("dst.db", "init")
+    pt = serve("src.db", *(tls[0] if tls else []))
+    dst = f"dst-{scheme}.db"
+    cli(dst, "init")
     t = time.time()
-    out = cli("dst.db", "sync", f"ws://127.0.0.1:{pt}").stdout
+    out = cli(dst, "sync", f"{scheme}://127.0.0.1:{pt}", *(tls[1] if tls else [])).stdout
     dt = time.time() - t
     # "... received E elements, R registers, C changed here, in B batches (X bytes)"
     words = out.replace(",", "").replace("(", "").split()
     el = int(words[words.index("received") + 1])
     regs = int(words[words.index("registers") - 1])
     nbytes = int(words[-2])
-    print(f"initial sync, {N} nodes over loopback (source built by import in {build:.1f}s):")
+    print(f"initial sync over {scheme}://, {N} nodes over loopback"
+          + (f" (source built by import in {build:.1f}s):" if not tls else ":"))
     print(f"  {el} elements, {regs} registers (changes), {nbytes / 1e6:.1f} MB in {dt:.2f}s")
     print(f"  {el / dt:,.0f} elements/s, {regs / dt:,.0f} changes/s, {nbytes / 1e6 / dt:.1f} MB/s"
           f"   (target: 200,000 changes/s)")
+    return regs / dt
 
 
-def live_latency():
-    hub = serve("hub.db")
-    hub_id = json.loads(get(http.client.HTTPConnection("127.0.0.1", hub), "/status")[1])["db"]
-    cli("a.db", "init", "--db-id", hub_id)
-    cli("b.db", "init", "--db-id", hub_id)
-    pa = serve("a.db", "--peer", f"ws://127.0.0.1:{hub}")
-    pb = serve("b.db", "--peer", f"ws://127.0.0.1:{hub}")
+def live_latency(tls=None):
+    scheme = "wss" if tls else "ws"
+    hub = serve(f"hub-{scheme}.db", *(tls[0] if tls else []))
+    ctx = __import__("ssl").create_default_context(cafile=tls[1][1]) if tls else None
+    hc = (lambda: http.client.HTTPSConnection("127.0.0.1", hub, context=ctx)) if tls else \
+        (lambda: http.client.HTTPConnection("127.0.0.1", hub))
+    hub_id = json.loads(get(hc(), "/status")[1])["db"]
+    cli(f"a-{scheme}.db", "init", "--db-id", hub_id)
+    cli(f"b-{scheme}.db", "init", "--db-id", hub_id)
+    peer = ["--peer", f"{scheme}://127.0.0.1:{hub}", *(tls[1] if tls else [])]
+    pa = serve(f"a-{scheme}.db", *peer)
+    pb = serve(f"b-{scheme}.db", *peer)
     ca = http.client.HTTPConnection("127.0.0.1", pa, timeout=10)
     cb = http.client.HTTPConnection("127.0.0.1", pb, timeout=10)
     for _ in range(200):  # both peers connected
-        s = json.loads(get(http.client.HTTPConnection("127.0.0.1", hub), "/status")[1])
+        s = json.loads(get(hc(), "/status")[1])
         if s["sessions"] == 2:
             break
         time.sleep(0.05)
@@ -121,10 +152,11 @@ def live_latency():
         lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))]
-    print(f"live propagation A -> hub -> B, {E} edits (commit acknowledged on A to visible on B;"
-          f" every server commits with synchronous=FULL):")
+    print(f"live propagation A -> hub -> B over {scheme}://, {E} edits (commit acknowledged on A"
+          f" to visible on B; every server commits with synchronous=FULL):")
     print(f"  p50 {q(0.50):.2f} ms, p90 {q(0.90):.2f} ms, p99 {q(0.99):.2f} ms, max {lat[-1]:.2f} ms"
           f"   (target: p99 < 5 ms)")
+    return q(0.99)
 
 
 def rss_kib(pid):
@@ -156,7 +188,7 @@ def connections():
     for i in range(k):
         s = socket.create_connection(("127.0.0.1", pt))
         key = base64.b64encode(os.urandom(16)).decode()
-        s.sendall((f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        s.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{pt}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                    f"Sec-WebSocket-Protocol: arenadb-sync\r\n\r\n").encode())
         head = b""
@@ -214,10 +246,13 @@ def yjs_version(mods):
 try:
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "yjs"):
         yjs()
+    tls = make_cert() if os.environ.get("BENCH_NET_ONLY") in (None, "", "sync", "live") else None
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "sync"):
-        initial_sync()
+        plain, secure = initial_sync(), initial_sync(tls)
+        print(f"  TLS keeps {secure / plain:.0%} of the initial-sync throughput (target: at least 80%)")
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "live"):
-        live_latency()
+        plain, secure = live_latency(), live_latency(tls)
+        print(f"  TLS adds {secure - plain:+.2f} ms to the live p99 (target: at most 1 ms)")
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "conns"):
         connections()
 finally:

@@ -70,7 +70,11 @@ void cli_put_csv(FILE *out, const char *s);
 /* Checks a --format value; prints the error and returns CLI_USAGE when unknown. */
 int cli_format_check(const char *format);
 
-/* Reads a whole file ("-": standard input) into memory; returns NULL after printing why. */
+/* The most cli_read_file reads: more is refused rather than read into memory. */
+#define CLI_MAX_FILE ((size_t)4 << 30)
+
+/* Reads a whole file ("-": standard input) into memory, refusing a device and anything past
+ * CLI_MAX_FILE; returns NULL after printing why. */
 void *cli_read_file(const char *path, size_t *len);
 
 /* Writes len bytes to a file, atomically (a temporary file renamed over it). */
@@ -86,6 +90,7 @@ extern const cli_cmd cli_cmds_text[];
 extern const cli_cmd cli_cmds_net[];
 extern const cli_cmd cli_cmds_vector[];
 extern const cli_cmd cli_cmds_cypher[];
+extern const cli_cmd cli_cmds_token[];
 
 /* Runs a Cypher query and prints its rows in format (table, json, csv, tck); CLI_OK or
  * CLI_FAIL after printing the error (cmd_cypher.c). params may be NULL. */

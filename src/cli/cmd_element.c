@@ -32,7 +32,7 @@ static int cmd_add(cli_ctx *cx) {
   else
     rc = adb_node_create(db, id, a[0], cx->argc > 1 ? a[1] : NULL, &out);
   int status = rc ? cli_fail_db(db, rc, is_edge(cx) ? "edge add" : "node add") : CLI_OK;
-  if (out) printf("%s\n", out);
+  if (!rc && out) printf("%s\n", out);
   adb_free(out);
   adb_close(db);
   return status;

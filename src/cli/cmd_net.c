@@ -1,4 +1,5 @@
 /* cmd_net.c — the network commands: serve, sync over WebSocket (once or --live), presence. */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,9 +68,38 @@ static int64_t parse_ms(const char *s, double scale, int64_t *out) {
   return 0;
 }
 
-static int check_token(const char *token) {
-  if (token && (!*token || strlen(token) > SYNC_MAX_TOKEN)) {
-    fprintf(stderr, "arenadb: --token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
+/* Checks that a file named by an option can be read; prints why not and returns CLI_USAGE. */
+static int check_readable(const char *path) {
+  FILE *f = path ? fopen(path, "r") : NULL;
+  if (f) fclose(f);
+  if (!path || f) return CLI_OK;
+  fprintf(stderr, "arenadb: cannot read '%s': %s\n", path, strerror(errno));
+  return CLI_USAGE;
+}
+
+/* Settles the token: --token, else the first line of --token-file, else $ARENADB_TOKEN (the
+ * command line is visible to every user in ps; a file or the environment is not). buf holds a
+ * token read from the file. Prints why and returns CLI_USAGE when it is unusable. */
+static int take_token(const char **token, const char *file, char *buf, size_t n) {
+  if (*token && file) {
+    fprintf(stderr, "arenadb: give --token or --token-file, not both\n");
+    return CLI_USAGE;
+  }
+  if (file) {
+    FILE *f = fopen(file, "r");
+    if (!f || !fgets(buf, (int)n, f)) {
+      fprintf(stderr, "arenadb: cannot read a token from '%s': %s\n", file,
+              f ? "the file is empty" : strerror(errno));
+      if (f) fclose(f);
+      return CLI_USAGE;
+    }
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = 0;
+    *token = buf;
+  }
+  if (!*token) *token = getenv("ARENADB_TOKEN");
+  if (*token && (!**token || strlen(*token) > SYNC_MAX_TOKEN)) {
+    fprintf(stderr, "arenadb: a token must be 1 to %d characters\n", SYNC_MAX_TOKEN);
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -113,21 +143,30 @@ static int pick_ui(const char *ui, int no_ui, net_opts *o) {
 
 static int cmd_serve(cli_ctx *cx) {
   net_opts o = {.log = log_line};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   const char *listen = "127.0.0.1:7420", *timeout = NULL, *poll = NULL, *ui = NULL;
-  const char *query_timeout = NULL;
+  const char *query_timeout = NULL, *max_conns = NULL, *max_per = NULL;
   int64_t query_ms = 10000;
   int no_ui = 0;
   int rc = take_repeated(cx, "--peer", o.peers, &o.npeers, NET_MAX_PEERS);
   if (rc || (rc = take_repeated(cx, "--cors", o.cors, &o.ncors, NET_MAX_CORS))) return rc;
   cli_opt opts[] = {{"--listen", NULL, &listen, NULL},
                     {"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
                     {"--query-timeout", NULL, &query_timeout, NULL},
+                    {"--max-connections", NULL, &max_conns, NULL},
+                    {"--tls-cert", NULL, &o.tls_cert, NULL},
+                    {"--tls-key", NULL, &o.tls_key, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
+                    {"--max-per-address", NULL, &max_per, NULL},
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
-  if ((rc = cli_args(cx, opts)) || (rc = check_token(o.token)) || (rc = pick_ui(ui, no_ui, &o)))
+  if ((rc = cli_args(cx, opts)) || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = pick_ui(ui, no_ui, &o)))
     return rc;
   char host[256];
   int port;
@@ -135,11 +174,7 @@ static int cmd_serve(cli_ctx *cx) {
     fprintf(stderr, "arenadb serve: --listen wants HOST:PORT, not '%s'\n", listen);
     return CLI_USAGE;
   }
-  if (!is_loopback(host) && !o.token) {
-    fprintf(stderr, "arenadb serve: listening on %s (not this machine only) requires --token\n",
-            host);
-    return CLI_USAGE;
-  }
+
   if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms))) {
     fprintf(stderr, "arenadb serve: --timeout and --poll take milliseconds\n");
     return CLI_USAGE;
@@ -150,6 +185,21 @@ static int cmd_serve(cli_ctx *cx) {
     return CLI_USAGE;
   }
   if (query_timeout && !strcmp(query_timeout, "0")) query_ms = 0;
+  int64_t nconns = NET_MAX_CONNECTIONS, nper = NET_MAX_PER_ADDRESS;
+  if ((max_conns && parse_ms(max_conns, 1, &nconns)) || (max_per && parse_ms(max_per, 1, &nper)) ||
+      nconns > 1000000 || nper > nconns) {
+    fprintf(stderr, "arenadb serve: --max-connections and --max-per-address take whole numbers, "
+                    "the second at most the first\n");
+    return CLI_USAGE;
+  }
+  o.max_connections = (int)nconns;
+  o.max_per_address = (int)nper;
+  if (!o.tls_cert != !o.tls_key || check_readable(o.tls_cert) || check_readable(o.tls_key) ||
+      check_readable(o.ca_file)) {
+    if (!o.tls_cert != !o.tls_key)
+      fprintf(stderr, "arenadb serve: --tls-cert and --tls-key go together\n");
+    return CLI_USAGE;
+  }
   for (int i = 0; i < o.npeers; i++)
     if (strncmp(o.peers[i], "ws://", 5) && strncmp(o.peers[i], "wss://", 6)) {
       fprintf(stderr, "arenadb serve: --peer wants a ws:// or wss:// URL, not '%s'\n", o.peers[i]);
@@ -159,7 +209,15 @@ static int cmd_serve(cli_ctx *cx) {
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;
-  adb_set_time_limit(db, query_ms); /* each SQL statement and Cypher query of the HTTP API */
+  int64_t ntokens = 0;
+  if (!is_loopback(host) && !o.token && (adb_token_count(db, &ntokens) || ntokens == 0)) {
+    fprintf(stderr, "arenadb serve: listening on %s (not this machine only) requires tokens "
+                    "(arenadb token create) or --token\n", host);
+    adb_close(db);
+    return CLI_USAGE;
+  }
+  o.query_timeout_ms = query_ms; /* each SQL statement and Cypher query of the HTTP API */
+  o.db_path = cx->db_path;
   char line[PATH_MAX + 64];
   snprintf(line, sizeof line, "browser UI: %s", o.ui_dir ? o.ui_dir : "none (status page at /)");
   log_line(NULL, line);
@@ -174,18 +232,23 @@ static int cmd_serve(cli_ctx *cx) {
 /* arenadb sync ws://HOST:PORT [--live] [--token T]: called by cmd_sync.c for URLs. */
 int cli_sync_ws(cli_ctx *cx) {
   net_opts o = {.log = log_line};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   int live = 0;
   const char *timeout = NULL, *for_s = NULL, *poll = NULL;
   cli_opt opts[] = {{"--live", NULL, NULL, &live},
                     {"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
                     {"--timeout", NULL, &timeout, NULL},
                     {"--poll", NULL, &poll, NULL},
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_parse(cx, opts, 0);
-  if (rc || (rc = check_token(o.token))) return rc;
+  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = check_readable(o.ca_file))) return rc;
   if (cx->argc != 1) {
-    fprintf(stderr, "usage: arenadb sync ws://HOST:PORT [--live] [--token T]\n");
+    fprintf(stderr, "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;
   }
   if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms)) ||
@@ -229,15 +292,20 @@ static void print_presence(void *ctx, net_hub *h, const sync_presence_entry *e) 
 
 static int cmd_presence(cli_ctx *cx) {
   net_opts o = {.log = NULL};
+  const char *token_file = NULL;
+  char token_buf[SYNC_MAX_TOKEN + 2];
   int watch = 0;
   const char *ttl = "30", *for_s = NULL;
   cli_opt opts[] = {{"--token", NULL, &o.token, NULL},
+                    {"--token-file", NULL, &token_file, NULL},
+                    {"--ca", NULL, &o.ca_file, NULL},
+                    {"--insecure", NULL, NULL, &o.insecure},
                     {"--ttl", NULL, &ttl, NULL},
                     {"--watch", NULL, NULL, &watch},
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_args(cx, opts);
-  if (rc || (rc = check_token(o.token))) return rc;
+  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf))) return rc;
   if (cx->argc == 2 || (cx->argc == 1 && !watch)) {
     fprintf(stderr, "usage: arenadb presence %s\n", cx->self->args);
     return CLI_USAGE;
@@ -280,9 +348,9 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--ui DIR | --no-ui]",
+    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--max-connections N] [--max-per-address N] [--tls-cert FILE --tls-key FILE] [--ca FILE] [--insecure] [--ui DIR | --no-ui]",
      "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
      0, 0},
-    {"presence", "ws://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC]",
+    {"presence", "ws[s]://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC] [--ca FILE] [--insecure]",
      "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3},
     {0}};

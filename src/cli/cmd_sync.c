@@ -109,7 +109,7 @@ const cli_cmd cli_cmds_sync[] = {
     {"changes", "[--since VV_FILE] -o FILE", "write the changes a replica at VV lacks (all without)",
      cmd_changes, 0, 0},
     {"apply", "FILE", "merge a change set", cmd_apply, 1, 1},
-    {"sync", "OTHER.db | ws://HOST:PORT [--live] [--token T]",
+    {"sync", "OTHER.db | ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]",
      "two-way merge with another local database, or with a server (--live: stay connected)",
      cmd_sync, 1, 1},
     {0}};

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -41,11 +42,24 @@ void *cli_read_file(const char *path, size_t *len) {
     cli_fail("cannot read '%s': %s", path, strerror(errno));
     return NULL;
   }
+  /* A device such as /dev/zero never ends; a pipe may be read, but only up to the limit. */
+  struct stat st;
+  if (f != stdin && fstat(fileno(f), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+    fclose(f);
+    cli_fail("'%s' is a device, not a file", path);
+    return NULL;
+  }
   size_t cap = 1 << 16, n = 0;
   char *p = malloc(cap);
   size_t got;
   while (p && (got = fread(p + n, 1, cap - n, f)) > 0) {
     n += got;
+    if (n > CLI_MAX_FILE) {
+      free(p);
+      if (f != stdin) fclose(f);
+      cli_fail("'%s' is larger than %d GiB, the most a command reads", path, (int)(CLI_MAX_FILE >> 30));
+      return NULL;
+    }
     if (n == cap) {
       char *q = realloc(p, cap *= 2);
       if (!q) free(p);
@@ -156,7 +170,8 @@ static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmd
                                         cli_cmds_graph,
                                         cli_cmds_text,
                                         cli_cmds_vector,
-                                        cli_cmds_cypher};
+                                        cli_cmds_cypher,
+                                        cli_cmds_token};
 
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"

@@ -251,14 +251,31 @@ int graph_delete(adb *db, int kind, const char *id) {
     return store_write_end((db), scope_, (call));                                               \
   } while (0)
 
+/* graph_create in a write scope of its own; *id_out is set only when the write committed, so
+ * nobody is told an id that does not exist. */
+static int create_committed(adb *db, int kind, const char *id, const char *label,
+                            const char *properties, const char *src, const char *dst,
+                            char **id_out) {
+  if (!db) return ADB_MISUSE;
+  if (id_out) *id_out = NULL;
+  int scope, rc = store_write_begin(db, &scope);
+  if (rc) return rc;
+  rc = store_write_end(db, scope, graph_create(db, kind, id, label, properties, src, dst, id_out));
+  if (rc && id_out) {
+    free(*id_out);
+    *id_out = NULL;
+  }
+  return rc;
+}
+
 int adb_node_create(adb *db, const char *id, const char *label, const char *properties,
                     char **id_out) {
-  WRITE_SCOPE(db, graph_create(db, ADB_NODE, id, label, properties, NULL, NULL, id_out));
+  return create_committed(db, ADB_NODE, id, label, properties, NULL, NULL, id_out);
 }
 
 int adb_edge_create(adb *db, const char *id, const char *source, const char *label,
                     const char *target, const char *properties, char **id_out) {
-  WRITE_SCOPE(db, graph_create(db, ADB_EDGE, id, label, properties, source, target, id_out));
+  return create_committed(db, ADB_EDGE, id, label, properties, source, target, id_out);
 }
 
 int adb_node_update(adb *db, const char *id, const char *label, const char *patch) {

@@ -14,6 +14,9 @@
 #define NET_WS_PROTOCOL "arenadb-sync"
 #define NET_MAX_PEERS 32
 #define NET_MAX_CORS 16
+#define NET_MAX_CONNECTIONS 4096
+#define NET_MAX_PER_ADDRESS 1024
+#define NET_MAX_READERS 128 /* read-only handles for worker threads: more than libuv's pool */
 
 typedef struct net_hub net_hub;
 struct lws;
@@ -26,6 +29,13 @@ typedef struct net_opts {
   const char *ui_dir;          /* the browser UI's files served at / (NULL: the status page) */
   const char *cors[NET_MAX_CORS]; /* origins of other sites' pages allowed to use the API */
   int ncors;
+  const char *db_path;         /* server: the database file, for the read-only handles of workers */
+  int64_t query_timeout_ms;    /* server: each HTTP query's time limit (0: none) */
+  const char *tls_cert, *tls_key; /* server: PEM files; set, it serves https:// and wss:// */
+  const char *ca_file;         /* client: trust these CAs for wss:// (NULL: the system's) */
+  int insecure;                /* client: accept any certificate for wss:// (tests, never prod) */
+  int max_connections;         /* open connections the server accepts (0: NET_MAX_CONNECTIONS) */
+  int max_per_address;         /* of them from one IP address (0: NET_MAX_PER_ADDRESS) */
   int live;                    /* stay connected, stream, reconnect */
   int nodata;                  /* presence only */
   int64_t poll_ms;             /* how often to look for other processes' commits (0: 10) */
@@ -70,8 +80,21 @@ const net_opts *net_hub_opts(net_hub *h);
 /* The address the server listens on, as given to --listen. */
 const char *net_hub_listen_host(net_hub *h);
 int net_hub_listen_port(net_hub *h);
-/* 1 when every request must carry a token. */
+/* Worker threads (net_http.c) run the HTTP API's queries on read-only handles of their own, so
+ * that a slow query holds neither sync nor other requests. net_hub_reader_take hands one out (at
+ * most one per thread at a time, opened on first use; NULL when it cannot be opened) and
+ * net_hub_reader_give takes it back. Both may be called from any thread. */
+adb *net_hub_reader_take(net_hub *h);
+void net_hub_reader_give(net_hub *h, adb *rd);
+struct uv_loop_s *net_hub_loop(net_hub *h);
+
+/* 1 when the server speaks TLS (https://, wss://). */
+int net_hub_tls(net_hub *h);
+/* 1 when every request must carry a token: serve has --token, or the file has tokens. */
 int net_hub_authenticates(net_hub *h);
+/* The role (ADB_ROLE_*) of a token (len bytes), 0 when it lets nobody in; ADB_ROLE_ADMIN for
+ * anyone when the server needs no token. */
+int net_hub_role(net_hub *h, const char *token, size_t len);
 
 /* Browser rules for an HTTP request or a WebSocket upgrade (net_guard.c): the Host a server
  * without a token answers to, the Origin of the page that sent it (its own, or one allowed with
@@ -99,14 +122,18 @@ int net_static_present(const char *dir);
  * host (an IPv4 or IPv6 address, "[::1]", or a name) and port, and returns the socket, or -1 with
  * why explaining (the port taken, an address not of this machine). net_listen_port is the port
  * it got (port 0 asks the system for a free one). net_listen_start hands each connection
- * accepted on the loop to vh; net_listen_stop closes the socket. */
+ * accepted on the loop to vh, closing at once one past max_total open connections, or past
+ * max_per_address from one IP address; net_listen_stop closes the socket. */
 typedef struct net_listener net_listener;
 struct lws_vhost;
 struct uv_loop_s;
 int net_listen_open(const char *host, int port, char *why, size_t whylen);
 int net_listen_port(int fd);
-net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh);
+net_listener *net_listen_start(struct uv_loop_s *loop, int fd, struct lws_vhost *vh,
+                               int max_total, int max_per_address);
 void net_listen_stop(net_listener *l);
+/* Forgets a connection that lws destroys: its slot is free for another. */
+void net_listen_release(net_listener *l, struct lws *wsi);
 
 /* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);

@@ -39,12 +39,15 @@ int net_guard_cors(net_hub *h, const char *origin) {
 int net_guard_check(net_hub *h, struct lws *wsi, int write, const char **why) {
   char host[300], origin[300], ctype[128];
   *why = NULL;
-  if (header(wsi, WSI_TOKEN_HOST, host, sizeof host) < 0) *why = "the request has no Host header";
+  /* HTTP/2 (over TLS) names the host in :authority instead. */
+  if (header(wsi, WSI_TOKEN_HOST, host, sizeof host) < 0 &&
+      header(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, host, sizeof host) < 0)
+    *why = "the request has no Host header";
   else if (!net_hub_authenticates(h) && !loopback_host(h, host))
     *why = "without a token this server answers only to its loopback address (localhost)";
   else if (header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) >= 0) {
     char same[320];
-    snprintf(same, sizeof same, "http://%s", host);
+    snprintf(same, sizeof same, "%s://%s", net_hub_tls(h) ? "https" : "http", host);
     if (strcmp(origin, same) != 0 && !net_guard_cors(h, origin))
       *why = "requests from another site's page are refused (serve --cors ORIGIN allows one)";
   }

@@ -3,6 +3,7 @@
  * {"error": "...", "code": "..."}. */
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <uv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,9 @@
 
 #define HTTP_MAX_BODY ((size_t)1 << 20)
 #define HTTP_CHUNK ((size_t)64 << 10) /* bytes of a response written per writable callback */
+/* The most an answer of /sql may hold, counted as the values' bytes: past it the request stops
+ * with 413 rather than growing the server's memory (a query's time limit bounds its time). */
+#define HTTP_MAX_ANSWER ((size_t)256 << 20)
 
 typedef struct http_pss {
   int method;
@@ -24,6 +28,8 @@ typedef struct http_pss {
   size_t rlen, sent;
   unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
+  int close_after; /* the request's framing is in doubt: close the connection after answering */
+  struct job *job; /* the request's query running on a worker thread, or NULL */
 } http_pss;
 
 size_t net_http_pss_size(void) { return sizeof(http_pss); }
@@ -33,6 +39,7 @@ typedef struct reply {
   const char *ctype;
   char cors[300]; /* the request's Origin when --cors allows it: the answer says so */
   int preflight;  /* an OPTIONS request's answer: which methods and headers may follow */
+  int deferred;   /* the answer comes later, from a worker thread (run_on_worker) */
   char *text; /* malloc'd */
   size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
   int file;
@@ -58,8 +65,8 @@ static int status_of(int rc) {
   case ADB_INTERRUPT: return 503;
   case ADB_INVALID:
   case ADB_PROTOCOL:
-  case ADB_MISUSE:
-  case ADB_READONLY: return 400;
+  case ADB_MISUSE: return 400;
+  case ADB_READONLY: return 403;
   default: return 500;
   }
 }
@@ -131,6 +138,23 @@ static void list_json(reply *r, adb *db, adb_iter *it) {
   reply_json(r, 200, a);
 }
 
+/* A text or blob column as JSON: a string when it is UTF-8 text, else {"$base64": "..."}, so that
+ * no value is dropped and every row keeps its columns. */
+static json_t *text_json(adb_stmt *st, int c) {
+  const char *p = adb_column_type(st, c) == ADB_TYPE_BLOB ? adb_column_blob(st, c)
+                                                           : adb_column_text(st, c);
+  size_t n = (size_t)adb_column_bytes(st, c);
+  json_t *v = adb_column_type(st, c) == ADB_TYPE_BLOB ? NULL : json_stringn(p ? p : "", n);
+  if (v) return v;
+  size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+  char *b64 = malloc(len);
+  if (!b64) return json_null();
+  sodium_bin2base64(b64, len, (const unsigned char *)p, n, sodium_base64_VARIANT_ORIGINAL);
+  v = json_pack("{s:s}", "$base64", b64);
+  free(b64);
+  return v;
+}
+
 static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = member_str(body, "sql");
   if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
@@ -160,14 +184,16 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   json_t *cols = json_array(), *rows = json_array();
   int n = adb_column_count(st);
   for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_column_name(st, c)));
-  while ((rc = adb_step(st)) == ADB_ROW) {
+  size_t size = 0;
+  while (size <= HTTP_MAX_ANSWER && (rc = adb_step(st)) == ADB_ROW) {
     json_t *row = json_array();
     for (int c = 0; c < n; c++) {
+      size += 8 + (size_t)adb_column_bytes(st, c);
       switch (adb_column_type(st, c)) {
       case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
       case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
       case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
-      default: json_array_append_new(row, json_string(adb_column_text(st, c) ? adb_column_text(st, c) : ""));
+      default: json_array_append_new(row, text_json(st, c));
       }
     }
     json_array_append_new(rows, row);
@@ -177,6 +203,9 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   if (rc != ADB_DONE) {
     json_decref(cols);
     json_decref(rows);
+    if (size > HTTP_MAX_ANSWER)
+      return reply_err(r, 413, "invalid argument",
+                       "the answer would exceed 256 MiB: ask for less (LIMIT and OFFSET)");
     return reply_db(r, db, rc);
   }
   reply_json(r, 200, json_pack("{s:o, s:o}", "columns", cols, "rows", rows));
@@ -344,6 +373,50 @@ static char *status_page(net_hub *h) {
   return NULL;
 }
 
+/* GET /status: the server's state, and the role of the token that asked. */
+static void reply_status(reply *r, net_hub *h, int role) {
+  char *text = net_hub_status_json(h);
+  json_t *st = text ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  if (!st) return reply_err(r, 500, "out of memory", "out of memory");
+  json_object_set_new(st, "role", json_string(adb_role_name(role)));
+  json_object_set_new(st, "authenticates", json_boolean(net_hub_authenticates(h)));
+  reply_json(r, 200, st);
+}
+
+/* /tokens (admin): GET lists them, POST {"role", "name"?, "expires_ms"?} creates one and answers
+ * its secret once, DELETE /tokens/NAME revokes one. */
+static void do_tokens(reply *r, adb *db, int m, const char *name, json_t *body) {
+  int rc;
+  if (m == LWSHUMETH_GET && !name) {
+    char *list;
+    if ((rc = adb_token_list(db, &list))) return reply_db(r, db, rc);
+    r->status = 200;
+    r->ctype = "application/json";
+    r->text = list;
+  } else if (m == LWSHUMETH_POST && !name && json_is_object(body)) {
+    int role = adb_role_parse(member_str(body, "role"));
+    json_t *exp = json_object_get(body, "expires_ms");
+    const char *n = member_str(body, "name");
+    if (!role || !n || (exp && !json_is_integer(exp)))
+      return reply_err(r, 400, "invalid argument",
+                       "POST {\"name\": ..., \"role\": \"read\"|\"write\"|\"admin\", "
+                       "\"expires_ms\"?: milliseconds since the epoch}");
+    char *token;
+    if ((rc = adb_token_create(db, n, role, exp ? json_integer_value(exp) : 0, &token)))
+      return reply_db(r, db, rc);
+    reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "name", n, "role", adb_role_name(role),
+                                 "token", token));
+    sodium_memzero(token, strlen(token));
+    adb_free(token);
+  } else if (m == LWSHUMETH_DELETE && name) {
+    if ((rc = adb_token_revoke(db, name))) return reply_db(r, db, rc);
+    reply_json(r, 200, json_pack("{s:s, s:b}", "name", name, "revoked", 1));
+  } else {
+    reply_err(r, 400, "invalid argument", "GET /tokens, POST /tokens, or DELETE /tokens/NAME");
+  }
+}
+
 /* Runs a request that may write inside one write transaction. Commits when the reply is a
  * success. */
 static int txn_begin(reply *r, adb *db) {
@@ -365,8 +438,16 @@ static void txn_end(reply *r, adb *db) {
 }
 
 /* 1 when u is a path of the JSON API (which the UI's files never shadow). */
+/* The least role a request needs: reading is read's, writing write's, tokens admin's. SQL and
+ * Cypher need read, and run read-only below write (route). */
+static int need_role(int method, const char *u) {
+  if (!strncmp(u, "/tokens", 7)) return ADB_ROLE_ADMIN;
+  if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher")) return ADB_ROLE_READ;
+  return ADB_ROLE_WRITE;
+}
+
 static int is_api(const char *u) {
-  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence"};
+  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence", "/tokens"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
@@ -391,20 +472,108 @@ static int serve_file(reply *r, const char *dir, const char *u) {
   return 1;
 }
 
+static int send_reply(struct lws *wsi, http_pss *p, reply *r);
+
+/* Runs an SQL statement or Cypher query that may write on the loop's handle, in one write
+ * transaction: the loop is where writes happen, one at a time. */
+static void query_on_loop(reply *r, net_hub *h, int sql, json_t *body) {
+  adb *db = net_hub_db(h);
+  int wrote = 0;
+  if (txn_begin(r, db) != ADB_OK) return;
+  if (sql) do_sql(r, db, body, &wrote);
+  else do_cypher(r, db, body, &wrote);
+  txn_end(r, db);
+  if (wrote) net_hub_changed(h);
+}
+
+/* A query of the HTTP API on its way through a worker thread. */
+typedef struct job {
+  uv_work_t work;
+  net_hub *h;
+  struct lws *wsi; /* NULL once the connection closed: the answer is dropped */
+  int sql, role;
+  json_t *body;
+  reply r;
+  int writes; /* the worker's read-only handle refused it: it writes, and runs on the loop */
+} job;
+
+/* On a worker thread: the query on a read-only handle of the pool, where a query that would
+ * write is refused without effect. */
+static void job_work(uv_work_t *w) {
+  job *j = w->data;
+  adb *rd = net_hub_reader_take(j->h);
+  if (!rd) return reply_err(&j->r, 503, "database is busy", "no read connection could be opened");
+  int wrote = 0;
+  if (j->sql) do_sql(&j->r, rd, j->body, &wrote);
+  else do_cypher(&j->r, rd, j->body, &wrote);
+  j->writes = j->r.status == 403; /* ADB_READONLY: the statement or query would write */
+  net_hub_reader_give(j->h, rd);
+}
+
+/* Back on the loop: answers, after running the query on the loop's handle when it writes and
+ * the token may write (below write, the worker's refusal is the answer). */
+static void job_done(uv_work_t *w, int status) {
+  job *j = w->data;
+  if (j->wsi) {
+    http_pss *p = lws_wsi_user(j->wsi);
+    p->job = NULL;
+    if (j->writes && j->role >= ADB_ROLE_WRITE) {
+      free(j->r.text);
+      reply again = {0};
+      memcpy(again.cors, j->r.cors, sizeof again.cors);
+      j->r = again;
+      query_on_loop(&j->r, j->h, j->sql, j->body);
+    }
+    if (send_reply(j->wsi, p, &j->r)) lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  } else {
+    free(j->r.text);
+  }
+  json_decref(j->body);
+  free(j);
+}
+
+/* Queues an SQL statement or Cypher query to a worker thread, so that a slow one delays neither
+ * sync nor other requests; its answer follows from job_done. */
+static void run_on_worker(reply *r, net_hub *h, struct lws *wsi, http_pss *p, int sql, json_t *body,
+                          int role) {
+  job *j = calloc(1, sizeof *j);
+  if (!j) return reply_err(r, 500, "out of memory", "out of memory");
+  j->h = h;
+  j->wsi = wsi;
+  j->sql = sql;
+  j->role = role;
+  j->body = json_incref(body);
+  memcpy(j->r.cors, r->cors, sizeof j->r.cors);
+  j->work.data = j;
+  if (uv_queue_work(net_hub_loop(h), &j->work, job_work, job_done)) {
+    json_decref(body);
+    free(j);
+    return reply_err(r, 503, "database is busy", "the server could not queue the query");
+  }
+  p->job = j;
+  r->deferred = 1;
+}
+
 static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   adb *db = net_hub_db(h);
-  const char *tok = net_hub_token(h);
   /* The UI's files hold no data, so they need no token: the page asks for it. */
   const char *ui = net_hub_ui_dir(h);
   if (ui && p->method == LWSHUMETH_GET && !is_api(p->uri) && serve_file(r, ui, p->uri)) return;
-  if (tok) {
-    char auth[1100] = "";
-    int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
-    size_t want = strlen(tok);
-    if (n <= 7 || strncmp(auth, "Bearer ", 7) || strlen(auth + 7) != want ||
-        sodium_memcmp(auth + 7, tok, want) != 0)
-      return reply_err(r, 401, "authentication failed",
-                       "this server needs 'Authorization: Bearer TOKEN' (the --token of serve)");
+  char auth[1100] = "";
+  int alen = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+  int has = alen > 7 && !strncmp(auth, "Bearer ", 7);
+  int role = net_hub_role(h, has ? auth + 7 : NULL, has ? strlen(auth + 7) : 0);
+  sodium_memzero(auth, sizeof auth);
+  if (!role)
+    return reply_err(r, 401, "authentication failed",
+                     "this server needs 'Authorization: Bearer TOKEN' with a valid token (arenadb "
+                     "token create, or the --token of serve)");
+  int need = need_role(p->method, p->uri);
+  if (role < need) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "this token's role is %s; %s %.100s needs %s", adb_role_name(role),
+             p->method == LWSHUMETH_GET ? "GET" : "this request", p->uri, adb_role_name(need));
+    return reply_err(r, 403, "forbidden", msg);
   }
   json_t *body = NULL;
   if (p->blen) {
@@ -424,9 +593,7 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     r->ctype = "text/html; charset=utf-8";
     r->text = status_page(h);
   } else if (!strcmp(u, "/status") && m == LWSHUMETH_GET) {
-    r->status = 200;
-    r->ctype = "application/json";
-    r->text = net_hub_status_json(h);
+    reply_status(r, h, role);
   } else if (!strcmp(u, "/vv") && m == LWSHUMETH_GET) {
     void *vv;
     size_t n;
@@ -441,20 +608,14 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     } else {
       reply_db(r, db, rc);
     }
-  } else if (!strcmp(u, "/sql")) {
-    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"sql\": ...}");
+  } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
+    int sql = !strcmp(u, "/sql");
+    if (m != LWSHUMETH_POST)
+      reply_err(r, 405, "method not allowed", sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
     else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else if (txn_begin(r, db) == ADB_OK) {
-      do_sql(r, db, body, &wrote);
-      txn_end(r, db);
-    }
-  } else if (!strcmp(u, "/cypher")) {
-    if (m != LWSHUMETH_POST) reply_err(r, 405, "method not allowed", "POST {\"query\": ...}");
-    else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else if (txn_begin(r, db) == ADB_OK) {
-      do_cypher(r, db, body, &wrote);
-      txn_end(r, db);
-    }
+    else run_on_worker(r, h, wsi, p, sql, body, role);
+  } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
+    do_tokens(r, db, m, u[7] ? u + 8 : NULL, body);
   } else if (!strcmp(u, "/presence")) {
     if (m == LWSHUMETH_GET) {
       r->status = 200;
@@ -559,7 +720,7 @@ static int handle(struct lws *wsi, http_pss *p) {
   free(p->body);
   p->body = NULL;
   p->blen = p->bcap = 0;
-  return send_reply(wsi, p, &r);
+  return r.deferred ? 0 : send_reply(wsi, p, &r);
 }
 
 int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
@@ -578,6 +739,15 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     size_t ul = strlen(p->uri);
     while (ul > 1 && p->uri[ul - 1] == '/') p->uri[--ul] = 0;
     int has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    /* Bodies come with a Content-Length. A Transfer-Encoding, alone or beside one, leaves
+     * where this request ends open to a proxy's reading against ours (request smuggling). */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+      reply r = {0};
+      reply_err(&r, 400, "invalid argument",
+                "Transfer-Encoding is not accepted: send the body with a Content-Length");
+      p->close_after = 1;
+      return send_reply(wsi, p, &r);
+    }
     if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
          p->method == LWSHUMETH_PATCH) && has_body) {
       char cl[32] = "";
@@ -587,6 +757,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     return handle(wsi, p);
   }
   case LWS_CALLBACK_HTTP_BODY:
+    if (p->close_after) return 0; /* answered already; the connection closes after it */
     if (p->too_big || p->blen + len > HTTP_MAX_BODY) {
       p->too_big = 1;
       return 0;
@@ -602,7 +773,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     memcpy(p->body + p->blen, in, len);
     p->blen += len;
     return 0;
-  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return p->close_after ? 0 : handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!p->responding || !p->resp) return 0;
     size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
@@ -614,6 +785,8 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       return -1;
     p->sent += chunk;
     if (!last) {
+      /* However long the whole answer takes, a client that stops reading for 30 s is dropped. */
+      lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
       lws_callback_on_writable(wsi);
       return 0;
     }
@@ -621,10 +794,15 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     free(p->chunk);
     p->resp = p->chunk = NULL;
     p->responding = 0;
+    if (p->close_after) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (p && p->job) {
+      p->job->wsi = NULL; /* its answer has nowhere to go */
+      p->job = NULL;
+    }
     if (p) {
       free(p->body);
       free(p->resp);

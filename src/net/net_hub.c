@@ -67,6 +67,10 @@ struct net_hub {
   char listen_host[256];
   int listen_port;
   net_listener *listener;
+  /* Read-only handles for the worker threads: free ones wait in readers[0..nfree). */
+  uv_mutex_t readers_lock;
+  adb *readers[NET_MAX_READERS];
+  int nfree, nopen;
 };
 
 int64_t net_now_ms(void) {
@@ -99,9 +103,62 @@ sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
+uv_loop_t *net_hub_loop(net_hub *h) { return &h->loop; }
+
+adb *net_hub_reader_take(net_hub *h) {
+  adb *rd = NULL;
+  uv_mutex_lock(&h->readers_lock);
+  int may_open = !h->nfree && h->nopen < NET_MAX_READERS;
+  if (h->nfree) rd = h->readers[--h->nfree];
+  else if (may_open) h->nopen++;
+  uv_mutex_unlock(&h->readers_lock);
+  if (rd || !may_open) return rd;
+  adb_options o = {.readonly = 1, .no_create = 1};
+  if (adb_open(h->o.db_path, &o, &rd)) {
+    adb_close(rd);
+    uv_mutex_lock(&h->readers_lock);
+    h->nopen--;
+    uv_mutex_unlock(&h->readers_lock);
+    return NULL;
+  }
+  adb_set_time_limit(rd, h->o.query_timeout_ms);
+  adb_set_query_only(rd, 1);
+  return rd;
+}
+
+void net_hub_reader_give(net_hub *h, adb *rd) {
+  uv_mutex_lock(&h->readers_lock);
+  h->readers[h->nfree++] = rd;
+  uv_mutex_unlock(&h->readers_lock);
+}
+int net_hub_tls(net_hub *h) { return h->o.tls_cert != NULL; }
 const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
 int net_hub_listen_port(net_hub *h) { return h->listen_port; }
-int net_hub_authenticates(net_hub *h) { return h->o.token != NULL; }
+int net_hub_authenticates(net_hub *h) {
+  int64_t n = 0;
+  return h->o.token || (adb_token_count(h->db, &n) == ADB_OK && n > 0);
+}
+
+int net_hub_role(net_hub *h, const char *token, size_t len) {
+  if (!net_hub_authenticates(h)) return ADB_ROLE_ADMIN;
+  char t[SYNC_MAX_TOKEN + 1];
+  if (!token || len == 0 || len > SYNC_MAX_TOKEN) return 0;
+  memcpy(t, token, len);
+  t[len] = 0;
+  if (strlen(t) != len) return 0;
+  /* The one-off --token first, compared in constant time; then the file's tokens. */
+  if (h->o.token && strlen(h->o.token) == len && sodium_memcmp(t, h->o.token, len) == 0)
+    return ADB_ROLE_ADMIN;
+  int role = 0;
+  adb_token_role(h->db, t, &role);
+  sodium_memzero(t, len);
+  return role;
+}
+
+static int hook_authorize(void *ctx, sync_session *s, const char *token, size_t len) {
+  net_conn *c = ctx;
+  return net_hub_role(c->hub, token, len);
+}
 
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   const char *colon = strrchr(s, ':');
@@ -193,7 +250,7 @@ static net_conn *conn_new(net_hub *h, struct lws *wsi, net_peer *peer) {
                      .timeout_ms = h->o.timeout_ms,
                      .presence = &h->pres,
                      .hooks = {.ctx = c, .applied = hook_applied, .presence = hook_presence,
-                               .ready = hook_ready}};
+                               .ready = hook_ready, .authorize = hook_authorize}};
   if (sync_session_new(h->db, &cfg, &c->s)) {
     free(c);
     return NULL;
@@ -258,7 +315,13 @@ static void peer_connect(net_peer *p) {
   i.host = p->host; /* no Origin: that header is a browser's, and names the page it runs */
   i.protocol = NET_WS_PROTOCOL;
   i.local_protocol_name = NET_WS_PROTOCOL;
-  i.ssl_connection = p->ssl ? LCCSCF_USE_SSL : 0;
+  /* The server's certificate must chain to a trusted CA and name the host, unless the user
+   * said --insecure in so many words. */
+  i.ssl_connection = !p->ssl ? 0
+                     : LCCSCF_USE_SSL | (h->o.insecure ? LCCSCF_ALLOW_SELFSIGNED |
+                                                             LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                                             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
+                                                       : 0);
   i.opaque_user_data = c;
   i.pwsi = &c->wsi;
   p->attempts++;
@@ -390,9 +453,13 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (c) {
       c->wsi = NULL;
-      char why[300];
-      snprintf(why, sizeof why, "cannot connect (%s): is 'arenadb serve' running there?",
-               in ? (char *)in : "connection failed");
+      char why[400];
+      const char *text = in ? (const char *)in : "connection failed";
+      if (c->peer && c->peer->ssl && strstr(text, "SSL"))
+        snprintf(why, sizeof why, "cannot connect (%s): the server's certificate is not trusted, "
+                 "is for another host, or has expired (--ca FILE names the CA to trust)", text);
+      else
+        snprintf(why, sizeof why, "cannot connect (%s): is 'arenadb serve' running there?", text);
       if (c->s && !*sync_session_reason(c->s, NULL))
         sync_session_fail(c->s, ADB_IO, "%s", why);
       lws_set_opaque_user_data(wsi, NULL);
@@ -500,9 +567,11 @@ static void signal_cb(uv_signal_t *s, int signum) {
 /* The first protocol's callback: HTTP, and every connection's last word. lws sends
  * LWS_CALLBACK_WSI_DESTROY to the first protocol only, so a sync connection that lws drops
  * without a close callback (one that died while connecting, say) is forgotten here; otherwise
- * its pointer would outlive it. */
+ * its pointer would outlive it. So is every accepted connection's slot in the listener. */
 static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                           size_t len) {
+  if (reason == LWS_CALLBACK_WSI_DESTROY)
+    net_listen_release(((net_hub *)lws_context_user(lws_get_context(wsi)))->listener, wsi);
   if (reason == LWS_CALLBACK_WSI_DESTROY && lws_get_opaque_user_data(wsi))
     return ws_callback(wsi, reason, user, in, len);
   return net_http_callback(wsi, reason, user, in, len);
@@ -566,20 +635,28 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     return ADB_IO;
   }
   uv_loop_init(&h->loop);
+  uv_mutex_init(&h->readers_lock);
+  adb_set_time_limit(db, o->query_timeout_ms);
   void *foreign[] = {&h->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
   info.port = o->listen ? CONTEXT_PORT_NO_LISTEN_SERVER : CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols();
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.ssl_cert_filepath = o->listen ? o->tls_cert : NULL;
+  info.ssl_private_key_filepath = o->listen ? o->tls_key : NULL;
+  info.client_ssl_ca_filepath = o->ca_file ? o->ca_file : "/etc/ssl/certs/ca-certificates.crt";
   info.foreign_loops = foreign;
   info.user = h;
   info.timeout_secs = 10;
   info.ka_time = 0;
   lws_set_log_level(LLL_ERR, lws_log);
   h->cx = lws_create_context(&info);
+  int max_total = o->max_connections ? o->max_connections : NET_MAX_CONNECTIONS;
+  int max_per = o->max_per_address ? o->max_per_address : NET_MAX_PER_ADDRESS;
   if (h->cx && o->listen &&
-      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default")))) {
+      !(h->listener = net_listen_start(&h->loop, fd, lws_get_vhost_by_name(h->cx, "default"),
+                                       max_total, max_per))) {
     lws_context_destroy(h->cx);
     h->cx = NULL;
   }
@@ -593,8 +670,9 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   snprintf(h->listen_host, sizeof h->listen_host, "%s", host);
   h->listen_port = o->listen ? net_listen_port(fd) : 0;
   port = h->listen_port;
-  if (o->listen) logf_(h, "serving database %s (replica %s) on http://%s:%d and ws://%s:%d",
-                       adb_db_id(db), adb_replica_id(db), host, port, host, port);
+  const char *tls = o->tls_cert ? "s" : "";
+  if (o->listen) logf_(h, "serving database %s (replica %s) on http%s://%s:%d and ws%s://%s:%d",
+                       adb_db_id(db), adb_replica_id(db), tls, host, port, tls, host, port);
   adb_data_version(db, &h->data_version);
   h->started = h->last_slow_tick = net_now_ms();
   uv_timer_init(&h->loop, &h->tick);
@@ -623,6 +701,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   }
   res->stats = h->closed;
   net_listen_stop(h->listener);
+  h->listener = NULL; /* connections lws still destroys below have no slot to give back */
   uv_close((uv_handle_t *)&h->tick, NULL);
   uv_close((uv_handle_t *)&h->sigint, NULL);
   uv_close((uv_handle_t *)&h->sigterm, NULL);
@@ -632,6 +711,8 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
    * have closed (libwebsockets' documented sequence). */
   lws_context_destroy(h->cx);
   uv_loop_close(&h->loop);
+  for (int i = 0; i < h->nfree; i++) adb_close(h->readers[i]);
+  uv_mutex_destroy(&h->readers_lock);
   sync_presence_free(&h->pres);
   rc = res->rc;
   free(h);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,50 @@
 
 #include "net/net.h"
 
+/* An open connection: libwebsockets' handle of it, and the address it came from. */
+typedef struct held {
+  struct lws *wsi;
+  struct sockaddr_storage from;
+} held;
+
 struct net_listener {
   uv_poll_t poll;
   int fd;
   struct lws_vhost *vh;
+  int max_total, max_per_address;
+  held *open; /* max_total of them; n in use */
+  int n;
 };
+
+/* 1 when a and b are the same IP address (the port aside). */
+static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET)
+    return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+           ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+  return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                 &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* Takes a slot for a connection from addr, or returns 0 when a limit is reached. */
+static int hold(net_listener *l, const struct sockaddr_storage *from) {
+  if (l->n >= l->max_total) return 0;
+  int same = 0;
+  for (int i = 0; i < l->n; i++) same += same_address(&l->open[i].from, from);
+  if (same >= l->max_per_address) return 0;
+  l->open[l->n].wsi = NULL;
+  l->open[l->n].from = *from;
+  l->n++;
+  return 1;
+}
+
+void net_listen_release(net_listener *l, struct lws *wsi) {
+  for (int i = 0; l && i < l->n; i++)
+    if (l->open[i].wsi == wsi) {
+      l->open[i] = l->open[--l->n];
+      return;
+    }
+}
 
 /* Resolves host ("127.0.0.1", "::1", "[::1]", "localhost", a name) for binding; returns 0 or an
  * EAI_ code. "localhost" is 127.0.0.1: the address clients try first. */
@@ -87,18 +127,35 @@ static void on_readable(uv_poll_t *p, int status, int events) {
   net_listener *l = p->data;
   if (status < 0 || !(events & UV_READABLE)) return;
   for (;;) {
-    int c = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage from;
+    socklen_t len = sizeof from;
+    int c = accept4(l->fd, (struct sockaddr *)&from, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c < 0) return; /* EAGAIN: no more; other errors are the client's, not the listener's */
-    lws_adopt_socket_vhost(l->vh, c); /* closes c itself when it cannot */
+    /* Past a limit the connection is closed at once: one address cannot take every slot. */
+    if (!hold(l, &from)) {
+      close(c);
+      continue;
+    }
+    /* Answers and sync frames are small and wanted at once: no Nagle delay (libwebsockets sets
+     * this on the sockets its own listener accepts). */
+    int on = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    /* NULL when lws could not take it (and closed it): the slot is freed again. */
+    l->open[l->n - 1].wsi = lws_adopt_socket_vhost(l->vh, c);
+    if (!l->open[l->n - 1].wsi) l->n--;
   }
 }
 
-net_listener *net_listen_start(uv_loop_t *loop, int fd, struct lws_vhost *vh) {
+net_listener *net_listen_start(uv_loop_t *loop, int fd, struct lws_vhost *vh, int max_total,
+                               int max_per_address) {
   net_listener *l = calloc(1, sizeof *l);
   if (!l) return NULL;
   l->fd = fd;
   l->vh = vh;
-  if (uv_poll_init(loop, &l->poll, fd)) {
+  l->max_total = max_total;
+  l->max_per_address = max_per_address;
+  if (!(l->open = calloc((size_t)max_total, sizeof *l->open)) || uv_poll_init(loop, &l->poll, fd)) {
+    free(l->open);
     free(l);
     return NULL;
   }
@@ -110,6 +167,7 @@ net_listener *net_listen_start(uv_loop_t *loop, int fd, struct lws_vhost *vh) {
 static void on_closed(uv_handle_t *handle) {
   net_listener *l = handle->data;
   close(l->fd);
+  free(l->open);
   free(l);
 }
 

@@ -277,6 +277,9 @@ int store_init(adb *db, const adb_options *opt) {
   int rc = identify(db, &app_id, &version, &objects);
   if (rc) return rc;
   if (app_id == 0 && objects == 0) {
+    if (opt->no_create)
+      return adb__err(db, ADB_NOTADB, "the file is empty: it is not an ArenaDB database (make "
+                                      "one with init)");
     if (db->readonly) return adb__err(db, ADB_READONLY, "cannot create a database read-only");
     rc = store_exec(db, "PRAGMA journal_mode=WAL");
     if (rc == ADB_OK) rc = schema_create(db, opt);

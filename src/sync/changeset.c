@@ -271,19 +271,35 @@ static int check_database(adb *db, const cs_header *h) {
                   hex, db->db_id_hex, hex);
 }
 
+/* Pass 1 of adb_apply and all of sync_changes_check: the frame, the header into *h (free it
+ * with header_free whatever this returns), and every record; *r is left at the first record. */
+static int check_all(adb *db, const void *changes, size_t len, rbuf *r, cs_header *h,
+                     adb_apply_stats *stats) {
+  memset(h, 0, sizeof *h);
+  memset(stats, 0, sizeof *stats);
+  int rc = sync_check_frame(db, changes, len, SYNC_CS_MAGIC, "change set");
+  if (rc) return rc;
+  rbuf_init(r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
+            len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
+  rc = read_header(db, r, h);
+  return rc ? rc : validate_all(db, *r, h, stats);
+}
+
+int sync_changes_check(adb *db, const void *changes, size_t len, adb_apply_stats *stats) {
+  rbuf r;
+  cs_header h;
+  int rc = check_all(db, changes, len, &r, &h, stats);
+  header_free(&h);
+  return rc;
+}
+
 int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) {
   if (!db) return ADB_MISUSE;
   adb_apply_stats local = {0};
   if (!stats) stats = &local;
-  memset(stats, 0, sizeof *stats);
-  int rc = sync_check_frame(db, changes, len, SYNC_CS_MAGIC, "change set");
-  if (rc) return rc;
   rbuf r;
-  rbuf_init(&r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
-            len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
   cs_header h;
-  rc = read_header(db, &r, &h);
-  if (rc == ADB_OK) rc = validate_all(db, r, &h, stats);
+  int rc = check_all(db, changes, len, &r, &h, stats);
   int scope;
   if (rc == ADB_OK && (rc = store_write_begin(db, &scope)) == ADB_OK) {
     rc = check_database(db, &h);

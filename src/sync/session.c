@@ -132,6 +132,8 @@ typedef struct outframe {
 struct sync_session {
   adb *db;
   sync_config cfg;
+  int role; /* what the peer may do here (ADB_ROLE_*): all, unless its token says less */
+  int64_t started; /* when sync_session_start ran: a server's hello deadline counts from it */
   int state;
   int rc;
   char reason[512];
@@ -184,6 +186,7 @@ int sync_session_new(adb *db, const sync_config *cfg, sync_session **out) {
   if (!s->cfg.ping_ms) s->cfg.ping_ms = s->cfg.timeout_ms / 4 < 2000 ? s->cfg.timeout_ms / 4 : 2000;
   if (s->cfg.ping_ms < 1) s->cfg.ping_ms = 1;
   s->next_batch = 1;
+  s->role = ADB_ROLE_ADMIN;
   *out = s;
   return ADB_OK;
 }
@@ -439,7 +442,8 @@ static int pump(sync_session *s, int64_t now) {
   return ADB_OK;
 }
 
-int sync_session_start(sync_session *s, int64_t now) {
+/* Queues this side's hello: who we are, what we have, and (a client's) the token. */
+static int send_hello(sync_session *s, int64_t now) {
   void *vv = NULL;
   size_t vvlen = 0;
   int rc = adb_vv(s->db, &vv, &vvlen);
@@ -461,8 +465,13 @@ int sync_session_start(sync_session *s, int64_t now) {
   free(vv);
   rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_HELLO, b.p, b.len, NULL, 0, now);
   buf_free(&b);
-  s->last_rx = now;
   return rc ? sync_session_fail(s, rc, "out of memory") : ADB_OK;
+}
+
+int sync_session_start(sync_session *s, int64_t now) {
+  s->started = s->last_rx = now;
+  /* A server says who it is and what it has only to a client that got in (on_hello). */
+  return s->cfg.server ? ADB_OK : send_hello(s, now);
 }
 
 static int first_export(sync_session *s, int64_t now) {
@@ -498,6 +507,7 @@ static int i_have_data(sync_session *s) {
 
 static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   if (s->state != SYNC_S_HELLO) return sync_session_fail(s, ADB_PROTOCOL, "a second hello");
+  int rc_hello;
   const unsigned char *magic = rbuf_bytes(r, 4);
   unsigned ver = rbuf_u8(r);
   if (r->bad || memcmp(magic, SYNC_PROTO_MAGIC, 4))
@@ -514,12 +524,16 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   const char *vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
   if (r->bad || r->pos != r->len)
     return sync_session_fail(s, ADB_PROTOCOL, "the peer's hello is malformed");
-  if (s->cfg.server && s->cfg.token) {
+  if (s->cfg.server && s->cfg.hooks.authorize) {
+    s->role = s->cfg.hooks.authorize(s->cfg.hooks.ctx, s, tok, toklen);
+    if (!s->role) return sync_session_fail(s, ADB_AUTH, "wrong, revoked or expired token");
+  } else if (s->cfg.server && s->cfg.token) {
     size_t want = strlen(s->cfg.token);
     /* Equal lengths first (the length is not secret), then a constant-time comparison. */
     if (toklen != want || sodium_memcmp(tok, s->cfg.token, want) != 0)
       return sync_session_fail(s, ADB_AUTH, "wrong or missing token");
   }
+  if (s->cfg.server && (rc_hello = send_hello(s, now))) return rc_hello;
   memcpy(s->peer_rid, rid, 16);
   hex_encode(rid, 16, s->peer_hex);
   if (!strcmp(s->peer_hex, adb_replica_id(s->db)))
@@ -586,6 +600,10 @@ static int on_batch(sync_session *s, rbuf *r, int64_t now) {
   const unsigned char *cs = r->p + r->pos;
   size_t cslen = r->len - r->pos;
   adb_apply_stats st = {0};
+  /* A peer that may only read still ends its part of the exchange with a batch; it must hold
+   * nothing. */
+  if (s->role < ADB_ROLE_WRITE && (sync_changes_check(s->db, cs, cslen, &st) || st.elements))
+    return sync_session_fail(s, ADB_AUTH, "this token may only read: it cannot send changes");
   /* adb_apply is one transaction, and re-reads what other processes committed first. */
   int rc = adb_apply(s->db, cs, cslen, &st);
   if (rc) return sync_session_fail(s, rc, "batch %llu rejected: %s", (unsigned long long)no,
@@ -782,10 +800,12 @@ int sync_session_feed(sync_session *s, const void *p, size_t n, int64_t now) {
     if (s->inlen == 4) {
       uint32_t flen = (uint32_t)s->in[0] << 24 | (uint32_t)s->in[1] << 16 |
                       (uint32_t)s->in[2] << 8 | s->in[3];
-      if (flen == 0 || flen > s->cfg.max_frame)
-        return sync_session_fail(s, ADB_PROTOCOL,
-                                 "a frame of %lu bytes (the limit is %zu)", (unsigned long)flen,
-                                 s->cfg.max_frame);
+      size_t limit = s->cfg.server && s->state == SYNC_S_HELLO ? SYNC_MAX_HELLO_FRAME
+                                                                : s->cfg.max_frame;
+      if (flen == 0 || flen > limit)
+        return sync_session_fail(s, ADB_PROTOCOL, "a frame of %lu bytes (the limit is %zu%s)",
+                                 (unsigned long)flen, limit,
+                                 limit == SYNC_MAX_HELLO_FRAME ? " before a hello" : "");
       continue;
     }
     if (s->inlen == need && need > 4) {
@@ -805,6 +825,10 @@ int sync_session_feed(sync_session *s, const void *p, size_t n, int64_t now) {
 int sync_session_tick(sync_session *s, int64_t now) {
   if (s->state == SYNC_S_CLOSED) return s->rc;
   if (!s->last_rx) s->last_rx = now; /* not started yet: the transport is still connecting */
+  if (s->cfg.server && s->state == SYNC_S_HELLO && s->started &&
+      now - s->started > SYNC_HELLO_DEADLINE_MS)
+    return sync_session_fail(s, ADB_PROTOCOL, "no hello within %d ms of connecting",
+                             SYNC_HELLO_DEADLINE_MS);
   if (now - s->last_rx > s->cfg.timeout_ms)
     return sync_session_fail(s, ADB_IO, "the peer was silent for %lld ms",
                              (long long)(now - s->last_rx));

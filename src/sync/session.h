@@ -37,6 +37,10 @@
 
 /* Limits. */
 #define SYNC_MAX_FRAME_DEFAULT ((size_t)64 << 20)
+/* Before a server has the client's hello it has no idea who is talking: the hello must come
+ * soon, and small. */
+#define SYNC_MAX_HELLO_FRAME ((size_t)1 << 20)
+#define SYNC_HELLO_DEADLINE_MS 5000
 #define SYNC_MAX_TOKEN 1024
 #define SYNC_MAX_PRESENCE_KEY 256
 #define SYNC_MAX_PRESENCE_VALUE 4096
@@ -88,10 +92,13 @@ typedef struct sync_hooks {
   void (*presence)(void *ctx, sync_session *s, const sync_presence_entry *e);
   /* The hello was accepted (the session is ready). */
   void (*ready)(void *ctx, sync_session *s);
+  /* Server: the role (ADB_ROLE_*) of the token a peer presented (len bytes, not terminated),
+   * or 0 to refuse it. When set, it decides instead of cfg.token. */
+  int (*authorize)(void *ctx, sync_session *s, const char *token, size_t len);
 } sync_hooks;
 
 typedef struct sync_config {
-  int server;            /* the accepting side: checks the token */
+  int server;            /* the accepting side: checks the token; a read role may only pull */
   const char *token;     /* server: the token a peer must present (NULL: none); client: sent */
   int live;              /* stream later commits both ways */
   int nodata;            /* presence only */

@@ -34,6 +34,11 @@ uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]);
 /* Checks a message's magic, format version and closing digest; what names it in errors. */
 int sync_check_frame(adb *db, const void *p, size_t len, const char magic[4], const char *what);
 
+/* Checks a change set whole, as adb_apply would, without merging it: stats says how many elements
+ * and registers it holds. Returns ADB_OK or why adb_apply would refuse it. */
+struct adb_apply_stats;
+int sync_changes_check(adb *db, const void *changes, size_t len, struct adb_apply_stats *stats);
+
 /* Appends the closing digest of everything in b so far. */
 struct buf;
 void sync_seal(struct buf *b);

@@ -1317,6 +1317,23 @@ test_bad_text_file_database() {
   every_command_fails text.db "not a database|not an arenadb|not an sqlite"
 }
 
+# A 0-byte file (a failed copy, a touch) is not a database: commands that do not create one
+# refuse it and leave it empty. A device is not a change set: apply refuses it at once.
+test_bad_empty_file_and_device() {
+  ok --db ok.db init
+  ok --db ok.db node add X --id x
+  ok --db ok.db changes -o ok.cs
+  : >empty.db
+  local c
+  for c in "node list" "node add L" "check" "vv" "apply ok.cs" "export out.jsonl"; do
+    # shellcheck disable=SC2086
+    fails -p "empty" --db empty.db $c
+    [ ! -s empty.db ] || fail "'$c' wrote into the empty file"
+  done
+  fails -p "device" --db ok.db apply /dev/zero
+  ok --db ok.db check
+}
+
 test_bad_sqlite_not_arenadb() {
   sqlite3 plain.db "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);"
   every_command_fails plain.db "not an arenadb"
@@ -1778,7 +1795,7 @@ TESTS=(
   bad_empty_label_or_id bad_malformed_sql bad_sql_script_is_atomic bad_internal_tables_refused
   bad_internal_table_message bad_internal_table_trigger bad_changeset_truncated
   bad_changeset_flipped_byte bad_changeset_garbage bad_changeset_of_other_database
-  bad_vv_of_other_database bad_text_file_database bad_sqlite_not_arenadb
+  bad_vv_of_other_database bad_text_file_database bad_empty_file_and_device bad_sqlite_not_arenadb
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync

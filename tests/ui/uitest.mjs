@@ -253,12 +253,14 @@ try {
     await p2.click("#token-form button");
     await waitNodes(p2, 200);
     assert(await p2.isHidden("#token-form"), "the token form stays");
+    const role = await p2.textContent('#status [data-key="role"]');
+    assert(role.includes("admin"), `the status shows the role: ${role}`);
     await p2.close();
     locked.proc.kill("SIGTERM");
   });
 } finally {
   await browser.close();
-  await Promise.all(procs.map((p) => p.exitCode === null && new Promise((r) => {
+  await Promise.all(procs.map((p) => p.exitCode === null && p.signalCode === null && new Promise((r) => {
     p.on("exit", r);
     p.kill("SIGTERM");
   })));

@@ -187,6 +187,8 @@ function renderStatus(st) {
     ["outgoing", peers],
     ["vv", vv || "{}", JSON.stringify(st.vv)],
   ];
+  // What this page's token may do; a server without tokens lets everyone do everything.
+  if (st.authenticates) items.unshift(["role", st.role]);
   box.replaceChildren(...items.map(([k, v, full]) => {
     const s = el("span", undefined, "stat");
     s.append(el("b", k), " ", el("span", v));

@@ -34,13 +34,24 @@ static size_t explain_prefix(const char *query) {
   return (size_t)(s + 8 - query);
 }
 
+/* 1 when a clause of q or of a query it is united with writes. */
+static int query_writes(const cy_query *q) {
+  for (; q; q = q->next)
+    for (int i = 0; i < q->ncl; i++)
+      if (q->cl[i].k == C_CREATE || q->cl[i].k == C_MERGE || q->cl[i].k == C_SET ||
+          q->cl[i].k == C_REMOVE || q->cl[i].k == C_DELETE)
+        return 1;
+  return 0;
+}
+
 /* Parses, checks and runs (EXPLAIN: plans only); returns ADB_OK or the failure (c->failed says
  * it was a query error). */
 static int run(adb_cypher *r, const char *query, const char *params) {
   cy_ctx *c = r->c;
-  volatile int scope = -1;
+  volatile int scope = -1, reading = 0;
   if (setjmp(c->jb)) {
-    if (scope >= 0) store_write_end(c->db, scope, ADB_ERROR);
+    if (scope >= 0 && reading) store_read_end(c->db, scope);
+    else if (scope >= 0) store_write_end(c->db, scope, ADB_ERROR);
     return error_code(c);
   }
   c->params = cy_map_new(c, 0);
@@ -60,19 +71,26 @@ static int run(adb_cypher *r, const char *query, const char *params) {
   size_t skip = explain_prefix(query);
   cy_query *q = cy_parse(c, query + skip, strlen(query + skip));
   cy_check(c, q);
+  if (c->db->query_only && query_writes(q)) {
+    c->store_rc = adb__err(c->db, ADB_READONLY, "this connection may only read: the query writes");
+    cy_fail(c, "Forbidden", "compile time", "", "%s", c->db->errmsg);
+  }
   if (skip) {
     r->t = cy_explain(c, q);
     return ADB_OK;
   }
+  /* A handle opened read-only runs a query that only reads in a read transaction. */
+  reading = c->db->readonly && !query_writes(q);
   int s;
-  int rc = store_write_begin(c->db, &s);
+  int rc = reading ? store_read_begin(c->db, &s) : store_write_begin(c->db, &s);
   if (rc) {
     c->store_rc = rc;
     cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
   }
   scope = s;
   r->t = cy_exec(c, q);
-  rc = store_write_end(c->db, s, ADB_OK);
+  if (reading) store_read_end(c->db, s);
+  else rc = store_write_end(c->db, s, ADB_OK);
   scope = -1;
   if (rc) {
     c->store_rc = rc;

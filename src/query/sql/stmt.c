@@ -61,6 +61,8 @@ static int scope_close(adb_stmt *s, int rc) {
 
 int adb_step(adb_stmt *s) {
   if (!s) return ADB_MISUSE;
+  if (s->db->query_only && !sqlite3_stmt_readonly(s->st))
+    return adb__err(s->db, ADB_READONLY, "this connection may only read: the statement writes");
   int rc = scope_open(s);
   /* Inside adb_begin's transaction the clock is stored at adb_commit, which an SQL COMMIT
    * bypasses: store it before any statement. */

@@ -172,6 +172,8 @@ static int authorize(void *p, int action, const char *a, const char *b, const ch
                ? SQLITE_DENY
                : SQLITE_OK;
   case SQLITE_PRAGMA: return pragma_allowed(a, b) ? SQLITE_OK : SQLITE_DENY;
+  case SQLITE_READ: /* a is the table: the access tokens' hashes and roles are the server's */
+    return a && !strcasecmp(a, "adb_token") ? SQLITE_DENY : SQLITE_OK;
   default: return SQLITE_OK;
   }
 }
