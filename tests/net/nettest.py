@@ -904,6 +904,8 @@ def tokens_with_roles_over_http_and_sync():
     before = http_dump(port, "one-off-admin")
     assert http(port, "GET", "/status")[0] == 401
     assert http(port, "GET", "/nodes", token="adb_wrong")[0] == 401
+    for near in ("one-off-adminX", "one-off-admi", tok["write"] + "x", tok["write"][:-1]):
+        assert http(port, "GET", "/nodes", token=near)[0] == 401, near
     st, b = http(port, "GET", "/status", token=tok["read"])
     assert st == 200 and b["role"] == "read" and b["authenticates"] is True, b
     assert http(port, "GET", "/nodes", token=tok["read"])[0] == 200
@@ -1160,6 +1162,51 @@ def an_answer_past_256_mib_is_refused_not_held():
     st, b = http(port, "POST", "/sql", {"sql": big.replace("100000", "1000")})
     assert st == 200 and len(b["rows"]) == 1000
     assert stop(hub) == 0
+
+
+@test
+def a_hub_passes_changes_on_at_once():
+    """A change a hub merges from one live client, and a delete made over its HTTP API, reach
+    every other live client as they happen: not later, through the version vectors exchanged
+    every few seconds to repair what was missed (the hub logs each such repair)."""
+    run("pr-hub.db", "init")
+    run("pr-hub.db", "node", "add", "P", "--id", "gone")
+    hub, port = server("pr-hub.db", None, "--no-ui")
+    url = f"ws://127.0.0.1:{port}"
+    for db in ("pr-a.db", "pr-b.db"):
+        replica_of(db, "pr-hub.db")
+        spawn(db, "sync", url, "--live")
+    wait_for("both clients", lambda: node_count("pr-a.db") == node_count("pr-b.db") == 1, 20)
+    for i in range(3):
+        run("pr-a.db", "node", "add", "P", "--id", f"from-a-{i}")
+        wait_for(f"node {i} on B", lambda: node_count("pr-b.db") == 2 + i, 20)
+    assert http(port, "DELETE", "/nodes/gone")[0] == 200
+    wait_for("the delete on A and B", lambda: node_count("pr-a.db") == node_count("pr-b.db") == 3, 20)
+    log = open(path("pr-hub.db.log"), errors="replace").read()
+    assert "anti-entropy" not in log, "a change reached a client only through a repair"
+    assert stop(hub) == 0
+
+
+@test
+def a_peer_url_without_a_port_means_7420():
+    """`--peer ws://HOST` with no port connects to ArenaDB's port, 7420, as documented."""
+    probe = socket.socket()
+    try:
+        probe.bind(("127.0.0.1", 7420))
+    except OSError:
+        raise AssertionError("port 7420 is taken on this machine: this test needs it free")
+    finally:
+        probe.close()
+    run("p80-a.db", "init")
+    run("p80-a.db", "node", "add", "P", "--id", "on-a")
+    a = spawn("p80-a.db", "serve", "--listen", "127.0.0.1:7420", "--no-ui")
+    wait_for("A on 7420", lambda: http(7420, "GET", "/status")[0] == 200, 10)
+    replica_of("p80-b.db", "p80-a.db")
+    b, pb = server("p80-b.db", None, "--no-ui", "--peer", "ws://127.0.0.1")
+    wait_for("A's node on B", lambda: node_count("p80-b.db") == 1, 20)
+    st = http(pb, "GET", "/status")[1]
+    assert st["peers"][0]["connected"], st
+    assert stop(b) == 0 and stop(a) == 0
 
 
 @test
