@@ -49,6 +49,14 @@ run() {
 # A ARGS... runs arenadb with ARGS (stdin is inherited, so pipes into A work).
 A() { run "$BIN" "$@"; LAST="arenadb $*"; }
 
+# at TIME ARGS...: arenadb must succeed with its clock set to TIME and frozen there
+# (libfaketime; the sanitizers tolerate the preloaded library).
+at() {
+  run env ASAN_OPTIONS=verify_asan_link_order=0 faketime -f "$1" "$BIN" "${@:2}"
+  LAST="arenadb ${*:2} at $1"
+  [ "$RC" -eq 0 ] || fail "expected exit 0"
+}
+
 out() { cat "$W/.out"; }
 err() { cat "$W/.err"; }
 
@@ -772,10 +780,9 @@ test_apply_adopts_database_id() {
 }
 
 # Every command opens the database, writes and closes. A command whose wall clock stepped back
-# (set per process by libfaketime) must still win over the commands before it.
+# (set and frozen per process by libfaketime) must still win over the commands before it.
 test_clock_steps_back_between_commands() {
   command -v faketime >/dev/null || fail "needs faketime (scripts/setup.sh installs it)"
-  at() { local when=$1; shift; run env ASAN_OPTIONS=verify_asan_link_order=0 faketime "$when" "$BIN" "$@"; LAST="arenadb $* at $when"; [ "$RC" -eq 0 ] || fail "expected exit 0"; }
   ok init
   at '2026-01-01 12:00:00' node add P '{"k":"first"}' --id n
   at '2026-01-01 12:00:05' node set n k '"second"'
@@ -818,7 +825,6 @@ test_sync_local() {
 # and equal clocks go to the greater replica id (each command's clock is set by libfaketime).
 test_merge_rules_between_processes() {
   command -v faketime >/dev/null || fail "needs faketime (scripts/setup.sh installs it)"
-  at() { local when=$1; shift; run env ASAN_OPTIONS=verify_asan_link_order=0 faketime "$when" "$BIN" "$@"; LAST="arenadb $* at $when"; [ "$RC" -eq 0 ] || fail "expected exit 0"; }
   swap() { # both ways through change files
     ok --db a.db vv -o a.vv && ok --db b.db vv -o b.vv
     ok --db a.db changes --since b.vv -o a.changes && ok --db b.db changes --since a.vv -o b.changes
