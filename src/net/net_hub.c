@@ -733,8 +733,11 @@ char *net_hub_status_json(net_hub *h) {
   for (int i = 0; i < h->o.npeers; i++) {
     net_peer *p = &h->peers[i];
     int up = p->conn && p->conn->s && sync_session_state(p->conn->s) == SYNC_S_READY;
-    json_array_append_new(peers, json_pack("{s:s, s:b, s:s}", "url", p->url, "connected", up,
-                                           "replica", up ? sync_session_peer(p->conn->s) : ""));
+    char address[300];
+    snprintf(address, sizeof address, "%s:%d", p->host, p->port);
+    json_array_append_new(peers, json_pack("{s:s, s:s, s:b, s:s}", "url", p->url, "address",
+                                           address, "connected", up, "replica",
+                                           up ? sync_session_peer(p->conn->s) : ""));
   }
   json_object_set_new(o, "peers", peers);
   void *vv;
