@@ -166,7 +166,9 @@ static int cmd_serve(cli_ctx *cx) {
                     {"--ui", NULL, &ui, NULL},
                     {"--no-ui", NULL, NULL, &no_ui},
                     {0}};
-  if ((rc = cli_args(cx, opts)) || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = pick_ui(ui, no_ui, &o)))
+  if ((rc = cli_args(cx, opts)) ||
+      (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) ||
+      (rc = pick_ui(ui, no_ui, &o)))
     return rc;
   char host[256];
   int port;
@@ -246,7 +248,9 @@ int cli_sync_ws(cli_ctx *cx) {
                     {"--for", NULL, &for_s, NULL},
                     {0}};
   int rc = cli_parse(cx, opts, 0);
-  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) || (rc = check_readable(o.ca_file))) return rc;
+  if (rc || (rc = take_token(&o.token, token_file, token_buf, sizeof token_buf)) ||
+      (rc = check_readable(o.ca_file)))
+    return rc;
   if (cx->argc != 1) {
     fprintf(stderr, "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;

@@ -13,8 +13,13 @@
 static int parse_duration(const char *s, int64_t *ms) {
   char *end;
   double v = strtod(s, &end);
-  double unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600
-              : !strcmp(end, "d") ? 86400 : 0;
+  static const struct {
+    const char *suffix;
+    double seconds;
+  } units[] = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+  double unit = 0;
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (!strcmp(end, units[i].suffix)) unit = units[i].seconds;
   if (end == s || unit == 0 || v <= 0 || v * unit > 1e10) return -1;
   *ms = (int64_t)(v * unit * 1000);
   return 0;

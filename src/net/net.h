@@ -68,18 +68,18 @@ adb *net_hub_db(net_hub *h);
 sync_presence *net_hub_presence(net_hub *h);
 /* Tells every session that the database changed (after an HTTP write). */
 void net_hub_changed(net_hub *h);
-/* Writes the status object (connections, peers, version vector) as JSON into a malloc'd string. */
-char *net_hub_status_json(net_hub *h);
+/* The status object (connections, peers, version vector, whether tokens are needed); a new
+ * reference. */
+struct json_t;
+struct json_t *net_hub_status(net_hub *h);
 /* Sets a presence entry of this replica and sends it to every peer. */
 int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_t ttl_ms);
 /* The presence table as a JSON array (malloc'd). */
 char *net_hub_presence_json(net_hub *h);
-const char *net_hub_token(net_hub *h);
 const char *net_hub_ui_dir(net_hub *h);
 const net_opts *net_hub_opts(net_hub *h);
 /* The address the server listens on, as given to --listen. */
 const char *net_hub_listen_host(net_hub *h);
-int net_hub_listen_port(net_hub *h);
 /* Worker threads (net_http.c) run the HTTP API's queries on read-only handles of their own, so
  * that a slow query holds neither sync nor other requests. net_hub_reader_take hands one out (at
  * most one per thread at a time, opened on first use; NULL when it cannot be opened) and
@@ -90,8 +90,11 @@ struct uv_loop_s *net_hub_loop(net_hub *h);
 
 /* 1 when the server speaks TLS (https://, wss://). */
 int net_hub_tls(net_hub *h);
-/* 1 when every request must carry a token: serve has --token, or the file has tokens. */
+/* 1 when every request must carry a token: serve has --token, or the file has tokens. The
+ * latter is read at start, when another process commits, and after net_hub_tokens_changed
+ * (the server's own /tokens). */
 int net_hub_authenticates(net_hub *h);
+void net_hub_tokens_changed(net_hub *h);
 /* The role (ADB_ROLE_*) of a token (len bytes), 0 when it lets nobody in; ADB_ROLE_ADMIN for
  * anyone when the server needs no token. */
 int net_hub_role(net_hub *h, const char *token, size_t len);

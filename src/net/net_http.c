@@ -352,7 +352,9 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
 
 /* The page at / when there is no UI: the status, refreshed every 2 s, without any script. */
 static char *status_page(net_hub *h) {
-  char *json = net_hub_status_json(h);
+  json_t *st = net_hub_status(h);
+  char *json = json_dumps(st, JSON_COMPACT);
+  json_decref(st);
   if (!json) return NULL;
   buf b;
   buf_init(&b);
@@ -375,18 +377,15 @@ static char *status_page(net_hub *h) {
 
 /* GET /status: the server's state, and the role of the token that asked. */
 static void reply_status(reply *r, net_hub *h, int role) {
-  char *text = net_hub_status_json(h);
-  json_t *st = text ? json_loads(text, 0, NULL) : NULL;
-  free(text);
-  if (!st) return reply_err(r, 500, "out of memory", "out of memory");
+  json_t *st = net_hub_status(h);
   json_object_set_new(st, "role", json_string(adb_role_name(role)));
-  json_object_set_new(st, "authenticates", json_boolean(net_hub_authenticates(h)));
   reply_json(r, 200, st);
 }
 
 /* /tokens (admin): GET lists them, POST {"role", "name"?, "expires_ms"?} creates one and answers
  * its secret once, DELETE /tokens/NAME revokes one. */
-static void do_tokens(reply *r, adb *db, int m, const char *name, json_t *body) {
+static void do_tokens(reply *r, net_hub *h, int m, const char *name, json_t *body) {
+  adb *db = net_hub_db(h);
   int rc;
   if (m == LWSHUMETH_GET && !name) {
     char *list;
@@ -615,7 +614,8 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else run_on_worker(r, h, wsi, p, sql, body, role);
   } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
-    do_tokens(r, db, m, u[7] ? u + 8 : NULL, body);
+    do_tokens(r, h, m, u[7] ? u + 8 : NULL, body);
+    net_hub_tokens_changed(h);
   } else if (!strcmp(u, "/presence")) {
     if (m == LWSHUMETH_GET) {
       r->status = 200;

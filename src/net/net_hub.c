@@ -67,6 +67,7 @@ struct net_hub {
   char listen_host[256];
   int listen_port;
   net_listener *listener;
+  int has_tokens; /* the file has access tokens: re-read when another process commits */
   /* Read-only handles for the worker threads: free ones wait in readers[0..nfree). */
   uv_mutex_t readers_lock;
   adb *readers[NET_MAX_READERS];
@@ -100,7 +101,6 @@ static void logf_(net_hub *h, const char *fmt, ...) {
 
 adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
-const char *net_hub_token(net_hub *h) { return h->o.token; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
 uv_loop_t *net_hub_loop(net_hub *h) { return &h->loop; }
@@ -133,10 +133,12 @@ void net_hub_reader_give(net_hub *h, adb *rd) {
 }
 int net_hub_tls(net_hub *h) { return h->o.tls_cert != NULL; }
 const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
-int net_hub_listen_port(net_hub *h) { return h->listen_port; }
-int net_hub_authenticates(net_hub *h) {
+int net_hub_authenticates(net_hub *h) { return h->o.token || h->has_tokens; }
+
+void net_hub_tokens_changed(net_hub *h) {
   int64_t n = 0;
-  return h->o.token || (adb_token_count(h->db, &n) == ADB_OK && n > 0);
+  /* Unreadable counts as having tokens: the server then asks for one rather than letting all in. */
+  h->has_tokens = adb_token_count(h->db, &n) != ADB_OK || n > 0;
 }
 
 int net_hub_role(net_hub *h, const char *token, size_t len) {
@@ -530,6 +532,7 @@ static void tick_cb(uv_timer_t *t) {
   int64_t v;
   if (adb_data_version(h->db, &v) == ADB_OK && v != h->data_version) {
     h->data_version = v;
+    net_hub_tokens_changed(h); /* `arenadb token create` or revoke in another process */
     net_hub_changed(h);
   }
   if (now - h->last_slow_tick >= 100) {
@@ -636,6 +639,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   }
   uv_loop_init(&h->loop);
   uv_mutex_init(&h->readers_lock);
+  net_hub_tokens_changed(h);
   adb_set_time_limit(db, o->query_timeout_ms);
   void *foreign[] = {&h->loop};
   struct lws_context_creation_info info;
@@ -719,7 +723,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   return rc;
 }
 
-char *net_hub_status_json(net_hub *h) {
+json_t *net_hub_status(net_hub *h) {
   json_t *o = json_object();
   json_object_set_new(o, "db", json_string(adb_db_id(h->db)));
   json_object_set_new(o, "replica", json_string(adb_replica_id(h->db)));
@@ -753,7 +757,6 @@ char *net_hub_status_json(net_hub *h) {
     adb_free(vv);
   }
   json_object_set_new(o, "uptime_ms", json_integer(net_now_ms() - h->started));
-  char *s = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  return s;
+  json_object_set_new(o, "authenticates", json_boolean(net_hub_authenticates(h)));
+  return o;
 }

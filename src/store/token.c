@@ -48,12 +48,12 @@ int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, ch
   if (rc) return rc;
   unsigned char raw[TOKEN_BYTES], hash[32];
   randombytes_buf(raw, sizeof raw);
-  size_t n = strlen(TOKEN_PREFIX) + sodium_base64_ENCODED_LEN(TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  const int b64 = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  size_t n = strlen(TOKEN_PREFIX) + sodium_base64_ENCODED_LEN(TOKEN_BYTES, b64);
   char *t = malloc(n);
   if (!t) return adb__err(db, ADB_NOMEM, "out of memory");
   strcpy(t, TOKEN_PREFIX);
-  sodium_bin2base64(t + strlen(TOKEN_PREFIX), n - strlen(TOKEN_PREFIX), raw, sizeof raw,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_bin2base64(t + strlen(TOKEN_PREFIX), n - strlen(TOKEN_PREFIX), raw, sizeof raw, b64);
   token_hash(t, hash);
   int scope;
   if ((rc = store_write_begin(db, &scope))) {
@@ -145,23 +145,23 @@ int adb_token_list(adb *db, char **json) {
   if (!db || !json) return ADB_MISUSE;
   *json = NULL;
   json_t *a = json_array();
+  int src = SQLITE_DONE;
   sqlite3_stmt *st = NULL;
-  int src = has_table(db) ? store_prepare(db, "SELECT name, role, created, expires FROM adb_token"
-                                              " ORDER BY name", &st)
-                          : SQLITE_OK;
-  while (st && src == SQLITE_OK && store_step(db, st) == SQLITE_ROW) {
-    json_t *o = json_pack("{s:s, s:s, s:I}", "name", (const char *)sqlite3_column_text(st, 0),
-                          "role", adb_role_name(sqlite3_column_int(st, 1)), "created_ms",
-                          (json_int_t)sqlite3_column_int64(st, 2));
-    json_object_set_new(o, "expires_ms", sqlite3_column_type(st, 3) == SQLITE_NULL
-                                             ? json_null()
-                                             : json_integer(sqlite3_column_int64(st, 3)));
-    json_array_append_new(a, o);
+  if (has_table(db) && (src = store_prepare(db, "SELECT name, role, created, expires FROM"
+                                                " adb_token ORDER BY name", &st)) == SQLITE_OK) {
+    while ((src = store_step(db, st)) == SQLITE_ROW) {
+      json_t *o = json_pack("{s:s, s:s, s:I}", "name", (const char *)sqlite3_column_text(st, 0),
+                            "role", adb_role_name(sqlite3_column_int(st, 1)), "created_ms",
+                            (json_int_t)sqlite3_column_int64(st, 2));
+      json_object_set_new(o, "expires_ms", sqlite3_column_type(st, 3) == SQLITE_NULL
+                                               ? json_null()
+                                               : json_integer(sqlite3_column_int64(st, 3)));
+      json_array_append_new(a, o);
+    }
+    sqlite3_finalize(st);
   }
-  if (st && src == SQLITE_OK && sqlite3_errcode(db->sql) != SQLITE_DONE) src = sqlite3_errcode(db->sql);
-  sqlite3_finalize(st);
-  if (src == SQLITE_OK) *json = json_dumps(a, JSON_COMPACT);
+  if (src == SQLITE_DONE) *json = json_dumps(a, JSON_COMPACT);
   json_decref(a);
-  if (src != SQLITE_OK) return adb__sqlerr(db, src);
+  if (src != SQLITE_DONE) return adb__sqlerr(db, src);
   return *json ? ADB_OK : adb__err(db, ADB_NOMEM, "out of memory");
 }

@@ -276,6 +276,34 @@ test_usage_too_many_arguments() {
 
 # ---- init and the database path --------------------------------------------------------------
 
+# Access tokens: created once with a role, listed without secrets in every format, revoked;
+# bad roles, durations and names are usage errors or failures that create nothing.
+test_token_commands() {
+  ok init
+  ok token create --role write --name ci --expires 12h
+  local secret
+  secret=$(out)
+  [[ $secret == adb_* ]] || fail "the token is not printed"
+  err_has "shown only this once"
+  ok token list
+  out_has "ci" && out_has "write"
+  grep -qF -- "${secret:4}" "$W/.out" && fail "token list shows the secret"
+  ok token list --format json
+  json_ok "$W/.out"
+  out_has '"name":"ci"'
+  ok token list --format csv
+  out_has "name,role,created,expires"
+  usage_error token create --role root
+  usage_error token create --role read --expires 2w
+  usage_error token create --role read --expires -1h
+  fails -p "exists" token create --role read --name ci
+  fails -p "empty" token create --role read --name ""
+  ok token revoke ci
+  fails -p "no token named" token revoke ci
+  ok token list --format json
+  out_eq "[]"
+}
+
 test_init() {
   ok init
   grep -Eq '^created \./arena\.db \(database [0-9a-f]{32}, replica [0-9a-f]{32}\)$' "$W/.out" ||
@@ -1783,7 +1811,7 @@ test_changes_since_carry_only_missing_registers() {
 }
 
 TESTS=(
-  clock_steps_back_between_commands merge_rules_between_processes
+  clock_steps_back_between_commands merge_rules_between_processes token_commands
   help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
   init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adb_int.h"
 #include "helpers.h"
 
 Test(graph, create_get_update_delete_node) {
@@ -259,5 +260,28 @@ Test(graph, reopen_keeps_data_and_identity) {
   cr_assert_str_eq(e.properties, "{\"x\":[1,{\"y\":2}]}");
   adb_element_clear(&e);
   OK(db, adb_check(db, NULL));
+  adb_close(db);
+}
+
+static int refuse_commit(void *ctx) {
+  (void)ctx;
+  return 1; /* SQLite turns the COMMIT into a rollback */
+}
+
+/* A create whose commit fails returns the failure and no id: nobody is told of an element that
+ * does not exist. */
+Test(graph, a_create_whose_commit_fails_gives_no_id) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_node_create(db, "a", "P", NULL, NULL));
+  sqlite3_commit_hook(db->sql, refuse_commit, NULL);
+  char *id = (char *)"untouched";
+  cr_assert_neq(adb_node_create(db, NULL, "P", NULL, &id), ADB_OK);
+  cr_assert_null(id);
+  id = (char *)"untouched";
+  cr_assert_neq(adb_edge_create(db, "e", "a", "R", "a", NULL, &id), ADB_OK);
+  cr_assert_null(id);
+  sqlite3_commit_hook(db->sql, NULL, NULL);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 1);
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM edges"), 0);
   adb_close(db);
 }

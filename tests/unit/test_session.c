@@ -12,9 +12,14 @@
 
 static int64_t now = 1000;
 
-/* Moves every queued frame from one session to the other, both ways, until both are quiet.
- * split feeds byte by byte, to check that frames may arrive cut anywhere. */
-static void shuttle(sync_session *a, sync_session *b, int split) {
+/* Looks at, and may change, a frame on its way (from_b: b sent it); returns 1 to lose it. */
+typedef int (*tamper_fn)(void *ctx, int from_b, unsigned char *p, size_t n);
+
+/* Moves every queued frame from one session to the other, both ways, until both are quiet,
+ * through tamper when it is not NULL. split feeds byte by byte, to check that frames may arrive
+ * cut anywhere. */
+static void shuttle_through(sync_session *a, sync_session *b, int split, tamper_fn tamper,
+                            void *ctx) {
   for (int round = 0; round < 100000; round++) {
     int moved = 0;
     sync_session *pair[2][2] = {{a, b}, {b, a}};
@@ -22,7 +27,8 @@ static void shuttle(sync_session *a, sync_session *b, int split) {
       unsigned char *p;
       size_t n;
       while (sync_session_out(pair[k][0], &p, &n)) {
-        if (sync_session_state(pair[k][1]) != SYNC_S_CLOSED) {
+        int lost = tamper && tamper(ctx, k, p, n);
+        if (!lost && sync_session_state(pair[k][1]) != SYNC_S_CLOSED) {
           if (split)
             for (size_t i = 0; i < n; i++) sync_session_feed(pair[k][1], p + i, 1, now);
           else
@@ -35,6 +41,21 @@ static void shuttle(sync_session *a, sync_session *b, int split) {
     if (!moved) return;
   }
   cr_assert_fail("the sessions never went quiet");
+}
+
+static void shuttle(sync_session *a, sync_session *b, int split) {
+  shuttle_through(a, b, split, NULL, NULL);
+}
+
+/* One transaction of n nodes with some padding, so that a delta needs many batches. */
+static void padded_nodes(adb *db, int n) {
+  OK(db, adb_begin(db));
+  for (int i = 0; i < n; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "n%03d", i);
+    OK(db, adb_node_create(db, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
+  }
+  OK(db, adb_commit(db));
 }
 
 static sync_session *session(adb *db, int server, const char *token, int live, size_t batch) {
@@ -83,13 +104,7 @@ Test(session, initial_exchange_converges_both_ways) {
 Test(session, large_delta_goes_in_bounded_acknowledged_batches) {
   adb *a, *b;
   pair_dbs(&a, &b);
-  OK(a, adb_begin(a));
-  for (int i = 0; i < 400; i++) {
-    char id[32];
-    snprintf(id, sizeof id, "n%03d", i);
-    OK(a, adb_node_create(a, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
-  }
-  OK(a, adb_commit(a));
+  padded_nodes(a, 400);
   sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
   sync_session_start(sa, now);
   sync_session_start(sb, now);
@@ -134,37 +149,22 @@ static long long vv_entry(adb *b, adb *a) {
 /* One transaction of 400 nodes goes in many batches; batch number `lost` never arrives. The
  * receiver must not apply what follows the gap as if it had it all: its version vector may claim
  * the transaction only with every node in hand, and a later session must complete it. */
+/* Loses the batch numbered *ctx (counting a's batches from 1). */
+static int lose_batch(void *ctx, int from_b, unsigned char *p, size_t n) {
+  int *left = ctx;
+  return !from_b && n > 4 && p[4] == SYNC_F_BATCH && --*left == 0;
+}
+
 Test(session, a_lost_batch_is_never_claimed_and_a_later_session_completes_the_transfer) {
   adb *a, *b;
   pair_dbs(&a, &b);
-  OK(a, adb_begin(a));
-  for (int i = 0; i < 400; i++) {
-    char id[32];
-    snprintf(id, sizeof id, "n%03d", i);
-    OK(a, adb_node_create(a, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
-  }
-  OK(a, adb_commit(a));
+  padded_nodes(a, 400);
   for (int lost = 1; lost <= 3; lost++) {
     sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
     sync_session_start(sa, now);
     sync_session_start(sb, now);
-    int batches = 0;
-    for (int round = 0; round < 100000; round++) {
-      int moved = 0;
-      sync_session *pair[2][2] = {{sa, sb}, {sb, sa}};
-      for (int k = 0; k < 2; k++) {
-        unsigned char *p;
-        size_t n;
-        while (sync_session_out(pair[k][0], &p, &n)) {
-          int drop = k == 0 && n > 4 && p[4] == SYNC_F_BATCH && ++batches == lost + 1;
-          if (!drop && sync_session_state(pair[k][1]) != SYNC_S_CLOSED)
-            sync_session_feed(pair[k][1], p, n, now);
-          sync_session_out_pop(pair[k][0]);
-          moved = 1;
-        }
-      }
-      if (!moved) break;
-    }
+    int left = lost + 1;
+    shuttle_through(sa, sb, 0, lose_batch, &left);
     /* The receiver itself refuses the gap: it applied the batches before it and none after. */
     int rc = 0;
     const char *why = sync_session_reason(sb, &rc);
@@ -194,36 +194,23 @@ Test(session, a_lost_batch_is_never_claimed_and_a_later_session_completes_the_tr
 /* A receiver whose first acknowledgement names batch 2 acknowledges a batch out of turn: the
  * sender must close the session rather than believe batch 1 arrived, or it would never send
  * batch 1's changes again. */
+/* Makes b's first acknowledgement name batch 2: its first byte is the batch number, a
+ * one-byte varint here. */
+static int skip_an_ack(void *ctx, int from_b, unsigned char *p, size_t n) {
+  int *acks = ctx;
+  if (from_b && n > 5 && p[4] == SYNC_F_ACK && ++*acks == 1) p[5] = 2;
+  return 0;
+}
+
 Test(session, an_acknowledgement_out_of_turn_closes_the_senders_session) {
   adb *a, *b;
   pair_dbs(&a, &b);
-  OK(a, adb_begin(a));
-  for (int i = 0; i < 200; i++) {
-    char id[32];
-    snprintf(id, sizeof id, "n%03d", i);
-    OK(a, adb_node_create(a, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
-  }
-  OK(a, adb_commit(a));
+  padded_nodes(a, 200);
   sync_session *sa = session(a, 0, NULL, 0, 2048), *sb = session(b, 1, NULL, 0, 2048);
   sync_session_start(sa, now);
   sync_session_start(sb, now);
   int acks = 0;
-  for (int round = 0; round < 100000; round++) {
-    int moved = 0;
-    sync_session *pair[2][2] = {{sa, sb}, {sb, sa}};
-    for (int k = 0; k < 2; k++) {
-      unsigned char *p;
-      size_t n;
-      while (sync_session_out(pair[k][0], &p, &n)) {
-        /* The acknowledgement's first byte is its batch number, a one-byte varint here. */
-        if (k == 1 && n > 5 && p[4] == SYNC_F_ACK && ++acks == 1) p[5] = 2;
-        if (sync_session_state(pair[k][1]) != SYNC_S_CLOSED) sync_session_feed(pair[k][1], p, n, now);
-        sync_session_out_pop(pair[k][0]);
-        moved = 1;
-      }
-    }
-    if (!moved) break;
-  }
+  shuttle_through(sa, sb, 0, skip_an_ack, &acks);
   int rc = 0;
   const char *why = sync_session_reason(sa, &rc);
   cr_assert_eq(sync_session_state(sa), SYNC_S_CLOSED);
