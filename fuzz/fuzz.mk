@@ -1,8 +1,8 @@
 # fuzz.mk — `make fuzz`: libFuzzer (clang) with AddressSanitizer and UndefinedBehaviorSanitizer
-# on the change-set parser, canonical JSON, and a server's sync session fed a peer's bytes before
-# and after its hello, FUZZ_SECONDS each (default 60). Included by
-# the top-level Makefile. Seeds are change sets made by the real command; findings land in
-# $(BUILD)/fuzz/crash-*.
+# on the change-set parser, canonical JSON, a server's sync session fed a peer's bytes before
+# and after its hello, and running servers fed any bytes on their HTTP port, FUZZ_SECONDS each
+# (default 60). Included by the top-level Makefile. Seeds are change sets made by the real
+# command and the requests in fuzz/seeds-http; findings land in $(BUILD)/fuzz/crash-*.
 
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
@@ -12,6 +12,11 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE 
 $(FUZZ_DIR)/%: fuzz/%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+
+$(FUZZ_DIR)/fuzz_http: fuzz/fuzz_http.c $(CORE_SRC) $(CLI_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(filter src/net/%,$(CLI_SRC)) $(CLI_LIBS) \
+	  $(CORE_LIBS)
 
 # Seeds: real change sets with their 16-byte digest cut off (the target adds it back).
 $(FUZZ_DIR)/seeds/.made: $(BUILD)/arenadb
@@ -24,11 +29,15 @@ $(FUZZ_DIR)/seeds/.made: $(BUILD)/arenadb
 	head -c -16 full.cs > seeds/full && rm -f s.db* full.cs && touch seeds/.made
 
 .PHONY: fuzz
-fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_session $(FUZZ_DIR)/seeds/.made
-	@mkdir -p $(FUZZ_DIR)/corpus-apply $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-session
+fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_session $(FUZZ_DIR)/fuzz_http \
+      $(FUZZ_DIR)/seeds/.made
+	@mkdir -p $(FUZZ_DIR)/corpus-apply $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-session \
+	  $(FUZZ_DIR)/corpus-http
 	cd $(FUZZ_DIR) && ./fuzz_apply -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=crash-apply- corpus-apply seeds
 	cd $(FUZZ_DIR) && ./fuzz_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=crash-json- \
 	  corpus-json
 	cd $(FUZZ_DIR) && ./fuzz_session -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -artifact_prefix=crash-session- corpus-session
+	cd $(FUZZ_DIR) && ./fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -artifact_prefix=crash-http- corpus-http $(CURDIR)/fuzz/seeds-http

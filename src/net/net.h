@@ -138,7 +138,8 @@ void net_listen_stop(net_listener *l);
 /* Forgets a connection that lws destroys: its slot is free for another. */
 void net_listen_release(net_listener *l, struct lws *wsi);
 
-/* Splits "HOST:PORT" (PORT may be omitted); returns 0 or -1. host is at least 256 bytes. */
+/* Splits "HOST:PORT" (PORT may be omitted: 7420; 0: any free port); returns 0 or -1. host is
+ * at least 256 bytes. */
 int net_split_hostport(const char *s, char *host, size_t hostlen, int *port);
 
 #endif

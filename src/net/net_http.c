@@ -28,6 +28,11 @@ typedef struct http_pss {
   size_t rlen, sent;
   unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
+  /* A request is being answered. libwebsockets 4.1 goes on parsing what the client sent after
+   * it (pipelining) before the answer is out, and reports that as the next request or as the
+   * end of this body again; either closes the connection, since answers must come in order and
+   * the library cannot hold the rest back. */
+  int busy;
   int close_after; /* the request's framing is in doubt: close the connection after answering */
   struct job *job; /* the request's query running on a worker thread, or NULL */
 } http_pss;
@@ -698,6 +703,8 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
 }
 
 static int handle(struct lws *wsi, http_pss *p) {
+  if (p->busy) return -1;
+  p->busy = 1;
   net_hub *h = lws_context_user(lws_get_context(wsi));
   reply r = {0};
   const char *why;
@@ -729,6 +736,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
   case LWS_CALLBACK_HTTP: {
     char *uri;
     int ulen;
+    if (p->busy) return -1;
     memset(p, 0, sizeof *p);
     p->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     if (p->method < 0) return -1;
@@ -745,7 +753,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       reply r = {0};
       reply_err(&r, 400, "invalid argument",
                 "Transfer-Encoding is not accepted: send the body with a Content-Length");
-      p->close_after = 1;
+      p->close_after = p->busy = 1;
       return send_reply(wsi, p, &r);
     }
     if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
@@ -757,7 +765,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     return handle(wsi, p);
   }
   case LWS_CALLBACK_HTTP_BODY:
-    if (p->close_after) return 0; /* answered already; the connection closes after it */
+    if (p->busy) return p->close_after ? 0 : -1; /* answered already */
     if (p->too_big || p->blen + len > HTTP_MAX_BODY) {
       p->too_big = 1;
       return 0;
@@ -773,7 +781,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     memcpy(p->body + p->blen, in, len);
     p->blen += len;
     return 0;
-  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return p->close_after ? 0 : handle(wsi, p);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!p->responding || !p->resp) return 0;
     size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
@@ -793,7 +801,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     free(p->resp);
     free(p->chunk);
     p->resp = p->chunk = NULL;
-    p->responding = 0;
+    p->responding = p->busy = 0;
     if (p->close_after) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }

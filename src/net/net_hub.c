@@ -172,7 +172,7 @@ int net_split_hostport(const char *s, char *host, size_t hostlen, int *port) {
   if (colon) {
     char *end;
     long p = strtol(colon + 1, &end, 10);
-    if (*end || p <= 0 || p > 65535) return -1;
+    if (*end || p < 0 || p > 65535) return -1;
     *port = (int)p;
   }
   return 0;
