@@ -11,6 +11,10 @@
   2. Live propagation through a hub: servers A and B both peer with hub H (`serve --peer`);
      each edit is an HTTP POST to A (committed when it returns); the time until B's HTTP API
      shows it is the latency. E = $BENCH_NET_EDITS edits (default 2000). Prints p50/p99.
+  5. /status while 4 clients run slow queries: each client posts, again and again, an SQL
+     recursive query that runs into the server's 2 s time limit; meanwhile a fifth client times
+     R = $BENCH_NET_STATUS GET /status requests (default 500). Prints p50/p99 beside the same
+     requests on an idle server.
   1 and 2 run over ws:// and again over wss:// (TLS, with a certificate made here by the openssl
   command), and print what TLS costs: the throughput ratio and the p99 difference.
 
@@ -159,6 +163,50 @@ def live_latency(tls=None):
     return q(0.99)
 
 
+def status_latency(c, seconds):
+    lat = []
+    end = time.time() + seconds
+    while time.time() < end:
+        t0 = time.perf_counter()
+        st, _ = get(c, "/status")
+        lat.append((time.perf_counter() - t0) * 1000)
+        assert st == 200
+    lat.sort()
+    return lat[len(lat) // 2], lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+
+
+def status_under_slow_queries():
+    import threading
+    n = float(os.environ.get("BENCH_NET_STATUS", "6"))
+    cli("slow.db", "init")
+    pt = serve("slow.db", "--query-timeout", "2")
+    c = http.client.HTTPConnection("127.0.0.1", pt, timeout=10)
+    idle = status_latency(c, n)
+    bomb = json.dumps({"sql": "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)"
+                              " SELECT count(*) FROM r"})
+    stop, answers = threading.Event(), []
+
+    def slow_client():
+        sc = http.client.HTTPConnection("127.0.0.1", pt, timeout=30)
+        while not stop.is_set():
+            sc.request("POST", "/sql", bomb, {"Content-Type": "application/json"})
+            r = sc.getresponse()
+            r.read()
+            answers.append(r.status)
+    threads = [threading.Thread(target=slow_client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # all four queries running
+    busy = status_latency(c, n)
+    stop.set()
+    for t in threads:
+        t.join()
+    print(f"/status while 4 clients run queries stopped by a 2 s time limit ({len(answers)} stopped,"
+          f" all 503: {set(answers) == {503}}), {n:g} s of requests:")
+    print(f"  p50 {busy[0]:.2f} ms, p99 {busy[1]:.2f} ms; idle server p50 {idle[0]:.2f} ms, p99"
+          f" {idle[1]:.2f} ms   (target: p99 < 50 ms)")
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -253,6 +301,8 @@ try:
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "live"):
         plain, secure = live_latency(), live_latency(tls)
         print(f"  TLS adds {secure - plain:+.2f} ms to the live p99 (target: at most 1 ms)")
+    if os.environ.get("BENCH_NET_ONLY") in (None, "", "status"):
+        status_under_slow_queries()
     if os.environ.get("BENCH_NET_ONLY") in (None, "", "conns"):
         connections()
 finally:
