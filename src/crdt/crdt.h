@@ -25,6 +25,10 @@ uint64_t crdt_hlc_bound(adb *db);
  * re-creates, and within SQLite's signed 64-bit integers. */
 #define CRDT_MAX_CL ((uint64_t)1 << 62)
 
+/* The greatest transaction number of a replica, for the same reasons: a peer claiming more would
+ * make the replica's next number wrap around (its own) or be stored negative. */
+#define CRDT_MAX_SEQ ((uint64_t)1 << 62)
+
 /* Moves the clock past a remote value of a change set being merged (one within the bound). */
 void crdt_hlc_observe(adb *db, uint64_t remote);
 

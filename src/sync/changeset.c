@@ -1,4 +1,5 @@
 /* changeset.c — merging a change set: reading it, checking every field, then applying it. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     char why[200];
     if (g->tag.origin >= h->nrep) bad = "names an unknown replica";
     else if (g->tag.hlc == 0 || g->tag.seq == 0) bad = "has no clock";
+    else if (g->tag.seq > CRDT_MAX_SEQ) bad = "has a transaction number past 2^62";
     else if (g->tag.hlc > bound)
       bad = "has a clock more than max_drift_ms ahead of this machine's: its writer's clock is wrong";
     else if (g->epoch == 0 || g->epoch > CRDT_MAX_CL || (g->type != REG_EXIST && !(g->epoch & 1)))
@@ -172,6 +174,12 @@ static int read_header(adb *db, rbuf *r, cs_header *h) {
     if (rid) memcpy(h->rids[i], rid, 16);
   }
   if (r->bad) return adb__err(db, ADB_PROTOCOL, "the change set's replica table is malformed");
+  for (uint64_t i = 0; i < h->nrep; i++)
+    if (h->from[i] > h->to[i] || h->to[i] > CRDT_MAX_SEQ)
+      return adb__err(db, ADB_PROTOCOL,
+                      "the change set claims transactions %" PRIu64 " to %" PRIu64 " of a replica:"
+                      " not a range, or past 2^62",
+                      h->from[i], h->to[i]);
   return ADB_OK;
 }
 

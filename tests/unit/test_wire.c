@@ -116,6 +116,8 @@ Test(wire, fields_that_break_the_rules_are_refused) {
       {"vector not canonical", 4, 1, 1000, 0, 1, "", "[1, 2]", ADB_PROTOCOL},
       {"control character in key", 4, 1, 1000, 0, 1, "a\tb", "1", ADB_PROTOCOL},
       {"unknown register type", 9, 1, 1000, 0, 1, "k", "1", ADB_PROTOCOL},
+      {"a transaction number past 2^62", 4, 1, 1000, 0, ((uint64_t)1 << 62) + 1, "k", "1",
+       ADB_PROTOCOL},
   };
   adb *db = open_joined(0);
   OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
@@ -136,6 +138,19 @@ Test(wire, fields_that_break_the_rules_are_refused) {
     seal(&b);
     int rc = adb_apply(db, b.p, b.len, NULL);
     cr_assert_eq(rc, cases[i].want, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
+    buf_free(&b);
+  }
+  /* Transactions of the sender past 2^62: the next one would wrap around, or be stored
+   * negative. */
+  uint64_t past[] = {((uint64_t)1 << 62) + 1, UINT64_MAX};
+  for (size_t i = 0; i < 2; i++) {
+    buf b;
+    buf_init(&b);
+    header(&b, past[i]);
+    node(&b, "fine", "P", NULL, NULL);
+    buf_put_u8(&b, 0);
+    seal(&b);
+    cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_PROTOCOL, "%s", adb_errmsg(db));
     buf_free(&b);
   }
   /* A newer format, and stray bytes after the end marker. */
