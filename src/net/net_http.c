@@ -126,17 +126,30 @@ char *net_hub_presence_json(net_hub *h) {
   return s;
 }
 
-static void list_json(reply *r, adb *db, adb_iter *it) {
+/* Answers a list of elements: those after the id `after` (NULL: from the first), at most limit
+ * of them (0: all), and 413 rather than an answer past HTTP_MAX_ANSWER. */
+static void list_json(reply *r, adb *db, adb_iter *it, const char *after, long long limit) {
   json_t *a = json_array();
   adb_element e = {0};
-  int rc;
-  while ((rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    json_array_append_new(a, elem_json(&e));
+  size_t size = 0, n = 0;
+  int rc = ADB_DONE;
+  while (size <= HTTP_MAX_ANSWER && (!limit || n < (size_t)limit) &&
+         (rc = adb_iter_next(it, &e)) == ADB_ROW) {
+    if (!after || strcmp(e.id, after) > 0) {
+      size += 64 + strlen(e.id) + (e.properties ? strlen(e.properties) : 0);
+      json_array_append_new(a, elem_json(&e));
+      n++;
+    }
     adb_element_clear(&e);
   }
   adb_element_clear(&e);
   adb_iter_free(it);
-  if (rc != ADB_DONE) {
+  if (size > HTTP_MAX_ANSWER) {
+    json_decref(a);
+    return reply_err(r, 413, "invalid argument",
+                     "the list would exceed 256 MiB: ask for pages (limit=N&after=LAST_ID)");
+  }
+  if (rc != ADB_DONE && rc != ADB_ROW) {
     json_decref(a);
     return reply_db(r, db, rc);
   }
@@ -285,8 +298,14 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
   if (!id) {
     if (method == LWSHUMETH_GET) {
       /* lws_get_urlarg_by_name copies "name=value" and returns a pointer to the value. */
-      char lb[512], fb[512], tb[512];
+      char lb[512], fb[512], tb[512], ab[512], nb[32];
       const char *label = lws_get_urlarg_by_name(wsi, "label=", lb, sizeof lb);
+      const char *after = lws_get_urlarg_by_name(wsi, "after=", ab, sizeof ab);
+      const char *limit = lws_get_urlarg_by_name(wsi, "limit=", nb, sizeof nb);
+      char *end = NULL;
+      long long max = limit ? strtoll(limit, &end, 10) : 0;
+      if (limit && (*end || max <= 0))
+        return reply_err(r, 400, "invalid argument", "limit must be a positive whole number");
       adb_iter *it;
       if (edge) {
         const char *from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
@@ -296,7 +315,7 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
         rc = adb_node_list(db, label, &it);
       }
       if (rc) return reply_db(r, db, rc);
-      return list_json(r, db, it);
+      return list_json(r, db, it, after, max);
     }
     if (method != LWSHUMETH_POST) return reply_err(r, 405, "method not allowed", "use GET or POST");
     if (!json_is_object(body)) return reply_err(r, 400, "invalid argument", "the body must be a JSON object");

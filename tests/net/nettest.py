@@ -1329,6 +1329,13 @@ def http_api():
         {"born": 1815, "name": "Ada"}
     assert len(http(port, "GET", "/nodes?label=Person")[1]) == 2
     assert len(http(port, "GET", "/edges?from=ada")[1]) == 1
+    # Pages: limit, and after the last id of the page before.
+    ids = sorted(["ada", grace])
+    assert [n["id"] for n in http(port, "GET", "/nodes?limit=1")[1]] == ids[:1]
+    assert [n["id"] for n in http(port, "GET", f"/nodes?limit=1&after={ids[0]}")[1]] == ids[1:]
+    assert http(port, "GET", f"/nodes?after={ids[1]}")[1] == []
+    assert http(port, "GET", "/edges?limit=0")[0] == 400
+    assert http(port, "GET", "/nodes?limit=x")[0] == 400
     st, b = http(port, "POST", "/sql", {"sql": "SELECT json_extract(properties,'$.name') FROM nodes WHERE id=?",
                                         "params": ["ada"]})
     assert st == 200 and b["rows"] == [["Ada"]], b
