@@ -28,7 +28,7 @@ int crdt_replicas_load(adb *db) {
   db->nreps = 0;
   int rc = store_load_db_id(db); /* a replica with no data may have joined a database since */
   if (rc) return rc;
-  rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM adb_replica ORDER BY idx", &st);
+  rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM main.adb_replica ORDER BY idx", &st);
   if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
   int err = ADB_OK;
   while (err == ADB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {

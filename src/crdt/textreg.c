@@ -116,7 +116,7 @@ int crdt_textreg_doc(adb *db, const crdt_elem *e, crdt_reg *r) {
   if (r->text->doc) return ADB_OK;
   if (!e->rid) return adb__err(db, ADB_CORRUPT, "the text '%s' of '%s' is missing", r->key, e->id);
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT state FROM adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
+  int src = store_prepare(db, "SELECT state FROM main.adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   sqlite3_bind_int(st, 1, e->kind);
   sqlite3_bind_int64(st, 2, e->rid);
@@ -362,7 +362,7 @@ static int row_put(adb *db, const crdt_elem *e, crdt_reg *r) {
     return adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st;
   int src = store_prepare(
-      db, "INSERT OR REPLACE INTO adb_text(kind, elem, key, state) VALUES(?1,?2,?3,?4)", &st);
+      db, "INSERT OR REPLACE INTO main.adb_text(kind, elem, key, state) VALUES(?1,?2,?3,?4)", &st);
   if (src == SQLITE_OK) {
     sqlite3_bind_int(st, 1, e->kind);
     sqlite3_bind_int64(st, 2, e->rid);
@@ -381,7 +381,7 @@ static int row_put(adb *db, const crdt_elem *e, crdt_reg *r) {
 /* Deletes the rows of e's keys that hold no text any more (replaced, removed, or pruned). */
 static int rows_prune(adb *db, const crdt_elem *e) {
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT key FROM adb_text WHERE kind=?1 AND elem=?2", &st);
+  int src = store_prepare(db, "SELECT key FROM main.adb_text WHERE kind=?1 AND elem=?2", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   sqlite3_bind_int(st, 1, e->kind);
   sqlite3_bind_int64(st, 2, e->rid);
@@ -399,7 +399,7 @@ static int rows_prune(adb *db, const crdt_elem *e) {
   int rc = src == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, src);
   if (rc == ADB_OK && gone.oom) rc = adb__err(db, ADB_NOMEM, "out of memory");
   if (rc == ADB_OK && ngone) {
-    src = store_prepare(db, "DELETE FROM adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
+    src = store_prepare(db, "DELETE FROM main.adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
     const char *key = (const char *)gone.p;
     for (size_t i = 0; src == SQLITE_OK && i < ngone; i++, key += strlen(key) + 1) {
       sqlite3_reset(st);

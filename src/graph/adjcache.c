@@ -248,8 +248,8 @@ static int max_rid(adb *db, const char *sql, int64_t *max) {
 /* Reads the live nodes and the listed edges (records only; lists are laid out after). */
 static int read_rows(adb *db, graph_cache *c) {
   static const char *const sql[2] = {
-      "SELECT rid FROM adb_node WHERE cl&1",
-      "SELECT rid, src, dst, label FROM adb_edge WHERE cl&1 AND src IS NOT NULL"
+      "SELECT rid FROM main.adb_node WHERE cl&1",
+      "SELECT rid, src, dst, label FROM main.adb_edge WHERE cl&1 AND src IS NOT NULL"
       " AND dst IS NOT NULL"};
   int rc = ADB_OK;
   for (int k = 0; k < 2 && rc == ADB_OK; k++) {
@@ -316,8 +316,8 @@ static int build(adb *db, graph_cache **out) {
   graph_cache *c = calloc(1, sizeof *c);
   if (!c) return adb__err(db, ADB_NOMEM, "out of memory building the adjacency cache");
   int64_t nmax, emax;
-  int rc = max_rid(db, "SELECT coalesce(max(rid), 0) FROM adb_node", &nmax);
-  if (rc == ADB_OK) rc = max_rid(db, "SELECT coalesce(max(rid), 0) FROM adb_edge", &emax);
+  int rc = max_rid(db, "SELECT coalesce(max(rid), 0) FROM main.adb_node", &nmax);
+  if (rc == ADB_OK) rc = max_rid(db, "SELECT coalesce(max(rid), 0) FROM main.adb_edge", &emax);
   if (rc == ADB_OK && (nodes_cover(c, nmax) || edges_cover(c, emax)))
     rc = adb__err(db, ADB_NOMEM, "out of memory building the adjacency cache");
   if (rc == ADB_OK) rc = read_rows(db, c);

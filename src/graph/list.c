@@ -31,16 +31,16 @@ static int iter_open(adb *db, int kind, const char *sql, const char *const *bind
 
 int adb_node_list(adb *db, const char *label, adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
-  const char *sql = label ? "SELECT id, label, props FROM adb_node WHERE label=?1 AND cl&1 ORDER BY id"
-                          : "SELECT id, label, props FROM adb_node WHERE cl&1 ORDER BY id";
+  const char *sql = label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 ORDER BY id"
+                          : "SELECT id, label, props FROM main.adb_node WHERE cl&1 ORDER BY id";
   return iter_open(db, ADB_NODE, sql, &label, label ? 1 : 0, out);
 }
 
 int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
                   adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
-  char sql[512] = "SELECT e.id, e.label, e.props, s.id, d.id FROM adb_edge e"
-                  " JOIN adb_node s ON s.rid=e.src JOIN adb_node d ON d.rid=e.dst"
+  char sql[512] = "SELECT e.id, e.label, e.props, s.id, d.id FROM main.adb_edge e"
+                  " JOIN main.adb_node s ON s.rid=e.src JOIN main.adb_node d ON d.rid=e.dst"
                   " WHERE e.cl&1 AND s.cl&1 AND d.cl&1";
   const char *binds[3];
   int n = 0;

@@ -63,7 +63,7 @@ static void check_regs(const crdt_elem *e, uint64_t floor, buf *report, int *pro
  * checks each register against floor, the stored floor of the clock. */
 static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *problems) {
   sqlite3_stmt *st;
-  const char *sql = kind == ADB_NODE ? "SELECT rid FROM adb_node" : "SELECT rid FROM adb_edge";
+  const char *sql = kind == ADB_NODE ? "SELECT rid FROM main.adb_node" : "SELECT rid FROM main.adb_edge";
   int src = store_prepare(db, sql, &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   while ((src = store_step(db, st)) == SQLITE_ROW) {
@@ -89,7 +89,7 @@ static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *p
 /* Reads this replica's stored clock floor into *floor. */
 static int read_floor(adb *db, uint64_t *floor) {
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT hlc FROM adb_replica WHERE idx = 1", &st);
+  int src = store_prepare(db, "SELECT hlc FROM main.adb_replica WHERE idx = 1", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   src = store_step(db, st);
   *floor = src == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
@@ -107,16 +107,16 @@ int adb_check(adb *db, char **report_out) {
   int problems = 0;
   const char *queries[] = {
       "PRAGMA integrity_check",
-      "SELECT 'node ' || id || ': properties are not a JSON object' FROM adb_node"
+      "SELECT 'node ' || id || ': properties are not a JSON object' FROM main.adb_node"
       "  WHERE json_valid(props) = 0 OR json_type(props) != 'object'",
-      "SELECT 'edge ' || id || ': properties are not a JSON object' FROM adb_edge"
+      "SELECT 'edge ' || id || ': properties are not a JSON object' FROM main.adb_edge"
       "  WHERE json_valid(props) = 0 OR json_type(props) != 'object'",
-      "SELECT 'edge ' || e.id || ': an endpoint row is missing' FROM adb_edge e"
-      "  WHERE e.cl & 1 AND e.src IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM adb_node n"
-      "  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM adb_node n WHERE n.rid = e.dst))",
-      "SELECT 'tag of a missing element: ' || kind || '/' || elem FROM adb_tag t"
-      "  WHERE NOT EXISTS (SELECT 1 FROM adb_node n WHERE t.kind = 1 AND n.rid = t.elem)"
-      "  AND NOT EXISTS (SELECT 1 FROM adb_edge e WHERE t.kind = 2 AND e.rid = t.elem)",
+      "SELECT 'edge ' || e.id || ': an endpoint row is missing' FROM main.adb_edge e"
+      "  WHERE e.cl & 1 AND e.src IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM main.adb_node n"
+      "  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE n.rid = e.dst))",
+      "SELECT 'tag of a missing element: ' || kind || '/' || elem FROM main.adb_tag t"
+      "  WHERE NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE t.kind = 1 AND n.rid = t.elem)"
+      "  AND NOT EXISTS (SELECT 1 FROM main.adb_edge e WHERE t.kind = 2 AND e.rid = t.elem)",
   };
   for (size_t i = 0; rc == ADB_OK && i < sizeof queries / sizeof *queries; i++)
     rc = collect(db, queries[i], &report, &problems);

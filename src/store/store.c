@@ -34,35 +34,35 @@ static const char *const schema_sql =
     "  state BLOB NOT NULL, PRIMARY KEY(kind, elem, key)) WITHOUT ROWID;";
 
 static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_ELEM_BY_ID] = "SELECT rid, id, cl, label, props, meta FROM adb_node WHERE id=?1",
+    [STMT_ELEM_BY_ID] = "SELECT rid, id, cl, label, props, meta FROM main.adb_node WHERE id=?1",
     [STMT_ELEM_BY_ID_E] =
-        "SELECT rid, id, cl, label, props, meta, src, dst FROM adb_edge WHERE id=?1",
-    [STMT_ELEM_BY_RID] = "SELECT rid, id, cl, label, props, meta FROM adb_node WHERE rid=?1",
+        "SELECT rid, id, cl, label, props, meta, src, dst FROM main.adb_edge WHERE id=?1",
+    [STMT_ELEM_BY_RID] = "SELECT rid, id, cl, label, props, meta FROM main.adb_node WHERE rid=?1",
     [STMT_ELEM_BY_RID_E] =
-        "SELECT rid, id, cl, label, props, meta, src, dst FROM adb_edge WHERE rid=?1",
-    [STMT_ELEM_INSERT] = "INSERT INTO adb_node(id, cl, label, props, meta) VALUES(?1,?2,?3,?4,?5)",
-    [STMT_ELEM_INSERT_E] = "INSERT INTO adb_edge(id, cl, label, props, meta, src, dst)"
+        "SELECT rid, id, cl, label, props, meta, src, dst FROM main.adb_edge WHERE rid=?1",
+    [STMT_ELEM_INSERT] = "INSERT INTO main.adb_node(id, cl, label, props, meta) VALUES(?1,?2,?3,?4,?5)",
+    [STMT_ELEM_INSERT_E] = "INSERT INTO main.adb_edge(id, cl, label, props, meta, src, dst)"
                            " VALUES(?1,?2,?3,?4,?5,?6,?7)",
-    [STMT_ELEM_UPDATE] = "UPDATE adb_node SET cl=?2, label=?3, props=?4, meta=?5 WHERE rid=?1",
+    [STMT_ELEM_UPDATE] = "UPDATE main.adb_node SET cl=?2, label=?3, props=?4, meta=?5 WHERE rid=?1",
     [STMT_ELEM_UPDATE_E] =
-        "UPDATE adb_edge SET cl=?2, label=?3, props=?4, meta=?5, src=?6, dst=?7 WHERE rid=?1",
-    [STMT_GET] = "SELECT id, label, props FROM adb_node WHERE id=?1 AND cl&1",
-    [STMT_GET_E] = "SELECT e.id, e.label, e.props, s.id, d.id FROM adb_edge e"
-                   " JOIN adb_node s ON s.rid=e.src JOIN adb_node d ON d.rid=e.dst"
+        "UPDATE main.adb_edge SET cl=?2, label=?3, props=?4, meta=?5, src=?6, dst=?7 WHERE rid=?1",
+    [STMT_GET] = "SELECT id, label, props FROM main.adb_node WHERE id=?1 AND cl&1",
+    [STMT_GET_E] = "SELECT e.id, e.label, e.props, s.id, d.id FROM main.adb_edge e"
+                   " JOIN main.adb_node s ON s.rid=e.src JOIN main.adb_node d ON d.rid=e.dst"
                    " WHERE e.id=?1 AND e.cl&1 AND s.cl&1 AND d.cl&1",
-    [STMT_NODE_LIVE] = "SELECT rid FROM adb_node WHERE id=?1 AND cl&1",
-    [STMT_NODE_ID] = "SELECT id FROM adb_node WHERE rid=?1",
-    [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO adb_tag(origin, seq, kind, elem) VALUES(?1,?2,?3,?4)",
-    [STMT_TAG_DELETE] = "DELETE FROM adb_tag WHERE origin=?1 AND seq=?2 AND kind=?3 AND elem=?4",
-    [STMT_TAG_SCAN] = "SELECT kind, elem FROM adb_tag WHERE origin=?1 AND seq>?2",
-    [STMT_REPLICA_INSERT] = "INSERT INTO adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
-    [STMT_REPLICA_SET_SEQ] = "UPDATE adb_replica SET seq=?2 WHERE idx=?1",
-    [STMT_REPLICA_SAVE_SELF] = "UPDATE adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
+    [STMT_NODE_LIVE] = "SELECT rid FROM main.adb_node WHERE id=?1 AND cl&1",
+    [STMT_NODE_ID] = "SELECT id FROM main.adb_node WHERE rid=?1",
+    [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO main.adb_tag(origin, seq, kind, elem) VALUES(?1,?2,?3,?4)",
+    [STMT_TAG_DELETE] = "DELETE FROM main.adb_tag WHERE origin=?1 AND seq=?2 AND kind=?3 AND elem=?4",
+    [STMT_TAG_SCAN] = "SELECT kind, elem FROM main.adb_tag WHERE origin=?1 AND seq>?2",
+    [STMT_REPLICA_INSERT] = "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
+    [STMT_REPLICA_SET_SEQ] = "UPDATE main.adb_replica SET seq=?2 WHERE idx=?1",
+    [STMT_REPLICA_SAVE_SELF] = "UPDATE main.adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
     [STMT_DATA_VERSION] = "PRAGMA data_version",
     [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
     [STMT_RELEASE] = "RELEASE adb_write",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
-    [STMT_EDGE_ID] = "SELECT id FROM adb_edge WHERE rid=?1",
+    [STMT_EDGE_ID] = "SELECT id FROM main.adb_edge WHERE rid=?1",
 };
 
 int store_prepare(adb *db, const char *sql, sqlite3_stmt **st) {
@@ -195,7 +195,7 @@ static int pragma_int(adb *db, const char *sql, int64_t *out) {
 
 static int meta_put(adb *db, const char *key, const void *blob, int n) {
   sqlite3_stmt *st;
-  int rc = store_prepare(db, "INSERT OR REPLACE INTO adb_meta VALUES(?1, ?2)", &st);
+  int rc = store_prepare(db, "INSERT OR REPLACE INTO main.adb_meta VALUES(?1, ?2)", &st);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, blob, n, SQLITE_STATIC);
@@ -230,7 +230,7 @@ static int schema_create(adb *db, const adb_options *opt) {
   if (rc == ADB_OK) rc = store_set_db_id(db, db_id);
   if (rc == ADB_OK) {
     sqlite3_stmt *st;
-    int src = store_prepare(db, "INSERT INTO adb_replica(idx, rid, seq) VALUES(1, ?1, 0)", &st);
+    int src = store_prepare(db, "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(1, ?1, 0)", &st);
     if (src == SQLITE_OK) {
       sqlite3_bind_blob(st, 1, rid, 16, SQLITE_STATIC);
       src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
@@ -249,7 +249,7 @@ static int schema_create(adb *db, const adb_options *opt) {
 
 int store_load_db_id(adb *db) {
   sqlite3_stmt *st;
-  int rc = store_prepare(db, "SELECT value FROM adb_meta WHERE key='db_id'", &st);
+  int rc = store_prepare(db, "SELECT value FROM main.adb_meta WHERE key='db_id'", &st);
   if (rc == SQLITE_OK && store_step(db, st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
     memcpy(db->db_id, sqlite3_column_blob(st, 0), 16);
     hex_encode(db->db_id, 16, db->db_id_hex);

@@ -64,7 +64,7 @@ int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, ch
                       " UNIQUE, role INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER)");
   sqlite3_stmt *st = NULL;
   if (rc == ADB_OK) {
-    int src = store_prepare(db, "INSERT INTO adb_token VALUES(?1, ?2, ?3, ?4, ?5)", &st);
+    int src = store_prepare(db, "INSERT INTO main.adb_token VALUES(?1, ?2, ?3, ?4, ?5)", &st);
     if (src == SQLITE_OK) {
       sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
       sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
@@ -95,7 +95,7 @@ int adb_token_revoke(adb *db, const char *name) {
   int scope, rc = store_write_begin(db, &scope);
   if (rc) return rc;
   sqlite3_stmt *st;
-  int src = store_prepare(db, "DELETE FROM adb_token WHERE name = ?1", &st);
+  int src = store_prepare(db, "DELETE FROM main.adb_token WHERE name = ?1", &st);
   if (src == SQLITE_OK) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     src = store_step(db, st);
@@ -114,7 +114,7 @@ int adb_token_role(adb *db, const char *token, int *role) {
   token_hash(token, hash);
   if (!has_table(db)) return adb__err(db, ADB_AUTH, "unknown token");
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT role, expires FROM adb_token WHERE hash = ?1", &st);
+  int src = store_prepare(db, "SELECT role, expires FROM main.adb_token WHERE hash = ?1", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
   src = store_step(db, st);
@@ -135,7 +135,7 @@ int adb_token_count(adb *db, int64_t *n) {
   *n = 0;
   if (!has_table(db)) return ADB_OK;
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT count(*) FROM adb_token", &st);
+  int src = store_prepare(db, "SELECT count(*) FROM main.adb_token", &st);
   if (src == SQLITE_OK && (src = store_step(db, st)) == SQLITE_ROW) *n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return src == SQLITE_ROW ? ADB_OK : adb__sqlerr(db, src);
@@ -148,7 +148,7 @@ int adb_token_list(adb *db, char **json) {
   int src = SQLITE_DONE;
   sqlite3_stmt *st = NULL;
   if (has_table(db) && (src = store_prepare(db, "SELECT name, role, created, expires FROM"
-                                                " adb_token ORDER BY name", &st)) == SQLITE_OK) {
+                                                " main.adb_token ORDER BY name", &st)) == SQLITE_OK) {
     while ((src = store_step(db, st)) == SQLITE_ROW) {
       json_t *o = json_pack("{s:s, s:s, s:I}", "name", (const char *)sqlite3_column_text(st, 0),
                             "role", adb_role_name(sqlite3_column_int(st, 1)), "created_ms",

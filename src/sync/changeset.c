@@ -209,7 +209,7 @@ static int validate_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *st
 /* 1 when the replica holds no element at all. */
 static int replica_is_empty(adb *db) {
   sqlite3_stmt *st;
-  if (store_prepare(db, "SELECT 1 FROM adb_node UNION ALL SELECT 1 FROM adb_edge LIMIT 1", &st))
+  if (store_prepare(db, "SELECT 1 FROM main.adb_node UNION ALL SELECT 1 FROM main.adb_edge LIMIT 1", &st))
     return 0;
   int empty = store_step(db, st) == SQLITE_DONE;
   sqlite3_finalize(st);

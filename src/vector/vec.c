@@ -128,12 +128,12 @@ static int query_int(adb *db, const char *sql, int64_t *out) {
 /* Restores every slot from adb_vec. */
 static int load_rows(adb *db, vec_state *vs) {
   int64_t count = 0;
-  int src0 = query_int(db, "SELECT count(*) FROM adb_vec", &count);
+  int src0 = query_int(db, "SELECT count(*) FROM main.adb_vec", &count);
   if (src0 != SQLITE_ROW) return adb__sqlerr(db, src0);
   if (hnsw_reserve(&vs->h, (size_t)count)) return adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st;
   int src = store_prepare(
-      db, "SELECT slot, node, live, level, vec, links FROM adb_vec ORDER BY slot", &st);
+      db, "SELECT slot, node, live, level, vec, links FROM main.adb_vec ORDER BY slot", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   int rc = ADB_OK;
   size_t dimb = (size_t)vs->h.dim * sizeof(float);
@@ -180,7 +180,7 @@ int vec_load(adb *db, vec_state **out) {
   if (src != SQLITE_ROW) return adb__sqlerr(db, src);
   if (n) {
     sqlite3_stmt *st;
-    src = store_prepare(db, "SELECT dim, metric, m, efc, efs FROM adb_vec_conf", &st);
+    src = store_prepare(db, "SELECT dim, metric, m, efc, efs FROM main.adb_vec_conf", &st);
     if (src == SQLITE_OK && (src = store_step(db, st)) == SQLITE_ROW) {
       vs->configured = 1;
       vs->dim = sqlite3_column_int(st, 0);
@@ -211,11 +211,11 @@ int vec_load(adb *db, vec_state **out) {
 
 int vec_configure(adb *db, vec_state *vs, const vec_params *p) {
   int rc = store_exec(db, tables_sql);
-  if (rc == ADB_OK) rc = store_exec(db, "DELETE FROM adb_vec");
+  if (rc == ADB_OK) rc = store_exec(db, "DELETE FROM main.adb_vec");
   sqlite3_stmt *st = NULL;
   int src =
       rc ? SQLITE_OK
-         : store_prepare(db, "INSERT OR REPLACE INTO adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
+         : store_prepare(db, "INSERT OR REPLACE INTO main.adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
   if (rc == ADB_OK && src == SQLITE_OK) {
     sqlite3_bind_int(st, 1, p->dim);
     sqlite3_bind_int(st, 2, p->metric);
@@ -251,8 +251,8 @@ static int flush(adb *db, vec_state *vs, uint32_t first_new) {
   hnsw *h = &vs->h;
   int rc = ADB_OK;
   if (!vs->ins &&
-      (store_prepare(db, "INSERT INTO adb_vec VALUES(?1,?2,?3,?4,?5,?6)", &vs->ins) != SQLITE_OK ||
-       store_prepare(db, "UPDATE adb_vec SET live=?2, links=?3 WHERE slot=?1", &vs->upd) !=
+      (store_prepare(db, "INSERT INTO main.adb_vec VALUES(?1,?2,?3,?4,?5,?6)", &vs->ins) != SQLITE_OK ||
+       store_prepare(db, "UPDATE main.adb_vec SET live=?2, links=?3 WHERE slot=?1", &vs->upd) !=
            SQLITE_OK)) {
     rc = adb__sqlerr(db, sqlite3_errcode(db->sql));
     stmts_finalize(vs);
@@ -302,7 +302,7 @@ static int compact(adb *db, vec_state *vs) {
       hnsw_free(&h);
       return adb__err(db, ADB_NOMEM, "out of memory");
     }
-  int rc = store_exec(db, "DELETE FROM adb_vec");
+  int rc = store_exec(db, "DELETE FROM main.adb_vec");
   hnsw_free(old);
   vs->h = h;
   return rc ? rc : flush(db, vs, 0);
@@ -327,7 +327,7 @@ static int index_agrees(adb *db, int64_t rid, const float *v, int dim, int *same
     vs->node_index = 1;
   }
   sqlite3_stmt *st;
-  src = store_prepare(db, "SELECT vec FROM adb_vec WHERE node = ?1 AND live = 1", &st);
+  src = store_prepare(db, "SELECT vec FROM main.adb_vec WHERE node = ?1 AND live = 1", &st);
   if (src == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, rid);
     src = store_step(db, st);

@@ -141,7 +141,7 @@ int adb_vector_get(adb *db, const char *id, float **out, size_t *dim) {
 /* Indexes the vector of every live node again, after the index was reset. */
 static int reindex_all(adb *db) {
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT rid FROM adb_node WHERE cl&1 ORDER BY rid", &st);
+  int src = store_prepare(db, "SELECT rid FROM main.adb_node WHERE cl&1 ORDER BY rid", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   int rc = ADB_OK;
   while (rc == ADB_OK && (src = store_step(db, st)) == SQLITE_ROW) {
@@ -222,7 +222,7 @@ static int allowed_has(void *ctx, int64_t key) {
 static int collect_allowed(adb *db, const adb_vector_query *q, allowed *a) {
   buf sql;
   buf_init(&sql);
-  buf_puts(&sql, "SELECT rid FROM adb_node WHERE cl&1");
+  buf_puts(&sql, "SELECT rid FROM main.adb_node WHERE cl&1");
   if (q->label) buf_puts(&sql, " AND label = ?1");
   if (q->where) {
     buf_puts(&sql, " AND id IN (SELECT id FROM nodes WHERE (");

@@ -354,7 +354,7 @@ int cy_label_scan(cy_ctx *c, const char *label, int **out) {
     return s->nscan;
   }
   sqlite3_stmt *st;
-  int src = store_prepare(c->db, "SELECT rid, id, label, props FROM adb_node WHERE " HAS_LABEL
+  int src = store_prepare(c->db, "SELECT rid, id, label, props FROM main.adb_node WHERE " HAS_LABEL
                                  " ORDER BY rid", &st);
   if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
   sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
@@ -421,7 +421,7 @@ int64_t cy_label_count(cy_ctx *c, const char *label) {
     s->capcnt = cap;
   }
   s->cnt_label[s->ncnt] = cy_strdup(c, label);
-  s->cnt[s->ncnt] = sql_count(c, "SELECT count(*) FROM adb_node WHERE " HAS_LABEL, label);
+  s->cnt[s->ncnt] = sql_count(c, "SELECT count(*) FROM main.adb_node WHERE " HAS_LABEL, label);
   return s->cnt[s->ncnt++];
 }
 
@@ -643,7 +643,7 @@ static int outside_has(cy_ctx *c, const char *label) {
     const cy_node *n = &c->g.nodes[i];
     inside += !n->stub && !n->deleted && cy_node_has_label(n, label);
   }
-  return sql_count(c, "SELECT count(*) FROM adb_node WHERE " HAS_LABEL, label) > inside;
+  return sql_count(c, "SELECT count(*) FROM main.adb_node WHERE " HAS_LABEL, label) > inside;
 }
 
 /* How many names of sorted set a are neither in sorted set b nor on a node outside the
