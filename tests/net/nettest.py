@@ -1195,6 +1195,54 @@ def pipelined_requests_close_the_connection_and_cost_nothing():
 
 
 @test
+def slow_http_clients_cannot_hold_a_connection():
+    """A connection that says nothing, one that trickles its headers a byte a second
+    (slowloris), and one kept alive after its answer are each closed by the server: within 10 s
+    for the first two, 5 s for the last."""
+    run("slow.db", "init")
+    hub, port = server("slow.db", None, "--no-ui")
+    took = {}
+
+    def silent():
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        t0 = time.time()
+        assert c.recv(100) == b""
+        took["silent"] = time.time() - t0
+
+    def trickle():
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        t0 = time.time()
+        try:
+            for b in b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 40:
+                c.send(bytes([b]))
+                time.sleep(0.5)
+            took["trickle"] = None
+        except OSError:
+            took["trickle"] = time.time() - t0
+
+    def kept_alive():
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        c.sendall(f"GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        t0, got = time.time(), b""
+        while True:
+            part = c.recv(65536)
+            if not part:
+                break
+            got += part
+        assert got.startswith(b"HTTP/1.1 200"), got[:100]
+        took["kept_alive"] = time.time() - t0
+    threads = [threading.Thread(target=f) for f in (silent, trickle, kept_alive)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"    closed after: {took}")
+    assert took["silent"] < 12 and took["kept_alive"] < 7, took
+    assert took["trickle"] is not None and took["trickle"] < 13, took
+    assert stop(hub) == 0
+
+
+@test
 def an_answer_past_256_mib_is_refused_not_held():
     """A SELECT whose answer would pass 256 MiB stops with 413 instead of growing the server;
     the server then answers as before."""
