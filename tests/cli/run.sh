@@ -1368,6 +1368,29 @@ test_bad_empty_file_and_device() {
   ok --db ok.db check
 }
 
+# A file this process may not write (root may write any file unless it is immutable): every
+# read works, and a write fails with an error naming it, the file unchanged.
+test_read_only_file_is_read_and_writes_are_refused() {
+  ok --db ro.db init
+  ok --db ro.db node add P '{"a":1}' --id a
+  local before
+  before=$(sha256sum <ro.db)
+  if [ "$(id -u)" = 0 ]; then
+    trap 'chattr -i ro.db 2>/dev/null' EXIT
+    chattr +i ro.db || fail "chattr +i, which makes the file unwritable for root, failed"
+  else
+    chmod 0444 ro.db
+  fi
+  ok --db ro.db node get a
+  grep -q '"a":1' "$W/.out" || fail "node get did not read the node"
+  ok --db ro.db sql "SELECT count(*) FROM nodes"
+  ok --db ro.db cypher "MATCH (n) RETURN count(n)"
+  ok --db ro.db check
+  fails -p "read-?only" --db ro.db node add P
+  fails -p "read-?only" --db ro.db sql "DELETE FROM nodes"
+  eq "$(sha256sum <ro.db)" "$before" "the read-only file's bytes"
+}
+
 test_bad_sqlite_not_arenadb() {
   sqlite3 plain.db "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);"
   every_command_fails plain.db "not an arenadb"
@@ -1830,6 +1853,7 @@ TESTS=(
   bad_internal_table_message bad_internal_table_trigger bad_changeset_truncated
   bad_changeset_flipped_byte bad_changeset_garbage bad_changeset_of_other_database
   bad_vv_of_other_database bad_text_file_database bad_empty_file_and_device bad_sqlite_not_arenadb
+  read_only_file_is_read_and_writes_are_refused
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
