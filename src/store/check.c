@@ -43,6 +43,11 @@ static void check_reg(const crdt_elem *e, const char *slot, uint64_t epoch, cons
              graph_kind_name(e->kind), e->id, slot);
     problem(report, problems, line);
   }
+  if (t->seq > CRDT_MAX_SEQ) {
+    snprintf(line, sizeof line, "%s %.100s: the %s register has an impossible transaction number",
+             graph_kind_name(e->kind), e->id, slot);
+    problem(report, problems, line);
+  }
   if (t->hlc > floor) {
     snprintf(line, sizeof line, "%s %.100s: the %s register's clock (%llu) is past the clock's "
              "floor (%llu)", graph_kind_name(e->kind), e->id, slot, (unsigned long long)t->hlc,
@@ -114,6 +119,9 @@ int adb_check(adb *db, char **report_out) {
       "SELECT 'edge ' || e.id || ': an endpoint row is missing' FROM main.adb_edge e"
       "  WHERE e.cl & 1 AND e.src IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM main.adb_node n"
       "  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE n.rid = e.dst))",
+      /* 2^62: CRDT_MAX_SEQ. A merge refuses more; a number past it would wrap around. */
+      "SELECT 'replica ' || lower(hex(rid)) || ': an impossible transaction count (' || seq || ')'"
+      "  FROM main.adb_replica WHERE seq < 0 OR seq > 4611686018427387904",
       "SELECT 'tag of a missing element: ' || kind || '/' || elem FROM main.adb_tag t"
       "  WHERE NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE t.kind = 1 AND n.rid = t.elem)"
       "  AND NOT EXISTS (SELECT 1 FROM main.adb_edge e WHERE t.kind = 2 AND e.rid = t.elem)",
