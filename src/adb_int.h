@@ -63,9 +63,10 @@ struct adb {
   char db_id_hex[33];
   char rid_hex[33];
 
-  /* Replicas known here, by local index (1 is this replica); mirrors table adb_replica. */
+  /* Replicas known here, by local index; mirrors table adb_replica. */
   adb_replica_entry *reps;
   uint32_t nreps, capreps;
+  uint32_t self; /* this replica's index: 1, or a later one after crdt_replica_renew */
   int reps_stale;   /* a rollback may have undone rows: re-read before use */
   int64_t data_version; /* SQLite's data_version when the replica cache was last known good */
   uint64_t txn_seq; /* sequence number of the open local transaction, 0 when not yet taken */

@@ -68,8 +68,15 @@ int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx);
 int crdt_txn_seq(adb *db, uint64_t *seq);
 
 /* Records that transactions (from, to] of replica idx are merged: the version vector entry
- * advances when it reaches from, so it only ever covers a gap-free prefix. */
+ * advances when it reaches from, so it only ever covers a gap-free prefix. This replica's own
+ * entry never moves here: crdt_replica_renew handles a peer that knows more of it. */
 int crdt_replica_advance(adb *db, uint32_t idx, uint64_t from, uint64_t to);
+
+/* Gives this replica a new random id, in the open write transaction, when a peer claims
+ * transactions of its id beyond its count: its file was restored from an older copy (or copied
+ * to make another replica), or the peer is not honest. The old id becomes another replica's,
+ * so what the peer sends of it is merged as such, and no transaction number is used twice. */
+int crdt_replica_renew(adb *db);
 
 /* ---- Element state (elem.c) ---- */
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "crdt/crdt.h"
 #include "graph/graph.h"
 #include "store/store.h"
@@ -23,11 +25,22 @@ static int reps_push(adb *db, const unsigned char rid[16], uint64_t seq) {
   return ADB_OK;
 }
 
+/* Reads which row of adb_replica is this replica's into db->self (1 unless renewed). */
+static int self_load(adb *db) {
+  sqlite3_stmt *st;
+  int rc = store_prepare(db, "SELECT value FROM main.adb_meta WHERE key='self'", &st);
+  if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
+  rc = store_step(db, st);
+  db->self = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 1;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}
+
 int crdt_replicas_load(adb *db) {
   sqlite3_stmt *st;
   db->nreps = 0;
   int rc = store_load_db_id(db); /* a replica with no data may have joined a database since */
-  if (rc) return rc;
+  if (rc || (rc = self_load(db))) return rc;
   rc = store_prepare(db, "SELECT idx, rid, seq, hlc FROM main.adb_replica ORDER BY idx", &st);
   if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
   int err = ADB_OK;
@@ -39,16 +52,17 @@ int crdt_replicas_load(adb *db) {
     err = reps_push(db, sqlite3_column_blob(st, 1), (uint64_t)sqlite3_column_int64(st, 2));
     /* This replica's row holds the clock's floor, which another connection may have raised:
      * the clock starts at it on open and catches up with it on every reload. */
-    if (db->nreps == 1) {
+    if (db->nreps == db->self) {
       db->hlc_floor = (uint64_t)sqlite3_column_int64(st, 3);
       if (db->hlc < db->hlc_floor) db->hlc = db->hlc_floor;
     }
   }
   if (err == ADB_OK && rc != SQLITE_DONE) err = adb__sqlerr(db, rc);
   sqlite3_finalize(st);
-  if (err == ADB_OK && db->nreps == 0) err = adb__err(db, ADB_CORRUPT, "the database has no replica id");
+  if (err == ADB_OK && (db->self == 0 || db->self > db->nreps))
+    err = adb__err(db, ADB_CORRUPT, "the database has no replica id");
   if (err == ADB_OK) {
-    hex_encode(db->reps[0].rid, 16, db->rid_hex);
+    hex_encode(db->reps[db->self - 1].rid, 16, db->rid_hex);
     db->reps_stale = 0;
   }
   return err;
@@ -100,8 +114,9 @@ int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
 static int self_save(adb *db) {
   sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SAVE_SELF);
   if (!st) return db->errcode;
-  sqlite3_bind_int64(st, 1, (int64_t)db->reps[0].seq);
+  sqlite3_bind_int64(st, 1, (int64_t)db->reps[db->self - 1].seq);
   sqlite3_bind_int64(st, 2, (int64_t)db->hlc_floor);
+  sqlite3_bind_int64(st, 3, db->self);
   int rc = store_step(db, st);
   return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
 }
@@ -119,12 +134,12 @@ int crdt_txn_seq(adb *db, uint64_t *seq) {
   if (db->txn_seq == 0) {
     int rc = crdt_replicas_sync(db);
     if (rc) return rc;
-    db->reps[0].seq++;
+    db->reps[db->self - 1].seq++;
     if ((rc = self_save(db))) {
       crdt_replicas_forget(db);
       return rc;
     }
-    db->txn_seq = db->reps[0].seq;
+    db->txn_seq = db->reps[db->self - 1].seq;
   }
   *seq = db->txn_seq;
   return ADB_OK;
@@ -132,15 +147,33 @@ int crdt_txn_seq(adb *db, uint64_t *seq) {
 
 int crdt_replica_advance(adb *db, uint32_t idx, uint64_t from, uint64_t to) {
   adb_replica_entry *r = &db->reps[idx - 1];
-  /* For this replica itself, a peer knowing a later transaction of ours means this file was
-   * restored from an older copy: take the number over so that no number is used twice. */
-  if (to <= r->seq || (idx != 1 && r->seq < from)) return ADB_OK;
+  if (idx == db->self || to <= r->seq || r->seq < from) return ADB_OK;
   r->seq = to;
-  if (idx == 1) return self_save(db);
   sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SET_SEQ);
   if (!st) return db->errcode;
   sqlite3_bind_int64(st, 1, idx);
   sqlite3_bind_int64(st, 2, (int64_t)to);
   int rc = store_step(db, st);
   return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
+}
+
+int crdt_replica_renew(adb *db) {
+  assert(!db->reps_stale);
+  unsigned char rid[16];
+  randombytes_buf(rid, sizeof rid);
+  uint32_t idx;
+  int rc = crdt_replica_index(db, rid, &idx);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  int src = store_prepare(db, "INSERT OR REPLACE INTO main.adb_meta VALUES('self', ?1)", &st);
+  if (src == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, idx);
+    src = store_step(db, st);
+    sqlite3_finalize(st);
+  }
+  if (src != SQLITE_DONE) return adb__sqlerr(db, src);
+  db->self = idx;
+  db->txn_seq = 0;
+  hex_encode(rid, 16, db->rid_hex);
+  return self_save(db); /* the clock's floor moves to the new row */
 }

@@ -51,7 +51,7 @@ int graph_write_tag(adb *db, crdt_tag *tag) {
   int rc = crdt_txn_seq(db, &seq);
   if (rc) return rc;
   if ((rc = crdt_hlc_tick(db, &tag->hlc))) return rc;
-  tag->origin = 1;
+  tag->origin = db->self;
   tag->seq = seq;
   return ADB_OK;
 }

@@ -94,8 +94,9 @@ static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *p
 /* Reads this replica's stored clock floor into *floor. */
 static int read_floor(adb *db, uint64_t *floor) {
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT hlc FROM main.adb_replica WHERE idx = 1", &st);
+  int src = store_prepare(db, "SELECT hlc FROM main.adb_replica WHERE idx = ?1", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
+  sqlite3_bind_int64(st, 1, db->self);
   src = store_step(db, st);
   *floor = src == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);

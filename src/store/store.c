@@ -10,8 +10,9 @@
 
 static const char *const schema_sql =
     "CREATE TABLE adb_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
-    /* Every replica whose changes reached this file; idx 1 is this replica. seq is the version
-     * vector entry; hlc (this replica only) is a floor for the clock after a restart. */
+    /* Every replica whose changes reached this file; idx 1 is this replica, unless adb_meta's
+     * 'self' names another (crdt_replica_renew). seq is the version vector entry; hlc (this
+     * replica only) is a floor for the clock after a restart. */
     "CREATE TABLE adb_replica(idx INTEGER PRIMARY KEY, rid BLOB NOT NULL UNIQUE,"
     "  seq INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0);"
     /* Elements: cl is the causal length (odd: exists); label and props are the visible
@@ -57,7 +58,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TAG_SCAN] = "SELECT kind, elem FROM main.adb_tag WHERE origin=?1 AND seq>?2",
     [STMT_REPLICA_INSERT] = "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
     [STMT_REPLICA_SET_SEQ] = "UPDATE main.adb_replica SET seq=?2 WHERE idx=?1",
-    [STMT_REPLICA_SAVE_SELF] = "UPDATE main.adb_replica SET seq=?1, hlc=?2 WHERE idx=1",
+    [STMT_REPLICA_SAVE_SELF] = "UPDATE main.adb_replica SET seq=?1, hlc=?2 WHERE idx=?3",
     [STMT_DATA_VERSION] = "PRAGMA data_version",
     [STMT_SAVEPOINT] = "SAVEPOINT adb_write",
     [STMT_RELEASE] = "RELEASE adb_write",

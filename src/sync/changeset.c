@@ -279,6 +279,15 @@ static int check_database(adb *db, const cs_header *h) {
                   hex, db->db_id_hex, hex);
 }
 
+/* A set that claims transactions of this replica's id beyond its count: this replica takes a
+ * new id (crdt_replica_renew), and the set's transactions of the old one merge as another's. */
+static int check_own_claims(adb *db, const cs_header *h) {
+  const adb_replica_entry *me = &db->reps[db->self - 1];
+  for (uint64_t i = 0; i < h->nrep; i++)
+    if (memcmp(h->rids[i], me->rid, 16) == 0 && h->to[i] > me->seq) return crdt_replica_renew(db);
+  return ADB_OK;
+}
+
 /* Pass 1 of adb_apply and all of sync_changes_check: the frame, the header into *h (free it
  * with header_free whatever this returns), and every record; *r is left at the first record. */
 static int check_all(adb *db, const void *changes, size_t len, rbuf *r, cs_header *h,
@@ -311,6 +320,7 @@ int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) 
   int scope;
   if (rc == ADB_OK && (rc = store_write_begin(db, &scope)) == ADB_OK) {
     rc = check_database(db, &h);
+    if (rc == ADB_OK) rc = check_own_claims(db, &h);
     if (rc == ADB_OK) rc = apply_all(db, r, &h, stats);
     rc = store_write_end(db, scope, rc);
   }

@@ -314,6 +314,60 @@ Test(clock, check_reports_registers_past_the_floor) {
   adb_close(db);
 }
 
+/* Copies a closed database file. */
+static void copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  cr_assert(in && out);
+  char b[65536];
+  size_t n;
+  while ((n = fread(b, 1, sizeof b, in)) > 0) cr_assert_eq(fwrite(b, 1, n, out), n);
+  fclose(in);
+  cr_assert_eq(fclose(out), 0);
+}
+
+/* A peer that claims transactions of this replica's id beyond its count (here: a copy of its
+ * file that wrote on, as a restored or copied file would) cannot move this replica's own count:
+ * the replica takes a new id, its next transaction is the new id's first, and what the peer
+ * sent merges as another replica's. Both then converge. */
+Test(clock, a_peer_claiming_more_of_this_replica_gets_a_new_id_not_a_count) {
+  int64_t t = T0;
+  adb *a = open_at(0, &t, 0);
+  OK(a, adb_node_create(a, "n", "P", "{\"k\":1}", NULL));
+  OK(a, adb_close(a));
+  copy_file(tmp_db_path(0), tmp_db_path(1));
+  a = open_at(0, &t, 0);
+  adb *twin = open_at(1, &t, 0);
+  cr_assert_str_eq(adb_replica_id(twin), adb_replica_id(a));
+  char old_id[33];
+  snprintf(old_id, sizeof old_id, "%s", adb_replica_id(a));
+  for (int i = 0; i < 3; i++) OK(twin, adb_node_set(twin, "n", "k", i ? "2" : "3"));
+  send_changes(twin, a);
+  cr_assert_str_neq(adb_replica_id(a), old_id);
+  props_are(a, "n", "{\"k\":2}");
+  OK(a, adb_node_set(a, "n", "m", "true"));
+  char *vv;
+  void *raw;
+  size_t n;
+  OK(a, adb_vv(a, &raw, &n));
+  OK(a, adb_vv_json(a, raw, n, &vv));
+  char want[120];
+  snprintf(want, sizeof want, "\"%s\":4", old_id);
+  cr_assert_not_null(strstr(vv, want), "%s", vv);
+  snprintf(want, sizeof want, "\"%s\":1", adb_replica_id(a));
+  cr_assert_not_null(strstr(vv, want), "%s", vv);
+  adb_free(vv);
+  adb_free(raw);
+  send_changes(a, twin);
+  send_changes(twin, a);
+  char *x = dump_registers(a), *y = dump_registers(twin);
+  cr_assert_str_eq(x, y);
+  free(x);
+  free(y);
+  OK(a, adb_check(a, NULL));
+  adb_close(a);
+  adb_close(twin);
+}
+
 /* A transaction count past 2^62 (which a merge refuses) is reported: the next write's number
  * would wrap around. */
 Test(clock, check_reports_an_impossible_transaction_count) {
@@ -328,17 +382,6 @@ Test(clock, check_reports_an_impossible_transaction_count) {
   cr_assert_not_null(strstr(report, "impossible transaction count"), "%s", report);
   adb_free(report);
   adb_close(db);
-}
-
-/* Copies a closed database file. */
-static void copy_file(const char *from, const char *to) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  cr_assert(in && out);
-  char b[65536];
-  size_t n;
-  while ((n = fread(b, 1, sizeof b, in)) > 0) cr_assert_eq(fwrite(b, 1, n, out), n);
-  fclose(in);
-  cr_assert_eq(fclose(out), 0);
 }
 
 /* A replica restored from a backup has forgotten its later writes; once a peer gives them back,
@@ -361,7 +404,11 @@ Test(clock, a_restored_replica_starts_past_its_own_writes_a_peer_gives_back) {
   t -= 4000;
   a = open_at(0, &t, 0);
   OK(a, adb_check(a, NULL));
+  char old_id[33];
+  snprintf(old_id, sizeof old_id, "%s", adb_replica_id(a));
   send_changes(peer, a);
+  /* The peer knew more of a's id than the restored file: a writes on under a new one. */
+  cr_assert_str_neq(adb_replica_id(a), old_id);
   props_are(a, "n", "{\"k\":\"lost by the restore\"}");
   OK(a, adb_node_set(a, "n", "k", "\"after the restore\""));
   props_are(a, "n", "{\"k\":\"after the restore\"}");
