@@ -67,8 +67,8 @@ MUTATIONS = [
          suites=['unit'],
          why='equal clocks break ties the other way from the documented rule'),
     dict(name='crdt-vv-skips-a-gap', file='src/crdt/replica.c',
-         find='if (to <= r->seq || (idx != 1 && r->seq < from)) return ADB_OK;',
-         replace='if (to <= r->seq) return ADB_OK;',
+         find='if (idx == db->self || to <= r->seq || r->seq < from) return ADB_OK;',
+         replace='if (idx == db->self || to <= r->seq) return ADB_OK;',
          suites=['unit'],
          why='a version vector claims transactions it never received; they are never sent'),
 
@@ -337,7 +337,7 @@ MUTATIONS = [
 
     # ---- store/ ----
     dict(name='check-misses-a-missing-target-row', file='src/store/check.c',
-         find='"  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM adb_node n WHERE n.rid = e.dst))",',
+         find='"  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE n.rid = e.dst))",',
          replace='"  WHERE n.rid = e.src))",',
          suites=['unit'],
          why='check says ok on a file whose edge points at a node row that is gone'),
@@ -395,6 +395,21 @@ MUTATIONS += [
          replace='if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > (1 << 20)) {',
          suites=['net'],
          why='a request hidden behind Content-Length beside Transfer-Encoding runs'),
+    dict(name='net-http-pipelined-request-answered-again', file='src/net/net_http.c',
+         find='  if (p->busy) return -1;\n  p->busy = 1;',
+         replace='  p->busy = 1;',
+         suites=['net'],
+         why='a request pipelined behind another is answered without end, the server growing'),
+    dict(name='sync-transaction-number-past-2-62-accepted', file='src/sync/changeset.c',
+         find='if (h->from[i] > h->to[i] || h->to[i] > CRDT_MAX_SEQ)',
+         replace='if (h->from[i] > h->to[i])',
+         suites=['unit'],
+         why='a peer tells a replica it made 2^64-1 transactions; its next one wraps around'),
+    dict(name='sync-own-replica-claim-keeps-the-id', file='src/sync/changeset.c',
+         find='h->to[i] > me->seq) return crdt_replica_renew(db);',
+         replace='h->to[i] > me->seq) return ADB_OK;',
+         suites=['unit'],
+         why='a restored file reuses transaction numbers its peers already hold: its writes are lost'),
 ]
 
 # Mutations that cannot change what any user or peer observes, with the reason. They are listed
