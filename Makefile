@@ -38,8 +38,14 @@ $(BUILD)/libarenadb.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libarenadb.so: $(CORE_OBJ)
-	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(CORE_LIBS)
+# The shared library exports only the functions arenadb.h marks ADB_API; its SONAME changes
+# when the ABI breaks (ADB_ABI).
+VERSION := $(shell sed -n 's/^\#define ADB_VERSION "\(.*\)"/\1/p' include/arenadb.h)
+ADB_ABI := 0
+$(CORE_OBJ): CFLAGS_ALL += -fvisibility=hidden
+$(BUILD)/libarenadb.so: $(CORE_OBJ) src/libarenadb.map
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,-soname,libarenadb.so.$(ADB_ABI) \
+	  -Wl,--version-script,src/libarenadb.map -o $@ $(CORE_OBJ) $(CORE_LIBS)
 
 $(BUILD)/arenadb: $(CLI_OBJ) $(BUILD)/libarenadb.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libarenadb.a $(CLI_LIBS) $(CORE_LIBS)
@@ -75,10 +81,14 @@ clean:
 # installed `arenadb serve` finds at PREFIX/share/arenadb/ui. DESTDIR stages a package.
 PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/arenadb $(DESTDIR)$(PREFIX)/bin/arenadb
 	install -m 644 $(BUILD)/libarenadb.a $(DESTDIR)$(PREFIX)/lib/libarenadb.a
-	install -m 755 $(BUILD)/libarenadb.so $(DESTDIR)$(PREFIX)/lib/libarenadb.so
+	install -m 755 $(BUILD)/libarenadb.so $(DESTDIR)$(PREFIX)/lib/libarenadb.so.$(VERSION)
+	ln -sf libarenadb.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libarenadb.so.$(ADB_ABI)
+	ln -sf libarenadb.so.$(ADB_ABI) $(DESTDIR)$(PREFIX)/lib/libarenadb.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/arenadb.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenadb.pc
 	install -m 644 include/arenadb.h $(DESTDIR)$(PREFIX)/include/arenadb.h
 	if [ -f web/dist/index.html ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/arenadb/ui && \

@@ -28,6 +28,13 @@ extern "C" {
 
 #define ADB_VERSION "0.1.0"
 
+/* Marks the functions the shared library exports: it is built with every other symbol hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ADB_API __attribute__((visibility("default")))
+#else
+#define ADB_API
+#endif
+
 /* ---- Status codes ------------------------------------------------------------------------ */
 
 #define ADB_OK 0
@@ -51,7 +58,7 @@ extern "C" {
 #define ADB_INTERRUPT (-15) /* a statement or query ran past the time limit (adb_set_time_limit) */
 
 /* Returns a short constant English name for a status code ("not found"); never NULL. */
-const char *adb_strerror(int rc);
+ADB_API const char *adb_strerror(int rc);
 
 /* ---- Opening and closing ----------------------------------------------------------------- */
 
@@ -80,30 +87,30 @@ typedef struct adb_options {
  * On success *out is a new handle. On failure *out is still set when a handle could be made, so
  * that adb_errmsg(*out) can explain; close it with adb_close. Fails with ADB_NOTADB for a file
  * that is not an ArenaDB database, ADB_FORMAT for one from a newer format version. */
-int adb_open(const char *path, const adb_options *opts, adb **out);
+ADB_API int adb_open(const char *path, const adb_options *opts, adb **out);
 
 /* Closes the handle, rolling back any open transaction. Accepts NULL. Returns ADB_OK or
  * ADB_BUSY when statements are still open (they are finalized first). */
-int adb_close(adb *db);
+ADB_API int adb_close(adb *db);
 
 /* The explanation of the last failure on db, or "not an error"; valid until the next call. */
-const char *adb_errmsg(adb *db);
+ADB_API const char *adb_errmsg(adb *db);
 
 /* Releases memory returned by this library. Accepts NULL. */
-void adb_free(void *p);
+ADB_API void adb_free(void *p);
 
 /* This replica's id and the database's id, 32 lowercase hex digits each; owned by db. */
-const char *adb_replica_id(adb *db);
-const char *adb_db_id(adb *db);
+ADB_API const char *adb_replica_id(adb *db);
+ADB_API const char *adb_db_id(adb *db);
 
 /* ---- Transactions ------------------------------------------------------------------------ */
 
 /* Writes outside a transaction commit one by one. Inside adb_begin/adb_commit all writes are one
  * local transaction: they reach every replica together or not at all. Transactions do not nest:
  * adb_begin inside a transaction fails with ADB_MISUSE. adb_rollback discards the writes. */
-int adb_begin(adb *db);
-int adb_commit(adb *db);
-int adb_rollback(adb *db);
+ADB_API int adb_begin(adb *db);
+ADB_API int adb_commit(adb *db);
+ADB_API int adb_rollback(adb *db);
 
 /* ---- Nodes and edges --------------------------------------------------------------------- */
 
@@ -117,61 +124,61 @@ typedef struct adb_element {
 } adb_element;
 
 /* Frees the strings of e and zeroes it. Accepts a zeroed element. */
-void adb_element_clear(adb_element *e);
+ADB_API void adb_element_clear(adb_element *e);
 
 /* Creates a node. id may be NULL to generate a new 128-bit time-ordered id, or a text chosen by
  * the caller ("user:alice"): creating an id that exists already fails with ADB_CONFLICT, while
  * the same id created on two replicas merges into one node. label must be non-empty.
  * properties may be NULL for {}; otherwise it must be a JSON object (ADB_INVALID).
  * When id_out is not NULL it receives the id (free with adb_free). */
-int adb_node_create(adb *db, const char *id, const char *label, const char *properties,
-                    char **id_out);
+ADB_API int adb_node_create(adb *db, const char *id, const char *label, const char *properties,
+                            char **id_out);
 
 /* Creates an edge from source to target, which must be existing nodes (ADB_NOTFOUND). The
  * endpoints are fixed for the life of the edge. Arguments as for adb_node_create. */
-int adb_edge_create(adb *db, const char *id, const char *source, const char *label,
-                    const char *target, const char *properties, char **id_out);
+ADB_API int adb_edge_create(adb *db, const char *id, const char *source, const char *label,
+                            const char *target, const char *properties, char **id_out);
 
 /* Reads a node or an edge into *out (cleared first). ADB_NOTFOUND when there is none, or it is
  * deleted, or (for an edge) one of its endpoints is deleted. */
-int adb_node_get(adb *db, const char *id, adb_element *out);
-int adb_edge_get(adb *db, const char *id, adb_element *out);
+ADB_API int adb_node_get(adb *db, const char *id, adb_element *out);
+ADB_API int adb_edge_get(adb *db, const char *id, adb_element *out);
 
 /* Updates a node or edge: label, when not NULL, replaces the label; patch, when not NULL, is a
  * JSON object whose keys are set, a key whose value is null being removed (RFC 7386 at the top
  * level). Each key is its own register: concurrent updates of different keys all survive. */
-int adb_node_update(adb *db, const char *id, const char *label, const char *patch);
-int adb_edge_update(adb *db, const char *id, const char *label, const char *patch);
+ADB_API int adb_node_update(adb *db, const char *id, const char *label, const char *patch);
+ADB_API int adb_edge_update(adb *db, const char *id, const char *label, const char *patch);
 
 /* Sets one property to a JSON value (any JSON, including null), or removes it. */
-int adb_node_set(adb *db, const char *id, const char *key, const char *value_json);
-int adb_node_unset(adb *db, const char *id, const char *key);
-int adb_edge_set(adb *db, const char *id, const char *key, const char *value_json);
-int adb_edge_unset(adb *db, const char *id, const char *key);
+ADB_API int adb_node_set(adb *db, const char *id, const char *key, const char *value_json);
+ADB_API int adb_node_unset(adb *db, const char *id, const char *key);
+ADB_API int adb_edge_set(adb *db, const char *id, const char *key, const char *value_json);
+ADB_API int adb_edge_unset(adb *db, const char *id, const char *key);
 
 /* Deletes a node or edge. Edges of a deleted node are hidden, not destroyed: they come back if
  * the node is created again. ADB_NOTFOUND if there is no such live element. */
-int adb_node_delete(adb *db, const char *id);
-int adb_edge_delete(adb *db, const char *id);
+ADB_API int adb_node_delete(adb *db, const char *id);
+ADB_API int adb_edge_delete(adb *db, const char *id);
 
 /* ---- Listing ----------------------------------------------------------------------------- */
 
 typedef struct adb_iter adb_iter;
 
 /* Lists live nodes, optionally only those with a label (NULL for all), ordered by id. */
-int adb_node_list(adb *db, const char *label, adb_iter **out);
+ADB_API int adb_node_list(adb *db, const char *label, adb_iter **out);
 
 /* Lists visible edges, each filter optional (NULL): from a source node, to a target node,
  * with a label. Ordered by id. */
-int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
-                  adb_iter **out);
+ADB_API int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
+                          adb_iter **out);
 
 /* Fills *out with the next element and returns ADB_ROW, or returns ADB_DONE, or an error.
  * *out is overwritten, not freed: clear it with adb_element_clear before the next call. */
-int adb_iter_next(adb_iter *it, adb_element *out);
+ADB_API int adb_iter_next(adb_iter *it, adb_element *out);
 
 /* Releases an iterator. Accepts NULL. */
-void adb_iter_free(adb_iter *it);
+ADB_API void adb_iter_free(adb_iter *it);
 
 /* ---- SQL --------------------------------------------------------------------------------- */
 
@@ -189,48 +196,48 @@ typedef struct adb_stmt adb_stmt;
 
 /* Compiles the first statement of sql. *tail, when tail is not NULL, points past it.
  * A syntax error or an unknown table fails with ADB_INVALID. */
-int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail);
+ADB_API int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail);
 
 /* Binds parameter i (1-based) of a statement. */
-int adb_bind_int(adb_stmt *st, int i, int64_t v);
-int adb_bind_double(adb_stmt *st, int i, double v);
-int adb_bind_text(adb_stmt *st, int i, const char *v);
-int adb_bind_null(adb_stmt *st, int i);
+ADB_API int adb_bind_int(adb_stmt *st, int i, int64_t v);
+ADB_API int adb_bind_double(adb_stmt *st, int i, double v);
+ADB_API int adb_bind_text(adb_stmt *st, int i, const char *v);
+ADB_API int adb_bind_null(adb_stmt *st, int i);
 
 /* Runs a statement one step: ADB_ROW when a row is ready, ADB_DONE when finished, or an error
  * (and the statement's writes are undone). */
-int adb_step(adb_stmt *st);
+ADB_API int adb_step(adb_stmt *st);
 
 /* Resets a statement to run again, keeping its bindings. */
-int adb_reset(adb_stmt *st);
+ADB_API int adb_reset(adb_stmt *st);
 
 /* Column access for the current row. Text is valid until the next step, reset or finalize. */
-int adb_column_count(adb_stmt *st);
-const char *adb_column_name(adb_stmt *st, int i);
-int adb_column_type(adb_stmt *st, int i);
-int64_t adb_column_int(adb_stmt *st, int i);
-double adb_column_double(adb_stmt *st, int i);
-const char *adb_column_text(adb_stmt *st, int i);
-const void *adb_column_blob(adb_stmt *st, int i);
+ADB_API int adb_column_count(adb_stmt *st);
+ADB_API const char *adb_column_name(adb_stmt *st, int i);
+ADB_API int adb_column_type(adb_stmt *st, int i);
+ADB_API int64_t adb_column_int(adb_stmt *st, int i);
+ADB_API double adb_column_double(adb_stmt *st, int i);
+ADB_API const char *adb_column_text(adb_stmt *st, int i);
+ADB_API const void *adb_column_blob(adb_stmt *st, int i);
 /* The size in bytes of a text or blob column. */
-int adb_column_bytes(adb_stmt *st, int i);
+ADB_API int adb_column_bytes(adb_stmt *st, int i);
 
 /* Releases a statement. Accepts NULL. */
-int adb_finalize(adb_stmt *st);
+ADB_API int adb_finalize(adb_stmt *st);
 
 /* Runs every statement of sql, discarding rows. */
-int adb_exec(adb *db, const char *sql);
+ADB_API int adb_exec(adb *db, const char *sql);
 
 /* Limits how long one SQL statement (from its first step until it is done, reset or finalized)
  * and one Cypher query may run: past ms milliseconds it stops with ADB_INTERRUPT and its writes
  * are undone. 0, the default, sets no limit. Replication (adb_apply, adb_changes) has none.
  * Returns ADB_OK, or ADB_MISUSE for a negative ms. */
-int adb_set_time_limit(adb *db, int64_t ms);
+ADB_API int adb_set_time_limit(adb *db, int64_t ms);
 
 /* Makes the handle refuse, with ADB_READONLY and nothing changed, every SQL statement and
  * Cypher query that would write while on is set: a server does so for a client whose token may
  * only read. Returns ADB_OK. */
-int adb_set_query_only(adb *db, int on);
+ADB_API int adb_set_query_only(adb *db, int on);
 
 /* ---- Access tokens ------------------------------------------------------------------------ */
 
@@ -242,40 +249,40 @@ int adb_set_query_only(adb *db, int on);
 
 /* The name of a role ("read", "write", "admin"; "none" for another number), and the role of a
  * name (0 when it names none). */
-const char *adb_role_name(int role);
-int adb_role_parse(const char *name);
+ADB_API const char *adb_role_name(int role);
+ADB_API int adb_role_parse(const char *name);
 
 /* Creates a token named name with role, valid until expires_ms (milliseconds since the epoch;
  * 0: for ever). *token receives the token text (release with adb_free): it is shown this once,
  * since only its hash is kept. ADB_CONFLICT when the name is taken, ADB_INVALID for a bad name,
  * ADB_MISUSE for a bad role. */
-int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, char **token);
+ADB_API int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, char **token);
 
 /* Deletes the token named name; ADB_NOTFOUND when there is none. */
-int adb_token_revoke(adb *db, const char *name);
+ADB_API int adb_token_revoke(adb *db, const char *name);
 
 /* Sets *role to the role of token; ADB_AUTH when it is unknown, revoked or expired. */
-int adb_token_role(adb *db, const char *token, int *role);
+ADB_API int adb_token_role(adb *db, const char *token, int *role);
 
 /* The number of tokens; a server with any requires one on every request. */
-int adb_token_count(adb *db, int64_t *n);
+ADB_API int adb_token_count(adb *db, int64_t *n);
 
 /* The tokens as JSON, without their secrets: [{"name", "role", "created_ms", "expires_ms"}]
  * (malloc'd into *json; release with adb_free). */
-int adb_token_list(adb *db, char **json);
+ADB_API int adb_token_list(adb *db, char **json);
 
 /* ---- Replication ------------------------------------------------------------------------- */
 
 /* A version vector says, per origin replica, up to which transaction a replica has seen; it is
  * encoded in the binary form of docs/changeset.md. adb_vv returns this replica's. */
-int adb_vv(adb *db, void **out, size_t *out_len);
+ADB_API int adb_vv(adb *db, void **out, size_t *out_len);
 
 /* Renders an encoded version vector as JSON: {"db":"…","vv":{"<replica>":seq,…}}. */
-int adb_vv_json(adb *db, const void *vv, size_t vv_len, char **out);
+ADB_API int adb_vv_json(adb *db, const void *vv, size_t vv_len, char **out);
 
 /* Exports the changes a replica with version vector vv lacks (vv NULL: everything) as one
  * change set. A vv of another database fails with ADB_CONFLICT. */
-int adb_changes(adb *db, const void *vv, size_t vv_len, void **out, size_t *out_len);
+ADB_API int adb_changes(adb *db, const void *vv, size_t vv_len, void **out, size_t *out_len);
 
 typedef struct adb_apply_stats {
   uint64_t elements; /* element records in the set */
@@ -288,16 +295,16 @@ typedef struct adb_apply_stats {
  * state. Fails with ADB_CORRUPT for a truncated or tampered set, ADB_PROTOCOL for one that
  * breaks the format, ADB_FORMAT for a newer format version, ADB_CONFLICT for one from another
  * database (a database with no data yet adopts the set's database id). stats may be NULL. */
-int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats);
+ADB_API int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats);
 
 /* Two-way merge of two open databases, each receiving what it lacks. */
-int adb_sync_local(adb *a, adb *b);
+ADB_API int adb_sync_local(adb *a, adb *b);
 
 /* ---- Maintenance ------------------------------------------------------------------------- */
 
 /* Verifies the SQLite file and ArenaDB's own invariants. Returns ADB_OK when all is well, or
  * ADB_CORRUPT with *report (when not NULL) listing the problems one per line. */
-int adb_check(adb *db, char **report);
+ADB_API int adb_check(adb *db, char **report);
 
 /* ---- Batched export and other connections' commits -------------------------------------- */
 
@@ -309,7 +316,7 @@ typedef struct adb_export adb_export;
  * everything). The elements to send are listed now, in one consistent read; the batches are
  * read later by adb_export_next. A vv of another database fails with ADB_CONFLICT, as for
  * adb_changes. Free *out with adb_export_free. */
-int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out);
+ADB_API int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out);
 
 /* Produces the next batch: an ordinary change set (docs/changeset.md) of about max_bytes or
  * less (at least one element, so one large element may exceed it) that adb_apply accepts on
@@ -318,19 +325,20 @@ int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out);
  * carries the current state of its elements; only the final one advances the receiver's version
  * vector (to this replica's vector at adb_export_begin), so a receiver that applied only some
  * batches asks again for the rest. An export always has at least one (possibly empty) batch. */
-int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_len, int *last);
+ADB_API int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_len,
+                            int *last);
 
 /* How many listed elements are not exported yet. */
-size_t adb_export_remaining(const adb_export *ex);
+ADB_API size_t adb_export_remaining(const adb_export *ex);
 
 /* Releases an export. Accepts NULL. */
-void adb_export_free(adb_export *ex);
+ADB_API void adb_export_free(adb_export *ex);
 
 /* Reads SQLite's PRAGMA data_version into *out: it changes when another connection (another
  * process, or another handle) commits to the file, never for this handle's own commits. Polling
  * it is how a long-running replica notices writes made by other processes. (The handle itself
  * needs no help: every transaction re-reads what other connections changed.) */
-int adb_data_version(adb *db, int64_t *out);
+ADB_API int adb_data_version(adb *db, int64_t *out);
 
 /* ---- Traversal --------------------------------------------------------------------------- */
 
@@ -358,30 +366,30 @@ typedef struct adb_hop {
 } adb_hop;
 
 /* Frees the strings of h and zeroes it. Accepts a zeroed hop. */
-void adb_hop_clear(adb_hop *h);
+ADB_API void adb_hop_clear(adb_hop *h);
 
 typedef struct adb_traversal adb_traversal;
 
 /* The neighbours of node id: one hop (depth 1) per visible edge in the direction, with label
  * (NULL for any). A node joined by several edges appears once per edge; a self-loop once. */
-int adb_neighbors(adb *db, const char *id, int direction, const char *label,
-                  adb_traversal **out);
+ADB_API int adb_neighbors(adb *db, const char *id, int direction, const char *label,
+                          adb_traversal **out);
 
 /* Breadth-first k-hop expansion: every distinct node within max_depth hops of id (0 to
  * ADB_DEPTH_MAX), each once with its least depth, nearest first, the start first at depth 0.
  * edge_id and from_id of a hop form a shortest-path tree. The walk is done in one consistent
  * read before this returns; adb_traversal_next then only hands out the results. */
-int adb_khop(adb *db, const char *id, int max_depth, int direction, const char *label,
-             adb_traversal **out);
+ADB_API int adb_khop(adb *db, const char *id, int max_depth, int direction, const char *label,
+                     adb_traversal **out);
 
 /* Fills *out (cleared first) with the next node and returns ADB_ROW, or returns ADB_DONE. */
-int adb_traversal_next(adb_traversal *t, adb_hop *out);
+ADB_API int adb_traversal_next(adb_traversal *t, adb_hop *out);
 
 /* How many hops the traversal holds in all (including those already handed out). */
-size_t adb_traversal_count(const adb_traversal *t);
+ADB_API size_t adb_traversal_count(const adb_traversal *t);
 
 /* Releases a traversal. Accepts NULL. */
-void adb_traversal_free(adb_traversal *t);
+ADB_API void adb_traversal_free(adb_traversal *t);
 
 /* A path: length hops, nodes[0..length] and edges[0..length-1], edge i joining node i to node
  * i+1 (followed in the walk's direction). */
@@ -392,13 +400,13 @@ typedef struct adb_path {
 } adb_path;
 
 /* Frees the strings and arrays of p and zeroes it. Accepts a zeroed path. */
-void adb_path_clear(adb_path *p);
+ADB_API void adb_path_clear(adb_path *p);
 
 /* A shortest path (fewest hops) from node from to node to of at most max_depth hops, found
  * breadth first; from == to gives the path of length 0. When there is none, fails with
  * ADB_NOTFOUND and a message saying so. *out is cleared first. */
-int adb_shortest_path(adb *db, const char *from, const char *to, int max_depth, int direction,
-                      const char *label, adb_path *out);
+ADB_API int adb_shortest_path(adb *db, const char *from, const char *to, int max_depth,
+                              int direction, const char *label, adb_path *out);
 
 typedef struct adb_paths adb_paths;
 
@@ -408,14 +416,14 @@ typedef struct adb_paths adb_paths;
  * being stored, so memory stays proportional to the path length; their number can grow
  * exponentially with max_hops, so stop when you have enough. Each step reads the current
  * state of the database. */
-int adb_paths_open(adb *db, const char *from, const char *to, int min_hops, int max_hops,
-                   int direction, const char *label, adb_paths **out);
+ADB_API int adb_paths_open(adb *db, const char *from, const char *to, int min_hops, int max_hops,
+                           int direction, const char *label, adb_paths **out);
 
 /* Fills *out (cleared first) with the next path and returns ADB_ROW, or returns ADB_DONE. */
-int adb_paths_next(adb_paths *it, adb_path *out);
+ADB_API int adb_paths_next(adb_paths *it, adb_path *out);
 
 /* Releases a path enumeration. Accepts NULL. */
-void adb_paths_free(adb_paths *it);
+ADB_API void adb_paths_free(adb_paths *it);
 
 /* ---- Graph pattern counts ------------------------------------------------------------------ */
 
@@ -424,7 +432,7 @@ void adb_paths_free(adb_paths *it);
  * c may be the same node). A NULL label matches every edge. It reads the adjacency cache, in
  * time linear in the number of edges, without listing the matches. An empty label fails with
  * ADB_INVALID; *count is 0 on failure. */
-int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count);
+ADB_API int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count);
 
 /* ---- Collaborative text ----------------------------------------------------------------------
  * A property may hold collaborative text: a sequence CRDT that replicas edit by position at
@@ -446,26 +454,27 @@ int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *c
  * damaged (adb_check reports it). */
 
 /* Inserts utf8 at code point pos (0 <= pos <= length) of the text under key of node id. */
-int adb_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
+ADB_API int adb_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
 
 /* Deletes len code points from pos. */
-int adb_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
+ADB_API int adb_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
 
 /* Deletes len code points from pos and inserts utf8 there, in one write. */
-int adb_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
-                     const char *utf8);
+ADB_API int adb_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
+                             const char *utf8);
 
 /* Copies the string under key (text, or a plain string value) into *out (free with
  * adb_free). ADB_NOTFOUND when the node or the key does not exist, ADB_INVALID when the key
  * holds a value that is not a string. */
-int adb_text_get(adb *db, const char *id, const char *key, char **out);
+ADB_API int adb_text_get(adb *db, const char *id, const char *key, char **out);
 
 /* The same for a property of edge id. */
-int adb_edge_text_insert(adb *db, const char *id, const char *key, size_t pos, const char *utf8);
-int adb_edge_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
-int adb_edge_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
-                          const char *utf8);
-int adb_edge_text_get(adb *db, const char *id, const char *key, char **out);
+ADB_API int adb_edge_text_insert(adb *db, const char *id, const char *key, size_t pos,
+                                 const char *utf8);
+ADB_API int adb_edge_text_delete(adb *db, const char *id, const char *key, size_t pos, size_t len);
+ADB_API int adb_edge_text_replace(adb *db, const char *id, const char *key, size_t pos, size_t len,
+                                  const char *utf8);
+ADB_API int adb_edge_text_get(adb *db, const char *id, const char *key, char **out);
 
 /* ---- Vector search ----------------------------------------------------------------------- *
  *
@@ -492,25 +501,25 @@ typedef struct adb_vector_params {
 /* Sets the index's parameters and rebuilds it from the vectors of every live node, in one
  * transaction; vectors of another dimension stay stored but unindexed. ADB_INVALID for a bad
  * parameter. p may be NULL for the defaults. */
-int adb_vector_index(adb *db, const adb_vector_params *p);
+ADB_API int adb_vector_index(adb *db, const adb_vector_params *p);
 
 /* Reads the index's parameters (zeroes if none yet) and how many vectors it holds. */
-int adb_vector_index_info(adb *db, adb_vector_params *out, size_t *count);
+ADB_API int adb_vector_index_info(adb *db, adb_vector_params *out, size_t *count);
 
 /* Sets the vector of live node id to v[0..dim-1]. ADB_NOTFOUND for no such node; ADB_INVALID
  * for dim 0 or above 16384, a NaN or infinite component, or a dimension other than the
  * index's. */
-int adb_vector_set(adb *db, const char *id, const float *v, size_t dim);
+ADB_API int adb_vector_set(adb *db, const char *id, const float *v, size_t dim);
 
 /* The same with the vector as JSON text: an array of numbers ("[0.5, 1, -2]"). */
-int adb_vector_set_json(adb *db, const char *id, const char *json);
+ADB_API int adb_vector_set_json(adb *db, const char *id, const char *json);
 
 /* Removes the vector of node id (no error when it has none). */
-int adb_vector_clear(adb *db, const char *id);
+ADB_API int adb_vector_clear(adb *db, const char *id);
 
 /* The vector of node id as a new array (release with adb_free) of *dim floats. ADB_NOTFOUND
  * when the node does not exist or has no vector. */
-int adb_vector_get(adb *db, const char *id, float **out, size_t *dim);
+ADB_API int adb_vector_get(adb *db, const char *id, float **out, size_t *dim);
 
 typedef struct adb_vector_query {
   const float *vector; /* the query, of the index's dimension */
@@ -535,9 +544,9 @@ typedef struct adb_vector_hit {
  * finds fewer, or few nodes qualify, it searches the qualifying nodes exactly. ADB_INVALID for
  * a wrong dimension, NaN or infinite components, k outside 1..10000, an unknown metric, or a
  * where clause that is not a valid expression. */
-int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n);
+ADB_API int adb_vector_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t *n);
 
-void adb_vector_hits_free(adb_vector_hit *hits, size_t n);
+ADB_API void adb_vector_hits_free(adb_vector_hit *hits, size_t n);
 
 /* ---- Cypher ------------------------------------------------------------------------------ */
 
@@ -565,30 +574,30 @@ typedef struct adb_cypher adb_cypher;
  * types, arguments), ADB_CONFLICT for a violated constraint (deleting a connected node), or
  * the storage failure, and *out (when not NULL) still holds the error for adb_cypher_error.
  * Release *out with adb_cypher_free in both cases. */
-int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **out);
+ADB_API int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **out);
 
 /* The error of a failed run: its openCypher kind ("SyntaxError", "TypeError",
  * "ArgumentError", "SemanticError", "EntityNotFound", "ConstraintVerificationFailed", ...),
  * its phase ("compile time" or "runtime"), the TCK detail name ("UndefinedVariable", or ""),
  * and a message. Any out-pointer may be NULL. Returns ADB_OK, or ADB_MISUSE when the run
  * succeeded. The strings belong to the result. */
-int adb_cypher_error(const adb_cypher *r, const char **type, const char **phase,
-                     const char **detail, const char **message);
+ADB_API int adb_cypher_error(const adb_cypher *r, const char **type, const char **phase,
+                             const char **detail, const char **message);
 
 /* The number of columns and the name of column i (NULL when out of range). */
-int adb_cypher_columns(const adb_cypher *r);
-const char *adb_cypher_column_name(const adb_cypher *r, int i);
+ADB_API int adb_cypher_columns(const adb_cypher *r);
+ADB_API const char *adb_cypher_column_name(const adb_cypher *r, int i);
 
 /* Moves to the next row: ADB_ROW, or ADB_DONE after the last. */
-int adb_cypher_next(adb_cypher *r);
+ADB_API int adb_cypher_next(adb_cypher *r);
 
 /* The kind (ADB_CV_*) of column i of the current row, and its value as a boolean, integer,
  * float or string (0, 0.0 or NULL when it is of another kind). Strings belong to the result. */
-int adb_cypher_kind(const adb_cypher *r, int i);
-int adb_cypher_bool(const adb_cypher *r, int i);
-int64_t adb_cypher_int(const adb_cypher *r, int i);
-double adb_cypher_float(const adb_cypher *r, int i);
-const char *adb_cypher_string(const adb_cypher *r, int i);
+ADB_API int adb_cypher_kind(const adb_cypher *r, int i);
+ADB_API int adb_cypher_bool(const adb_cypher *r, int i);
+ADB_API int64_t adb_cypher_int(const adb_cypher *r, int i);
+ADB_API double adb_cypher_float(const adb_cypher *r, int i);
+ADB_API const char *adb_cypher_string(const adb_cypher *r, int i);
 
 /* Column i of the current row as text: ADB_CYPHER_JSON gives JSON (a node as
  * {"id","labels","properties"}, a relationship as {"id","type","start","end","properties"},
@@ -597,17 +606,17 @@ const char *adb_cypher_string(const adb_cypher *r, int i);
  * valid until the next call on r; NULL when i is out of range. */
 #define ADB_CYPHER_JSON 0
 #define ADB_CYPHER_TCK 1
-const char *adb_cypher_text(adb_cypher *r, int i, int form);
+ADB_API const char *adb_cypher_text(adb_cypher *r, int i, int form);
 
 /* The side effects of a run. */
 typedef struct adb_cypher_stats {
   int64_t nodes_created, nodes_deleted, relationships_created, relationships_deleted;
   int64_t properties_set, properties_removed, labels_added, labels_removed;
 } adb_cypher_stats;
-void adb_cypher_get_stats(const adb_cypher *r, adb_cypher_stats *out);
+ADB_API void adb_cypher_get_stats(const adb_cypher *r, adb_cypher_stats *out);
 
 /* Releases a result. Accepts NULL. */
-void adb_cypher_free(adb_cypher *r);
+ADB_API void adb_cypher_free(adb_cypher *r);
 
 /* Temporal values: adb_cypher_kind gives ADB_CV_TEMPORAL for a date, local time, time, local
  * date time or date time, and ADB_CV_DURATION for a duration. adb_cypher_string gives their
@@ -648,24 +657,24 @@ typedef int (*adb_procedure_fn)(void *ctx, const char *args, adb_procedure_rows 
  * malformed signature (the message says where) or an output of type NODE, RELATIONSHIP or
  * PATH (a callback can only emit JSON); ADB_CONFLICT when a procedure of that name exists
  * (built-in ones such as db.vector.search included); ADB_MISUSE for a NULL argument. */
-int adb_procedure_create(adb *db, const char *signature, adb_procedure_fn fn, void *ctx,
-                         void (*destroy)(void *ctx));
+ADB_API int adb_procedure_create(adb *db, const char *signature, adb_procedure_fn fn, void *ctx,
+                                 void (*destroy)(void *ctx));
 
 /* Emits one result row, during the callback only: a JSON object of output values by output
  * name (a missing output is null). Returns ADB_OK, or ADB_INVALID when the row is not such an object, names an unknown
  * output or holds a value of the wrong type; the query then fails when the callback returns,
  * whatever the callback returns. */
-int adb_procedure_emit(adb_procedure_rows *rows, const char *row);
+ADB_API int adb_procedure_emit(adb_procedure_rows *rows, const char *row);
 
 /* Sets the message of the ProcedureError the query fails with when the callback returns a
  * negative status. */
-void adb_procedure_error(adb_procedure_rows *rows, const char *message);
+ADB_API void adb_procedure_error(adb_procedure_rows *rows, const char *message);
 
 /* Checks one row of a fixed table for the procedure called name: a JSON object whose keys are
  * exactly the procedure's argument and output names, each value of its declared type. Returns
  * ADB_OK; ADB_NOTFOUND when there is no such procedure; ADB_INVALID with a message naming the
  * column otherwise. */
-int adb_procedure_check_row(adb *db, const char *name, const char *row);
+ADB_API int adb_procedure_check_row(adb *db, const char *name, const char *row);
 
 #ifdef __cplusplus
 }
