@@ -211,6 +211,11 @@ ADB_API int adb_step(adb_stmt *st);
 /* Resets a statement to run again, keeping its bindings. */
 ADB_API int adb_reset(adb_stmt *st);
 
+/* The rows the statement inserted, updated or deleted when it last finished (ADB_DONE): nodes
+ * and edges written through the views, and rows of the application's own tables; 0 for one
+ * that only reads, or has not finished. */
+ADB_API int64_t adb_stmt_changes(adb_stmt *st);
+
 /* Column access for the current row. Text is valid until the next step, reset or finalize. */
 ADB_API int adb_column_count(adb_stmt *st);
 ADB_API const char *adb_column_name(adb_stmt *st, int i);

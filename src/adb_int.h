@@ -81,6 +81,9 @@ struct adb {
 
   int internal;     /* > 0 while ArenaDB's own statements are prepared or run */
   int in_sql_write; /* > 0 while an SQL write on a view runs its CRDT functions */
+  /* For adb_stmt_changes: the nodes and edges written through the views, ever, and the rows
+   * of ArenaDB's tables those writes changed (view_rows_at: SQLite's count when one began). */
+  int64_t view_writes, view_rows, view_rows_at;
 
   struct graph_cache *gcache; /* adjacency for traversals (src/graph/adjcache.c), or NULL */
   uint64_t gcache_builds;     /* how often it was built from the tables */

@@ -187,6 +187,12 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
     if (json && ncols > 0) fputs(rows ? "\n]\n" : "[]\n", out);
     if (csv && ncols > 0 && rows == 0 && rc == ADB_DONE) put_csv_header(out, st, ncols);
     if (!json && !csv) table_print(&t, out);
+    /* A statement without columns (a write) says what it did, in the table format a person
+     * reads; json and csv stay exactly the rows. */
+    if (!json && !csv && ncols == 0 && rc == ADB_DONE) {
+      long long n = (long long)adb_stmt_changes(st);
+      fprintf(out, "%lld row%s changed\n", n, n == 1 ? "" : "s");
+    }
     table_free(&t);
     if (rc != ADB_DONE) status = cli_fail_db(db, rc, "SQL");
     adb_finalize(st);

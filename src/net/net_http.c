@@ -176,9 +176,18 @@ static json_t *text_json(adb_stmt *st, int c) {
 static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = member_str(body, "sql");
   if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
-  adb_stmt *st;
-  int rc = adb_prepare(db, sql, &st, NULL);
+  adb_stmt *st, *more = NULL;
+  const char *tail = NULL;
+  int rc = adb_prepare(db, sql, &st, &tail);
   if (rc) return reply_db(r, db, rc);
+  /* One answer holds one statement's rows: a second statement is refused before any runs, not
+   * dropped after the first. (Only whitespace and comments may follow.) */
+  if (tail && *tail && (adb_prepare(db, tail, &more, NULL) != ADB_OK || more)) {
+    adb_finalize(more);
+    adb_finalize(st);
+    return reply_err(r, 400, "invalid argument",
+                     "the body holds more than one SQL statement: send one per request");
+  }
   json_t *params = json_object_get(body, "params");
   size_t i;
   json_t *v;
@@ -216,6 +225,7 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
     }
     json_array_append_new(rows, row);
   }
+  int64_t changes = adb_stmt_changes(st);
   adb_finalize(st);
   *wrote = 1;
   if (rc != ADB_DONE) {
@@ -226,7 +236,8 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
                        "the answer would exceed 256 MiB: ask for less (LIMIT and OFFSET)");
     return reply_db(r, db, rc);
   }
-  reply_json(r, 200, json_pack("{s:o, s:o}", "columns", cols, "rows", rows));
+  reply_json(r, 200, json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "changes",
+                               (json_int_t)changes));
 }
 
 /* The rows of a Cypher run as {"columns", "rows", "stats"}; each value is the JSON form of
@@ -611,13 +622,16 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   }
   const char *u = p->uri;
   int m = p->method, wrote = 0;
-  if (!strcmp(u, "/") && m == LWSHUMETH_GET) {
+  int get_only = !strcmp(u, "/") || !strcmp(u, "/status") || !strcmp(u, "/vv");
+  if (get_only && m != LWSHUMETH_GET) {
+    reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
+  } else if (!strcmp(u, "/")) {
     r->status = 200;
     r->ctype = "text/html; charset=utf-8";
     r->text = status_page(h);
-  } else if (!strcmp(u, "/status") && m == LWSHUMETH_GET) {
+  } else if (!strcmp(u, "/status")) {
     reply_status(r, h, role);
-  } else if (!strcmp(u, "/vv") && m == LWSHUMETH_GET) {
+  } else if (!strcmp(u, "/vv")) {
     void *vv;
     size_t n;
     char *js = NULL;
@@ -641,7 +655,10 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     do_tokens(r, h, m, u[7] ? u + 8 : NULL, body);
     net_hub_tokens_changed(h);
   } else if (!strcmp(u, "/presence")) {
-    if (m == LWSHUMETH_GET) {
+    if (m != LWSHUMETH_GET && m != LWSHUMETH_POST) {
+      reply_err(r, 405, "method not allowed",
+                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
+    } else if (m == LWSHUMETH_GET) {
       r->status = 200;
       r->ctype = "application/json";
       r->text = net_hub_presence_json(h);

@@ -1810,8 +1810,13 @@ test_sql_update_replaces_the_whole_properties_object() {
   eq "$(sed -n 2p "$W/.out")" '"{""x"":3,""z"":null}"' "node properties"
   ok sql "UPDATE edges SET properties = '{\"w\":1}' WHERE id = 'e1'"
   ok sql "UPDATE edges SET properties = '{}' WHERE id = 'e1'"
+  eq "$(cat "$W/.out")" "1 row changed" "what an UPDATE of one edge says"
   ok edge get e1
   out_has '"properties":{}'
+  ok sql "UPDATE nodes SET label = label WHERE id = 'nobody'"
+  eq "$(cat "$W/.out")" "0 rows changed" "what an UPDATE of nothing says"
+  ok sql "UPDATE edges SET properties = '{}' WHERE id = 'e1'" --format json
+  eq "$(cat "$W/.out")" "" "json output of a write: the rows only"
 }
 
 # A change set for a version vector carries only the registers the receiver lacks

@@ -1383,6 +1383,20 @@ def http_api():
     assert [n["id"] for n in http(port, "GET", f"/nodes?limit=1&after={ids[0]}")[1]] == ids[1:]
     assert http(port, "GET", f"/nodes?after={ids[1]}")[1] == []
     assert http(port, "GET", "/edges?limit=0")[0] == 400
+    # A write says how many rows it changed: through a view, and in a table of one's own.
+    st, b = http(port, "POST", "/sql", {"sql": "UPDATE nodes SET label = 'P' WHERE label = 'Person'"})
+    assert st == 200 and b["changes"] == 2 and b["rows"] == [], b
+    assert http(port, "POST", "/sql", {"sql": "UPDATE nodes SET label = 'Person' WHERE label = 'P'"})[1]["changes"] == 2
+    assert http(port, "POST", "/sql", {"sql": "SELECT * FROM nodes"})[1]["changes"] == 0
+    # Two statements: refused before either runs, not the first run and the second dropped.
+    st, b = http(port, "POST", "/sql", {"sql": "DELETE FROM nodes WHERE id = 'ada'; SELECT 1"})
+    assert st == 400 and "more than one SQL statement" in b["error"], (st, b)
+    assert http(port, "GET", "/nodes/ada")[0] == 200
+    assert http(port, "POST", "/sql", {"sql": "SELECT 1; -- a comment\n "})[0] == 200
+    # A known endpoint asked with a method it does not answer: 405, not 404.
+    for method, url in (("DELETE", "/vv"), ("POST", "/status"), ("PUT", "/"), ("DELETE", "/presence")):
+        st, b = http(port, method, url, {} if method in ("POST", "PUT") else None)
+        assert st == 405 and b["code"] == "method not allowed", (method, url, st, b)
     assert http(port, "GET", "/nodes?limit=x")[0] == 400
     st, b = http(port, "POST", "/sql", {"sql": "SELECT json_extract(properties,'$.name') FROM nodes WHERE id=?",
                                         "params": ["ada"]})

@@ -56,6 +56,37 @@ Test(sql, writes_through_views_are_crdt_writes) {
   adb_close(db);
 }
 
+/* Runs sql to the end and returns the rows it changed. */
+static int64_t changes_of(adb *db, const char *sql) {
+  adb_stmt *st;
+  OK(db, adb_prepare(db, sql, &st, NULL));
+  int rc;
+  while ((rc = adb_step(st)) == ADB_ROW) continue;
+  cr_assert_eq(rc, ADB_DONE, "%s: %s", sql, adb_errmsg(db));
+  int64_t n = adb_stmt_changes(st);
+  adb_finalize(st);
+  return n;
+}
+
+/* Writes say how many rows they changed: through the views (whose INSTEAD OF triggers SQLite
+ * does not count), in one's own tables, and none for a query. */
+Test(sql, a_statement_counts_the_rows_it_changed) {
+  adb *db = open_tmp(0, NULL);
+  cr_assert_eq(changes_of(db, "INSERT INTO nodes(id, label) VALUES ('a', 'P'), ('b', 'P'), "
+                              "('c', 'Q')"), 3);
+  cr_assert_eq(changes_of(db, "INSERT INTO edges(id, source_node_id, target_node_id, label) "
+                              "VALUES ('e', 'a', 'b', 'R') RETURNING id"), 1);
+  cr_assert_eq(changes_of(db, "UPDATE nodes SET properties = '{\"x\":1}' WHERE label = 'P'"), 2);
+  cr_assert_eq(changes_of(db, "UPDATE nodes SET label = 'Z' WHERE id = 'nobody'"), 0);
+  cr_assert_eq(changes_of(db, "SELECT * FROM nodes"), 0);
+  cr_assert_eq(changes_of(db, "DELETE FROM nodes WHERE label = 'Q'"), 1);
+  OK(db, adb_exec(db, "CREATE TABLE mine(x)"));
+  cr_assert_eq(changes_of(db, "INSERT INTO mine VALUES (1), (2), (3), (4)"), 4);
+  cr_assert_eq(changes_of(db, "SELECT count(*) FROM mine"), 0);
+  cr_assert_eq(changes_of(db, "DELETE FROM mine WHERE x > 1"), 3);
+  adb_close(db);
+}
+
 Test(sql, bad_sql_writes_are_refused_and_change_nothing) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));

@@ -10,6 +10,10 @@ struct adb_stmt {
   sqlite3_stmt *st;
   int scope; /* the write scope open while the statement runs (store.h) */
   int timed; /* it started the handle's time limit (adb_set_time_limit), which ends with it */
+  /* When the statement began: SQLite's count of changed rows, and the handle's view_writes and
+   * view_rows (views.c). */
+  int64_t rows_at, view_writes_at, view_rows_at;
+  int64_t changes; /* rows it changed when it last finished */
 };
 
 int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
@@ -28,6 +32,7 @@ int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
   s->st = st;
   s->scope = STORE_SCOPE_NONE;
   s->timed = 0;
+  s->rows_at = s->view_writes_at = s->view_rows_at = s->changes = 0;
   *out = s;
   return ADB_OK;
 }
@@ -68,10 +73,22 @@ int adb_step(adb_stmt *s) {
    * bypasses: store it before any statement. */
   if (rc == ADB_OK && s->db->api_txn) rc = crdt_hlc_save(s->db);
   if (rc) return rc;
-  if (!s->timed && !sqlite3_stmt_busy(s->st)) s->timed = adb__deadline_start(s->db);
+  if (!sqlite3_stmt_busy(s->st)) {
+    if (!s->timed) s->timed = adb__deadline_start(s->db);
+    s->rows_at = sqlite3_total_changes64(s->db->sql);
+    s->view_writes_at = s->db->view_writes;
+    s->view_rows_at = s->db->view_rows;
+    s->changes = 0;
+  }
   int src = sqlite3_step(s->st);
   if (src == SQLITE_ROW) return ADB_ROW;
   if (src == SQLITE_DONE) {
+    /* SQLite counts the rows of tables, ArenaDB's own among them; a write on a view changes
+     * those through its INSTEAD OF trigger, and counts as the nodes and edges it wrote
+     * (views.c). */
+    adb *db = s->db;
+    s->changes = sqlite3_total_changes64(db->sql) - s->rows_at - (db->view_rows - s->view_rows_at) +
+                 (db->view_writes - s->view_writes_at);
     rc = scope_close(s, ADB_OK);
     return rc ? rc : ADB_DONE;
   }
@@ -81,6 +98,8 @@ int adb_step(adb_stmt *s) {
   sqlite3_reset(s->st);
   return scope_close(s, rc);
 }
+
+int64_t adb_stmt_changes(adb_stmt *s) { return s ? s->changes : 0; }
 
 int adb_reset(adb_stmt *s) {
   if (!s) return ADB_MISUSE;

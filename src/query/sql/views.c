@@ -31,10 +31,19 @@ static const char *const views_sql =
 
 static const char *text_arg(sqlite3_value *v) { return (const char *)sqlite3_value_text(v); }
 
+/* Marks the start of a CRDT write for a view: the rows of ArenaDB's tables it changes are
+ * its own, not the statement's (adb_stmt_changes). */
+static void begin_write(adb *db) {
+  db->in_sql_write++;
+  db->view_rows_at = sqlite3_total_changes64(db->sql);
+}
+
 /* Reports the outcome of a write to SQL; the message carries up through sqlite3_step. */
 static void finish(sqlite3_context *ctx, adb *db, int rc) {
   db->in_sql_write--;
+  db->view_rows += sqlite3_total_changes64(db->sql) - db->view_rows_at;
   if (rc == ADB_OK) {
+    db->view_writes++;
     sqlite3_result_null(ctx);
     return;
   }
@@ -52,7 +61,7 @@ static void fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   adb *db = sqlite3_user_data(ctx);
   int kind = kind_arg(argv[0]);
-  db->in_sql_write++;
+  begin_write(db);
   int rc = ADB_OK;
   if (sqlite3_value_type(argv[2]) == SQLITE_NULL)
     rc = adb__err(db, ADB_INVALID, "a %s needs a label", graph_kind_name(kind));
@@ -76,7 +85,7 @@ static void fn_update(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   adb *db = sqlite3_user_data(ctx);
   int kind = kind_arg(argv[0]);
-  db->in_sql_write++;
+  begin_write(db);
   int rc;
   if (!same_text(argv[1], argv[2]))
     rc = adb__err(db, ADB_INVALID, "the id of a %s cannot change", graph_kind_name(kind));
@@ -94,7 +103,7 @@ static void fn_update(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void fn_delete(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   adb *db = sqlite3_user_data(ctx);
-  db->in_sql_write++;
+  begin_write(db);
   finish(ctx, db, graph_delete(db, kind_arg(argv[0]), text_arg(argv[1])));
 }
 
