@@ -206,6 +206,8 @@ try {
     await page.fill("#sql", "UPDATE nodes SET properties = json_set(properties, '$.born', 1912) WHERE id = 'alan'");
     await page.click("#sql-form button");
     await page.waitForFunction(() => [...document.querySelectorAll("#details table tr")].some((t) => t.textContent === "born1912"));
+    const said = await page.textContent("#sql-out");
+    assert(said === "1 row changed", `the SQL box says "${said}" after an UPDATE of one node`);
   });
 
   await check("a deleted node leaves the graph and its edges with it", async () => {

@@ -220,8 +220,14 @@ async function runSql() {
   if (!text) return;
   try {
     const res = await sql(text);
-    const t = table(res.columns, res.rows);
-    out.replaceChildren(el("p", `${res.rows.length} row${res.rows.length === 1 ? "" : "s"}`, "hint"), t);
+    const plural = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    // A write has no columns: what it changed is the news, not its (empty) rows.
+    if (!res.columns.length) {
+      out.replaceChildren(el("p", `${plural(res.changes ?? 0, "row")} changed`, "hint"));
+    } else {
+      const t = table(res.columns, res.rows);
+      out.replaceChildren(el("p", plural(res.rows.length, "row"), "hint"), t);
+    }
   } catch (err) {
     out.replaceChildren(el("p", err.message, "error"));
   }
