@@ -170,7 +170,7 @@ static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
     fprintf(stderr, "arenadb cypher: unknown format '%s': use table, json, csv or tck\n", format);
     return CLI_USAGE;
   }
-  adb *db = cli_open(cx, 1);
+  adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
   int rc = cli_procedures_add(db, procs, nprocs);
   if (rc == CLI_OK) rc = cli_cypher_run(db, cx->argv[0], params, format);

@@ -364,7 +364,8 @@ test_db_path_resolution() {
 
 test_missing_database_is_not_created() {
   local c
-  for c in "node list" "node get x" "node add L" "sql SELECT" "check" "vv" "export -"; do
+  for c in "node list" "node get x" "node add L" "sql SELECT" "cypher RETURN" "check" "vv" "export -" \
+    "changes -o x.out" "text get x k" "vector search [1]"; do
     # shellcheck disable=SC2086
     fails -p "no database|init" --db missing.db $c
     [ ! -e missing.db ] || fail "'$c' created missing.db"
