@@ -63,6 +63,7 @@ struct net_hub {
   int stopping;
   int64_t stop_at;
   unsigned char rid[16];
+  char ids[66]; /* the database and replica ids last logged: a change is logged (log_identity) */
   sync_stats closed; /* sums of the sessions that ended */
   char listen_host[256];
   int listen_port;
@@ -521,6 +522,22 @@ static void stop(net_hub *h, const char *why) {
   for (int i = 0; i < h->o.npeers; i++) uv_timer_stop(&h->peers[i].retry);
 }
 
+/* Logs a change of the database or replica id since the last line that named them: a replica
+ * with no data joins the database of the first peer it syncs with, and a replica whose peer
+ * knew more of its id than its file holds takes a new one (docs/crdt.md). */
+static void log_identity(net_hub *h) {
+  char ids[66];
+  snprintf(ids, sizeof ids, "%s%s", adb_db_id(h->db), adb_replica_id(h->db));
+  if (!strcmp(ids, h->ids)) return;
+  if (strncmp(ids, h->ids, 32))
+    logf_(h, "now database %s: this replica had no data, and joined its peer's", adb_db_id(h->db));
+  else
+    logf_(h, "now replica %s: a peer had seen more of its old id than this file holds (restored "
+          "from an older copy?), so it writes under a new one", adb_replica_id(h->db));
+  memcpy(h->ids, ids, sizeof ids);
+  hex_decode(adb_replica_id(h->db), h->rid, 16);
+}
+
 static void tick_cb(uv_timer_t *t) {
   net_hub *h = t->data;
   int64_t now = net_now_ms();
@@ -537,6 +554,7 @@ static void tick_cb(uv_timer_t *t) {
   }
   if (now - h->last_slow_tick >= 100) {
     h->last_slow_tick = now;
+    log_identity(h);
     if (sync_presence_expire(&h->pres, now) && h->o.on_presence) h->o.on_presence(h->o.ctx, h, NULL);
     for (net_conn *c = h->conns, *next; c; c = next) {
       next = c->next;
@@ -681,6 +699,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   const char *tls = o->tls_cert ? "s" : "";
   if (o->listen) logf_(h, "serving database %s (replica %s) on http%s://%s:%d and ws%s://%s:%d",
                        adb_db_id(db), adb_replica_id(db), tls, host, port, tls, host, port);
+  snprintf(h->ids, sizeof h->ids, "%s%s", adb_db_id(db), adb_replica_id(db));
   adb_data_version(db, &h->data_version);
   h->started = h->last_slow_tick = net_now_ms();
   uv_timer_init(&h->loop, &h->tick);

@@ -450,6 +450,21 @@ def chain_a_hub1_hub2_b():
 
 
 @test
+def a_new_hub_logs_the_database_it_joins():
+    """A hub started on a new, empty file with --peer takes its peer's database id: after the
+    line naming the id it starts with, the log says which database it now serves."""
+    h1, p1 = server("j1.db")
+    run("j1.db", "node", "add", "Root", "--id", "root")
+    joined = http(p1, "GET", "/status")[1]["db"]
+    h2, p2 = server("j2.db", None, "--peer", f"ws://127.0.0.1:{p1}")
+    wait_for("the root on the new hub", lambda: node_count("j2.db") == 1, 20)
+    wait_for("the log line", lambda: f"now database {joined}" in open(path("j2.db.log")).read(), 5)
+    assert http(p2, "GET", "/status")[1]["db"] == joined
+    for p in (h2, h1):
+        assert stop(p) == 0
+
+
+@test
 def three_server_mesh():
     s1, p1 = server("m1.db")
     st, body = http(p1, "POST", "/nodes", {"id": "seed", "label": "Seed"})
