@@ -23,6 +23,9 @@ typedef struct sync_vv {
 
 /* Decodes and checks an encoded version vector (magic, version, digest, bounds). */
 int sync_vv_decode(adb *db, const void *p, size_t len, sync_vv *vv);
+
+/* Encodes a version vector (the form sync_vv_decode reads); malloc'd, NULL when out of memory. */
+void *sync_vv_encode(const sync_vv *vv, size_t *len);
 void sync_vv_free(sync_vv *vv);
 
 /* The entry for rid, 0 when absent. */

@@ -74,24 +74,35 @@ uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]) {
   return 0;
 }
 
+void *sync_vv_encode(const sync_vv *vv, size_t *len) {
+  buf b;
+  buf_init(&b);
+  buf_put(&b, VV_MAGIC, 4);
+  buf_put_u8(&b, SYNC_FORMAT);
+  buf_put(&b, vv->db_id, 16);
+  buf_put_varint(&b, vv->n);
+  for (size_t i = 0; i < vv->n; i++) {
+    buf_put(&b, vv->e[i].rid, 16);
+    buf_put_varint(&b, vv->e[i].seq);
+  }
+  sync_seal(&b);
+  return buf_take(&b, len);
+}
+
 int adb_vv(adb *db, void **out, size_t *out_len) {
   if (!db || !out || !out_len) return ADB_MISUSE;
   *out = NULL;
   int own, rc = store_read_begin(db, &own);
   if (rc) return rc;
-  buf b;
-  buf_init(&b);
-  buf_put(&b, VV_MAGIC, 4);
-  buf_put_u8(&b, SYNC_FORMAT);
-  buf_put(&b, db->db_id, 16);
-  buf_put_varint(&b, db->nreps);
-  for (uint32_t i = 0; i < db->nreps; i++) {
-    buf_put(&b, db->reps[i].rid, 16);
-    buf_put_varint(&b, db->reps[i].seq);
+  sync_vv vv = {.n = db->nreps, .e = malloc((db->nreps + 1) * sizeof *vv.e)};
+  memcpy(vv.db_id, db->db_id, 16);
+  for (size_t i = 0; vv.e && i < vv.n; i++) {
+    memcpy(vv.e[i].rid, db->reps[i].rid, 16);
+    vv.e[i].seq = db->reps[i].seq;
   }
-  sync_seal(&b);
   store_read_end(db, own);
-  *out = buf_take(&b, out_len);
+  *out = vv.e ? sync_vv_encode(&vv, out_len) : NULL;
+  free(vv.e);
   return *out ? ADB_OK : adb__err(db, ADB_NOMEM, "out of memory");
 }
 
