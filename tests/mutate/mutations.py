@@ -162,7 +162,7 @@ MUTATIONS = [
          replace='if (r->bad || no >= s->next_batch || s->inflight == 0)',
          suites=['unit', 'net'],
          why='a sender believes batches arrived that the receiver never acknowledged'),
-    dict(name='sync-presence-equal-version-is-news', file='src/sync/session.c',
+    dict(name='sync-presence-equal-version-is-news', file='src/sync/presence.c',
          find='if (hit && hit->version >= in->version) return 0;',
          replace='if (hit && hit->version > in->version) return 0;',
          suites=['unit'],
