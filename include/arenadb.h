@@ -37,25 +37,31 @@ extern "C" {
 
 /* ---- Status codes ------------------------------------------------------------------------ */
 
-#define ADB_OK 0
-#define ADB_ROW 100        /* adb_step / iterators: a row is ready */
-#define ADB_DONE 101       /* adb_step / iterators: no more rows */
+/* Every status code, once: XX(NAME, value, the name adb_strerror gives). The constants ADB_NAME,
+ * adb_strerror and the WebAssembly wrapper's ADB object are all made from this list. */
+#define ADB_STATUS_MAP(XX)                                                                       \
+  XX(OK, 0, "ok")                                                                                \
+  XX(ROW, 100, "row ready")         /* adb_step / iterators: a row is ready */                   \
+  XX(DONE, 101, "done")             /* adb_step / iterators: no more rows */                     \
+  XX(ERROR, -1, "error")            /* an internal error with no better code */                  \
+  XX(INVALID, -2, "invalid argument") /* invalid JSON, bad id, malformed SQL, ... */             \
+  XX(NOTFOUND, -3, "not found")     /* no node or edge with that id (or it is deleted) */        \
+  XX(CONFLICT, -4, "conflict")      /* contradicts the state (id exists, wrong database) */      \
+  XX(CORRUPT, -5, "corrupt data")   /* stored data or a change set is damaged or tampered */     \
+  XX(PROTOCOL, -6, "protocol error") /* a peer or a change set broke the wire rules */           \
+  XX(AUTH, -7, "authentication failed")                                                          \
+  XX(IO, -8, "input/output error")  /* the operating system refused a read or write */           \
+  XX(NOMEM, -9, "out of memory")                                                                 \
+  XX(BUSY, -10, "database is busy") /* another connection holds the write lock */                \
+  XX(MISUSE, -11, "API misuse")     /* the API was called in a way it does not allow */          \
+  XX(NOTADB, -12, "not an ArenaDB database")                                                     \
+  XX(FORMAT, -13, "unsupported format version") /* written by a newer ArenaDB format */          \
+  XX(READONLY, -14, "database is read-only") /* a write on a database opened read-only */        \
+  XX(INTERRUPT, -15, "interrupted") /* ran past the time limit (adb_set_time_limit) */
 
-#define ADB_ERROR (-1)     /* an internal error with no better code */
-#define ADB_INVALID (-2)   /* bad argument: invalid JSON, bad id, malformed SQL, ... */
-#define ADB_NOTFOUND (-3)  /* no node or edge with that id (or it is deleted) */
-#define ADB_CONFLICT (-4)  /* the operation contradicts the state (id exists, wrong database) */
-#define ADB_CORRUPT (-5)   /* stored data or a change set is damaged or tampered with */
-#define ADB_PROTOCOL (-6)  /* a peer or a change set broke the wire rules */
-#define ADB_AUTH (-7)      /* authentication failed */
-#define ADB_IO (-8)        /* the operating system refused a read or write */
-#define ADB_NOMEM (-9)     /* out of memory */
-#define ADB_BUSY (-10)     /* another connection holds the write lock */
-#define ADB_MISUSE (-11)   /* the API was called in a way it does not allow */
-#define ADB_NOTADB (-12)   /* the file is not an ArenaDB database */
-#define ADB_FORMAT (-13)   /* the database was written by a newer ArenaDB format version */
-#define ADB_READONLY (-14) /* a write on a database opened read-only */
-#define ADB_INTERRUPT (-15) /* a statement or query ran past the time limit (adb_set_time_limit) */
+#define ADB__STATUS_ENUM(name, value, text) ADB_##name = (value),
+enum adb_status { ADB_STATUS_MAP(ADB__STATUS_ENUM) };
+#undef ADB__STATUS_ENUM
 
 /* Returns a short constant English name for a status code ("not found"); never NULL. */
 ADB_API const char *adb_strerror(int rc);

@@ -16,27 +16,11 @@
 #include "vector/vec.h"
 
 const char *adb_strerror(int rc) {
-  switch (rc) {
-  case ADB_OK: return "ok";
-  case ADB_ROW: return "row ready";
-  case ADB_DONE: return "done";
-  case ADB_ERROR: return "error";
-  case ADB_INVALID: return "invalid argument";
-  case ADB_NOTFOUND: return "not found";
-  case ADB_CONFLICT: return "conflict";
-  case ADB_CORRUPT: return "corrupt data";
-  case ADB_PROTOCOL: return "protocol error";
-  case ADB_AUTH: return "authentication failed";
-  case ADB_IO: return "input/output error";
-  case ADB_NOMEM: return "out of memory";
-  case ADB_BUSY: return "database is busy";
-  case ADB_MISUSE: return "API misuse";
-  case ADB_NOTADB: return "not an ArenaDB database";
-  case ADB_FORMAT: return "unsupported format version";
-  case ADB_READONLY: return "database is read-only";
-  case ADB_INTERRUPT: return "interrupted";
-  default: return "unknown status";
-  }
+#define XX(name, value, text) \
+  case ADB_##name: return text;
+  switch (rc) { ADB_STATUS_MAP(XX) }
+#undef XX
+  return "unknown status";
 }
 
 int adb__err(adb *db, int rc, const char *fmt, ...) {

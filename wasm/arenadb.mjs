@@ -19,9 +19,7 @@
 // factory: ArenaDB.load({ factory }).
 
 export const ADB = Object.freeze({
-  OK: 0, ROW: 100, DONE: 101,
-  ERROR: -1, INVALID: -2, NOTFOUND: -3, CONFLICT: -4, CORRUPT: -5, PROTOCOL: -6, AUTH: -7,
-  IO: -8, NOMEM: -9, BUSY: -10, MISUSE: -11, NOTADB: -12, FORMAT: -13, READONLY: -14,
+  // @ADB_STATUS_MAP@ (make puts arenadb.h's status codes here)
   TYPE_INTEGER: 1, TYPE_FLOAT: 2, TYPE_TEXT: 3, TYPE_BLOB: 4, TYPE_NULL: 5,
 });
 

@@ -192,9 +192,13 @@ $(WASM_OUT)/arenadb.js: $(WASM_CORE_OBJ) $(WASM_LIBS) $(WASM_OUT)/exports.json $
 	$(WASM_EMCC) $(WASM_LDFLAGS) -sEXPORTED_FUNCTIONS=@$(WASM_OUT)/exports.json \
 	  $(WASM_CORE_OBJ) $(WASM_LIBS) -o $@
 
-$(WASM_OUT)/arenadb.mjs: wasm/arenadb.mjs
+# The wrapper's status codes come from ADB_STATUS_MAP in arenadb.h, the one list of them.
+$(WASM_OUT)/arenadb.mjs: wasm/arenadb.mjs include/arenadb.h
 	@mkdir -p $(@D)
-	cp $< $@
+	sed -n 's/^ *XX(\([A-Z]*\), *\(-\{0,1\}[0-9]*\),.*/  \1: \2,/p' include/arenadb.h >$@.codes
+	[ "$$(wc -l <$@.codes)" -gt 10 ] || { echo "wasm: no status codes in arenadb.h" >&2; exit 1; }
+	sed -e '/@ADB_STATUS_MAP@/{r $@.codes' -e 'd}' $< >$@
+	rm -f $@.codes
 
 .PHONY: wasm test-wasm
 wasm: $(WASM_OUT)/arenadb.js $(WASM_OUT)/arenadb.mjs

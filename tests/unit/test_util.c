@@ -1,8 +1,9 @@
-/* test_util.c — byte buffers, varints, hex, canonical JSON and UTF-8 checks. */
+/* test_util.c — byte buffers, varints, hex, canonical JSON, UTF-8 checks and status codes. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arenadb.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -90,4 +91,28 @@ Test(json, utf8_validity) {
   cr_assert(!utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
   cr_assert(!utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
   cr_assert(!utf8_valid("a\0b", 3));
+}
+
+/* Every status code of ADB_STATUS_MAP has its own adb_strerror name; an unknown one says so. */
+Test(util, every_status_code_has_its_own_name) {
+  static const struct {
+    int code;
+    const char *text;
+  } all[] = {
+#define XX(name, value, text) {ADB_##name, text},
+      ADB_STATUS_MAP(XX)
+#undef XX
+  };
+  size_t n = sizeof all / sizeof *all;
+  cr_assert_geq(n, 18);
+  for (size_t i = 0; i < n; i++) {
+    cr_assert_str_eq(adb_strerror(all[i].code), all[i].text);
+    for (size_t j = 0; j < i; j++) {
+      cr_assert_neq(all[i].code, all[j].code);
+      cr_assert_str_neq(all[i].text, all[j].text);
+    }
+  }
+  cr_assert_str_eq(adb_strerror(-999), "unknown status");
+  cr_assert_eq(ADB_NOTFOUND, -3, "the values are the ABI: they never change");
+  cr_assert_eq(ADB_INTERRUPT, -15);
 }
