@@ -28,12 +28,12 @@ typedef struct http_pss {
   size_t rlen, sent;
   unsigned char *chunk; /* LWS_PRE bytes of headroom, then the part of resp being written */
   int responding;
-  /* A request is being answered. libwebsockets 4.1 goes on parsing what the client sent after
-   * it (pipelining) before the answer is out, and reports that as the next request or as the
-   * end of this body again; either closes the connection, since answers must come in order and
-   * the library cannot hold the rest back. */
-  int busy;
-  int close_after; /* the request's framing is in doubt: close the connection after answering */
+  /* A connection carries one request: once it is being answered (busy), anything else the
+   * client sends is ignored or closes the connection, and the connection closes when the answer
+   * is out (sent). libwebsockets 4.1 mishandles what follows a request on one connection: it
+   * reported the end of a body again and again, and handed a later request's body from a buffer
+   * it had freed. */
+  int busy, sent_all;
   struct job *job; /* the request's query running on a worker thread, or NULL */
 } http_pss;
 
@@ -713,6 +713,7 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
   unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
   /* The UI runs only its own files: no inline script, no framing by other pages. */
   const char *headers[][2] = {
+      {"connection:", "close"},
       {"x-content-type-options:", "nosniff"},
       {"content-security-policy:",
        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -789,7 +790,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
       reply r = {0};
       reply_err(&r, 400, "invalid argument",
                 "Transfer-Encoding is not accepted: send the body with a Content-Length");
-      p->close_after = p->busy = 1;
+      p->busy = 1;
       return send_reply(wsi, p, &r);
     }
     if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
@@ -801,7 +802,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     return handle(wsi, p);
   }
   case LWS_CALLBACK_HTTP_BODY:
-    if (p->busy) return p->close_after ? 0 : -1; /* answered already */
+    if (p->busy) return 0; /* answered already: the body is not read */
     if (p->too_big || p->blen + len > HTTP_MAX_BODY) {
       p->too_big = 1;
       return 0;
@@ -819,6 +820,7 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     return 0;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
+    if (p->sent_all) return -1; /* what lws still held of the answer is out: close */
     if (!p->responding || !p->resp) return 0;
     size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
     int last = p->sent + chunk == p->rlen;
@@ -837,9 +839,10 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
     free(p->resp);
     free(p->chunk);
     p->resp = p->chunk = NULL;
-    p->responding = p->busy = 0;
-    if (p->close_after) return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    p->responding = 0;
+    p->sent_all = 1;
+    lws_callback_on_writable(wsi);
+    return 0;
   }
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

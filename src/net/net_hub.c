@@ -671,10 +671,9 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   info.foreign_loops = foreign;
   info.user = h;
   /* A connection must finish its request headers (or TLS handshake) within 10 s however slowly
-   * it trickles them, and one kept alive between requests is closed after 5 s idle: slow or
-   * silent clients cannot hold connection slots. */
+   * it trickles them: slow or silent clients cannot hold connection slots. (An HTTP connection
+   * closes after its one answer, net_http.c.) */
   info.timeout_secs = 10;
-  info.keepalive_timeout = 5;
   info.ka_time = 0;
   lws_set_log_level(LLL_ERR, lws_log);
   h->cx = lws_create_context(&info);

@@ -1175,10 +1175,11 @@ def a_request_with_transfer_encoding_is_refused_and_smuggles_nothing():
 
 @test
 def pipelined_requests_close_the_connection_and_cost_nothing():
-    """A request sent before the previous answer arrived (HTTP pipelining) closes the connection:
-    it used to be answered again and again without end (a GET then a POST: 570 answers in 1.5 s,
-    the server's memory growing until it died), or to spin the server at full CPU. Afterwards
-    the server answers as before, at the same size."""
+    """A connection carries one request, and what the client sends after it (HTTP pipelining)
+    is not served: it used to be answered again and again without end (a GET then a POST: 570
+    answers in 1.5 s, the server's memory growing until it died), to spin the server at full
+    CPU, or (the last pair, found by the HTTP fuzzer) to read a body from memory the library had
+    freed. Afterwards the server answers as before, at the same size."""
     run("pl.db", "init")
     hub, port = server("pl.db", None, "--no-ui")
     host = f"Host: 127.0.0.1:{port}\r\n"
@@ -1188,7 +1189,9 @@ def pipelined_requests_close_the_connection_and_cost_nothing():
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     rss = lambda: int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{hub.pid}/status").read()).group(1))
     before = rss()
-    for pair in (get + post, post + post, post + get, get + get):
+    fuzzed = (b"GET /status HTTP/1.1\r\nH21:7 .0\r\n\r\nPOST /sqlson\r\n"
+              b"Content-Length: 62\r0.1\r\n\r\nH")
+    for pair in (get + post, post + post, post + get, get + get, fuzzed):
         c = socket.create_connection(("127.0.0.1", port), timeout=5)
         c.sendall(pair)
         got, t0 = b"", time.time()
@@ -1211,9 +1214,9 @@ def pipelined_requests_close_the_connection_and_cost_nothing():
 
 @test
 def slow_http_clients_cannot_hold_a_connection():
-    """A connection that says nothing, one that trickles its headers a byte a second
-    (slowloris), and one kept alive after its answer are each closed by the server: within 10 s
-    for the first two, 5 s for the last."""
+    """A connection that says nothing, one that trickles its headers a byte every half second
+    (slowloris), and one whose request was answered are each closed by the server: within 10 s
+    for the first two, at once for the last (a connection carries one request)."""
     run("slow.db", "init")
     hub, port = server("slow.db", None, "--no-ui")
     took = {}
@@ -1252,7 +1255,7 @@ def slow_http_clients_cannot_hold_a_connection():
     for t in threads:
         t.join()
     print(f"    closed after: {took}")
-    assert took["silent"] < 12 and took["kept_alive"] < 7, took
+    assert took["silent"] < 12 and took["kept_alive"] < 1, took
     assert took["trickle"] is not None and took["trickle"] < 13, took
     assert stop(hub) == 0
 
