@@ -39,7 +39,19 @@ struct cli_cmd {
   const char *help; /* one sentence */
   int (*run)(cli_ctx *cx);
   int min_args, max_args; /* positional arguments; max -1 for no limit */
+  /* The rest of `arenadb NAME --help`: lines separated by '\n', printed indented. */
+  const char *arguments; /* the positional arguments that need explaining; NULL when none do */
+  const char *options;   /* every option, what it does and its default; NULL when none */
+  const char *example;   /* one or two command lines that work */
 };
+
+/* The options of the commands that reach a server (sync URL, presence), for their help. */
+#define CLI_CLIENT_OPTIONS_HELP                                                                  \
+  "--token T           the token the server asks for (default: $ARENADB_TOKEN)\n"                \
+  "--token-file FILE   read the token from FILE's first line (out of sight of ps)\n"            \
+  "--ca FILE           trust the CA certificates in FILE (PEM) for wss:// (default: the\n"      \
+  "                    system's)\n"                                                              \
+  "--insecure          accept any certificate for wss:// (tests only)\n"
 
 /* Parses the arguments against opts; positionals are left in cx->argv. An unknown option is an
  * error, or with keep_unknown is left among the positionals for a later parse. Returns CLI_OK
@@ -48,6 +60,9 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown);
 
 /* Parses a command's options (opts may be NULL) and checks its number of positionals. */
 int cli_args(cli_ctx *cx, const cli_opt *opts);
+
+/* Prints a command's help: usage, sentence, arguments, options and example. */
+void cli_help(const cli_cmd *c, FILE *out);
 
 /* Prints "arenadb: MESSAGE" to stderr; returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

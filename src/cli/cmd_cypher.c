@@ -6,23 +6,6 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-static const char cypher_help[] =
-    "usage: arenadb [--db PATH] cypher QUERY [--params JSON] [--format table|json|csv|tck]\n"
-    "                                        [--procedure SIGNATURE ROWS_JSON]...\n\n"
-    "Runs one Cypher query (docs/cypher.md) in one transaction: its writes replicate, and a\n"
-    "query that fails changes nothing and exits with status 1.\n\n"
-    "  --params JSON   a JSON object of parameter values, read as $name in the query\n"
-    "  --procedure SIGNATURE ROWS_JSON\n"
-    "                  defines a procedure for this run, answered from a fixed table:\n"
-    "                  SIGNATURE as 'ns.name(in :: INTEGER?) :: (out :: STRING?)', ROWS_JSON\n"
-    "                  an array of row objects keyed by column name ([{\"in\": 1, \"out\": \"a\"}]);\n"
-    "                  CALL ns.name(1) returns the outputs of the rows whose inputs equal the\n"
-    "                  arguments (repeatable)\n"
-    "  --format F      table (default), json (one object per row), csv, or tck: one JSON\n"
-    "                  object {\"columns\",\"rows\",\"stats\"} with every value in openCypher's\n"
-    "                  literal form; with tck an error is printed on standard output as\n"
-    "                  {\"error\":{\"type\",\"phase\",\"detail\",\"message\"}}\n";
-
 static void put_str(buf *b, const char *s) { jsonc_put_string(b, s, strlen(s)); }
 
 static int print_tck(adb_cypher *r) {
@@ -157,11 +140,11 @@ static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
                     {0}};
   if (cli_parse(cx, opts, 0)) return CLI_USAGE;
   if (help) {
-    fputs(cypher_help, stdout);
+    cli_help(cx->self, stdout);
     return CLI_OK;
   }
   if (cx->argc != 1) {
-    fputs(cypher_help, stderr);
+    cli_help(cx->self, stderr);
     return CLI_USAGE;
   }
   if (!format) format = "table";
@@ -192,5 +175,23 @@ const cli_cmd cli_cmds_cypher[] = {
      "QUERY [--params JSON] [--format table|json|csv|tck] [--procedure SIGNATURE ROWS_JSON]...",
      "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
      "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
-     cmd_cypher, 0, -1},
+     cmd_cypher, 0, -1,
+     .arguments = "QUERY   one Cypher query, run in one transaction: its writes replicate, and a\n"
+                  "        query that fails changes nothing and exits with status 1",
+     .options =
+         "--params JSON   a JSON object of parameter values, read as $name in the query\n"
+         "--format F      table (default), json (one object per row), csv, or tck: one\n"
+         "                JSON object {\"columns\",\"rows\",\"stats\"} with every value in\n"
+         "                openCypher's literal form; with tck an error is printed on\n"
+         "                standard output as\n"
+         "                {\"error\":{\"type\",\"phase\",\"detail\",\"message\"}}\n"
+         "--procedure SIGNATURE ROWS_JSON\n"
+         "                defines a procedure for this run, answered from a fixed table:\n"
+         "                SIGNATURE as 'ns.name(in :: INTEGER?) :: (out :: STRING?)',\n"
+         "                ROWS_JSON an array of row objects keyed by column name\n"
+         "                ([{\"in\": 1, \"out\": \"a\"}]); CALL ns.name(1) returns the outputs\n"
+         "                of the rows whose inputs equal the arguments (repeatable)",
+     .example = "arenadb cypher 'MATCH (a:Person)-[:KNOWS]->(b) RETURN a.name, b.name'\n"
+                "arenadb cypher 'MATCH (p {name: $name}) RETURN p.born'"
+                " --params '{\"name\": \"Ada\"}' --format json"},
     {0}};

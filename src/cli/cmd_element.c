@@ -120,18 +120,52 @@ static int cmd_list(cli_ctx *cx) {
   return status;
 }
 
+/* What the help of set says about its value, for nodes and edges. */
+#define VALUE_JSON_HELP                                                                          \
+  "VALUE_JSON   the value as JSON: 36, true, null, '\"a string\"' (with its quotes), '[1, 2]'"
+
 const cli_cmd cli_cmds_element[] = {
-    {"node add", "LABEL [PROPS_JSON] [--id ID]", "create a node; prints its id", cmd_add, 1, 2},
-    {"node get", "ID", "print a node as JSON", cmd_get, 1, 1},
-    {"node set", "ID KEY VALUE_JSON", "set one property of a node", cmd_set, 3, 3},
-    {"node unset", "ID KEY", "remove one property of a node", cmd_unset, 2, 2},
-    {"node del", "ID", "delete a node (its edges are hidden until it returns)", cmd_del, 1, 1},
-    {"node list", "[--label L]", "list nodes", cmd_list, 0, 0},
+    {"node add", "LABEL [PROPS_JSON] [--id ID]", "create a node; prints its id", cmd_add, 1, 2,
+     .arguments = "LABEL        the node's label, e.g. Person (Cypher's labels A and B are stored\n"
+                  "             as A:B)\n"
+                  "PROPS_JSON   its properties, a JSON object (default: {})",
+     .options = "--id ID   the node's id, e.g. user:ada (default: a new time-ordered id); an id\n"
+                "          that exists is refused, but one created on two replicas is one node",
+     .example = "arenadb node add Person '{\"name\": \"Ada\"}' --id ada\n"
+                "arenadb node add City '{\"name\": \"London\"}'"},
+    {"node get", "ID", "print a node as JSON", cmd_get, 1, 1, .example = "arenadb node get ada"},
+    {"node set", "ID KEY VALUE_JSON", "set one property of a node", cmd_set, 3, 3,
+     .arguments = VALUE_JSON_HELP,
+     .example = "arenadb node set ada born 1815\n"
+                "arenadb node set ada tags '[\"math\", \"poetry\"]'"},
+    {"node unset", "ID KEY", "remove one property of a node", cmd_unset, 2, 2,
+     .example = "arenadb node unset ada tags"},
+    {"node del", "ID", "delete a node (its edges are hidden until it returns)", cmd_del, 1, 1,
+     .example = "arenadb node del ada"},
+    {"node list", "[--label L]", "list nodes", cmd_list, 0, 0,
+     .options = "--label L    only the nodes whose label is exactly L (default: every node)\n"
+                "--format F   table (default), json or csv",
+     .example = "arenadb node list --label Person --format csv"},
     {"edge add", "SRC LABEL DST [PROPS_JSON] [--id ID]", "create an edge; prints its id", cmd_add,
-     3, 4},
-    {"edge get", "ID", "print an edge as JSON", cmd_get, 1, 1},
-    {"edge set", "ID KEY VALUE_JSON", "set one property of an edge", cmd_set, 3, 3},
-    {"edge unset", "ID KEY", "remove one property of an edge", cmd_unset, 2, 2},
-    {"edge del", "ID", "delete an edge", cmd_del, 1, 1},
-    {"edge list", "[--from ID] [--to ID] [--label L]", "list edges", cmd_list, 0, 0},
+     3, 4,
+     .arguments = "SRC, DST     the ids of the existing nodes it goes from and to\n"
+                  "LABEL        the edge's label (its type in Cypher), e.g. KNOWS\n"
+                  "PROPS_JSON   its properties, a JSON object (default: {})",
+     .options = "--id ID   the edge's id (default: a new time-ordered id)",
+     .example = "arenadb edge add ada KNOWS bob '{\"since\": 1833}' --id ada-knows-bob"},
+    {"edge get", "ID", "print an edge as JSON", cmd_get, 1, 1,
+     .example = "arenadb edge get ada-knows-bob"},
+    {"edge set", "ID KEY VALUE_JSON", "set one property of an edge", cmd_set, 3, 3,
+     .arguments = VALUE_JSON_HELP,
+     .example = "arenadb edge set ada-knows-bob where '\"London\"'"},
+    {"edge unset", "ID KEY", "remove one property of an edge", cmd_unset, 2, 2,
+     .example = "arenadb edge unset ada-knows-bob where"},
+    {"edge del", "ID", "delete an edge", cmd_del, 1, 1,
+     .example = "arenadb edge del ada-knows-bob"},
+    {"edge list", "[--from ID] [--to ID] [--label L]", "list edges", cmd_list, 0, 0,
+     .options = "--from ID    only the edges from node ID (default: from any)\n"
+                "--to ID      only the edges to node ID (default: to any)\n"
+                "--label L    only the edges whose label is exactly L (default: any)\n"
+                "--format F   table (default), json or csv",
+     .example = "arenadb edge list --from ada --label KNOWS"},
     {0}};

@@ -83,10 +83,26 @@ static int cmd_path(cli_ctx *cx) {
   return rc;
 }
 
+/* What the help of both commands says about the options they share. */
+#define WALK_OPTIONS_HELP                                                                        \
+  "--label L                 follow only the edges whose label is exactly L (default: any)\n"    \
+  "--direction out|in|both   follow edges from source to target (default: out), against\n"      \
+  "                          them (in), or both ways\n"                                           \
+  "--format F                table (default), json or csv"
+
 const cli_cmd cli_cmds_graph[] = {
     {"traverse", "START [--depth K] [--label L] [--direction out|in|both]",
      "list the nodes within K hops of START (default: all reachable), nearest first",
-     cmd_traverse, 1, 1},
+     cmd_traverse, 1, 1,
+     .arguments = "START   the id of the node to start from: the first row, at depth 0",
+     .options = "-k, --depth K             at most K hops, 0 to 1000000 (default: no limit)\n"
+                WALK_OPTIONS_HELP,
+     .example = "arenadb traverse ada --depth 2 --label KNOWS\n"
+                "arenadb traverse bob --direction both --format json"},
     {"path", "FROM TO [--max-depth K] [--label L] [--direction out|in|both]",
-     "print a shortest path from FROM to TO, one step per row", cmd_path, 2, 2},
+     "print a shortest path from FROM to TO, one step per row", cmd_path, 2, 2,
+     .arguments = "FROM, TO   the ids of the nodes at its ends; no path is a failure (exit 1)",
+     .options = "-k, --max-depth K         at most K hops, 0 to 1000000 (default: no limit)\n"
+                WALK_OPTIONS_HELP,
+     .example = "arenadb path ada carol --max-depth 4"},
     {0}};

@@ -189,7 +189,22 @@ static int cmd_export(cli_ctx *cx) {
 
 const cli_cmd cli_cmds_io[] = {
     {"import", "FILE.jsonl [--progress]", "add nodes and edges from JSON Lines, in one transaction",
-     cmd_import, 1, 1},
+     cmd_import, 1, 1,
+     .arguments = "FILE.jsonl   one record a line, as 'export' writes them, e.g.\n"
+                  "             {\"type\": \"node\", \"id\": \"ada\", \"label\": \"Person\", "
+                  "\"properties\": {}, \"vector\": [1]}\n"
+                  "             {\"type\": \"edge\", \"source_node_id\": \"ada\", "
+                  "\"label\": \"KNOWS\", \"target_node_id\": \"bob\"}\n"
+                  "             where \"id\" (default: a new one), \"properties\" and \"vector\" "
+                  "may be left out;\n"
+                  "             an edge may come before its nodes; a bad line imports nothing",
+     .options = "--progress   show the count of records imported on standard error (default: only\n"
+                "             when it is a terminal)",
+     .example = "arenadb --db copy.db import graph.jsonl --progress"},
     {"export", "FILE.jsonl", "write all nodes and edges as JSON Lines ('-': standard output)",
-     cmd_export, 1, 1},
+     cmd_export, 1, 1,
+     .arguments = "FILE.jsonl   one record a line, nodes first, each node's vector with it;\n"
+                  "             'import' reads it back",
+     .example = "arenadb export graph.jsonl\n"
+                "arenadb export - | grep '\"type\":\"edge\"'"},
     {0}};

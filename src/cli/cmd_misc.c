@@ -62,10 +62,24 @@ static int cmd_shell(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_misc[] = {
-    {"init", "[--db-id HEX]", "create the database (or open an existing one)", cmd_init, 0, 0},
+    {"init", "[--db-id HEX]", "create the database (or open an existing one)", cmd_init, 0, 0,
+     .options = "--db-id HEX   the database id a new file gets: 32 hex digits (default: a random\n"
+                "              one); an existing file with another id is refused",
+     .example = "arenadb --db hub.db init\n"
+                "arenadb --db archive.db init --db-id 0123456789abcdef0123456789abcdef"},
     {"sql", "\"STATEMENTS\" [--format table|json|csv]",
-     "run SQL in one transaction; writes to nodes/edges replicate",
-     cmd_sql, 1, 1},
-    {"check", "", "verify the integrity of the database", cmd_check, 0, 0},
-    {"shell", "", "interactive SQL shell", cmd_shell, 0, 0},
+     "run SQL in one transaction; writes to nodes/edges replicate", cmd_sql, 1, 1,
+     .arguments = "STATEMENTS   one or more statements separated by ';', all or none applied; the\n"
+                  "             graph is the views nodes(id, label, properties) and\n"
+                  "             edges(id, source_node_id, target_node_id, label, properties)",
+     .options = "--format F   how rows print: table (default; a write says how many rows it\n"
+                "             changed), json (an array of objects per statement) or csv",
+     .example = "arenadb sql \"SELECT label, count(*) AS n FROM nodes GROUP BY label\""
+                " --format json\n"
+                "arenadb sql \"UPDATE nodes SET label = 'Person' WHERE label = 'person'\""},
+    {"check", "", "verify the integrity of the database", cmd_check, 0, 0,
+     .example = "arenadb --db hub.db check"},
+    {"shell", "", "interactive SQL shell", cmd_shell, 0, 0,
+     .example = "arenadb shell    # then SQL ending with ';', Cypher on a line; .help for more\n"
+                "echo \"SELECT count(*) FROM nodes;\" | arenadb shell"},
     {0}};

@@ -352,9 +352,55 @@ static int cmd_presence(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_net[] = {
-    {"serve", "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... [--query-timeout SEC] [--max-connections N] [--max-per-address N] [--tls-cert FILE --tls-key FILE] [--ca FILE] [--insecure] [--ui DIR | --no-ui]",
+    {"serve",
+     "[--listen HOST:PORT] [--peer ws://HOST:PORT]... [--token T] [--cors ORIGIN]... "
+     "[--query-timeout SEC] [--max-connections N] [--max-per-address N] "
+     "[--tls-cert FILE --tls-key FILE] [--ca FILE] [--insecure] [--ui DIR | --no-ui]",
      "serve the database: WebSocket sync, HTTP JSON API, browser UI (Ctrl-C stops)", cmd_serve,
-     0, 0},
-    {"presence", "ws[s]://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC] [--ca FILE] [--insecure]",
-     "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3},
+     0, 0,
+     .options =
+         "--listen HOST:PORT         the address to serve on (default: 127.0.0.1:7420; port 0:\n"
+         "                           any free one); beyond loopback only with tokens ('arenadb\n"
+         "                           token create') or --token\n"
+         "--peer ws[s]://HOST:PORT   also sync live with that server, reconnecting (repeatable,\n"
+         "                           up to 32)\n"
+         "--token T                  a token with the admin role, besides those of 'token\n"
+         "                           create', also sent to each --peer (default: $ARENADB_TOKEN)\n"
+         "--token-file FILE          read --token from FILE's first line (out of sight of ps)\n"
+         "--cors ORIGIN              let the pages of ORIGIN, e.g. https://ui.example.org, use\n"
+         "                           the API (repeatable, up to 16; default: only this server's)\n"
+         "--query-timeout SEC        stop each SQL statement and Cypher query of the HTTP API\n"
+         "                           after SEC seconds, undoing it (default: 10; 0: no limit)\n"
+         "--max-connections N        open connections at most (default: 4096)\n"
+         "--max-per-address N        open connections from one IP address at most (default:\n"
+         "                           1024)\n"
+         "--tls-cert FILE            serve https:// and wss:// with this PEM certificate...\n"
+         "--tls-key FILE             ... and its PEM key (default: plain http:// and ws://)\n"
+         "--ca FILE                  trust the CA certificates in FILE for wss:// peers\n"
+         "                           (default: the system's)\n"
+         "--insecure                 accept any certificate from wss:// peers (tests only)\n"
+         "--timeout MS               drop a peer after MS milliseconds of silence (default:\n"
+         "                           8000)\n"
+         "--poll MS                  look for other processes' commits every MS milliseconds\n"
+         "                           (default: 10)\n"
+         "--ui DIR                   serve the browser UI from DIR, which holds an index.html\n"
+         "                           (default: the installed UI, else the build's web/dist)\n"
+         "--no-ui                    serve a plain status page at / instead",
+     .example = "arenadb --db hub.db serve --listen 0.0.0.0:7420 --token-file token.txt\n"
+                "arenadb serve --listen 127.0.0.1:7421 --peer ws://127.0.0.1:7420"
+                " --token-file token.txt"},
+    {"presence",
+     "ws[s]://HOST:PORT [KEY JSON] [--ttl SEC] [--watch] [--for SEC] [--ca FILE] [--insecure]",
+     "set an ephemeral presence entry, and/or watch everyone's", cmd_presence, 1, 3,
+     .arguments = "ws[s]://HOST:PORT   an 'arenadb serve'\n"
+                  "KEY JSON            the entry to set, e.g. cursor '{\"node\": \"ada\"}': kept\n"
+                  "                    in memory by servers and watchers, never in a database\n"
+                  "                    (without one, --watch is needed)",
+     .options = "--ttl SEC           how long the entry lives (default: 30; at most 3600)\n"
+                "--watch             stay connected and print everyone's entries as JSON after\n"
+                "                    each change\n"
+                "--for SEC           stop after SEC seconds (default: once the entry is sent;\n"
+                "                    with --watch, at Ctrl-C)\n" CLI_CLIENT_OPTIONS_HELP,
+     .example = "arenadb presence ws://127.0.0.1:7420 cursor '{\"node\": \"ada\"}' --ttl 60\n"
+                "arenadb presence ws://127.0.0.1:7420 --watch --for 30"},
     {0}};

@@ -105,11 +105,39 @@ static int cmd_sync(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_sync[] = {
-    {"vv", "[-o FILE]", "this replica's version vector (JSON, or binary to FILE)", cmd_vv, 0, 0},
-    {"changes", "[--since VV_FILE] -o FILE", "write the changes a replica at VV lacks (all without)",
-     cmd_changes, 0, 0},
-    {"apply", "FILE", "merge a change set", cmd_apply, 1, 1},
+    {"vv", "[-o FILE]", "this replica's version vector (JSON, or binary to FILE)", cmd_vv, 0, 0,
+     .options = "-o, --output FILE   write the binary form, which 'changes --since' reads, to\n"
+                "                    FILE ('-': standard output) (default: print JSON)",
+     .example = "arenadb vv\n"
+                "arenadb --db laptop.db vv -o laptop.vv"},
+    {"changes", "[--since VV_FILE] -o FILE",
+     "write the changes a replica at VV lacks (all without)", cmd_changes, 0, 0,
+     .options = "--since VV_FILE     the version vector of the replica to bring up to date, from\n"
+                "                    'vv -o' (default: none, so every change)\n"
+                "-o, --output FILE   where to write the change set ('-': standard output);\n"
+                "                    required",
+     .example = "arenadb changes --since laptop.vv -o for-laptop.cs"},
+    {"apply", "FILE", "merge a change set", cmd_apply, 1, 1,
+     .arguments = "FILE   a change set written by 'changes' ('-': standard input); applying one\n"
+                  "       again changes nothing",
+     .example = "arenadb --db laptop.db apply for-laptop.cs"},
     {"sync", "OTHER.db | ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]",
      "two-way merge with another local database, or with a server (--live: stay connected)",
-     cmd_sync, 1, 1},
+     cmd_sync, 1, 1,
+     .arguments = "OTHER.db            another replica of this database (or a new one): each gets\n"
+                  "                    the other's changes\n"
+                  "ws[s]://HOST:PORT   an 'arenadb serve': the same, over the network (a missing\n"
+                  "                    database is created, a replica of the server's)",
+     .options = "With a URL only:\n"
+                "--live              stay connected, streaming changes both ways and reconnecting\n"
+                "                    (default: sync once and exit)\n"
+                "--for SEC           stop after SEC seconds (default: when done; with --live, at\n"
+                "                    Ctrl-C)\n"
+                CLI_CLIENT_OPTIONS_HELP
+                "--timeout MS        drop the server after MS milliseconds of silence (default:\n"
+                "                    8000)\n"
+                "--poll MS           look for other processes' commits every MS milliseconds\n"
+                "                    (default: 10)",
+     .example = "arenadb --db laptop.db sync arena.db\n"
+                "arenadb --db laptop.db sync ws://127.0.0.1:7420 --live --token-file token.txt"},
     {0}};

@@ -60,14 +60,25 @@ static int cmd_get(cli_ctx *cx) {
   return status;
 }
 
+/* What the help of every text command says about the property and --edge. */
+#define TEXT_ARGS_HELP                                                                           \
+  "ID KEY   the node (with --edge, the edge) and its property; a missing or plain string\n"     \
+  "         property becomes collaborative text, which replicas edit at once and merge\n"       \
+  "POS      where, in code points from 0 (at most the text's length)"
+#define TEXT_OPTIONS_HELP "--edge   ID names an edge, not a node"
+
 const cli_cmd cli_cmds_text[] = {
     {"text insert", "ID KEY POS STRING [--edge]",
      "insert STRING at code point POS of the text property KEY of a node (or edge)", cmd_edit, 4,
-     4},
+     4, .arguments = TEXT_ARGS_HELP, .options = TEXT_OPTIONS_HELP,
+     .example = "arenadb text insert ada bio 0 \"Wrote the first program.\""},
     {"text delete", "ID KEY POS LEN [--edge]", "delete LEN code points from POS of a text",
-     cmd_edit, 4, 4},
+     cmd_edit, 4, 4, .arguments = TEXT_ARGS_HELP, .options = TEXT_OPTIONS_HELP,
+     .example = "arenadb text delete ada bio 9 9"},
     {"text replace", "ID KEY POS LEN STRING [--edge]",
-     "replace LEN code points from POS of a text with STRING", cmd_edit, 5, 5},
+     "replace LEN code points from POS of a text with STRING", cmd_edit, 5, 5,
+     .arguments = TEXT_ARGS_HELP, .options = TEXT_OPTIONS_HELP,
+     .example = "arenadb text replace ada bio 10 5 \"earliest\""},
     {"text get", "ID KEY [--edge]", "print a text property (or any string property)", cmd_get, 2,
-     2},
+     2, .options = TEXT_OPTIONS_HELP, .example = "arenadb text get ada bio"},
     {0}};

@@ -135,9 +135,18 @@ static int cmd_revoke(cli_ctx *cx) {
 const cli_cmd cli_cmds_token[] = {
     {"token create", "--role read|write|admin [--name NAME] [--expires DURATION]",
      "create an access token for serve and print it (once); DURATION like 90d, 12h, 30m",
-     cmd_create, 0, 0},
+     cmd_create, 0, 0,
+     .options = "--role R            required: read (reads and pulls), write (also writes and\n"
+                "                    pushes) or admin (also manages tokens over HTTP)\n"
+                "--name NAME         what 'token list' shows and 'token revoke' takes (default:\n"
+                "                    the role and 8 random hex digits, e.g. write-1f2e3d4c)\n"
+                "--expires DURATION  when it stops working: a number and s, m, h or d (seconds\n"
+                "                    without one), e.g. 90d (default: never)",
+     .example = "arenadb --db hub.db token create --role write --name laptop --expires 90d"
+                " > token.txt"},
     {"token list", "", "list the tokens: name, role, created, expires (never their secrets)",
-     cmd_list, 0, 0},
+     cmd_list, 0, 0, .options = "--format F   table (default), json or csv",
+     .example = "arenadb --db hub.db token list --format json"},
     {"token revoke", "NAME", "delete a token: it stops working at once, even on a running server",
-     cmd_revoke, 1, 1},
+     cmd_revoke, 1, 1, .example = "arenadb --db hub.db token revoke laptop"},
     {0}};

@@ -151,14 +151,47 @@ static int cmd_search(cli_ctx *cx) {
 }
 
 const cli_cmd cli_cmds_vector[] = {
-    {"vector set", "ID VECTOR_JSON", "set a node's vector, e.g. '[0.1, 0.2]'", cmd_set, 2, 2},
-    {"vector get", "ID", "print a node's vector as JSON", cmd_get, 1, 1},
-    {"vector clear", "ID", "remove a node's vector", cmd_clear, 1, 1},
+    {"vector set", "ID VECTOR_JSON", "set a node's vector, e.g. '[0.1, 0.2]'", cmd_set, 2, 2,
+     .arguments = "VECTOR_JSON   a JSON array of 1 to 16384 numbers, as many as the index's\n"
+                  "              dimension",
+     .example = "arenadb vector set ada '[0.1, 0.2, 0.3]'"},
+    {"vector get", "ID", "print a node's vector as JSON", cmd_get, 1, 1,
+     .example = "arenadb vector get ada"},
+    {"vector clear", "ID", "remove a node's vector", cmd_clear, 1, 1,
+     .example = "arenadb vector clear ada"},
     {"vector search", "VECTOR_JSON [-k N] [--metric M] [FILTERS]",
      "the k nearest nodes; --metric cosine|l2|dot, --label L, --where SQL, --ef N, --exact",
-     cmd_search, 1, 1},
+     cmd_search, 1, 1,
+     .arguments = "VECTOR_JSON   the query, a JSON array of the index's dimension; prints id,\n"
+                  "              distance, label and properties, nearest first",
+     .options = "-k, --k N     how many nodes, 1 to 10000 (default: 10)\n"
+                "--metric M    cosine (default), l2 or dot; another than the index's searches\n"
+                "              exactly\n"
+                "--ef N        candidate list of the graph search, at least k (default: the\n"
+                "              index's ef-search)\n"
+                "--exact       compare with every vector instead of searching the graph\n"
+                "--format F    table (default), json or csv\n"
+                "--label L     only the nodes whose label is exactly L (default: any)\n"
+                "--where SQL   only the nodes for which this SQL expression over id, label and\n"
+                "              properties holds, e.g. \"json_extract(properties, '$.born') <"
+                " 1900\"\n"
+                "              (both filter during the search: k nodes come back if k qualify)",
+     .example = "arenadb vector search '[0.1, 0.2, 0.25]' -k 5 --label Person\n"
+                "arenadb vector search '[1, 0, 0]' --where \"json_extract(properties, '$.born')"
+                " < 1900\""},
     {"vector index", "[--dim D] [--metric M] [-m M] [OPTIONS]",
      "set the index's parameters and rebuild it; --ef-construction N, --ef-search N", cmd_index, 0,
-     0},
-    {"vector info", "", "print the index's parameters and size", cmd_info, 0, 0},
+     0,
+     .options = "--dim D               components per vector (default: the first vector's)\n"
+                "--metric M            what the index is built for: cosine (default), l2 or dot\n"
+                "-m, --m M             links per node and level, 2 to 64 (default: 16; twice as\n"
+                "                      many on level 0)\n"
+                "--ef-construction N   candidate list while inserting: higher builds slower and\n"
+                "                      finds better links (default: 200)\n"
+                "--ef-search N         candidate list while searching, at least k: higher is\n"
+                "                      slower and more exact (default: 64)\n"
+                "An option left out takes its default, not the index's current value.",
+     .example = "arenadb vector index --dim 3 --metric cosine -m 32 --ef-search 128"},
+    {"vector info", "", "print the index's parameters and size", cmd_info, 0, 0,
+     .example = "arenadb vector info"},
     {0}};

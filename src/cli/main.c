@@ -173,15 +173,82 @@ static const cli_cmd *const tables[] = {cli_cmds_misc, cli_cmds_element, cli_cmd
                                         cli_cmds_cypher,
                                         cli_cmds_token};
 
+/* The columns of help text: no line passes HELP_WIDTH; a command list has the name, then the
+ * arguments from ARGS_COL, then the sentence from DESC_COL. */
+#define HELP_WIDTH 100
+#define NAME_W 13 /* "vector search" */
+#define ARGS_COL (2 + NAME_W + 2)
+#define ARGS_W 38
+#define DESC_COL (ARGS_COL + ARGS_W + 1)
+
+/* Writes text with the cursor at column col, breaking lines at spaces so that none passes
+ * HELP_WIDTH (a word longer than that stands alone); continuation lines start at column col.
+ * A space inside [...] does not break, so that "[--tls-cert FILE --tls-key FILE]" stays whole. */
+static void put_wrapped(FILE *out, const char *text, int col) {
+  int at = col;
+  for (const char *p = text; *p;) {
+    const char *end = p;
+    for (int depth = 0; *end && (depth > 0 || *end != ' '); end++)
+      depth += (*end == '[') - (*end == ']');
+    int n = (int)(end - p);
+    if (at > col && at + 1 + n > HELP_WIDTH) {
+      fprintf(out, "\n%*s", col, "");
+      at = col;
+    } else if (at > col) {
+      fputc(' ', out);
+      at++;
+    }
+    fprintf(out, "%.*s", n, p);
+    at += n;
+    p = *end ? end + 1 : end;
+  }
+}
+
+/* One line of a command list (more when wrapped): arguments too wide for their column put the
+ * sentence on the line below, in its column. */
+static void put_row(const cli_cmd *c, FILE *out) {
+  fprintf(out, "  %-*s  ", NAME_W, c->name);
+  if (strlen(c->args) <= ARGS_W) {
+    fprintf(out, "%-*s ", ARGS_W, c->args);
+  } else {
+    put_wrapped(out, c->args, ARGS_COL);
+    fprintf(out, "\n%*s", DESC_COL, "");
+  }
+  put_wrapped(out, c->help, DESC_COL);
+  fputc('\n', out);
+}
+
+/* "TITLE:" and text's lines indented by two, after a blank line; nothing for NULL. */
+static void put_section(FILE *out, const char *title, const char *text) {
+  if (!text) return;
+  fprintf(out, "\n%s:\n", title);
+  for (const char *p = text; *p;) {
+    size_t n = strcspn(p, "\n");
+    fprintf(out, "  %.*s\n", (int)n, p);
+    p += n + (p[n] == '\n');
+  }
+}
+
+void cli_help(const cli_cmd *c, FILE *out) {
+  int col = fprintf(out, "usage: arenadb [--db PATH] %s%s", c->name, *c->args ? " " : "");
+  put_wrapped(out, c->args, col);
+  fputs("\n\n", out);
+  put_wrapped(out, c->help, 0);
+  fputc('\n', out);
+  put_section(out, "Arguments", c->arguments);
+  put_section(out, "Options", c->options);
+  put_section(out, "Example", c->example);
+}
+
 static void usage(FILE *out) {
   fputs("usage: arenadb [--db PATH] COMMAND [ARGS]\n\n"
         "ArenaDB: an embedded replicated graph database. The database is PATH, or\n"
-        "$ARENADB_DB, or ./arena.db. Run 'arenadb COMMAND --help' for one command.\n\n"
+        "$ARENADB_DB, or ./arena.db. Run 'arenadb help COMMAND' (or 'arenadb COMMAND --help')\n"
+        "for one command: its arguments, options and defaults, and an example.\n\n"
         "Commands:\n",
         out);
   for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-    for (const cli_cmd *c = tables[t]; c->name; c++)
-      fprintf(out, "  %-12s %-38s %s\n", c->name, c->args, c->help);
+    for (const cli_cmd *c = tables[t]; c->name; c++) put_row(c, out);
   fputs("\nGlobal options:\n"
         "  --db PATH      the database file\n"
         "  --format F     output of queries: table (default), json or csv\n"
@@ -198,7 +265,7 @@ static int group_usage(const char *word, FILE *out) {
     for (const cli_cmd *c = tables[t]; c->name; c++) {
       if (strncmp(c->name, word, n) || c->name[n] != ' ') continue;
       if (!count++) fprintf(out, "usage: arenadb [--db PATH] %s COMMAND [ARGS]\n\n", word);
-      fprintf(out, "  %-12s %-38s %s\n", c->name, c->args, c->help);
+      put_row(c, out);
     }
   return count;
 }
@@ -238,6 +305,8 @@ int main(int argc, char **argv) {
     printf("arenadb %s\n", ADB_VERSION);
     return CLI_OK;
   }
+  /* "arenadb help [COMMAND...]" is "arenadb [COMMAND...] --help". */
+  for (; cx.argc > 0 && !strcmp(cx.argv[0], "help"); cx.argc--, cx.argv++) help = 1;
   if (cx.argc == 0) {
     usage(help ? stdout : stderr);
     return help ? CLI_OK : CLI_USAGE;
@@ -255,7 +324,7 @@ int main(int argc, char **argv) {
   cx.argc -= used;
   cx.argv += used;
   if (help) {
-    printf("usage: arenadb [--db PATH] %s %s\n\n%s\n", c->name, c->args, c->help);
+    cli_help(c, stdout);
     return CLI_OK;
   }
   cx.self = c;

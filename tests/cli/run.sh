@@ -176,6 +176,18 @@ COMMANDS=("init" "sql" "check" "shell" "node add" "node get" "node set" "node un
   "node list" "edge add" "edge get" "edge set" "edge unset" "edge del" "edge list" "vv" "changes"
   "apply" "sync" "import" "export" "text insert" "text delete" "text replace" "text get")
 
+# The commands 'arenadb --help' lists, one a line.
+listed_commands() {
+  "$BIN" --help | sed -n '/^Commands:$/,/^$/p' | grep -E '^  [a-z]' |
+    sed -E 's/^  ([a-z]+( [a-z]+)?)(  .*|$)/\1/'
+}
+
+# squeeze: the text on stdin with each run of spaces and line breaks made one space.
+squeeze() { tr -s ' \n' '  ' | sed 's/ $//'; }
+
+# narrow FILE: no line of FILE is wider than 100 columns.
+narrow() { awk 'length > 100 { exit 1 }' "$1" || fail "a line of $1 is wider than 100 columns"; }
+
 test_help_global() {
   ok --help
   out_has "usage: arenadb"
@@ -191,18 +203,103 @@ test_help_global() {
   [ ! -e arena.db ] || fail "help created a database"
 }
 
-test_help_each_command() {
-  local c
-  for c in "${COMMANDS[@]}"; do
+# The list fits in 100 columns and still holds every command's whole arguments and sentence,
+# as its own help gives them.
+test_help_global_is_narrow_and_whole() {
+  ok --help
+  narrow "$W/.out"
+  local all c cmds args sentence
+  all=" $(squeeze <"$W/.out") "
+  mapfile -t cmds < <(listed_commands)
+  [ "${#cmds[@]}" -ge 40 ] || fail "'arenadb --help' lists ${#cmds[@]} commands"
+  for c in "${cmds[@]}"; do
     # shellcheck disable=SC2086
     ok $c --help
-    out_has "usage: arenadb"
-    out_has "$c"
-    [ "$(wc -l <"$W/.out")" -ge 2 ] || fail "'$c --help' explains nothing"
+    args=$(awk 'BEGIN { RS = "" } NR == 1' "$W/.out" | squeeze)
+    args=${args#"usage: arenadb [--db PATH] $c"}
+    sentence=$(awk 'BEGIN { RS = "" } NR == 2' "$W/.out" | squeeze)
+    [[ "$all" == *" $c$args $sentence "* ]] || fail "the list lacks or cuts '$c$args $sentence'"
+  done
+}
+
+test_help_each_command() {
+  local c cmds o opts section
+  mapfile -t cmds < <(listed_commands)
+  [ "${#cmds[@]}" -ge 40 ] || fail "'arenadb --help' lists ${#cmds[@]} commands"
+  for c in "${cmds[@]}"; do
+    # shellcheck disable=SC2086
+    ok $c --help
+    out_has "usage: arenadb [--db PATH] $c"
+    narrow "$W/.out"
+    section=$(sed -n '/^Example:$/,/^$/p' "$W/.out")
+    grep -q '^  arenadb \|| arenadb ' <<<"$section" || fail "'$c --help' has no example"
+    # every option its usage line names starts an entry under Options
+    opts=$(awk 'BEGIN { RS = "" } NR == 1' "$W/.out" | sed "1s/^usage: arenadb \[--db PATH\] $c//" |
+      grep -oE -- '(^|[][ |])--?[a-z][a-z-]*' | sed 's/^[][ |]//')
+    [ -z "$opts" ] || out_has "Options:"
+    section=$(sed -n '/^Options:$/,/^$/p' "$W/.out")
+    for o in $opts; do
+      grep -Eq -- "^  (-[a-z], )?$o([ =,]|\$)" <<<"$section" ||
+        fail "'$c --help' does not explain $o"
+    done
   done
   ok node add Person --help
   out_has "node add"
   [ ! -e arena.db ] || fail "--help created a database"
+}
+
+# 'arenadb help COMMAND' is 'arenadb COMMAND --help'; alone, it is the global help.
+test_help_command() {
+  ok help
+  eq "$(out)" "$("$BIN" --help)" "'arenadb help' differs from 'arenadb --help'"
+  local c
+  for c in serve "node add" cypher "vector search" check; do
+    # shellcheck disable=SC2086
+    ok help $c
+    # shellcheck disable=SC2086
+    eq "$(out)" "$("$BIN" $c --help)" "'arenadb help $c' differs from 'arenadb $c --help'"
+  done
+  ok help node
+  out_has "node add"
+  usage_error help nosuch
+  err_has "unknown command 'nosuch'"
+  [ ! -e arena.db ] || fail "help created a database"
+}
+
+# Each command's examples run as printed (those of serve and presence, and the network sync,
+# need a server and are left out), in an order where each finds what the ones before made.
+test_help_examples_work() {
+  local order=(init "node add" "node get" "node set" "node unset" "node list" "edge add" "edge get"
+    "edge set" "edge unset" "edge list" sql check shell traverse path "text insert"
+    "text replace" "text delete" "text get" "vector set" "vector get" "vector index"
+    "vector info" "vector search" cypher sync vv changes apply export import "token create"
+    "token list" "token revoke" "vector clear" "edge del" "node del")
+  local skipped=(serve presence) c line listed lines
+  while IFS= read -r listed; do
+    [[ " ${order[*]} ${skipped[*]} " == *" $listed "* ]] || fail "no example run for '$listed'"
+  done < <(listed_commands)
+  ok init
+  ok --db laptop.db init
+  ok --db copy.db init
+  ok node add Person '{"name": "Bob"}' --id bob
+  ok node add Person '{"name": "Carol"}' --id carol
+  ok edge add bob KNOWS carol
+  # shellcheck disable=SC2317 # the examples call it, through eval, as printed
+  arenadb() { "$BIN" "$@"; }
+  for c in "${order[@]}"; do
+    # shellcheck disable=SC2086
+    ok $c --help
+    mapfile -t lines < <(sed -n '/^Example:$/,/^$/s/^  //p' "$W/.out")
+    [ "${#lines[@]}" -gt 0 ] || fail "'$c --help' has no example"
+    for line in "${lines[@]}"; do
+      [[ "$line" != *"ws://"* ]] || continue
+      LAST="$line"
+      eval "$line" >"$W/.out" 2>"$W/.err" </dev/null
+      RC=$?
+      [ "$RC" -eq 0 ] || fail "the example of '$c' fails"
+    done
+  done
+  [ -s token.txt ] || fail "the token create example wrote no token"
 }
 
 # 'arenadb node --help' should describe the node commands, not call 'node' unknown.
@@ -1841,7 +1938,8 @@ test_changes_since_carry_only_missing_registers() {
 
 TESTS=(
   clock_steps_back_between_commands merge_rules_between_processes token_commands
-  help_global help_each_command help_command_groups usage_unknown_command usage_unknown_option
+  help_global help_global_is_narrow_and_whole help_each_command help_command help_examples_work
+  help_command_groups usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
   init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution
   missing_database_is_not_created
