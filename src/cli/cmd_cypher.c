@@ -61,10 +61,12 @@ static void print_tck_error(adb_cypher *r, int rc) {
   buf_free(&b);
 }
 
-/* Table, JSON (one object per line) or CSV; strings print bare in table and CSV. */
+/* Table, JSON (one array of row objects), JSON Lines (one row object per line) or CSV; strings
+ * print bare in table and CSV. */
 static int print_rows(adb_cypher *r, const char *format) {
   int n = adb_cypher_columns(r);
-  int json = !strcmp(format, "json"), csv = !strcmp(format, "csv");
+  int array = !strcmp(format, "json"), json = array || !strcmp(format, "jsonl");
+  int csv = !strcmp(format, "csv");
   if (!json) {
     for (int i = 0; i < n; i++) {
       if (i) fputs(csv ? "," : " | ", stdout);
@@ -75,6 +77,7 @@ static int print_rows(adb_cypher *r, const char *format) {
   }
   int rows = 0;
   while (adb_cypher_next(r) == ADB_ROW) {
+    if (array) fputs(rows ? ",\n" : "[\n", stdout);
     rows++;
     if (json) fputc('{', stdout);
     for (int i = 0; i < n; i++) {
@@ -95,8 +98,9 @@ static int print_rows(adb_cypher *r, const char *format) {
       if (csv) cli_put_csv(stdout, s);
       else fputs(s, stdout);
     }
-    fputs(json ? "}\n" : "\n", stdout);
+    fputs(array ? "}" : json ? "}\n" : "\n", stdout);
   }
+  if (array) fputs(rows ? "\n]\n" : "[]\n", stdout);
   if (!json && !csv) {
     adb_cypher_stats s;
     adb_cypher_get_stats(r, &s);
@@ -148,9 +152,10 @@ static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
     return CLI_USAGE;
   }
   if (!format) format = "table";
-  if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv") &&
-      strcmp(format, "tck")) {
-    fprintf(stderr, "arenadb cypher: unknown format '%s': use table, json, csv or tck\n", format);
+  if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "jsonl") &&
+      strcmp(format, "csv") && strcmp(format, "tck")) {
+    fprintf(stderr, "arenadb cypher: unknown format '%s': use table, json, jsonl, csv or tck\n",
+            format);
     return CLI_USAGE;
   }
   adb *db = cli_open(cx, 0);
@@ -172,7 +177,8 @@ static int cmd_cypher(cli_ctx *cx) {
 
 const cli_cmd cli_cmds_cypher[] = {
     {"cypher",
-     "QUERY [--params JSON] [--format table|json|csv|tck] [--procedure SIGNATURE ROWS_JSON]...",
+     "QUERY [--params JSON] [--format table|json|jsonl|csv|tck]"
+     " [--procedure SIGNATURE ROWS_JSON]...",
      "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
      "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
      cmd_cypher, 0, -1,
@@ -180,7 +186,8 @@ const cli_cmd cli_cmds_cypher[] = {
                   "        query that fails changes nothing and exits with status 1",
      .options =
          "--params JSON   a JSON object of parameter values, read as $name in the query\n"
-         "--format F      table (default), json (one object per row), csv, or tck: one\n"
+         "--format F      table (default), json (an array of row objects), jsonl (one\n"
+         "                row object per line), csv, or tck: one\n"
          "                JSON object {\"columns\",\"rows\",\"stats\"} with every value in\n"
          "                openCypher's literal form; with tck an error is printed on\n"
          "                standard output as\n"

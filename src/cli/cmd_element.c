@@ -144,7 +144,7 @@ const cli_cmd cli_cmds_element[] = {
      .example = "arenadb node del ada"},
     {"node list", "[--label L]", "list nodes", cmd_list, 0, 0,
      .options = "--label L    only the nodes whose label is exactly L (default: every node)\n"
-                "--format F   table (default), json or csv",
+                "--format F   table (default), json, jsonl or csv",
      .example = "arenadb node list --label Person --format csv"},
     {"edge add", "SRC LABEL DST [PROPS_JSON] [--id ID]", "create an edge; prints its id", cmd_add,
      3, 4,
@@ -166,6 +166,6 @@ const cli_cmd cli_cmds_element[] = {
      .options = "--from ID    only the edges from node ID (default: from any)\n"
                 "--to ID      only the edges to node ID (default: to any)\n"
                 "--label L    only the edges whose label is exactly L (default: any)\n"
-                "--format F   table (default), json or csv",
+                "--format F   table (default), json, jsonl or csv",
      .example = "arenadb edge list --from ada --label KNOWS"},
     {0}};

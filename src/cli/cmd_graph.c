@@ -88,7 +88,7 @@ static int cmd_path(cli_ctx *cx) {
   "--label L                 follow only the edges whose label is exactly L (default: any)\n"    \
   "--direction out|in|both   follow edges from source to target (default: out), against\n"      \
   "                          them (in), or both ways\n"                                           \
-  "--format F                table (default), json or csv"
+  "--format F                table (default), json, jsonl or csv"
 
 const cli_cmd cli_cmds_graph[] = {
     {"traverse", "START [--depth K] [--label L] [--direction out|in|both]",

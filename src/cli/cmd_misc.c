@@ -67,7 +67,7 @@ const cli_cmd cli_cmds_misc[] = {
                 "              one); an existing file with another id is refused",
      .example = "arenadb --db hub.db init\n"
                 "arenadb --db archive.db init --db-id 0123456789abcdef0123456789abcdef"},
-    {"sql", "\"STATEMENTS\" [--format table|json|csv]",
+    {"sql", "\"STATEMENTS\" [--format table|json|jsonl|csv]",
      "run SQL in one transaction; writes to nodes/edges replicate", cmd_sql, 1, 1,
      .arguments = "STATEMENTS   one or more statements separated by ';', all or none applied; the\n"
                   "             graph is the views nodes(id, label, properties) and\n"

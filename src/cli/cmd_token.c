@@ -145,7 +145,7 @@ const cli_cmd cli_cmds_token[] = {
      .example = "arenadb --db hub.db token create --role write --name laptop --expires 90d"
                 " > token.txt"},
     {"token list", "", "list the tokens: name, role, created, expires (never their secrets)",
-     cmd_list, 0, 0, .options = "--format F   table (default), json or csv",
+     cmd_list, 0, 0, .options = "--format F   table (default), json, jsonl or csv",
      .example = "arenadb --db hub.db token list --format json"},
     {"token revoke", "NAME", "delete a token: it stops working at once, even on a running server",
      cmd_revoke, 1, 1, .example = "arenadb --db hub.db token revoke laptop"},

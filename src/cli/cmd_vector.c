@@ -170,7 +170,7 @@ const cli_cmd cli_cmds_vector[] = {
                 "--ef N        candidate list of the graph search, at least k (default: the\n"
                 "              index's ef-search)\n"
                 "--exact       compare with every vector instead of searching the graph\n"
-                "--format F    table (default), json or csv\n"
+                "--format F    table (default), json, jsonl or csv\n"
                 "--label L     only the nodes whose label is exactly L (default: any)\n"
                 "--where SQL   only the nodes for which this SQL expression over id, label and\n"
                 "              properties holds, e.g. \"json_extract(properties, '$.born') <"

@@ -7,9 +7,10 @@
 #include "util/json.h"
 
 int cli_format_check(const char *format) {
-  if (!format || !strcmp(format, "table") || !strcmp(format, "json") || !strcmp(format, "csv"))
+  if (!format || !strcmp(format, "table") || !strcmp(format, "json") ||
+      !strcmp(format, "jsonl") || !strcmp(format, "csv"))
     return CLI_OK;
-  fprintf(stderr, "arenadb: unknown format '%s': use table, json or csv\n", format);
+  fprintf(stderr, "arenadb: unknown format '%s': use table, json, jsonl or csv\n", format);
   return CLI_USAGE;
 }
 
@@ -155,10 +156,12 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
     int ncols = adb_column_count(st);
     table t = {.ncols = ncols};
     long rows = 0;
-    int json = !strcmp(format, "json"), csv = !strcmp(format, "csv");
+    int array = !strcmp(format, "json"), json = array || !strcmp(format, "jsonl");
+    int csv = !strcmp(format, "csv");
     while ((rc = adb_step(st)) == ADB_ROW) {
       if (json) {
-        fputs(rows ? ",\n{" : "[\n{", out);
+        if (array) fputs(rows ? ",\n{" : "[\n{", out);
+        else fputc('{', out);
         for (int i = 0; i < ncols; i++) {
           const char *name = adb_column_name(st, i);
           buf b;
@@ -168,7 +171,7 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
           buf_free(&b);
           put_json_value(out, st, i);
         }
-        fputc('}', out);
+        fputs(array ? "}" : "}\n", out);
       } else if (csv) {
         if (rows == 0) put_csv_header(out, st, ncols);
         for (int i = 0; i < ncols; i++) {
@@ -184,7 +187,7 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
       }
       rows++;
     }
-    if (json && ncols > 0) fputs(rows ? "\n]\n" : "[]\n", out);
+    if (array && ncols > 0) fputs(rows ? "\n]\n" : "[]\n", out);
     if (csv && ncols > 0 && rows == 0 && rc == ADB_DONE) put_csv_header(out, st, ncols);
     if (!json && !csv) table_print(&t, out);
     /* A statement without columns (a write) says what it did, in the table format a person

@@ -251,7 +251,7 @@ static void usage(FILE *out) {
     for (const cli_cmd *c = tables[t]; c->name; c++) put_row(c, out);
   fputs("\nGlobal options:\n"
         "  --db PATH      the database file\n"
-        "  --format F     output of queries: table (default), json or csv\n"
+        "  --format F     output of queries: table (default), json, jsonl or csv\n"
         "  --help, -h     this help; after a command, that command's help\n"
         "  --version      the version\n",
         out);

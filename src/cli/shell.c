@@ -15,7 +15,7 @@ static const char shell_help[] =
     "edges(id, source_node_id, target_node_id, label, properties); writes to them replicate.\n"
     "A line starting with a Cypher clause (MATCH, CREATE, MERGE, RETURN, ...) runs as one\n"
     "Cypher query (docs/cypher.md).\n"
-    ".format table|json|csv   how rows are printed\n"
+    ".format table|json|jsonl|csv   how rows are printed\n"
     ".tables                  the tables and views\n"
     ".help                    this text\n"
     ".quit                    leave (also Ctrl-D)\n";
@@ -41,15 +41,15 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
   if (!strcmp(word, "quit") || !strcmp(word, "exit")) return 1;
   if (!strcmp(word, "help")) fputs(shell_help, stdout);
   else if (!strcmp(word, "format")) {
-    static const char *const formats[] = {"table", "json", "csv"};
+    static const char *const formats[] = {"table", "json", "jsonl", "csv"};
     int known = 0;
-    for (int i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
       if (!strcmp(arg, formats[i])) {
         *format = formats[i];
         known = 1;
       }
     if (!known) {
-      fprintf(stderr, "unknown format '%s': use table, json or csv\n", arg);
+      fprintf(stderr, "unknown format '%s': use table, json, jsonl or csv\n", arg);
       *failed = 1;
     }
   }

@@ -1715,7 +1715,16 @@ test_cypher_formats() {
   out_has "name"
   out_has "Ada"
   ok cypher "MATCH (a:Person)-[k:KNOWS]->(b) RETURN a.name, k.since, b.name" --format json
-  out_eq '{"a.name":"Ada","k.since":1833,"b.name":"Charles"}'
+  out_eq "$(printf '[\n{"a.name":"Ada","k.since":1833,"b.name":"Charles"}\n]')"
+  ok cypher "MATCH (p:Person) RETURN p.name AS n ORDER BY n" --format jsonl
+  out_eq "$(printf '{"n":"Ada"}\n{"n":"Charles"}')"
+  ok cypher "MATCH (p:Nobody) RETURN p" --format json
+  out_eq "[]"
+  # json is one array and jsonl one object per line, for sql as for cypher
+  ok sql "SELECT 1 AS a UNION ALL SELECT 2" --format jsonl
+  out_eq "$(printf '{"a":1}\n{"a":2}')"
+  ok sql "SELECT 1 AS a" --format json
+  out_eq "$(printf '[\n{"a":1}\n]')"
   ok cypher "MATCH (p:Person) RETURN p.name AS n ORDER BY n" --format csv
   out_eq "$(printf 'n\nAda\nCharles')"
   ok cypher "MATCH (p:Person {name: 'Ada'}) RETURN p, 1.5 AS f, [1, 'x'] AS l" --format tck
@@ -1794,7 +1803,7 @@ test_cypher_temporal() {
   ok cypher "MATCH (e:E) RETURN e.at - e.d AS t, e.s AS s" --format csv
   out_has "2015-07-20T19:40:32.142+01:00,2015-07-21"
   ok cypher "MATCH (e:E) RETURN e.d AS d" --format json
-  out_eq '{"d":"P1DT2H"}'
+  out_eq "$(printf '[\n{"d":"P1DT2H"}\n]')"
   remember
   fails -p "TypeError" cypher "MATCH (e:E) SET e.x = e.at + e.at"
   fails -p "ArithmeticError" cypher "MATCH (e:E) SET e.d = e.d * 9223372036854775807"
@@ -1860,7 +1869,7 @@ test_cypher_procedure() {
   ok cypher "CALL test.city('Stefan', 1)" --procedure "$sig" "$rows" --format csv
   out_eq "$(printf 'city,code\nBerlin,49')"
   ok cypher "CALL test.city" --params '{"name": "Stefan", "id": 2}' --procedure "$sig" "$rows" --format json
-  out_eq '{"city":"München","code":49}'
+  out_eq "$(printf '[\n{"city":"München","code":49}\n]')"
   # in a query, once per row; several procedures in one run; a FLOAT argument takes an integer
   ok cypher "UNWIND ['Petra', 'Stefan'] AS n CALL test.city(n, 1) YIELD city CALL test.half(2) YIELD out RETURN n, city, out" \
     --procedure "$sig" "$rows" --procedure 'test.half(x :: FLOAT) :: (out :: FLOAT)' '[{"x": 2.0, "out": 1.0}]' --format csv
