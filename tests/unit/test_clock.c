@@ -299,19 +299,25 @@ static void set_replica(const char *path, const char *column, long long value) {
   sqlite3_close(s);
 }
 
-Test(clock, check_reports_registers_past_the_floor) {
+/* Sets column of the replica's row to value in a closed file, and asserts that check then
+ * reports a problem that says so. */
+static void check_reports(const char *column, long long value, const char *says) {
   int64_t t = T0;
   adb *db = open_at(0, &t, 0);
   OK(db, adb_node_create(db, "n", "P", NULL, NULL));
   OK(db, adb_check(db, NULL));
   OK(db, adb_close(db));
-  set_replica(tmp_db_path(0), "hlc", 1);
+  set_replica(tmp_db_path(0), column, value);
   db = open_at(0, &t, 0);
   char *report = NULL;
   cr_assert_eq(adb_check(db, &report), ADB_CORRUPT);
-  cr_assert_not_null(strstr(report, "past the clock's floor"), "%s", report);
+  cr_assert_not_null(strstr(report, says), "%s", report);
   adb_free(report);
   adb_close(db);
+}
+
+Test(clock, check_reports_registers_past_the_floor) {
+  check_reports("hlc", 1, "past the clock's floor");
 }
 
 /* Copies a closed database file. */
@@ -371,17 +377,7 @@ Test(clock, a_peer_claiming_more_of_this_replica_gets_a_new_id_not_a_count) {
 /* A transaction count past 2^62 (which a merge refuses) is reported: the next write's number
  * would wrap around. */
 Test(clock, check_reports_an_impossible_transaction_count) {
-  int64_t t = T0;
-  adb *db = open_at(0, &t, 0);
-  OK(db, adb_node_create(db, "n", "P", NULL, NULL));
-  OK(db, adb_close(db));
-  set_replica(tmp_db_path(0), "seq", INT64_MAX);
-  db = open_at(0, &t, 0);
-  char *report = NULL;
-  cr_assert_eq(adb_check(db, &report), ADB_CORRUPT);
-  cr_assert_not_null(strstr(report, "impossible transaction count"), "%s", report);
-  adb_free(report);
-  adb_close(db);
+  check_reports("seq", INT64_MAX, "impossible transaction count");
 }
 
 /* A replica restored from a backup has forgotten its later writes; once a peer gives them back,
