@@ -97,6 +97,26 @@ static char *expand(const unsigned char *d, size_t n, size_t *out_len, int *has)
   return o;
 }
 
+/* A socket connected to the server on port. Each comes from a random address of 127/8: the
+ * server closes every connection, and the TIME_WAIT of hundreds a second would use up the
+ * ports of one address. A server that accepts nothing for 30 s is a finding. */
+static int connect_to(int port) {
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int attempt = 0; attempt < 300; attempt++) {
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    from.sin_addr.s_addr = htonl(0x7f000000u | (randombytes_uniform(0xfffffe) + 1));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 && !bind(fd, (struct sockaddr *)&from, sizeof from) &&
+        !connect(fd, (struct sockaddr *)&to, sizeof to))
+      return fd;
+    if (fd >= 0) close(fd);
+    usleep(100000);
+  }
+  perror("the server accepted no connection for 30 s");
+  abort();
+}
+
 /* 1 when buf holds a whole HTTP answer: its headers, and as many body bytes as they announce
  * (a 101 switching to WebSocket has none). */
 static int answered(const char *buf, size_t len) {
@@ -115,10 +135,7 @@ static int answered(const char *buf, size_t len) {
  * The client closes its side once an answer is whole or after 30 ms of silence (a request not
  * yet complete), and gives up 2 s after that: a slow query may still run. */
 static char *exchange(int port, const char *req, size_t n, size_t *got) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) abort();
+  int fd = connect_to(port);
   size_t off = 0;
   while (off < n) {
     ssize_t w = send(fd, req + off, n - off, MSG_NOSIGNAL);
