@@ -45,6 +45,21 @@ typedef struct adb_replica_entry {
   uint64_t seq; /* contiguous: every transaction of this origin up to seq is merged */
 } adb_replica_entry;
 
+struct crdt_elem;
+
+/* An index derived from the elements and kept beside them: the adjacency cache (graph/), the
+ * vector index (vector/). The elements' layer tells each index of every element it saves, local
+ * write or merge, inside the write's transaction (saved may fail the write), and when what the
+ * index holds in memory may be stale: after a rollback, or another connection's commit (forget).
+ * One fan-out point (crdt/elem.c, crdt/replica.c), so that a lower layer never names an upper
+ * one. */
+typedef struct adb_index {
+  int (*saved)(adb *db, struct crdt_elem *e);
+  void (*forget)(adb *db);
+} adb_index;
+
+#define ADB_MAX_INDEXES 4
+
 struct adb {
   sqlite3 *sql;
   sqlite3_stmt *stmt[STMT_COUNT];
@@ -84,6 +99,11 @@ struct adb {
   /* For adb_stmt_changes: the nodes and edges written through the views, ever, and the rows
    * of ArenaDB's tables those writes changed (view_rows_at: SQLite's count when one began). */
   int64_t view_writes, view_rows, view_rows_at;
+
+  /* The indexes derived from the elements (adb_index), told of every save and every stale
+   * moment; adb_open registers them. */
+  const struct adb_index *indexes[ADB_MAX_INDEXES];
+  int nindexes;
 
   struct graph_cache *gcache; /* adjacency for traversals (src/graph/adjcache.c), or NULL */
   uint64_t gcache_builds;     /* how often it was built from the tables */

@@ -133,6 +133,8 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   *out = db;
   adb_options none = {0};
   if (!opt) opt = &none;
+  db->indexes[db->nindexes++] = &graph_cache_index;
+  db->indexes[db->nindexes++] = &vec_index;
   db->readonly = opt->readonly;
   db->max_drift_ms = opt->max_drift_ms > 0 ? opt->max_drift_ms : 60000;
   db->clock_ms = opt->clock_ms;

@@ -21,6 +21,12 @@ int crdt_hlc_tick(adb *db, uint64_t *out);
  * was written by a replica whose clock is wrong, and would win every later write. */
 uint64_t crdt_hlc_bound(adb *db);
 
+/* The register key no property name can take (graph_name_check refuses it): the vector index
+ * keeps a node's vector under it, so that it replicates as a property without colliding with
+ * one, and it stays out of the properties JSON. */
+#define CRDT_KEY_RESERVED ""
+static inline int crdt_key_reserved(const char *key) { return key && !key[0]; }
+
 /* The greatest causal length a register may carry: far beyond any real number of deletes and
  * re-creates, and within SQLite's signed 64-bit integers. */
 #define CRDT_MAX_CL ((uint64_t)1 << 62)

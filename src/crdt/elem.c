@@ -4,12 +4,10 @@
 #include <string.h>
 
 #include "crdt/crdt.h"
-#include "graph/graph.h"
 #include "crdt/textreg.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/json.h"
-#include "vector/vec.h"
 
 /* ---- Registers ---- */
 
@@ -280,7 +278,7 @@ static void meta_encode(const crdt_elem *e, buf *b) {
     buf_put_varint(b, r->epoch);
     put_tag(b, &r->tag, exist);
     int how = !r->value                                    ? VAL_NONE
-              : crdt_reg_visible(e, r) && !vec_is_key(r->key) ? VAL_COLUMN
+              : crdt_reg_visible(e, r) && !crdt_key_reserved(r->key) ? VAL_COLUMN
                                                                : VAL_INLINE;
     buf_put_u8(b, how + (r->type == REG_TEXT ? VAL_TEXT : 0));
     if (how == VAL_INLINE) put_opt(b, r->value);
@@ -500,7 +498,7 @@ static char *props_text(const crdt_elem *e) {
   int first = 1;
   for (size_t i = 0; i < e->nprops; i++) {
     const crdt_reg *r = &e->props[i];
-    if (!r->value || !crdt_reg_visible(e, r) || vec_is_key(r->key)) continue; /* vector: own API */
+    if (!r->value || !crdt_reg_visible(e, r) || crdt_key_reserved(r->key)) continue; /* vector */
     if (!first) buf_put_u8(&b, ',');
     first = 0;
     jsonc_put_string(&b, r->key, strlen(r->key));
@@ -548,16 +546,13 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
     if (src == SQLITE_CONSTRAINT_UNIQUE && insert) rc = CRDT_EXISTS;
     else if (src != SQLITE_DONE) rc = adb__sqlerr(db, src);
     else if (insert) e->rid = sqlite3_last_insert_rowid(db->sql);
-    if (rc == ADB_OK) /* traversals read these columns from memory */
-      graph_cache_row(db, e->kind, e->rid, e->cl,
-                      e->has_label && crdt_reg_visible(e, &e->label) ? e->label.value : NULL,
-                      ends_visible ? e->src : 0, ends_visible ? e->dst : 0);
   }
   free(props);
   buf_free(&meta);
   if (rc == ADB_OK) rc = crdt_textreg_save(db, e);
   if (rc == ADB_OK) rc = tags_store(db, e);
-  return rc == ADB_OK && e->kind == ADB_NODE ? vec_node_saved(db, e) : rc;
+  for (int i = 0; rc == ADB_OK && i < db->nindexes; i++) rc = db->indexes[i]->saved(db, e);
+  return rc;
 }
 
 void crdt_elem_free(crdt_elem *e) {

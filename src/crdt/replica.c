@@ -6,10 +6,8 @@
 #include <sodium.h>
 
 #include "crdt/crdt.h"
-#include "graph/graph.h"
 #include "store/store.h"
 #include "util/buf.h"
-#include "vector/vec.h"
 
 static int reps_push(adb *db, const unsigned char rid[16], uint64_t seq) {
   if (db->nreps == db->capreps) {
@@ -71,8 +69,8 @@ int crdt_replicas_load(adb *db) {
 void crdt_replicas_forget(adb *db) {
   db->reps_stale = 1;
   db->txn_seq = 0;
-  graph_cache_drop(db); /* rows it mirrors may have been undone or changed by another writer */
-  vec_forget(db);
+  /* Rows the indexes mirror may have been undone, or changed by another writer. */
+  for (int i = 0; i < db->nindexes; i++) db->indexes[i]->forget(db);
 }
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }

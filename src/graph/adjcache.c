@@ -201,8 +201,11 @@ static int edge_row(graph_cache *c, int64_t rid, uint64_t cl, const char *label,
   return ADB_OK;
 }
 
-void graph_cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *label,
-                     int64_t src, int64_t dst) {
+/* Brings the cache, when there is one, up to date with a row just written: kind ADB_NODE or
+ * ADB_EDGE, its causal length, and for edges its label and endpoint row ids as stored (NULL and
+ * 0 when the columns are NULL). */
+static void cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *label, int64_t src,
+                      int64_t dst) {
   graph_cache *c = db->gcache;
   if (!c) return;
   int rc;
@@ -214,6 +217,17 @@ void graph_cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *la
   }
   if (rc) graph_cache_drop(db);
 }
+
+/* Traversals read the rows an element's save wrote from memory. */
+static int cache_saved(adb *db, crdt_elem *e) {
+  int ends = e->has_ends && crdt_reg_visible(e, &e->ends);
+  cache_row(db, e->kind, e->rid, e->cl,
+            e->has_label && crdt_reg_visible(e, &e->label) ? e->label.value : NULL,
+            ends ? e->src : 0, ends ? e->dst : 0);
+  return ADB_OK;
+}
+
+const adb_index graph_cache_index = {.saved = cache_saved, .forget = graph_cache_drop};
 
 void graph_cache_unmark(graph_cache *c) {
   if (++c->gen == 0) { /* the stamps wrapped around: clear them once */

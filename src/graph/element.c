@@ -197,7 +197,7 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
     if (!gone) rc = adb__err(db, ADB_NOMEM, "out of memory");
     for (size_t i = 0; rc == ADB_OK && i < w.e.nprops; i++) {
       crdt_reg *r = &w.e.props[i];
-      if (r->value && crdt_reg_visible(&w.e, r) && !vec_is_key(r->key) && !json_object_get(obj, r->key))
+      if (r->value && crdt_reg_visible(&w.e, r) && !crdt_key_reserved(r->key) && !json_object_get(obj, r->key))
         if (!(gone[n++] = strdup(r->key))) rc = adb__err(db, ADB_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {

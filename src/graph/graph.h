@@ -87,11 +87,10 @@ int graph_cache_get(adb *db, graph_cache **out);
 /* Frees the handle's cache; the next traversal builds a new one. */
 void graph_cache_drop(adb *db);
 
-/* Brings the cache, when there is one, up to date with a row just written: kind ADB_NODE or
- * ADB_EDGE, its causal length, and for edges its label and endpoint row ids as stored (NULL and
- * 0 when the columns are NULL). Never fails: when memory runs out it drops the cache. */
-void graph_cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *label,
-                     int64_t src, int64_t dst);
+/* The cache as an index of the elements (adb_index): every element saved updates it, when
+ * there is one (never failing: out of memory, it drops the cache), and it is dropped when
+ * stale. */
+extern const adb_index graph_cache_index;
 
 /* The id of label in the cache, 0 when no edge row ever had it. */
 uint32_t graph_cache_label(const graph_cache *c, const char *label);

@@ -133,7 +133,7 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||
                                      graph_name_check(db, "target id", g->value2)))
       bad = db->errmsg;
-    else if (g->type == REG_PROP && vec_is_key(g->key))
+    else if (g->type == REG_PROP && crdt_key_reserved(g->key))
       bad = vec_wire_check(rec->kind, g->value, why, sizeof why);
     else if ((g->type == REG_PROP || g->type == REG_TEXT) &&
              graph_name_check(db, "property key", g->key))

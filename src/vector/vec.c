@@ -106,6 +106,12 @@ void vec_forget(adb *db) {
   vs->loaded = vs->configured = vs->ready = vs->node_index = 0;
 }
 
+static int vec_saved(adb *db, crdt_elem *e) {
+  return e->kind == ADB_NODE ? vec_node_saved(db, e) : ADB_OK;
+}
+
+const adb_index vec_index = {.saved = vec_saved, .forget = vec_forget};
+
 void vec_close(adb *db) {
   vec_forget(db);
   if (db->vec) stmts_finalize(db->vec);

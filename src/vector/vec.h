@@ -7,11 +7,12 @@
 #include "adb_int.h"
 #include "crdt/crdt.h"
 
-/* The node's vector is the property register with the empty key: no user property can have
- * that name (graph_name_check refuses it), so it replicates as a property without colliding
- * with one, and stays out of the properties JSON (crdt/elem.c). */
-#define VEC_KEY ""
-static inline int vec_is_key(const char *key) { return key && !key[0]; }
+/* The node's vector is the property register with the reserved key (crdt.h). */
+#define VEC_KEY CRDT_KEY_RESERVED
+
+/* The vector index as the elements' layer sees it (adb_index): kept up to date with every node
+ * saved (vec_node_saved), forgotten when stale (vec_forget). */
+extern const adb_index vec_index;
 
 #define VEC_MAX_DIM 16384
 #define VEC_MAX_K 10000
@@ -28,8 +29,8 @@ int vec_check(const float *v, size_t n, char *why, size_t whylen);
  * (pointing into why or at a constant). */
 const char *vec_wire_check(int kind, const char *value, char *why, size_t whylen);
 
-/* Brings the index up to date with a node just saved (crdt_elem_save calls it for every node,
- * local write or merge, in the same transaction): adds, moves or removes its vector. */
+/* Brings the index up to date with a node just saved (every node, local write or merge, in the
+ * same transaction, through vec_index): adds, moves or removes its vector. */
 int vec_node_saved(adb *db, crdt_elem *e);
 
 /* The vector of live node id as its JSON text (a new string), without a read scope of its own;
