@@ -52,6 +52,7 @@ suite net tests/net/run.sh build/arenadb
 suite ui tests/ui/run.sh build/arenadb
 suite tck tests/tck/suite.sh build/arenadb
 suite install tests/install/run.sh build
+suite layers tests/layers/check.py
 suite unit-san build/san/test_unit -j"$jobs"
 suite cli-san tests/cli/run.sh build/san/arenadb
 suite net-san tests/net/run.sh build/san/arenadb

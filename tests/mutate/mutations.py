@@ -44,7 +44,7 @@ MUTATIONS = [
          replace='if (rc == ADB_OK && !s->db->api_txn) rc = crdt_hlc_save(s->db);',
          suites=['unit'],
          why='adb_begin then an SQL COMMIT commits above the stored floor'),
-    dict(name='check-ignores-the-floor', file='src/store/check.c',
+    dict(name='check-ignores-the-floor', file='src/graph/check.c',
          find='if (t->hlc > floor) {',
          replace='if (t->hlc > floor + t->hlc) {',
          suites=['unit'],
@@ -336,12 +336,12 @@ MUTATIONS = [
          why='--peer ws://host connects to port 80 instead of ArenaDB\'s 7420'),
 
     # ---- store/ ----
-    dict(name='check-misses-a-missing-target-row', file='src/store/check.c',
+    dict(name='check-misses-a-missing-target-row', file='src/graph/check.c',
          find='"  WHERE n.rid = e.src) OR NOT EXISTS (SELECT 1 FROM main.adb_node n WHERE n.rid = e.dst))",',
          replace='"  WHERE n.rid = e.src))",',
          suites=['unit'],
          why='check says ok on a file whose edge points at a node row that is gone'),
-    dict(name='check-skips-text-documents', file='src/store/check.c',
+    dict(name='check-skips-text-documents', file='src/graph/check.c',
          find='    if (rc == ADB_OK) rc = crdt_textreg_verify(db, &e);\n',
          replace='',
          suites=['unit'],
