@@ -78,6 +78,9 @@ int crdt_txn_seq(adb *db, uint64_t *seq);
  * entry never moves here: crdt_replica_renew handles a peer that knows more of it. */
 int crdt_replica_advance(adb *db, uint32_t idx, uint64_t from, uint64_t to);
 
+/* This replica's own entry among the replicas: its id and its count of transactions. */
+static inline adb_replica_entry *crdt_self(adb *db) { return &db->reps[db->self - 1]; }
+
 /* Gives this replica a new random id, in the open write transaction, when a peer claims
  * transactions of its id beyond its count: its file was restored from an older copy (or copied
  * to make another replica), or the peer is not honest. The old id becomes another replica's,

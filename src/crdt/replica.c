@@ -60,7 +60,7 @@ int crdt_replicas_load(adb *db) {
   if (err == ADB_OK && (db->self == 0 || db->self > db->nreps))
     err = adb__err(db, ADB_CORRUPT, "the database has no replica id");
   if (err == ADB_OK) {
-    hex_encode(db->reps[db->self - 1].rid, 16, db->rid_hex);
+    hex_encode(crdt_self(db)->rid, 16, db->rid_hex);
     db->reps_stale = 0;
   }
   return err;
@@ -112,7 +112,7 @@ int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
 static int self_save(adb *db) {
   sqlite3_stmt *st = store_stmt(db, STMT_REPLICA_SAVE_SELF);
   if (!st) return db->errcode;
-  sqlite3_bind_int64(st, 1, (int64_t)db->reps[db->self - 1].seq);
+  sqlite3_bind_int64(st, 1, (int64_t)crdt_self(db)->seq);
   sqlite3_bind_int64(st, 2, (int64_t)db->hlc_floor);
   sqlite3_bind_int64(st, 3, db->self);
   int rc = store_step(db, st);
@@ -132,12 +132,12 @@ int crdt_txn_seq(adb *db, uint64_t *seq) {
   if (db->txn_seq == 0) {
     int rc = crdt_replicas_sync(db);
     if (rc) return rc;
-    db->reps[db->self - 1].seq++;
+    crdt_self(db)->seq++;
     if ((rc = self_save(db))) {
       crdt_replicas_forget(db);
       return rc;
     }
-    db->txn_seq = db->reps[db->self - 1].seq;
+    db->txn_seq = crdt_self(db)->seq;
   }
   *seq = db->txn_seq;
   return ADB_OK;

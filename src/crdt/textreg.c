@@ -109,7 +109,7 @@ static int set_value(adb *db, crdt_reg *r) {
 }
 
 static int doc_new(adb *db, crdt_text **out) {
-  return crdt_text_new(db->reps[db->self - 1].rid, out) ? adb__err(db, ADB_NOMEM, "out of memory") : ADB_OK;
+  return crdt_text_new(crdt_self(db)->rid, out) ? adb__err(db, ADB_NOMEM, "out of memory") : ADB_OK;
 }
 
 int crdt_textreg_doc(adb *db, const crdt_elem *e, crdt_reg *r) {
@@ -319,7 +319,7 @@ int crdt_textreg_edit(adb *db, crdt_elem *e, const char *key, const crdt_tag *ta
   if (rc == ADB_OK && !empty && crdt_text_replace(r->text->doc, pos, del, s, n))
     rc = adb__err(db, ADB_NOMEM, "out of memory");
   int oom = 0;
-  uint64_t count = rc == ADB_OK ? agent_ops(r->text->doc, db->reps[db->self - 1].rid, &oom) : 0;
+  uint64_t count = rc == ADB_OK ? agent_ops(r->text->doc, crdt_self(db)->rid, &oom) : 0;
   if (rc == ADB_OK && !empty && (oom || edits_put(r->text, db->self, tag->seq, count) < 0))
     rc = adb__err(db, ADB_NOMEM, "out of memory");
   if (rc == ADB_OK && !empty) {

@@ -282,7 +282,7 @@ static int check_database(adb *db, const cs_header *h) {
 /* A set that claims transactions of this replica's id beyond its count: this replica takes a
  * new id (crdt_replica_renew), and the set's transactions of the old one merge as another's. */
 static int check_own_claims(adb *db, const cs_header *h) {
-  const adb_replica_entry *me = &db->reps[db->self - 1];
+  const adb_replica_entry *me = crdt_self(db);
   for (uint64_t i = 0; i < h->nrep; i++)
     if (memcmp(h->rids[i], me->rid, 16) == 0 && h->to[i] > me->seq) return crdt_replica_renew(db);
   return ADB_OK;

@@ -216,7 +216,7 @@ int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_le
     buf_put(&b, SYNC_CS_MAGIC, 4);
     buf_put_u8(&b, SYNC_FORMAT);
     buf_put(&b, db->db_id, 16);
-    buf_put(&b, db->reps[db->self - 1].rid, 16);
+    buf_put(&b, crdt_self(db)->rid, 16);
     buf_put_varint(&b, db->nreps);
     for (uint32_t i = 0; i < db->nreps; i++) {
       uint64_t to = fin ? sync_vv_get(&ex->snap, db->reps[i].rid) : 0;
