@@ -60,6 +60,16 @@ typedef struct adb_index {
 
 #define ADB_MAX_INDEXES 4
 
+/* State a part above the handle keeps on it, held without knowing its shape (SQLite's
+ * sqlite3BtreeSchema is the model): made zeroed on its owner's first adb__slot call, freed with
+ * the owner's destructor by adb_close before the SQLite connection closes (a destructor may
+ * finalize statements). One id per owner. */
+enum { ADB_SLOT_GRAPH, ADB_SLOT_VECTOR, ADB_SLOT_CYPHER, ADB_NSLOTS };
+typedef struct adb_slot {
+  void *p;
+  void (*xfree)(void *p);
+} adb_slot;
+
 struct adb {
   sqlite3 *sql;
   sqlite3_stmt *stmt[STMT_COUNT];
@@ -83,7 +93,8 @@ struct adb {
   uint32_t nreps, capreps;
   uint32_t self; /* this replica's index: 1, or a later one after crdt_replica_renew */
   int reps_stale;   /* a rollback may have undone rows: re-read before use */
-  int64_t data_version; /* SQLite's data_version when the replica cache was last known good */
+  int64_t data_version; /* SQLite's data_version when the caches were last known good */
+  const struct store_hooks *store_hooks; /* what store tells the layers above (store/store.h) */
   uint64_t txn_seq; /* sequence number of the open local transaction, 0 when not yet taken */
 
   uint64_t hlc; /* hybrid logical clock: milliseconds << 16 | logical counter */
@@ -105,15 +116,18 @@ struct adb {
   const struct adb_index *indexes[ADB_MAX_INDEXES];
   int nindexes;
 
-  struct graph_cache *gcache; /* adjacency for traversals (src/graph/adjcache.c), or NULL */
-  uint64_t gcache_builds;     /* how often it was built from the tables */
-
-  struct vec_state *vec; /* the vector index, loaded on first use (vector/vec.c) */
-  struct cy_procs *procs; /* Cypher procedures, set up on first use (query/cypher/cy_procs.c) */
+  adb_slot slots[ADB_NSLOTS]; /* the adjacency cache, the vector index, Cypher's procedures */
 };
 
-/* Releases the handle's Cypher procedures, calling their destroy callbacks (cy_procs.c). */
-void cy_procs_free(adb *db);
+/* Returns the state in slot id, first making it size zeroed bytes that xfree frees; NULL when
+ * out of memory (ADB_NOMEM recorded). */
+void *adb__slot(adb *db, int id, size_t size, void (*xfree)(void *p));
+
+/* Returns the state in slot id, or NULL when none was made. */
+void *adb__slot_peek(adb *db, int id);
+
+/* Frees the state in slot id with its destructor; the next adb__slot makes it anew. */
+void adb__slot_drop(adb *db, int id);
 
 /* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */
 int adb__err(adb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,10 +1,8 @@
-/* handle.c — opening and closing a database, transactions, and error reporting. */
+/* handle.c — the top of the library: opening and closing a database, its settings, and
+ * transactions. */
 #include <assert.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -14,84 +12,6 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "vector/vec.h"
-
-const char *adb_strerror(int rc) {
-#define XX(name, value, text) \
-  case ADB_##name: return text;
-  switch (rc) { ADB_STATUS_MAP(XX) }
-#undef XX
-  return "unknown status";
-}
-
-int adb__err(adb *db, int rc, const char *fmt, ...) {
-  if (!db) return rc;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
-  va_end(ap);
-  db->errcode = rc;
-  return rc;
-}
-
-int adb__sqlerr(adb *db, int src) {
-  int rc;
-  switch (src & 0xff) {
-  case SQLITE_NOMEM: rc = ADB_NOMEM; break;
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED: rc = ADB_BUSY; break;
-  case SQLITE_IOERR:
-  case SQLITE_FULL:
-  case SQLITE_CANTOPEN:
-  case SQLITE_PERM: rc = ADB_IO; break;
-  case SQLITE_CORRUPT: rc = ADB_CORRUPT; break;
-  case SQLITE_NOTADB: rc = ADB_NOTADB; break;
-  case SQLITE_READONLY: rc = ADB_READONLY; break;
-  case SQLITE_INTERRUPT: rc = ADB_INTERRUPT; break;
-  case SQLITE_CONSTRAINT: rc = ADB_CONFLICT; break;
-  case SQLITE_MISUSE: rc = ADB_MISUSE; break;
-  case SQLITE_ERROR:
-  case SQLITE_AUTH:
-  case SQLITE_RANGE:
-  case SQLITE_TOOBIG:
-  case SQLITE_MISMATCH: rc = ADB_INVALID; break;
-  default: rc = ADB_ERROR;
-  }
-  /* A failed SQL function call already explained itself; keep its status when it had one. */
-  const char *msg = db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(src);
-  if ((src & 0xff) == SQLITE_AUTH)
-    msg = "not allowed: ArenaDB's internal tables (adb_*) and its views' definitions change"
-          " only through ArenaDB; write to the nodes and edges views instead";
-  if (src == SQLITE_ERROR && db->errcode < 0 && strcmp(msg, db->errmsg) == 0) rc = db->errcode;
-  if (rc == ADB_INTERRUPT)
-    return adb__err(db, rc, "stopped: the statement ran past its time limit of %lld ms",
-                    (long long)db->time_limit_ms);
-  return adb__err(db, rc, "%s", msg);
-}
-
-int64_t adb__now_ms(adb *db) {
-  if (db->clock_ms) return db->clock_ms(db->clock_ctx);
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t monotonic_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int adb__deadline_start(adb *db) {
-  if (!db->time_limit_ms || db->deadline) return 0;
-  db->deadline = monotonic_ms() + db->time_limit_ms;
-  return 1;
-}
-
-void adb__deadline_end(adb *db, int started) {
-  if (started) db->deadline = 0;
-}
-
-int adb__past_deadline(adb *db) { return db->deadline && monotonic_ms() > db->deadline; }
 
 /* SQLite calls this every few thousand virtual machine steps; non-zero interrupts the statement. */
 static int on_progress(void *p) { return adb__past_deadline(p); }
@@ -133,6 +53,7 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   *out = db;
   adb_options none = {0};
   if (!opt) opt = &none;
+  db->store_hooks = &crdt_store_hooks;
   db->indexes[db->nindexes++] = &graph_cache_index;
   db->indexes[db->nindexes++] = &vec_index;
   db->readonly = opt->readonly;
@@ -162,6 +83,7 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   sqlite3_rollback_hook(db->sql, on_rollback, db);
 
   int rc = store_init(db, opt);
+  if (rc == ADB_OK) rc = crdt_replicas_load(db);
   if (rc == ADB_OK && opt->db_id && memcmp(want_id, db->db_id, 16) != 0)
     rc = adb__err(db, ADB_CONFLICT, "the database exists already, with id %s, not %s",
                   db->db_id_hex, opt->db_id);
@@ -181,23 +103,16 @@ int adb_close(adb *db) {
   int rc = ADB_OK;
   if (db->sql) {
     store_finalize_all(db);
-    vec_close(db);
+    for (int i = 0; i < ADB_NSLOTS; i++) adb__slot_drop(db, i);
     if (!sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     if (sqlite3_close(db->sql) != SQLITE_OK) {
       rc = ADB_BUSY;
       sqlite3_close_v2(db->sql);
     }
   }
-  graph_cache_drop(db);
-  cy_procs_free(db);
   free(db->reps);
   free(db);
   return rc;
-}
-
-const char *adb_errmsg(adb *db) {
-  if (!db) return "out of memory";
-  return db->errcode ? db->errmsg : "not an error";
 }
 
 void adb_free(void *p) { free(p); }
@@ -212,7 +127,7 @@ int adb_begin(adb *db) {
   if (!sqlite3_get_autocommit(db->sql))
     return adb__err(db, ADB_MISUSE, "a transaction is open already: transactions do not nest");
   int rc = store_exec(db, "BEGIN IMMEDIATE");
-  if (rc == ADB_OK && (rc = crdt_replicas_sync(db))) store_write_end(db, STORE_SCOPE_TXN, rc);
+  if (rc == ADB_OK && (rc = store_sync(db))) store_write_end(db, STORE_SCOPE_TXN, rc);
   db->api_txn = rc == ADB_OK;
   return rc;
 }

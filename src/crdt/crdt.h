@@ -21,7 +21,7 @@ int crdt_hlc_tick(adb *db, uint64_t *out);
  * was written by a replica whose clock is wrong, and would win every later write. */
 uint64_t crdt_hlc_bound(adb *db);
 
-/* The register key no property name can take (graph_name_check refuses it): the vector index
+/* The register key no property name can take (ut_name_check refuses it): the vector index
  * keeps a node's vector under it, so that it replicates as a property without colliding with
  * one, and it stays out of the properties JSON. */
 #define CRDT_KEY_RESERVED ""
@@ -51,17 +51,17 @@ int crdt_hlc_save(adb *db);
  * after another connection committed. */
 int crdt_replicas_load(adb *db);
 
-/* Marks the cached replica state as unknown after a rollback: it is re-read before next use,
- * and the next local write takes a fresh transaction sequence number. */
+/* Marks the cached replica state as unknown after a rollback or another connection's commit:
+ * it is re-read before next use, the next local write takes a fresh transaction sequence
+ * number, and every derived index (adb_index) forgets what it holds. */
 void crdt_replicas_forget(adb *db);
 
 /* Re-reads the replica cache when a rollback made it stale. */
 int crdt_replicas_fresh(adb *db);
 
-/* Makes the replica cache current inside a transaction that just began: another connection
- * to the same file (another process) may have committed transactions of this replica, or added
- * replicas, since the cache was read. */
-int crdt_replicas_sync(adb *db);
+/* The replica cache and the clock as store's hooks (store/store.h): forget, fresh, and the
+ * clock's floor stored before every commit. adb_open installs them. */
+extern const struct store_hooks crdt_store_hooks;
 
 /* Stores floor as the clock's floor for later opens and other connections, in the open write
  * transaction, on a current replica cache. Returns ADB_OK or the store's error. */

@@ -75,19 +75,8 @@ void crdt_replicas_forget(adb *db) {
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }
 
-int crdt_replicas_sync(adb *db) {
-  sqlite3_stmt *st = store_stmt(db, STMT_DATA_VERSION);
-  if (!st) return db->errcode;
-  int rc = store_step(db, st);
-  int64_t version = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
-  if (rc != SQLITE_ROW) return adb__sqlerr(db, rc);
-  if (version != db->data_version) {
-    db->data_version = version;
-    crdt_replicas_forget(db);
-  }
-  return crdt_replicas_fresh(db);
-}
+const store_hooks crdt_store_hooks = {
+    .stale = crdt_replicas_forget, .fresh = crdt_replicas_fresh, .commit = crdt_hlc_save};
 
 int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
   int rc = crdt_replicas_fresh(db);
@@ -130,7 +119,7 @@ int crdt_replica_save_floor(adb *db, uint64_t floor) {
 
 int crdt_txn_seq(adb *db, uint64_t *seq) {
   if (db->txn_seq == 0) {
-    int rc = crdt_replicas_sync(db);
+    int rc = store_sync(db);
     if (rc) return rc;
     crdt_self(db)->seq++;
     if ((rc = self_save(db))) {

@@ -162,9 +162,28 @@ static void cache_free(graph_cache *c) {
   free(c);
 }
 
+/* The handle's slot: the cache while there is one, and how often one was built. */
+typedef struct cache_slot {
+  graph_cache *cache;
+  uint64_t builds;
+} cache_slot;
+
+static void slot_free(void *p) {
+  cache_free(((cache_slot *)p)->cache);
+  free(p);
+}
+
 void graph_cache_drop(adb *db) {
-  cache_free(db->gcache);
-  db->gcache = NULL;
+  cache_slot *s = adb__slot_peek(db, ADB_SLOT_GRAPH);
+  if (!s) return;
+  cache_free(s->cache);
+  s->cache = NULL;
+}
+
+const graph_cache *graph_cache_current(adb *db, uint64_t *builds) {
+  cache_slot *s = adb__slot_peek(db, ADB_SLOT_GRAPH);
+  *builds = s ? s->builds : 0;
+  return s ? s->cache : NULL;
 }
 
 /* Applies an edge row: takes the old entries out of their lists, puts the new ones in. */
@@ -206,7 +225,8 @@ static int edge_row(graph_cache *c, int64_t rid, uint64_t cl, const char *label,
  * 0 when the columns are NULL). */
 static void cache_row(adb *db, int kind, int64_t rid, uint64_t cl, const char *label, int64_t src,
                       int64_t dst) {
-  graph_cache *c = db->gcache;
+  cache_slot *s = adb__slot_peek(db, ADB_SLOT_GRAPH);
+  graph_cache *c = s ? s->cache : NULL;
   if (!c) return;
   int rc;
   if (kind == ADB_NODE) {
@@ -346,8 +366,11 @@ static int build(adb *db, graph_cache **out) {
 }
 
 int graph_cache_get(adb *db, graph_cache **out) {
-  int rc = crdt_replicas_sync(db); /* drops the cache when another connection committed */
-  if (rc == ADB_OK && !db->gcache && (rc = build(db, &db->gcache)) == ADB_OK) db->gcache_builds++;
-  *out = db->gcache;
+  *out = NULL;
+  int rc = store_sync(db); /* drops the cache when another connection committed */
+  cache_slot *s = rc == ADB_OK ? adb__slot(db, ADB_SLOT_GRAPH, sizeof *s, slot_free) : NULL;
+  if (!s) return rc ? rc : db->errcode;
+  if (!s->cache && (rc = build(db, &s->cache)) == ADB_OK) s->builds++;
+  *out = s->cache;
   return rc;
 }

@@ -10,19 +10,6 @@
 
 const char *graph_kind_name(int kind) { return kind == ADB_NODE ? "node" : "edge"; }
 
-int graph_name_check(adb *db, const char *what, const char *s) {
-  if (!s || !*s) return adb__err(db, ADB_INVALID, "the %s must not be empty", what);
-  size_t n = strlen(s);
-  if (n > GRAPH_MAX_NAME)
-    return adb__err(db, ADB_INVALID, "the %s is %zu bytes long; the limit is %d", what, n,
-                    GRAPH_MAX_NAME);
-  if (!utf8_valid(s, n)) return adb__err(db, ADB_INVALID, "the %s is not valid UTF-8", what);
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-      return adb__err(db, ADB_INVALID, "the %s contains a control character", what);
-  return ADB_OK;
-}
-
 /* Parses a properties object; returns it as a new reference or NULL with the error recorded. */
 static json_t *props_parse(adb *db, const char *text, const char *what) {
   json_t *v;
@@ -74,7 +61,7 @@ static int write_props(write *w, json_t *obj, int null_removes) {
   const char *key;
   json_t *v;
   json_object_foreach(obj, key, v) {
-    int rc = graph_name_check(w->db, "property key", key);
+    int rc = ut_name_check(w->db, "property key", key);
     if (rc) return rc;
     char *text = null_removes && json_is_null(v) ? NULL : jsonc_text(v);
     if (!text && !(null_removes && json_is_null(v)))
@@ -109,7 +96,7 @@ int graph_load_live(adb *db, int kind, const char *id, crdt_elem *e) {
 }
 
 static int node_live_rid(adb *db, const char *id, const char *role, int64_t *rid) {
-  int rc = graph_name_check(db, role, id);
+  int rc = ut_name_check(db, role, id);
   if (rc) return rc;
   sqlite3_stmt *st = store_stmt(db, STMT_NODE_LIVE);
   if (!st) return db->errcode;
@@ -144,8 +131,8 @@ int graph_create(adb *db, int kind, const char *id, const char *label, const cha
     graph_id_new(db, fresh);
     id = fresh;
   }
-  int rc = graph_name_check(db, "id", id);
-  if (rc == ADB_OK) rc = graph_name_check(db, "label", label);
+  int rc = ut_name_check(db, "id", id);
+  if (rc == ADB_OK) rc = ut_name_check(db, "label", label);
   if (rc) return rc;
   int64_t src_rid = 0, dst_rid = 0;
   if (kind == ADB_EDGE) {
@@ -179,7 +166,7 @@ int graph_create(adb *db, int kind, const char *id, const char *label, const cha
 
 int graph_update(adb *db, int kind, const char *id, const char *label, const char *patch,
                  int replace) {
-  if (label && graph_name_check(db, "label", label)) return db->errcode;
+  if (label && ut_name_check(db, "label", label)) return db->errcode;
   json_t *obj = NULL;
   if (patch && !(obj = props_parse(db, patch, replace ? "properties" : "the patch")))
     return db->errcode;
@@ -213,7 +200,7 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
 }
 
 int graph_set(adb *db, int kind, const char *id, const char *key, const char *value) {
-  int rc = graph_name_check(db, "property key", key);
+  int rc = ut_name_check(db, "property key", key);
   if (rc) return rc;
   char *text = NULL;
   if (value) {

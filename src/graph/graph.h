@@ -3,17 +3,11 @@
 #define ADB_GRAPH_H
 
 #include "adb_int.h"
-
-/* Longest id, label or property key accepted, in bytes. */
-#define GRAPH_MAX_NAME 1024
+#include "util/name.h"
 
 /* Writes a new 26-character time-ordered id (48-bit milliseconds, 80 random bits, Crockford
  * base 32) into out. Ids made by one handle increase strictly. */
 void graph_id_new(adb *db, char out[27]);
-
-/* Checks an id, label or key: non-empty UTF-8, no control characters, at most GRAPH_MAX_NAME
- * bytes. what names it in the error ("id", "label", "key"). */
-int graph_name_check(adb *db, const char *what, const char *s);
 
 /* The operations behind the public node and edge calls, for either kind. src and dst are used
  * for edges only. They run inside a write scope of their caller's (store_write_begin). */
@@ -86,6 +80,10 @@ int graph_cache_get(adb *db, graph_cache **out);
 
 /* Frees the handle's cache; the next traversal builds a new one. */
 void graph_cache_drop(adb *db);
+
+/* Returns the handle's cache as it is, or NULL when there is none, without building one; sets
+ * *builds to how many times a cache was built on this handle (label ids are per build). */
+const graph_cache *graph_cache_current(adb *db, uint64_t *builds);
 
 /* The cache as an index of the elements (adb_index): every element saved updates it, when
  * there is one (never failing: out of memory, it drops the cache), and it is dropped when

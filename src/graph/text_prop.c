@@ -12,7 +12,7 @@
 static int text_edit(adb *db, int kind, const char *id, const char *key, size_t pos, size_t del,
                      const char *s) {
   if (!s) return adb__err(db, ADB_INVALID, "no text given");
-  int rc = graph_name_check(db, "property key", key);
+  int rc = ut_name_check(db, "property key", key);
   if (rc) return rc;
   crdt_elem e;
   crdt_tag tag;

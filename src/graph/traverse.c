@@ -68,7 +68,7 @@ int graph_walk_check(adb *db, int dir, const char *label, int64_t depth) {
   if (dir != ADB_OUT && dir != ADB_IN && dir != ADB_BOTH)
     return adb__err(db, ADB_INVALID, "direction %d is not ADB_OUT, ADB_IN or ADB_BOTH", dir);
   if (label) {
-    int rc = graph_name_check(db, "label", label);
+    int rc = ut_name_check(db, "label", label);
     if (rc) return rc;
   }
   if (depth < 0 || depth > ADB_DEPTH_MAX)

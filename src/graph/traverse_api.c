@@ -203,8 +203,8 @@ void adb_paths_free(adb_paths *it) {
 int adb_count_two_hop(adb *db, const char *first, const char *second, int64_t *count) {
   if (!db || !count) return ADB_MISUSE;
   *count = 0;
-  int rc = first ? graph_name_check(db, "label", first) : ADB_OK;
-  if (rc == ADB_OK && second) rc = graph_name_check(db, "label", second);
+  int rc = first ? ut_name_check(db, "label", first) : ADB_OK;
+  if (rc == ADB_OK && second) rc = ut_name_check(db, "label", second);
   if (rc) return rc;
   int own = read_begin(db);
   graph_cache *c;

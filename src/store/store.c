@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crdt/crdt.h"
 #include "util/buf.h"
 
 static const char *const schema_sql =
@@ -121,6 +120,20 @@ static int run_cached(adb *db, int id) {
   return rc == SQLITE_DONE ? ADB_OK : adb__sqlerr(db, rc);
 }
 
+int store_sync(adb *db) {
+  sqlite3_stmt *st = store_stmt(db, STMT_DATA_VERSION);
+  if (!st) return db->errcode;
+  int rc = store_step(db, st);
+  int64_t version = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW) return adb__sqlerr(db, rc);
+  if (version != db->data_version) {
+    db->data_version = version;
+    db->store_hooks->stale(db);
+  }
+  return db->store_hooks->fresh(db);
+}
+
 int store_write_begin(adb *db, int *scope) {
   *scope = STORE_SCOPE_NONE;
   if (db->readonly) return adb__err(db, ADB_READONLY, "the database was opened read-only");
@@ -128,7 +141,7 @@ int store_write_begin(adb *db, int *scope) {
   int own = sqlite3_get_autocommit(db->sql);
   int rc = own ? store_exec(db, "BEGIN IMMEDIATE") : run_cached(db, STMT_SAVEPOINT);
   if (rc == ADB_OK) *scope = own ? STORE_SCOPE_TXN : STORE_SCOPE_SAVEPOINT;
-  if (rc == ADB_OK && own && (rc = crdt_replicas_sync(db)) != ADB_OK) {
+  if (rc == ADB_OK && own && (rc = store_sync(db)) != ADB_OK) {
     store_write_end(db, *scope, rc);
     *scope = STORE_SCOPE_NONE;
   }
@@ -140,7 +153,7 @@ int store_write_end(adb *db, int scope, int rc) {
   if (rc == ADB_OK) {
     /* The clock's floor commits with the writes that used it; adb_begin's transaction stores it
      * once, at adb_commit. */
-    int crc = scope == STORE_SCOPE_TXN || !db->api_txn ? crdt_hlc_save(db) : ADB_OK;
+    int crc = scope == STORE_SCOPE_TXN || !db->api_txn ? db->store_hooks->commit(db) : ADB_OK;
     if (crc == ADB_OK)
       crc = scope == STORE_SCOPE_TXN ? store_exec(db, "COMMIT") : run_cached(db, STMT_RELEASE);
     if (crc == ADB_OK) return ADB_OK;
@@ -158,14 +171,14 @@ int store_write_end(adb *db, int scope, int rc) {
   }
   memcpy(db->errmsg, msg, sizeof msg);
   db->errcode = rc;
-  crdt_replicas_forget(db);
+  db->store_hooks->stale(db);
   return rc;
 }
 
 int store_read_begin(adb *db, int *own) {
   *own = sqlite3_get_autocommit(db->sql);
   int rc = *own ? store_exec(db, "BEGIN") : ADB_OK;
-  if (rc == ADB_OK && (rc = crdt_replicas_sync(db)) != ADB_OK) store_read_end(db, *own);
+  if (rc == ADB_OK && (rc = store_sync(db)) != ADB_OK) store_read_end(db, *own);
   return rc;
 }
 
@@ -296,7 +309,6 @@ int store_init(adb *db, const adb_options *opt) {
                     (long long)version, STORE_FORMAT);
   } else if (!db->readonly) {
     rc = store_exec(db, "PRAGMA journal_mode=WAL");
-    if (rc) return rc;
   }
-  return crdt_replicas_load(db);
+  return rc;
 }

@@ -7,8 +7,28 @@
 #define STORE_APPLICATION_ID 0x41524442 /* "ARDB" in the SQLite header */
 #define STORE_FORMAT 1                  /* the on-disk format this build reads and writes */
 
-/* Creates or checks the schema of a freshly opened connection and loads the handle's identity.
- * Fails with ADB_NOTADB or ADB_FORMAT as adb_open documents. */
+/* What the layers above store cache about the file (the replica table, the indexes derived
+ * from the elements), told at the moments the cache and the file may part. adb_open sets
+ * db->store_hooks once: the top wires the bottom to what sits above it, so store names no
+ * layer above its own. */
+typedef struct store_hooks {
+  /* The file may differ from the cache: another connection committed, or a rollback undid
+   * rows. Drop what was read. */
+  void (*stale)(adb *db);
+  /* A transaction is open and the cache was dropped if it had to be: reload it. An ADB status;
+   * failing fails the begin. */
+  int (*fresh)(adb *db);
+  /* A write scope is about to commit: the last rows that belong with it. An ADB status;
+   * failing rolls the scope back. */
+  int (*commit)(adb *db);
+} store_hooks;
+
+/* Inside an open transaction: when SQLite's data_version moved since the last look (another
+ * connection committed), tells the hooks the cache is stale; then has them reload it. Returns
+ * an ADB status. */
+int store_sync(adb *db);
+
+/* Creates or checks the schema of a freshly opened connection. Fails with ADB_NOTADB or ADB_FORMAT as adb_open documents. */
 int store_init(adb *db, const adb_options *opt);
 
 /* Prepares internal SQL (the authorizer lets it write internal tables); an SQLite status. */

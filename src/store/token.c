@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "graph/graph.h"
 #include "store/store.h"
+#include "util/name.h"
 
 #define TOKEN_PREFIX "adb_"
 #define TOKEN_BYTES 32
@@ -44,7 +44,7 @@ int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, ch
   if (!db || !token || role < ADB_ROLE_READ || role > ADB_ROLE_ADMIN || expires_ms < 0)
     return ADB_MISUSE;
   *token = NULL;
-  int rc = graph_name_check(db, "token name", name);
+  int rc = ut_name_check(db, "token name", name);
   if (rc) return rc;
   unsigned char raw[TOKEN_BYTES], hash[32];
   randombytes_buf(raw, sizeof raw);

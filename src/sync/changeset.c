@@ -67,20 +67,20 @@ static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
   g->tag.seq = rbuf_varint(r);
   switch (g->type) {
   case REG_EXIST: break;
-  case REG_LABEL: g->value = read_str(r, GRAPH_MAX_NAME, bad); break;
+  case REG_LABEL: g->value = read_str(r, UT_NAME_MAX, bad); break;
   case REG_ENDS:
-    g->value = read_str(r, GRAPH_MAX_NAME, bad);
-    g->value2 = read_str(r, GRAPH_MAX_NAME, bad);
+    g->value = read_str(r, UT_NAME_MAX, bad);
+    g->value2 = read_str(r, UT_NAME_MAX, bad);
     break;
   case REG_PROP: {
     unsigned has = rbuf_u8(r);
-    g->key = read_str(r, GRAPH_MAX_NAME, bad);
+    g->key = read_str(r, UT_NAME_MAX, bad);
     if (has == 1) g->value = read_str(r, CS_MAX_VALUE, bad);
     else if (has != 0) *bad = 1;
     break;
   }
   case REG_TEXT:
-    if (crdt_textreg_read(r, g, GRAPH_MAX_NAME, CS_MAX_VALUE)) *bad = 1;
+    if (crdt_textreg_read(r, g, UT_NAME_MAX, CS_MAX_VALUE)) *bad = 1;
     break;
   default: *bad = 1;
   }
@@ -93,7 +93,7 @@ static int read_record(adb *db, rbuf *r, cs_record *rec) {
   if (!r->bad && kind == 0) return 0;
   int bad = kind != ADB_NODE && kind != ADB_EDGE;
   rec->kind = (int)kind;
-  rec->id = read_str(r, GRAPH_MAX_NAME, &bad);
+  rec->id = read_str(r, UT_NAME_MAX, &bad);
   uint64_t n = rbuf_varint(r);
   if (r->bad || bad || n == 0 || n > r->len - r->pos)
     return adb__err(db, ADB_PROTOCOL, "change set record at byte %zu is malformed", r->pos);
@@ -115,7 +115,7 @@ static int read_record(adb *db, rbuf *r, cs_record *rec) {
 
 /* Checks one record's meaning: names, values, epochs, and replica references. */
 static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
-  if (graph_name_check(db, "id", rec->id)) return ADB_PROTOCOL;
+  if (ut_name_check(db, "id", rec->id)) return ADB_PROTOCOL;
   uint64_t bound = crdt_hlc_bound(db);
   for (size_t i = 0; i < rec->nregs; i++) {
     const crdt_reg *g = &rec->regs[i];
@@ -129,14 +129,14 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     else if (g->epoch == 0 || g->epoch > CRDT_MAX_CL || (g->type != REG_EXIST && !(g->epoch & 1)))
       bad = "has an impossible causal length";
     else if (g->type == REG_ENDS && rec->kind != ADB_EDGE) bad = "gives endpoints to a node";
-    else if (g->type == REG_LABEL && graph_name_check(db, "label", g->value)) bad = db->errmsg;
-    else if (g->type == REG_ENDS && (graph_name_check(db, "source id", g->value) ||
-                                     graph_name_check(db, "target id", g->value2)))
+    else if (g->type == REG_LABEL && ut_name_check(db, "label", g->value)) bad = db->errmsg;
+    else if (g->type == REG_ENDS && (ut_name_check(db, "source id", g->value) ||
+                                     ut_name_check(db, "target id", g->value2)))
       bad = db->errmsg;
     else if (g->type == REG_PROP && crdt_key_reserved(g->key))
       bad = vec_wire_check(rec->kind, g->value, why, sizeof why);
     else if ((g->type == REG_PROP || g->type == REG_TEXT) &&
-             graph_name_check(db, "property key", g->key))
+             ut_name_check(db, "property key", g->key))
       bad = db->errmsg;
     else if (g->type == REG_TEXT && crdt_textreg_check(g, h->nrep, why, sizeof why)) bad = why;
     else if (g->type == REG_PROP && g->value) {

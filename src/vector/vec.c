@@ -99,11 +99,15 @@ static void stmts_finalize(vec_state *vs) {
   vs->ins = vs->upd = NULL;
 }
 
-void vec_forget(adb *db) {
-  vec_state *vs = db->vec;
-  if (!vs || !vs->loaded) return;
+/* Drops the in-memory index, keeping the statements. */
+static void index_drop(vec_state *vs) {
   if (vs->ready) hnsw_free(&vs->h);
   vs->loaded = vs->configured = vs->ready = vs->node_index = 0;
+}
+
+void vec_forget(adb *db) {
+  vec_state *vs = adb__slot_peek(db, ADB_SLOT_VECTOR);
+  if (vs && vs->loaded) index_drop(vs);
 }
 
 static int vec_saved(adb *db, crdt_elem *e) {
@@ -112,11 +116,12 @@ static int vec_saved(adb *db, crdt_elem *e) {
 
 const adb_index vec_index = {.saved = vec_saved, .forget = vec_forget};
 
-void vec_close(adb *db) {
-  vec_forget(db);
-  if (db->vec) stmts_finalize(db->vec);
-  free(db->vec);
-  db->vec = NULL;
+/* The slot's destructor: the in-memory index and the statements, when the handle closes. */
+static void state_free(void *p) {
+  vec_state *vs = p;
+  index_drop(vs);
+  stmts_finalize(vs);
+  free(vs);
 }
 
 /* Reads one integer-valued query; SQLITE_ROW sets *out, SQLITE_DONE leaves it. */
@@ -173,8 +178,7 @@ static int load_rows(adb *db, vec_state *vs) {
 
 /* The handle's vector state, made on first use; NULL when out of memory (error set). */
 static vec_state *state(adb *db) {
-  if (!db->vec && !(db->vec = calloc(1, sizeof *db->vec))) adb__err(db, ADB_NOMEM, "out of memory");
-  return db->vec;
+  return adb__slot(db, ADB_SLOT_VECTOR, sizeof(vec_state), state_free);
 }
 
 int vec_load(adb *db, vec_state **out) {
@@ -349,7 +353,8 @@ static int index_agrees(adb *db, int64_t rid, const float *v, int dim, int *same
 int vec_node_saved(adb *db, crdt_elem *e) {
   crdt_reg *r = crdt_elem_prop(e, VEC_KEY);
   int want = crdt_elem_live(e) && r && r->value && crdt_reg_visible(e, r);
-  if (!db->vec || !db->vec->loaded) {
+  vec_state *vs = adb__slot_peek(db, ADB_SLOT_VECTOR);
+  if (!vs || !vs->loaded) {
     float *v = NULL;
     int dim = 0, same = 0;
     char why[160];
@@ -359,7 +364,6 @@ int vec_node_saved(adb *db, crdt_elem *e) {
     free(v);
     if (rc || same) return rc;
   }
-  vec_state *vs;
   int rc = vec_load(db, &vs);
   if (rc) return rc;
   if (!want && (!vs->ready || hnsw_find(&vs->h, e->rid) == HNSW_NONE)) return ADB_OK;

@@ -43,7 +43,4 @@ int vec_search(adb *db, const adb_vector_query *q, adb_vector_hit **hits, size_t
 /* Drops the in-memory copy of the index: a rollback undid rows, or another connection wrote. */
 void vec_forget(adb *db);
 
-/* Frees the in-memory index when the handle closes. */
-void vec_close(adb *db);
-
 #endif

@@ -321,7 +321,10 @@ Test(vector, persists_across_reopen) {
   adb_close(db);
 }
 
-static int index_loaded(adb *db) { return db->vec && db->vec->loaded; }
+static int index_loaded(adb *db) {
+  vec_state *vs = adb__slot_peek(db, ADB_SLOT_VECTOR);
+  return vs && vs->loaded;
+}
 
 /* Writes that leave every vector as it is read one row of the index, not the whole of it. */
 Test(vector, writes_that_keep_vectors_do_not_load_the_index) {

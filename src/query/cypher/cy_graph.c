@@ -27,7 +27,7 @@ typedef struct ridmap {
 typedef struct gstate {
   ridmap nodes, rels;
   graph_cache *gc;
-  uint64_t gc_builds;       /* db->gcache_builds when gc was taken: label ids are per build */
+  uint64_t gc_builds;       /* the cache's build count when gc was taken: label ids are per build */
   const char **types;       /* relationship types interned by the cache's label id */
   uint32_t ntypes;
   int64_t node_count;       /* -1 until counted */
@@ -215,11 +215,14 @@ const graph_cache *cy_cache(cy_ctx *c) {
   gstate *s = gst(c);
   /* Inside the query's transaction only this query's writes change the file, and they keep the
    * cache current in place or drop it (out of memory): then it is built again. */
-  if (!s->gc || s->gc != c->db->gcache || s->gc_builds != c->db->gcache_builds) {
+  uint64_t builds;
+  const graph_cache *now = graph_cache_current(c->db, &builds);
+  if (!s->gc || s->gc != now || s->gc_builds != builds) {
     int rc = graph_cache_get(c->db, &s->gc);
     if (rc) store_fail(c, rc);
-    if (s->gc_builds != c->db->gcache_builds) s->ntypes = 0;
-    s->gc_builds = c->db->gcache_builds;
+    graph_cache_current(c->db, &builds);
+    if (s->gc_builds != builds) s->ntypes = 0;
+    s->gc_builds = builds;
   }
   return s->gc;
 }

@@ -30,14 +30,12 @@ static void proc_free(cy_proc *p) {
   free(p);
 }
 
-/* Releases the registry and every procedure in it (adb_int.h). */
-void cy_procs_free(adb *db) {
-  struct cy_procs *r = db->procs;
-  if (!r) return;
+/* Releases the registry and every procedure in it: the handle's slot destructor. */
+static void procs_free(void *p) {
+  struct cy_procs *r = p;
   for (int i = 0; i < r->n; i++) proc_free(r->p[i]);
   free(r->p);
   free(r);
-  db->procs = NULL;
 }
 
 /* Adds p to the registry; returns ADB_OK or ADB_NOMEM (p is then not added). */
@@ -56,16 +54,15 @@ static int add(struct cy_procs *r, cy_proc *p) {
 /* The handle's registry, created with the built-ins on first use; NULL when out of memory
  * (a built-in signature that does not parse is a bug caught by the tests, also NULL). */
 static struct cy_procs *registry(adb *db) {
-  if (db->procs) return db->procs;
-  struct cy_procs *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
-  db->procs = r;
+  struct cy_procs *r = adb__slot_peek(db, ADB_SLOT_CYPHER);
+  if (r) return r;
+  if (!(r = adb__slot(db, ADB_SLOT_CYPHER, sizeof *r, procs_free))) return NULL;
   for (int i = 0; i < cy_nbuiltins; i++) {
     cy_proc *p = calloc(1, sizeof *p);
     char err[200];
     if (!p || cy_sig_parse(cy_builtins[i].signature, &p->sig, err, sizeof err) || add(r, p)) {
       if (p) proc_free(p);
-      cy_procs_free(db);
+      adb__slot_drop(db, ADB_SLOT_CYPHER);
       return NULL;
     }
     p->run = cy_builtins[i].run;

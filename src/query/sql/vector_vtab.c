@@ -6,6 +6,7 @@
 
 #include "crdt/crdt.h"
 #include "query/sql/sqlbridge.h"
+#include "store/store.h"
 #include "query/sql/tvf.h"
 #include "vector/vec.h"
 
@@ -56,7 +57,7 @@ static int run(const sqlb_tvf *f, sqlb_tvf_cursor *base, adb *db) {
   if (rc) return adb__err(db, rc, "the query vector: %s", why);
   q.vector = v;
   q.dim = (size_t)dim;
-  rc = crdt_replicas_sync(db); /* another connection may have written since we looked */
+  rc = store_sync(db); /* another connection may have written since we looked */
   if (rc == ADB_OK) rc = vec_search(db, &q, &c->hits, &c->n);
   free(v);
   return rc;
