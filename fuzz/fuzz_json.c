@@ -7,9 +7,9 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   char why[200];
-  char *once = jsonc_canon((const char *)data, size, 0, why, sizeof why);
+  char *once = ut_json_canon((const char *)data, size, 0, why, sizeof why);
   if (!once) return 0;
-  char *twice = jsonc_canon(once, strlen(once), 0, why, sizeof why);
+  char *twice = ut_json_canon(once, strlen(once), 0, why, sizeof why);
   if (!twice || strcmp(once, twice)) abort();
   free(once);
   free(twice);

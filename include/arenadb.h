@@ -672,9 +672,9 @@ ADB_API int adb_procedure_create(adb *db, const char *signature, adb_procedure_f
                                  void (*destroy)(void *ctx));
 
 /* Emits one result row, during the callback only: a JSON object of output values by output
- * name (a missing output is null). Returns ADB_OK, or ADB_INVALID when the row is not such an object, names an unknown
- * output or holds a value of the wrong type; the query then fails when the callback returns,
- * whatever the callback returns. */
+ * name (a missing output is null). Returns ADB_OK, or ADB_INVALID when the row is not such an
+ * object, names an unknown output or holds a value of the wrong type; the query then fails when the
+ * callback returns, whatever the callback returns. */
 ADB_API int adb_procedure_emit(adb_procedure_rows *rows, const char *row);
 
 /* Sets the message of the ProcedureError the query fails with when the callback returns a

@@ -129,7 +129,8 @@ void *adb__slot_peek(adb *db, int id);
 /* Frees the state in slot id with its destructor; the next adb__slot makes it anew. */
 void adb__slot_drop(adb *db, int id);
 
-/* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`. */
+/* Records rc and a formatted explanation on db; returns rc so callers can `return adb__err(...)`.
+ */
 int adb__err(adb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Translates an SQLite result into an ADB status, recording sqlite3_errmsg. */

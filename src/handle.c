@@ -62,7 +62,7 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   db->clock_ctx = opt->clock_ctx;
   if (!path) return adb__err(db, ADB_MISUSE, "no database path given");
   unsigned char want_id[16];
-  if (opt->db_id && hex_decode(opt->db_id, want_id, 16))
+  if (opt->db_id && ut_hex_decode(opt->db_id, want_id, 16))
     return adb__err(db, ADB_INVALID, "database id '%s' is not 32 hex digits", opt->db_id);
 
   int flags = opt->readonly ? SQLITE_OPEN_READONLY

@@ -6,25 +6,25 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-static void put_str(buf *b, const char *s) { jsonc_put_string(b, s, strlen(s)); }
+static void put_str(ut_buf *b, const char *s) { ut_json_put_string(b, s, strlen(s)); }
 
 static int print_tck(adb_cypher *r) {
-  buf b;
-  buf_init(&b);
-  buf_puts(&b, "{\"columns\":[");
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_puts(&b, "{\"columns\":[");
   int n = adb_cypher_columns(r);
   for (int i = 0; i < n; i++) {
-    if (i) buf_put_u8(&b, ',');
+    if (i) ut_buf_put_u8(&b, ',');
     put_str(&b, adb_cypher_column_name(r, i));
   }
-  buf_puts(&b, "],\"rows\":[");
+  ut_buf_puts(&b, "],\"rows\":[");
   for (int row = 0; adb_cypher_next(r) == ADB_ROW; row++) {
-    buf_puts(&b, row ? ",[" : "[");
+    ut_buf_puts(&b, row ? ",[" : "[");
     for (int i = 0; i < n; i++) {
-      if (i) buf_put_u8(&b, ',');
+      if (i) ut_buf_put_u8(&b, ',');
       put_str(&b, adb_cypher_text(r, i, ADB_CYPHER_TCK));
     }
-    buf_put_u8(&b, ']');
+    ut_buf_put_u8(&b, ']');
   }
   adb_cypher_stats s;
   adb_cypher_get_stats(r, &s);
@@ -37,28 +37,28 @@ static int print_tck(adb_cypher *r) {
            (long long)s.relationships_created, (long long)s.relationships_deleted,
            (long long)s.properties_set, (long long)s.properties_removed,
            (long long)s.labels_added, (long long)s.labels_removed);
-  buf_puts(&b, tail);
+  ut_buf_puts(&b, tail);
   int ok = !b.oom && fwrite(b.p, 1, b.len, stdout) == b.len;
-  buf_free(&b);
+  ut_buf_free(&b);
   return ok ? CLI_OK : cli_fail("cannot write the result");
 }
 
 static void print_tck_error(adb_cypher *r, int rc) {
   const char *type = "Error", *phase = "runtime", *detail = "", *msg = adb_strerror(rc);
   adb_cypher_error(r, &type, &phase, &detail, &msg);
-  buf b;
-  buf_init(&b);
-  buf_puts(&b, "{\"error\":{\"type\":");
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_puts(&b, "{\"error\":{\"type\":");
   put_str(&b, type);
-  buf_puts(&b, ",\"phase\":");
+  ut_buf_puts(&b, ",\"phase\":");
   put_str(&b, phase);
-  buf_puts(&b, ",\"detail\":");
+  ut_buf_puts(&b, ",\"detail\":");
   put_str(&b, detail);
-  buf_puts(&b, ",\"message\":");
+  ut_buf_puts(&b, ",\"message\":");
   put_str(&b, msg);
-  buf_puts(&b, "}}\n");
+  ut_buf_puts(&b, "}}\n");
   if (!b.oom) fwrite(b.p, 1, b.len, stdout);
-  buf_free(&b);
+  ut_buf_free(&b);
 }
 
 /* Table, JSON (one array of row objects), JSON Lines (one row object per line) or CSV; strings
@@ -82,14 +82,14 @@ static int print_rows(adb_cypher *r, const char *format) {
     if (json) fputc('{', stdout);
     for (int i = 0; i < n; i++) {
       if (json) {
-        buf b;
-        buf_init(&b);
-        if (i) buf_put_u8(&b, ',');
+        ut_buf b;
+        ut_buf_init(&b);
+        if (i) ut_buf_put_u8(&b, ',');
         put_str(&b, adb_cypher_column_name(r, i));
-        buf_put_u8(&b, ':');
-        buf_puts(&b, adb_cypher_text(r, i, ADB_CYPHER_JSON));
+        ut_buf_put_u8(&b, ':');
+        ut_buf_puts(&b, adb_cypher_text(r, i, ADB_CYPHER_JSON));
         if (!b.oom) fwrite(b.p, 1, b.len, stdout);
-        buf_free(&b);
+        ut_buf_free(&b);
         continue;
       }
       if (i) fputs(csv ? "," : " | ", stdout);

@@ -38,12 +38,12 @@ static int cmd_add(cli_ctx *cx) {
   return status;
 }
 
-static void put_field(buf *b, const char *name, const char *value, int raw) {
-  if (b->len > 1) buf_put_u8(b, ',');
-  jsonc_put_string(b, name, strlen(name));
-  buf_put_u8(b, ':');
-  if (raw) buf_puts(b, value);
-  else jsonc_put_string(b, value, strlen(value));
+static void put_field(ut_buf *b, const char *name, const char *value, int raw) {
+  if (b->len > 1) ut_buf_put_u8(b, ',');
+  ut_json_put_string(b, name, strlen(name));
+  ut_buf_put_u8(b, ':');
+  if (raw) ut_buf_puts(b, value);
+  else ut_json_put_string(b, value, strlen(value));
 }
 
 static int cmd_get(cli_ctx *cx) {
@@ -55,17 +55,17 @@ static int cmd_get(cli_ctx *cx) {
   rc = is_edge(cx) ? adb_edge_get(db, cx->argv[0], &e) : adb_node_get(db, cx->argv[0], &e);
   int status = rc ? cli_fail_db(db, rc, cx->self->name) : CLI_OK;
   if (rc == ADB_OK) {
-    buf b;
-    buf_init(&b);
-    buf_put_u8(&b, '{');
+    ut_buf b;
+    ut_buf_init(&b);
+    ut_buf_put_u8(&b, '{');
     put_field(&b, "id", e.id, 0);
     if (e.source_id) put_field(&b, "source_node_id", e.source_id, 0);
     if (e.target_id) put_field(&b, "target_node_id", e.target_id, 0);
     put_field(&b, "label", e.label ? e.label : "", 0);
     put_field(&b, "properties", e.properties, 1);
-    buf_puts(&b, "}\n");
+    ut_buf_puts(&b, "}\n");
     fwrite(b.p, 1, b.len, stdout);
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   adb_element_clear(&e);
   adb_close(db);
@@ -92,7 +92,8 @@ static int cmd_del(cli_ctx *cx) {
   int rc = cli_args(cx, NULL);
   if (rc) return rc;
   char **a = cx->argv;
-  RUN_WRITE(cx, cx->self->name, is_edge(cx) ? adb_edge_delete(db, a[0]) : adb_node_delete(db, a[0]));
+  RUN_WRITE(cx, cx->self->name,
+            is_edge(cx) ? adb_edge_delete(db, a[0]) : adb_node_delete(db, a[0]));
 }
 
 static int cmd_list(cli_ctx *cx) {

@@ -26,7 +26,9 @@ static void progress_show(progress *p, const char *what, int last) {
     fprintf(stderr, "\r%s %ld records%s", what, p->records, last ? "\n" : "");
 }
 
-static const char *str_field(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *str_field(json_t *o, const char *k) {
+  return json_string_value(json_object_get(o, k));
+}
 
 /* Imports one record of kind want ("node" or "edge"); others are skipped in this pass. */
 static int import_line(adb *db, const char *line, size_t len, long lineno, const char *want,
@@ -34,7 +36,7 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
   json_t *o;
   char why[200];
   *imported = 0;
-  if (jsonc_parse(line, len, &o, why, sizeof why))
+  if (ut_json_parse(line, len, &o, why, sizeof why))
     return cli_fail("line %ld: %s", lineno, why);
   const char *type = str_field(o, "type");
   int status = CLI_OK;
@@ -47,7 +49,7 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
   } else if (!strcmp(type, want)) {
     json_t *props = json_object_get(o, "properties");
     char *ptext = NULL;
-    if (props && !json_is_null(props)) ptext = jsonc_text(props);
+    if (props && !json_is_null(props)) ptext = ut_json_text(props);
     char *made = NULL;
     json_t *vec = json_object_get(o, "vector");
     if (vec && json_is_null(vec)) vec = NULL;
@@ -58,7 +60,7 @@ static int import_line(adb *db, const char *line, size_t len, long lineno, const
                                    NULL);
     free(ptext);
     if (rc == ADB_OK && vec) { /* a node's vector: "vector": [numbers] */
-      char *vtext = jsonc_text(vec);
+      char *vtext = ut_json_text(vec);
       rc = vtext ? adb_vector_set_json(db, made, vtext) : ADB_NOMEM;
       free(vtext);
     }
@@ -124,35 +126,35 @@ static int cmd_import(cli_ctx *cx) {
 
 /* Writes one record; a node's vector, when it has one, as "vector" (%.9g keeps every float32). */
 static void put_line(adb *db, FILE *out, const adb_element *e) {
-  buf b;
-  buf_init(&b);
-  buf_puts(&b, e->source_id ? "{\"type\":\"edge\",\"id\":" : "{\"type\":\"node\",\"id\":");
-  jsonc_put_string(&b, e->id, strlen(e->id));
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_puts(&b, e->source_id ? "{\"type\":\"edge\",\"id\":" : "{\"type\":\"node\",\"id\":");
+  ut_json_put_string(&b, e->id, strlen(e->id));
   if (e->source_id) {
-    buf_puts(&b, ",\"source_node_id\":");
-    jsonc_put_string(&b, e->source_id, strlen(e->source_id));
-    buf_puts(&b, ",\"target_node_id\":");
-    jsonc_put_string(&b, e->target_id, strlen(e->target_id));
+    ut_buf_puts(&b, ",\"source_node_id\":");
+    ut_json_put_string(&b, e->source_id, strlen(e->source_id));
+    ut_buf_puts(&b, ",\"target_node_id\":");
+    ut_json_put_string(&b, e->target_id, strlen(e->target_id));
   }
-  buf_puts(&b, ",\"label\":");
-  jsonc_put_string(&b, e->label ? e->label : "", e->label ? strlen(e->label) : 0);
-  buf_puts(&b, ",\"properties\":");
-  buf_puts(&b, e->properties);
+  ut_buf_puts(&b, ",\"label\":");
+  ut_json_put_string(&b, e->label ? e->label : "", e->label ? strlen(e->label) : 0);
+  ut_buf_puts(&b, ",\"properties\":");
+  ut_buf_puts(&b, e->properties);
   float *v;
   size_t n;
   if (!e->source_id && adb_vector_get(db, e->id, &v, &n) == ADB_OK) {
-    buf_puts(&b, ",\"vector\":[");
+    ut_buf_puts(&b, ",\"vector\":[");
     for (size_t i = 0; i < n; i++) {
       char num[32];
       snprintf(num, sizeof num, "%s%.9g", i ? "," : "", (double)v[i]);
-      buf_puts(&b, num);
+      ut_buf_puts(&b, num);
     }
-    buf_puts(&b, "]");
+    ut_buf_puts(&b, "]");
     adb_free(v);
   }
-  buf_puts(&b, "}\n");
+  ut_buf_puts(&b, "}\n");
   fwrite(b.p, 1, b.len, out);
-  buf_free(&b);
+  ut_buf_free(&b);
 }
 
 static int cmd_export(cli_ctx *cx) {

@@ -29,7 +29,8 @@ static int cmd_sql(cli_ctx *cx) {
   if (!db) return CLI_FAIL;
   /* All statements or none: a script that fails halfway leaves the database as it was. */
   rc = adb_exec(db, "BEGIN");
-  int status = rc ? cli_fail_db(db, rc, "SQL") : cli_query(db, cx->argv[0], NULL, 0, cx->format, stdout);
+  int status =
+      rc ? cli_fail_db(db, rc, "SQL") : cli_query(db, cx->argv[0], NULL, 0, cx->format, stdout);
   if (rc == ADB_OK) {
     if (status == CLI_OK && (rc = adb_exec(db, "COMMIT"))) status = cli_fail_db(db, rc, "SQL");
     if (status != CLI_OK) adb_exec(db, "ROLLBACK");

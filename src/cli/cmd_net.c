@@ -252,7 +252,9 @@ int cli_sync_ws(cli_ctx *cx) {
       (rc = check_readable(o.ca_file)))
     return rc;
   if (cx->argc != 1) {
-    fprintf(stderr, "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
+    fprintf(
+        stderr,
+        "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;
   }
   if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms)) ||
@@ -332,7 +334,8 @@ static int cmd_presence(cli_ctx *cx) {
     json_error_t jerr;
     json_t *v = json_loads(cx->argv[2], JSON_DECODE_ANY, &jerr);
     if (!v) {
-      fprintf(stderr, "arenadb presence: the value must be JSON (%s), e.g. '{\"x\":1}' or '\"online\"'\n",
+      fprintf(stderr,
+              "arenadb presence: the value must be JSON (%s), e.g. '{\"x\":1}' or '\"online\"'\n",
               jerr.text);
       return CLI_USAGE;
     }

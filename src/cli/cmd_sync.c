@@ -45,7 +45,8 @@ static int cmd_changes(cli_ctx *cx) {
     size_t cslen = 0;
     rc = adb_changes(db, vv, vvlen, &cs, &cslen);
     status = rc ? cli_fail_db(db, rc, "changes") : cli_write_file(out, cs, cslen);
-    if (status == CLI_OK && strcmp(out, "-")) fprintf(stderr, "wrote %zu bytes to %s\n", cslen, out);
+    if (status == CLI_OK && strcmp(out, "-"))
+      fprintf(stderr, "wrote %zu bytes to %s\n", cslen, out);
     adb_free(cs);
     adb_close(db);
   }

@@ -58,7 +58,7 @@ static int table_call(void *ctx, const char *args, adb_procedure_rows *rows) {
   const json_t *table = ctx;
   json_t *a;
   char why[200];
-  if (jsonc_parse(args, strlen(args), &a, why, sizeof why)) {
+  if (ut_json_parse(args, strlen(args), &a, why, sizeof why)) {
     adb_procedure_error(rows, "the arguments are not JSON");
     return ADB_INVALID;
   }
@@ -71,22 +71,22 @@ static int table_call(void *ctx, const char *args, adb_procedure_rows *rows) {
     int match = 1;
     json_object_foreach(a, key, v) match = match && same_value(json_object_get(row, key), v);
     if (!match) continue;
-    buf b;
-    buf_init(&b);
-    buf_put_u8(&b, '{');
+    ut_buf b;
+    ut_buf_init(&b);
+    ut_buf_put_u8(&b, '{');
     int first = 1;
     json_object_foreach(row, key, v) {
       if (json_object_get(a, key)) continue;
-      if (!first) buf_put_u8(&b, ',');
+      if (!first) ut_buf_put_u8(&b, ',');
       first = 0;
-      jsonc_put_string(&b, key, strlen(key));
-      buf_put_u8(&b, ':');
-      jsonc_write(&b, v);
+      ut_json_put_string(&b, key, strlen(key));
+      ut_buf_put_u8(&b, ':');
+      ut_json_write(&b, v);
     }
-    buf_put_u8(&b, '}');
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, '}');
+    ut_buf_put_u8(&b, 0);
     rc = b.oom ? ADB_NOMEM : adb_procedure_emit(rows, (const char *)b.p);
-    buf_free(&b);
+    ut_buf_free(&b);
     if (rc) break;
   }
   json_decref(a);
@@ -100,7 +100,7 @@ static void table_free(void *ctx) { json_decref(ctx); }
 static int add_one(adb *db, const char *signature, const char *rows_json) {
   json_t *table;
   char why[200];
-  if (jsonc_parse(rows_json, strlen(rows_json), &table, why, sizeof why))
+  if (ut_json_parse(rows_json, strlen(rows_json), &table, why, sizeof why))
     return cli_fail("--procedure %s: the rows are not JSON: %s", signature, why);
   if (!json_is_array(table)) {
     json_decref(table);
@@ -118,7 +118,7 @@ static int add_one(adb *db, const char *signature, const char *rows_json) {
   size_t i;
   json_t *row;
   json_array_foreach(table, i, row) {
-    char *text = jsonc_text(row);
+    char *text = ut_json_text(row);
     rc = text ? adb_procedure_check_row(db, name, text) : ADB_NOMEM;
     free(text);
     if (rc) {

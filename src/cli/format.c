@@ -24,7 +24,7 @@ static const char *cell_text(adb_stmt *st, int i, char **scratch) {
   char *s = malloc(2 * (size_t)n + 4);
   if (!s) return "";
   strcpy(s, "X'");
-  hex_encode(p, (size_t)n, s + 2);
+  ut_hex_encode(p, (size_t)n, s + 2);
   strcat(s, "'");
   *scratch = s;
   return s;
@@ -132,12 +132,12 @@ static void put_json_value(FILE *out, adb_stmt *st, int i) {
   default: {
     char *scratch;
     const char *s = cell_text(st, i, &scratch);
-    buf b;
-    buf_init(&b);
-    jsonc_put_string(&b, s, strlen(s));
+    ut_buf b;
+    ut_buf_init(&b);
+    ut_json_put_string(&b, s, strlen(s));
     free(scratch);
     fwrite(b.p, 1, b.len, out);
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   }
 }
@@ -164,11 +164,11 @@ int cli_query(adb *db, const char *sql, const char *const *bind, int nbind, cons
         else fputc('{', out);
         for (int i = 0; i < ncols; i++) {
           const char *name = adb_column_name(st, i);
-          buf b;
-          buf_init(&b);
-          jsonc_put_string(&b, name, strlen(name));
+          ut_buf b;
+          ut_buf_init(&b);
+          ut_json_put_string(&b, name, strlen(name));
           fprintf(out, "%s%.*s:", i ? "," : "", (int)b.len, (const char *)b.p);
-          buf_free(&b);
+          ut_buf_free(&b);
           put_json_value(out, st, i);
         }
         fputs(array ? "}" : "}\n", out);

@@ -57,7 +57,8 @@ void *cli_read_file(const char *path, size_t *len) {
     if (n > CLI_MAX_FILE) {
       free(p);
       if (f != stdin) fclose(f);
-      cli_fail("'%s' is larger than %d GiB, the most a command reads", path, (int)(CLI_MAX_FILE >> 30));
+      cli_fail("'%s' is larger than %d GiB, the most a command reads", path,
+               (int)(CLI_MAX_FILE >> 30));
       return NULL;
     }
     if (n == cap) {

@@ -103,8 +103,8 @@ int cli_shell(cli_ctx *cx) {
     read_history(history);
     printf("arenadb %s shell on %s. Enter .help for help.\n", ADB_VERSION, cx->db_path);
   }
-  buf stmt;
-  buf_init(&stmt);
+  ut_buf stmt;
+  ut_buf_init(&stmt);
   int failed = 0;
   char *line;
   while ((line = read_line(tty, stmt.len ? "   ...> " : "arenadb> "))) {
@@ -121,10 +121,10 @@ int cli_shell(cli_ctx *cx) {
       free(line);
       continue;
     }
-    buf_puts(&stmt, line);
-    buf_put_u8(&stmt, '\n');
+    ut_buf_puts(&stmt, line);
+    ut_buf_put_u8(&stmt, '\n');
     free(line);
-    buf_put_u8(&stmt, 0);
+    ut_buf_put_u8(&stmt, 0);
     stmt.len--; /* keep the text NUL-terminated without counting the NUL */
     if (!sqlite3_complete((const char *)stmt.p)) continue;
     if (tty) add_history((const char *)stmt.p);
@@ -133,11 +133,11 @@ int cli_shell(cli_ctx *cx) {
   }
   /* Input that ends without ';' still runs its last statement. */
   if (stmt.len && strspn((const char *)stmt.p, " \t\r\n") < stmt.len) {
-    buf_put_u8(&stmt, 0);
+    ut_buf_put_u8(&stmt, 0);
     failed |= cli_query(db, (const char *)stmt.p, NULL, 0, format, stdout) != CLI_OK;
   }
   if (tty && *history) write_history(history);
-  buf_free(&stmt);
+  ut_buf_free(&stmt);
   adb_close(db);
   return failed && !tty ? CLI_FAIL : CLI_OK;
 }

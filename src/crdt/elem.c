@@ -239,81 +239,81 @@ static int tags_store(adb *db, crdt_elem *e) {
 
 /* Most registers were written together with the element's existence, so a tag equal to the
  * existence tag is one byte: a clock of 0, which no real write has. */
-static void put_tag(buf *b, const crdt_tag *t, const crdt_tag *exist) {
+static void put_tag(ut_buf *b, const crdt_tag *t, const crdt_tag *exist) {
   if (exist && t->hlc == exist->hlc && t->origin == exist->origin && t->seq == exist->seq) {
-    buf_put_u8(b, 0);
+    ut_buf_put_u8(b, 0);
     return;
   }
-  buf_put_varint(b, t->hlc);
-  buf_put_varint(b, t->origin);
-  buf_put_varint(b, t->seq);
+  ut_buf_put_varint(b, t->hlc);
+  ut_buf_put_varint(b, t->origin);
+  ut_buf_put_varint(b, t->seq);
 }
 
-static void put_opt(buf *b, const char *s) {
-  if (s) buf_put_str(b, s, strlen(s));
+static void put_opt(ut_buf *b, const char *s) {
+  if (s) ut_buf_put_str(b, s, strlen(s));
 }
 
-static void meta_encode(const crdt_elem *e, buf *b) {
-  buf_put_varint(b, e->cl);
+static void meta_encode(const crdt_elem *e, ut_buf *b) {
+  ut_buf_put_varint(b, e->cl);
   if (e->cl) put_tag(b, &e->cl_tag, NULL);
   const crdt_tag *exist = e->cl ? &e->cl_tag : NULL;
-  buf_put_u8(b, (e->has_label ? 1 : 0) | (e->has_ends ? 2 : 0));
+  ut_buf_put_u8(b, (e->has_label ? 1 : 0) | (e->has_ends ? 2 : 0));
   const crdt_reg *pair[2] = {e->has_label ? &e->label : NULL, e->has_ends ? &e->ends : NULL};
   for (int k = 0; k < 2; k++) {
     const crdt_reg *r = pair[k];
     if (!r) continue;
-    buf_put_varint(b, r->epoch);
+    ut_buf_put_varint(b, r->epoch);
     put_tag(b, &r->tag, exist);
     int inl = !crdt_reg_visible(e, r);
-    buf_put_u8(b, inl ? VAL_INLINE : VAL_COLUMN);
+    ut_buf_put_u8(b, inl ? VAL_INLINE : VAL_COLUMN);
     if (inl) {
       put_opt(b, r->value);
       if (k == 1) put_opt(b, r->value2);
     }
   }
-  buf_put_varint(b, e->nprops);
+  ut_buf_put_varint(b, e->nprops);
   for (size_t i = 0; i < e->nprops; i++) {
     const crdt_reg *r = &e->props[i];
-    buf_put_str(b, r->key, strlen(r->key));
-    buf_put_varint(b, r->epoch);
+    ut_buf_put_str(b, r->key, strlen(r->key));
+    ut_buf_put_varint(b, r->epoch);
     put_tag(b, &r->tag, exist);
     int how = !r->value                                    ? VAL_NONE
               : crdt_reg_visible(e, r) && !crdt_key_reserved(r->key) ? VAL_COLUMN
                                                                : VAL_INLINE;
-    buf_put_u8(b, how + (r->type == REG_TEXT ? VAL_TEXT : 0));
+    ut_buf_put_u8(b, how + (r->type == REG_TEXT ? VAL_TEXT : 0));
     if (how == VAL_INLINE) put_opt(b, r->value);
     if (r->type == REG_TEXT) crdt_textreg_meta_put(b, r->text);
   }
 }
 
-static char *rstr(rbuf *r, int *bad) {
+static char *rstr(ut_rbuf *r, int *bad) {
   size_t n;
-  const char *s = rbuf_str(r, &n, (size_t)1 << 30);
+  const char *s = ut_rbuf_str(r, &n, (size_t)1 << 30);
   char *d = s ? strndup(s, n) : NULL;
   if (!d) *bad = 1;
   return d;
 }
 
-static void get_tag(rbuf *r, crdt_tag *t, const crdt_tag *exist) {
-  t->hlc = rbuf_varint(r);
+static void get_tag(ut_rbuf *r, crdt_tag *t, const crdt_tag *exist) {
+  t->hlc = ut_rbuf_varint(r);
   if (t->hlc == 0 && exist) {
     *t = *exist;
     return;
   }
-  t->origin = (uint32_t)rbuf_varint(r);
-  t->seq = rbuf_varint(r);
+  t->origin = (uint32_t)ut_rbuf_varint(r);
+  t->seq = ut_rbuf_varint(r);
 }
 
 /* Parses meta into e (whose id, kind and cl columns are set). Column values are filled later. */
 static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_label,
                        int *col_ends) {
-  rbuf r;
+  ut_rbuf r;
   int bad = 0;
-  rbuf_init(&r, p, n);
-  e->cl = rbuf_varint(&r);
+  ut_rbuf_init(&r, p, n);
+  e->cl = ut_rbuf_varint(&r);
   if (e->cl) get_tag(&r, &e->cl_tag, NULL);
   const crdt_tag *exist = e->cl ? &e->cl_tag : NULL;
-  unsigned flags = rbuf_u8(&r);
+  unsigned flags = ut_rbuf_u8(&r);
   e->has_label = flags & 1;
   e->has_ends = flags & 2;
   crdt_reg *pair[2] = {e->has_label ? &e->label : NULL, e->has_ends ? &e->ends : NULL};
@@ -323,9 +323,9 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
     *col[k] = 0;
     if (!reg) continue;
     reg->type = k ? REG_ENDS : REG_LABEL;
-    reg->epoch = rbuf_varint(&r);
+    reg->epoch = ut_rbuf_varint(&r);
     get_tag(&r, &reg->tag, exist);
-    unsigned how = rbuf_u8(&r);
+    unsigned how = ut_rbuf_u8(&r);
     if (how == VAL_INLINE) {
       reg->value = rstr(&r, &bad);
       if (k == 1) reg->value2 = rstr(&r, &bad);
@@ -333,16 +333,16 @@ static int meta_decode(adb *db, crdt_elem *e, const void *p, size_t n, int *col_
       *col[k] = 1;
     }
   }
-  uint64_t np = rbuf_varint(&r);
+  uint64_t np = ut_rbuf_varint(&r);
   if (!r.bad && np > n) bad = 1;
   for (uint64_t i = 0; i < np && !r.bad && !bad; i++) {
     crdt_reg *reg = prop_insert(e, e->nprops);
     if (!reg) return adb__err(db, ADB_NOMEM, "out of memory");
     reg->type = REG_PROP;
     reg->key = rstr(&r, &bad);
-    reg->epoch = rbuf_varint(&r);
+    reg->epoch = ut_rbuf_varint(&r);
     get_tag(&r, &reg->tag, exist);
-    unsigned how = rbuf_u8(&r);
+    unsigned how = ut_rbuf_u8(&r);
     if (how >= VAL_TEXT) {
       reg->type = REG_TEXT;
       how -= VAL_TEXT;
@@ -373,15 +373,16 @@ static int fill_props(adb *db, crdt_elem *e, const char *text) {
   for (size_t i = 0; i < e->nprops; i++) {
     crdt_reg *r = &e->props[i];
     if (!r->value || r->value[0]) continue; /* not a column value */
-    if (!obj && (jsonc_parse(text, strlen(text), &obj, why, sizeof why) || !json_is_object(obj)))
-      return json_decref(obj), adb__err(db, ADB_CORRUPT, "the properties of '%s' are damaged", e->id);
+    if (!obj && (ut_json_parse(text, strlen(text), &obj, why, sizeof why) || !json_is_object(obj)))
+      return json_decref(obj),
+             adb__err(db, ADB_CORRUPT, "the properties of '%s' are damaged", e->id);
     json_t *v = json_object_get(obj, r->key);
     if (!v) {
       json_decref(obj);
       return adb__err(db, ADB_CORRUPT, "property '%s' of '%s' is missing", r->key, e->id);
     }
     free(r->value);
-    r->value = jsonc_text(v);
+    r->value = ut_json_text(v);
     if (!r->value) {
       json_decref(obj);
       return adb__err(db, ADB_NOMEM, "out of memory");
@@ -492,22 +493,22 @@ int crdt_elem_ends_ids(adb *db, crdt_elem *e) {
 }
 
 static char *props_text(const crdt_elem *e) {
-  buf b;
-  buf_init(&b);
-  buf_put_u8(&b, '{');
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put_u8(&b, '{');
   int first = 1;
   for (size_t i = 0; i < e->nprops; i++) {
     const crdt_reg *r = &e->props[i];
     if (!r->value || !crdt_reg_visible(e, r) || crdt_key_reserved(r->key)) continue; /* vector */
-    if (!first) buf_put_u8(&b, ',');
+    if (!first) ut_buf_put_u8(&b, ',');
     first = 0;
-    jsonc_put_string(&b, r->key, strlen(r->key));
-    buf_put_u8(&b, ':');
-    buf_puts(&b, r->value);
+    ut_json_put_string(&b, r->key, strlen(r->key));
+    ut_buf_put_u8(&b, ':');
+    ut_buf_puts(&b, r->value);
   }
-  buf_puts(&b, "}");
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
+  ut_buf_puts(&b, "}");
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
 int crdt_elem_save(adb *db, crdt_elem *e) {
@@ -518,12 +519,12 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
     if (rc) return rc;
   }
   char *props = props_text(e);
-  buf meta;
-  buf_init(&meta);
+  ut_buf meta;
+  ut_buf_init(&meta);
   meta_encode(e, &meta);
   if (!props || meta.oom) {
     free(props);
-    buf_free(&meta);
+    ut_buf_free(&meta);
     return adb__err(db, ADB_NOMEM, "out of memory");
   }
   int insert = e->rid == 0;
@@ -548,7 +549,7 @@ int crdt_elem_save(adb *db, crdt_elem *e) {
     else if (insert) e->rid = sqlite3_last_insert_rowid(db->sql);
   }
   free(props);
-  buf_free(&meta);
+  ut_buf_free(&meta);
   if (rc == ADB_OK) rc = crdt_textreg_save(db, e);
   if (rc == ADB_OK) rc = tags_store(db, e);
   for (int i = 0; rc == ADB_OK && i < db->nindexes; i++) rc = db->indexes[i]->saved(db, e);

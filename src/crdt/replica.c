@@ -43,7 +43,8 @@ int crdt_replicas_load(adb *db) {
   if (rc != SQLITE_OK) return adb__sqlerr(db, rc);
   int err = ADB_OK;
   while (err == ADB_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (sqlite3_column_int64(st, 0) != (int64_t)db->nreps + 1 || sqlite3_column_bytes(st, 1) != 16) {
+    if (sqlite3_column_int64(st, 0) != (int64_t)db->nreps + 1 ||
+        sqlite3_column_bytes(st, 1) != 16) {
       err = adb__err(db, ADB_CORRUPT, "table adb_replica is damaged");
       break;
     }
@@ -60,7 +61,7 @@ int crdt_replicas_load(adb *db) {
   if (err == ADB_OK && (db->self == 0 || db->self > db->nreps))
     err = adb__err(db, ADB_CORRUPT, "the database has no replica id");
   if (err == ADB_OK) {
-    hex_encode(crdt_self(db)->rid, 16, db->rid_hex);
+    ut_hex_encode(crdt_self(db)->rid, 16, db->rid_hex);
     db->reps_stale = 0;
   }
   return err;
@@ -161,6 +162,6 @@ int crdt_replica_renew(adb *db) {
   if (src != SQLITE_DONE) return adb__sqlerr(db, src);
   db->self = idx;
   db->txn_seq = 0;
-  hex_encode(rid, 16, db->rid_hex);
+  ut_hex_encode(rid, 16, db->rid_hex);
   return self_save(db); /* the clock's floor moves to the new row */
 }

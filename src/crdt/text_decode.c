@@ -47,8 +47,8 @@ static void batch_free(batch *b) {
 }
 
 /* Reads an agent index of the bytes and maps it; sets r->bad when out of range. */
-static uint32_t read_agent(rbuf *r, const batch *b, uint64_t nagents) {
-  uint64_t a = rbuf_varint(r);
+static uint32_t read_agent(ut_rbuf *r, const batch *b, uint64_t nagents) {
+  uint64_t a = ut_rbuf_varint(r);
   if (a >= nagents) {
     r->bad = 1;
     return 0;
@@ -56,14 +56,14 @@ static uint32_t read_agent(rbuf *r, const batch *b, uint64_t nagents) {
   return b->amap[a];
 }
 
-static int read_seq(rbuf *r, uint32_t *seq) {
-  uint64_t s = rbuf_varint(r);
+static int read_seq(ut_rbuf *r, uint32_t *seq) {
+  uint64_t s = ut_rbuf_varint(r);
   *seq = (uint32_t)s;
   return r->bad || s >= UINT32_MAX ? ADB_CORRUPT : ADB_OK;
 }
 
-static int parse_origins(rbuf *r, const batch *b, txt_op *op, uint64_t nagents) {
-  uint64_t ol = rbuf_varint(r);
+static int parse_origins(ut_rbuf *r, const batch *b, txt_op *op, uint64_t nagents) {
+  uint64_t ol = ut_rbuf_varint(r);
   op->ol = (txt_id){TXT_NONE, 0};
   if (ol == OL_PREV) {
     if (op->seq == 0) return ADB_CORRUPT;
@@ -73,7 +73,7 @@ static int parse_origins(rbuf *r, const batch *b, txt_op *op, uint64_t nagents) 
     op->ol.agent = b->amap[ol - OL_ID];
     if (read_seq(r, &op->ol.seq)) return ADB_CORRUPT;
   }
-  uint64_t orr = rbuf_varint(r);
+  uint64_t orr = ut_rbuf_varint(r);
   op->orr = (txt_id){TXT_NONE, 0};
   if (orr) {
     if (orr - 1 >= nagents) return ADB_CORRUPT;
@@ -85,18 +85,18 @@ static int parse_origins(rbuf *r, const batch *b, txt_op *op, uint64_t nagents) 
 
 /* The segments of an insert: one visible run, or (OP_GHOSTS) runs of visible characters and
  * of deleted ones. Returns the number of visible characters, or -1 when malformed. */
-static int64_t parse_segments(rbuf *r, batch *b, dop *d, unsigned flags) {
+static int64_t parse_segments(ut_rbuf *r, batch *b, dop *d, unsigned flags) {
   d->seg0 = (uint32_t)b->nsegs;
   if (!(flags & OP_GHOSTS)) {
     d->nseg = 1;
     b->segs[b->nsegs++] = (seg){d->op.len, 0};
     return d->op.len;
   }
-  uint64_t nseg = rbuf_varint(r), total = 0, visible = 0;
+  uint64_t nseg = ut_rbuf_varint(r), total = 0, visible = 0;
   if (r->bad || nseg == 0 || nseg > d->op.len) return -1;
   d->nseg = (uint32_t)nseg;
   for (uint64_t i = 0; i < nseg; i++) {
-    uint64_t v = rbuf_varint(r);
+    uint64_t v = ut_rbuf_varint(r);
     seg s = {(uint32_t)(v >> 1), (uint32_t)(v & 1)};
     if (r->bad || s.len == 0 || v >> 1 > d->op.len) return -1;
     total += s.len;
@@ -106,10 +106,10 @@ static int64_t parse_segments(rbuf *r, batch *b, dop *d, unsigned flags) {
   return total == d->op.len ? (int64_t)visible : -1;
 }
 
-static int parse_op(rbuf *r, batch *b, dop *d, uint64_t nagents, codec *c) {
+static int parse_op(ut_rbuf *r, batch *b, dop *d, uint64_t nagents, codec *c) {
   txt_op *op = &d->op;
-  unsigned flags = rbuf_u8(r);
-  uint64_t len = rbuf_varint(r);
+  unsigned flags = ut_rbuf_u8(r);
+  uint64_t len = ut_rbuf_varint(r);
   op->kind = flags & OP_DEL ? TXT_DEL : TXT_INS;
   op->flags = flags & OP_POS ? TXT_POSITIONAL : 0;
   int ins = op->kind == TXT_INS;
@@ -124,7 +124,7 @@ static int parse_op(rbuf *r, batch *b, dop *d, uint64_t nagents, codec *c) {
     op->agent = b->amap[0] == c->last ? b->amap[1] : b->amap[0];
   else
     op->agent = read_agent(r, b, nagents);
-  uint64_t seq = c->expect[op->agent] + (flags & OP_NEXT ? 0 : rbuf_varint(r));
+  uint64_t seq = c->expect[op->agent] + (flags & OP_NEXT ? 0 : ut_rbuf_varint(r));
   if (r->bad || seq + len >= UINT32_MAX) return ADB_CORRUPT;
   op->seq = (uint32_t)seq;
   op->len = (uint32_t)len;
@@ -132,7 +132,7 @@ static int parse_op(rbuf *r, batch *b, dop *d, uint64_t nagents, codec *c) {
   c->last = op->agent;
   int rc = ADB_OK;
   if (op->flags) {
-    int64_t delta = flags & OP_CURSOR ? 0 : unzigzag(rbuf_varint(r));
+    int64_t delta = flags & OP_CURSOR ? 0 : unzigzag(ut_rbuf_varint(r));
     int64_t pos = (int64_t)c->cursor[op->agent] + delta;
     if (r->bad || pos < 0 || pos > UINT32_MAX) return ADB_CORRUPT;
     op->pos = (uint64_t)pos;
@@ -153,9 +153,9 @@ static int parse_op(rbuf *r, batch *b, dop *d, uint64_t nagents, codec *c) {
 
 /* Hands each insert its bytes from the string after the operations, which holds exactly
  * the visible characters of all of them, in order. */
-static int split_content(rbuf *r, batch *b) {
+static int split_content(ut_rbuf *r, batch *b) {
   size_t n;
-  const char *s = rbuf_str(r, &n, r->len);
+  const char *s = ut_rbuf_str(r, &n, r->len);
   if (!s || n > UINT32_MAX) return ADB_CORRUPT;
   int64_t cps = txt_utf8_count(s, n), want = 0;
   for (size_t i = 0; i < b->nops; i++)
@@ -175,21 +175,21 @@ static int split_content(rbuf *r, batch *b) {
 
 /* Parses every operation and checks each field on its own. */
 static int parse(crdt_text *t, const unsigned char *p, size_t n, batch *b) {
-  rbuf r;
-  rbuf_init(&r, p, n);
-  const unsigned char *magic = rbuf_bytes(&r, sizeof OPS_MAGIC);
+  ut_rbuf r;
+  ut_rbuf_init(&r, p, n);
+  const unsigned char *magic = ut_rbuf_bytes(&r, sizeof OPS_MAGIC);
   if (!magic || memcmp(magic, OPS_MAGIC, sizeof OPS_MAGIC)) return ADB_CORRUPT;
-  unsigned full = rbuf_u8(&r);
-  uint64_t nagents = rbuf_varint(&r);
+  unsigned full = ut_rbuf_u8(&r);
+  uint64_t nagents = ut_rbuf_varint(&r);
   if (r.bad || full > 1 || nagents > (r.len - r.pos) / 16) return ADB_CORRUPT;
   b->full = (int)full;
   b->amap = malloc((nagents ? nagents : 1) * sizeof *b->amap);
   if (!b->amap) return ADB_NOMEM;
   for (uint64_t i = 0; i < nagents; i++) {
-    int rc = txt_agent_index(t, rbuf_bytes(&r, 16), &b->amap[i]);
+    int rc = txt_agent_index(t, ut_rbuf_bytes(&r, 16), &b->amap[i]);
     if (rc) return rc;
   }
-  uint64_t nops = rbuf_varint(&r);
+  uint64_t nops = ut_rbuf_varint(&r);
   /* Every operation takes at least 2 bytes, and each segment at least one. */
   if (r.bad || nops > (r.len - r.pos) / 2) return ADB_CORRUPT;
   b->ops = malloc((nops ? nops : 1) * sizeof *b->ops);

@@ -7,9 +7,9 @@
 #include "crdt/text_wire.h"
 #include "util/buf.h"
 
-static int take(buf *b, unsigned char **out, size_t *n) {
+static int take(ut_buf *b, unsigned char **out, size_t *n) {
   size_t len;
-  unsigned char *p = buf_take(b, &len);
+  unsigned char *p = ut_buf_take(b, &len);
   if (!p) return ADB_NOMEM;
   *out = p;
   if (n) *n = len;
@@ -17,16 +17,16 @@ static int take(buf *b, unsigned char **out, size_t *n) {
 }
 
 int crdt_text_version(const crdt_text *t, unsigned char **out, size_t *n) {
-  buf b;
-  buf_init(&b);
-  buf_put(&b, VERSION_MAGIC, sizeof VERSION_MAGIC);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put(&b, VERSION_MAGIC, sizeof VERSION_MAGIC);
   uint32_t known = 0;
   for (uint32_t i = 0; i < t->nagents; i++) known += t->ag[i].next > 0;
-  buf_put_varint(&b, known);
+  ut_buf_put_varint(&b, known);
   for (uint32_t i = 0; i < t->nagents; i++) {
     if (!t->ag[i].next) continue;
-    buf_put(&b, t->ag[i].id, 16);
-    buf_put_varint(&b, t->ag[i].next);
+    ut_buf_put(&b, t->ag[i].id, 16);
+    ut_buf_put_varint(&b, t->ag[i].next);
   }
   return take(&b, out, n);
 }
@@ -38,14 +38,14 @@ static int decode_version(const crdt_text *t, const unsigned char *p, size_t n, 
   memset(since, 0, t->nagents * sizeof *since);
   *empty = 1;
   if (!p || n == 0) return ADB_OK;
-  rbuf r;
-  rbuf_init(&r, p, n);
-  const unsigned char *magic = rbuf_bytes(&r, sizeof VERSION_MAGIC);
+  ut_rbuf r;
+  ut_rbuf_init(&r, p, n);
+  const unsigned char *magic = ut_rbuf_bytes(&r, sizeof VERSION_MAGIC);
   if (!magic || memcmp(magic, VERSION_MAGIC, sizeof VERSION_MAGIC)) return ADB_CORRUPT;
-  uint64_t count = rbuf_varint(&r);
+  uint64_t count = ut_rbuf_varint(&r);
   for (uint64_t i = 0; i < count && !r.bad; i++) {
-    const unsigned char *id = rbuf_bytes(&r, 16);
-    uint64_t v = rbuf_varint(&r);
+    const unsigned char *id = ut_rbuf_bytes(&r, 16);
+    uint64_t v = ut_rbuf_varint(&r);
     if (r.bad || v >= UINT32_MAX) return ADB_CORRUPT;
     if (v) *empty = 0;
     for (uint32_t a = 0; a < t->nagents; a++)
@@ -60,7 +60,7 @@ static int decode_version(const crdt_text *t, const unsigned char *p, size_t n, 
  * now: runs of still-visible characters, whose bytes go to content, and runs of deleted ones,
  * sent without bytes. Returns the number of segments, negated when some are deleted. */
 static int64_t put_segments(const crdt_text *t, uint32_t agent, uint32_t seq, uint32_t len,
-                            buf *segs, buf *content) {
+                            ut_buf *segs, ut_buf *content) {
   int64_t nseg = 0;
   uint64_t seglen = 0;
   int segdel = -1, anydel = 0;
@@ -74,10 +74,10 @@ static int64_t put_segments(const crdt_text *t, uint32_t agent, uint32_t seq, ui
       const char *s = t->text + r->off;
       uint32_t from = r->blen == r->len ? p.off : txt_utf8_prefix(s, r->blen, p.off);
       uint32_t bytes = r->blen == r->len ? k : txt_utf8_prefix(s + from, r->blen - from, k);
-      buf_put(content, s + from, bytes);
+      ut_buf_put(content, s + from, bytes);
     }
     if (del != segdel && segdel >= 0) {
-      buf_put_varint(segs, seglen << 1 | (uint64_t)segdel);
+      ut_buf_put_varint(segs, seglen << 1 | (uint64_t)segdel);
       nseg++;
       seglen = 0;
     }
@@ -87,25 +87,25 @@ static int64_t put_segments(const crdt_text *t, uint32_t agent, uint32_t seq, ui
     seq += k;
     len -= k;
   }
-  buf_put_varint(segs, seglen << 1 | (uint64_t)segdel);
+  ut_buf_put_varint(segs, seglen << 1 | (uint64_t)segdel);
   return anydel ? -(nseg + 1) : nseg + 1;
 }
 
-static void put_id_insert(const txt_op *op, const uint32_t *wire, buf *b) {
+static void put_id_insert(const txt_op *op, const uint32_t *wire, ut_buf *b) {
   if (op->ol.agent == TXT_NONE) {
-    buf_put_varint(b, OL_NONE);
+    ut_buf_put_varint(b, OL_NONE);
   } else if (op->ol.agent == op->agent && op->ol.seq + 1 == op->seq) {
-    buf_put_varint(b, OL_PREV);
+    ut_buf_put_varint(b, OL_PREV);
   } else {
-    buf_put_varint(b, OL_ID + (uint64_t)wire[op->ol.agent]);
-    buf_put_varint(b, op->ol.seq);
+    ut_buf_put_varint(b, OL_ID + (uint64_t)wire[op->ol.agent]);
+    ut_buf_put_varint(b, op->ol.seq);
   }
-  buf_put_varint(b, op->orr.agent == TXT_NONE ? 0 : 1 + (uint64_t)wire[op->orr.agent]);
-  if (op->orr.agent != TXT_NONE) buf_put_varint(b, op->orr.seq);
+  ut_buf_put_varint(b, op->orr.agent == TXT_NONE ? 0 : 1 + (uint64_t)wire[op->orr.agent]);
+  if (op->orr.agent != TXT_NONE) ut_buf_put_varint(b, op->orr.seq);
 }
 
-static void put_op(const crdt_text *t, const txt_op *op, int full, codec *c, buf *body, buf *segs,
-                   buf *content) {
+static void put_op(const crdt_text *t, const txt_op *op, int full, codec *c, ut_buf *body,
+                   ut_buf *segs, ut_buf *content) {
   int positional = full && (op->flags & TXT_POSITIONAL);
   int del = op->kind == TXT_DEL;
   unsigned flags = (del ? OP_DEL : 0) | (del && op->dir < 0 ? OP_BACK : 0) |
@@ -116,25 +116,25 @@ static void put_op(const crdt_text *t, const txt_op *op, int full, codec *c, buf
   segs->len = 0;
   if (op->kind == TXT_INS) nseg = put_segments(t, op->agent, op->seq, op->len, segs, content);
   if (nseg < 0) flags |= OP_GHOSTS;
-  buf_put_u8(body, flags);
-  buf_put_varint(body, op->len);
-  if (!(flags & OP_SAME) && !agent_implied(c)) buf_put_varint(body, c->wire[op->agent]);
-  if (!(flags & OP_NEXT)) buf_put_varint(body, op->seq - c->expect[op->agent]);
+  ut_buf_put_u8(body, flags);
+  ut_buf_put_varint(body, op->len);
+  if (!(flags & OP_SAME) && !agent_implied(c)) ut_buf_put_varint(body, c->wire[op->agent]);
+  if (!(flags & OP_NEXT)) ut_buf_put_varint(body, op->seq - c->expect[op->agent]);
   c->expect[op->agent] = op->seq + op->len;
   c->last = op->agent;
   if (positional) {
     if (!(flags & OP_CURSOR))
-      buf_put_varint(body, zigzag((int64_t)op->pos - (int64_t)c->cursor[op->agent]));
+      ut_buf_put_varint(body, zigzag((int64_t)op->pos - (int64_t)c->cursor[op->agent]));
     c->cursor[op->agent] = op->kind == TXT_INS ? op->pos + op->len : op->pos;
   } else if (op->kind == TXT_INS) {
     put_id_insert(op, c->wire, body);
   } else {
-    buf_put_varint(body, c->wire[op->target.agent]);
-    buf_put_varint(body, op->target.seq);
+    ut_buf_put_varint(body, c->wire[op->target.agent]);
+    ut_buf_put_varint(body, op->target.seq);
   }
   if (flags & OP_GHOSTS) {
-    buf_put_varint(body, (uint64_t)-nseg);
-    buf_put(body, segs->p, segs->len);
+    ut_buf_put_varint(body, (uint64_t)-nseg);
+    ut_buf_put(body, segs->p, segs->len);
     if (segs->oom) body->oom = 1;
   }
 }
@@ -200,30 +200,30 @@ static void number_agents(const crdt_text *t, const uint32_t *idx, size_t n, int
 static int encode_entries(const crdt_text *t, const uint32_t *from, const uint32_t *idx,
                           size_t nidx, int full, codec *c, unsigned char **out, size_t *n) {
   number_agents(t, idx, nidx, full, c);
-  buf body, segs, content;
-  buf_init(&body);
-  buf_init(&segs);
-  buf_init(&content);
+  ut_buf body, segs, content;
+  ut_buf_init(&body);
+  ut_buf_init(&segs);
+  ut_buf_init(&content);
   for (size_t i = 0; i < nidx; i++) {
     const txt_op *e = &t->log[idx[i]];
     txt_op op = trim_op(e, from[e->agent] > e->seq ? from[e->agent] - e->seq : 0);
     put_op(t, &op, full, c, &body, &segs, &content);
   }
   /* The inserted bytes of every operation, in one string after them. */
-  buf_put_str(&body, (const char *)content.p, content.len);
-  buf b;
-  buf_init(&b);
-  buf_put(&b, OPS_MAGIC, sizeof OPS_MAGIC);
-  buf_put_u8(&b, (unsigned)full);
-  buf_put_varint(&b, c->nwire);
+  ut_buf_put_str(&body, (const char *)content.p, content.len);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put(&b, OPS_MAGIC, sizeof OPS_MAGIC);
+  ut_buf_put_u8(&b, (unsigned)full);
+  ut_buf_put_varint(&b, c->nwire);
   for (uint32_t a = 0; a < t->nagents; a++)
-    if (c->wire[a] != TXT_NONE) buf_put(&b, t->ag[a].id, 16);
-  buf_put_varint(&b, nidx);
-  buf_put(&b, body.p, body.len);
+    if (c->wire[a] != TXT_NONE) ut_buf_put(&b, t->ag[a].id, 16);
+  ut_buf_put_varint(&b, nidx);
+  ut_buf_put(&b, body.p, body.len);
   if (body.oom || segs.oom || content.oom) b.oom = 1;
-  buf_free(&body);
-  buf_free(&segs);
-  buf_free(&content);
+  ut_buf_free(&body);
+  ut_buf_free(&segs);
+  ut_buf_free(&content);
   return take(&b, out, n);
 }
 

@@ -76,13 +76,13 @@ static uint64_t agent_ops(const crdt_text *doc, const unsigned char id[16], int 
     *oom = 1;
     return 0;
   }
-  rbuf r;
-  rbuf_init(&r, v, n);
-  rbuf_bytes(&r, 3); /* "TV" 1 (docs/text.md) */
-  uint64_t count = rbuf_varint(&r), found = 0;
+  ut_rbuf r;
+  ut_rbuf_init(&r, v, n);
+  ut_rbuf_bytes(&r, 3); /* "TV" 1 (docs/text.md) */
+  uint64_t count = ut_rbuf_varint(&r), found = 0;
   for (uint64_t i = 0; i < count && !r.bad; i++) {
-    const unsigned char *a = rbuf_bytes(&r, 16);
-    uint64_t ops = rbuf_varint(&r);
+    const unsigned char *a = ut_rbuf_bytes(&r, 16);
+    uint64_t ops = ut_rbuf_varint(&r);
     if (a && !memcmp(a, id, 16)) found = ops;
   }
   free(v);
@@ -96,12 +96,12 @@ static int set_value(adb *db, crdt_reg *r) {
   char *s;
   size_t n;
   if (crdt_text_read(r->text->doc, &s, &n)) return adb__err(db, ADB_NOMEM, "out of memory");
-  buf b;
-  buf_init(&b);
-  jsonc_put_string(&b, s, n);
-  buf_put_u8(&b, 0);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_json_put_string(&b, s, n);
+  ut_buf_put_u8(&b, 0);
   free(s);
-  char *v = (char *)buf_take(&b, NULL);
+  char *v = (char *)ut_buf_take(&b, NULL);
   if (!v) return adb__err(db, ADB_NOMEM, "out of memory");
   free(r->value);
   r->value = v;
@@ -116,7 +116,8 @@ int crdt_textreg_doc(adb *db, const crdt_elem *e, crdt_reg *r) {
   if (r->text->doc) return ADB_OK;
   if (!e->rid) return adb__err(db, ADB_CORRUPT, "the text '%s' of '%s' is missing", r->key, e->id);
   sqlite3_stmt *st;
-  int src = store_prepare(db, "SELECT state FROM main.adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
+  int src = store_prepare(
+      db, "SELECT state FROM main.adb_text WHERE kind=?1 AND elem=?2 AND key=?3", &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   sqlite3_bind_int(st, 1, e->kind);
   sqlite3_bind_int64(st, 2, e->rid);
@@ -259,7 +260,7 @@ static int text_new(adb *db, crdt_elem *e, crdt_reg *slot, const char *key, crdt
   json_t *v = NULL;
   if (slot && slot->value) {
     char why[160];
-    if (jsonc_parse(slot->value, strlen(slot->value), &v, why, sizeof why))
+    if (ut_json_parse(slot->value, strlen(slot->value), &v, why, sizeof why))
       return adb__err(db, ADB_CORRUPT, "the value of '%s' of '%s' is damaged", key, e->id);
     if (!json_is_string(v)) {
       int rc = adb__err(db, ADB_INVALID,
@@ -296,7 +297,8 @@ static int text_new(adb *db, crdt_elem *e, crdt_reg *slot, const char *key, crdt
 int crdt_textreg_edit(adb *db, crdt_elem *e, const char *key, const crdt_tag *tag, size_t pos,
                       size_t del, const char *s) {
   size_t n = strlen(s);
-  if (!utf8_valid(s, n)) return adb__err(db, ADB_INVALID, "the text to insert is not valid UTF-8");
+  if (!ut_utf8_valid(s, n))
+    return adb__err(db, ADB_INVALID, "the text to insert is not valid UTF-8");
   crdt_reg *slot = crdt_elem_prop(e, key);
   if (slot && slot->epoch > e->cl)
     return adb__err(db, ADB_CONFLICT,
@@ -385,14 +387,14 @@ static int rows_prune(adb *db, const crdt_elem *e) {
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   sqlite3_bind_int(st, 1, e->kind);
   sqlite3_bind_int64(st, 2, e->rid);
-  buf gone; /* the keys to delete, each NUL-terminated: not deleted under the open cursor */
-  buf_init(&gone);
+  ut_buf gone; /* the keys to delete, each NUL-terminated: not deleted under the open cursor */
+  ut_buf_init(&gone);
   size_t ngone = 0;
   while ((src = store_step(db, st)) == SQLITE_ROW) {
     const char *key = (const char *)sqlite3_column_text(st, 0);
     crdt_reg *r = crdt_elem_prop((crdt_elem *)e, key);
     if (r && r->type == REG_TEXT) continue;
-    buf_put(&gone, key, strlen(key) + 1);
+    ut_buf_put(&gone, key, strlen(key) + 1);
     ngone++;
   }
   sqlite3_finalize(st);
@@ -412,7 +414,7 @@ static int rows_prune(adb *db, const crdt_elem *e) {
     sqlite3_finalize(st);
     if (src != SQLITE_OK) rc = adb__sqlerr(db, src);
   }
-  buf_free(&gone);
+  ut_buf_free(&gone);
   return rc;
 }
 
@@ -431,20 +433,20 @@ int crdt_textreg_save(adb *db, crdt_elem *e) {
   return rc;
 }
 
-void crdt_textreg_meta_put(buf *b, const crdt_textreg *t) {
-  buf_put_varint(b, t->nedits);
+void crdt_textreg_meta_put(ut_buf *b, const crdt_textreg *t) {
+  ut_buf_put_varint(b, t->nedits);
   for (size_t i = 0; i < t->nedits; i++) {
-    buf_put_varint(b, t->edits[i].origin);
-    buf_put_varint(b, t->edits[i].seq);
-    buf_put_varint(b, t->edits[i].count);
+    ut_buf_put_varint(b, t->edits[i].origin);
+    ut_buf_put_varint(b, t->edits[i].seq);
+    ut_buf_put_varint(b, t->edits[i].count);
   }
 }
 
-int crdt_textreg_edits_get(rbuf *r, crdt_textreg *t, uint64_t max_origin) {
-  uint64_t n = rbuf_varint(r);
+int crdt_textreg_edits_get(ut_rbuf *r, crdt_textreg *t, uint64_t max_origin) {
+  uint64_t n = ut_rbuf_varint(r);
   if (r->bad || n > (r->len - r->pos) / 3) return -1;
   for (uint64_t i = 0; i < n; i++) {
-    uint64_t origin = rbuf_varint(r), seq = rbuf_varint(r), count = rbuf_varint(r);
+    uint64_t origin = ut_rbuf_varint(r), seq = ut_rbuf_varint(r), count = ut_rbuf_varint(r);
     if (r->bad || origin > max_origin || (origin == 0) != (seq == 0) || count >= UINT32_MAX)
       return -1;
     if (edits_put(t, (uint32_t)origin, seq, count) < 0) return -1;
@@ -452,7 +454,7 @@ int crdt_textreg_edits_get(rbuf *r, crdt_textreg *t, uint64_t max_origin) {
   return 0;
 }
 
-int crdt_textreg_meta_get(rbuf *r, crdt_reg *reg, uint32_t nreps) {
+int crdt_textreg_meta_get(ut_rbuf *r, crdt_reg *reg, uint32_t nreps) {
   if (!(reg->text = calloc(1, sizeof *reg->text))) return -1;
   return crdt_textreg_edits_get(r, reg->text, nreps);
 }

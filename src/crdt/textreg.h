@@ -65,8 +65,8 @@ int crdt_textreg_verify(adb *db, crdt_elem *e);
 /* The edits in the element's meta encoding (crdt/elem.c), and back: crdt_textreg_meta_get
  * sets reg->text and returns 0, or -1 when the bytes are malformed or name an origin past
  * nreps. */
-void crdt_textreg_meta_put(buf *b, const crdt_textreg *t);
-int crdt_textreg_meta_get(rbuf *r, crdt_reg *reg, uint32_t nreps);
+void crdt_textreg_meta_put(ut_buf *b, const crdt_textreg *t);
+int crdt_textreg_meta_get(ut_rbuf *r, crdt_reg *reg, uint32_t nreps);
 
 /* Loads the document of text register r of e from adb_text when it is not in memory yet.
  * Returns ADB_OK, or ADB_CORRUPT (missing or damaged) or another error, recorded. */
@@ -74,7 +74,7 @@ int crdt_textreg_doc(adb *db, const crdt_elem *e, crdt_reg *r);
 
 /* Reads a count and that many edits (origin, seq, count) into t->edits; origins must be at
  * most max_origin, and 0 (with seq 0) only for the seed. Returns 0 or -1. */
-int crdt_textreg_edits_get(rbuf *r, crdt_textreg *t, uint64_t max_origin);
+int crdt_textreg_edits_get(ut_rbuf *r, crdt_textreg *t, uint64_t max_origin);
 
 /* ---- Change sets (textreg_wire.c) ---- */
 
@@ -85,12 +85,12 @@ int crdt_textreg_lacks(const crdt_reg *r, const uint64_t *from, uint32_t nfrom);
 /* Appends what follows a text register's common fields in a change set (docs/changeset.md):
  * its key, the edits past from[], and the operations a replica at from[] lacks (all of them
  * when from[] covers none of its transactions). Returns ADB_OK or an error. */
-int crdt_textreg_put(adb *db, buf *b, const crdt_elem *e, crdt_reg *r, const uint64_t *from,
+int crdt_textreg_put(adb *db, ut_buf *b, const crdt_elem *e, crdt_reg *r, const uint64_t *from,
                      uint32_t nfrom);
 
 /* Reads those fields into g (key, g->text with edits and borrowed ops) from a change set.
  * Returns 0, or -1 when malformed (r->bad may say so instead). */
-int crdt_textreg_read(rbuf *r, crdt_reg *g, size_t max_key, size_t max_ops);
+int crdt_textreg_read(ut_rbuf *r, crdt_reg *g, size_t max_key, size_t max_ops);
 
 /* Checks a text register read from a change set whose replica table has nrep entries: edit
  * origins and sequence numbers, and the operations' encoding. Returns ADB_OK or -1 with a

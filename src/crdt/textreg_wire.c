@@ -21,16 +21,16 @@ int crdt_textreg_lacks(const crdt_reg *r, const uint64_t *from, uint32_t nfrom) 
  * merged a transaction of this document holds the document, or one that replaces it). Writes
  * nothing to v when that is none. */
 static void since_version(adb *db, const crdt_textreg *t, const uint64_t *from, uint32_t nfrom,
-                          buf *v) {
+                          ut_buf *v) {
   uint64_t n = 0, seed = 0;
   for (int pass = 0; pass < 2; pass++) {
     if (pass && !n) return;
     if (pass) {
-      buf_put(v, "TV\x01", 3); /* a version (docs/text.md) */
-      buf_put_varint(v, n + (seed > 0));
+      ut_buf_put(v, "TV\x01", 3); /* a version (docs/text.md) */
+      ut_buf_put_varint(v, n + (seed > 0));
       if (seed) {
-        buf_put(v, crdt_text_seed_agent, 16);
-        buf_put_varint(v, seed);
+        ut_buf_put(v, crdt_text_seed_agent, 16);
+        ut_buf_put_varint(v, seed);
       }
     }
     for (size_t i = 0; i < t->nedits;) {
@@ -42,56 +42,56 @@ static void since_version(adb *db, const crdt_textreg *t, const uint64_t *from, 
       if (o == 0 || !best) continue;
       if (!pass) n++;
       else {
-        buf_put(v, db->reps[o - 1].rid, 16);
-        buf_put_varint(v, best);
+        ut_buf_put(v, db->reps[o - 1].rid, 16);
+        ut_buf_put_varint(v, best);
       }
     }
   }
 }
 
-int crdt_textreg_put(adb *db, buf *b, const crdt_elem *e, crdt_reg *r, const uint64_t *from,
+int crdt_textreg_put(adb *db, ut_buf *b, const crdt_elem *e, crdt_reg *r, const uint64_t *from,
                      uint32_t nfrom) {
   int rc = crdt_textreg_doc(db, e, r);
   if (rc) return rc;
-  buf since;
-  buf_init(&since);
+  ut_buf since;
+  ut_buf_init(&since);
   since_version(db, r->text, from, nfrom, &since);
   unsigned char *ops = NULL;
   size_t n = 0;
   if (since.oom || crdt_text_encode(r->text->doc, since.p, since.len, &ops, &n)) {
-    buf_free(&since);
+    ut_buf_free(&since);
     return adb__err(db, ADB_NOMEM, "out of memory");
   }
   int full = since.len == 0;
-  buf_free(&since);
+  ut_buf_free(&since);
   const crdt_textreg *t = r->text;
   uint64_t nsend = 0;
   /* Edits travel by change-set replica index + 1, which is the local index. */
 #define SEND(x) \
   (full || ((x)->origin >= 1 && (x)->origin <= nfrom && (x)->seq > from[(x)->origin - 1]))
   for (size_t i = 0; i < t->nedits; i++) nsend += SEND(&t->edits[i]);
-  buf_put_str(b, r->key, strlen(r->key));
-  buf_put_varint(b, nsend);
+  ut_buf_put_str(b, r->key, strlen(r->key));
+  ut_buf_put_varint(b, nsend);
   for (size_t i = 0; i < t->nedits; i++) {
     if (!SEND(&t->edits[i])) continue;
-    buf_put_varint(b, t->edits[i].origin);
-    buf_put_varint(b, t->edits[i].seq);
-    buf_put_varint(b, t->edits[i].count);
+    ut_buf_put_varint(b, t->edits[i].origin);
+    ut_buf_put_varint(b, t->edits[i].seq);
+    ut_buf_put_varint(b, t->edits[i].count);
   }
 #undef SEND
-  buf_put_str(b, (const char *)ops, n);
+  ut_buf_put_str(b, (const char *)ops, n);
   free(ops);
   return ADB_OK;
 }
 
-int crdt_textreg_read(rbuf *r, crdt_reg *g, size_t max_key, size_t max_ops) {
+int crdt_textreg_read(ut_rbuf *r, crdt_reg *g, size_t max_key, size_t max_ops) {
   size_t n;
-  const char *k = rbuf_str(r, &n, max_key);
+  const char *k = ut_rbuf_str(r, &n, max_key);
   if (!k || !(g->key = strndup(k, n)) || strlen(g->key) != n) return -1;
   if (!(g->text = calloc(1, sizeof *g->text))) return -1;
   /* Origins are checked against the replica table later (crdt_textreg_check). */
   if (crdt_textreg_edits_get(r, g->text, UINT32_MAX - 1)) return -1;
-  const char *ops = rbuf_str(r, &n, max_ops);
+  const char *ops = ut_rbuf_str(r, &n, max_ops);
   if (!ops) return -1;
   g->text->ops = (const unsigned char *)ops;
   g->text->nops = n;

@@ -10,15 +10,15 @@
 #include "util/buf.h"
 
 /* Runs a query whose rows are problems (one text column each), appending them to report. */
-static int collect(adb *db, const char *sql, buf *report, int *problems) {
+static int collect(adb *db, const char *sql, ut_buf *report, int *problems) {
   sqlite3_stmt *st;
   int src = store_prepare(db, sql, &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   while ((src = store_step(db, st)) == SQLITE_ROW) {
     const char *line = (const char *)sqlite3_column_text(st, 0);
     if (line && strcmp(line, "ok") == 0) continue;
-    buf_puts(report, line ? line : "(null)");
-    buf_put_u8(report, '\n');
+    ut_buf_puts(report, line ? line : "(null)");
+    ut_buf_put_u8(report, '\n');
     (*problems)++;
   }
   sqlite3_finalize(st);
@@ -26,9 +26,9 @@ static int collect(adb *db, const char *sql, buf *report, int *problems) {
 }
 
 /* Appends one line to the report. */
-static void problem(buf *report, int *problems, const char *line) {
-  buf_puts(report, line);
-  buf_put_u8(report, '\n');
+static void problem(ut_buf *report, int *problems, const char *line) {
+  ut_buf_puts(report, line);
+  ut_buf_put_u8(report, '\n');
   (*problems)++;
 }
 
@@ -36,7 +36,7 @@ static void problem(buf *report, int *problems, const char *line) {
  * replica issued or merged (its stored floor), which only a broken or hostile writer makes and
  * which would win over every later write. */
 static void check_reg(const crdt_elem *e, const char *slot, uint64_t epoch, const crdt_tag *t,
-                      uint64_t floor, buf *report, int *problems) {
+                      uint64_t floor, ut_buf *report, int *problems) {
   char line[300];
   if (epoch > CRDT_MAX_CL) {
     snprintf(line, sizeof line, "%s %.100s: the %s register has an impossible causal length",
@@ -56,7 +56,7 @@ static void check_reg(const crdt_elem *e, const char *slot, uint64_t epoch, cons
   }
 }
 
-static void check_regs(const crdt_elem *e, uint64_t floor, buf *report, int *problems) {
+static void check_regs(const crdt_elem *e, uint64_t floor, ut_buf *report, int *problems) {
   check_reg(e, "existence", e->cl, &e->cl_tag, floor, report, problems);
   if (e->has_label) check_reg(e, "label", e->label.epoch, &e->label.tag, floor, report, problems);
   if (e->has_ends) check_reg(e, "endpoints", e->ends.epoch, &e->ends.tag, floor, report, problems);
@@ -66,9 +66,10 @@ static void check_regs(const crdt_elem *e, uint64_t floor, buf *report, int *pro
 
 /* Loads every element, which decodes its registers and cross-checks them with its columns, and
  * checks each register against floor, the stored floor of the clock. */
-static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *problems) {
+static int check_elements(adb *db, int kind, uint64_t floor, ut_buf *report, int *problems) {
   sqlite3_stmt *st;
-  const char *sql = kind == ADB_NODE ? "SELECT rid FROM main.adb_node" : "SELECT rid FROM main.adb_edge";
+  const char *sql =
+      kind == ADB_NODE ? "SELECT rid FROM main.adb_node" : "SELECT rid FROM main.adb_edge";
   int src = store_prepare(db, sql, &st);
   if (src != SQLITE_OK) return adb__sqlerr(db, src);
   while ((src = store_step(db, st)) == SQLITE_ROW) {
@@ -77,8 +78,8 @@ static int check_elements(adb *db, int kind, uint64_t floor, buf *report, int *p
     if (rc == ADB_OK) rc = crdt_textreg_verify(db, &e);
     if (rc == ADB_OK) check_regs(&e, floor, report, problems);
     if (rc == ADB_CORRUPT) {
-      buf_puts(report, db->errmsg);
-      buf_put_u8(report, '\n');
+      ut_buf_puts(report, db->errmsg);
+      ut_buf_put_u8(report, '\n');
       (*problems)++;
     } else if (rc) {
       crdt_elem_free(&e);
@@ -108,8 +109,8 @@ int adb_check(adb *db, char **report_out) {
   if (report_out) *report_out = NULL;
   int rc = crdt_replicas_fresh(db);
   if (rc) return rc;
-  buf report;
-  buf_init(&report);
+  ut_buf report;
+  ut_buf_init(&report);
   int problems = 0;
   const char *queries[] = {
       "PRAGMA integrity_check",
@@ -136,8 +137,8 @@ int adb_check(adb *db, char **report_out) {
   if (rc == ADB_OK && problems)
     rc = adb__err(db, ADB_CORRUPT, "the integrity check found %d problem%s", problems,
                   problems == 1 ? "" : "s");
-  buf_put_u8(&report, 0);
-  if (report_out && problems) *report_out = (char *)buf_take(&report, NULL);
-  buf_free(&report);
+  ut_buf_put_u8(&report, 0);
+  if (report_out && problems) *report_out = (char *)ut_buf_take(&report, NULL);
+  ut_buf_free(&report);
   return rc;
 }

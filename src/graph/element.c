@@ -14,7 +14,7 @@ const char *graph_kind_name(int kind) { return kind == ADB_NODE ? "node" : "edge
 static json_t *props_parse(adb *db, const char *text, const char *what) {
   json_t *v;
   char why[200];
-  if (jsonc_parse(text, strlen(text), &v, why, sizeof why)) {
+  if (ut_json_parse(text, strlen(text), &v, why, sizeof why)) {
     adb__err(db, ADB_INVALID, "%s: %s", what, why);
     return NULL;
   }
@@ -63,7 +63,7 @@ static int write_props(write *w, json_t *obj, int null_removes) {
   json_object_foreach(obj, key, v) {
     int rc = ut_name_check(w->db, "property key", key);
     if (rc) return rc;
-    char *text = null_removes && json_is_null(v) ? NULL : jsonc_text(v);
+    char *text = null_removes && json_is_null(v) ? NULL : ut_json_text(v);
     if (!text && !(null_removes && json_is_null(v)))
       return adb__err(w->db, ADB_NOMEM, "out of memory");
     crdt_reg *cur = crdt_elem_prop(&w->e, key);
@@ -104,7 +104,8 @@ static int node_live_rid(adb *db, const char *id, const char *role, int64_t *rid
   rc = store_step(db, st);
   *rid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   sqlite3_reset(st);
-  if (rc == SQLITE_DONE) return adb__err(db, ADB_NOTFOUND, "the %s node '%s' does not exist", role, id);
+  if (rc == SQLITE_DONE)
+    return adb__err(db, ADB_NOTFOUND, "the %s node '%s' does not exist", role, id);
   return rc == SQLITE_ROW ? ADB_OK : adb__sqlerr(db, rc);
 }
 
@@ -148,7 +149,8 @@ int graph_create(adb *db, int kind, const char *id, const char *label, const cha
   rc = generated ? crdt_elem_new(db, kind, id, &w.e) : crdt_elem_load(db, kind, id, &w.e);
   for (int attempt = 0; attempt < 2; attempt++) {
     if (rc == ADB_OK && crdt_elem_live(&w.e))
-      rc = adb__err(db, ADB_CONFLICT, "a %s with id '%s' exists already", graph_kind_name(kind), id);
+      rc =
+          adb__err(db, ADB_CONFLICT, "a %s with id '%s' exists already", graph_kind_name(kind), id);
     else if (rc == ADB_NOTFOUND || rc == ADB_OK)
       rc = write_start(&w, db);
     if (rc == ADB_OK)
@@ -184,7 +186,8 @@ int graph_update(adb *db, int kind, const char *id, const char *label, const cha
     if (!gone) rc = adb__err(db, ADB_NOMEM, "out of memory");
     for (size_t i = 0; rc == ADB_OK && i < w.e.nprops; i++) {
       crdt_reg *r = &w.e.props[i];
-      if (r->value && crdt_reg_visible(&w.e, r) && !crdt_key_reserved(r->key) && !json_object_get(obj, r->key))
+      if (r->value && crdt_reg_visible(&w.e, r) && !crdt_key_reserved(r->key) &&
+          !json_object_get(obj, r->key))
         if (!(gone[n++] = strdup(r->key))) rc = adb__err(db, ADB_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
@@ -205,7 +208,7 @@ int graph_set(adb *db, int kind, const char *id, const char *key, const char *va
   char *text = NULL;
   if (value) {
     char why[200];
-    if (!(text = jsonc_canon(value, strlen(value), 0, why, sizeof why)))
+    if (!(text = ut_json_canon(value, strlen(value), 0, why, sizeof why)))
       return adb__err(db, ADB_INVALID, "the value of '%s': %s", key, why);
   }
   write w;

@@ -31,8 +31,9 @@ static int iter_open(adb *db, int kind, const char *sql, const char *const *bind
 
 int adb_node_list(adb *db, const char *label, adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
-  const char *sql = label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 ORDER BY id"
-                          : "SELECT id, label, props FROM main.adb_node WHERE cl&1 ORDER BY id";
+  const char *sql =
+      label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 ORDER BY id"
+            : "SELECT id, label, props FROM main.adb_node WHERE cl&1 ORDER BY id";
   return iter_open(db, ADB_NODE, sql, &label, label ? 1 : 0, out);
 }
 

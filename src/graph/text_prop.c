@@ -42,7 +42,7 @@ static int text_get(adb *db, int kind, const char *id, const char *key, char **o
   if (rc) return rc;
   json_t *obj = NULL;
   char why[160];
-  if (jsonc_parse(el.properties, strlen(el.properties), &obj, why, sizeof why))
+  if (ut_json_parse(el.properties, strlen(el.properties), &obj, why, sizeof why))
     rc = adb__err(db, ADB_CORRUPT, "the properties of '%s' are damaged", id);
   json_t *v = obj ? json_object_get(obj, key) : NULL;
   if (rc == ADB_OK && !v)

@@ -245,7 +245,8 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
 static json_t *cypher_json(adb_cypher *q) {
   json_t *cols = json_array(), *rows = json_array();
   int n = adb_cypher_columns(q);
-  for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_cypher_column_name(q, c)));
+  for (int c = 0; c < n; c++)
+    json_array_append_new(cols, json_string(adb_cypher_column_name(q, c)));
   while (adb_cypher_next(q) == ADB_ROW) {
     json_t *row = json_array();
     for (int c = 0; c < n; c++) {
@@ -263,13 +264,13 @@ static json_t *cypher_json(adb_cypher *q) {
   }
   adb_cypher_stats s;
   adb_cypher_get_stats(q, &s);
-  json_t *st = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "nodes_created",
-                         (json_int_t)s.nodes_created, "nodes_deleted", (json_int_t)s.nodes_deleted,
-                         "relationships_created", (json_int_t)s.relationships_created,
-                         "relationships_deleted", (json_int_t)s.relationships_deleted,
-                         "properties_set", (json_int_t)s.properties_set, "properties_removed",
-                         (json_int_t)s.properties_removed, "labels_added",
-                         (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
+  json_t *st = json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "nodes_created", (json_int_t)s.nodes_created,
+      "nodes_deleted", (json_int_t)s.nodes_deleted, "relationships_created",
+      (json_int_t)s.relationships_created, "relationships_deleted",
+      (json_int_t)s.relationships_deleted, "properties_set", (json_int_t)s.properties_set,
+      "properties_removed", (json_int_t)s.properties_removed, "labels_added",
+      (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
   return json_pack("{s:o, s:o, s:o}", "columns", cols, "rows", rows, "stats", st);
 }
 
@@ -329,17 +330,20 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
       return list_json(r, db, it, after, max);
     }
     if (method != LWSHUMETH_POST) return reply_err(r, 405, "method not allowed", "use GET or POST");
-    if (!json_is_object(body)) return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    if (!json_is_object(body))
+      return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     const char *label = member_str(body, "label"), *nid = member_str(body, "id");
     char *props = member_text(body, "properties");
     char *made = NULL;
     *wrote = 1;
-    if (!label) rc = ADB_INVALID, reply_err(r, 400, "invalid argument", "\"label\" (a string) is required");
+    if (!label)
+      rc = ADB_INVALID, reply_err(r, 400, "invalid argument", "\"label\" (a string) is required");
     else if (edge) {
       const char *src = member_str(body, "source"), *dst = member_str(body, "target");
       if (!src || !dst) {
         free(props);
-        return reply_err(r, 400, "invalid argument", "\"source\" and \"target\" (node ids) are required");
+        return reply_err(r, 400, "invalid argument",
+                         "\"source\" and \"target\" (node ids) are required");
       }
       rc = adb_edge_create(db, nid, src, label, dst, props, &made);
     } else {
@@ -362,7 +366,8 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
     return;
   case LWSHUMETH_PATCH:
   case LWSHUMETH_PUT: {
-    if (!json_is_object(body)) return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    if (!json_is_object(body))
+      return reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     const char *label = member_str(body, "label");
     char *patch = member_text(body, "properties");
     *wrote = 1;
@@ -391,22 +396,22 @@ static char *status_page(net_hub *h) {
   char *json = json_dumps(st, JSON_COMPACT);
   json_decref(st);
   if (!json) return NULL;
-  buf b;
-  buf_init(&b);
-  buf_puts(&b, "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=2>"
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_puts(&b, "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=2>"
                "<title>ArenaDB</title><h1>ArenaDB</h1><p>Sync endpoint: WebSocket, subprotocol "
                "<code>arenadb-sync</code>. HTTP API: <code>/status /vv /nodes /edges /sql /cypher "
                "/presence</code> (docs/http.md).</p><pre>");
   for (const char *c = json; *c; c++) {
     const char *esc = *c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : NULL;
-    if (esc) buf_puts(&b, esc);
-    else buf_put_u8(&b, (unsigned char)*c);
+    if (esc) ut_buf_puts(&b, esc);
+    else ut_buf_put_u8(&b, (unsigned char)*c);
   }
-  buf_puts(&b, "</pre>");
-  buf_put_u8(&b, 0);
+  ut_buf_puts(&b, "</pre>");
+  ut_buf_put_u8(&b, 0);
   free(json);
-  if (!b.oom) return (char *)buf_take(&b, NULL);
-  buf_free(&b);
+  if (!b.oom) return (char *)ut_buf_take(&b, NULL);
+  ut_buf_free(&b);
   return NULL;
 }
 
@@ -501,7 +506,8 @@ static int serve_file(reply *r, const char *dir, const char *u) {
   }
   if (!strcmp(u, "/")) return 0;
   if (rc == ADB_INVALID) reply_err(r, 400, "invalid argument", "a file path has plain names only");
-  else if (rc == ADB_NOTFOUND) reply_err(r, 404, "not found", "no such endpoint or file (see docs/http.md)");
+  else if (rc == ADB_NOTFOUND)
+    reply_err(r, 404, "not found", "no such endpoint or file (see docs/http.md)");
   else reply_err(r, 500, adb_strerror(rc), "the file could not be read");
   return 1;
 }
@@ -558,7 +564,8 @@ static void job_done(uv_work_t *w, int status) {
       j->r = again;
       query_on_loop(&j->r, j->h, j->sql, j->body);
     }
-    if (send_reply(j->wsi, p, &j->r)) lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    if (send_reply(j->wsi, p, &j->r))
+      lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   } else {
     free(j->r.text);
   }
@@ -648,8 +655,10 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
     int sql = !strcmp(u, "/sql");
     if (m != LWSHUMETH_POST)
-      reply_err(r, 405, "method not allowed", sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
-    else if (!json_is_object(body)) reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+      reply_err(r, 405, "method not allowed",
+                sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
+    else if (!json_is_object(body))
+      reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else run_on_worker(r, h, wsi, p, sql, body, role);
   } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
     do_tokens(r, h, m, u[7] ? u + 8 : NULL, body);
@@ -673,7 +682,8 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
                         "ttl_ms between 1 and 3600000");
       else reply_json(r, 200, json_pack("{s:b}", "ok", 1));
     } else {
-      reply_err(r, 400, "invalid argument", "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
+      reply_err(r, 400, "invalid argument",
+                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
     }
   } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
     if (m == LWSHUMETH_GET) do_elements(r, h, wsi, m, 0, u[6] ? u + 7 : NULL, body, &wrote);

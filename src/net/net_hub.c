@@ -226,8 +226,8 @@ static void hook_ready(void *ctx, sync_session *s) {
   net_conn *c = ctx;
   net_hub *h = c->hub;
   if (c->peer) c->peer->attempts = 0;
-  logf_(h, "%s %s: replica %s", c->peer ? "connected to" : "accepted", c->peer ? c->peer->url : c->addr,
-        sync_session_peer(s));
+  logf_(h, "%s %s: replica %s", c->peer ? "connected to" : "accepted",
+        c->peer ? c->peer->url : c->addr, sync_session_peer(s));
   /* A presence-only client sets its entry as soon as the server knows it. */
   if (c->peer && h->o.presence_key) {
     const sync_presence_entry *e = NULL;
@@ -320,11 +320,12 @@ static void peer_connect(net_peer *p) {
   i.local_protocol_name = NET_WS_PROTOCOL;
   /* The server's certificate must chain to a trusted CA and name the host, unless the user
    * said --insecure in so many words. */
-  i.ssl_connection = !p->ssl ? 0
-                     : LCCSCF_USE_SSL | (h->o.insecure ? LCCSCF_ALLOW_SELFSIGNED |
-                                                             LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                                             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
-                                                       : 0);
+  i.ssl_connection =
+      !p->ssl ? 0
+              : LCCSCF_USE_SSL | (h->o.insecure ? LCCSCF_ALLOW_SELFSIGNED |
+                                                      LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                                      LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
+                                                : 0);
   i.opaque_user_data = c;
   i.pwsi = &c->wsi;
   p->attempts++;
@@ -388,7 +389,8 @@ static void after_event(net_conn *c) {
   if (!h->o.live && c->peer && !c->finishing && sync_session_state(c->s) == SYNC_S_READY &&
       sync_session_initial_done(c->s))
     c->finishing = 1;
-  if (sync_session_state(c->s) == SYNC_S_CLOSED && !c->closing_since) c->closing_since = net_now_ms();
+  if (sync_session_state(c->s) == SYNC_S_CLOSED && !c->closing_since)
+    c->closing_since = net_now_ms();
   kick(c);
 }
 
@@ -535,7 +537,7 @@ static void log_identity(net_hub *h) {
     logf_(h, "now replica %s: a peer had seen more of its old id than this file holds (restored "
           "from an older copy?), so it writes under a new one", adb_replica_id(h->db));
   memcpy(h->ids, ids, sizeof ids);
-  hex_decode(adb_replica_id(h->db), h->rid, 16);
+  ut_hex_decode(adb_replica_id(h->db), h->rid, 16);
 }
 
 static void tick_cb(uv_timer_t *t) {
@@ -555,7 +557,8 @@ static void tick_cb(uv_timer_t *t) {
   if (now - h->last_slow_tick >= 100) {
     h->last_slow_tick = now;
     log_identity(h);
-    if (sync_presence_expire(&h->pres, now) && h->o.on_presence) h->o.on_presence(h->o.ctx, h, NULL);
+    if (sync_presence_expire(&h->pres, now) && h->o.on_presence)
+      h->o.on_presence(h->o.ctx, h, NULL);
     for (net_conn *c = h->conns, *next; c; c = next) {
       next = c->next;
       if (!c->s) continue;
@@ -633,12 +636,13 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   h->o = *o;
   h->res = res;
   sync_presence_init(&h->pres);
-  hex_decode(adb_replica_id(db), h->rid, 16);
+  ut_hex_decode(adb_replica_id(db), h->rid, 16);
   int rc = ADB_OK;
   char host[256] = "127.0.0.1";
   int port = 0;
   if (o->listen && net_split_hostport(o->listen, host, sizeof host, &port)) {
-    snprintf(res->reason, sizeof res->reason, "cannot listen on '%s': expected HOST:PORT", o->listen);
+    snprintf(res->reason, sizeof res->reason, "cannot listen on '%s': expected HOST:PORT",
+             o->listen);
     free(h);
     return ADB_INVALID;
   }

@@ -68,11 +68,13 @@ void net_listen_release(net_listener *l, struct lws *wsi) {
 static int resolve(const char *host, int port, struct sockaddr_storage *sa, socklen_t *len) {
   char name[256];
   size_t n = strlen(host);
-  if (n >= 2 && host[0] == '[' && host[n - 1] == ']') snprintf(name, sizeof name, "%.*s", (int)n - 2, host + 1);
+  if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+    snprintf(name, sizeof name, "%.*s", (int)n - 2, host + 1);
   else snprintf(name, sizeof name, "%s", strcmp(host, "localhost") ? host : "127.0.0.1");
   char service[8];
   snprintf(service, sizeof service, "%d", port);
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+  struct addrinfo hints = {
+      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
   struct addrinfo *ai;
   int rc = getaddrinfo(name, service, &hints, &ai);
   if (rc) return rc;

@@ -40,7 +40,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_ELEM_BY_RID] = "SELECT rid, id, cl, label, props, meta FROM main.adb_node WHERE rid=?1",
     [STMT_ELEM_BY_RID_E] =
         "SELECT rid, id, cl, label, props, meta, src, dst FROM main.adb_edge WHERE rid=?1",
-    [STMT_ELEM_INSERT] = "INSERT INTO main.adb_node(id, cl, label, props, meta) VALUES(?1,?2,?3,?4,?5)",
+    [STMT_ELEM_INSERT] =
+        "INSERT INTO main.adb_node(id, cl, label, props, meta) VALUES(?1,?2,?3,?4,?5)",
     [STMT_ELEM_INSERT_E] = "INSERT INTO main.adb_edge(id, cl, label, props, meta, src, dst)"
                            " VALUES(?1,?2,?3,?4,?5,?6,?7)",
     [STMT_ELEM_UPDATE] = "UPDATE main.adb_node SET cl=?2, label=?3, props=?4, meta=?5 WHERE rid=?1",
@@ -52,8 +53,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
                    " WHERE e.id=?1 AND e.cl&1 AND s.cl&1 AND d.cl&1",
     [STMT_NODE_LIVE] = "SELECT rid FROM main.adb_node WHERE id=?1 AND cl&1",
     [STMT_NODE_ID] = "SELECT id FROM main.adb_node WHERE rid=?1",
-    [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO main.adb_tag(origin, seq, kind, elem) VALUES(?1,?2,?3,?4)",
-    [STMT_TAG_DELETE] = "DELETE FROM main.adb_tag WHERE origin=?1 AND seq=?2 AND kind=?3 AND elem=?4",
+    [STMT_TAG_INSERT] =
+        "INSERT OR IGNORE INTO main.adb_tag(origin, seq, kind, elem) VALUES(?1,?2,?3,?4)",
+    [STMT_TAG_DELETE] =
+        "DELETE FROM main.adb_tag WHERE origin=?1 AND seq=?2 AND kind=?3 AND elem=?4",
     [STMT_TAG_SCAN] = "SELECT kind, elem FROM main.adb_tag WHERE origin=?1 AND seq>?2",
     [STMT_REPLICA_INSERT] = "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(?1,?2,?3)",
     [STMT_REPLICA_SET_SEQ] = "UPDATE main.adb_replica SET seq=?2 WHERE idx=?1",
@@ -224,7 +227,7 @@ int store_set_db_id(adb *db, const unsigned char id[16]) {
   int rc = meta_put(db, "db_id", id, 16);
   if (rc == ADB_OK) {
     memcpy(db->db_id, id, 16);
-    hex_encode(id, 16, db->db_id_hex);
+    ut_hex_encode(id, 16, db->db_id_hex);
   }
   return rc;
 }
@@ -232,7 +235,8 @@ int store_set_db_id(adb *db, const unsigned char id[16]) {
 static int schema_create(adb *db, const adb_options *opt) {
   unsigned char db_id[16], rid[16];
   /* adb_open checked a given id's form before creating the file. */
-  if (!opt || !opt->db_id || hex_decode(opt->db_id, db_id, 16)) randombytes_buf(db_id, sizeof db_id);
+  if (!opt || !opt->db_id || ut_hex_decode(opt->db_id, db_id, 16))
+    randombytes_buf(db_id, sizeof db_id);
   randombytes_buf(rid, sizeof rid);
   int rc = store_exec(db, "BEGIN IMMEDIATE");
   if (rc) return rc;
@@ -244,7 +248,8 @@ static int schema_create(adb *db, const adb_options *opt) {
   if (rc == ADB_OK) rc = store_set_db_id(db, db_id);
   if (rc == ADB_OK) {
     sqlite3_stmt *st;
-    int src = store_prepare(db, "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(1, ?1, 0)", &st);
+    int src =
+        store_prepare(db, "INSERT INTO main.adb_replica(idx, rid, seq) VALUES(1, ?1, 0)", &st);
     if (src == SQLITE_OK) {
       sqlite3_bind_blob(st, 1, rid, 16, SQLITE_STATIC);
       src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
@@ -266,7 +271,7 @@ int store_load_db_id(adb *db) {
   int rc = store_prepare(db, "SELECT value FROM main.adb_meta WHERE key='db_id'", &st);
   if (rc == SQLITE_OK && store_step(db, st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
     memcpy(db->db_id, sqlite3_column_blob(st, 0), 16);
-    hex_encode(db->db_id, 16, db->db_id_hex);
+    ut_hex_encode(db->db_id, 16, db->db_id_hex);
     rc = SQLITE_OK;
   } else if (rc == SQLITE_OK) {
     rc = SQLITE_CORRUPT;

@@ -28,7 +28,8 @@ typedef struct store_hooks {
  * an ADB status. */
 int store_sync(adb *db);
 
-/* Creates or checks the schema of a freshly opened connection. Fails with ADB_NOTADB or ADB_FORMAT as adb_open documents. */
+/* Creates or checks the schema of a freshly opened connection. Fails with ADB_NOTADB or ADB_FORMAT
+ * as adb_open documents. */
 int store_init(adb *db, const adb_options *opt);
 
 /* Prepares internal SQL (the authorizer lets it write internal tables); an SQLite status. */

@@ -60,8 +60,9 @@ int adb_token_create(adb *db, const char *name, int role, int64_t expires_ms, ch
     free(t);
     return rc;
   }
-  rc = store_exec(db, "CREATE TABLE IF NOT EXISTS adb_token(name TEXT PRIMARY KEY, hash BLOB NOT NULL"
-                      " UNIQUE, role INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER)");
+  rc = store_exec(db,
+                  "CREATE TABLE IF NOT EXISTS adb_token(name TEXT PRIMARY KEY, hash BLOB NOT NULL"
+                  " UNIQUE, role INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER)");
   sqlite3_stmt *st = NULL;
   if (rc == ADB_OK) {
     int src = store_prepare(db, "INSERT INTO main.adb_token VALUES(?1, ?2, ?3, ?4, ?5)", &st);
@@ -136,7 +137,8 @@ int adb_token_count(adb *db, int64_t *n) {
   if (!has_table(db)) return ADB_OK;
   sqlite3_stmt *st;
   int src = store_prepare(db, "SELECT count(*) FROM main.adb_token", &st);
-  if (src == SQLITE_OK && (src = store_step(db, st)) == SQLITE_ROW) *n = sqlite3_column_int64(st, 0);
+  if (src == SQLITE_OK && (src = store_step(db, st)) == SQLITE_ROW)
+    *n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return src == SQLITE_ROW ? ADB_OK : adb__sqlerr(db, src);
 }
@@ -147,8 +149,10 @@ int adb_token_list(adb *db, char **json) {
   json_t *a = json_array();
   int src = SQLITE_DONE;
   sqlite3_stmt *st = NULL;
-  if (has_table(db) && (src = store_prepare(db, "SELECT name, role, created, expires FROM"
-                                                " main.adb_token ORDER BY name", &st)) == SQLITE_OK) {
+  if (has_table(db) && (src = store_prepare(db,
+                                            "SELECT name, role, created, expires FROM"
+                                            " main.adb_token ORDER BY name",
+                                            &st)) == SQLITE_OK) {
     while ((src = store_step(db, st)) == SQLITE_ROW) {
       json_t *o = json_pack("{s:s, s:s, s:I}", "name", (const char *)sqlite3_column_text(st, 0),
                             "role", adb_role_name(sqlite3_column_int(st, 1)), "created_ms",

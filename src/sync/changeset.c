@@ -44,9 +44,9 @@ static void record_clear(cs_record *rec) {
   rec->nregs = 0;
 }
 
-static char *read_str(rbuf *r, size_t max, int *bad) {
+static char *read_str(ut_rbuf *r, size_t max, int *bad) {
   size_t n;
-  const char *s = rbuf_str(r, &n, max);
+  const char *s = ut_rbuf_str(r, &n, max);
   if (!s) {
     *bad = 1;
     return NULL;
@@ -58,13 +58,13 @@ static char *read_str(rbuf *r, size_t max, int *bad) {
 }
 
 /* Reads one register; structural errors set r->bad or *bad. */
-static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
+static void read_reg(ut_rbuf *r, crdt_reg *g, int *bad) {
   memset(g, 0, sizeof *g);
-  g->type = (int)rbuf_u8(r);
-  g->epoch = rbuf_varint(r);
-  g->tag.hlc = rbuf_varint(r);
-  g->tag.origin = (uint32_t)rbuf_varint(r);
-  g->tag.seq = rbuf_varint(r);
+  g->type = (int)ut_rbuf_u8(r);
+  g->epoch = ut_rbuf_varint(r);
+  g->tag.hlc = ut_rbuf_varint(r);
+  g->tag.origin = (uint32_t)ut_rbuf_varint(r);
+  g->tag.seq = ut_rbuf_varint(r);
   switch (g->type) {
   case REG_EXIST: break;
   case REG_LABEL: g->value = read_str(r, UT_NAME_MAX, bad); break;
@@ -73,7 +73,7 @@ static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
     g->value2 = read_str(r, UT_NAME_MAX, bad);
     break;
   case REG_PROP: {
-    unsigned has = rbuf_u8(r);
+    unsigned has = ut_rbuf_u8(r);
     g->key = read_str(r, UT_NAME_MAX, bad);
     if (has == 1) g->value = read_str(r, CS_MAX_VALUE, bad);
     else if (has != 0) *bad = 1;
@@ -87,14 +87,14 @@ static void read_reg(rbuf *r, crdt_reg *g, int *bad) {
 }
 
 /* Reads the next record into rec. Returns 1 for a record, 0 at the end marker, or an error. */
-static int read_record(adb *db, rbuf *r, cs_record *rec) {
+static int read_record(adb *db, ut_rbuf *r, cs_record *rec) {
   record_clear(rec);
-  unsigned kind = rbuf_u8(r);
+  unsigned kind = ut_rbuf_u8(r);
   if (!r->bad && kind == 0) return 0;
   int bad = kind != ADB_NODE && kind != ADB_EDGE;
   rec->kind = (int)kind;
   rec->id = read_str(r, UT_NAME_MAX, &bad);
-  uint64_t n = rbuf_varint(r);
+  uint64_t n = ut_rbuf_varint(r);
   if (r->bad || bad || n == 0 || n > r->len - r->pos)
     return adb__err(db, ADB_PROTOCOL, "change set record at byte %zu is malformed", r->pos);
   if (n > rec->capregs) {
@@ -125,7 +125,8 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
     else if (g->tag.hlc == 0 || g->tag.seq == 0) bad = "has no clock";
     else if (g->tag.seq > CRDT_MAX_SEQ) bad = "has a transaction number past 2^62";
     else if (g->tag.hlc > bound)
-      bad = "has a clock more than max_drift_ms ahead of this machine's: its writer's clock is wrong";
+      bad =
+          "has a clock more than max_drift_ms ahead of this machine's: its writer's clock is wrong";
     else if (g->epoch == 0 || g->epoch > CRDT_MAX_CL || (g->type != REG_EXIST && !(g->epoch & 1)))
       bad = "has an impossible causal length";
     else if (g->type == REG_ENDS && rec->kind != ADB_EDGE) bad = "gives endpoints to a node";
@@ -140,7 +141,7 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
       bad = db->errmsg;
     else if (g->type == REG_TEXT && crdt_textreg_check(g, h->nrep, why, sizeof why)) bad = why;
     else if (g->type == REG_PROP && g->value) {
-      char *canon = jsonc_canon(g->value, strlen(g->value), 0, why, sizeof why);
+      char *canon = ut_json_canon(g->value, strlen(g->value), 0, why, sizeof why);
       if (!canon) bad = why;
       else if (strcmp(canon, g->value) != 0) bad = "has a value not in canonical JSON form";
       free(canon);
@@ -155,11 +156,11 @@ static int validate_record(adb *db, const cs_header *h, const cs_record *rec) {
   return ADB_OK;
 }
 
-static int read_header(adb *db, rbuf *r, cs_header *h) {
+static int read_header(adb *db, ut_rbuf *r, cs_header *h) {
   memset(h, 0, sizeof *h);
-  const unsigned char *id = rbuf_bytes(r, 16);
-  rbuf_bytes(r, 16); /* the sender: informative only */
-  h->nrep = rbuf_varint(r);
+  const unsigned char *id = ut_rbuf_bytes(r, 16);
+  ut_rbuf_bytes(r, 16); /* the sender: informative only */
+  h->nrep = ut_rbuf_varint(r);
   if (r->bad || h->nrep == 0 || h->nrep > r->len / 18)
     return adb__err(db, ADB_PROTOCOL, "the change set's header is malformed");
   memcpy(h->db_id, id, 16);
@@ -168,9 +169,9 @@ static int read_header(adb *db, rbuf *r, cs_header *h) {
   h->to = calloc(h->nrep, sizeof *h->to);
   if (!h->rids || !h->from || !h->to) return adb__err(db, ADB_NOMEM, "out of memory");
   for (uint64_t i = 0; i < h->nrep && !r->bad; i++) {
-    const unsigned char *rid = rbuf_bytes(r, 16);
-    h->from[i] = rbuf_varint(r);
-    h->to[i] = rbuf_varint(r);
+    const unsigned char *rid = ut_rbuf_bytes(r, 16);
+    h->from[i] = ut_rbuf_varint(r);
+    h->to[i] = ut_rbuf_varint(r);
     if (rid) memcpy(h->rids[i], rid, 16);
   }
   if (r->bad) return adb__err(db, ADB_PROTOCOL, "the change set's replica table is malformed");
@@ -190,7 +191,7 @@ static void header_free(cs_header *h) {
 }
 
 /* Pass 1: reads every record and checks it, writing nothing. */
-static int validate_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats) {
+static int validate_all(adb *db, ut_rbuf r, const cs_header *h, adb_apply_stats *stats) {
   cs_record rec = {0};
   int rc;
   while ((rc = read_record(db, &r, &rec)) == 1) {
@@ -209,7 +210,8 @@ static int validate_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *st
 /* 1 when the replica holds no element at all. */
 static int replica_is_empty(adb *db) {
   sqlite3_stmt *st;
-  if (store_prepare(db, "SELECT 1 FROM main.adb_node UNION ALL SELECT 1 FROM main.adb_edge LIMIT 1", &st))
+  if (store_prepare(db, "SELECT 1 FROM main.adb_node UNION ALL SELECT 1 FROM main.adb_edge LIMIT 1",
+                    &st))
     return 0;
   int empty = store_step(db, st) == SQLITE_DONE;
   sqlite3_finalize(st);
@@ -238,11 +240,12 @@ static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *st
 }
 
 /* Pass 2: merges every record; runs inside one write scope. */
-static int apply_all(adb *db, rbuf r, const cs_header *h, adb_apply_stats *stats) {
+static int apply_all(adb *db, ut_rbuf r, const cs_header *h, adb_apply_stats *stats) {
   uint32_t *idx = malloc(h->nrep * sizeof *idx);
   if (!idx) return adb__err(db, ADB_NOMEM, "out of memory");
   int rc = ADB_OK;
-  for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++) rc = crdt_replica_index(db, h->rids[i], &idx[i]);
+  for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++)
+    rc = crdt_replica_index(db, h->rids[i], &idx[i]);
   /* Into an empty replica every element is new: skip looking each one up. */
   int bulk = rc == ADB_OK && replica_is_empty(db), lacks = 0;
   cs_record rec = {0};
@@ -272,7 +275,7 @@ static int check_database(adb *db, const cs_header *h) {
   if (memcmp(h->db_id, db->db_id, 16) == 0) return ADB_OK;
   if (db->nreps == 1 && db->reps[0].seq == 0) return store_set_db_id(db, h->db_id);
   char hex[33];
-  hex_encode(h->db_id, 16, hex);
+  ut_hex_encode(h->db_id, 16, hex);
   return adb__err(db, ADB_CONFLICT,
                   "the change set is of database %s, this is database %s (to make a replica"
                   " of %s, create an empty one with that database id)",
@@ -290,20 +293,20 @@ static int check_own_claims(adb *db, const cs_header *h) {
 
 /* Pass 1 of adb_apply and all of sync_changes_check: the frame, the header into *h (free it
  * with header_free whatever this returns), and every record; *r is left at the first record. */
-static int check_all(adb *db, const void *changes, size_t len, rbuf *r, cs_header *h,
+static int check_all(adb *db, const void *changes, size_t len, ut_rbuf *r, cs_header *h,
                      adb_apply_stats *stats) {
   memset(h, 0, sizeof *h);
   memset(stats, 0, sizeof *stats);
   int rc = sync_check_frame(db, changes, len, SYNC_CS_MAGIC, "change set");
   if (rc) return rc;
-  rbuf_init(r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
+  ut_rbuf_init(r, (const unsigned char *)changes + SYNC_HEADER_BYTES,
             len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
   rc = read_header(db, r, h);
   return rc ? rc : validate_all(db, *r, h, stats);
 }
 
 int sync_changes_check(adb *db, const void *changes, size_t len, adb_apply_stats *stats) {
-  rbuf r;
+  ut_rbuf r;
   cs_header h;
   int rc = check_all(db, changes, len, &r, &h, stats);
   header_free(&h);
@@ -314,7 +317,7 @@ int adb_apply(adb *db, const void *changes, size_t len, adb_apply_stats *stats) 
   if (!db) return ADB_MISUSE;
   adb_apply_stats local = {0};
   if (!stats) stats = &local;
-  rbuf r;
+  ut_rbuf r;
   cs_header h;
   int rc = check_all(db, changes, len, &r, &h, stats);
   int scope;

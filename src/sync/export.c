@@ -103,7 +103,7 @@ int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out) {
     for (size_t i = 0; rc == ADB_OK && i < ex->from.n; i++) covers |= ex->from.e[i].seq > 0;
     if (rc == ADB_OK && covers && memcmp(ex->from.db_id, db->db_id, 16) != 0) {
       char hex[33];
-      hex_encode(ex->from.db_id, 16, hex);
+      ut_hex_encode(ex->from.db_id, 16, hex);
       rc = adb__err(db, ADB_CONFLICT,
                     "the version vector is of database %s, this is database %s: only replicas"
                     " of one database sync",
@@ -132,33 +132,34 @@ int adb_export_begin(adb *db, const void *vv, size_t vv_len, adb_export **out) {
 
 size_t adb_export_remaining(const adb_export *ex) { return ex ? ex->nrefs - ex->next : 0; }
 
-static void put_reg(buf *b, const crdt_reg *r) {
-  buf_put_u8(b, (unsigned)r->type);
-  buf_put_varint(b, r->epoch);
-  buf_put_varint(b, r->tag.hlc);
-  buf_put_varint(b, r->tag.origin - 1);
-  buf_put_varint(b, r->tag.seq);
+static void put_reg(ut_buf *b, const crdt_reg *r) {
+  ut_buf_put_u8(b, (unsigned)r->type);
+  ut_buf_put_varint(b, r->epoch);
+  ut_buf_put_varint(b, r->tag.hlc);
+  ut_buf_put_varint(b, r->tag.origin - 1);
+  ut_buf_put_varint(b, r->tag.seq);
   switch (r->type) {
-  case REG_LABEL: buf_put_str(b, r->value, strlen(r->value)); break;
+  case REG_LABEL: ut_buf_put_str(b, r->value, strlen(r->value)); break;
   case REG_ENDS:
-    buf_put_str(b, r->value, strlen(r->value));
-    buf_put_str(b, r->value2, strlen(r->value2));
+    ut_buf_put_str(b, r->value, strlen(r->value));
+    ut_buf_put_str(b, r->value2, strlen(r->value2));
     break;
   case REG_PROP:
-    buf_put_u8(b, r->value != NULL);
-    buf_put_str(b, r->key, strlen(r->key));
-    if (r->value) buf_put_str(b, r->value, strlen(r->value));
+    ut_buf_put_u8(b, r->value != NULL);
+    ut_buf_put_str(b, r->key, strlen(r->key));
+    if (r->value) ut_buf_put_str(b, r->value, strlen(r->value));
     break;
   }
 }
 
 /* Appends the element's registers that a replica at from[] lacks (same as adb_changes); fails
  * only when a text document cannot be read. */
-static int put_element(adb *db, buf *b, crdt_elem *e, const uint64_t *from, uint32_t nfrom) {
+static int put_element(adb *db, ut_buf *b, crdt_elem *e, const uint64_t *from, uint32_t nfrom) {
   const crdt_reg *regs[3];
   crdt_reg exist = {.type = REG_EXIST, .epoch = e->cl, .tag = e->cl_tag};
   size_t n = 0, nfixed = 0;
-#define LACKS(r) ((r)->tag.origin >= 1 && (r)->tag.origin <= nfrom && (r)->tag.seq > from[(r)->tag.origin - 1])
+#define LACKS(r)                                                                                   \
+  ((r)->tag.origin >= 1 && (r)->tag.origin <= nfrom && (r)->tag.seq > from[(r)->tag.origin - 1])
   if (e->cl) regs[nfixed++] = &exist;
   if (e->has_label) regs[nfixed++] = &e->label;
   if (e->has_ends) regs[nfixed++] = &e->ends;
@@ -166,9 +167,9 @@ static int put_element(adb *db, buf *b, crdt_elem *e, const uint64_t *from, uint
 #define PROP_LACKS(r) ((r)->type == REG_TEXT ? crdt_textreg_lacks(r, from, nfrom) : LACKS(r))
   for (size_t i = 0; i < e->nprops; i++) n += PROP_LACKS(&e->props[i]);
   if (!n) return ADB_OK;
-  buf_put_u8(b, (unsigned)e->kind);
-  buf_put_str(b, e->id, strlen(e->id));
-  buf_put_varint(b, n);
+  ut_buf_put_u8(b, (unsigned)e->kind);
+  ut_buf_put_str(b, e->id, strlen(e->id));
+  ut_buf_put_varint(b, n);
   for (size_t i = 0; i < nfixed; i++)
     if (LACKS(regs[i])) put_reg(b, regs[i]);
   for (size_t i = 0; i < e->nprops; i++) {
@@ -192,9 +193,9 @@ int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_le
   adb *db = ex->db;
   int own, rc = store_read_begin(db, &own);
   uint64_t *from = NULL;
-  buf recs, b;
-  buf_init(&recs);
-  buf_init(&b);
+  ut_buf recs, b;
+  ut_buf_init(&recs);
+  ut_buf_init(&b);
   if (rc == ADB_OK) {
     from = calloc(db->nreps ? db->nreps : 1, sizeof *from);
     if (!from) rc = adb__err(db, ADB_NOMEM, "out of memory");
@@ -213,32 +214,32 @@ int adb_export_next(adb_export *ex, size_t max_bytes, void **out, size_t *out_le
   }
   int fin = ex->next == ex->nrefs;
   if (rc == ADB_OK) {
-    buf_put(&b, SYNC_CS_MAGIC, 4);
-    buf_put_u8(&b, SYNC_FORMAT);
-    buf_put(&b, db->db_id, 16);
-    buf_put(&b, crdt_self(db)->rid, 16);
-    buf_put_varint(&b, db->nreps);
+    ut_buf_put(&b, SYNC_CS_MAGIC, 4);
+    ut_buf_put_u8(&b, SYNC_FORMAT);
+    ut_buf_put(&b, db->db_id, 16);
+    ut_buf_put(&b, crdt_self(db)->rid, 16);
+    ut_buf_put_varint(&b, db->nreps);
     for (uint32_t i = 0; i < db->nreps; i++) {
       uint64_t to = fin ? sync_vv_get(&ex->snap, db->reps[i].rid) : 0;
-      buf_put(&b, db->reps[i].rid, 16);
-      buf_put_varint(&b, from[i]);
-      buf_put_varint(&b, to > from[i] ? to : from[i]);
+      ut_buf_put(&b, db->reps[i].rid, 16);
+      ut_buf_put_varint(&b, from[i]);
+      ut_buf_put_varint(&b, to > from[i] ? to : from[i]);
     }
-    buf_put(&b, recs.p, recs.len);
-    buf_put_u8(&b, 0);
+    ut_buf_put(&b, recs.p, recs.len);
+    ut_buf_put_u8(&b, 0);
     sync_seal(&b);
     if (b.oom || recs.oom) rc = adb__err(db, ADB_NOMEM, "out of memory");
   }
   store_read_end(db, own);
   free(from);
-  buf_free(&recs);
+  ut_buf_free(&recs);
   if (rc) {
-    buf_free(&b);
+    ut_buf_free(&b);
     return rc;
   }
   ex->done = fin;
   if (last) *last = fin;
-  *out = buf_take(&b, out_len);
+  *out = ut_buf_take(&b, out_len);
   return ADB_ROW;
 }
 

@@ -24,14 +24,14 @@ void sync_presence_free(sync_presence *p) {
 
 static int presence_valid(const char *key, const char *value) {
   size_t kl = key ? strlen(key) : 0;
-  if (kl == 0 || kl > SYNC_MAX_PRESENCE_KEY || !utf8_valid(key, kl)) return 0;
+  if (kl == 0 || kl > SYNC_MAX_PRESENCE_KEY || !ut_utf8_valid(key, kl)) return 0;
   for (size_t i = 0; i < kl; i++)
     if ((unsigned char)key[i] < 0x20) return 0;
   if (!value) return 1;
   size_t vl = strlen(value);
   if (vl == 0 || vl > SYNC_MAX_PRESENCE_VALUE) return 0;
   char why[128];
-  char *c = jsonc_canon(value, vl, 0, why, sizeof why);
+  char *c = ut_json_canon(value, vl, 0, why, sizeof why);
   free(c);
   return c != NULL;
 }

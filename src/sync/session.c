@@ -180,12 +180,12 @@ static int session_close(sync_session *s, int rc, int tell, const char *fmt, va_
   s->rc = rc;
   s->state = SYNC_S_CLOSED;
   if (tell) {
-    buf b;
-    buf_init(&b);
-    buf_put_varint(&b, (uint64_t)(rc < 0 ? -rc : rc));
-    buf_put_str(&b, s->reason, strlen(s->reason));
+    ut_buf b;
+    ut_buf_init(&b);
+    ut_buf_put_varint(&b, (uint64_t)(rc < 0 ? -rc : rc));
+    ut_buf_put_str(&b, s->reason, strlen(s->reason));
     if (!b.oom) queue(s, SYNC_F_ERROR, b.p, b.len, NULL, 0, 0);
-    buf_free(&b);
+    ut_buf_free(&b);
     adb_export_free(s->ex);
     s->ex = NULL;
   }
@@ -286,20 +286,20 @@ static int pump(sync_session *s, int64_t now) {
       return sync_session_fail(s, rc == ADB_DONE ? ADB_ERROR : rc, "cannot export changes: %s",
                                adb_errmsg(s->db));
     s->stats.elements_out += before - adb_export_remaining(s->ex);
-    buf h;
-    buf_init(&h);
-    buf_put_varint(&h, s->next_batch);
-    buf_put_u8(&h, (unsigned)last);
+    ut_buf h;
+    ut_buf_init(&h);
+    ut_buf_put_varint(&h, s->next_batch);
+    ut_buf_put_u8(&h, (unsigned)last);
     void *vv = NULL;
     size_t vvlen = 0;
     if (last) {
       /* The final batch tells the peer what we have, so it does not echo it back. */
       rc = adb_vv(s->db, &vv, &vvlen);
       if (rc) vvlen = 0;
-      buf_put_str(&h, vv, vvlen);
+      ut_buf_put_str(&h, vv, vvlen);
     }
     rc = h.oom ? ADB_NOMEM : queue(s, SYNC_F_BATCH, h.p, h.len, cs, len, now);
-    buf_free(&h);
+    ut_buf_free(&h);
     free(vv);
     free(cs);
     if (rc) return sync_session_fail(s, rc, "out of memory");
@@ -322,22 +322,22 @@ static int send_hello(sync_session *s, int64_t now) {
   int rc = adb_vv(s->db, &vv, &vvlen);
   if (rc) return sync_session_fail(s, rc, "cannot read the version vector: %s", adb_errmsg(s->db));
   unsigned char dbid[16], rid[16];
-  hex_decode(adb_db_id(s->db), dbid, 16);
-  hex_decode(adb_replica_id(s->db), rid, 16);
-  buf b;
-  buf_init(&b);
-  buf_put(&b, SYNC_PROTO_MAGIC, 4);
-  buf_put_u8(&b, SYNC_PROTO_VERSION);
-  buf_put_u8(&b, (s->cfg.live ? SYNC_HELLO_LIVE : 0) | (s->cfg.nodata ? SYNC_HELLO_NODATA : 0) |
+  ut_hex_decode(adb_db_id(s->db), dbid, 16);
+  ut_hex_decode(adb_replica_id(s->db), rid, 16);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put(&b, SYNC_PROTO_MAGIC, 4);
+  ut_buf_put_u8(&b, SYNC_PROTO_VERSION);
+  ut_buf_put_u8(&b, (s->cfg.live ? SYNC_HELLO_LIVE : 0) | (s->cfg.nodata ? SYNC_HELLO_NODATA : 0) |
                      (s->cfg.server ? SYNC_HELLO_SERVER : 0));
-  buf_put(&b, dbid, 16);
-  buf_put(&b, rid, 16);
+  ut_buf_put(&b, dbid, 16);
+  ut_buf_put(&b, rid, 16);
   const char *tok = s->cfg.server || !s->cfg.token ? "" : s->cfg.token;
-  buf_put_str(&b, tok, strlen(tok));
-  buf_put_str(&b, vv, vvlen);
+  ut_buf_put_str(&b, tok, strlen(tok));
+  ut_buf_put_str(&b, vv, vvlen);
   free(vv);
   rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_HELLO, b.p, b.len, NULL, 0, now);
-  buf_free(&b);
+  ut_buf_free(&b);
   return rc ? sync_session_fail(s, rc, "out of memory") : ADB_OK;
 }
 
@@ -378,11 +378,11 @@ static int i_have_data(sync_session *s) {
   return have;
 }
 
-static int on_hello(sync_session *s, rbuf *r, int64_t now) {
+static int on_hello(sync_session *s, ut_rbuf *r, int64_t now) {
   if (s->state != SYNC_S_HELLO) return sync_session_fail(s, ADB_PROTOCOL, "a second hello");
   int rc_hello;
-  const unsigned char *magic = rbuf_bytes(r, 4);
-  unsigned ver = rbuf_u8(r);
+  const unsigned char *magic = ut_rbuf_bytes(r, 4);
+  unsigned ver = ut_rbuf_u8(r);
   if (r->bad || memcmp(magic, SYNC_PROTO_MAGIC, 4))
     return sync_session_fail(s, ADB_PROTOCOL, "the peer does not speak the ArenaDB sync protocol");
   if (ver != SYNC_PROTO_VERSION)
@@ -390,11 +390,11 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
                              "the peer speaks sync protocol version %u; this ArenaDB speaks "
                              "version %d",
                              ver, SYNC_PROTO_VERSION);
-  unsigned flags = rbuf_u8(r);
-  const unsigned char *dbid = rbuf_bytes(r, 16), *rid = rbuf_bytes(r, 16);
+  unsigned flags = ut_rbuf_u8(r);
+  const unsigned char *dbid = ut_rbuf_bytes(r, 16), *rid = ut_rbuf_bytes(r, 16);
   size_t toklen, vvlen;
-  const char *tok = rbuf_str(r, &toklen, SYNC_MAX_TOKEN);
-  const char *vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
+  const char *tok = ut_rbuf_str(r, &toklen, SYNC_MAX_TOKEN);
+  const char *vv = ut_rbuf_str(r, &vvlen, (size_t)16 << 20);
   if (r->bad || r->pos != r->len)
     return sync_session_fail(s, ADB_PROTOCOL, "the peer's hello is malformed");
   if (s->cfg.server && s->cfg.hooks.authorize) {
@@ -408,7 +408,7 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   }
   if (s->cfg.server && (rc_hello = send_hello(s, now))) return rc_hello;
   memcpy(s->peer_rid, rid, 16);
-  hex_encode(rid, 16, s->peer_hex);
+  ut_hex_encode(rid, 16, s->peer_hex);
   if (!strcmp(s->peer_hex, adb_replica_id(s->db)))
     return sync_session_fail(s, ADB_CONFLICT,
                              "the peer is this same replica (a copied database file?)");
@@ -419,13 +419,13 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   int peer_has = covers(&pv);
   sync_vv_free(&pv);
   unsigned char mine[16];
-  hex_decode(adb_db_id(s->db), mine, 16);
+  ut_hex_decode(adb_db_id(s->db), mine, 16);
   if (memcmp(dbid, mine, 16)) {
     int i_have = i_have_data(s);
     /* A replica with no data yet joins the other's database when it applies its first batch. */
     if (i_have && peer_has) {
       char hex[33];
-      hex_encode(dbid, 16, hex);
+      ut_hex_encode(dbid, 16, hex);
       return sync_session_fail(s, ADB_CONFLICT,
                                "wrong database: the peer serves database %s, this is database %s",
                                hex, adb_db_id(s->db));
@@ -457,13 +457,13 @@ static int on_hello(sync_session *s, rbuf *r, int64_t now) {
   return s->deferred ? ADB_OK : first_export(s, now);
 }
 
-static int on_batch(sync_session *s, rbuf *r, int64_t now) {
+static int on_batch(sync_session *s, ut_rbuf *r, int64_t now) {
   if (nodata(s)) return sync_session_fail(s, ADB_PROTOCOL, "a batch in a presence-only session");
-  uint64_t no = rbuf_varint(r);
-  unsigned last = rbuf_u8(r);
+  uint64_t no = ut_rbuf_varint(r);
+  unsigned last = ut_rbuf_u8(r);
   size_t vvlen = 0;
   const char *vv = NULL;
-  if (last == 1) vv = rbuf_str(r, &vvlen, (size_t)16 << 20);
+  if (last == 1) vv = ut_rbuf_str(r, &vvlen, (size_t)16 << 20);
   if (r->bad || last > 1 || no == 0)
     return sync_session_fail(s, ADB_PROTOCOL, "a malformed batch header");
   if (no != s->got_batch + 1)
@@ -491,11 +491,11 @@ static int on_batch(sync_session *s, rbuf *r, int64_t now) {
   size_t mylen;
   if ((rc = adb_vv(s->db, &mine, &mylen)))
     return sync_session_fail(s, rc, "cannot read the version vector: %s", adb_errmsg(s->db));
-  buf b;
-  buf_init(&b);
-  buf_put_varint(&b, no);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put_varint(&b, no);
   rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_ACK, b.p, b.len, mine, mylen, now);
-  buf_free(&b);
+  ut_buf_free(&b);
   free(mine);
   if (rc) return sync_session_fail(s, rc, "out of memory");
   if (last) s->got_initial = 1;
@@ -504,8 +504,8 @@ static int on_batch(sync_session *s, rbuf *r, int64_t now) {
   return ADB_OK;
 }
 
-static int on_ack(sync_session *s, rbuf *r, int64_t now) {
-  uint64_t no = rbuf_varint(r);
+static int on_ack(sync_session *s, ut_rbuf *r, int64_t now) {
+  uint64_t no = ut_rbuf_varint(r);
   if (r->bad || no != s->acked + 1 || no >= s->next_batch || s->inflight == 0)
     return sync_session_fail(s, ADB_PROTOCOL, "an acknowledgement of a batch never sent");
   s->acked = no;
@@ -530,14 +530,14 @@ static int on_ack(sync_session *s, rbuf *r, int64_t now) {
   return pump(s, now);
 }
 
-static int on_presence(sync_session *s, rbuf *r, int64_t now) {
+static int on_presence(sync_session *s, ut_rbuf *r, int64_t now) {
   sync_presence_entry e = {0};
-  const unsigned char *origin = rbuf_bytes(r, 16);
+  const unsigned char *origin = ut_rbuf_bytes(r, 16);
   size_t kl, vl;
-  const char *k = rbuf_str(r, &kl, SYNC_MAX_PRESENCE_KEY);
-  e.version = rbuf_varint(r);
-  uint64_t ttl = rbuf_varint(r);
-  const char *v = rbuf_str(r, &vl, SYNC_MAX_PRESENCE_VALUE);
+  const char *k = ut_rbuf_str(r, &kl, SYNC_MAX_PRESENCE_KEY);
+  e.version = ut_rbuf_varint(r);
+  uint64_t ttl = ut_rbuf_varint(r);
+  const char *v = ut_rbuf_str(r, &vl, SYNC_MAX_PRESENCE_VALUE);
   if (r->bad || r->pos != r->len || ttl == 0 || ttl > SYNC_MAX_PRESENCE_TTL_MS || e.version == 0)
     return sync_session_fail(s, ADB_PROTOCOL, "a malformed presence message");
   char key[SYNC_MAX_PRESENCE_KEY + 1], *val = NULL;
@@ -561,7 +561,8 @@ static int on_presence(sync_session *s, rbuf *r, int64_t now) {
   if (rc == 1 && s->cfg.hooks.presence) {
     /* Hand over the table's copy: its strings live on after val is freed. */
     for (size_t i = 0; i < s->cfg.presence->n; i++)
-      if (!memcmp(s->cfg.presence->e[i].origin, origin, 16) && !strcmp(s->cfg.presence->e[i].key, key)) {
+      if (!memcmp(s->cfg.presence->e[i].origin, origin, 16) &&
+          !strcmp(s->cfg.presence->e[i].key, key)) {
         s->cfg.hooks.presence(s->cfg.hooks.ctx, s, &s->cfg.presence->e[i]);
         break;
       }
@@ -573,21 +574,21 @@ static int on_presence(sync_session *s, rbuf *r, int64_t now) {
 int sync_session_send_presence(sync_session *s, const sync_presence_entry *e, int64_t now) {
   if (s->state != SYNC_S_READY) return ADB_OK;
   if (e->expires <= now) return ADB_OK;
-  buf b;
-  buf_init(&b);
-  buf_put(&b, e->origin, 16);
-  buf_put_str(&b, e->key, strlen(e->key));
-  buf_put_varint(&b, e->version);
-  buf_put_varint(&b, (uint64_t)(e->expires - now));
-  buf_put_str(&b, e->value ? e->value : "", e->value ? strlen(e->value) : 0);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put(&b, e->origin, 16);
+  ut_buf_put_str(&b, e->key, strlen(e->key));
+  ut_buf_put_varint(&b, e->version);
+  ut_buf_put_varint(&b, (uint64_t)(e->expires - now));
+  ut_buf_put_str(&b, e->value ? e->value : "", e->value ? strlen(e->value) : 0);
   int rc = b.oom ? ADB_NOMEM : queue(s, SYNC_F_PRESENCE, b.p, b.len, NULL, 0, now);
-  buf_free(&b);
+  ut_buf_free(&b);
   return rc ? sync_session_fail(s, rc, "out of memory") : ADB_OK;
 }
 
 /* The peer's current version vector: it replaces what we believed it has, so that whatever
  * a lost or reordered message left out is found and sent (the peer never overstates). */
-static int on_vv(sync_session *s, rbuf *r, int64_t now) {
+static int on_vv(sync_session *s, ut_rbuf *r, int64_t now) {
   const unsigned char *vv = r->p + r->pos;
   size_t n = r->len - r->pos;
   sync_vv check;
@@ -613,11 +614,12 @@ static int on_vv(sync_session *s, rbuf *r, int64_t now) {
   return pump(s, now);
 }
 
-static int on_error(sync_session *s, rbuf *r) {
-  uint64_t code = rbuf_varint(r);
+static int on_error(sync_session *s, ut_rbuf *r) {
+  uint64_t code = ut_rbuf_varint(r);
   size_t n;
-  const char *msg = rbuf_str(r, &n, 1024);
-  if (r->bad) return close_quietly(s, ADB_PROTOCOL, "the peer closed the session (malformed reason)");
+  const char *msg = ut_rbuf_str(r, &n, 1024);
+  if (r->bad)
+    return close_quietly(s, ADB_PROTOCOL, "the peer closed the session (malformed reason)");
   /* Only printable ASCII of the peer's reason is shown. */
   char clean[1025];
   for (size_t i = 0; i < n; i++) clean[i] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
@@ -627,8 +629,8 @@ static int on_error(sync_session *s, rbuf *r) {
 }
 
 static int on_frame(sync_session *s, int type, const unsigned char *body, size_t n, int64_t now) {
-  rbuf r;
-  rbuf_init(&r, body, n);
+  ut_rbuf r;
+  ut_rbuf_init(&r, body, n);
   if (s->state == SYNC_S_HELLO && type != SYNC_F_HELLO && type != SYNC_F_ERROR)
     return sync_session_fail(s, ADB_PROTOCOL, "the peer sent frame type %d before its hello", type);
   switch (type) {
@@ -713,7 +715,8 @@ int sync_session_tick(sync_session *s, int64_t now) {
   if (now - s->last_rx <= s->cfg.ping_ms) s->ping_out = 0;
   /* Anti-entropy: a live peer that is idle hears our vector now and then. */
   if (s->state == SYNC_S_READY && s->cfg.live && (s->peer_flags & SYNC_HELLO_LIVE) && !nodata(s) &&
-      s->sent_initial && s->got_initial && sync_session_idle(s) && now - s->last_vv >= SYNC_VV_EVERY_MS) {
+      s->sent_initial && s->got_initial && sync_session_idle(s) &&
+      now - s->last_vv >= SYNC_VV_EVERY_MS) {
     s->last_vv = now;
     void *vv;
     size_t n;
@@ -722,7 +725,8 @@ int sync_session_tick(sync_session *s, int64_t now) {
       rc = queue(s, SYNC_F_VV, vv, n, NULL, 0, now);
       free(vv);
     }
-    if (rc) return sync_session_fail(s, rc, "cannot send the version vector: %s", adb_errmsg(s->db));
+    if (rc)
+      return sync_session_fail(s, rc, "cannot send the version vector: %s", adb_errmsg(s->db));
   }
   return pump(s, now);
 }

@@ -43,7 +43,7 @@ struct adb_apply_stats;
 int sync_changes_check(adb *db, const void *changes, size_t len, struct adb_apply_stats *stats);
 
 /* Appends the closing digest of everything in b so far. */
-struct buf;
-void sync_seal(struct buf *b);
+struct ut_buf;
+void sync_seal(struct ut_buf *b);
 
 #endif

@@ -11,11 +11,11 @@
 
 static const char VV_MAGIC[4] = {'A', 'D', 'B', 'V'};
 
-void sync_seal(buf *b) {
+void sync_seal(ut_buf *b) {
   unsigned char h[SYNC_HASH_BYTES];
   if (b->oom) return;
   crypto_generichash(h, sizeof h, b->p, b->len, NULL, 0);
-  buf_put(b, h, sizeof h);
+  ut_buf_put(b, h, sizeof h);
 }
 
 int sync_check_frame(adb *db, const void *p, size_t len, const char magic[4], const char *what) {
@@ -39,11 +39,11 @@ int sync_vv_decode(adb *db, const void *p, size_t len, sync_vv *vv) {
   memset(vv, 0, sizeof *vv);
   int rc = sync_check_frame(db, p, len, VV_MAGIC, "version vector");
   if (rc) return rc;
-  rbuf r;
-  rbuf_init(&r, (const unsigned char *)p + SYNC_HEADER_BYTES,
+  ut_rbuf r;
+  ut_rbuf_init(&r, (const unsigned char *)p + SYNC_HEADER_BYTES,
             len - SYNC_HEADER_BYTES - SYNC_HASH_BYTES);
-  const unsigned char *id = rbuf_bytes(&r, 16);
-  uint64_t n = rbuf_varint(&r);
+  const unsigned char *id = ut_rbuf_bytes(&r, 16);
+  uint64_t n = ut_rbuf_varint(&r);
   if (r.bad || n > r.len / 17)
     return adb__err(db, ADB_PROTOCOL, "the version vector's header is malformed");
   memcpy(vv->db_id, id, 16);
@@ -51,8 +51,8 @@ int sync_vv_decode(adb *db, const void *p, size_t len, sync_vv *vv) {
   if (!vv->e) return adb__err(db, ADB_NOMEM, "out of memory");
   vv->n = n;
   for (uint64_t i = 0; i < n; i++) {
-    const unsigned char *rid = rbuf_bytes(&r, 16);
-    vv->e[i].seq = rbuf_varint(&r);
+    const unsigned char *rid = ut_rbuf_bytes(&r, 16);
+    vv->e[i].seq = ut_rbuf_varint(&r);
     if (r.bad) break;
     memcpy(vv->e[i].rid, rid, 16);
   }
@@ -75,18 +75,18 @@ uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]) {
 }
 
 void *sync_vv_encode(const sync_vv *vv, size_t *len) {
-  buf b;
-  buf_init(&b);
-  buf_put(&b, VV_MAGIC, 4);
-  buf_put_u8(&b, SYNC_FORMAT);
-  buf_put(&b, vv->db_id, 16);
-  buf_put_varint(&b, vv->n);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put(&b, VV_MAGIC, 4);
+  ut_buf_put_u8(&b, SYNC_FORMAT);
+  ut_buf_put(&b, vv->db_id, 16);
+  ut_buf_put_varint(&b, vv->n);
   for (size_t i = 0; i < vv->n; i++) {
-    buf_put(&b, vv->e[i].rid, 16);
-    buf_put_varint(&b, vv->e[i].seq);
+    ut_buf_put(&b, vv->e[i].rid, 16);
+    ut_buf_put_varint(&b, vv->e[i].seq);
   }
   sync_seal(&b);
-  return buf_take(&b, len);
+  return ut_buf_take(&b, len);
 }
 
 int adb_vv(adb *db, void **out, size_t *out_len) {
@@ -112,23 +112,23 @@ int adb_vv_json(adb *db, const void *p, size_t len, char **out) {
   sync_vv vv;
   int rc = sync_vv_decode(db, p, len, &vv);
   if (rc) return rc;
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   char hex[33];
-  hex_encode(vv.db_id, 16, hex);
-  buf_puts(&b, "{\"db\":\"");
-  buf_puts(&b, hex);
-  buf_puts(&b, "\",\"vv\":{");
+  ut_hex_encode(vv.db_id, 16, hex);
+  ut_buf_puts(&b, "{\"db\":\"");
+  ut_buf_puts(&b, hex);
+  ut_buf_puts(&b, "\",\"vv\":{");
   for (size_t i = 0; i < vv.n; i++) {
     char entry[64];
-    hex_encode(vv.e[i].rid, 16, hex);
+    ut_hex_encode(vv.e[i].rid, 16, hex);
     snprintf(entry, sizeof entry, "%s\"%s\":%llu", i ? "," : "", hex,
              (unsigned long long)vv.e[i].seq);
-    buf_puts(&b, entry);
+    ut_buf_puts(&b, entry);
   }
-  buf_puts(&b, "}}");
-  buf_put_u8(&b, 0);
+  ut_buf_puts(&b, "}}");
+  ut_buf_put_u8(&b, 0);
   sync_vv_free(&vv);
-  *out = (char *)buf_take(&b, NULL);
+  *out = (char *)ut_buf_take(&b, NULL);
   return *out ? ADB_OK : adb__err(db, ADB_NOMEM, "out of memory");
 }

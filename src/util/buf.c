@@ -4,22 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_init(buf *b) { memset(b, 0, sizeof *b); }
+void ut_buf_init(ut_buf *b) { memset(b, 0, sizeof *b); }
 
-void buf_free(buf *b) {
+void ut_buf_free(ut_buf *b) {
   free(b->p);
-  buf_init(b);
+  ut_buf_init(b);
 }
 
-unsigned char *buf_take(buf *b, size_t *len) {
+unsigned char *ut_buf_take(ut_buf *b, size_t *len) {
   unsigned char *p = b->oom ? NULL : b->p;
   if (len) *len = b->oom ? 0 : b->len;
   if (b->oom) free(b->p);
-  buf_init(b);
+  ut_buf_init(b);
   return p;
 }
 
-static int buf_reserve(buf *b, size_t n) {
+static int buf_reserve(ut_buf *b, size_t n) {
   if (b->oom) return -1;
   if (b->len + n <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 64;
@@ -34,18 +34,18 @@ static int buf_reserve(buf *b, size_t n) {
   return 0;
 }
 
-void buf_put(buf *b, const void *p, size_t n) {
+void ut_buf_put(ut_buf *b, const void *p, size_t n) {
   if (n == 0 || buf_reserve(b, n)) return;
   memcpy(b->p + b->len, p, n);
   b->len += n;
 }
 
-void buf_put_u8(buf *b, unsigned v) {
+void ut_buf_put_u8(ut_buf *b, unsigned v) {
   unsigned char c = (unsigned char)v;
-  buf_put(b, &c, 1);
+  ut_buf_put(b, &c, 1);
 }
 
-void buf_put_varint(buf *b, uint64_t v) {
+void ut_buf_put_varint(ut_buf *b, uint64_t v) {
   unsigned char tmp[10];
   size_t n = 0;
   do {
@@ -53,24 +53,24 @@ void buf_put_varint(buf *b, uint64_t v) {
     v >>= 7;
     tmp[n++] = c | (v ? 0x80 : 0);
   } while (v);
-  buf_put(b, tmp, n);
+  ut_buf_put(b, tmp, n);
 }
 
-void buf_put_str(buf *b, const char *s, size_t n) {
-  buf_put_varint(b, n);
-  buf_put(b, s, n);
+void ut_buf_put_str(ut_buf *b, const char *s, size_t n) {
+  ut_buf_put_varint(b, n);
+  ut_buf_put(b, s, n);
 }
 
-void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+void ut_buf_puts(ut_buf *b, const char *s) { ut_buf_put(b, s, strlen(s)); }
 
-void rbuf_init(rbuf *r, const void *p, size_t len) {
+void ut_rbuf_init(ut_rbuf *r, const void *p, size_t len) {
   r->p = p;
   r->len = len;
   r->pos = 0;
   r->bad = 0;
 }
 
-unsigned rbuf_u8(rbuf *r) {
+unsigned ut_rbuf_u8(ut_rbuf *r) {
   if (r->bad || r->pos >= r->len) {
     r->bad = 1;
     return 0;
@@ -78,10 +78,10 @@ unsigned rbuf_u8(rbuf *r) {
   return r->p[r->pos++];
 }
 
-uint64_t rbuf_varint(rbuf *r) {
+uint64_t ut_rbuf_varint(ut_rbuf *r) {
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
-    unsigned c = rbuf_u8(r);
+    unsigned c = ut_rbuf_u8(r);
     if (r->bad) return 0;
     /* The tenth byte may only carry the top bit of a 64-bit value. */
     if (shift == 63 && (c & 0x7e)) break;
@@ -92,7 +92,7 @@ uint64_t rbuf_varint(rbuf *r) {
   return 0;
 }
 
-const unsigned char *rbuf_bytes(rbuf *r, size_t n) {
+const unsigned char *ut_rbuf_bytes(ut_rbuf *r, size_t n) {
   if (r->bad || n > r->len - r->pos) {
     r->bad = 1;
     return NULL;
@@ -102,17 +102,17 @@ const unsigned char *rbuf_bytes(rbuf *r, size_t n) {
   return p;
 }
 
-const char *rbuf_str(rbuf *r, size_t *n, size_t max) {
-  uint64_t len = rbuf_varint(r);
+const char *ut_rbuf_str(ut_rbuf *r, size_t *n, size_t max) {
+  uint64_t len = ut_rbuf_varint(r);
   if (r->bad || len > max) {
     r->bad = 1;
     return NULL;
   }
   *n = (size_t)len;
-  return (const char *)rbuf_bytes(r, (size_t)len);
+  return (const char *)ut_rbuf_bytes(r, (size_t)len);
 }
 
-void hex_encode(const unsigned char *in, size_t n, char *out) {
+void ut_hex_encode(const unsigned char *in, size_t n, char *out) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {
     out[2 * i] = digits[in[i] >> 4];
@@ -128,7 +128,7 @@ static int hex_digit(char c) {
   return -1;
 }
 
-int hex_decode(const char *in, unsigned char *out, size_t n) {
+int ut_hex_decode(const char *in, unsigned char *out, size_t n) {
   for (size_t i = 0; i < n; i++) {
     int hi = hex_digit(in[2 * i]);
     int lo = hi < 0 ? -1 : hex_digit(in[2 * i + 1]);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int jsonc_parse(const char *text, size_t len, json_t **out, char *why, size_t whylen) {
+int ut_json_parse(const char *text, size_t len, json_t **out, char *why, size_t whylen) {
   json_error_t err;
   *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
   if (*out) return 0;
@@ -18,14 +18,14 @@ int jsonc_parse(const char *text, size_t len, json_t **out, char *why, size_t wh
   return -1;
 }
 
-void jsonc_put_string(buf *b, const char *s, size_t n) {
+void ut_json_put_string(ut_buf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  buf_put_u8(b, '"');
+  ut_buf_put_u8(b, '"');
   size_t run = 0; /* start of the pending run of bytes that need no escape */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    buf_put(b, s + run, i - run);
+    ut_buf_put(b, s + run, i - run);
     run = i + 1;
     char esc[7] = {'\\', 0};
     switch (c) {
@@ -41,21 +41,21 @@ void jsonc_put_string(buf *b, const char *s, size_t n) {
       esc[4] = hex[c >> 4];
       esc[5] = hex[c & 15];
     }
-    buf_puts(b, esc);
+    ut_buf_puts(b, esc);
   }
-  buf_put(b, s + run, n - run);
-  buf_put_u8(b, '"');
+  ut_buf_put(b, s + run, n - run);
+  ut_buf_put_u8(b, '"');
 }
 
 /* The shortest %g form that reads back as d, marked as a real so that it parses as one. */
-static void put_real(buf *b, double d) {
+static void put_real(ut_buf *b, double d) {
   char tmp[40];
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, d);
     if (strtod(tmp, NULL) == d) break;
   }
-  buf_puts(b, tmp);
-  if (!strpbrk(tmp, ".eE")) buf_puts(b, ".0");
+  ut_buf_puts(b, tmp);
+  if (!strpbrk(tmp, ".eE")) ut_buf_puts(b, ".0");
 }
 
 typedef struct keyref {
@@ -71,7 +71,7 @@ static int keyref_cmp(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static void put_object(buf *b, const json_t *v) {
+static void put_object(ut_buf *b, const json_t *v) {
   size_t n = json_object_size(v), i = 0;
   keyref stackrefs[16], *refs = n <= 16 ? stackrefs : malloc(n * sizeof *refs);
   if (!refs) {
@@ -87,65 +87,65 @@ static void put_object(buf *b, const json_t *v) {
     i++;
   }
   qsort(refs, n, sizeof *refs, keyref_cmp);
-  buf_put_u8(b, '{');
+  ut_buf_put_u8(b, '{');
   for (i = 0; i < n; i++) {
-    if (i) buf_put_u8(b, ',');
-    jsonc_put_string(b, refs[i].key, refs[i].len);
-    buf_put_u8(b, ':');
-    jsonc_write(b, refs[i].value);
+    if (i) ut_buf_put_u8(b, ',');
+    ut_json_put_string(b, refs[i].key, refs[i].len);
+    ut_buf_put_u8(b, ':');
+    ut_json_write(b, refs[i].value);
   }
-  buf_put_u8(b, '}');
+  ut_buf_put_u8(b, '}');
   if (refs != stackrefs) free(refs);
 }
 
-void jsonc_write(buf *b, const json_t *v) {
+void ut_json_write(ut_buf *b, const json_t *v) {
   char tmp[32];
   switch (json_typeof(v)) {
   case JSON_OBJECT: put_object(b, v); break;
   case JSON_ARRAY:
-    buf_put_u8(b, '[');
+    ut_buf_put_u8(b, '[');
     for (size_t i = 0; i < json_array_size(v); i++) {
-      if (i) buf_put_u8(b, ',');
-      jsonc_write(b, json_array_get(v, i));
+      if (i) ut_buf_put_u8(b, ',');
+      ut_json_write(b, json_array_get(v, i));
     }
-    buf_put_u8(b, ']');
+    ut_buf_put_u8(b, ']');
     break;
-  case JSON_STRING: jsonc_put_string(b, json_string_value(v), json_string_length(v)); break;
+  case JSON_STRING: ut_json_put_string(b, json_string_value(v), json_string_length(v)); break;
   case JSON_INTEGER:
     snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    buf_puts(b, tmp);
+    ut_buf_puts(b, tmp);
     break;
   case JSON_REAL: put_real(b, json_real_value(v)); break;
-  case JSON_TRUE: buf_puts(b, "true"); break;
-  case JSON_FALSE: buf_puts(b, "false"); break;
-  case JSON_NULL: buf_puts(b, "null"); break;
+  case JSON_TRUE: ut_buf_puts(b, "true"); break;
+  case JSON_FALSE: ut_buf_puts(b, "false"); break;
+  case JSON_NULL: ut_buf_puts(b, "null"); break;
   }
 }
 
-char *jsonc_canon(const char *text, size_t len, int want_object, char *why, size_t whylen) {
+char *ut_json_canon(const char *text, size_t len, int want_object, char *why, size_t whylen) {
   json_t *v;
-  if (jsonc_parse(text, len, &v, why, whylen)) return NULL;
+  if (ut_json_parse(text, len, &v, why, whylen)) return NULL;
   if (want_object && !json_is_object(v)) {
     snprintf(why, whylen, "properties must be a JSON object, not %s",
              json_is_array(v) ? "an array" : json_is_string(v) ? "a string" : "a scalar");
     json_decref(v);
     return NULL;
   }
-  char *out = jsonc_text(v);
+  char *out = ut_json_text(v);
   json_decref(v);
   if (!out) snprintf(why, whylen, "out of memory");
   return out;
 }
 
-char *jsonc_text(const json_t *v) {
-  buf b;
-  buf_init(&b);
-  jsonc_write(&b, v);
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
+char *ut_json_text(const json_t *v) {
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_json_write(&b, v);
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
-int utf8_valid(const char *s, size_t n) {
+int ut_utf8_valid(const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < n) {

@@ -14,22 +14,22 @@
 
 /* Parses len bytes of JSON text into *out (a new reference). On failure returns -1 and writes
  * a one-line reason, with line and column, into why. */
-int jsonc_parse(const char *text, size_t len, json_t **out, char *why, size_t whylen);
+int ut_json_parse(const char *text, size_t len, json_t **out, char *why, size_t whylen);
 
 /* Appends the canonical text of v to b. */
-void jsonc_write(buf *b, const json_t *v);
+void ut_json_write(ut_buf *b, const json_t *v);
 
 /* The canonical text of v as a NUL-terminated string (free it), or NULL when out of memory. */
-char *jsonc_text(const json_t *v);
+char *ut_json_text(const json_t *v);
 
 /* Appends s (n bytes of UTF-8) as a JSON string literal. */
-void jsonc_put_string(buf *b, const char *s, size_t n);
+void ut_json_put_string(ut_buf *b, const char *s, size_t n);
 
 /* Returns the canonical text of the JSON value in text (malloc'd), or NULL with a reason in
  * why. With want_object, anything but an object is refused. */
-char *jsonc_canon(const char *text, size_t len, int want_object, char *why, size_t whylen);
+char *ut_json_canon(const char *text, size_t len, int want_object, char *why, size_t whylen);
 
 /* Returns 1 when the n bytes are well-formed UTF-8 with no NUL, 0 otherwise. */
-int utf8_valid(const char *s, size_t n);
+int ut_utf8_valid(const char *s, size_t n);
 
 #endif

@@ -10,7 +10,7 @@ int ut_name_check(adb *db, const char *what, const char *s) {
   if (n > UT_NAME_MAX)
     return adb__err(db, ADB_INVALID, "the %s is %zu bytes long; the limit is %d", what, n,
                     UT_NAME_MAX);
-  if (!utf8_valid(s, n)) return adb__err(db, ADB_INVALID, "the %s is not valid UTF-8", what);
+  if (!ut_utf8_valid(s, n)) return adb__err(db, ADB_INVALID, "the %s is not valid UTF-8", what);
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
       return adb__err(db, ADB_INVALID, "the %s contains a control character", what);

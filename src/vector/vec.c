@@ -38,7 +38,7 @@ int vec_check(const float *v, size_t n, char *why, size_t whylen) {
 int vec_parse(const char *text, float **out, int *dim, char *why, size_t whylen) {
   *out = NULL;
   json_t *a;
-  if (jsonc_parse(text, strlen(text), &a, why, whylen)) return ADB_INVALID;
+  if (ut_json_parse(text, strlen(text), &a, why, whylen)) return ADB_INVALID;
   size_t n = json_is_array(a) ? json_array_size(a) : 0;
   int rc = ADB_OK;
   if (!json_is_array(a)) {
@@ -79,7 +79,7 @@ int vec_parse(const char *text, float **out, int *dim, char *why, size_t whylen)
 const char *vec_wire_check(int kind, const char *value, char *why, size_t whylen) {
   if (kind != ADB_NODE) return "gives a vector to an edge";
   if (!value) return NULL;
-  char *canon = jsonc_canon(value, strlen(value), 0, why, whylen);
+  char *canon = ut_json_canon(value, strlen(value), 0, why, whylen);
   if (!canon) return why;
   int same = strcmp(canon, value) == 0;
   free(canon);
@@ -223,9 +223,9 @@ int vec_configure(adb *db, vec_state *vs, const vec_params *p) {
   int rc = store_exec(db, tables_sql);
   if (rc == ADB_OK) rc = store_exec(db, "DELETE FROM main.adb_vec");
   sqlite3_stmt *st = NULL;
-  int src =
-      rc ? SQLITE_OK
-         : store_prepare(db, "INSERT OR REPLACE INTO main.adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
+  int src = rc ? SQLITE_OK
+               : store_prepare(
+                     db, "INSERT OR REPLACE INTO main.adb_vec_conf VALUES(1,?1,?2,?3,?4,?5)", &st);
   if (rc == ADB_OK && src == SQLITE_OK) {
     sqlite3_bind_int(st, 1, p->dim);
     sqlite3_bind_int(st, 2, p->metric);
@@ -260,10 +260,10 @@ int vec_configure(adb *db, vec_state *vs, const vec_params *p) {
 static int flush(adb *db, vec_state *vs, uint32_t first_new) {
   hnsw *h = &vs->h;
   int rc = ADB_OK;
-  if (!vs->ins &&
-      (store_prepare(db, "INSERT INTO main.adb_vec VALUES(?1,?2,?3,?4,?5,?6)", &vs->ins) != SQLITE_OK ||
-       store_prepare(db, "UPDATE main.adb_vec SET live=?2, links=?3 WHERE slot=?1", &vs->upd) !=
-           SQLITE_OK)) {
+  if (!vs->ins && (store_prepare(db, "INSERT INTO main.adb_vec VALUES(?1,?2,?3,?4,?5,?6)",
+                                 &vs->ins) != SQLITE_OK ||
+                   store_prepare(db, "UPDATE main.adb_vec SET live=?2, links=?3 WHERE slot=?1",
+                                 &vs->upd) != SQLITE_OK)) {
     rc = adb__sqlerr(db, sqlite3_errcode(db->sql));
     stmts_finalize(vs);
   }

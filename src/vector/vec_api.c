@@ -24,7 +24,7 @@ static char *vec_text(const float *v, size_t n) {
       a = NULL;
     }
   if (!a) return NULL;
-  char *text = jsonc_text(a);
+  char *text = ut_json_text(a);
   json_decref(a);
   return text;
 }
@@ -41,7 +41,8 @@ static int write_vector(adb *db, const char *id, const char *value) {
   int same = had && value && strcmp(cur->value, value) == 0;
   crdt_tag tag;
   if (rc == ADB_OK && !same && (had || value) && (rc = graph_write_tag(db, &tag)) == ADB_OK) {
-    crdt_reg r = {.type = REG_PROP, .epoch = e.cl, .key = VEC_KEY, .value = (char *)value, .tag = tag};
+    crdt_reg r = {
+        .type = REG_PROP, .epoch = e.cl, .key = VEC_KEY, .value = (char *)value, .tag = tag};
     if (crdt_elem_merge(db, &e, &r) < 0)
       rc = adb__err(db, ADB_NOMEM, "out of memory");
     else
@@ -220,18 +221,18 @@ static int allowed_has(void *ctx, int64_t key) {
 }
 
 static int collect_allowed(adb *db, const adb_vector_query *q, allowed *a) {
-  buf sql;
-  buf_init(&sql);
-  buf_puts(&sql, "SELECT rid FROM main.adb_node WHERE cl&1");
-  if (q->label) buf_puts(&sql, " AND label = ?1");
+  ut_buf sql;
+  ut_buf_init(&sql);
+  ut_buf_puts(&sql, "SELECT rid FROM main.adb_node WHERE cl&1");
+  if (q->label) ut_buf_puts(&sql, " AND label = ?1");
   if (q->where) {
-    buf_puts(&sql, " AND id IN (SELECT id FROM nodes WHERE (");
-    buf_puts(&sql, q->where);
-    buf_puts(&sql, "\n))");
+    ut_buf_puts(&sql, " AND id IN (SELECT id FROM nodes WHERE (");
+    ut_buf_puts(&sql, q->where);
+    ut_buf_puts(&sql, "\n))");
   }
-  buf_puts(&sql, " ORDER BY rid");
-  buf_put_u8(&sql, 0);
-  if (sql.oom) return buf_free(&sql), adb__err(db, ADB_NOMEM, "out of memory");
+  ut_buf_puts(&sql, " ORDER BY rid");
+  ut_buf_put_u8(&sql, 0);
+  if (sql.oom) return ut_buf_free(&sql), adb__err(db, ADB_NOMEM, "out of memory");
   sqlite3_stmt *st = NULL;
   const char *tail = NULL;
   /* Prepared as the caller's SQL, not internal SQL: it may read but never write. */
@@ -259,7 +260,7 @@ static int collect_allowed(adb *db, const adb_vector_query *q, allowed *a) {
   if (rc == ADB_OK && src != SQLITE_DONE)
     rc = adb__err(db, ADB_INVALID, "the where clause failed: %s", sqlite3_errmsg(db->sql));
   sqlite3_finalize(st);
-  buf_free(&sql);
+  ut_buf_free(&sql);
   return rc;
 }
 

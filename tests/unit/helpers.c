@@ -26,65 +26,67 @@ adb *open_tmp(int slot, const adb_options *opt) {
   return db;
 }
 
-static void dump_query(adb *db, const char *sql, buf *b) {
+static void dump_query(adb *db, const char *sql, ut_buf *b) {
   adb_stmt *st;
   OK(db, adb_prepare(db, sql, &st, NULL));
   int rc;
   while ((rc = adb_step(st)) == ADB_ROW) {
     for (int i = 0; i < adb_column_count(st); i++) {
       const char *v = adb_column_text(st, i);
-      if (i) buf_put_u8(b, '|');
-      buf_puts(b, v ? v : "NULL");
+      if (i) ut_buf_put_u8(b, '|');
+      ut_buf_puts(b, v ? v : "NULL");
     }
-    buf_put_u8(b, '\n');
+    ut_buf_put_u8(b, '\n');
   }
   cr_assert_eq(rc, ADB_DONE, "%s", adb_errmsg(db));
   adb_finalize(st);
 }
 
 char *dump_state(adb *db) {
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   dump_query(db, "SELECT id, label, properties FROM nodes ORDER BY id", &b);
-  buf_puts(&b, "--\n");
+  ut_buf_puts(&b, "--\n");
   dump_query(db,
              "SELECT id, source_node_id, target_node_id, label, properties FROM edges ORDER BY id",
              &b);
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
 /* Appends one register's slot, causal length, clock and writer to b. */
-static void put_reg(adb *db, buf *b, const char *slot, uint64_t epoch, const crdt_tag *t) {
+static void put_reg(adb *db, ut_buf *b, const char *slot, uint64_t epoch, const crdt_tag *t) {
   char rid[33], line[160];
-  hex_encode(db->reps[t->origin - 1].rid, 16, rid);
+  ut_hex_encode(db->reps[t->origin - 1].rid, 16, rid);
   snprintf(line, sizeof line, " %s@%llu:%llu/%s/%llu", slot, (unsigned long long)epoch,
            (unsigned long long)t->hlc, rid, (unsigned long long)t->seq);
-  buf_puts(b, line);
+  ut_buf_puts(b, line);
 }
 
-static void dump_kind(adb *db, int kind, buf *b) {
+static void dump_kind(adb *db, int kind, ut_buf *b) {
   sqlite3_stmt *st;
-  cr_assert_eq(sqlite3_prepare_v2(db->sql, kind == ADB_NODE ? "SELECT rid FROM adb_node ORDER BY id"
-                                                            : "SELECT rid FROM adb_edge ORDER BY id",
-                                  -1, &st, NULL), SQLITE_OK);
+  cr_assert_eq(sqlite3_prepare_v2(db->sql,
+                                  kind == ADB_NODE ? "SELECT rid FROM adb_node ORDER BY id"
+                                                   : "SELECT rid FROM adb_edge ORDER BY id",
+                                  -1, &st, NULL),
+               SQLITE_OK);
   while (sqlite3_step(st) == SQLITE_ROW) {
     crdt_elem e;
     OK(db, crdt_elem_load_rid(db, kind, sqlite3_column_int64(st, 0), &e));
-    buf_puts(b, kind == ADB_NODE ? "node " : "edge ");
-    buf_puts(b, e.id);
+    ut_buf_puts(b, kind == ADB_NODE ? "node " : "edge ");
+    ut_buf_puts(b, e.id);
     put_reg(db, b, "exists", e.cl, &e.cl_tag);
     if (e.has_label) {
       put_reg(db, b, "label", e.label.epoch, &e.label.tag);
-      buf_puts(b, e.label.value ? e.label.value : "-");
+      ut_buf_puts(b, e.label.value ? e.label.value : "-");
     }
     if (e.has_ends) put_reg(db, b, "ends", e.ends.epoch, &e.ends.tag);
     for (size_t i = 0; i < e.nprops; i++) {
       crdt_reg *r = &e.props[i];
       put_reg(db, b, r->key, r->epoch, &r->tag);
-      buf_puts(b, r->text ? "(text)" : r->value ? r->value : "(removed)");
+      ut_buf_puts(b, r->text ? "(text)" : r->value ? r->value : "(removed)");
     }
-    buf_put_u8(b, '\n');
+    ut_buf_put_u8(b, '\n');
     crdt_elem_free(&e);
   }
   sqlite3_finalize(st);
@@ -92,12 +94,12 @@ static void dump_kind(adb *db, int kind, buf *b) {
 
 char *dump_registers(adb *db) {
   OK(db, crdt_replicas_fresh(db));
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   dump_kind(db, ADB_NODE, &b);
   dump_kind(db, ADB_EDGE, &b);
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
 long long sql_int(adb *db, const char *sql) {
@@ -131,7 +133,8 @@ static void put(char **out, size_t *len, size_t *cap, const char *text) {
 static void put_line(adb_cypher *r, int names, char **out, size_t *len, size_t *cap) {
   for (int i = 0; i < adb_cypher_columns(r); i++) {
     if (i) put(out, len, cap, "|");
-    put(out, len, cap, names ? adb_cypher_column_name(r, i) : adb_cypher_text(r, i, ADB_CYPHER_TCK));
+    put(out, len, cap,
+        names ? adb_cypher_column_name(r, i) : adb_cypher_text(r, i, ADB_CYPHER_TCK));
   }
   put(out, len, cap, "\n");
 }

@@ -189,8 +189,9 @@ static void write_once(int r) {
     record(r, K_NODE, n, T_LABEL, life, 0, label);
     random_props(r, K_NODE, n, life, json, sizeof json);
     if (use_sql) {
-      snprintf(sql, sizeof sql, "INSERT INTO nodes(id, label, properties) VALUES ('%s', '%s', '%s')",
-               id, label_name(label), json);
+      snprintf(sql, sizeof sql,
+               "INSERT INTO nodes(id, label, properties) VALUES ('%s', '%s', '%s')", id,
+               label_name(label), json);
       OK(d, adb_exec(d, sql));
     } else {
       OK(d, adb_node_create(d, id, label_name(label), json, NULL));
@@ -228,8 +229,10 @@ static void write_once(int r) {
     if (use_sql) {
       /* An SQL update writes only what differs. */
       if (!same) record(r, kind, elem, T_PROP, v.cl[kind][elem], key, val);
-      snprintf(sql, sizeof sql, "UPDATE %s SET properties = json_set(properties, '$.%s', json('%s'))"
-               " WHERE id = '%s'", kind == K_EDGE ? "edges" : "nodes", k, text, id);
+      snprintf(sql, sizeof sql,
+               "UPDATE %s SET properties = json_set(properties, '$.%s', json('%s'))"
+               " WHERE id = '%s'",
+               kind == K_EDGE ? "edges" : "nodes", k, text, id);
       OK(d, adb_exec(d, sql));
     } else {
       record(r, kind, elem, T_PROP, v.cl[kind][elem], key, val);

@@ -30,19 +30,25 @@ Test(cypher, expressions) {
        "true|true|false|true\n");
   ROWS(db, "RETURN [1, 2, 3][1], [1, 2, 3][-1], [1, 2, 3, 4][1..3], 2 IN [1, 2], null IN [1]",
        "2|3|[2, 3]|true|null\n");
-  ROWS(db, "RETURN [x IN range(1, 5) WHERE x % 2 = 1 | x * 10], reduce(s = 0, x IN [1, 2, 3] | s + x)",
+  ROWS(db,
+       "RETURN [x IN range(1, 5) WHERE x % 2 = 1 | x * 10], reduce(s = 0, x IN [1, 2, 3] | s + x)",
        "[10, 30, 50]|6\n");
   ROWS(db, "RETURN CASE 2 WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE 'many' END, {a: 1, b: [true]}",
        "'two'|{a: 1, b: [true]}\n");
-  ROWS(db, "RETURN toInteger('42'), toFloat('1.5'), toString(2.0), size('héllo'), substring('hello', 1, 3)",
+  ROWS(db,
+       "RETURN toInteger('42'), toFloat('1.5'), toString(2.0), size('héllo'), substring('hello', "
+       "1, 3)",
        "42|1.5|'2.0'|5|'ell'\n");
-  ROWS(db, "RETURN split('a,b', ','), reverse('abc'), toUpper('x'), trim('  y '), coalesce(null, 3)",
+  ROWS(db,
+       "RETURN split('a,b', ','), reverse('abc'), toUpper('x'), trim('  y '), coalesce(null, 3)",
        "['a', 'b']|'cba'|'X'|'y'|3\n");
   ROWS(db, "RETURN any(x IN [1, 2] WHERE x > 1), all(x IN [1, 2] WHERE x > 1), 'it\\'s'",
        "true|false|'it\\'s'\n");
-  ROWS(db, "RETURN date({year: 1984, week: 10, dayOfWeek: 3}), localtime({hour: 12, minute: 31}),"
-           " datetime({year: 1984, month: 10, day: 11, hour: 12, millisecond: 645, timezone: '+01:00'})",
-       "'1984-03-07'|'12:31'|'1984-10-11T12:00:00.645+01:00'\n");
+  ROWS(
+      db,
+      "RETURN date({year: 1984, week: 10, dayOfWeek: 3}), localtime({hour: 12, minute: 31}),"
+      " datetime({year: 1984, month: 10, day: 11, hour: 12, millisecond: 645, timezone: '+01:00'})",
+      "'1984-03-07'|'12:31'|'1984-10-11T12:00:00.645+01:00'\n");
   adb_close(db);
 }
 
@@ -52,12 +58,17 @@ Test(cypher, match_and_aggregate) {
   ROWS(db, "MATCH (p:Person) RETURN p.name ORDER BY p.age", "'Bob'\n'Ada'\n");
   ROWS(db, "MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name", "'Ada'|'Bob'\n");
   ROWS(db, "MATCH (b)<-[:KNOWS]-(a) RETURN a.name", "'Ada'\n");
-  ROWS(db, "MATCH (c:Place) RETURN c, labels(c)", "(:City:Place {name: 'Paris'})|['City', 'Place']\n");
-  ROWS(db, "MATCH (p:Person)-[:LIVES_IN]->(c) RETURN c.name, count(*), collect(p.name) ORDER BY c.name",
+  ROWS(db, "MATCH (c:Place) RETURN c, labels(c)",
+       "(:City:Place {name: 'Paris'})|['City', 'Place']\n");
+  ROWS(db,
+       "MATCH (p:Person)-[:LIVES_IN]->(c) RETURN c.name, count(*), collect(p.name) ORDER BY c.name",
        "'Paris'|2|['Ada', 'Bob']\n");
-  ROWS(db, "MATCH p = (:Person {name: 'Ada'})-[*1..2]->(x {name: 'Paris'}) RETURN length(p) ORDER BY length(p)",
+  ROWS(db,
+       "MATCH p = (:Person {name: 'Ada'})-[*1..2]->(x {name: 'Paris'}) RETURN length(p) ORDER BY "
+       "length(p)",
        "1\n2\n");
-  ROWS(db, "MATCH (a:Person) OPTIONAL MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name ORDER BY a.name",
+  ROWS(db,
+       "MATCH (a:Person) OPTIONAL MATCH (a)-[:KNOWS]->(b) RETURN a.name, b.name ORDER BY a.name",
        "'Ada'|'Bob'\n'Bob'|null\n");
   ROWS(db, "MATCH (a:Person) WITH a ORDER BY a.name DESC LIMIT 1 RETURN a.name", "'Bob'\n");
   ROWS(db, "UNWIND [3, 1, 2] AS x RETURN x ORDER BY x SKIP 1", "2\n3\n");
@@ -72,19 +83,22 @@ Test(cypher, match_and_aggregate) {
   ROWS(db, "MATCH (a:Person {name: 'Ada'}) RETURN [(a)-->(x) | x.name] AS xs",
        "['Bob', 'Paris']\n");
   ROWS(db, "MATCH p = (a {name: 'Ada'})-[:KNOWS]->(b) RETURN p",
-       "<(:Person {age: 36, name: 'Ada'})-[:KNOWS {since: 2001}]->(:Person {age: 20, name: 'Bob'})>\n");
+       "<(:Person {age: 36, name: 'Ada'})-[:KNOWS {since: 2001}]->(:Person {age: 20, name: "
+       "'Bob'})>\n");
   adb_close(db);
 }
 
 Test(cypher, writes_replicate) {
   adb *a = open_tmp(0, NULL), *b = open_tmp(1, NULL);
   small_graph(a);
-  free(cypher_rows(a, "MATCH (p:Person {name: 'Bob'}) SET p.age = 21, p:Student REMOVE p.name", NULL, 0));
+  free(cypher_rows(a, "MATCH (p:Person {name: 'Bob'}) SET p.age = 21, p:Student REMOVE p.name",
+                   NULL, 0));
   free(cypher_rows(a, "MERGE (x:Person {name: 'Eve'}) ON CREATE SET x.new = true", NULL, 0));
   free(cypher_rows(a, "MERGE (x:Person {name: 'Eve'}) ON MATCH SET x.new = false", NULL, 0));
   free(cypher_rows(a, "MATCH (c:City) DETACH DELETE c", NULL, 0));
   ROWS(a, "MATCH (n) RETURN n ORDER BY n.age",
-       "(:Person:Student {age: 21})\n(:Person {age: 36, name: 'Ada'})\n(:Person {name: 'Eve', new: false})\n");
+       "(:Person:Student {age: 21})\n(:Person {age: 36, name: 'Ada'})\n(:Person {name: 'Eve', new: "
+       "false})\n");
   ROWS(a, "MATCH ()-[r]->() RETURN type(r)", "'KNOWS'\n");
   send_changes(a, b);
   char *sa = dump_state(a), *sb = dump_state(b);
@@ -146,15 +160,19 @@ Test(cypher, errors_change_nothing) {
   cypher_refused(db, "MATCH (n) RETURN m", NULL, "SyntaxError", "UndefinedVariable", NULL);
   cypher_refused(db, "RETURN nosuch(1)", NULL, "SyntaxError", "UnknownFunction", NULL);
   cypher_refused(db, "RETURN toUpper(1, 2)", NULL, "SyntaxError", "InvalidNumberOfArguments", NULL);
-  cypher_refused(db, "MATCH (a)-[r]->(b) MATCH (r) RETURN r", NULL, "SyntaxError", "VariableTypeConflict", NULL);
-  cypher_refused(db, "CREATE (a:X) CREATE (a:Y)", NULL, "SyntaxError", "VariableAlreadyBound", NULL);
-  cypher_refused(db, "CREATE (a)-[:T|U]->(b)", NULL, "SyntaxError", "NoSingleRelationshipType", NULL);
+  cypher_refused(db, "MATCH (a)-[r]->(b) MATCH (r) RETURN r", NULL, "SyntaxError",
+                 "VariableTypeConflict", NULL);
+  cypher_refused(db, "CREATE (a:X) CREATE (a:Y)", NULL, "SyntaxError", "VariableAlreadyBound",
+                 NULL);
+  cypher_refused(db, "CREATE (a)-[:T|U]->(b)", NULL, "SyntaxError", "NoSingleRelationshipType",
+                 NULL);
   cypher_refused(db, "RETURN 9223372036854775808", NULL, "SyntaxError", "IntegerOverflow", NULL);
   cypher_refused(db, "CREATE (:New) RETURN 1 / 0", NULL, "ArithmeticError", NULL, NULL);
   cypher_refused(db, "CREATE (:New) WITH 1 AS x RETURN 'a' - x", NULL, "TypeError", NULL, NULL);
-  cypher_refused(db, "MATCH (p:Person {name: 'Ada'}) DELETE p", NULL, "ConstraintVerificationFailed",
-        "DeleteConnectedNode", NULL);
-  cypher_refused(db, "MATCH (p:Person) SET p.bad = {a: 1}", NULL, "TypeError", "InvalidPropertyType", NULL);
+  cypher_refused(db, "MATCH (p:Person {name: 'Ada'}) DELETE p", NULL,
+                 "ConstraintVerificationFailed", "DeleteConnectedNode", NULL);
+  cypher_refused(db, "MATCH (p:Person) SET p.bad = {a: 1}", NULL, "TypeError",
+                 "InvalidPropertyType", NULL);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after, "a failed query changes nothing");
   free(before);
@@ -186,8 +204,12 @@ Test(cypher, huge_and_deep_queries) {
   for (size_t i = 0; i < depth; i++, end += 4) memcpy(end, " + 1", 4);
   *end = 0;
   cypher_refused(db, chain, NULL, "SyntaxError", "UnexpectedSyntax", NULL);
-  cypher_refused(db, "RETURN [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", NULL,
-        "SyntaxError", NULL, NULL);
+  cypher_refused(db,
+                 "RETURN "
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                 NULL, "SyntaxError", NULL, NULL);
   cypher_refused(db, "RETURN 'unterminated", NULL, "SyntaxError", NULL, NULL);
   cypher_refused(db, "", NULL, "SyntaxError", NULL, NULL);
   cypher_refused(db, "RETURN \x01", NULL, "SyntaxError", NULL, NULL);
@@ -222,7 +244,8 @@ Test(cypher, call_vector_search) {
   /* the label option filters before the k nearest are chosen; WHERE after YIELD filters them */
   ROWS(db, "CALL db.vector.search([0.1, 1, 0], 2, {label: 'Doc'}) YIELD node RETURN node.title",
        "'b'\n'a'\n");
-  ROWS(db, "CALL db.vector.search([0, 1, 0], 2, {label: 'Old'}) YIELD node RETURN node.title", "'b'\n");
+  ROWS(db, "CALL db.vector.search([0, 1, 0], 2, {label: 'Old'}) YIELD node RETURN node.title",
+       "'b'\n");
   ROWS(db, "CALL db.vector.search([1, 0, 0], 4) YIELD node, distance WHERE distance > 0.5 "
            "RETURN node.title ORDER BY node.title",
        "'c'\n'd'\n");
@@ -245,25 +268,28 @@ Test(cypher, call_errors_change_nothing) {
   adb *db = open_tmp(0, NULL);
   vector_graph(db);
   char *before = dump_state(db);
-  cypher_refused(db, "CALL db.nosuch(1) YIELD x RETURN x", NULL, "ProcedureError", "ProcedureNotFound", NULL);
+  cypher_refused(db, "CALL db.nosuch(1) YIELD x RETURN x", NULL, "ProcedureError",
+                 "ProcedureNotFound", NULL);
   cypher_refused(db, "CALL db.vector.search([1, 0, 0]) YIELD node RETURN node", NULL, "SyntaxError",
         "InvalidNumberOfArguments", NULL);
-  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1) YIELD nope RETURN nope", NULL, "SyntaxError",
-        "UndefinedVariable", NULL);
-  cypher_refused(db, "MATCH (node) CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node", NULL,
-        "SyntaxError", "VariableAlreadyBound", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1) YIELD nope RETURN nope", NULL,
+                 "SyntaxError", "UndefinedVariable", NULL);
+  cypher_refused(db, "MATCH (node) CALL db.vector.search([1, 0, 0], 1) YIELD node RETURN node",
+                 NULL, "SyntaxError", "VariableAlreadyBound", NULL);
   /* inside a query a CALL without YIELD binds none of the outputs */
-  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) RETURN node", NULL, "SyntaxError",
-        "UndefinedVariable", NULL);
-  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) YIELD * RETURN node", NULL, "SyntaxError",
-        "UnexpectedSyntax", NULL);
-  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 1) YIELD node", NULL,
-        "SyntaxError", "InvalidClauseComposition", NULL);
-  cypher_refused(db, "CALL db.vector.search([1, 0, 0] 1) YIELD node RETURN node", NULL, "SyntaxError", NULL, NULL);
+  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) RETURN node", NULL,
+                 "SyntaxError", "UndefinedVariable", NULL);
+  cypher_refused(db, "MATCH (n) CALL db.vector.search([1, 0, 0], 1) YIELD * RETURN node", NULL,
+                 "SyntaxError", "UnexpectedSyntax", NULL);
+  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 1) YIELD node",
+                 NULL, "SyntaxError", "InvalidClauseComposition", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0] 1) YIELD node RETURN node", NULL,
+                 "SyntaxError", NULL, NULL);
   /* bad input: the vector layer's own checks, as Cypher errors */
   const char *bad[] = {
       "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0], 1) YIELD node RETURN node",
-      "CREATE (:X) WITH 1 AS one CALL db.vector.search([0.0 / 0.0, 0, 0], 1) YIELD node RETURN node",
+      "CREATE (:X) WITH 1 AS one CALL db.vector.search([0.0 / 0.0, 0, 0], 1) YIELD node RETURN "
+      "node",
       "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 0) YIELD node RETURN node",
       "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 10001) YIELD node RETURN node",
       "CREATE (:X) WITH 1 AS one CALL db.vector.search([1, 0, 0], 9223372036854775807) YIELD node "
@@ -273,28 +299,34 @@ Test(cypher, call_errors_change_nothing) {
       "CALL db.vector.search([1, 0, 0], 1, {colour: 'red'}) YIELD node RETURN node",
       "CALL db.vector.search([1, 0, 0], 1, {label: 'A:B'}) YIELD node RETURN node",
   };
-  const char *why[] = {"the query has 2 components", "not a finite number", "k must be 1 to 10000, not 0",
-                       "k must be 1 to 10000, not 10001", "not 9223372036854775807", "not 0",
-                       "unknown metric", "option 'colour'", "label"};
+  const char *why[] = {"the query has 2 components",
+                       "not a finite number",
+                       "k must be 1 to 10000, not 0",
+                       "k must be 1 to 10000, not 10001",
+                       "not 9223372036854775807",
+                       "not 0",
+                       "unknown metric",
+                       "option 'colour'",
+                       "label"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     cypher_refused(db, bad[i], NULL, "ArgumentError", "InvalidArgumentValue", NULL);
     cr_assert(strstr(adb_errmsg(db), why[i]), "%s: %s", bad[i], adb_errmsg(db));
   }
   /* arguments of the wrong type: literals at compile time, other values when known */
-  cypher_refused(db, "CALL db.vector.search('[1, 0, 0]', 1) YIELD node RETURN node", NULL, "SyntaxError",
-        "InvalidArgumentType", NULL);
-  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1.0) YIELD node RETURN node", NULL, "SyntaxError",
-        "InvalidArgumentType", NULL);
-  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1, 'Doc') YIELD node RETURN node", NULL, "SyntaxError",
-        "InvalidArgumentType", NULL);
-  cypher_refused(db, "CALL db.vector.search([1, 'x', 0], 1) YIELD node RETURN node", NULL, "TypeError",
-        "InvalidArgumentType", NULL);
-  cypher_refused(db, "WITH '[1, 0, 0]' AS v CALL db.vector.search(v, 1) YIELD node RETURN node", NULL,
-        "TypeError", "InvalidArgumentType", NULL);
-  cypher_refused(db, "WITH 1.0 AS k CALL db.vector.search([1, 0, 0], k) YIELD node RETURN node", NULL,
-        "TypeError", "InvalidArgumentType", NULL);
-  cypher_refused(db, "WITH [1] AS o CALL db.vector.search([1, 0, 0], 1, o) YIELD node RETURN node", NULL,
-        "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search('[1, 0, 0]', 1) YIELD node RETURN node", NULL,
+                 "SyntaxError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1.0) YIELD node RETURN node", NULL,
+                 "SyntaxError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 0, 0], 1, 'Doc') YIELD node RETURN node", NULL,
+                 "SyntaxError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "CALL db.vector.search([1, 'x', 0], 1) YIELD node RETURN node", NULL,
+                 "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH '[1, 0, 0]' AS v CALL db.vector.search(v, 1) YIELD node RETURN node",
+                 NULL, "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH 1.0 AS k CALL db.vector.search([1, 0, 0], k) YIELD node RETURN node",
+                 NULL, "TypeError", "InvalidArgumentType", NULL);
+  cypher_refused(db, "WITH [1] AS o CALL db.vector.search([1, 0, 0], 1, o) YIELD node RETURN node",
+                 NULL, "TypeError", "InvalidArgumentType", NULL);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after, "a failed query changes nothing");
   free(before);

@@ -47,10 +47,11 @@ static long long count(adb *db, const char *q, const char *params) {
 }
 
 static void people(adb *db) {
-  free(rows(db,
-            "CREATE (a:Person {name: 'Ada'}), (b:Person {name: 'Bob'}), (c:City:Place {name: 'Paris'}),"
-            " (d:Place {name: 'Alps'}), (a)-[:KNOWS]->(b), (a)-[:LIVES_IN]->(c), (b)-[:LIVES_IN]->(c)",
-            NULL));
+  free(rows(
+      db,
+      "CREATE (a:Person {name: 'Ada'}), (b:Person {name: 'Bob'}), (c:City:Place {name: 'Paris'}),"
+      " (d:Place {name: 'Alps'}), (a)-[:KNOWS]->(b), (a)-[:LIVES_IN]->(c), (b)-[:LIVES_IN]->(c)",
+      NULL));
 }
 
 Test(cypher_plan, explain_starts) {
@@ -103,10 +104,12 @@ Test(cypher_plan, same_results_from_either_end) {
   adb *db = open_tmp(0, NULL);
   people(db);
   /* Reversed matching still binds paths and variable-length lists in the written order. */
-  ROWS(db, "MATCH p = (a)-[rs:LIVES_IN*1..1]->(c:City) RETURN a.name, [r IN rs | type(r)], length(p),"
-           " nodes(p)[0].name ORDER BY a.name",
+  ROWS(db,
+       "MATCH p = (a)-[rs:LIVES_IN*1..1]->(c:City) RETURN a.name, [r IN rs | type(r)], length(p),"
+       " nodes(p)[0].name ORDER BY a.name",
        "'Ada'|['LIVES_IN']|1|'Ada'\n'Bob'|['LIVES_IN']|1|'Bob'\n");
-  ROWS(db, "MATCH p = (a:Person)-[:KNOWS]->(b)-[:LIVES_IN]->(c:City) RETURN [n IN nodes(p) | n.name]",
+  ROWS(db,
+       "MATCH p = (a:Person)-[:KNOWS]->(b)-[:LIVES_IN]->(c:City) RETURN [n IN nodes(p) | n.name]",
        "['Ada', 'Bob', 'Paris']\n");
   ROWS(db, "MATCH (c:City) MATCH (a)-[:KNOWS]->(b)-->(c) RETURN a.name, b.name", "'Ada'|'Bob'\n");
   ROWS(db, "MATCH (a) WHERE elementId(a) = 'nope' RETURN a", "");
@@ -119,7 +122,8 @@ Test(cypher_plan, stats_with_a_partial_snapshot) {
   adb_cypher *r;
   adb_cypher_stats st;
   /* Place exists on nodes this query never loads: adding it to Ada adds no label name. */
-  OK(db, adb_cypher_run(db, "MATCH (a:Person {name: 'Ada'}) SET a:Place, a:Fresh, a.x = 1", NULL, &r));
+  OK(db,
+     adb_cypher_run(db, "MATCH (a:Person {name: 'Ada'}) SET a:Place, a:Fresh, a.x = 1", NULL, &r));
   adb_cypher_get_stats(r, &st);
   cr_assert_eq(st.labels_added, 1);
   cr_assert_eq(st.properties_set, 1);
@@ -195,9 +199,11 @@ Test(cypher_plan, random_graphs_match_traversals) {
     OK(db, adb_count_two_hop(db, "A", "A", &two));
     /* Counted without listing the matches, and listed then aggregated: the same. */
     cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*)", NULL), two);
-    cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*) AS n, 1 AS one", NULL), two);
-    cr_assert_eq(count(db, "UNWIND [1, 2] AS x MATCH (a)-[:A]->(b) WHERE x = 2 RETURN count(*)", NULL),
-                 count(db, "MATCH (a)-[:A]->(b) RETURN count(a)", NULL));
+    cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*) AS n, 1 AS one", NULL),
+                 two);
+    cr_assert_eq(
+        count(db, "UNWIND [1, 2] AS x MATCH (a)-[:A]->(b) WHERE x = 2 RETURN count(*)", NULL),
+        count(db, "MATCH (a)-[:A]->(b) RETURN count(a)", NULL));
     /* From the labelled end, backwards, the count is the same. */
     cr_assert_eq(count(db, "MATCH (a)-[:A]->(b)-[:A]->(c:M) RETURN count(*)", NULL),
                  count(db, "MATCH (c:M) MATCH (a)-[:A]->(b)-[:A]->(c) RETURN count(*)", NULL));
@@ -236,13 +242,18 @@ Test(cypher_plan, random_graphs_match_traversals) {
 
 Test(cypher_plan, distinct_aggregates_many_values) {
   adb *db = open_tmp(0, NULL);
-  ROWS(db, "UNWIND range(1, 20000) AS x RETURN count(DISTINCT x % 1000), count(DISTINCT toString(x % 7)),"
-           " count(DISTINCT [x % 3]), count(x)",
+  ROWS(db,
+       "UNWIND range(1, 20000) AS x RETURN count(DISTINCT x % 1000), count(DISTINCT toString(x % "
+       "7)),"
+       " count(DISTINCT [x % 3]), count(x)",
        "1000|7|3|20000\n");
-  /* The same equivalence as before: values of different kinds never collapse, nulls are left out. */
-  ROWS(db, "UNWIND [1, 1.0, null, 'a', 'a', [1], [1.0], {k: 1}, {k: 1.0}] AS v RETURN count(DISTINCT v),"
-           " size(collect(DISTINCT v))",
-       "7|7\n");
+  /* The same equivalence as before: values of different kinds never collapse, nulls are left out.
+   */
+  ROWS(
+      db,
+      "UNWIND [1, 1.0, null, 'a', 'a', [1], [1.0], {k: 1}, {k: 1.0}] AS v RETURN count(DISTINCT v),"
+      " size(collect(DISTINCT v))",
+      "7|7\n");
   adb_close(db);
 }
 
@@ -267,10 +278,11 @@ Test(cypher_plan, variable_length_lists_keep_the_written_order_from_either_end) 
  * is more selective, as it does for node maps. */
 Test(cypher_plan, relationship_maps_reading_earlier_nodes_keep_the_written_order) {
   adb *db = open_tmp(0, NULL);
-  free(rows(db,
-            "CREATE (a:Person {name: 'Ada', y: 1}), (b:Person {name: 'Bob', y: 2}),"
-            " (c:City {name: 'Paris'}), (a)-[:LIVES_IN {since: 1}]->(c), (b)-[:LIVES_IN {since: 1}]->(c)",
-            NULL));
+  free(rows(
+      db,
+      "CREATE (a:Person {name: 'Ada', y: 1}), (b:Person {name: 'Bob', y: 2}),"
+      " (c:City {name: 'Paris'}), (a)-[:LIVES_IN {since: 1}]->(c), (b)-[:LIVES_IN {since: 1}]->(c)",
+      NULL));
   ROWS(db, "EXPLAIN MATCH (p:Person)-[r:LIVES_IN {since: p.y}]->(c:City) RETURN p",
        "'NodeByLabelScan(p:Person) ~2 nodes'\n'Expand(p:Person)-[r:LIVES_IN {...}]->(c:City)'\n"
        "'Return(p)'\n");

@@ -63,7 +63,8 @@ Test(cypher_proc, arguments_coerced_and_rows_returned) {
   /* without YIELD nothing is bound, and each row repeats once per result row */
   TABLE(db, "UNWIND [1, 2] AS x CALL app.lookup('a', 1) RETURN x", NULL, "x\n1\n1\n2\n2\n");
   /* implicit arguments: the parameters of the same names */
-  TABLE(db, "CALL app.lookup", "{\"name\": \"Bo\", \"w\": 3}", "city|code\n'Berlin'|49\n'Malmö'|46\n");
+  TABLE(db, "CALL app.lookup", "{\"name\": \"Bo\", \"w\": 3}",
+        "city|code\n'Berlin'|49\n'Malmö'|46\n");
   cr_assert_str_eq(p.last_args, "{\"name\":\"Bo\",\"w\":3.0,\"tags\":[\"x\"]}");
   cr_assert_eq(p.destroyed, 0);
   adb_close(db);
@@ -81,7 +82,8 @@ Test(cypher_proc, void_procedure_passes_rows_through) {
   TABLE(db, "CALL app.ping()", NULL, "\n");
   TABLE(db, "CALL app.ping", NULL, "\n");
   cr_assert_eq(p.calls, 5);
-  cypher_refused(db, "CALL app.ping() YIELD x RETURN x", NULL, "SyntaxError", "UndefinedVariable", "x");
+  cypher_refused(db, "CALL app.ping() YIELD x RETURN x", NULL, "SyntaxError", "UndefinedVariable",
+                 "x");
   adb_close(db);
 }
 
@@ -136,14 +138,16 @@ Test(cypher_proc, call_errors_change_nothing) {
   cypher_refused(db, "CALL app.lookup('a', 1, 2) YIELD city RETURN city", NULL, "SyntaxError",
           "InvalidNumberOfArguments", NULL);
   cypher_refused(db, "CALL app.lookup(1, 1)", NULL, "SyntaxError", "InvalidArgumentType", "'name'");
-  cypher_refused(db, "CALL app.lookup('a', [1])", NULL, "SyntaxError", "InvalidArgumentType", "FLOAT?");
+  cypher_refused(db, "CALL app.lookup('a', [1])", NULL, "SyntaxError", "InvalidArgumentType",
+                 "FLOAT?");
   cypher_refused(db, "CREATE (:X) WITH 1 AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
           "TypeError", "InvalidArgumentType", "must be STRING, not");
-  cypher_refused(db, "CREATE (:X) WITH null AS n CALL app.lookup(n, 1) YIELD city RETURN city", NULL,
-          "TypeError", "InvalidArgumentType", "STRING");
-  cypher_refused(db, "CALL app.lookup", "{\"name\": \"a\"}", "ParameterMissing", "MissingParameter", "$w");
-  cypher_refused(db, "MATCH (n) CALL app.lookup YIELD city RETURN city", "{\"name\": \"a\", \"w\": 1}",
-          "SyntaxError", "InvalidArgumentPassingMode", NULL);
+  cypher_refused(db, "CREATE (:X) WITH null AS n CALL app.lookup(n, 1) YIELD city RETURN city",
+                 NULL, "TypeError", "InvalidArgumentType", "STRING");
+  cypher_refused(db, "CALL app.lookup", "{\"name\": \"a\"}", "ParameterMissing", "MissingParameter",
+                 "$w");
+  cypher_refused(db, "MATCH (n) CALL app.lookup YIELD city RETURN city",
+                 "{\"name\": \"a\", \"w\": 1}", "SyntaxError", "InvalidArgumentPassingMode", NULL);
   cypher_refused(db, "MATCH (n) CALL app.lookup('a', 1) YIELD * RETURN city", NULL, "SyntaxError",
           "UnexpectedSyntax", NULL);
   cypher_refused(db, "WITH 1 AS city CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
@@ -154,8 +158,8 @@ Test(cypher_proc, call_errors_change_nothing) {
           "SyntaxError", "InvalidAggregation", NULL);
   /* the callback fails, or emits rows that do not fit the outputs: the whole query fails */
   p.fail = ADB_NOTFOUND;
-  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
-          "ProcedureError", "ProcedureCallFailed", "the lookup service is down");
+  cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city",
+                 NULL, "ProcedureError", "ProcedureCallFailed", "the lookup service is down");
   p.fail = 0;
   const char *const *bad_rows[] = {
       (const char *const[]){"{\"city\": \"x\", \"code\": \"49\"}", NULL},
@@ -167,8 +171,8 @@ Test(cypher_proc, call_errors_change_nothing) {
   const char *why[] = {"'code'", "'code'", "'extra'", "object", "not JSON"};
   for (size_t i = 0; i < sizeof bad_rows / sizeof *bad_rows; i++) {
     p.emit = bad_rows[i];
-    cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city", NULL,
-            "ProcedureError", "ProcedureCallFailed", why[i]);
+    cypher_refused(db, "CREATE (:X) WITH 1 AS one CALL app.lookup('a', 1) YIELD city RETURN city",
+                   NULL, "ProcedureError", "ProcedureCallFailed", why[i]);
   }
   char *after = dump_state(db);
   cr_assert_str_eq(before, after, "a failed query changes nothing");
@@ -183,8 +187,12 @@ Test(cypher_proc, check_row) {
   OK(db, adb_procedure_create(db, "app.t(in :: FLOAT?) :: (out :: STRING)", probe_fn, &p, NULL));
   OK(db, adb_procedure_check_row(db, "app.t", "{\"in\": 1, \"out\": \"a\"}"));
   OK(db, adb_procedure_check_row(db, "app.t", "{\"in\": null, \"out\": \"a\"}"));
-  const char *bad[] = {"{\"in\": 1}", "{\"in\": 1, \"out\": null}", "{\"in\": \"1\", \"out\": \"a\"}",
-                       "{\"in\": 1, \"out\": \"a\", \"more\": 1}", "[1, \"a\"]", "{"};
+  const char *bad[] = {"{\"in\": 1}",
+                       "{\"in\": 1, \"out\": null}",
+                       "{\"in\": \"1\", \"out\": \"a\"}",
+                       "{\"in\": 1, \"out\": \"a\", \"more\": 1}",
+                       "[1, \"a\"]",
+                       "{"};
   const char *why[] = {"no column 'out'", "'out'", "'in'", "'more'", "object", "not JSON"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     cr_assert_eq(adb_procedure_check_row(db, "app.t", bad[i]), ADB_INVALID, "%s", bad[i]);

@@ -43,7 +43,8 @@ Test(cypher_temporal_ops, negative_durations_and_wrapping) {
   CYPHER_IS(db, "localtime('00:00:01') - duration('PT2S')", "'23:59:59'");
   CYPHER_IS(db, "localtime('23:00') + duration('P3DT2H')", "'01:00'");
   CYPHER_IS(db, "datetime('2015-12-31T23:59:59Z') + duration('PT1S')", "'2016-01-01T00:00Z'");
-  CYPHER_IS(db, "localdatetime('2015-01-01T00:00') + duration('PT-0.5S')", "'2014-12-31T23:59:59.500'");
+  CYPHER_IS(db, "localdatetime('2015-01-01T00:00') + duration('PT-0.5S')",
+            "'2014-12-31T23:59:59.500'");
   /* A date takes only whole days of the seconds: -25 h is one day back. */
   CYPHER_IS(db, "date('2015-01-02') + duration('PT-25H')", "'2015-01-01'");
   CYPHER_IS(db, "date('2015-01-02') + duration('PT23H')", "'2015-01-02'");
@@ -67,23 +68,34 @@ Test(cypher_temporal_ops, multiplies_and_divides_durations) {
 
 Test(cypher_temporal_ops, overflow_is_an_error) {
   adb *db = open_tmp(0, NULL);
-  cypher_refused(db, "RETURN duration({months: 9223372036854775807}) * 2", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN duration({seconds: 9223372036854775807}) + duration({seconds: 1})", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN duration({months: -9223372036854775807}) - duration({months: 2})", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN duration({days: 9223372036854775807}) * 1.0e300", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN date('2015-01-01') + duration({days: 9223372036854775807})", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN date('2015-01-01') + duration({years: 2000000000})", NULL, "ArgumentError", NULL, NULL);
-  cypher_refused(db, "RETURN datetime('2015-01-01T00:00Z') + duration({seconds: 9223372036854775807})", NULL,
-             "ArgumentError", NULL, NULL);
-  cypher_refused(db, "RETURN duration({seconds: 9223372036854775807}).nanoseconds", NULL, "ArithmeticError", NULL, NULL);
-  cypher_refused(db, "RETURN (duration({seconds: -9223372036854775807}) - duration({seconds: 1, nanoseconds: 1})).seconds", NULL,
-             "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "RETURN duration({months: 9223372036854775807}) * 2", NULL, "ArithmeticError",
+                 NULL, NULL);
+  cypher_refused(db, "RETURN duration({seconds: 9223372036854775807}) + duration({seconds: 1})",
+                 NULL, "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "RETURN duration({months: -9223372036854775807}) - duration({months: 2})",
+                 NULL, "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "RETURN duration({days: 9223372036854775807}) * 1.0e300", NULL,
+                 "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "RETURN date('2015-01-01') + duration({days: 9223372036854775807})", NULL,
+                 "ArithmeticError", NULL, NULL);
+  cypher_refused(db, "RETURN date('2015-01-01') + duration({years: 2000000000})", NULL,
+                 "ArgumentError", NULL, NULL);
+  cypher_refused(db,
+                 "RETURN datetime('2015-01-01T00:00Z') + duration({seconds: 9223372036854775807})",
+                 NULL, "ArgumentError", NULL, NULL);
+  cypher_refused(db, "RETURN duration({seconds: 9223372036854775807}).nanoseconds", NULL,
+                 "ArithmeticError", NULL, NULL);
+  cypher_refused(db,
+                 "RETURN (duration({seconds: -9223372036854775807}) - duration({seconds: 1, "
+                 "nanoseconds: 1})).seconds",
+                 NULL, "ArithmeticError", NULL, NULL);
   adb_close(db);
 }
 
 Test(cypher_temporal_ops, type_errors) {
   adb *db = open_tmp(0, NULL);
-  cypher_refused(db, "RETURN date('2015-01-01') + date('2015-01-01')", NULL, "TypeError", NULL, NULL);
+  cypher_refused(db, "RETURN date('2015-01-01') + date('2015-01-01')", NULL, "TypeError", NULL,
+                 NULL);
   cypher_refused(db, "RETURN date('2015-01-01') * 2", NULL, "TypeError", NULL, NULL);
   cypher_refused(db, "RETURN duration('P1D') - date('2015-01-01')", NULL, "TypeError", NULL, NULL);
   cypher_refused(db, "RETURN duration('P1D') + 1", NULL, "TypeError", NULL, NULL);
@@ -95,19 +107,29 @@ Test(cypher_temporal_ops, type_errors) {
 
 Test(cypher_temporal_ops, components) {
   adb *db = open_tmp(0, NULL);
-  CYPHER_IS(db, "[d IN [date('1984-01-01')] | [d.year, d.weekYear, d.week, d.weekDay, d.dayOfWeek]]",
-     "[[1984, 1983, 52, 7, 7]]");
-  CYPHER_IS(db, "[d IN [date('1984-11-11')] | [d.quarter, d.ordinalDay, d.dayOfQuarter]]", "[[4, 316, 42]]");
-  CYPHER_IS(db, "[t IN [time('12:31:14.645876123-01:30')] | [t.hour, t.millisecond, t.microsecond, t.offset, "
-         "t.offsetMinutes, t.offsetSeconds]]",
-     "[[12, 645, 645876, '-01:30', -90, -5400]]");
+  CYPHER_IS(db,
+            "[d IN [date('1984-01-01')] | [d.year, d.weekYear, d.week, d.weekDay, d.dayOfWeek]]",
+            "[[1984, 1983, 52, 7, 7]]");
+  CYPHER_IS(db, "[d IN [date('1984-11-11')] | [d.quarter, d.ordinalDay, d.dayOfQuarter]]",
+            "[[4, 316, 42]]");
+  CYPHER_IS(
+      db,
+      "[t IN [time('12:31:14.645876123-01:30')] | [t.hour, t.millisecond, t.microsecond, t.offset, "
+      "t.offsetMinutes, t.offsetSeconds]]",
+      "[[12, 645, 645876, '-01:30', -90, -5400]]");
   CYPHER_IS(db, "time('12:00Z').timezone", "'Z'");
-  CYPHER_IS(db, "[d IN [datetime('1970-01-01T01:00:01.5+01:00')] | [d.epochSeconds, d.epochMillis]]", "[[1, 1500]]");
-  CYPHER_IS(db, "[d IN [duration('PT-23H-59M-59.9S')] | [d.seconds, d.nanosecondsOfSecond, d.hours, d.milliseconds]]",
-     "[[-86400, 100000000, -24, -86399900]]");
-  CYPHER_IS(db, "[d IN [duration('P1Y4M10DT1H1M1.111111111S')] | [d.years, d.quarters, d.months, d.weeks, "
-         "d.monthsOfQuarter, d.quartersOfYear, d.minutes, d.secondsOfMinute]]",
-     "[[1, 5, 16, 1, 1, 1, 61, 1]]");
+  CYPHER_IS(db,
+            "[d IN [datetime('1970-01-01T01:00:01.5+01:00')] | [d.epochSeconds, d.epochMillis]]",
+            "[[1, 1500]]");
+  CYPHER_IS(db,
+            "[d IN [duration('PT-23H-59M-59.9S')] | [d.seconds, d.nanosecondsOfSecond, d.hours, "
+            "d.milliseconds]]",
+            "[[-86400, 100000000, -24, -86399900]]");
+  CYPHER_IS(
+      db,
+      "[d IN [duration('P1Y4M10DT1H1M1.111111111S')] | [d.years, d.quarters, d.months, d.weeks, "
+      "d.monthsOfQuarter, d.quartersOfYear, d.minutes, d.secondsOfMinute]]",
+      "[[1, 5, 16, 1, 1, 1, 61, 1]]");
   CYPHER_IS(db, "date(null).year", "null");
   adb_close(db);
 }
@@ -123,11 +145,15 @@ Test(cypher_temporal_ops, compares_by_instant) {
   CYPHER_IS(db, "duration('P1D') < duration('P2D')", "null");
   CYPHER_IS(db, "duration('P1D') = duration('PT24H')", "false");
   CYPHER_IS(db, "duration('PT1.5S') = duration('PT1S') + duration('PT0.5S')", "true");
-  COLUMN(db, "UNWIND [time('10:35-08:00'), time('12:35:15+05:00'), time('12:30+01:01')] AS t RETURN t ORDER BY t",
+  COLUMN(db,
+         "UNWIND [time('10:35-08:00'), time('12:35:15+05:00'), time('12:30+01:01')] AS t RETURN t "
+         "ORDER BY t",
          "'12:35:15+05:00' '12:30+01:01' '10:35-08:00'");
-  COLUMN(db, "UNWIND [duration('P1M'), duration('P40D'), duration('PT1S'), 'x', date('2015-01-01')] AS d "
-             "RETURN d ORDER BY d",
-         "'2015-01-01' 'PT1S' 'P1M' 'P40D' 'x'");
+  COLUMN(
+      db,
+      "UNWIND [duration('P1M'), duration('P40D'), duration('PT1S'), 'x', date('2015-01-01')] AS d "
+      "RETURN d ORDER BY d",
+      "'2015-01-01' 'PT1S' 'P1M' 'P40D' 'x'");
   COLUMN(db, "UNWIND [time('12:00+01:00'), time('12:00+01:00'), time('11:00Z'), duration('P1D'), "
              "duration('P1D')] AS t RETURN count(DISTINCT t)",
          "3");
@@ -139,7 +165,8 @@ Test(cypher_temporal_ops, compares_by_instant) {
 
 Test(cypher_temporal_ops, converts_and_prints) {
   adb *db = open_tmp(0, NULL);
-  CYPHER_IS(db, "toString(date('2015-07-21')) + '|' + toString(duration('P1DT1S'))", "'2015-07-21|P1DT1S'");
+  CYPHER_IS(db, "toString(date('2015-07-21')) + '|' + toString(duration('P1DT1S'))",
+            "'2015-07-21|P1DT1S'");
   CYPHER_IS(db, "date(datetime('2015-07-21T21:40+01:00'))", "'2015-07-21'");
   CYPHER_IS(db, "localtime(datetime('2015-07-21T21:40+01:00'))", "'21:40'");
   CYPHER_IS(db, "datetime(localdatetime('2015-07-21T21:40'))", "'2015-07-21T21:40Z'");
@@ -152,19 +179,25 @@ Test(cypher_temporal_ops, converts_and_prints) {
 Test(cypher_temporal_ops, round_trips_through_the_store) {
   adb *db = open_tmp(0, NULL);
   adb_cypher *r;
-  OK(db, adb_cypher_run(db,
-                        "UNWIND [datetime('2015-07-21T21:40:32.142+01:00'), datetime('2015-07-21T21:00Z'), "
-                        "datetime('2015-07-21T20:00Z')] AS at CREATE (:E {at: at, d: duration('P1DT2.5S'), "
-                        "s: '2015-07-21', l: [date('2015-01-01'), localtime('12:00')]})",
-                        NULL, &r));
+  OK(db, adb_cypher_run(
+             db,
+             "UNWIND [datetime('2015-07-21T21:40:32.142+01:00'), datetime('2015-07-21T21:00Z'), "
+             "datetime('2015-07-21T20:00Z')] AS at CREATE (:E {at: at, d: duration('P1DT2.5S'), "
+             "s: '2015-07-21', l: [date('2015-01-01'), localtime('12:00')]})",
+             NULL, &r));
   adb_cypher_free(r);
   COLUMN(db, "MATCH (e:E) RETURN e.at AS at ORDER BY at",
          "'2015-07-21T20:00Z' '2015-07-21T21:40:32.142+01:00' '2015-07-21T21:00Z'");
-  COLUMN(db, "MATCH (e:E) RETURN e.at + e.d AS at ORDER BY at DESC LIMIT 1", "'2015-07-22T21:00:02.500Z'");
+  COLUMN(db, "MATCH (e:E) RETURN e.at + e.d AS at ORDER BY at DESC LIMIT 1",
+         "'2015-07-22T21:00:02.500Z'");
   COLUMN(db, "MATCH (e:E) RETURN DISTINCT e.l AS l", "['2015-01-01', '12:00']");
-  COLUMN(db, "MATCH (e:E) WHERE e.l[0] = date('2015-01-01') AND e.s <> date('2015-07-21') RETURN count(*)", "3");
+  COLUMN(
+      db,
+      "MATCH (e:E) WHERE e.l[0] = date('2015-01-01') AND e.s <> date('2015-07-21') RETURN count(*)",
+      "3");
 
-  OK(db, adb_cypher_run(db, "MATCH (e:E) RETURN e.at, e.d, e.s, e.l[1] ORDER BY e.at LIMIT 1", NULL, &r));
+  OK(db, adb_cypher_run(db, "MATCH (e:E) RETURN e.at, e.d, e.s, e.l[1] ORDER BY e.at LIMIT 1", NULL,
+                        &r));
   cr_assert_eq(adb_cypher_next(r), ADB_ROW);
   cr_assert_eq(adb_cypher_kind(r, 0), ADB_CV_TEMPORAL);
   cr_assert_str_eq(adb_cypher_string(r, 0), "2015-07-21T20:00Z");
@@ -178,11 +211,13 @@ Test(cypher_temporal_ops, round_trips_through_the_store) {
   adb_cypher_free(r);
 
   /* SQL reads the stored text under the kind's key; plain strings stay strings. */
-  cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes WHERE json_extract(properties, '$.at.\"$datetime\"') = "
-                           "'2015-07-21T21:40:32.142+01:00' AND json_extract(properties, '$.d.\"$duration\"') = "
-                           "'P1DT2.5S' AND json_extract(properties, '$.s') = '2015-07-21' AND "
-                           "json_extract(properties, '$.l[0].\"$date\"') = '2015-01-01'"),
-               1);
+  cr_assert_eq(
+      sql_int(db,
+              "SELECT count(*) FROM nodes WHERE json_extract(properties, '$.at.\"$datetime\"') = "
+              "'2015-07-21T21:40:32.142+01:00' AND json_extract(properties, '$.d.\"$duration\"') = "
+              "'P1DT2.5S' AND json_extract(properties, '$.s') = '2015-07-21' AND "
+              "json_extract(properties, '$.l[0].\"$date\"') = '2015-01-01'"),
+      1);
   adb_close(db);
 }
 

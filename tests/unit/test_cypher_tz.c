@@ -68,7 +68,8 @@ Test(cypher_tz, cache_recycles_its_slots) {
   static const char *const zones[] = {"Europe/Stockholm", "Europe/London", "America/New_York",
                                       "Asia/Tokyo", "Australia/Eucla", "Pacific/Honolulu",
                                       "Asia/Kolkata", "America/Sao_Paulo", "Africa/Cairo", "UTC"};
-  static const int32_t summer[] = {7200, 3600, -14400, 32400, 31500, -36000, 19800, -10800, 7200, 0};
+  static const int32_t summer[] = {7200,   3600,  -14400, 32400, 31500,
+                                   -36000, 19800, -10800, 7200,  0};
   cy_tzc *k = NULL;
   for (int round = 0; round < 3; round++)
     for (int i = 0; i < 10; i++)
@@ -78,23 +79,32 @@ Test(cypher_tz, cache_recycles_its_slots) {
 
 Test(cypher_tz, datetimes_in_named_zones) {
   adb *db = open_tmp(0, NULL);
-  CYPHER_IS(db, "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})",
-     "'1984-10-11T12:00+01:00[Europe/Stockholm]'");
+  CYPHER_IS(db,
+            "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})",
+            "'1984-10-11T12:00+01:00[Europe/Stockholm]'");
   CYPHER_IS(db, "datetime({year: 1984, month: 7, day: 11, hour: 12, timezone: 'Europe/Stockholm'})",
      "'1984-07-11T12:00+02:00[Europe/Stockholm]'");
   /* A gap moves the wall clock forward by its length; an overlap takes the earlier offset
    * unless the text names the later one. */
-  CYPHER_IS(db, "datetime({year: 2017, month: 3, day: 26, hour: 2, minute: 30, timezone: 'Europe/Stockholm'})",
-     "'2017-03-26T03:30+02:00[Europe/Stockholm]'");
-  CYPHER_IS(db, "datetime({year: 2017, month: 10, day: 29, hour: 2, minute: 30, timezone: 'Europe/Stockholm'})",
-     "'2017-10-29T02:30+02:00[Europe/Stockholm]'");
-  CYPHER_IS(db, "datetime('2017-10-29T02:30+01:00[Europe/Stockholm]')", "'2017-10-29T02:30+01:00[Europe/Stockholm]'");
-  CYPHER_IS(db, "datetime('2015-07-21T21:40:32.142[Europe/London]')", "'2015-07-21T21:40:32.142+01:00[Europe/London]'");
+  CYPHER_IS(db,
+            "datetime({year: 2017, month: 3, day: 26, hour: 2, minute: 30, timezone: "
+            "'Europe/Stockholm'})",
+            "'2017-03-26T03:30+02:00[Europe/Stockholm]'");
+  CYPHER_IS(db,
+            "datetime({year: 2017, month: 10, day: 29, hour: 2, minute: 30, timezone: "
+            "'Europe/Stockholm'})",
+            "'2017-10-29T02:30+02:00[Europe/Stockholm]'");
+  CYPHER_IS(db, "datetime('2017-10-29T02:30+01:00[Europe/Stockholm]')",
+            "'2017-10-29T02:30+01:00[Europe/Stockholm]'");
+  CYPHER_IS(db, "datetime('2015-07-21T21:40:32.142[Europe/London]')",
+            "'2015-07-21T21:40:32.142+01:00[Europe/London]'");
   CYPHER_IS(db, "datetime('2015-07-21T21:40:32.142-04[America/New_York]')",
      "'2015-07-21T21:40:32.142-04:00[America/New_York]'");
   /* A wrong offset in the text is taken as the instant, shown at the zone's offset. */
-  CYPHER_IS(db, "datetime('2015-07-21T21:40+00:00[Europe/Stockholm]')", "'2015-07-21T23:40+02:00[Europe/Stockholm]'");
-  CYPHER_IS(db, "datetime({epochSeconds: 0, timezone: 'Europe/Stockholm'})", "'1970-01-01T01:00+01:00[Europe/Stockholm]'");
+  CYPHER_IS(db, "datetime('2015-07-21T21:40+00:00[Europe/Stockholm]')",
+            "'2015-07-21T23:40+02:00[Europe/Stockholm]'");
+  CYPHER_IS(db, "datetime({epochSeconds: 0, timezone: 'Europe/Stockholm'})",
+            "'1970-01-01T01:00+01:00[Europe/Stockholm]'");
   CYPHER_IS(db, "datetime({epochSeconds: 0, timezone: '+05:00'})", "'1970-01-01T05:00+05:00'");
   CYPHER_IS(db, "localdatetime('2015-07-21T21:40[Europe/London]')", "'2015-07-21T21:40'");
   adb_close(db);
@@ -102,23 +112,30 @@ Test(cypher_tz, datetimes_in_named_zones) {
 
 Test(cypher_tz, selecting_and_truncating_keep_or_move_the_zone) {
   adb *db = open_tmp(0, NULL);
-  const char *st = "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})";
+  const char *st =
+      "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})";
   char e[400];
   snprintf(e, sizeof e, "time(%s)", st); /* a time keeps the offset only */
   CYPHER_IS(db, e, "'12:00+01:00'");
   snprintf(e, sizeof e, "datetime({datetime: %s, month: 7})", st); /* same zone, summer offset */
   CYPHER_IS(db, e, "'1984-07-11T12:00+02:00[Europe/Stockholm]'");
-  snprintf(e, sizeof e, "datetime({datetime: %s, timezone: 'Pacific/Honolulu'})", st); /* same instant */
+  snprintf(e, sizeof e, "datetime({datetime: %s, timezone: 'Pacific/Honolulu'})",
+           st); /* same instant */
   CYPHER_IS(db, e, "'1984-10-11T01:00-10:00[Pacific/Honolulu]'");
   snprintf(e, sizeof e, "datetime({datetime: %s, timezone: '+05:00'})", st);
   CYPHER_IS(db, e, "'1984-10-11T16:00+05:00'");
-  CYPHER_IS(db, "datetime.truncate('month', datetime({year: 2017, month: 10, day: 30, hour: 12, timezone: 'Europe/Stockholm'}))",
-     "'2017-10-01T00:00+02:00[Europe/Stockholm]'");
-  CYPHER_IS(db, "datetime.truncate('hour', localdatetime('1984-10-11T12:31'), {timezone: 'Europe/Stockholm'})",
-     "'1984-10-11T12:00+01:00[Europe/Stockholm]'");
+  CYPHER_IS(db,
+            "datetime.truncate('month', datetime({year: 2017, month: 10, day: 30, hour: 12, "
+            "timezone: 'Europe/Stockholm'}))",
+            "'2017-10-01T00:00+02:00[Europe/Stockholm]'");
+  CYPHER_IS(db,
+            "datetime.truncate('hour', localdatetime('1984-10-11T12:31'), {timezone: "
+            "'Europe/Stockholm'})",
+            "'1984-10-11T12:00+01:00[Europe/Stockholm]'");
   /* Within an overlap a changed value keeps its offset while the zone allows it (as Java). */
-  CYPHER_IS(db, "datetime({datetime: datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'), second: 5})",
-     "'2017-10-29T02:30:05+01:00[Europe/Stockholm]'");
+  CYPHER_IS(db,
+            "datetime({datetime: datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'), second: 5})",
+            "'2017-10-29T02:30:05+01:00[Europe/Stockholm]'");
   CYPHER_IS(db, "datetime.truncate('hour', datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'))",
      "'2017-10-29T02:00+01:00[Europe/Stockholm]'");
   CYPHER_IS(db, "datetime.truncate('day', datetime('2017-10-29T02:30+01:00[Europe/Stockholm]'))",
@@ -128,13 +145,19 @@ Test(cypher_tz, selecting_and_truncating_keep_or_move_the_zone) {
 
 Test(cypher_tz, durations_across_a_dst_change) {
   adb *db = open_tmp(0, NULL);
-  CYPHER_IS(db, "duration.between(datetime('2017-10-28T23:00+02:00[Europe/Stockholm]'), datetime('2017-10-29T04:00+01:00[Europe/Stockholm]'))",
-     "'PT6H'");
+  CYPHER_IS(db,
+            "duration.between(datetime('2017-10-28T23:00+02:00[Europe/Stockholm]'), "
+            "datetime('2017-10-29T04:00+01:00[Europe/Stockholm]'))",
+            "'PT6H'");
   /* A local value beside a zoned one is read in that zone. */
-  CYPHER_IS(db, "duration.inSeconds(datetime({year: 2017, month: 10, day: 29, timezone: 'Europe/Stockholm'}), localdatetime('2017-10-29T04:00'))",
-     "'PT5H'");
-  CYPHER_IS(db, "duration.inSeconds(datetime({year: 2017, month: 10, day: 29, timezone: 'Europe/Stockholm'}), date('2017-10-30'))",
-     "'PT25H'");
+  CYPHER_IS(db,
+            "duration.inSeconds(datetime({year: 2017, month: 10, day: 29, timezone: "
+            "'Europe/Stockholm'}), localdatetime('2017-10-29T04:00'))",
+            "'PT5H'");
+  CYPHER_IS(db,
+            "duration.inSeconds(datetime({year: 2017, month: 10, day: 29, timezone: "
+            "'Europe/Stockholm'}), date('2017-10-30'))",
+            "'PT25H'");
   adb_close(db);
 }
 
@@ -144,7 +167,8 @@ Test(cypher_tz, unknown_zone_fails_the_query_and_changes_nothing) {
   static const char *const queries[] = {
       "CREATE (:E {at: datetime({year: 2020, timezone: 'Nowhere/Atlantis'})})",
       "CREATE (:E {at: datetime('2020-01-01T00:00[Nowhere/Atlantis]')})",
-      "CREATE (:E {at: datetime.truncate('day', date('2020-01-01'), {timezone: 'Nowhere/Atlantis'})})",
+      "CREATE (:E {at: datetime.truncate('day', date('2020-01-01'), {timezone: "
+      "'Nowhere/Atlantis'})})",
       "CREATE (:E {at: time({hour: 1, timezone: 'Nowhere/Atlantis'})})",
   };
   for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
@@ -164,7 +188,8 @@ Test(cypher_tz, unknown_zone_fails_the_query_and_changes_nothing) {
  * the wall clock (then the zone gives the offset), hours move the instant. */
 Test(cypher_tz, zoned_values_in_arithmetic_and_comparison) {
   adb *db = open_tmp(0, NULL);
-  const char *d = "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})";
+  const char *d =
+      "datetime({year: 1984, month: 10, day: 11, hour: 12, timezone: 'Europe/Stockholm'})";
   char e[256];
   snprintf(e, sizeof e, "%s.timezone", d);
   CYPHER_IS(db, e, "'Europe/Stockholm'");
@@ -180,6 +205,9 @@ Test(cypher_tz, zoned_values_in_arithmetic_and_comparison) {
   CYPHER_IS(db, e, "false");
   snprintf(e, sizeof e, "%s = datetime('1984-10-11T12:00+01:00[Europe/Stockholm]')", d);
   CYPHER_IS(db, e, "true");
-  CYPHER_IS(db, "size(collect(DISTINCT datetime('2020-01-01T00:00Z')) + collect(DISTINCT datetime('2020-01-01T00:00[UTC]')))", "2");
+  CYPHER_IS(db,
+            "size(collect(DISTINCT datetime('2020-01-01T00:00Z')) + collect(DISTINCT "
+            "datetime('2020-01-01T00:00[UTC]')))",
+            "2");
   adb_close(db);
 }

@@ -41,7 +41,8 @@ Test(cypher_tz_none, a_zone_fails_the_query_with_a_clear_message) {
 
 Test(cypher_tz_none, fixed_offsets_still_move) {
   static cy_ctx c;
-  static cy_tv t = {.has_date = 1, .has_time = 1, .has_zone = 1, .ns = 23 * 3600000000000LL, .off = 3600};
+  static cy_tv t = {
+      .has_date = 1, .has_time = 1, .has_zone = 1, .ns = 23 * 3600000000000LL, .off = 3600};
   if (setjmp(c.jb)) cr_assert_fail("%s", c.err_msg);
   none_tz_move(&c, &t, NULL, 5 * 3600);
   cr_assert_eq(t.days, 1);

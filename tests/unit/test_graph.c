@@ -232,7 +232,8 @@ Test(graph, check_reports_an_edge_whose_endpoint_row_is_gone) {
     adb_close(db);
     sqlite3 *raw;
     char sql[128];
-    snprintf(sql, sizeof sql, "DELETE FROM adb_node WHERE rid = (SELECT %s FROM adb_edge)", gone[i]);
+    snprintf(sql, sizeof sql, "DELETE FROM adb_node WHERE rid = (SELECT %s FROM adb_edge)",
+             gone[i]);
     cr_assert_eq(sqlite3_open(tmp_db_path(i), &raw), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(raw);

@@ -53,7 +53,8 @@ static void padded_nodes(adb *db, int n) {
   for (int i = 0; i < n; i++) {
     char id[32];
     snprintf(id, sizeof id, "n%03d", i);
-    OK(db, adb_node_create(db, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", NULL));
+    OK(db, adb_node_create(db, id, "P", "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+                           NULL));
   }
   OK(db, adb_commit(db));
 }
@@ -374,11 +375,11 @@ Test(session, a_tampered_batch_is_rejected_and_changes_nothing) {
   size_t len;
   OK(a, adb_changes(a, NULL, 0, &cs, &len));
   ((unsigned char *)cs)[len - 20] ^= 0x40; /* inside the body: the digest no longer matches */
-  buf body;
-  buf_init(&body);
-  buf_put_varint(&body, 1);
-  buf_put_u8(&body, 0);
-  buf_put(&body, cs, len);
+  ut_buf body;
+  ut_buf_init(&body);
+  ut_buf_put_varint(&body, 1);
+  ut_buf_put_u8(&body, 0);
+  ut_buf_put(&body, cs, len);
   size_t flen;
   unsigned char *f = sync_frame_build(SYNC_F_BATCH, body.p, body.len, &flen);
   sync_session *sb = server_after_hello(b, a);
@@ -394,7 +395,7 @@ Test(session, a_tampered_batch_is_rejected_and_changes_nothing) {
   free(g);
   free(f);
   free(cs);
-  buf_free(&body);
+  ut_buf_free(&body);
   adb_close(a);
   adb_close(b);
 }
@@ -464,7 +465,7 @@ Test(session, presence_is_last_writer_wins_expires_and_is_relayed) {
   sync_session_start(sb, now);
   shuttle(sa, sb, 0);
   unsigned char rid[16];
-  hex_decode(adb_replica_id(a), rid, 16);
+  ut_hex_decode(adb_replica_id(a), rid, 16);
   const sync_presence_entry *made;
   OK(a, sync_presence_set(&pa, rid, "status", "\"online\"", 2000, now, &made));
   sync_session_send_presence(sa, made, now);
@@ -511,7 +512,8 @@ Test(export, batches_cover_everything_and_only_the_last_advances) {
   cr_assert(saw_last);
   cr_assert_gt(nb, 5);
   assert_same(a, b);
-  cr_assert_eq(sql_int(b, "SELECT max(seq) FROM adb_replica WHERE idx > 1"), 1); /* one transaction */
+  cr_assert_eq(sql_int(b, "SELECT max(seq) FROM adb_replica WHERE idx > 1"),
+               1); /* one transaction */
   adb_export_free(ex);
   free(vv);
   adb_close(a);

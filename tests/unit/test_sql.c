@@ -234,7 +234,8 @@ Test(sql, failed_statement_inside_a_transaction_keeps_sequence_numbers_sound) {
 
 Test(sql, user_tables_are_allowed_and_local) {
   adb *db = open_tmp(0, NULL);
-  OK(db, adb_exec(db, "CREATE TABLE notes(k TEXT PRIMARY KEY, v); INSERT INTO notes VALUES ('x', 1)"));
+  OK(db,
+     adb_exec(db, "CREATE TABLE notes(k TEXT PRIMARY KEY, v); INSERT INTO notes VALUES ('x', 1)"));
   cr_assert_eq(sql_int(db, "SELECT v FROM notes"), 1);
   adb_close(db);
 }

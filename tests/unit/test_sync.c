@@ -202,7 +202,8 @@ Test(sync, storage_grows_with_live_data_not_with_overwrites) {
     snprintf(v, sizeof v, "%d", i);
     OK(db, adb_node_set(db, "n", "counter", v));
   }
-  cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_tag"), 1, "one tag row per element and origin");
+  cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_tag"), 1,
+               "one tag row per element and origin");
   cr_assert(sql_int(db, "SELECT length(meta) FROM adb_node") < 64);
   void *cs;
   size_t len;

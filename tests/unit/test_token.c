@@ -78,12 +78,16 @@ Test(token, query_only_refuses_every_write_and_runs_every_read) {
       "WITH x AS (SELECT 1) INSERT INTO nodes(id, label) SELECT 'c', 'P' FROM x"};
   for (size_t i = 0; i < sizeof sql_writes / sizeof *sql_writes; i++)
     cr_assert_eq(adb_exec(db, sql_writes[i]), ADB_READONLY, "%s", sql_writes[i]);
-  const char *cypher_writes[] = {"CREATE (:P)", "MATCH (n) SET n.k = 2", "MATCH (n) DETACH DELETE n",
-                                 "MERGE (:P {k: 1})", "MATCH (n) REMOVE n.k",
+  const char *cypher_writes[] = {"CREATE (:P)",
+                                 "MATCH (n) SET n.k = 2",
+                                 "MATCH (n) DETACH DELETE n",
+                                 "MERGE (:P {k: 1})",
+                                 "MATCH (n) REMOVE n.k",
                                  "RETURN 1 AS x UNION MATCH (n) SET n.k = 3 RETURN 2 AS x"};
   for (size_t i = 0; i < sizeof cypher_writes / sizeof *cypher_writes; i++) {
     adb_cypher *r;
-    cr_assert_eq(adb_cypher_run(db, cypher_writes[i], NULL, &r), ADB_READONLY, "%s", cypher_writes[i]);
+    cr_assert_eq(adb_cypher_run(db, cypher_writes[i], NULL, &r), ADB_READONLY, "%s",
+                 cypher_writes[i]);
     adb_cypher_free(r);
   }
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM nodes"), 1);

@@ -17,16 +17,16 @@ static int cmp_str(const void *a, const void *b) {
 /* Joins lines after sorting them, so results compare as sets. */
 static char *sorted_lines(char **lines, size_t n) {
   qsort(lines, n, sizeof *lines, cmp_str);
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   for (size_t i = 0; i < n; i++) {
-    buf_puts(&b, lines[i]);
-    buf_put_u8(&b, '\n');
+    ut_buf_puts(&b, lines[i]);
+    ut_buf_put_u8(&b, '\n');
     free(lines[i]);
   }
-  buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
   free(lines);
-  return (char *)buf_take(&b, NULL);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
 /* A traversal's hops as sorted "id:depth" lines (with ">edge" when edges is set). */
@@ -73,17 +73,17 @@ static char *neighbors(adb *db, const char *id, int dir, const char *label) {
 
 /* A path as "n0 -e1-> n1 ...". */
 static char *path_text(const adb_path *p) {
-  buf b;
-  buf_init(&b);
-  buf_puts(&b, p->nodes[0]);
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_puts(&b, p->nodes[0]);
   for (size_t i = 0; i < p->length; i++) {
-    buf_puts(&b, " -");
-    buf_puts(&b, p->edges[i]);
-    buf_puts(&b, "-> ");
-    buf_puts(&b, p->nodes[i + 1]);
+    ut_buf_puts(&b, " -");
+    ut_buf_puts(&b, p->edges[i]);
+    ut_buf_puts(&b, "-> ");
+    ut_buf_puts(&b, p->nodes[i + 1]);
   }
-  buf_put_u8(&b, 0);
-  return (char *)buf_take(&b, NULL);
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
 }
 
 static char *shortest(adb *db, const char *a, const char *z, int dir, const char *label) {

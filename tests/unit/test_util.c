@@ -9,51 +9,51 @@
 
 Test(util, varint_round_trip) {
   uint64_t values[] = {0, 1, 127, 128, 300, 16383, 16384, (uint64_t)1 << 35, UINT64_MAX};
-  buf b;
-  buf_init(&b);
-  for (size_t i = 0; i < sizeof values / sizeof *values; i++) buf_put_varint(&b, values[i]);
-  rbuf r;
-  rbuf_init(&r, b.p, b.len);
+  ut_buf b;
+  ut_buf_init(&b);
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) ut_buf_put_varint(&b, values[i]);
+  ut_rbuf r;
+  ut_rbuf_init(&r, b.p, b.len);
   for (size_t i = 0; i < sizeof values / sizeof *values; i++)
-    cr_assert_eq(rbuf_varint(&r), values[i]);
+    cr_assert_eq(ut_rbuf_varint(&r), values[i]);
   cr_assert_eq(r.pos, r.len);
   cr_assert(!r.bad);
-  buf_free(&b);
+  ut_buf_free(&b);
 }
 
 Test(util, reader_refuses_overruns_and_overlong_varints) {
   unsigned char truncated[] = {0x80, 0x80};
-  rbuf r;
-  rbuf_init(&r, truncated, sizeof truncated);
-  rbuf_varint(&r);
+  ut_rbuf r;
+  ut_rbuf_init(&r, truncated, sizeof truncated);
+  ut_rbuf_varint(&r);
   cr_assert(r.bad);
   unsigned char overlong[11];
   memset(overlong, 0xff, sizeof overlong);
-  rbuf_init(&r, overlong, sizeof overlong);
-  rbuf_varint(&r);
+  ut_rbuf_init(&r, overlong, sizeof overlong);
+  ut_rbuf_varint(&r);
   cr_assert(r.bad);
   unsigned char s[] = {5, 'a', 'b'};
   size_t n;
-  rbuf_init(&r, s, sizeof s);
-  cr_assert_null(rbuf_str(&r, &n, 100));
+  ut_rbuf_init(&r, s, sizeof s);
+  cr_assert_null(ut_rbuf_str(&r, &n, 100));
   cr_assert(r.bad);
 }
 
 Test(util, hex) {
   unsigned char in[3] = {0x00, 0xab, 0xff}, out[3];
   char text[7];
-  hex_encode(in, 3, text);
+  ut_hex_encode(in, 3, text);
   cr_assert_str_eq(text, "00abff");
-  cr_assert_eq(hex_decode("00ABff", out, 3), 0);
+  cr_assert_eq(ut_hex_decode("00ABff", out, 3), 0);
   cr_assert_eq(memcmp(in, out, 3), 0);
-  cr_assert_eq(hex_decode("00abf", out, 3), -1);
-  cr_assert_eq(hex_decode("00abffee", out, 3), -1);
-  cr_assert_eq(hex_decode("zzabff", out, 3), -1);
+  cr_assert_eq(ut_hex_decode("00abf", out, 3), -1);
+  cr_assert_eq(ut_hex_decode("00abffee", out, 3), -1);
+  cr_assert_eq(ut_hex_decode("zzabff", out, 3), -1);
 }
 
 static void canon_is(const char *in, const char *want) {
   char why[200];
-  char *got = jsonc_canon(in, strlen(in), 0, why, sizeof why);
+  char *got = ut_json_canon(in, strlen(in), 0, why, sizeof why);
   cr_assert_not_null(got, "%s: %s", in, why);
   cr_assert_str_eq(got, want, "canonical form of %s", in);
   free(got);
@@ -76,21 +76,21 @@ Test(json, refuses_bad_input_with_a_reason) {
   const char *bad[] = {"{", "{\"a\":1,\"a\":2}", "[1,]", "nul", "\"\\u0000\"", "1 2", ""};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     why[0] = 0;
-    cr_assert_null(jsonc_canon(bad[i], strlen(bad[i]), 0, why, sizeof why), "%s", bad[i]);
+    cr_assert_null(ut_json_canon(bad[i], strlen(bad[i]), 0, why, sizeof why), "%s", bad[i]);
     cr_assert(strlen(why) > 0);
   }
-  cr_assert_null(jsonc_canon("[1]", 3, 1, why, sizeof why));
+  cr_assert_null(ut_json_canon("[1]", 3, 1, why, sizeof why));
   cr_assert(strstr(why, "object"));
 }
 
 Test(json, utf8_validity) {
-  cr_assert(utf8_valid("abc", 3));
-  cr_assert(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
-  cr_assert(!utf8_valid("\xc3", 1));        /* truncated */
-  cr_assert(!utf8_valid("\xc0\xaf", 2));    /* overlong */
-  cr_assert(!utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
-  cr_assert(!utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-  cr_assert(!utf8_valid("a\0b", 3));
+  cr_assert(ut_utf8_valid("abc", 3));
+  cr_assert(ut_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+  cr_assert(!ut_utf8_valid("\xc3", 1));        /* truncated */
+  cr_assert(!ut_utf8_valid("\xc0\xaf", 2));    /* overlong */
+  cr_assert(!ut_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+  cr_assert(!ut_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+  cr_assert(!ut_utf8_valid("a\0b", 3));
 }
 
 /* Every status code of ADB_STATUS_MAP has its own adb_strerror name; an unknown one says so. */

@@ -642,7 +642,8 @@ Test(vector, sql_exact_search_finds_the_true_nearest_whatever_ef_search) {
     strcat(json, "]");
     cr_assert_eq(search_ids(db, v, D, 1, ADB_METRIC_L2, NULL, 1, want), 1);
     adb_stmt *st;
-    snprintf(sql, sizeof sql, "SELECT id FROM vector_search('%s', 1, 'l2', NULL, NULL, 1, 1)", json);
+    snprintf(sql, sizeof sql, "SELECT id FROM vector_search('%s', 1, 'l2', NULL, NULL, 1, 1)",
+             json);
     OK(db, adb_prepare(db, sql, &st, NULL));
     cr_assert_eq(adb_step(st), ADB_ROW, "%s", adb_errmsg(db));
     cr_assert_str_eq(adb_column_text(st, 0), want[0], "query %d", t);

@@ -11,63 +11,63 @@
 static const unsigned char DB_ID[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const unsigned char PEER[16] = {0xaa, 0xbb, 0xcc};
 
-static void header(buf *b, uint64_t to) {
-  buf_put(b, "ADBC", 4);
-  buf_put_u8(b, 1);
-  buf_put(b, DB_ID, 16);
-  buf_put(b, PEER, 16);
-  buf_put_varint(b, 1);
-  buf_put(b, PEER, 16);
-  buf_put_varint(b, 0);
-  buf_put_varint(b, to);
+static void header(ut_buf *b, uint64_t to) {
+  ut_buf_put(b, "ADBC", 4);
+  ut_buf_put_u8(b, 1);
+  ut_buf_put(b, DB_ID, 16);
+  ut_buf_put(b, PEER, 16);
+  ut_buf_put_varint(b, 1);
+  ut_buf_put(b, PEER, 16);
+  ut_buf_put_varint(b, 0);
+  ut_buf_put_varint(b, to);
 }
 
-static void reg(buf *b, int type, uint64_t epoch, uint64_t hlc, uint64_t rep, uint64_t seq) {
-  buf_put_u8(b, (unsigned)type);
-  buf_put_varint(b, epoch);
-  buf_put_varint(b, hlc);
-  buf_put_varint(b, rep);
-  buf_put_varint(b, seq);
+static void reg(ut_buf *b, int type, uint64_t epoch, uint64_t hlc, uint64_t rep, uint64_t seq) {
+  ut_buf_put_u8(b, (unsigned)type);
+  ut_buf_put_varint(b, epoch);
+  ut_buf_put_varint(b, hlc);
+  ut_buf_put_varint(b, rep);
+  ut_buf_put_varint(b, seq);
 }
 
-static void str(buf *b, const char *s) { buf_put_str(b, s, strlen(s)); }
+static void str(ut_buf *b, const char *s) { ut_buf_put_str(b, s, strlen(s)); }
 
-static void node(buf *b, const char *id, const char *label, const char *key, const char *json) {
-  buf_put_u8(b, 1);
+static void node(ut_buf *b, const char *id, const char *label, const char *key, const char *json) {
+  ut_buf_put_u8(b, 1);
   str(b, id);
-  buf_put_varint(b, key ? 3 : 2);
+  ut_buf_put_varint(b, key ? 3 : 2);
   reg(b, 1, 1, 1000, 0, 1);
   reg(b, 2, 1, 1000, 0, 1);
   str(b, label);
   if (key) {
     reg(b, 4, 1, 1000, 0, 1);
-    buf_put_u8(b, 1);
+    ut_buf_put_u8(b, 1);
     str(b, key);
     str(b, json);
   }
 }
 
-static void seal(buf *b) {
+static void seal(ut_buf *b) {
   unsigned char h[16];
   crypto_generichash(h, 16, b->p, b->len, NULL, 0);
-  buf_put(b, h, 16);
+  ut_buf_put(b, h, 16);
 }
 
 static adb *open_joined(int slot) {
   char hex[33];
-  hex_encode(DB_ID, 16, hex);
+  ut_hex_encode(DB_ID, 16, hex);
   adb_options o = {.db_id = hex};
   return open_tmp(slot, &o);
 }
 
 Test(wire, an_edge_before_its_nodes_and_repeated_records_merge) {
   adb *db = open_joined(0);
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   header(&b, 1);
-  buf_put_u8(&b, 2); /* the edge first: its endpoints do not exist yet */
+  ut_buf_put_u8(&b, 2); /* the edge first: its endpoints do not exist yet */
   str(&b, "e");
-  buf_put_varint(&b, 3);
+  ut_buf_put_varint(&b, 3);
   reg(&b, 1, 1, 1000, 0, 1);
   reg(&b, 2, 1, 1000, 0, 1);
   str(&b, "R");
@@ -77,7 +77,7 @@ Test(wire, an_edge_before_its_nodes_and_repeated_records_merge) {
   node(&b, "a", "P", "k", "1");
   node(&b, "b", "P", NULL, NULL);
   node(&b, "a", "P", "k", "1"); /* again */
-  buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
   seal(&b);
   adb_apply_stats st;
   OK(db, adb_apply(db, b.p, b.len, &st));
@@ -86,7 +86,7 @@ Test(wire, an_edge_before_its_nodes_and_repeated_records_merge) {
   cr_assert_str_eq(s, "a|P|{\"k\":1}\nb|P|{}\n--\ne|a|b|R|{}\n");
   free(s);
   OK(db, adb_check(db, NULL));
-  buf_free(&b);
+  ut_buf_free(&b);
   adb_close(db);
 }
 
@@ -123,52 +123,52 @@ Test(wire, fields_that_break_the_rules_are_refused) {
   OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
   char *before = dump_state(db);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     header(&b, 1);
     node(&b, "fine", "P", NULL, NULL); /* a good record first: it must not land either */
-    buf_put_u8(&b, 1);
+    ut_buf_put_u8(&b, 1);
     str(&b, "n");
-    buf_put_varint(&b, 1);
+    ut_buf_put_varint(&b, 1);
     reg(&b, cases[i].type, cases[i].epoch, cases[i].hlc, cases[i].rep, cases[i].seq);
-    buf_put_u8(&b, 1);
+    ut_buf_put_u8(&b, 1);
     str(&b, cases[i].key);
     str(&b, cases[i].json);
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, 0);
     seal(&b);
     int rc = adb_apply(db, b.p, b.len, NULL);
     cr_assert_eq(rc, cases[i].want, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   /* Transactions of the sender past 2^62: the next one would wrap around, or be stored
    * negative. */
   uint64_t past[] = {((uint64_t)1 << 62) + 1, UINT64_MAX};
   for (size_t i = 0; i < 2; i++) {
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     header(&b, past[i]);
     node(&b, "fine", "P", NULL, NULL);
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, 0);
     seal(&b);
     cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_PROTOCOL, "%s", adb_errmsg(db));
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   /* A newer format, and stray bytes after the end marker. */
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   header(&b, 1);
   b.p[4] = 2;
-  buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
   seal(&b);
   cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_FORMAT);
-  buf_free(&b);
-  buf_init(&b);
+  ut_buf_free(&b);
+  ut_buf_init(&b);
   header(&b, 1);
-  buf_put_u8(&b, 0);
-  buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
   seal(&b);
   cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_PROTOCOL);
-  buf_free(&b);
+  ut_buf_free(&b);
   char *after = dump_state(db);
   cr_assert_str_eq(before, after);
   free(before);
@@ -197,22 +197,22 @@ Test(wire, label_and_endpoint_registers_that_break_the_rules_are_refused) {
   OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
   char *before = dump_state(db);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     header(&b, 1);
     node(&b, "fine", "P", NULL, NULL);
-    buf_put_u8(&b, (unsigned)cases[i].kind);
+    ut_buf_put_u8(&b, (unsigned)cases[i].kind);
     str(&b, "x");
-    buf_put_varint(&b, 2);
+    ut_buf_put_varint(&b, 2);
     reg(&b, 1, 1, 1000, 0, 1);
     reg(&b, cases[i].type, 1, 1000, 0, 1);
     str(&b, cases[i].a);
     if (cases[i].b) str(&b, cases[i].b);
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, 0);
     seal(&b);
     int rc = adb_apply(db, b.p, b.len, NULL);
     cr_assert_eq(rc, ADB_PROTOCOL, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   char *after = dump_state(db);
   cr_assert_str_eq(before, after);
@@ -227,18 +227,18 @@ Test(wire, label_and_endpoint_registers_that_break_the_rules_are_refused) {
 }
 
 /* A text register (type 5) for node "n", after its existence: key, edits, operations. */
-static void text_node(buf *b, uint64_t epoch, const char *key, uint64_t nedits,
+static void text_node(ut_buf *b, uint64_t epoch, const char *key, uint64_t nedits,
                       const uint64_t (*edits)[3], const unsigned char *ops, size_t nops) {
-  buf_put_u8(b, 1);
+  ut_buf_put_u8(b, 1);
   str(b, "n");
-  buf_put_varint(b, 2);
+  ut_buf_put_varint(b, 2);
   reg(b, 1, 1, 1000, 0, 1);
   reg(b, 5, epoch, 1000, 0, 1);
   str(b, key);
-  buf_put_varint(b, nedits);
+  ut_buf_put_varint(b, nedits);
   for (uint64_t i = 0; i < nedits; i++)
-    for (int k = 0; k < 3; k++) buf_put_varint(b, edits[i][k]);
-  buf_put_str(b, (const char *)ops, nops);
+    for (int k = 0; k < 3; k++) ut_buf_put_varint(b, edits[i][k]);
+  ut_buf_put_str(b, (const char *)ops, nops);
 }
 
 Test(wire, text_records_are_checked_field_by_field) {
@@ -277,38 +277,38 @@ Test(wire, text_records_are_checked_field_by_field) {
   OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
   char *before = dump_state(db);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     header(&b, 1);
     node(&b, "fine", "P", NULL, NULL); /* a good record first: it must not land either */
     text_node(&b, cases[i].epoch, cases[i].key, 1, cases[i].edits, cases[i].ops, cases[i].nops);
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, 0);
     seal(&b);
     int rc = adb_apply(db, b.p, b.len, NULL);
     cr_assert_eq(rc, ADB_PROTOCOL, "%s: got %d (%s)", cases[i].why, rc, adb_errmsg(db));
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   /* A record cut inside its edits, and one whose operations run past the set's end. */
   for (int cut = 0; cut < 2; cut++) {
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     header(&b, 1);
     text_node(&b, 1, "body", 1, good, ops, nops);
     b.len -= cut ? nops + 4 : 2;
-    buf_put_u8(&b, 0);
+    ut_buf_put_u8(&b, 0);
     seal(&b);
     cr_assert_eq(adb_apply(db, b.p, b.len, NULL), ADB_PROTOCOL);
-    buf_free(&b);
+    ut_buf_free(&b);
   }
   char *after = dump_state(db);
   cr_assert_str_eq(before, after);
   cr_assert_eq(sql_int(db, "SELECT count(*) FROM adb_text"), 0);
   /* The same record with good fields merges. */
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   header(&b, 1);
   text_node(&b, 1, "body", 1, good, ops, nops);
-  buf_put_u8(&b, 0);
+  ut_buf_put_u8(&b, 0);
   seal(&b);
   OK(db, adb_apply(db, b.p, b.len, NULL));
   OK(db, adb_apply(db, b.p, b.len, NULL));
@@ -318,7 +318,7 @@ Test(wire, text_records_are_checked_field_by_field) {
   adb_free(s);
   OK(db, adb_text_insert(db, "n", "body", 2, "!"));
   OK(db, adb_check(db, NULL));
-  buf_free(&b);
+  ut_buf_free(&b);
   free(ops);
   free(before);
   free(after);

@@ -89,10 +89,10 @@ uint64_t cy_hash(cy_ctx *c, cy_val v);
 const char *cy_kind_name(cy_kind k);
 
 /* Appends the TCK literal text of v to b. */
-struct buf;
-void cy_format(cy_ctx *c, struct buf *b, cy_val v);
+struct ut_buf;
+void cy_format(cy_ctx *c, struct ut_buf *b, cy_val v);
 /* Appends v as JSON (nodes and relationships as objects with id, labels/type, properties). */
-void cy_format_json(cy_ctx *c, struct buf *b, cy_val v);
+void cy_format_json(cy_ctx *c, struct ut_buf *b, cy_val v);
 /* The text of a float as Cypher prints it (always with '.' or an exponent). */
 void cy_format_float(char *out, size_t n, double f);
 
@@ -541,7 +541,7 @@ int cy_temporal_rank(cy_val v);
 uint64_t cy_temporal_hash(cy_val v);
 /* Appends the JSON a property value is stored as: temporals as a one-key object such as
  * {"$date":"2015-07-21"} (so SQL can read them), everything else as cy_format_json. */
-void cy_format_stored(cy_ctx *c, struct buf *b, cy_val v);
+void cy_format_stored(cy_ctx *c, struct ut_buf *b, cy_val v);
 /* The temporal a stored one-key object denotes; returns 1 and sets *out, or 0 when obj is not
  * one (it is then an ordinary map). */
 int cy_temporal_from_stored(cy_ctx *c, const cy_map *obj, cy_val *out);

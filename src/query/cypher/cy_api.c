@@ -15,7 +15,7 @@ struct adb_cypher {
   cy_table *t;
   int row; /* the current row; -1 before the first */
   int failed;
-  buf text;
+  ut_buf text;
 };
 
 static int error_code(const cy_ctx *c) {
@@ -29,7 +29,8 @@ static int error_code(const cy_ctx *c) {
 static size_t explain_prefix(const char *query) {
   const char *s = query;
   while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
-  if (strncasecmp(s, "EXPLAIN", 7) || !(s[7] == ' ' || s[7] == '\t' || s[7] == '\n' || s[7] == '\r'))
+  if (strncasecmp(s, "EXPLAIN", 7) ||
+      !(s[7] == ' ' || s[7] == '\t' || s[7] == '\n' || s[7] == '\r'))
     return 0;
   return (size_t)(s + 8 - query);
 }
@@ -58,7 +59,7 @@ static int run(adb_cypher *r, const char *query, const char *params) {
   if (params) {
     json_t *j;
     char why[200];
-    if (jsonc_parse(params, strlen(params), &j, why, sizeof why))
+    if (ut_json_parse(params, strlen(params), &j, why, sizeof why))
       cy_fail(c, "ArgumentError", "compile time", "", "the parameters are not JSON: %s", why);
     if (!json_is_object(j)) {
       json_decref(j);
@@ -110,7 +111,7 @@ int adb_cypher_run(adb *db, const char *query, const char *params, adb_cypher **
   }
   r->c = c;
   r->row = -1;
-  buf_init(&r->text);
+  ut_buf_init(&r->text);
   c->db = db;
   c->now_ms = adb__now_ms(db);
   c->rng = (uint64_t)c->now_ms | 1;
@@ -197,7 +198,7 @@ const char *adb_cypher_text(adb_cypher *r, int i, int form) {
   r->text.len = 0;
   if (form == ADB_CYPHER_TCK) cy_format(r->c, &r->text, *v);
   else cy_format_json(r->c, &r->text, *v);
-  buf_put_u8(&r->text, 0);
+  ut_buf_put_u8(&r->text, 0);
   return r->text.oom ? NULL : (const char *)r->text.p;
 }
 
@@ -220,6 +221,6 @@ void adb_cypher_free(adb_cypher *r) {
   cy_arena_free(&r->c->arena);
   cy_tz_free(r->c->tz);
   free(r->c);
-  buf_free(&r->text);
+  ut_buf_free(&r->text);
   free(r);
 }

@@ -87,7 +87,8 @@ static void check_function(checker *k, scope *s, cy_expr *e) {
   cy_func_arity(k->c, e->name, e->n);
   /* An aggregate's input must be reproducible: the same rows must give the same result. */
   for (int i = 0; is_agg(e) && i < e->n; i++)
-    if (contains(e->args[i], is_rand)) ERR("NonConstantExpression", "%s() cannot aggregate rand()", e->name);
+    if (contains(e->args[i], is_rand))
+      ERR("NonConstantExpression", "%s() cannot aggregate rand()", e->name);
   if (e->n != 1) return;
   int t = static_type(s, e->args[0]);
   const char *f = e->name;
@@ -314,7 +315,8 @@ static void ambiguous(checker *k, const cy_expr *e, const cy_proj *p) {
   /* A grouping key that is a variable's property may be used again. */
   for (int i = 0; i < p->nitems; i++) {
     const cy_expr *key = p->items[i].e;
-    if (key->op == E_PROP && key->a->op == E_VAR && !contains_agg(key) && expr_equal(e, key)) return;
+    if (key->op == E_PROP && key->a->op == E_VAR && !contains_agg(key) && expr_equal(e, key))
+      return;
   }
   if (e->op == E_VAR) {
     for (int i = 0; i < p->nitems; i++)
@@ -341,7 +343,8 @@ static void complex_key_beside_aggregate(checker *k, const cy_expr *e, const cy_
     const cy_expr *key = p->items[i].e;
     if (key->op != E_VAR && key->op != E_PROP && !contains_agg(key) && expr_equal(e, key))
       ERR("AmbiguousAggregationExpression",
-          "ORDER BY may use the projected expression '%s' beside an aggregate only through its alias",
+          "ORDER BY may use the projected expression '%s' beside an aggregate only through its "
+          "alias",
           p->items[i].alias);
   }
   complex_key_beside_aggregate(k, e->a, p);
@@ -600,6 +603,8 @@ void cy_check(cy_ctx *c, cy_query *q) {
     single(&k, u->next, &n2, &c2);
     int same = n2 == ncols;
     for (int i = 0; same && i < ncols; i++) same = !strcmp(cols[i], c2[i]);
-    if (!same) cy_compile_err(c, "DifferentColumnsInUnion", "every part of a UNION must return the same columns");
+    if (!same)
+      cy_compile_err(c, "DifferentColumnsInUnion",
+                     "every part of a UNION must return the same columns");
   }
 }

@@ -49,7 +49,10 @@ static int add(dur *d, const unit *u, int is_f, int64_t i, double f) {
     i = (int64_t)trunc(f);
     frac = f - (double)i;
   }
-  int64_t *into = u->into == 0 ? &d->months : u->into == 1 ? &d->days : u->mul >= NS_PER_S ? &d->secs : &d->nanos;
+  int64_t *into = u->into == 0         ? &d->months
+                  : u->into == 1       ? &d->days
+                  : u->mul >= NS_PER_S ? &d->secs
+                                       : &d->nanos;
   int64_t mul = u->into == 2 && u->mul >= NS_PER_S ? u->mul / NS_PER_S : u->mul, v;
   if (__builtin_mul_overflow(i, mul, &v) || __builtin_add_overflow(*into, v, into)) return -1;
   if (u->into == 0) d->fm += frac * (double)u->mul;
@@ -93,8 +96,10 @@ int cy_dur_normalise(cy_dur *d) {
 const char *cy_dur_text(cy_ctx *c, const cy_dur *d) {
   char b[160];
   size_t k = (size_t)snprintf(b, sizeof b, "P");
-  if (d->months / 12) k += (size_t)snprintf(b + k, sizeof b - k, "%lldY", (long long)(d->months / 12));
-  if (d->months % 12) k += (size_t)snprintf(b + k, sizeof b - k, "%lldM", (long long)(d->months % 12));
+  if (d->months / 12)
+    k += (size_t)snprintf(b + k, sizeof b - k, "%lldY", (long long)(d->months / 12));
+  if (d->months % 12)
+    k += (size_t)snprintf(b + k, sizeof b - k, "%lldM", (long long)(d->months % 12));
   if (d->days) k += (size_t)snprintf(b + k, sizeof b - k, "%lldD", (long long)d->days);
   if (d->secs || d->nanos) {
     k += (size_t)snprintf(b + k, sizeof b - k, "T");
@@ -200,16 +205,21 @@ static cy_val construct(cy_ctx *c, cy_val v) {
   if (v.k == CV_NULL) return cy_null;
   if (v.k == CV_STR) {
     if (parse_dur(v.s, &d) < 0)
-      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 duration", v.s);
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 duration",
+              v.s);
   } else if (v.k == CV_MAP) {
     for (int i = 0; i < v.m->n; i++) {
       const unit *u = unit_named(v.m->k[i]);
       const cy_val *x = &v.m->v[i];
-      if (!u) cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a duration field", v.m->k[i]);
+      if (!u)
+        cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a duration field",
+                v.m->k[i]);
       if (x->k != CV_INT && x->k != CV_FLOAT && x->k != CV_NULL)
         cy_type_err(c, "the duration field '%s' must be a number", v.m->k[i]);
-      if (x->k != CV_NULL && (x->k == CV_FLOAT ? add(&d, u, 1, 0, x->f) : add(&d, u, 0, x->i, 0)) < 0)
-        cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the duration field '%s' is too large", v.m->k[i]);
+      if (x->k != CV_NULL &&
+          (x->k == CV_FLOAT ? add(&d, u, 1, 0, x->f) : add(&d, u, 0, x->i, 0)) < 0)
+        cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
+                "the duration field '%s' is too large", v.m->k[i]);
     }
   } else {
     cy_type_err(c, "duration() takes a map or a string, not a %s", cy_kind_name(v.k));
@@ -262,8 +272,10 @@ static cy_val between(cy_ctx *c, const char *fn, cy_val a, cy_val b, int which) 
     if (months < 0 && (d2 > d1 || (d2 == d1 && yns > xns))) months++;
     d.months = months;
     if (which == 1) return format_dur(c, &d);
-    int64_t ty = (y1 * 12 + (m1 - 1) + months), ny = ty >= 0 ? ty / 12 : -((-ty + 11) / 12), nm = ty - ny * 12 + 1;
-    int64_t last = cy_days_from_civil(nm == 12 ? ny + 1 : ny, nm == 12 ? 1 : nm + 1, 1) - cy_days_from_civil(ny, nm, 1);
+    int64_t ty = (y1 * 12 + (m1 - 1) + months), ny = ty >= 0 ? ty / 12 : -((-ty + 11) / 12),
+            nm = ty - ny * 12 + 1;
+    int64_t last = cy_days_from_civil(nm == 12 ? ny + 1 : ny, nm == 12 ? 1 : nm + 1, 1) -
+                   cy_days_from_civil(ny, nm, 1);
     xdays = cy_days_from_civil(ny, nm, d1 < last ? d1 : last);
   }
   int64_t days = yd - xdays, t = yns - xns;

@@ -49,15 +49,15 @@ static cy_val arith(cy_ctx *c, cy_eop op, cy_val a, cy_val b) {
     }
     if ((a.k == CV_STR && (b.k == CV_STR || is_num(b) || b.k == CV_BOOL)) ||
         (b.k == CV_STR && (is_num(a) || a.k == CV_BOOL))) {
-      buf x;
-      buf_init(&x);
+      ut_buf x;
+      ut_buf_init(&x);
       cy_val parts[2] = {a, b};
       for (int i = 0; i < 2; i++) {
-        if (parts[i].k == CV_STR) buf_puts(&x, parts[i].s);
+        if (parts[i].k == CV_STR) ut_buf_puts(&x, parts[i].s);
         else cy_format(c, &x, parts[i]);
       }
       cy_val r = cy_str(cy_strndup(c, x.len ? (const char *)x.p : "", x.len));
-      buf_free(&x);
+      ut_buf_free(&x);
       return r;
     }
   }
@@ -110,7 +110,8 @@ static cy_val regex_match(cy_ctx *c, cy_val a, cy_val b) {
   strcat(pat, ")$");
   regex_t re;
   if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0)))
-    cy_fail(c, "ArgumentError", "runtime", "InvalidArgumentValue", "invalid regular expression '%s'", b.s);
+    cy_fail(c, "ArgumentError", "runtime", "InvalidArgumentValue",
+            "invalid regular expression '%s'", b.s);
   int r = regexec(&re, a.s, 0, NULL, 0) == 0;
   regfree(&re);
   return cy_bool(r);
@@ -138,7 +139,8 @@ static cy_val property(cy_ctx *c, cy_val base, const char *key) {
   case CV_NULL: return cy_null;
   case CV_NODE:
   case CV_REL: {
-    int deleted = base.k == CV_NODE ? cy_node_get(c, base.id)->deleted : cy_rel_get(c, base.id)->deleted;
+    int deleted =
+        base.k == CV_NODE ? cy_node_get(c, base.id)->deleted : cy_rel_get(c, base.id)->deleted;
     if (deleted)
       cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the %s was deleted",
               base.k == CV_NODE ? "node" : "relationship");
@@ -262,7 +264,8 @@ static cy_val map_projection(cy_ctx *c, const cy_env *env, const cy_expr *e) {
 
 static cy_val has_labels(cy_ctx *c, cy_val v, const cy_expr *e) {
   if (v.k == CV_NULL) return cy_null;
-  if (v.k != CV_NODE) cy_type_err(c, "labels can only be tested on a node, not a %s", cy_kind_name(v.k));
+  if (v.k != CV_NODE)
+    cy_type_err(c, "labels can only be tested on a node, not a %s", cy_kind_name(v.k));
   for (int i = 0; i < e->n; i++)
     if (!cy_node_has_label(cy_node_get(c, v.id), e->keys[i])) return cy_bool(0);
   return cy_bool(1);
@@ -274,7 +277,9 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
   case E_LIT: return e->lit;
   case E_PARAM: {
     const cy_val *v = cy_map_get(c->params, e->name);
-    if (!v) cy_fail(c, "ParameterMissing", "runtime", "MissingParameter", "parameter $%s was not given", e->name);
+    if (!v)
+      cy_fail(c, "ParameterMissing", "runtime", "MissingParameter", "parameter $%s was not given",
+              e->name);
     return *v;
   }
   case E_VAR: {
@@ -331,7 +336,8 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
     int r;
     cy_val a = cy_eval(c, env, e->a), b = cy_eval(c, env, e->b);
     /* NaN is a number that compares false with every number. */
-    if (is_num(a) && is_num(b) && ((a.k == CV_FLOAT && a.f != a.f) || (b.k == CV_FLOAT && b.f != b.f)))
+    if (is_num(a) && is_num(b) &&
+        ((a.k == CV_FLOAT && a.f != a.f) || (b.k == CV_FLOAT && b.f != b.f)))
       return cy_bool(0);
     if (!cy_compare(c, a, b, &r)) return cy_null;
     return cy_bool(e->op == E_LT ? r < 0 : e->op == E_GT ? r > 0 : e->op == E_LE ? r <= 0 : r >= 0);

@@ -25,7 +25,9 @@ static cy_table *table_new(cy_ctx *c, int ncols) {
   return t;
 }
 
-static cy_val *row_new(cy_ctx *c, int n) { return cy_alloc(c, (size_t)(n ? n : 1) * sizeof(cy_val)); }
+static cy_val *row_new(cy_ctx *c, int n) {
+  return cy_alloc(c, (size_t)(n ? n : 1) * sizeof(cy_val));
+}
 
 static int col_index(const cy_table *t, const char *name) {
   for (int i = 0; i < t->ncols; i++)
@@ -58,7 +60,8 @@ static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   for (int r = 0; r < in->nrows; r++) {
     int before = out->nrows;
     cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where);
-    if (cl->optional && out->nrows == before) cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
+    if (cl->optional && out->nrows == before)
+      cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
   }
   return out;
 }
@@ -107,7 +110,8 @@ static cy_table *do_call(cy_ctx *c, const cy_clause *cl, cy_table *in) {
     }
     for (int h = 0; h < res->nrows; h++) {
       cy_val *row = row_extend(c, in, in->rows[r], out);
-      for (int i = 0; i < cl->nyields; i++) row[col_index(out, cl->yield_vars[i])] = res->rows[h][from[i]];
+      for (int i = 0; i < cl->nyields; i++)
+        row[col_index(out, cl->yield_vars[i])] = res->rows[h][from[i]];
       cy_env renv = {.t = out, .row = row};
       if (cl->where && cy_truth(c, cy_eval(c, &renv, cl->where)) != 1) continue;
       cy_table_add(c, out, row);
@@ -207,7 +211,8 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
   }
   s->count++;
   if (!strcasecmp(f, "sum") || !strcasecmp(f, "avg") || !strncasecmp(f, "stdev", 5)) {
-    if (v.k != CV_INT && v.k != CV_FLOAT) cy_type_err(c, "%s() cannot add a %s", f, cy_kind_name(v.k));
+    if (v.k != CV_INT && v.k != CV_FLOAT)
+      cy_type_err(c, "%s() cannot add a %s", f, cy_kind_name(v.k));
     double x = v.k == CV_INT ? (double)v.i : v.f;
     if (v.k == CV_FLOAT) s->isfloat = 1;
     else if (__builtin_add_overflow(s->isum, v.i, &s->isum))
@@ -233,8 +238,10 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
 }
 
 static int cmp_num(const void *a, const void *b) {
-  double x = ((const cy_val *)a)->k == CV_INT ? (double)((const cy_val *)a)->i : ((const cy_val *)a)->f;
-  double y = ((const cy_val *)b)->k == CV_INT ? (double)((const cy_val *)b)->i : ((const cy_val *)b)->f;
+  double x =
+      ((const cy_val *)a)->k == CV_INT ? (double)((const cy_val *)a)->i : ((const cy_val *)a)->f;
+  double y =
+      ((const cy_val *)b)->k == CV_INT ? (double)((const cy_val *)b)->i : ((const cy_val *)b)->f;
   return (x > y) - (x < y);
 }
 
@@ -251,7 +258,8 @@ static cy_val agg_result(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env
   if (!s->count) return cy_null;
   if (!strcasecmp(f, "avg")) return cy_float(s->fsum / (double)s->count);
   if (!strcasecmp(f, "min") || !strcasecmp(f, "max")) return s->best;
-  if (!strcasecmp(f, "stDev")) return cy_float(s->count > 1 ? sqrt(s->m2 / (double)(s->count - 1)) : 0.0);
+  if (!strcasecmp(f, "stDev"))
+    return cy_float(s->count > 1 ? sqrt(s->m2 / (double)(s->count - 1)) : 0.0);
   if (!strcasecmp(f, "stDevP")) return cy_float(sqrt(s->m2 / (double)s->count));
   /* percentileCont / percentileDisc */
   cy_val pv = cy_eval(c, env, e->args[1]);
@@ -338,7 +346,8 @@ static cy_table *do_project(cy_ctx *c, const cy_proj *p, cy_table *in) {
   for (int i = 0; i < nitems; i++) find_aggs(c, items[i].e, &ag, 0);
   int grouped = ag.n > 0;
   for (int i = 0; i < p->norder; i++) find_aggs(c, p->order[i].e, &ag, 0);
-  if (!grouped && ag.n) cy_compile_err(c, "InvalidAggregation", "ORDER BY uses an aggregate the projection does not");
+  if (!grouped && ag.n)
+    cy_compile_err(c, "InvalidAggregation", "ORDER BY uses an aggregate the projection does not");
 
   cy_val **src = cy_alloc(c, (size_t)(in->nrows + 1) * sizeof *src); /* input row per output row */
   cy_val **aggv = NULL;
@@ -419,7 +428,8 @@ static cy_table *do_project(cy_ctx *c, const cy_proj *p, cy_table *in) {
       int dup = 0;
       for (int q = 0; q < k && !dup; q++) {
         int same = 1;
-        for (int i = 0; i < nitems && same; i++) same = cy_order(c, out->rows[q][i], out->rows[r][i]) == 0;
+        for (int i = 0; i < nitems && same; i++)
+          same = cy_order(c, out->rows[q][i], out->rows[r][i]) == 0;
         dup = same;
       }
       if (!dup) {
@@ -551,7 +561,8 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
     cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL);
     if (found.nrows) {
       for (int k = 0; k < found.nrows; k++) {
-        apply_sets(c, cl->sets + cl->ncreate_sets, cl->nsets - cl->ncreate_sets, out, found.rows[k]);
+        apply_sets(c, cl->sets + cl->ncreate_sets, cl->nsets - cl->ncreate_sets, out,
+                   found.rows[k]);
         cy_table_add(c, out, found.rows[k]);
       }
     } else {
@@ -574,7 +585,8 @@ static void set_map(cy_ctx *c, cy_val target, cy_val v, int replace) {
   else if (v.k == CV_NULL) m = NULL;
   else cy_type_err(c, "SET needs a map, not a %s", cy_kind_name(v.k));
   if (replace) {
-    const cy_map *cur = target.k == CV_NODE ? cy_node_get(c, target.id)->props : cy_rel_get(c, target.id)->props;
+    const cy_map *cur =
+        target.k == CV_NODE ? cy_node_get(c, target.id)->props : cy_rel_get(c, target.id)->props;
     const char **gone = cy_alloc(c, (size_t)(cur ? cur->n + 1 : 1) * sizeof *gone);
     int ng = 0;
     for (int i = 0; cur && i < cur->n; i++)
@@ -653,7 +665,8 @@ static void delete_value(cy_ctx *c, cy_val v, int detach, int nodes_pass) {
       else cy_rel_delete(c, v.l->v[i].id);
     return;
   default:
-    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "DELETE cannot delete a %s", cy_kind_name(v.k));
+    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "DELETE cannot delete a %s",
+            cy_kind_name(v.k));
   }
 }
 
@@ -734,7 +747,8 @@ cy_table *cy_exec(cy_ctx *c, cy_query *q) {
       int dup = 0;
       for (int q2 = 0; q2 < k && !dup; q2++) {
         int same = 1;
-        for (int i = 0; i < res->ncols && same; i++) same = cy_order(c, res->rows[q2][i], res->rows[r][i]) == 0;
+        for (int i = 0; i < res->ncols && same; i++)
+          same = cy_order(c, res->rows[q2][i], res->rows[r][i]) == 0;
         dup = same;
       }
       if (!dup) res->rows[k++] = res->rows[r];

@@ -26,46 +26,100 @@ typedef struct fdef {
   int id, min, max;
 } fdef;
 
-static const fdef funcs[] = {
-    {"toInteger", F_TOINTEGER, 1, 1}, {"toFloat", F_TOFLOAT, 1, 1},
-    {"toString", F_TOSTRING, 1, 1}, {"toBoolean", F_TOBOOLEAN, 1, 1},
-    {"toStringOrNull", F_TOSTRINGORNULL, 1, 1}, {"toIntegerOrNull", F_TOINTEGERORNULL, 1, 1},
-    {"toFloatOrNull", F_TOFLOATORNULL, 1, 1}, {"toBooleanOrNull", F_TOBOOLEANORNULL, 1, 1},
-    {"size", F_SIZE, 1, 1}, {"length", F_LENGTH, 1, 1}, {"head", F_HEAD, 1, 1},
-    {"last", F_LAST, 1, 1}, {"tail", F_TAIL, 1, 1}, {"range", F_RANGE, 2, 3},
-    {"keys", F_KEYS, 1, 1}, {"labels", F_LABELS, 1, 1}, {"type", F_TYPE, 1, 1},
-    {"id", F_ID, 1, 1}, {"elementId", F_ELEMENTID, 1, 1}, {"properties", F_PROPERTIES, 1, 1},
-    {"nodes", F_NODES, 1, 1}, {"relationships", F_RELATIONSHIPS, 1, 1},
-    {"startNode", F_STARTNODE, 1, 1}, {"endNode", F_ENDNODE, 1, 1},
-    {"coalesce", F_COALESCE, 1, 1000}, {"abs", F_ABS, 1, 1}, {"sign", F_SIGN, 1, 1},
-    {"ceil", F_CEIL, 1, 1}, {"floor", F_FLOOR, 1, 1}, {"round", F_ROUND, 1, 1},
-    {"sqrt", F_SQRT, 1, 1}, {"exp", F_EXP, 1, 1}, {"log", F_LOG, 1, 1},
-    {"log10", F_LOG10, 1, 1}, {"rand", F_RAND, 0, 0}, {"substring", F_SUBSTRING, 2, 3},
-    {"left", F_LEFT, 2, 2}, {"right", F_RIGHT, 2, 2}, {"trim", F_TRIM, 1, 1},
-    {"ltrim", F_LTRIM, 1, 1}, {"rtrim", F_RTRIM, 1, 1}, {"toUpper", F_TOUPPER, 1, 1},
-    {"toLower", F_TOLOWER, 1, 1}, {"replace", F_REPLACE, 3, 3}, {"split", F_SPLIT, 2, 2},
-    {"reverse", F_REVERSE, 1, 1}, {"exists", F_EXISTS, 1, 1}, {"sin", F_SIN, 1, 1},
-    {"cos", F_COS, 1, 1}, {"tan", F_TAN, 1, 1}, {"asin", F_ASIN, 1, 1},
-    {"acos", F_ACOS, 1, 1}, {"atan", F_ATAN, 1, 1}, {"atan2", F_ATAN2, 2, 2},
-    {"pi", F_PI, 0, 0}, {"e", F_E, 0, 0}, {"degrees", F_DEGREES, 1, 1},
-    {"radians", F_RADIANS, 1, 1}, {"isEmpty", F_ISEMPTY, 1, 1},
-    {"char_length", F_CHAR_LENGTH, 1, 1}, {"character_length", F_CHAR_LENGTH, 1, 1},
-    {"date", F_TEMPORAL, 0, 1}, {"localtime", F_TEMPORAL, 0, 1}, {"time", F_TEMPORAL, 0, 1},
-    {"localdatetime", F_TEMPORAL, 0, 1}, {"datetime", F_TEMPORAL, 0, 1},
-    {"date.truncate", F_TEMPORAL, 2, 3}, {"localtime.truncate", F_TEMPORAL, 2, 3},
-    {"time.truncate", F_TEMPORAL, 2, 3}, {"localdatetime.truncate", F_TEMPORAL, 2, 3},
-    {"datetime.truncate", F_TEMPORAL, 2, 3}, {"date.transaction", F_TEMPORAL, 0, 1},
-    {"date.statement", F_TEMPORAL, 0, 1}, {"date.realtime", F_TEMPORAL, 0, 1},
-    {"localtime.transaction", F_TEMPORAL, 0, 1}, {"localtime.statement", F_TEMPORAL, 0, 1},
-    {"localtime.realtime", F_TEMPORAL, 0, 1}, {"time.transaction", F_TEMPORAL, 0, 1},
-    {"time.statement", F_TEMPORAL, 0, 1}, {"time.realtime", F_TEMPORAL, 0, 1},
-    {"localdatetime.transaction", F_TEMPORAL, 0, 1}, {"localdatetime.statement", F_TEMPORAL, 0, 1},
-    {"localdatetime.realtime", F_TEMPORAL, 0, 1}, {"datetime.transaction", F_TEMPORAL, 0, 1},
-    {"datetime.statement", F_TEMPORAL, 0, 1}, {"datetime.realtime", F_TEMPORAL, 0, 1},
-    {"datetime.fromepoch", F_TEMPORAL, 2, 2}, {"datetime.fromepochmillis", F_TEMPORAL, 1, 1}, {"duration", F_DURATION, 1, 1},
-    {"duration.between", F_DURATION, 2, 2}, {"duration.inMonths", F_DURATION, 2, 2},
-    {"duration.inDays", F_DURATION, 2, 2}, {"duration.inSeconds", F_DURATION, 2, 2},
-    {NULL, 0, 0, 0}};
+static const fdef funcs[] = {{"toInteger", F_TOINTEGER, 1, 1},
+                             {"toFloat", F_TOFLOAT, 1, 1},
+                             {"toString", F_TOSTRING, 1, 1},
+                             {"toBoolean", F_TOBOOLEAN, 1, 1},
+                             {"toStringOrNull", F_TOSTRINGORNULL, 1, 1},
+                             {"toIntegerOrNull", F_TOINTEGERORNULL, 1, 1},
+                             {"toFloatOrNull", F_TOFLOATORNULL, 1, 1},
+                             {"toBooleanOrNull", F_TOBOOLEANORNULL, 1, 1},
+                             {"size", F_SIZE, 1, 1},
+                             {"length", F_LENGTH, 1, 1},
+                             {"head", F_HEAD, 1, 1},
+                             {"last", F_LAST, 1, 1},
+                             {"tail", F_TAIL, 1, 1},
+                             {"range", F_RANGE, 2, 3},
+                             {"keys", F_KEYS, 1, 1},
+                             {"labels", F_LABELS, 1, 1},
+                             {"type", F_TYPE, 1, 1},
+                             {"id", F_ID, 1, 1},
+                             {"elementId", F_ELEMENTID, 1, 1},
+                             {"properties", F_PROPERTIES, 1, 1},
+                             {"nodes", F_NODES, 1, 1},
+                             {"relationships", F_RELATIONSHIPS, 1, 1},
+                             {"startNode", F_STARTNODE, 1, 1},
+                             {"endNode", F_ENDNODE, 1, 1},
+                             {"coalesce", F_COALESCE, 1, 1000},
+                             {"abs", F_ABS, 1, 1},
+                             {"sign", F_SIGN, 1, 1},
+                             {"ceil", F_CEIL, 1, 1},
+                             {"floor", F_FLOOR, 1, 1},
+                             {"round", F_ROUND, 1, 1},
+                             {"sqrt", F_SQRT, 1, 1},
+                             {"exp", F_EXP, 1, 1},
+                             {"log", F_LOG, 1, 1},
+                             {"log10", F_LOG10, 1, 1},
+                             {"rand", F_RAND, 0, 0},
+                             {"substring", F_SUBSTRING, 2, 3},
+                             {"left", F_LEFT, 2, 2},
+                             {"right", F_RIGHT, 2, 2},
+                             {"trim", F_TRIM, 1, 1},
+                             {"ltrim", F_LTRIM, 1, 1},
+                             {"rtrim", F_RTRIM, 1, 1},
+                             {"toUpper", F_TOUPPER, 1, 1},
+                             {"toLower", F_TOLOWER, 1, 1},
+                             {"replace", F_REPLACE, 3, 3},
+                             {"split", F_SPLIT, 2, 2},
+                             {"reverse", F_REVERSE, 1, 1},
+                             {"exists", F_EXISTS, 1, 1},
+                             {"sin", F_SIN, 1, 1},
+                             {"cos", F_COS, 1, 1},
+                             {"tan", F_TAN, 1, 1},
+                             {"asin", F_ASIN, 1, 1},
+                             {"acos", F_ACOS, 1, 1},
+                             {"atan", F_ATAN, 1, 1},
+                             {"atan2", F_ATAN2, 2, 2},
+                             {"pi", F_PI, 0, 0},
+                             {"e", F_E, 0, 0},
+                             {"degrees", F_DEGREES, 1, 1},
+                             {"radians", F_RADIANS, 1, 1},
+                             {"isEmpty", F_ISEMPTY, 1, 1},
+                             {"char_length", F_CHAR_LENGTH, 1, 1},
+                             {"character_length", F_CHAR_LENGTH, 1, 1},
+                             {"date", F_TEMPORAL, 0, 1},
+                             {"localtime", F_TEMPORAL, 0, 1},
+                             {"time", F_TEMPORAL, 0, 1},
+                             {"localdatetime", F_TEMPORAL, 0, 1},
+                             {"datetime", F_TEMPORAL, 0, 1},
+                             {"date.truncate", F_TEMPORAL, 2, 3},
+                             {"localtime.truncate", F_TEMPORAL, 2, 3},
+                             {"time.truncate", F_TEMPORAL, 2, 3},
+                             {"localdatetime.truncate", F_TEMPORAL, 2, 3},
+                             {"datetime.truncate", F_TEMPORAL, 2, 3},
+                             {"date.transaction", F_TEMPORAL, 0, 1},
+                             {"date.statement", F_TEMPORAL, 0, 1},
+                             {"date.realtime", F_TEMPORAL, 0, 1},
+                             {"localtime.transaction", F_TEMPORAL, 0, 1},
+                             {"localtime.statement", F_TEMPORAL, 0, 1},
+                             {"localtime.realtime", F_TEMPORAL, 0, 1},
+                             {"time.transaction", F_TEMPORAL, 0, 1},
+                             {"time.statement", F_TEMPORAL, 0, 1},
+                             {"time.realtime", F_TEMPORAL, 0, 1},
+                             {"localdatetime.transaction", F_TEMPORAL, 0, 1},
+                             {"localdatetime.statement", F_TEMPORAL, 0, 1},
+                             {"localdatetime.realtime", F_TEMPORAL, 0, 1},
+                             {"datetime.transaction", F_TEMPORAL, 0, 1},
+                             {"datetime.statement", F_TEMPORAL, 0, 1},
+                             {"datetime.realtime", F_TEMPORAL, 0, 1},
+                             {"datetime.fromepoch", F_TEMPORAL, 2, 2},
+                             {"datetime.fromepochmillis", F_TEMPORAL, 1, 1},
+                             {"duration", F_DURATION, 1, 1},
+                             {"duration.between", F_DURATION, 2, 2},
+                             {"duration.inMonths", F_DURATION, 2, 2},
+                             {"duration.inDays", F_DURATION, 2, 2},
+                             {"duration.inSeconds", F_DURATION, 2, 2},
+                             {NULL, 0, 0, 0}};
 
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
                                          "stDev", "stDevP", "percentileCont",
@@ -217,29 +271,29 @@ static cy_val trim(cy_ctx *c, const char *s, int left, int right) {
 
 static cy_val replace(cy_ctx *c, const char *s, const char *from, const char *to) {
   size_t nf = strlen(from);
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   if (!nf) {
     /* An empty search string matches between every character. */
-    buf_puts(&b, to);
+    ut_buf_puts(&b, to);
     for (const char *p = s; *p;) {
       size_t n = utf8_off(p, 1);
-      buf_put(&b, p, n);
-      buf_puts(&b, to);
+      ut_buf_put(&b, p, n);
+      ut_buf_puts(&b, to);
       p += n;
     }
   } else {
     for (const char *p = s; *p;) {
       if (!strncmp(p, from, nf)) {
-        buf_puts(&b, to);
+        ut_buf_puts(&b, to);
         p += nf;
       } else {
-        buf_put_u8(&b, (unsigned char)*p++);
+        ut_buf_put_u8(&b, (unsigned char)*p++);
       }
     }
   }
   cy_val r = cy_str(cy_strndup(c, b.len ? (const char *)b.p : "", b.len));
-  buf_free(&b);
+  ut_buf_free(&b);
   return r;
 }
 
@@ -383,7 +437,8 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_LABELS: {
     if (x.k != CV_NODE) bad_arg(c, fn, x);
     const cy_node *nd = cy_node_get(c, x.id);
-    if (nd->deleted) cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
+    if (nd->deleted)
+      cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
     cy_list *l = cy_list_new(c, nd->nlabels);
     for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
     return list_val(l);
@@ -417,7 +472,8 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
     return cy_null;
   case F_ABS:
     if (x.k == CV_INT) {
-      if (x.i == INT64_MIN) cy_fail(c, "ArithmeticError", "runtime", "IntegerOverflow", "abs() overflows");
+      if (x.i == INT64_MIN)
+        cy_fail(c, "ArithmeticError", "runtime", "IntegerOverflow", "abs() overflows");
       return cy_int(x.i < 0 ? -x.i : x.i);
     }
     return cy_float(fabs(num_arg(c, fn, x)));
@@ -462,9 +518,11 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_LEFT:
   case F_RIGHT: {
     if (x.k != CV_STR) bad_arg(c, fn, x);
-    if (a[1].k == CV_NULL) cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "%s() needs a length", fn);
+    if (a[1].k == CV_NULL)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "%s() needs a length", fn);
     int64_t k = int_arg(c, fn, a[1]);
-    if (k < 0) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "%s() takes no negative length", fn);
+    if (k < 0)
+      cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "%s() takes no negative length", fn);
     int64_t len = (int64_t)utf8_len(x.s);
     if (f->id == F_LEFT) return substr(c, x.s, 0, k);
     return substr(c, x.s, k >= len ? 0 : len - k, k);
@@ -475,7 +533,8 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_TOUPPER: case F_TOLOWER: {
     if (x.k != CV_STR) bad_arg(c, fn, x);
     char *s = cy_strdup(c, x.s);
-    for (char *p = s; *p; p++) *p = (char)(f->id == F_TOUPPER ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+    for (char *p = s; *p; p++)
+      *p = (char)(f->id == F_TOUPPER ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
     return cy_str(s);
   }
   case F_REPLACE:

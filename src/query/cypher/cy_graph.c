@@ -97,7 +97,7 @@ cy_val cy_from_json(cy_ctx *c, json_t *j) {
 static cy_map *props_from_text(cy_ctx *c, const char *text) {
   json_t *j;
   char why[200];
-  if (!text || jsonc_parse(text, strlen(text), &j, why, sizeof why)) return cy_map_new(c, 0);
+  if (!text || ut_json_parse(text, strlen(text), &j, why, sizeof why)) return cy_map_new(c, 0);
   cy_val v = cy_from_json(c, j);
   json_decref(j);
   return v.k == CV_MAP ? v.m : cy_map_new(c, 0);
@@ -134,15 +134,15 @@ const char *cy_labels_text(cy_ctx *c, const char **labels, int n) {
   const char **sorted = cy_alloc(c, (size_t)n * sizeof *sorted);
   memcpy(sorted, labels, (size_t)n * sizeof *sorted);
   qsort(sorted, (size_t)n, sizeof *sorted, str_cmp);
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   for (int i = 0; i < n; i++) {
     if (i && !strcmp(sorted[i], sorted[i - 1])) continue;
-    if (b.len) buf_put_u8(&b, ':');
-    buf_puts(&b, sorted[i]);
+    if (b.len) ut_buf_put_u8(&b, ':');
+    ut_buf_puts(&b, sorted[i]);
   }
   const char *r = cy_strndup(c, (const char *)b.p, b.len);
-  buf_free(&b);
+  ut_buf_free(&b);
   return r;
 }
 
@@ -451,27 +451,27 @@ static char *prop_json(cy_ctx *c, cy_val v) {
   if (!ok)
     cy_fail(c, CY_TYPE, "runtime", "InvalidPropertyType",
             "a property value cannot be a %s", cy_kind_name(v.k == CV_LIST ? CV_LIST : v.k));
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   cy_format_stored(c, &b, v);
   char *s = cy_strndup(c, (const char *)b.p, b.len);
-  buf_free(&b);
+  ut_buf_free(&b);
   return s;
 }
 
 static char *props_json(cy_ctx *c, const cy_map *m) {
-  buf b;
-  buf_init(&b);
-  buf_put_u8(&b, '{');
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put_u8(&b, '{');
   for (int i = 0; m && i < m->n; i++) {
-    if (i) buf_put_u8(&b, ',');
-    jsonc_put_string(&b, m->k[i], strlen(m->k[i]));
-    buf_put_u8(&b, ':');
-    buf_puts(&b, prop_json(c, m->v[i]));
+    if (i) ut_buf_put_u8(&b, ',');
+    ut_json_put_string(&b, m->k[i], strlen(m->k[i]));
+    ut_buf_put_u8(&b, ':');
+    ut_buf_puts(&b, prop_json(c, m->v[i]));
   }
-  buf_put_u8(&b, '}');
+  ut_buf_put_u8(&b, '}');
   char *s = cy_strndup(c, (const char *)b.p, b.len);
-  buf_free(&b);
+  ut_buf_free(&b);
   return s;
 }
 
@@ -622,7 +622,8 @@ static int64_t props_missing(cy_ctx *c, const cy_map *a, const cy_map *b) {
 static const char **label_set(cy_ctx *c, int after, int *n) {
   const cy_graph *g = &c->g;
   int total = 0;
-  for (int i = 0; i < g->nnodes; i++) total += after ? g->nodes[i].nlabels : g->nodes[i].orig_nlabels;
+  for (int i = 0; i < g->nnodes; i++)
+    total += after ? g->nodes[i].nlabels : g->nodes[i].orig_nlabels;
   const char **v = cy_alloc(c, (size_t)(total + 1) * sizeof *v);
   int k = 0;
   for (int i = 0; i < g->nnodes; i++) {

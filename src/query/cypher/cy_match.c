@@ -364,7 +364,8 @@ static int emit_tally(mstate *m) {
 
 cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
   const cy_clause *cl = &q->cl[i];
-  if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN) return NULL;
+  if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN)
+    return NULL;
   const cy_proj *p = &q->cl[i + 1].proj;
   if (p->distinct || p->star || p->nitems != 1 || p->items[0].e->op != E_COUNT_STAR || p->norder ||
       p->skip || p->limit || p->where)

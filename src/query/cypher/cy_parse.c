@@ -55,20 +55,20 @@ static void push(parser *p, tok t) {
   p->toks[p->n++] = t;
 }
 
-static void put_utf8(buf *b, uint32_t cp) {
-  if (cp < 0x80) buf_put_u8(b, cp);
+static void put_utf8(ut_buf *b, uint32_t cp) {
+  if (cp < 0x80) ut_buf_put_u8(b, cp);
   else if (cp < 0x800) {
-    buf_put_u8(b, 0xc0 | (cp >> 6));
-    buf_put_u8(b, 0x80 | (cp & 63));
+    ut_buf_put_u8(b, 0xc0 | (cp >> 6));
+    ut_buf_put_u8(b, 0x80 | (cp & 63));
   } else if (cp < 0x10000) {
-    buf_put_u8(b, 0xe0 | (cp >> 12));
-    buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
-    buf_put_u8(b, 0x80 | (cp & 63));
+    ut_buf_put_u8(b, 0xe0 | (cp >> 12));
+    ut_buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
+    ut_buf_put_u8(b, 0x80 | (cp & 63));
   } else {
-    buf_put_u8(b, 0xf0 | (cp >> 18));
-    buf_put_u8(b, 0x80 | ((cp >> 12) & 63));
-    buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
-    buf_put_u8(b, 0x80 | (cp & 63));
+    ut_buf_put_u8(b, 0xf0 | (cp >> 18));
+    ut_buf_put_u8(b, 0x80 | ((cp >> 12) & 63));
+    ut_buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
+    ut_buf_put_u8(b, 0x80 | (cp & 63));
   }
 }
 
@@ -79,35 +79,37 @@ static int is_ident(unsigned char ch) { return isalnum(ch) || ch == '_' || ch >=
  * U+FF0D): typed for '-', they would otherwise read as part of a name. */
 static int is_unicode_dash(const unsigned char *s, size_t n) {
   if (n < 3) return 0;
-  if (s[0] == 0xE2) return (s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0x95) || (s[1] == 0x88 && s[2] == 0x92);
-  return s[0] == 0xEF && ((s[1] == 0xB9 && (s[2] == 0x98 || s[2] == 0xA3)) || (s[1] == 0xBC && s[2] == 0x8D));
+  if (s[0] == 0xE2)
+    return (s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0x95) || (s[1] == 0x88 && s[2] == 0x92);
+  return s[0] == 0xEF &&
+         ((s[1] == 0xB9 && (s[2] == 0x98 || s[2] == 0xA3)) || (s[1] == 0xBC && s[2] == 0x8D));
 }
 
 /* Reads a string literal starting at the quote s[i]; returns the index after it. */
 static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t) {
   char q = s[i++];
-  buf b;
-  buf_init(&b);
+  ut_buf b;
+  ut_buf_init(&b);
   while (i < len && s[i] != q) {
     if (s[i] != '\\') {
-      buf_put_u8(&b, (unsigned char)s[i++]);
+      ut_buf_put_u8(&b, (unsigned char)s[i++]);
       continue;
     }
     if (++i >= len) break;
     char e = s[i++];
     switch (e) {
-    case 'n': buf_put_u8(&b, '\n'); break;
-    case 't': buf_put_u8(&b, '\t'); break;
-    case 'r': buf_put_u8(&b, '\r'); break;
-    case 'b': buf_put_u8(&b, '\b'); break;
-    case 'f': buf_put_u8(&b, '\f'); break;
-    case '\\': case '\'': case '"': buf_put_u8(&b, (unsigned char)e); break;
+    case 'n': ut_buf_put_u8(&b, '\n'); break;
+    case 't': ut_buf_put_u8(&b, '\t'); break;
+    case 'r': ut_buf_put_u8(&b, '\r'); break;
+    case 'b': ut_buf_put_u8(&b, '\b'); break;
+    case 'f': ut_buf_put_u8(&b, '\f'); break;
+    case '\\': case '\'': case '"': ut_buf_put_u8(&b, (unsigned char)e); break;
     case 'u': case 'U': {
       int nd = e == 'u' ? 4 : 8;
       uint32_t cp = 0;
       for (int k = 0; k < nd; k++) {
         if (i >= len || !isxdigit((unsigned char)s[i])) {
-          buf_free(&b);
+          ut_buf_free(&b);
           p->at = p->n;
           cy_compile_err(p->c, "InvalidUnicodeLiteral", "invalid unicode escape in a string");
         }
@@ -118,17 +120,17 @@ static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t)
       break;
     }
     default:
-      buf_put_u8(&b, '\\');
-      buf_put_u8(&b, (unsigned char)e);
+      ut_buf_put_u8(&b, '\\');
+      ut_buf_put_u8(&b, (unsigned char)e);
     }
   }
   if (i >= len) {
-    buf_free(&b);
+    ut_buf_free(&b);
     cy_compile_err(p->c, "UnexpectedSyntax", "a string literal is not closed");
   }
   t->t = T_STR;
   t->s = cy_strndup(p->c, b.len ? (const char *)b.p : "", b.len);
-  buf_free(&b);
+  ut_buf_free(&b);
   return i + 1;
 }
 
@@ -142,9 +144,11 @@ static size_t lex_number(parser *p, const char *s, size_t len, size_t i, tok *t)
     char *num = cy_strndup(p->c, s + d, i - d), *end;
     errno = 0;
     unsigned long long v = strtoull(num, &end, base);
-    if (*end || !*num) cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%.*s'", (int)(i - st), s + st);
+    if (*end || !*num)
+      cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%.*s'", (int)(i - st), s + st);
     if (errno || v > (unsigned long long)INT64_MAX + 1)
-      cy_compile_err(p->c, "IntegerOverflow", "integer literal '%.*s' is too large", (int)(i - st), s + st);
+      cy_compile_err(p->c, "IntegerOverflow", "integer literal '%.*s' is too large", (int)(i - st),
+                     s + st);
     t->t = T_INT;
     t->i = (int64_t)v;
     t->f = v == (unsigned long long)INT64_MAX + 1; /* valid only after a minus */
@@ -177,7 +181,8 @@ static size_t lex_number(parser *p, const char *s, size_t len, size_t i, tok *t)
   if (isf) {
     t->t = T_FLOAT;
     t->f = strtod(num, NULL);
-    if (isinf(t->f)) cy_compile_err(p->c, "FloatingPointOverflow", "float literal '%s' is too large", num);
+    if (isinf(t->f))
+      cy_compile_err(p->c, "FloatingPointOverflow", "float literal '%s' is too large", num);
   } else {
     unsigned long long v = strtoull(num, NULL, 10);
     if (errno || v > (unsigned long long)INT64_MAX + 1)
@@ -211,35 +216,38 @@ static void tokenize(parser *p, const char *s, size_t len) {
     }
     unsigned char ch = (unsigned char)s[i];
     if (is_unicode_dash((const unsigned char *)s + i, len - i))
-      cy_compile_err(p->c, "InvalidUnicodeCharacter", "'%.3s' at offset %zu is not '-'; use the ASCII hyphen-minus", s + i, i);
+      cy_compile_err(p->c, "InvalidUnicodeCharacter",
+                     "'%.3s' at offset %zu is not '-'; use the ASCII hyphen-minus", s + i, i);
     if (is_ident_start(ch)) {
       size_t st = i;
-      while (i < len && is_ident((unsigned char)s[i]) && !is_unicode_dash((const unsigned char *)s + i, len - i)) i++;
+      while (i < len && is_ident((unsigned char)s[i]) &&
+             !is_unicode_dash((const unsigned char *)s + i, len - i))
+        i++;
       t.t = T_IDENT;
       t.s = cy_strndup(p->c, s + st, i - st);
     } else if (ch == '`') {
-      buf b;
-      buf_init(&b);
+      ut_buf b;
+      ut_buf_init(&b);
       i++;
       for (;;) {
         if (i >= len) {
-          buf_free(&b);
+          ut_buf_free(&b);
           cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
         }
         if (s[i] == '`') {
           if (i + 1 < len && s[i + 1] == '`') {
-            buf_put_u8(&b, '`');
+            ut_buf_put_u8(&b, '`');
             i += 2;
             continue;
           }
           i++;
           break;
         }
-        buf_put_u8(&b, (unsigned char)s[i++]);
+        ut_buf_put_u8(&b, (unsigned char)s[i++]);
       }
       t.t = T_QIDENT;
       t.s = cy_strndup(p->c, b.len ? (const char *)b.p : "", b.len);
-      buf_free(&b);
+      ut_buf_free(&b);
     } else if (isdigit(ch) || (ch == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
       i = lex_number(p, s, len, i, &t);
     } else if (ch == '\'' || ch == '"') {
@@ -253,7 +261,8 @@ static void tokenize(parser *p, const char *s, size_t len) {
         i = (size_t)(e - s) + 1;
       } else {
         while (i < len && is_ident((unsigned char)s[i])) i++;
-        if (i == st) cy_compile_err(p->c, "UnexpectedSyntax", "'$' must be followed by a parameter name");
+        if (i == st)
+          cy_compile_err(p->c, "UnexpectedSyntax", "'$' must be followed by a parameter name");
         t.s = cy_strndup(p->c, s + st, i - st);
       }
       t.t = T_PARAM;
@@ -350,7 +359,8 @@ static cy_expr *grown(parser *p, cy_expr *e) {
     if (kids[i] && kids[i]->height > h) h = kids[i]->height;
   e->height = h + 1;
   if (e->height > CY_MAX_HEIGHT)
-    cy_compile_err(p->c, "UnexpectedSyntax", "the query nests deeper than %d levels", CY_MAX_HEIGHT);
+    cy_compile_err(p->c, "UnexpectedSyntax", "the query nests deeper than %d levels",
+                   CY_MAX_HEIGHT);
   return e;
 }
 
@@ -409,8 +419,9 @@ static int looks_like_pattern(parser *p) {
   if (i >= p->n - 1) return 0;
   /* The inside must look like a node: (), (n), (n:L ...), (:L ...), (n {..}). */
   tok *a = &p->toks[p->at + 1], *b = &p->toks[p->at + 2];
-  int nodeish = is_op(a, ")") || is_op(a, ":") ||
-                ((a->t == T_IDENT || a->t == T_QIDENT) && (is_op(b, ")") || is_op(b, ":") || is_op(b, "{")));
+  int nodeish =
+      is_op(a, ")") || is_op(a, ":") ||
+      ((a->t == T_IDENT || a->t == T_QIDENT) && (is_op(b, ")") || is_op(b, ":") || is_op(b, "{")));
   if (!nodeish) return 0;
   tok *n1 = &p->toks[i + 1], *n2 = &p->toks[i + 2 < p->n ? i + 2 : p->n - 1];
   if (is_op(n1, "-") && (is_op(n2, "[") || is_op(n2, "-") || is_op(n2, ">") )) return 1;
@@ -549,7 +560,8 @@ static cy_expr *atom(parser *p) {
     e = mk(p, E_LIT, pos);
     e->lit = cy_str(t->s);
     return e;
-  case T_BADNUM: cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%s' at offset %d", t->s, pos);
+  case T_BADNUM:
+    cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%s' at offset %d", t->s, pos);
   case T_PARAM:
     p->at++;
     e = mk(p, E_PARAM, pos);
@@ -610,14 +622,14 @@ static cy_expr *atom(parser *p) {
     k++;
   for (int j = k; j >= 0; j--) {
     if (!is_op(peekn(p, 2 * j + 1), "(")) continue;
-    buf b;
-    buf_init(&b);
+    ut_buf b;
+    ut_buf_init(&b);
     for (int q = 0; q <= j; q++) {
-      if (q) buf_put_u8(&b, '.');
-      buf_puts(&b, peekn(p, 2 * q)->s);
+      if (q) ut_buf_put_u8(&b, '.');
+      ut_buf_puts(&b, peekn(p, 2 * q)->s);
     }
     const char *fname = cy_strndup(p->c, (const char *)b.p, b.len);
-    buf_free(&b);
+    ut_buf_free(&b);
     p->at += 2 * j + 1;
     return function_call(p, fname, pos);
   }
@@ -909,7 +921,8 @@ static void rel_pattern(parser *p, cy_prel *r) {
     if (is_op(peek(p), ".."))
       syntax(p, "InvalidRelationshipPattern", "a length range needs '*' before it");
     if (accept_op(p, "*")) {
-      if (is_op(peek(p), "-")) syntax(p, "InvalidRelationshipPattern", "a length cannot be negative");
+      if (is_op(peek(p), "-"))
+        syntax(p, "InvalidRelationshipPattern", "a length cannot be negative");
       r->varlen = 1;
       r->min = 1;
       r->max = -1;
@@ -964,7 +977,8 @@ static cy_pattern *pattern_path(parser *p) {
     p->at++;
   }
   t = peek(p);
-  if (t->t == T_IDENT && (!strcasecmp(t->s, "shortestPath") || !strcasecmp(t->s, "allShortestPaths"))) {
+  if (t->t == T_IDENT &&
+      (!strcasecmp(t->s, "shortestPath") || !strcasecmp(t->s, "allShortestPaths"))) {
     int kind = !strcasecmp(t->s, "shortestPath") ? 1 : 2;
     p->at++;
     expect_op(p, "(");
@@ -1054,7 +1068,8 @@ static void set_items(parser *p, cy_clause *cl, vec *out, int remove) {
       s->value = expr(p);
     } else {
       cy_expr *t = postfix(p);
-      if (t->op != E_PROP) cy_compile_err(p->c, "UnexpectedSyntax", "expected a property at offset %d", pos);
+      if (t->op != E_PROP)
+        cy_compile_err(p->c, "UnexpectedSyntax", "expected a property at offset %d", pos);
       s->kind = SI_PROP;
       s->target = t;
       if (!remove) {

@@ -152,7 +152,8 @@ static void put_node(char *b, size_t n, const cy_pnode *p) {
 }
 
 static void put_rel(char *b, size_t n, const cy_prel *r) {
-  snprintf(b + strlen(b), n - strlen(b), "%s-[%s", r->dir == CY_IN ? "<" : "", r->var ? r->var : "");
+  snprintf(b + strlen(b), n - strlen(b), "%s-[%s", r->dir == CY_IN ? "<" : "",
+           r->var ? r->var : "");
   for (int i = 0; i < r->ntypes; i++)
     snprintf(b + strlen(b), n - strlen(b), "%s%s", i ? "|" : ":", r->types[i]);
   if (r->varlen) {

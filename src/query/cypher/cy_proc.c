@@ -11,7 +11,8 @@
  * message, anything else a storage failure. */
 static void __attribute__((noreturn)) vec_fail(cy_ctx *c, int rc) {
   if (rc == ADB_INVALID)
-    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "db.vector.search: %s", adb_errmsg(c->db));
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "db.vector.search: %s",
+            adb_errmsg(c->db));
   c->store_rc = rc;
   cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
 }

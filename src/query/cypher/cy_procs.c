@@ -165,7 +165,7 @@ int adb_procedure_emit(adb_procedure_rows *rows, const char *row) {
   const cy_sig *s = &rows->pr->sig;
   json_t *j;
   char why[200];
-  if (jsonc_parse(row, strlen(row), &j, why, sizeof why))
+  if (ut_json_parse(row, strlen(row), &j, why, sizeof why))
     return refuse(rows, "an emitted row is not JSON: %s", why);
   if (!json_is_object(j)) {
     json_decref(j);
@@ -208,19 +208,19 @@ void adb_procedure_error(adb_procedure_rows *rows, const char *message) {
 /* Calls a registered procedure's callback with the arguments as a JSON object; fails the query
  * (ProcedureError) when the callback fails or emitted a row that does not fit. */
 static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_table *out) {
-  buf b;
-  buf_init(&b);
-  buf_put_u8(&b, '{');
+  ut_buf b;
+  ut_buf_init(&b);
+  ut_buf_put_u8(&b, '{');
   for (int i = 0; i < pr->sig.nargs; i++) {
-    if (i) buf_put_u8(&b, ',');
-    jsonc_put_string(&b, pr->sig.args[i].name, strlen(pr->sig.args[i].name));
-    buf_put_u8(&b, ':');
+    if (i) ut_buf_put_u8(&b, ',');
+    ut_json_put_string(&b, pr->sig.args[i].name, strlen(pr->sig.args[i].name));
+    ut_buf_put_u8(&b, ':');
     cy_format_json(c, &b, args[i]);
   }
-  buf_put_u8(&b, '}');
+  ut_buf_put_u8(&b, '}');
   int oom = b.oom;
   const char *text = oom ? NULL : cy_strndup(c, (const char *)b.p, b.len);
-  buf_free(&b);
+  ut_buf_free(&b);
   if (oom) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
   adb_procedure_rows rows = {.c = c, .pr = pr, .out = out};
   int rc = pr->fn(pr->ctx, text, &rows);
@@ -239,7 +239,8 @@ void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_tabl
   cy_val *full = cy_alloc(c, (size_t)(s->nargs ? s->nargs : 1) * sizeof *full);
   for (int i = 0; i < s->nargs; i++) {
     cy_val v = i < nargs ? args[i] : cy_from_json(c, s->args[i].dflt);
-    if (!cy_type_coerce(c, s->args[i].type, v, &full[i])) wrong_type(c, pr, "argument", &s->args[i], v);
+    if (!cy_type_coerce(c, s->args[i].type, v, &full[i]))
+      wrong_type(c, pr, "argument", &s->args[i], v);
   }
   if (pr->run) pr->run(c, full, out);
   else run_callback(c, pr, full, out);
@@ -256,7 +257,7 @@ int adb_procedure_check_row(adb *db, const char *name, const char *row) {
   const cy_sig *s = &pr->sig;
   json_t *j;
   char why[200];
-  if (jsonc_parse(row, strlen(row), &j, why, sizeof why))
+  if (ut_json_parse(row, strlen(row), &j, why, sizeof why))
     return adb__err(db, ADB_INVALID, "a row of %s is not JSON: %s", name, why);
   cy_ctx *c = calloc(1, sizeof *c);
   if (!c) {

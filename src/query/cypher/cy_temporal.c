@@ -40,7 +40,8 @@ static int64_t field(cy_ctx *c, const cy_map *m, const char *key, int64_t def, i
   const cy_val *v = cy_map_get(m, key);
   if (!v || v->k == CV_NULL) return def;
   if (v->k != CV_INT)
-    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "the temporal field '%s' must be an integer", key);
+    cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
+            "the temporal field '%s' must be an integer", key);
   if (had) *had = 1;
   return v->i;
 }
@@ -73,7 +74,8 @@ static int64_t map_date(cy_ctx *c, const cy_map *m, const cy_tv *base) {
   }
   int64_t y = field(c, m, "year", by, NULL);
   if (ho) return cy_days_from_civil(y, 1, 1) + ord - 1;
-  if (hq) return cy_days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", bq, NULL) - 1;
+  if (hq)
+    return cy_days_from_civil(y, 3 * (q - 1) + 1, 1) + field(c, m, "dayOfQuarter", bq, NULL) - 1;
   int64_t mo = field(c, m, "month", bm, NULL), d = field(c, m, "day", bd, NULL);
   if (mo < 1 || mo > 12 || d < 1 || d > 31)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "invalid date");
@@ -88,8 +90,8 @@ static int64_t map_time(cy_ctx *c, const cy_map *m, const cy_tv *base) {
   int64_t mi = field(c, m, "minute", b / 60000000000LL % 60, NULL);
   int64_t s = field(c, m, "second", b / 1000000000 % 60, NULL);
   int sub = 0;
-  int64_t ns = field(c, m, "millisecond", 0, &sub) * 1000000 + field(c, m, "microsecond", 0, &sub) * 1000 +
-               field(c, m, "nanosecond", 0, &sub);
+  int64_t ns = field(c, m, "millisecond", 0, &sub) * 1000000 +
+               field(c, m, "microsecond", 0, &sub) * 1000 + field(c, m, "nanosecond", 0, &sub);
   if (!sub) ns = b % 1000000000;
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || ns < 0 || ns > 999999999)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "invalid time");
@@ -118,18 +120,22 @@ static const char *map_tz(cy_ctx *c, const cy_map *m, int64_t *off) {
 static size_t put_date(char *o, size_t n, int64_t days) {
   int64_t y, m, d;
   cy_civil_from_days(days, &y, &m, &d);
-  if (y >= 0 && y <= 9999) return (size_t)snprintf(o, n, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
+  if (y >= 0 && y <= 9999)
+    return (size_t)snprintf(o, n, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
   return (size_t)snprintf(o, n, "%+lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
 }
 
 /* HH:MM[:SS[.fff[fff[fff]]]] */
 static size_t put_time(char *o, size_t n, int64_t ns) {
   int64_t secs = ns / 1000000000, frac = ns % 1000000000;
-  size_t k = (size_t)snprintf(o, n, "%02lld:%02lld", (long long)(secs / 3600), (long long)(secs / 60 % 60));
+  size_t k = (size_t)snprintf(o, n, "%02lld:%02lld", (long long)(secs / 3600),
+                              (long long)(secs / 60 % 60));
   if (secs % 60 || frac) k += (size_t)snprintf(o + k, n - k, ":%02lld", (long long)(secs % 60));
   if (frac) {
-    if (frac % 1000000 == 0) k += (size_t)snprintf(o + k, n - k, ".%03lld", (long long)(frac / 1000000));
-    else if (frac % 1000 == 0) k += (size_t)snprintf(o + k, n - k, ".%06lld", (long long)(frac / 1000));
+    if (frac % 1000000 == 0)
+      k += (size_t)snprintf(o + k, n - k, ".%03lld", (long long)(frac / 1000000));
+    else if (frac % 1000 == 0)
+      k += (size_t)snprintf(o + k, n - k, ".%06lld", (long long)(frac / 1000));
     else k += (size_t)snprintf(o + k, n - k, ".%09lld", (long long)frac);
   }
   return k;
@@ -139,9 +145,10 @@ static size_t put_offset(char *o, size_t n, int64_t off) {
   if (!off) return (size_t)snprintf(o, n, "Z");
   int64_t a = off < 0 ? -off : off;
   if (a % 60)
-    return (size_t)snprintf(o, n, "%c%02lld:%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600),
-                            (long long)(a / 60 % 60), (long long)(a % 60));
-  return (size_t)snprintf(o, n, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
+    return (size_t)snprintf(o, n, "%c%02lld:%02lld:%02lld", off < 0 ? '-' : '+',
+                            (long long)(a / 3600), (long long)(a / 60 % 60), (long long)(a % 60));
+  return (size_t)snprintf(o, n, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600),
+                          (long long)(a / 60 % 60));
 }
 
 typedef cy_tv tv;
@@ -342,11 +349,14 @@ const char *cy_tv_text(cy_ctx *c, const tv *t) {
 static cy_val format_tv(cy_ctx *c, const tv *t) { return cy_temporal_val(c, t); }
 
 tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
-  if (v.k != CV_TEMPORAL) cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
+  if (v.k != CV_TEMPORAL)
+    cy_type_err(c, "%s() needs a temporal value, not a %s", fn, cy_kind_name(v.k));
   return *v.tv;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 static int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
 
 /* Sets t's day and time to secs seconds and nanos nanoseconds after the epoch (UTC). */
@@ -369,8 +379,10 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
   cy_civil_from_days(t.days, &y, &m, &d);
   static const char *const date_units[] = {"millennium", "century", "decade", "year", "weekYear",
                                             "quarter", "month", "week", "day", NULL};
-  static const char *const time_units[] = {"hour", "minute", "second", "millisecond", "microsecond", NULL};
-  static const int64_t time_ns[] = {3600000000000LL, 60000000000LL, 1000000000LL, 1000000LL, 1000LL};
+  static const char *const time_units[] = {"hour",        "minute",      "second",
+                                           "millisecond", "microsecond", NULL};
+  static const int64_t time_ns[] = {3600000000000LL, 60000000000LL, 1000000000LL, 1000000LL,
+                                    1000LL};
   int ui = -1, is_date = 0;
   for (int i = 0; date_units[i]; i++)
     if (!strcmp(u, date_units[i])) ui = i, is_date = 1;
@@ -413,8 +425,10 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
     had = 0;
     v = field(c, mp, "dayOfWeek", 0, &had);
     if (had) t.days += v - weekday(t.days);
-    t.ns += field(c, mp, "hour", 0, NULL) * 3600000000000LL + field(c, mp, "minute", 0, NULL) * 60000000000LL +
-            field(c, mp, "second", 0, NULL) * 1000000000LL + field(c, mp, "millisecond", 0, NULL) * 1000000LL +
+    t.ns += field(c, mp, "hour", 0, NULL) * 3600000000000LL +
+            field(c, mp, "minute", 0, NULL) * 60000000000LL +
+            field(c, mp, "second", 0, NULL) * 1000000000LL +
+            field(c, mp, "millisecond", 0, NULL) * 1000000LL +
             field(c, mp, "microsecond", 0, NULL) * 1000LL + field(c, mp, "nanosecond", 0, NULL);
     if (t.has_zone && cy_map_get(mp, "timezone")) {
       t.zone = map_tz(c, mp, &t.off);
@@ -429,7 +443,8 @@ static cy_val truncate(cy_ctx *c, const char *fn, cy_val *a, int n) {
 /* A value of the parts of want from a map of fields, which may select a base value's date
  * (`date`), time (`time`) or both (`datetime`); a new timezone moves a zoned base's instant. */
 static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
-  const cy_val *dv = cy_map_get(m, "date"), *tmv = cy_map_get(m, "time"), *dtv = cy_map_get(m, "datetime");
+  const cy_val *dv = cy_map_get(m, "date"), *tmv = cy_map_get(m, "time"),
+               *dtv = cy_map_get(m, "datetime");
   tv base = {0}, p;
   int has_bd = 0, has_bt = 0, has_bz = 0;
   if (dtv && dtv->k != CV_NULL) {
@@ -440,7 +455,8 @@ static cy_val from_map(cy_ctx *c, const char *fn, const cy_map *m, tv *want) {
   }
   if (dv && dv->k != CV_NULL) {
     p = cy_tv_arg(c, fn, *dv);
-    if (!p.has_date) cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'date' must have a date");
+    if (!p.has_date)
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'date' must have a date");
     base.days = p.days;
     has_bd = 1;
   }
@@ -478,10 +494,12 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   if (dot && !strcasecmp(dot, ".truncate")) return truncate(c, fn, a, n);
   tv t = {0};
   kind_of(fn, &t);
-  if (dot && !strncasecmp(dot, ".fromepoch", 10)) { /* datetime.fromepoch(s, ns), .fromepochmillis(ms) */
+  if (dot &&
+      !strncasecmp(dot, ".fromepoch", 10)) { /* datetime.fromepoch(s, ns), .fromepochmillis(ms) */
     for (int i = 0; i < n; i++) {
       if (a[i].k == CV_NULL) return cy_null;
-      if (a[i].k != CV_INT) cy_type_err(c, "%s() needs integers, not a %s", fn, cy_kind_name(a[i].k));
+      if (a[i].k != CV_INT)
+        cy_type_err(c, "%s() needs integers, not a %s", fn, cy_kind_name(a[i].k));
     }
     if (n == 2) at_epoch(a[0].i, a[1].i, &t);
     else at_epoch(floor_div(a[0].i, 1000), floor_mod(a[0].i, 1000) * 1000000, &t);
@@ -502,7 +520,8 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   } else if (a[0].k == CV_STR) {
     tv p;
     if (parse_iso(c, a[0].s, t.has_date, &p) < 0)
-      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 %s", a[0].s, fn);
+      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not an ISO 8601 %s", a[0].s,
+              fn);
     convert(&p, &t);
     return format_tv(c, &p);
   } else if (a[0].k == CV_TEMPORAL) { /* date(datetime) and the like: the parts fn keeps */
@@ -516,7 +535,8 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
     int epoch = 0;
     int64_t es = field(c, m, "epochSeconds", 0, &epoch), em = field(c, m, "epochMillis", 0, &epoch);
     if (!epoch) return from_map(c, fn, m, &t);
-    at_epoch(es + floor_div(em, 1000), floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
+    at_epoch(es + floor_div(em, 1000),
+             floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
     if (t.has_zone) { /* the epoch is an instant: shown in the map's timezone */
       const char *zone = map_tz(c, m, &off);
       cy_tz_move(c, &t, zone, off);

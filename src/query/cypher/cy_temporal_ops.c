@@ -18,9 +18,11 @@
 
 typedef enum { K_DATETIME, K_LOCALDATETIME, K_DATE, K_TIME, K_LOCALTIME, K_DURATION } tkind;
 
-static const char *const kind_names[] = {"DateTime", "LocalDateTime", "Date", "Time", "LocalTime", "Duration"};
+static const char *const kind_names[] = {"DateTime", "LocalDateTime", "Date",
+                                         "Time",     "LocalTime",     "Duration"};
 /* The tags of stored values, by kind: {"$datetime": "..."}; also the constructor names. */
-static const char *const kind_tags[] = {"datetime", "localdatetime", "date", "time", "localtime", "duration"};
+static const char *const kind_tags[] = {"datetime", "localdatetime", "date",
+                                        "time",     "localtime",     "duration"};
 
 static tkind kind_of(cy_val v) {
   if (v.k == CV_DURATION) return K_DURATION;
@@ -50,7 +52,9 @@ const char *cy_temporal_kind_name(cy_val v) { return kind_names[kind_of(v)]; }
 
 int cy_temporal_rank(cy_val v) { return (int)kind_of(v); }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 static int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
 
 static void __attribute__((noreturn)) overflow(cy_ctx *c) {
@@ -80,7 +84,8 @@ static cy_val offset_text(cy_ctx *c, int64_t off) {
     snprintf(b, sizeof b, "%c%02lld:%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600),
              (long long)(a / 60 % 60), (long long)(a % 60));
   else
-    snprintf(b, sizeof b, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600), (long long)(a / 60 % 60));
+    snprintf(b, sizeof b, "%c%02lld:%02lld", off < 0 ? '-' : '+', (long long)(a / 3600),
+             (long long)(a / 60 % 60));
   return cy_str(cy_strdup(c, b));
 }
 
@@ -119,7 +124,8 @@ static int tv_component(cy_ctx *c, const cy_tv *t, const char *key, cy_val *out)
   }
   if (t->has_zone) {
     if (!strcasecmp(key, "timezone") && t->zone) return *out = cy_str(t->zone), 1;
-    if (!strcasecmp(key, "timezone") || !strcasecmp(key, "offset")) return *out = offset_text(c, t->off), 1;
+    if (!strcasecmp(key, "timezone") || !strcasecmp(key, "offset"))
+      return *out = offset_text(c, t->off), 1;
     if (!strcasecmp(key, "offsetMinutes")) return *out = cy_int(t->off / 60), 1;
     if (!strcasecmp(key, "offsetSeconds")) return *out = cy_int(t->off), 1;
   }
@@ -186,7 +192,8 @@ static int dur_component(cy_ctx *c, const cy_dur *d, const char *key, cy_val *ou
 
 cy_val cy_temporal_prop(cy_ctx *c, cy_val v, const char *key) {
   cy_val out;
-  int ok = v.k == CV_DURATION ? dur_component(c, v.dur, key, &out) : tv_component(c, v.tv, key, &out);
+  int ok =
+      v.k == CV_DURATION ? dur_component(c, v.dur, key, &out) : tv_component(c, v.tv, key, &out);
   if (!ok)
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "a %s has no component '%s'",
             cy_temporal_kind_name(v), key);
@@ -198,7 +205,8 @@ cy_val cy_temporal_prop(cy_ctx *c, cy_val v, const char *key) {
 /* Fails the query when days is outside the supported range of dates. */
 static void check_days(cy_ctx *c, int64_t days) {
   if (days > MAX_DAYS || days < -MAX_DAYS)
-    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the result is outside the supported range of dates");
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
+            "the result is outside the supported range of dates");
 }
 
 /* days moved by months, the day clamped to the end of a shorter month (Jan 31 + 1 month is
@@ -206,8 +214,10 @@ static void check_days(cy_ctx *c, int64_t days) {
 static int64_t plus_months(cy_ctx *c, int64_t days, int64_t months) {
   int64_t y, m, d, total;
   cy_civil_from_days(days, &y, &m, &d);
-  if (__builtin_add_overflow(y * 12 + (m - 1), months, &total) || total / 12 > 1000000000 || total / 12 < -1000000000)
-    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the result is outside the supported range of dates");
+  if (__builtin_add_overflow(y * 12 + (m - 1), months, &total) || total / 12 > 1000000000 ||
+      total / 12 < -1000000000)
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
+            "the result is outside the supported range of dates");
   int64_t ny = floor_div(total, 12), nm = floor_mod(total, 12) + 1;
   int64_t first = cy_days_from_civil(ny, nm, 1);
   int64_t len = cy_days_from_civil(nm == 12 ? ny + 1 : ny, nm == 12 ? 1 : nm + 1, 1) - first;
@@ -232,7 +242,8 @@ static cy_val plus_dur(cy_ctx *c, cy_tv t, const cy_dur *d) {
   } else {
     int64_t ns = t.ns + s % S_PER_DAY * NS_PER_S + n; /* within three days: no overflow */
     t.ns = floor_mod(ns, NS_PER_DAY);
-    if (t.has_date && __builtin_add_overflow(t.days, s / S_PER_DAY + floor_div(ns, NS_PER_DAY), &t.days))
+    if (t.has_date &&
+        __builtin_add_overflow(t.days, s / S_PER_DAY + floor_div(ns, NS_PER_DAY), &t.days))
       overflow(c);
   }
   if (t.has_date) check_days(c, t.days);
@@ -247,8 +258,8 @@ static cy_val dur_add(cy_ctx *c, const cy_dur *a, const cy_dur *b, int sign) {
   if (sign < 0 && (__builtin_sub_overflow(0, bm, &bm) || __builtin_sub_overflow(0, bd, &bd) ||
                    __builtin_sub_overflow(0, bs, &bs)))
     overflow(c);
-  if (__builtin_add_overflow(a->months, bm, &r.months) || __builtin_add_overflow(a->days, bd, &r.days) ||
-      __builtin_add_overflow(a->secs, bs, &r.secs))
+  if (__builtin_add_overflow(a->months, bm, &r.months) ||
+      __builtin_add_overflow(a->days, bd, &r.days) || __builtin_add_overflow(a->secs, bs, &r.secs))
     overflow(c);
   r.nanos = a->nanos + sign * b->nanos;
   if (cy_dur_normalise(&r)) overflow(c);
@@ -284,8 +295,9 @@ static cy_val dur_mul_int(cy_ctx *c, const cy_dur *d, int64_t k) {
   cy_dur r;
   /* nanos * k in two parts, so it cannot overflow: k = kq * 1e9 + kr. */
   int64_t kq = k / NS_PER_S, kr = k % NS_PER_S, carry;
-  if (__builtin_mul_overflow(d->months, k, &r.months) || __builtin_mul_overflow(d->days, k, &r.days) ||
-      __builtin_mul_overflow(d->secs, k, &r.secs) || __builtin_mul_overflow(d->nanos, kq, &carry) ||
+  if (__builtin_mul_overflow(d->months, k, &r.months) ||
+      __builtin_mul_overflow(d->days, k, &r.days) || __builtin_mul_overflow(d->secs, k, &r.secs) ||
+      __builtin_mul_overflow(d->nanos, kq, &carry) ||
       __builtin_add_overflow(r.secs, carry, &r.secs))
     overflow(c);
   r.nanos = d->nanos * kr;
@@ -296,15 +308,23 @@ static cy_val dur_mul_int(cy_ctx *c, const cy_dur *d, int64_t k) {
 static int is_num(cy_val v) { return v.k == CV_INT || v.k == CV_FLOAT; }
 
 static void __attribute__((noreturn)) bad_types(cy_ctx *c, cy_eop op, cy_val a, cy_val b) {
-  const char *na = a.k == CV_TEMPORAL || a.k == CV_DURATION ? cy_temporal_kind_name(a) : cy_kind_name(a.k);
-  const char *nb = b.k == CV_TEMPORAL || b.k == CV_DURATION ? cy_temporal_kind_name(b) : cy_kind_name(b.k);
-  const char *ops = op == E_ADD ? "+" : op == E_SUB ? "-" : op == E_MUL ? "*" : op == E_DIV ? "/" : op == E_MOD ? "%" : "^";
+  const char *na =
+      a.k == CV_TEMPORAL || a.k == CV_DURATION ? cy_temporal_kind_name(a) : cy_kind_name(a.k);
+  const char *nb =
+      b.k == CV_TEMPORAL || b.k == CV_DURATION ? cy_temporal_kind_name(b) : cy_kind_name(b.k);
+  const char *ops = op == E_ADD   ? "+"
+                    : op == E_SUB ? "-"
+                    : op == E_MUL ? "*"
+                    : op == E_DIV ? "/"
+                    : op == E_MOD ? "%"
+                                  : "^";
   cy_type_err(c, "cannot compute %s %s %s", na, ops, nb);
 }
 
 cy_val cy_duration_neg(cy_ctx *c, cy_val d) {
   cy_dur r;
-  if (__builtin_sub_overflow(0, d.dur->months, &r.months) || __builtin_sub_overflow(0, d.dur->days, &r.days) ||
+  if (__builtin_sub_overflow(0, d.dur->months, &r.months) ||
+      __builtin_sub_overflow(0, d.dur->days, &r.days) ||
       __builtin_sub_overflow(0, d.dur->secs, &r.secs))
     overflow(c);
   r.nanos = -d.dur->nanos;
@@ -324,9 +344,12 @@ cy_val cy_temporal_arith(cy_ctx *c, cy_eop op, cy_val a, cy_val b) {
     if (op == E_MUL && b.k == CV_INT) return dur_mul_int(c, d, b.i);
     double f = b.k == CV_INT ? (double)b.i : b.f;
     if (op == E_MUL)
-      return approximate(c, (double)d->months * f, (double)d->days * f, (double)d->secs * f, (double)d->nanos * f);
-    if (f == 0) cy_fail(c, "ArithmeticError", "runtime", "DivisionByZero", "a duration divided by zero");
-    return approximate(c, (double)d->months / f, (double)d->days / f, (double)d->secs / f, (double)d->nanos / f);
+      return approximate(c, (double)d->months * f, (double)d->days * f, (double)d->secs * f,
+                         (double)d->nanos * f);
+    if (f == 0)
+      cy_fail(c, "ArithmeticError", "runtime", "DivisionByZero", "a duration divided by zero");
+    return approximate(c, (double)d->months / f, (double)d->days / f, (double)d->secs / f,
+                       (double)d->nanos / f);
   }
   bad_types(c, op, a, b);
 }
@@ -357,8 +380,8 @@ static int tv_cmp(const cy_tv *a, const cy_tv *b) {
 int cy_temporal_equal(cy_val a, cy_val b) {
   if (a.k != b.k) return 0;
   if (a.k == CV_DURATION)
-    return a.dur->months == b.dur->months && a.dur->days == b.dur->days && a.dur->secs == b.dur->secs &&
-           a.dur->nanos == b.dur->nanos;
+    return a.dur->months == b.dur->months && a.dur->days == b.dur->days &&
+           a.dur->secs == b.dur->secs && a.dur->nanos == b.dur->nanos;
   return kind_of(a) == kind_of(b) && !tv_cmp(a.tv, b.tv);
 }
 
@@ -374,8 +397,10 @@ int cy_temporal_order(cy_val a, cy_val b) {
   if (a.k == CV_TEMPORAL) return tv_cmp(a.tv, b.tv);
   /* Durations: by their approximate length, then field by field so the order is total. */
   const cy_dur *x = a.dur, *y = b.dur;
-  double lx = (double)x->months * 2629746.0 + (double)x->days * 86400.0 + (double)x->secs + (double)x->nanos * 1e-9;
-  double ly = (double)y->months * 2629746.0 + (double)y->days * 86400.0 + (double)y->secs + (double)y->nanos * 1e-9;
+  double lx = (double)x->months * 2629746.0 + (double)x->days * 86400.0 + (double)x->secs +
+              (double)x->nanos * 1e-9;
+  double ly = (double)y->months * 2629746.0 + (double)y->days * 86400.0 + (double)y->secs +
+              (double)y->nanos * 1e-9;
   r = (lx > ly) - (lx < ly);
   if (!r) r = cmp64(x->months, y->months);
   if (!r) r = cmp64(x->days, y->days);
@@ -400,14 +425,14 @@ uint64_t cy_temporal_hash(cy_val v) {
 
 /* ---- Storage ---- */
 
-void cy_format_stored(cy_ctx *c, buf *b, cy_val v) {
+void cy_format_stored(cy_ctx *c, ut_buf *b, cy_val v) {
   if (v.k == CV_LIST) {
-    buf_put_u8(b, '[');
+    ut_buf_put_u8(b, '[');
     for (int i = 0; i < v.l->n; i++) {
-      if (i) buf_put_u8(b, ',');
+      if (i) ut_buf_put_u8(b, ',');
       cy_format_stored(c, b, v.l->v[i]);
     }
-    buf_put_u8(b, ']');
+    ut_buf_put_u8(b, ']');
     return;
   }
   if (v.k != CV_TEMPORAL && v.k != CV_DURATION) {
@@ -417,11 +442,11 @@ void cy_format_stored(cy_ctx *c, buf *b, cy_val v) {
   char tag[24];
   snprintf(tag, sizeof tag, "$%s", kind_tags[kind_of(v)]);
   const char *text = cy_temporal_text(c, v);
-  buf_put_u8(b, '{');
-  jsonc_put_string(b, tag, strlen(tag));
-  buf_put_u8(b, ':');
-  jsonc_put_string(b, text, strlen(text));
-  buf_put_u8(b, '}');
+  ut_buf_put_u8(b, '{');
+  ut_json_put_string(b, tag, strlen(tag));
+  ut_buf_put_u8(b, ':');
+  ut_json_put_string(b, text, strlen(text));
+  ut_buf_put_u8(b, '}');
 }
 
 /* The value the constructor for kind makes of text, in *out; returns 0 when it rejects the
@@ -432,7 +457,8 @@ static int construct(cy_ctx *c, int kind, cy_val text, cy_val *out) {
   int failed = c->failed;
   volatile int ok = 0;
   if (!setjmp(c->jb)) {
-    *out = kind == K_DURATION ? cy_duration(c, "duration", &text, 1) : cy_temporal(c, kind_tags[kind], &text, 1);
+    *out = kind == K_DURATION ? cy_duration(c, "duration", &text, 1)
+                              : cy_temporal(c, kind_tags[kind], &text, 1);
     ok = 1;
   }
   memcpy(c->jb, saved, sizeof saved);

@@ -119,11 +119,14 @@ static void tz_fail(cy_ctx *c, int rc, const char *zone) {
     cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
             "time zone '%s': named time zones are not available in this build", zone);
   if (rc == CY_TZ_RANGE)
-    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the date is out of range for time zone '%s'", zone);
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue",
+            "the date is out of range for time zone '%s'", zone);
   cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "'%s' is not a known time zone", zone);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 /* Seconds since the epoch of t's date and time read as UTC (whole seconds, rounded down). */
 static int64_t local_secs(const cy_tv *t) { return t->days * 86400 + floor_div(t->ns, 1000000000); }

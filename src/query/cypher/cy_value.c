@@ -22,7 +22,8 @@ void *cy_alloc(cy_ctx *c, size_t n) {
   cy_chunk *h = c->arena.head;
   if (!h || h->cap - h->used < n) {
     size_t cap = n > 65536 ? n : 65536;
-    if (c->arena.total + cap > CY_ARENA_MAX) cy_fail(c, "MemoryError", "runtime", "", "the query needs too much memory");
+    if (c->arena.total + cap > CY_ARENA_MAX)
+      cy_fail(c, "MemoryError", "runtime", "", "the query needs too much memory");
     h = malloc(sizeof *h + cap);
     if (!h) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
     h->next = c->arena.head;
@@ -70,8 +71,9 @@ void cy_fail(cy_ctx *c, const char *type, const char *phase, const char *detail,
 
 void cy_tick(cy_ctx *c) {
   if ((++c->ticks & 1023) || !adb__past_deadline(c->db)) return;
-  c->store_rc = adb__err(c->db, ADB_INTERRUPT, "stopped: the query ran past its time limit of %lld ms",
-                         (long long)c->db->time_limit_ms);
+  c->store_rc =
+      adb__err(c->db, ADB_INTERRUPT, "stopped: the query ran past its time limit of %lld ms",
+               (long long)c->db->time_limit_ms);
   cy_fail(c, "TimeoutError", "runtime", "", "%s", c->db->errmsg);
 }
 
@@ -136,8 +138,9 @@ cy_map *cy_map_with(cy_ctx *c, const cy_map *m, const char *key, const cy_val *v
 }
 
 const char *cy_kind_name(cy_kind k) {
-  static const char *const names[] = {"Null", "Boolean", "Integer", "Float", "String", "List",
-                                      "Map", "Node", "Relationship", "Path", "Temporal", "Duration"};
+  static const char *const names[] = {"Null",         "Boolean", "Integer",  "Float",
+                                      "String",       "List",    "Map",      "Node",
+                                      "Relationship", "Path",    "Temporal", "Duration"};
   return names[k];
 }
 

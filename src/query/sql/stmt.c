@@ -37,10 +37,16 @@ int adb_prepare(adb *db, const char *sql, adb_stmt **out, const char **tail) {
   return ADB_OK;
 }
 
-static int bind_rc(adb_stmt *s, int src) { return src == SQLITE_OK ? ADB_OK : adb__sqlerr(s->db, src); }
+static int bind_rc(adb_stmt *s, int src) {
+  return src == SQLITE_OK ? ADB_OK : adb__sqlerr(s->db, src);
+}
 
-int adb_bind_int(adb_stmt *s, int i, int64_t v) { return bind_rc(s, sqlite3_bind_int64(s->st, i, v)); }
-int adb_bind_double(adb_stmt *s, int i, double v) { return bind_rc(s, sqlite3_bind_double(s->st, i, v)); }
+int adb_bind_int(adb_stmt *s, int i, int64_t v) {
+  return bind_rc(s, sqlite3_bind_int64(s->st, i, v));
+}
+int adb_bind_double(adb_stmt *s, int i, double v) {
+  return bind_rc(s, sqlite3_bind_double(s->st, i, v));
+}
 int adb_bind_null(adb_stmt *s, int i) { return bind_rc(s, sqlite3_bind_null(s->st, i)); }
 int adb_bind_text(adb_stmt *s, int i, const char *v) {
   return bind_rc(s, sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT));
@@ -111,7 +117,9 @@ int adb_column_count(adb_stmt *s) { return s ? sqlite3_column_count(s->st) : 0; 
 const char *adb_column_name(adb_stmt *s, int i) { return sqlite3_column_name(s->st, i); }
 int64_t adb_column_int(adb_stmt *s, int i) { return sqlite3_column_int64(s->st, i); }
 double adb_column_double(adb_stmt *s, int i) { return sqlite3_column_double(s->st, i); }
-const char *adb_column_text(adb_stmt *s, int i) { return (const char *)sqlite3_column_text(s->st, i); }
+const char *adb_column_text(adb_stmt *s, int i) {
+  return (const char *)sqlite3_column_text(s->st, i);
+}
 
 const void *adb_column_blob(adb_stmt *s, int i) { return sqlite3_column_blob(s->st, i); }
 int adb_column_bytes(adb_stmt *s, int i) { return sqlite3_column_bytes(s->st, i); }
