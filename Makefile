@@ -90,6 +90,11 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/arenadb.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/arenadb.pc
 	install -m 644 include/arenadb.h $(DESTDIR)$(PREFIX)/include/arenadb.h
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	$(BUILD)/arenadb man > $(DESTDIR)$(PREFIX)/share/man/man1/arenadb.1
+	$(BUILD)/arenadb completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/arenadb
+	$(BUILD)/arenadb completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_arenadb
 	if [ -f web/dist/index.html ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/arenadb/ui && \
 	  install -m 644 web/dist/* $(DESTDIR)$(PREFIX)/share/arenadb/ui/; fi

@@ -55,7 +55,7 @@ static void start(server *s, const char *dir, const char *name, const char *toke
   adb_node_create(s->db, "b", "Q", "{\"n\":2}", NULL);
   adb_edge_create(s->db, "e", "a", "R", "b", "{\"w\":1}", NULL);
   adb_text_insert(s->db, "a", "t", 0, "hello");
-  s->o = (net_opts){.listen = "127.0.0.1:0", .token = token, .db_path = s->path,
+  s->o = (net_opts){.listen = "127.0.0.1:0", .http = &net_http_api, .token = token, .db_path = s->path,
                     .query_timeout_ms = 200, .live = 1, .log = on_log, .ctx = s};
   pthread_t t;
   if (pthread_create(&t, NULL, serve, s)) abort();

@@ -14,6 +14,7 @@ packages=(
   libedit-dev                     # line editing in the shell
   libcriterion-dev                # unit tests
   faketime                        # CLI tests of a wall clock that steps back
+  man-db zsh                      # CLI tests: the manual page renders, zsh loads the completion
   e2fsprogs                       # chattr: a file even root may not write, for a CLI test
   openssl                         # the network tests make their own CA and certificates
   clang libclang-rt-14-dev        # make fuzz (libFuzzer)

@@ -61,8 +61,18 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown);
 /* Parses a command's options (opts may be NULL) and checks its number of positionals. */
 int cli_args(cli_ctx *cx, const cli_opt *opts);
 
-/* Prints a command's help: usage, sentence, arguments, options and example. */
+/* The command table (commands.c): cli_cmd_at returns the i-th command in help's order, NULL
+ * past the last; cli_cmd_find the command named by one or two words of argv (*used: how many),
+ * or NULL. */
+const cli_cmd *cli_cmd_at(size_t i);
+const cli_cmd *cli_cmd_find(int argc, char **argv, int *used);
+
+/* Help (help.c): a command's usage, sentence, arguments, options and example; the list of
+ * every command and the global options; a group's commands (returns how many, 0 when word is
+ * no group). */
 void cli_help(const cli_cmd *c, FILE *out);
+void cli_usage(FILE *out);
+int cli_group_usage(const char *word, FILE *out);
 
 /* Prints "arenadb: MESSAGE" to stderr; returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -106,6 +116,7 @@ extern const cli_cmd cli_cmds_net[];
 extern const cli_cmd cli_cmds_vector[];
 extern const cli_cmd cli_cmds_cypher[];
 extern const cli_cmd cli_cmds_token[];
+extern const cli_cmd cli_cmds_help[];
 
 /* Runs a Cypher query and prints its rows in format (table, json, csv, tck); CLI_OK or
  * CLI_FAIL after printing the error (cmd_cypher.c). params may be NULL. */

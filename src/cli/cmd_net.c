@@ -208,6 +208,7 @@ static int cmd_serve(cli_ctx *cx) {
       return CLI_USAGE;
     }
   o.listen = listen;
+  o.http = &net_http_api;
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;

@@ -21,8 +21,17 @@
 typedef struct net_hub net_hub;
 struct lws;
 
+/* An HTTP API served on the listener beside sync: the callback of lws's first protocol and the
+ * size of its per-connection state. net_http_api (net_http.c) is ArenaDB's; the caller of
+ * net_run chooses it, so that the loop (net_hub.c) does not depend on the routes above it. */
+typedef struct net_http_handler {
+  int (*callback)(struct lws *wsi, int reason, void *user, void *in, size_t len);
+  size_t pss_size;
+} net_http_handler;
+
 typedef struct net_opts {
   const char *listen;          /* "HOST:PORT" to serve on, or NULL for none */
+  const net_http_handler *http; /* served on the listener (NULL: sync only) */
   const char *peers[NET_MAX_PEERS]; /* ws:// URLs to connect to */
   int npeers;
   const char *token;           /* required from peers (server) and sent to peers (client) */
@@ -109,9 +118,8 @@ int net_guard_check(net_hub *h, struct lws *wsi, int write, const char **why);
 int net_guard_cors(net_hub *h, const char *origin);
 int64_t net_now_ms(void);
 
-/* The lws protocol callback serving HTTP (net_http.c). */
-int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
-size_t net_http_pss_size(void);
+/* The HTTP API (net_http.c): routes, tokens and roles, workers for queries. */
+extern const net_http_handler net_http_api;
 
 /* The browser UI's static files (net_static.c). net_static_file reads the file for a request
  * path under root into a malloc'd *out; returns ADB_OK, ADB_INVALID (a path that is not a plain

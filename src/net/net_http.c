@@ -37,7 +37,6 @@ typedef struct http_pss {
   struct job *job; /* the request's query running on a worker thread, or NULL */
 } http_pss;
 
-size_t net_http_pss_size(void) { return sizeof(http_pss); }
 
 typedef struct reply {
   int status;
@@ -777,7 +776,7 @@ static int handle(struct lws *wsi, http_pss *p) {
   return r.deferred ? 0 : send_reply(wsi, p, &r);
 }
 
-int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
+static int http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
   http_pss *p = user;
   switch (reason) {
   case LWS_CALLBACK_HTTP: {
@@ -872,3 +871,5 @@ int net_http_callback(struct lws *wsi, int reason, void *user, void *in, size_t 
   }
   return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, user, in, len);
 }
+
+const net_http_handler net_http_api = {http_callback, sizeof(http_pss)};

@@ -594,16 +594,18 @@ static void signal_cb(uv_signal_t *s, int signum) {
  * its pointer would outlive it. So is every accepted connection's slot in the listener. */
 static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                           size_t len) {
-  if (reason == LWS_CALLBACK_WSI_DESTROY)
-    net_listen_release(((net_hub *)lws_context_user(lws_get_context(wsi)))->listener, wsi);
+  net_hub *h = lws_context_user(lws_get_context(wsi));
+  if (reason == LWS_CALLBACK_WSI_DESTROY) net_listen_release(h->listener, wsi);
   if (reason == LWS_CALLBACK_WSI_DESTROY && lws_get_opaque_user_data(wsi))
     return ws_callback(wsi, reason, user, in, len);
-  return net_http_callback(wsi, reason, user, in, len);
+  if (h->o.http) return h->o.http->callback(wsi, reason, user, in, len);
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-static const struct lws_protocols *protocols(void) {
+static const struct lws_protocols *protocols(net_hub *h) {
   static struct lws_protocols p[3];
-  p[0] = (struct lws_protocols){"http", first_callback, net_http_pss_size(), 0, 0, NULL, 0};
+  size_t pss = h->o.http ? h->o.http->pss_size : 0;
+  p[0] = (struct lws_protocols){"http", first_callback, pss, 0, 0, NULL, 0};
   p[1] = (struct lws_protocols){NET_WS_PROTOCOL, ws_callback, 0, 65536, 0, NULL, 0};
   memset(&p[2], 0, sizeof p[2]);
   return p;
@@ -667,7 +669,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
   info.port = o->listen ? CONTEXT_PORT_NO_LISTEN_SERVER : CONTEXT_PORT_NO_LISTEN;
-  info.protocols = protocols();
+  info.protocols = protocols(h);
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.ssl_cert_filepath = o->listen ? o->tls_cert : NULL;
   info.ssl_private_key_filepath = o->listen ? o->tls_key : NULL;

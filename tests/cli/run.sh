@@ -273,7 +273,7 @@ test_help_examples_work() {
     "edge set" "edge unset" "edge list" sql check shell traverse path "text insert"
     "text replace" "text delete" "text get" "vector set" "vector get" "vector index"
     "vector info" "vector search" cypher sync vv changes apply export import "token create"
-    "token list" "token revoke" "vector clear" "edge del" "node del")
+    "token list" "token revoke" "vector clear" "edge del" "node del" man completion)
   local skipped=(serve presence) c line listed lines
   while IFS= read -r listed; do
     [[ " ${order[*]} ${skipped[*]} " == *" $listed "* ]] || fail "no example run for '$listed'"
@@ -300,6 +300,52 @@ test_help_examples_work() {
     done
   done
   [ -s token.txt ] || fail "the token create example wrote no token"
+}
+
+# The manual page is the command table's help in roff: it renders without a warning, has a
+# section per command that --help lists, with each command's usage and example.
+test_man_page_covers_every_command() {
+  local c cmds
+  ok man
+  cp "$W/.out" arenadb.1
+  mapfile -t cmds < <(listed_commands)
+  eq "$(grep -c '^\.SS ' arenadb.1)" "${#cmds[@]}" "sections in the manual page"
+  MANWIDTH=100 man --warnings -l arenadb.1 >page.txt 2>warnings.txt || fail "man cannot render it"
+  [ ! -s warnings.txt ] || fail "man warns: $(head -3 warnings.txt)"
+  for c in "${cmds[@]}"; do
+    grep -q "^   $c\b" page.txt || fail "the manual page has no section for '$c'"
+  done
+  grep -qF 'arenadb --db archive.db init --db-id 0123456789abcdef0123456789abcdef' page.txt ||
+    fail "the manual page lacks init's example"
+  grep -qF -- '--tls-cert FILE' page.txt || fail "the manual page lacks serve's options"
+}
+
+# The bash completion, made from the command table, completes command words, a group's
+# commands, each command's options (those its help lists) and --format's values; bad shells
+# are a usage error. zsh loads its version as the completion of arenadb.
+test_completion_scripts() {
+  ok completion bash
+  cp "$W/.out" completion.bash
+  bash -n completion.bash || fail "the bash completion does not parse"
+  complete_words() { # complete_words WORDS...: what bash offers for the last word
+    bash -c 'source ./completion.bash; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _arenadb
+             printf "%s\n" "${COMPREPLY[@]}"' _ "$@" | sort | tr '\n' ' '
+  }
+  eq "$(complete_words arenadb no)" "node " "a command word"
+  eq "$(complete_words arenadb node '')" "add del get list set unset " "the node group"
+  eq "$(complete_words arenadb --db x.db vector s)" "search set " "after a global option"
+  eq "$(complete_words arenadb edge list --f)" "--format --from " "options of edge list"
+  eq "$(complete_words arenadb serve --tls)" "--tls-cert --tls-key " "options of serve"
+  eq "$(complete_words arenadb sql x --format j)" "json jsonl " "--format's values"
+  eq "$(complete_words arenadb node add --)" "--help --id " "options of node add"
+  ok completion zsh
+  cp "$W/.out" _arenadb
+  zsh -n _arenadb || fail "the zsh completion does not parse"
+  eq "$(zsh -f -c 'autoload -U compinit && compinit -u -D; source ./_arenadb
+        print -r -- $_comps[arenadb]')" "_bash_complete -o filenames -F _arenadb" \
+    "zsh's completion for arenadb"
+  usage_error completion fish
+  err_has "unknown shell 'fish'"
 }
 
 # 'arenadb node --help' should describe the node commands, not call 'node' unknown.
@@ -1948,7 +1994,7 @@ test_changes_since_carry_only_missing_registers() {
 TESTS=(
   clock_steps_back_between_commands merge_rules_between_processes token_commands
   help_global help_global_is_narrow_and_whole help_each_command help_command help_examples_work
-  help_command_groups usage_unknown_command usage_unknown_option
+  help_command_groups man_page_covers_every_command completion_scripts usage_unknown_command usage_unknown_option
   usage_missing_arguments usage_too_many_arguments
   init init_bad_db_id_creates_nothing init_db_id_mismatch db_path_resolution
   missing_database_is_not_created

@@ -42,9 +42,12 @@ check_installed_library_builds_and_runs_a_program() {
   make -s install BUILD="$build" DESTDIR="$tmp/stage" PREFIX=/usr/local >/dev/null
   local lib=$tmp/stage/usr/local/lib
   for f in bin/arenadb include/arenadb.h lib/libarenadb.a lib/libarenadb.so lib/libarenadb.so.0 \
-    lib/pkgconfig/arenadb.pc; do
-    [ -e "$tmp/stage/usr/local/$f" ] || { echo "missing: $f"; exit 1; }
+    lib/pkgconfig/arenadb.pc share/man/man1/arenadb.1 share/bash-completion/completions/arenadb \
+    share/zsh/site-functions/_arenadb; do
+    [ -s "$tmp/stage/usr/local/$f" ] || { echo "missing or empty: $f"; exit 1; }
   done
+  grep -q '^\.SS "node add' "$tmp/stage/usr/local/share/man/man1/arenadb.1" ||
+    { echo "the installed manual page lacks the commands"; exit 1; }
   cat >"$tmp/prog.c" <<'PROG'
 #include <arenadb.h>
 #include <stdio.h>
