@@ -179,6 +179,11 @@ ADB_API int adb_node_list(adb *db, const char *label, adb_iter **out);
 ADB_API int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
                           adb_iter **out);
 
+/* Starts a listing past the element with this id, in id order (which need not exist): the next
+ * page of a listing begins after the last id of the page before, at the cost of that page, not
+ * of the pages before it. Call it before the first adb_iter_next; ADB_MISUSE after. */
+ADB_API int adb_iter_after(adb_iter *it, const char *id);
+
 /* Fills *out with the next element and returns ADB_ROW, or returns ADB_DONE, or an error.
  * *out is overwritten, not freed: clear it with adb_element_clear before the next call. */
 ADB_API int adb_iter_next(adb_iter *it, adb_element *out);

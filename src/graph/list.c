@@ -10,6 +10,8 @@ struct adb_iter {
   adb *db;
   sqlite3_stmt *st;
   int kind;
+  int after; /* the parameter of the lower bound on ids: '' until adb_iter_after sets it */
+  int started;
 };
 
 static int iter_open(adb *db, int kind, const char *sql, const char *const *binds, int nbinds,
@@ -25,6 +27,8 @@ static int iter_open(adb *db, int kind, const char *sql, const char *const *bind
     return adb__sqlerr(db, rc);
   }
   for (int i = 0; i < nbinds; i++) sqlite3_bind_text(it->st, i + 1, binds[i], -1, SQLITE_STATIC);
+  it->after = nbinds + 1;
+  sqlite3_bind_text(it->st, it->after, "", 0, SQLITE_STATIC); /* every id is past '' */
   *out = it;
   return ADB_OK;
 }
@@ -32,8 +36,9 @@ static int iter_open(adb *db, int kind, const char *sql, const char *const *bind
 int adb_node_list(adb *db, const char *label, adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
   const char *sql =
-      label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 ORDER BY id"
-            : "SELECT id, label, props FROM main.adb_node WHERE cl&1 ORDER BY id";
+      label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 AND id>?2"
+              " ORDER BY id"
+            : "SELECT id, label, props FROM main.adb_node WHERE cl&1 AND id>?1 ORDER BY id";
   return iter_open(db, ADB_NODE, sql, &label, label ? 1 : 0, out);
 }
 
@@ -54,13 +59,24 @@ int adb_edge_list(adb *db, const char *source, const char *target, const char *l
     snprintf(c, sizeof c, cond[k], n);
     strcat(sql, c);
   }
-  strcat(sql, " ORDER BY e.id");
+  char c[48];
+  snprintf(c, sizeof c, " AND e.id>?%d ORDER BY e.id", n + 1);
+  strcat(sql, c);
   return iter_open(db, ADB_EDGE, sql, binds, n, out);
+}
+
+int adb_iter_after(adb_iter *it, const char *id) {
+  if (!it || !id) return ADB_MISUSE;
+  if (it->started)
+    return adb__err(it->db, ADB_MISUSE, "adb_iter_after comes before the first adb_iter_next");
+  int rc = sqlite3_bind_text(it->st, it->after, id, -1, SQLITE_TRANSIENT);
+  return rc == SQLITE_OK ? ADB_OK : adb__sqlerr(it->db, rc);
 }
 
 int adb_iter_next(adb_iter *it, adb_element *out) {
   if (!it || !out) return ADB_MISUSE;
   memset(out, 0, sizeof *out);
+  it->started = 1;
   it->db->internal++;
   int rc = sqlite3_step(it->st);
   it->db->internal--;

@@ -4,6 +4,8 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <uv.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +13,17 @@
 
 #include "net/net.h"
 #include "util/buf.h"
+#include "util/name.h"
 
 #define HTTP_MAX_BODY ((size_t)1 << 20)
 #define HTTP_CHUNK ((size_t)64 << 10) /* bytes of a response written per writable callback */
 /* The most an answer of /sql may hold, counted as the values' bytes: past it the request stops
  * with 413 rather than growing the server's memory (a query's time limit bounds its time). */
 #define HTTP_MAX_ANSWER ((size_t)256 << 20)
+/* GET /nodes and /edges: a page holds this many elements unless limit= asks for another number,
+ * up to HTTP_MAX_PAGE; the Link header names the next page. */
+#define HTTP_PAGE 1000
+#define HTTP_MAX_PAGE 100000
 
 typedef struct http_pss {
   int method;
@@ -45,6 +52,7 @@ typedef struct reply {
   int preflight;  /* an OPTIONS request's answer: which methods and headers may follow */
   int deferred;   /* the answer comes later, from a worker thread (run_on_worker) */
   char *text; /* malloc'd */
+  char *link; /* malloc'd: the next page of a list (a Link header's value), or NULL */
   size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
   int file;
 } reply;
@@ -125,33 +133,85 @@ char *net_hub_presence_json(net_hub *h) {
   return s;
 }
 
-/* Answers a list of elements: those after the id `after` (NULL: from the first), at most limit
- * of them (0: all), and 413 rather than an answer past HTTP_MAX_ANSWER. */
-static void list_json(reply *r, adb *db, adb_iter *it, const char *after, long long limit) {
+/* Appends "&name=value" (no "&" first) to b, the value percent-encoded as RFC 3986 asks of a
+ * query; nothing for a NULL value. */
+static void query_put(ut_buf *b, const char *name, const char *value) {
+  if (!value) return;
+  if (b->len) ut_buf_puts(b, "&");
+  ut_buf_puts(b, name);
+  ut_buf_puts(b, "=");
+  for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+    char esc[4];
+    if (isalnum(*s) || strchr("-._~", *s)) {
+      ut_buf_put(b, s, 1);
+    } else {
+      snprintf(esc, sizeof esc, "%%%02X", *s);
+      ut_buf_puts(b, esc);
+    }
+  }
+}
+
+/* The filters of a list request, as given. */
+typedef struct list_query {
+  const char *path; /* "/nodes" or "/edges" */
+  const char *label, *from, *to;
+  long long limit;
+} list_query;
+
+/* The Link header's value naming the page after the one that ended at id last: malloc'd, or
+ * NULL when out of memory. */
+static char *next_link(const list_query *q, const char *last) {
+  char limit[24];
+  snprintf(limit, sizeof limit, "%lld", q->limit);
+  ut_buf qs, link;
+  ut_buf_init(&qs);
+  ut_buf_init(&link);
+  query_put(&qs, "after", last);
+  query_put(&qs, "limit", limit);
+  query_put(&qs, "label", q->label);
+  query_put(&qs, "from", q->from);
+  query_put(&qs, "to", q->to);
+  ut_buf_puts(&link, "<");
+  ut_buf_puts(&link, q->path);
+  ut_buf_puts(&link, "?");
+  ut_buf_put(&link, qs.p, qs.len);
+  ut_buf_puts(&link, ">; rel=\"next\"");
+  ut_buf_put(&link, "", 1);
+  ut_buf_free(&qs);
+  return (char *)ut_buf_take(&link, NULL);
+}
+
+/* Answers one page of a list: at most q->limit elements of it, and when more follow, a Link
+ * header to the next page (the same filters, after the last id sent). 413 rather than an
+ * answer past HTTP_MAX_ANSWER. */
+static void list_json(reply *r, adb *db, adb_iter *it, const list_query *q) {
   json_t *a = json_array();
   adb_element e = {0};
   size_t size = 0, n = 0;
-  int rc = ADB_DONE;
-  while (size <= HTTP_MAX_ANSWER && (!limit || n < (size_t)limit) &&
-         (rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    if (!after || strcmp(e.id, after) > 0) {
-      size += 64 + strlen(e.id) + (e.properties ? strlen(e.properties) : 0);
-      json_array_append_new(a, elem_json(&e));
-      n++;
-    }
+  int rc;
+  char *last = NULL;
+  while ((rc = adb_iter_next(it, &e)) == ADB_ROW && n < (size_t)q->limit) {
+    size += 64 + strlen(e.id) + (e.properties ? strlen(e.properties) : 0);
+    if (size > HTTP_MAX_ANSWER) break;
+    json_array_append_new(a, elem_json(&e));
+    n++;
+    free(last);
+    last = strdup(e.id);
     adb_element_clear(&e);
   }
   adb_element_clear(&e);
   adb_iter_free(it);
-  if (size > HTTP_MAX_ANSWER) {
+  if (size > HTTP_MAX_ANSWER || (rc != ADB_DONE && rc != ADB_ROW)) {
+    free(last);
     json_decref(a);
-    return reply_err(r, 413, "invalid argument",
-                     "the list would exceed 256 MiB: ask for pages (limit=N&after=LAST_ID)");
-  }
-  if (rc != ADB_DONE && rc != ADB_ROW) {
-    json_decref(a);
+    if (size > HTTP_MAX_ANSWER)
+      return reply_err(r, 413, "invalid argument",
+                       "the page would exceed 256 MiB: ask for fewer elements (limit=N)");
     return reply_db(r, db, rc);
   }
+  if (rc == ADB_ROW && last) /* one more stands past the page */
+    r->link = next_link(q, last);
+  free(last);
   reply_json(r, 200, a);
 }
 
@@ -309,24 +369,28 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
   if (!id) {
     if (method == LWSHUMETH_GET) {
       /* lws_get_urlarg_by_name copies "name=value" and returns a pointer to the value. */
-      char lb[512], fb[512], tb[512], ab[512], nb[32];
+      char lb[UT_NAME_MAX + 8], fb[UT_NAME_MAX + 8], tb[UT_NAME_MAX + 8], ab[UT_NAME_MAX + 8];
+      char nb[32];
       const char *label = lws_get_urlarg_by_name(wsi, "label=", lb, sizeof lb);
       const char *after = lws_get_urlarg_by_name(wsi, "after=", ab, sizeof ab);
       const char *limit = lws_get_urlarg_by_name(wsi, "limit=", nb, sizeof nb);
       char *end = NULL;
-      long long max = limit ? strtoll(limit, &end, 10) : 0;
-      if (limit && (*end || max <= 0))
-        return reply_err(r, 400, "invalid argument", "limit must be a positive whole number");
+      list_query q = {edge ? "/edges" : "/nodes", label, NULL, NULL, HTTP_PAGE};
+      if (limit) q.limit = strtoll(limit, &end, 10);
+      if (limit && (*end || q.limit <= 0 || q.limit > HTTP_MAX_PAGE))
+        return reply_err(r, 400, "invalid argument",
+                         "limit must be a whole number from 1 to 100000 (default 1000)");
       adb_iter *it;
       if (edge) {
-        const char *from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
-        const char *to = lws_get_urlarg_by_name(wsi, "to=", tb, sizeof tb);
-        rc = adb_edge_list(db, from, to, label, &it);
+        q.from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
+        q.to = lws_get_urlarg_by_name(wsi, "to=", tb, sizeof tb);
+        rc = adb_edge_list(db, q.from, q.to, label, &it);
       } else {
         rc = adb_node_list(db, label, &it);
       }
+      if (rc == ADB_OK && after && (rc = adb_iter_after(it, after))) adb_iter_free(it);
       if (rc) return reply_db(r, db, rc);
-      return list_json(r, db, it, after, max);
+      return list_json(r, db, it, &q);
     }
     if (method != LWSHUMETH_POST) return reply_err(r, 405, "method not allowed", "use GET or POST");
     if (!json_is_object(body))
@@ -703,6 +767,40 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   if (wrote) net_hub_changed(h);
 }
 
+/* Writes the answer's status line and headers: the type and length, the rules every answer
+ * carries, the next page's Link, and CORS for an allowed other origin. -1 when they do not fit
+ * or lws fails. */
+static int put_headers(struct lws *wsi, http_pss *p, const reply *r) {
+  /* A Link names up to four names of UT_NAME_MAX bytes, each byte escaped in three. */
+  unsigned char hb[LWS_PRE + 4096 + 12 * UT_NAME_MAX], *start = hb + LWS_PRE, *q = start,
+                                                      *end = hb + sizeof hb - 1;
+  /* The UI runs only its own files: no inline script, no framing by other pages. */
+  const char *headers[][2] = {
+      {"connection:", "close"},
+      {"x-content-type-options:", "nosniff"},
+      {"content-security-policy:",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+      {"x-frame-options:", "DENY"},
+      {"referrer-policy:", "no-referrer"},
+      {"link:", r->link},
+      {"access-control-allow-origin:", r->cors[0] ? r->cors : NULL},
+      {"access-control-expose-headers:", r->cors[0] && r->link ? "Link" : NULL},
+      {"vary:", r->cors[0] ? "Origin" : NULL},
+      {"access-control-allow-methods:", r->preflight ? "GET, POST, PUT, PATCH, DELETE" : NULL},
+      {"access-control-allow-headers:", r->preflight ? "Authorization, Content-Type" : NULL},
+      {"access-control-max-age:", r->preflight ? "600" : NULL},
+  };
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end)) return -1;
+  for (size_t i = 0; i < sizeof headers / sizeof *headers; i++)
+    if (headers[i][1] &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)headers[i][0],
+                                    (const unsigned char *)headers[i][1],
+                                    (int)strlen(headers[i][1]), &q, end))
+      return -1;
+  return lws_finalize_write_http_header(wsi, start, &q, end) ? -1 : 0;
+}
+
 static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
   if (!r->text) {
     r->status = 500;
@@ -718,31 +816,10 @@ static int send_reply(struct lws *wsi, http_pss *p, reply *r) {
   p->rlen = n;
   p->sent = 0;
   p->chunk = malloc(LWS_PRE + HTTP_CHUNK);
-  if (!p->chunk) return -1;
-  unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *q = start, *end = hb + sizeof hb - 1;
-  /* The UI runs only its own files: no inline script, no framing by other pages. */
-  const char *headers[][2] = {
-      {"connection:", "close"},
-      {"x-content-type-options:", "nosniff"},
-      {"content-security-policy:",
-       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
-      {"x-frame-options:", "DENY"},
-      {"referrer-policy:", "no-referrer"},
-      {"access-control-allow-origin:", r->cors[0] ? r->cors : NULL},
-      {"vary:", r->cors[0] ? "Origin" : NULL},
-      {"access-control-allow-methods:", r->preflight ? "GET, POST, PUT, PATCH, DELETE" : NULL},
-      {"access-control-allow-headers:", r->preflight ? "Authorization, Content-Type" : NULL},
-      {"access-control-max-age:", r->preflight ? "600" : NULL},
-  };
-  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end)) return -1;
-  for (size_t i = 0; i < sizeof headers / sizeof *headers; i++)
-    if (headers[i][1] &&
-        lws_add_http_header_by_name(wsi, (const unsigned char *)headers[i][0],
-                                    (const unsigned char *)headers[i][1],
-                                    (int)strlen(headers[i][1]), &q, end))
-      return -1;
-  if (lws_finalize_write_http_header(wsi, start, &q, end)) return -1;
+  int rc = p->chunk ? put_headers(wsi, p, r) : -1;
+  free(r->link);
+  r->link = NULL;
+  if (rc) return -1;
   p->responding = 1;
   lws_callback_on_writable(wsi);
   return 0;

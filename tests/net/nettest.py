@@ -1381,6 +1381,59 @@ def live_text_typing_through_a_hub():
 
 
 @test
+def lists_page_with_a_link_to_the_next():
+    """GET /nodes and /edges answer a page (1000 unless limit= says otherwise) and a Link header
+    to the next one, keeping the filters; following the links yields every element once, in id
+    order, and the last page has no link."""
+    rows = [{"type": "node", "id": f"n{i:04d}", "label": "A" if i % 2 else "B",
+             "properties": {"i": i}} for i in range(2300)]
+    rows += [{"type": "node", "id": i, "label": "A", "properties": {}} for i in ("odd id/ü?&=", "z")]
+    rows += [{"type": "edge", "id": f"e{i:04d}", "source_node_id": "n0000",
+              "target_node_id": f"n{i:04d}",
+              "label": "L"} for i in range(1, 1200)]
+    with open(path("page.jsonl"), "w") as f:
+        f.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    run("page.db", "init")
+    run("page.db", "import", path("page.jsonl"), timeout=60)
+    hub, port = server("page.db")
+
+    def follow(url):
+        ids, pages = [], 0
+        while url:
+            st, headers, body = http_full(port, "GET", url)
+            assert st == 200, body
+            page = json.loads(body)
+            ids += [e["id"] for e in page]
+            pages += 1
+            link = headers.get("Link")
+            url = None
+            if link:
+                m = re.fullmatch(r'<(/[a-z]+\?[^>]+)>; rel="next"', link)
+                assert m, link
+                url = m.group(1)
+                assert page, "a link after an empty page"
+        return ids, pages
+
+    every = sorted(r["id"] for r in rows if r["type"] == "node")
+    ids, pages = follow("/nodes")
+    assert ids == every and pages == 3, (len(ids), pages)
+    ids, pages = follow("/nodes?label=A&limit=300")
+    assert ids == sorted(r["id"] for r in rows if r.get("label") == "A") and pages == 4, pages
+    ids, pages = follow("/edges?from=n0000&limit=500")
+    assert ids == [f"e{i:04d}" for i in range(1, 1200)] and pages == 3, pages
+    assert follow("/edges?to=n0001")[0] == ["e0001"]
+    # The cursor with characters a URL must escape, and one past the end.
+    ids, pages = follow("/nodes?label=A&limit=1&after=n2299")
+    assert ids == ["odd id/ü?&=", "z"] and pages == 2, ids
+    st, headers, body = http_full(port, "GET", "/nodes?after=zzz")
+    assert st == 200 and json.loads(body) == [] and headers.get("Link") is None
+    for bad in ("0", "-1", "100001", "x", "5x"):
+        st, b = http(port, "GET", f"/nodes?limit={bad}")
+        assert st == 400 and "limit" in b["error"], (bad, b)
+    assert stop(hub) == 0
+
+
+@test
 def http_api():
     hub, port = server("h.db")
     assert http(port, "POST", "/nodes", {"id": "ada", "label": "Person", "properties": {"name": "Ada"}})[0] == 201

@@ -151,6 +151,51 @@ Test(graph, listing_with_filters) {
   adb_close(db);
 }
 
+/* The ids a listing yields after `after` (NULL: from the first), concatenated. */
+static void list_after(adb *db, int edges, const char *label, const char *after, char *got) {
+  adb_iter *it;
+  OK(db, edges ? adb_edge_list(db, NULL, NULL, label, &it) : adb_node_list(db, label, &it));
+  if (after) OK(db, adb_iter_after(it, after));
+  adb_element e;
+  *got = 0;
+  while (adb_iter_next(it, &e) == ADB_ROW) {
+    strcat(got, e.id);
+    adb_element_clear(&e);
+  }
+  adb_iter_free(it);
+}
+
+Test(graph, listing_after_an_id) {
+  adb *db = open_tmp(0, NULL);
+  for (const char *id = "abcdef"; *id; id++) {
+    char one[2] = {*id, 0};
+    OK(db, adb_node_create(db, one, *id % 2 ? "P" : "Q", NULL, NULL));
+  }
+  OK(db, adb_edge_create(db, "x", "a", "R", "b", NULL, NULL));
+  OK(db, adb_edge_create(db, "y", "a", "S", "c", NULL, NULL));
+  OK(db, adb_edge_create(db, "z", "b", "R", "c", NULL, NULL));
+  char got[16];
+  struct {
+    int edges;
+    const char *label, *after, *want;
+  } cases[] = {{0, NULL, "b", "cdef"}, {0, NULL, "bb", "cdef"}, {0, "P", "a", "ce"},
+               {0, NULL, "f", ""},     {0, NULL, "", "abcdef"}, {1, NULL, "x", "yz"},
+               {1, "R", "x", "z"},     {1, NULL, NULL, "xyz"}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    list_after(db, cases[k].edges, cases[k].label, cases[k].after, got);
+    cr_assert_str_eq(got, cases[k].want, "case %zu", k);
+  }
+  adb_iter *it;
+  adb_element e;
+  OK(db, adb_node_list(db, NULL, &it));
+  cr_assert_eq(adb_iter_next(it, &e), ADB_ROW);
+  adb_element_clear(&e);
+  cr_assert_eq(adb_iter_after(it, "c"), ADB_MISUSE, "a listing under way cannot move");
+  cr_assert_eq(adb_iter_after(NULL, "c"), ADB_MISUSE);
+  adb_iter_free(it);
+  adb_close(db);
+}
+
 Test(graph, bad_input_changes_nothing) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_node_create(db, "a", "P", "{\"k\":1}", NULL));
