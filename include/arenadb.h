@@ -238,6 +238,12 @@ ADB_API const void *adb_column_blob(adb_stmt *st, int i);
 /* The size in bytes of a text or blob column. */
 ADB_API int adb_column_bytes(adb_stmt *st, int i);
 
+/* 1 when column i is a JSON object by where it comes from: the properties column of the nodes
+ * or edges view, directly or through an alias, a subquery or a view that passes it on
+ * unchanged; else 0 (an expression such as json_set(properties, ...) included). JSON output
+ * embeds such a value as an object instead of quoting it as a string. */
+ADB_API int adb_column_is_json(adb_stmt *st, int i);
+
 /* Releases a statement. Accepts NULL. */
 ADB_API int adb_finalize(adb_stmt *st);
 

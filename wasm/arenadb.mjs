@@ -94,6 +94,7 @@ function bind(M) {
     columnInt: f('adb_column_int', 'bigint', ['number', 'number']),
     columnDouble: f('adb_column_double', 'number', ['number', 'number']),
     columnText: f('adb_column_text', 'string', ['number', 'number']),
+    columnIsJson: f('adb_column_is_json', 'number', ['number', 'number']),
     vv: f('adb_vv', 'number', ['number', 'number', 'number']),
     vvJson: opt('adb_vv_json', 'number', ['number', 'number', 'number', 'number']),
     changes: f('adb_changes', 'number', ['number', 'number', 'number', 'number', 'number']),
@@ -359,7 +360,8 @@ export class ArenaDB {
 
   /**
    * Runs every statement of query and returns the rows of the last one that produced rows, as
-   * objects keyed by column name. Integers are numbers (BigInt beyond 2^53), NULL is null.
+   * objects keyed by column name. Integers are numbers (BigInt beyond 2^53), NULL is null, and
+   * the properties of nodes and edges are objects (adb_column_is_json).
    * params, if given, are bound to the first statement's ? parameters.
    */
   sql(query, params = []) {
@@ -422,6 +424,7 @@ export class ArenaDB {
           v = b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER)
             ? Number(b) : b;
         } else if (t === ADB.TYPE_FLOAT) v = c.columnDouble(st, i);
+        else if (c.columnIsJson(st, i)) v = JSON.parse(c.columnText(st, i));
         else v = c.columnText(st, i);
         row[names[i]] = v;
       }

@@ -130,6 +130,10 @@ static void put_json_value(FILE *out, adb_stmt *st, int i) {
   }
   case ADB_TYPE_NULL: fputs("null", out); break;
   default: {
+    if (adb_column_type(st, i) == ADB_TYPE_TEXT && adb_column_is_json(st, i)) {
+      fputs(adb_column_text(st, i), out); /* a properties object, embedded */
+      break;
+    }
     char *scratch;
     const char *s = cell_text(st, i, &scratch);
     ut_buf b;

@@ -232,6 +232,12 @@ static json_t *text_json(adb_stmt *st, int c) {
   return v;
 }
 
+/* A properties column (adb_column_is_json) as the object it holds; as text should it not parse. */
+static json_t *object_json(adb_stmt *st, int c) {
+  json_t *v = json_loadb(adb_column_text(st, c), (size_t)adb_column_bytes(st, c), 0, NULL);
+  return v ? v : text_json(st, c);
+}
+
 static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = member_str(body, "sql");
   if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
@@ -279,7 +285,8 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
       case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
       case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
       case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
-      default: json_array_append_new(row, text_json(st, c));
+      default: json_array_append_new(row, adb_column_is_json(st, c) ? object_json(st, c)
+                                                                    : text_json(st, c));
       }
     }
     json_array_append_new(rows, row);

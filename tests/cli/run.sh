@@ -781,9 +781,23 @@ rows=json.load(open(sys.argv[1]))
 assert isinstance(rows,list) and len(rows)==4, rows
 r=rows[0]
 assert r["id"]=="alice" and r["label"]=="Person", r
-assert json.loads(r["properties"])=={"age":30,"name":"alice"}, r
+assert r["properties"]=={"age":30,"name":"alice"}, r
 assert r["one"]==1 and r["half"]==2.5 and r["nil"] is None and r["s"]=="q\"\\", r
 assert [x["id"] for x in rows]==["alice","bob","carol","paris"]' "$W/.out" || fail "json rows"
+  # properties are objects in json and jsonl, wherever the column comes from unchanged; an
+  # expression over them is text like any other; csv keeps the text.
+  ok sql "SELECT p.properties AS p, json_set(properties, '\$.x', 1) AS q, label FROM (SELECT * FROM nodes) p WHERE id = 'alice'" --format jsonl
+  eq "$(out)" '{"p":{"age":30,"name":"alice"},"q":"{\"age\":30,\"name\":\"alice\",\"x\":1}","label":"Person"}' "jsonl"
+  ok sql "SELECT e.properties FROM edges e LIMIT 1" --format json
+  py 'import json,sys; r=json.load(open(sys.argv[1])); assert isinstance(r[0]["properties"],dict), r' "$W/.out" ||
+    fail "edge properties in json"
+  ok node list --label Person --format json
+  py 'import json,sys; r=json.load(open(sys.argv[1])); assert r[0]["properties"]=={"age":30,"name":"alice"}, r' "$W/.out" ||
+    fail "node list json"
+  ok sql "SELECT properties FROM nodes WHERE id = 'alice'" --format csv
+  out_has '"{""age"":30,""name"":""alice""}"'
+  ok sql "CREATE TABLE mine(properties TEXT); INSERT INTO mine VALUES('{}'); SELECT properties FROM mine" --format jsonl
+  eq "$(out)" '{"properties":"{}"}' "a table of one's own is text"
   ok --format json sql "SELECT id FROM nodes WHERE 0"
   json_ok "$W/.out"
   eq "$(py 'import json,sys; print(json.load(open(sys.argv[1])))' "$W/.out")" "[]" "empty json result"

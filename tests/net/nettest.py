@@ -1459,6 +1459,10 @@ def http_api():
     assert st == 200 and b["changes"] == 2 and b["rows"] == [], b
     assert http(port, "POST", "/sql", {"sql": "UPDATE nodes SET label = 'Person' WHERE label = 'P'"})[1]["changes"] == 2
     assert http(port, "POST", "/sql", {"sql": "SELECT * FROM nodes"})[1]["changes"] == 0
+    # properties are objects, as in /nodes; an expression over them is text.
+    st, b = http(port, "POST", "/sql", {"sql": "SELECT properties, json_set(properties, '$.x', 1) "
+                                               "AS q FROM nodes WHERE id = 'ada'"})
+    assert b["rows"] == [[{"born": 1815, "name": "Ada"}, '{"born":1815,"name":"Ada","x":1}']], b
     # Two statements: refused before either runs, not the first run and the second dropped.
     st, b = http(port, "POST", "/sql", {"sql": "DELETE FROM nodes WHERE id = 'ada'; SELECT 1"})
     assert st == 400 and "more than one SQL statement" in b["error"], (st, b)

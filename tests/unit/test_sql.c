@@ -87,6 +87,40 @@ Test(sql, a_statement_counts_the_rows_it_changed) {
   adb_close(db);
 }
 
+/* Which columns of a statement adb_column_is_json marks, as a string of 0s and 1s. */
+static void json_columns(adb *db, const char *sql, char *out) {
+  adb_stmt *st;
+  OK(db, adb_prepare(db, sql, &st, NULL));
+  int n = adb_column_count(st);
+  for (int i = 0; i < n; i++) out[i] = adb_column_is_json(st, i) ? '1' : '0';
+  out[n] = 0;
+  adb_finalize(st);
+}
+
+Test(sql, the_views_properties_are_json_wherever_they_pass_unchanged) {
+  adb *db = open_tmp(0, NULL);
+  OK(db, adb_exec(db, "CREATE TABLE mine(properties TEXT, props TEXT)"));
+  struct {
+    const char *sql, *want;
+  } cases[] = {
+      {"SELECT * FROM nodes", "001"},
+      {"SELECT * FROM edges", "00001"},
+      {"SELECT properties AS x, label FROM (SELECT * FROM nodes) n", "10"},
+      {"WITH again AS (SELECT id, properties AS p FROM nodes) SELECT p FROM again", "1"},
+      {"SELECT n.properties, e.properties FROM nodes n JOIN edges e ON e.source_node_id = n.id",
+       "11"},
+      {"SELECT json_set(properties, '$.a', 1), properties || '' FROM nodes", "00"},
+      {"SELECT properties, props FROM mine", "00"},
+      {"SELECT 1", "0"},
+  };
+  char got[8];
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    json_columns(db, cases[k].sql, got);
+    cr_assert_str_eq(got, cases[k].want, "%s", cases[k].sql);
+  }
+  adb_close(db);
+}
+
 Test(sql, bad_sql_writes_are_refused_and_change_nothing) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));

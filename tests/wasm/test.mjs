@@ -176,7 +176,7 @@ await test('SQL on the nodes and edges views', () => {
   const born = w.sql("SELECT id FROM nodes WHERE json_extract(properties, '$.born') = ?", [1815]);
   assert.deepEqual(born, [{ id: ids.ada }]);
   const e = w.sql(`SELECT source_node_id, target_node_id, properties FROM edges WHERE id = ?`, [ids.knows]);
-  assert.deepEqual(e, [{ source_node_id: ids.ada, target_node_id: ids.charles, properties: '{"since":1833}' }]);
+  assert.deepEqual(e, [{ source_node_id: ids.ada, target_node_id: ids.charles, properties: { since: 1833 } }]);
 });
 
 await test('a change set of another database is refused', async () => {

@@ -1,5 +1,6 @@
 /* stmt.c — prepared SQL statements for applications. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "crdt/crdt.h"
 #include "query/sql/sqlbridge.h"
@@ -123,6 +124,16 @@ const char *adb_column_text(adb_stmt *s, int i) {
 
 const void *adb_column_blob(adb_stmt *s, int i) { return sqlite3_column_blob(s->st, i); }
 int adb_column_bytes(adb_stmt *s, int i) { return sqlite3_column_bytes(s->st, i); }
+
+int adb_column_is_json(adb_stmt *s, int i) {
+  /* The views' properties is the props column of ArenaDB's tables, which holds canonical JSON
+   * objects only; SQLite traces a result column back to the table column it reads. */
+  const char *db = sqlite3_column_database_name(s->st, i);
+  const char *table = sqlite3_column_table_name(s->st, i);
+  const char *column = sqlite3_column_origin_name(s->st, i);
+  return db && table && column && !strcmp(db, "main") && !strcmp(column, "props") &&
+         (!strcmp(table, "adb_node") || !strcmp(table, "adb_edge"));
+}
 
 int adb_column_type(adb_stmt *s, int i) {
   switch (sqlite3_column_type(s->st, i)) {
