@@ -121,6 +121,43 @@ Test(sql, the_views_properties_are_json_wherever_they_pass_unchanged) {
   adb_close(db);
 }
 
+Test(sql, last_insert_id_names_each_inserted_element) {
+  adb *db = open_tmp(0, NULL);
+  adb_stmt *st;
+  OK(db, adb_prepare(db, "SELECT last_insert_id()", &st, NULL));
+  cr_assert_eq(adb_step(st), ADB_ROW);
+  cr_assert_eq(adb_column_type(st, 0), ADB_TYPE_NULL, "none before an insert");
+  adb_finalize(st);
+  OK(db, adb_prepare(db, "INSERT INTO nodes(label, properties) VALUES ('P', '{\"n\":1}'), "
+                         "('Q', '{\"n\":2}') RETURNING last_insert_id(), label", &st, NULL));
+  char ids[2][64];
+  for (int i = 0; i < 2; i++) {
+    cr_assert_eq(adb_step(st), ADB_ROW);
+    cr_assert_eq(strlen(adb_column_text(st, 0)), 26, "a generated id");
+    strcpy(ids[i], adb_column_text(st, 0));
+    cr_assert_str_eq(adb_column_text(st, 1), i ? "Q" : "P");
+  }
+  cr_assert_eq(adb_step(st), ADB_DONE);
+  adb_finalize(st);
+  cr_assert_str_neq(ids[0], ids[1]);
+  adb_element e;
+  OK(db, adb_node_get(db, ids[1], &e));
+  cr_assert_str_eq(e.label, "Q", "the id returned is the row's own");
+  adb_element_clear(&e);
+  OK(db, adb_exec(db, "INSERT INTO edges(source_node_id, target_node_id, label) "
+                      "SELECT id, id, 'SELF' FROM nodes WHERE label = 'P'"));
+  OK(db, adb_prepare(db, "SELECT count(*) FROM edges WHERE id = last_insert_id() AND "
+                         "label = 'SELF'", &st, NULL));
+  cr_assert_eq(adb_step(st), ADB_ROW);
+  cr_assert_eq(adb_column_int(st, 0), 1, "an edge's id too");
+  adb_finalize(st);
+  OK(db, adb_exec(db, "INSERT INTO nodes(id, label) VALUES ('given', 'P')"));
+  cr_assert_eq(sql_int(db, "SELECT last_insert_id() = 'given'"), 1, "a given id");
+  cr_assert_neq(adb_exec(db, "INSERT INTO nodes(id) VALUES ('nolabel')"), ADB_OK);
+  cr_assert_eq(sql_int(db, "SELECT last_insert_id() = 'given'"), 1, "a failed insert names none");
+  adb_close(db);
+}
+
 Test(sql, bad_sql_writes_are_refused_and_change_nothing) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_node_create(db, "a", "P", "{\"n\":1}", NULL));

@@ -1,4 +1,5 @@
 /* views.c — the nodes and edges views, and SQL writes through them as CRDT writes. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,6 +31,16 @@ static const char *const views_sql =
     "  SELECT arenadb_delete(2, OLD.id); END;";
 
 static const char *text_arg(sqlite3_value *v) { return (const char *)sqlite3_value_text(v); }
+
+/* The handle's slot for the views: the id of the element last inserted through them. */
+typedef struct views_state {
+  char *last_id;
+} views_state;
+
+static void state_free(void *p) {
+  free(((views_state *)p)->last_id);
+  free(p);
+}
 
 /* Marks the start of a CRDT write for a view: the rows of ArenaDB's tables it changes are
  * its own, not the statement's (adb_stmt_changes). */
@@ -68,10 +79,31 @@ static void fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   else if (kind == ADB_EDGE && (sqlite3_value_type(argv[4]) == SQLITE_NULL ||
                                 sqlite3_value_type(argv[5]) == SQLITE_NULL))
     rc = adb__err(db, ADB_INVALID, "an edge needs source_node_id and target_node_id");
-  else
+  char *id = NULL;
+  if (rc == ADB_OK)
     rc = graph_create(db, kind, text_arg(argv[1]), text_arg(argv[2]), text_arg(argv[3]),
-                      text_arg(argv[4]), text_arg(argv[5]), NULL);
+                      text_arg(argv[4]), text_arg(argv[5]), &id);
+  views_state *vs = rc == ADB_OK ? adb__slot(db, ADB_SLOT_SQL, sizeof *vs, state_free) : NULL;
+  if (rc == ADB_OK && !vs) rc = ADB_NOMEM;
+  if (vs) {
+    free(vs->last_id);
+    vs->last_id = id;
+  } else {
+    free(id);
+  }
   finish(ctx, db, rc);
+}
+
+/* last_insert_id(): the id of the node or edge this handle last inserted through the views,
+ * given or generated; NULL before any. RETURNING on a view reports the values the statement
+ * gave (SQLite's rule for INSTEAD OF triggers), so a generated id is
+ * RETURNING last_insert_id(), which SQLite evaluates after each row's insert. */
+static void fn_last_insert_id(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  views_state *vs = adb__slot_peek(sqlite3_user_data(ctx), ADB_SLOT_SQL);
+  if (vs && vs->last_id) sqlite3_result_text(ctx, vs->last_id, -1, SQLITE_TRANSIENT);
+  else sqlite3_result_null(ctx);
 }
 
 static int same_text(sqlite3_value *a, sqlite3_value *b) {
@@ -194,7 +226,8 @@ int sqlb_install(adb *db) {
     void (*fn)(sqlite3_context *, int, sqlite3_value **);
   } fns[] = {{"arenadb_create", 6, fn_create},
              {"arenadb_update", 9, fn_update},
-             {"arenadb_delete", 2, fn_delete}};
+             {"arenadb_delete", 2, fn_delete},
+             {"last_insert_id", 0, fn_last_insert_id}};
   for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
     int src = sqlite3_create_function_v2(db->sql, fns[i].name, fns[i].nargs, SQLITE_UTF8, db,
                                          fns[i].fn, NULL, NULL, NULL);
