@@ -179,6 +179,10 @@ ADB_API int adb_node_list(adb *db, const char *label, adb_iter **out);
 ADB_API int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
                           adb_iter **out);
 
+/* Lists the visible edges that start or end at node (a loop once), optionally with a label
+ * (NULL for all). Ordered by id. */
+ADB_API int adb_edge_list_of(adb *db, const char *node, const char *label, adb_iter **out);
+
 /* Starts a listing past the element with this id, in id order (which need not exist): the next
  * page of a listing begins after the last id of the page before, at the cost of that page, not
  * of the pages before it. Call it before the first adb_iter_next; ADB_MISUSE after. */
@@ -218,6 +222,10 @@ ADB_API int adb_bind_null(adb_stmt *st, int i);
 /* Runs a statement one step: ADB_ROW when a row is ready, ADB_DONE when finished, or an error
  * (and the statement's writes are undone). */
 ADB_API int adb_step(adb_stmt *st);
+
+/* 1 when the statement cannot write (SQLite's sqlite3_stmt_readonly): a caller may stop
+ * stepping it early without leaving a write half done. */
+ADB_API int adb_stmt_readonly(adb_stmt *st);
 
 /* Resets a statement to run again, keeping its bindings. */
 ADB_API int adb_reset(adb_stmt *st);

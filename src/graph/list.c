@@ -14,9 +14,20 @@ struct adb_iter {
   int started;
 };
 
-static int iter_open(adb *db, int kind, const char *sql, const char *const *binds, int nbinds,
+#define EDGE_ROWS                                                                                \
+  "SELECT e.id, e.label, e.props, s.id, d.id FROM main.adb_edge e"                             \
+  " JOIN main.adb_node s ON s.rid=e.src JOIN main.adb_node d ON d.rid=e.dst"                   \
+  " WHERE e.cl&1 AND s.cl&1 AND d.cl&1"
+
+/* Opens a listing: where (a SELECT of element rows up to its WHERE conditions) with nbinds
+ * texts bound to ?1.., then a lower bound on ids (adb_iter_after; '' until set) and the order
+ * by id. */
+static int iter_open(adb *db, int kind, const char *where, const char *const *binds, int nbinds,
                      adb_iter **out) {
   *out = NULL;
+  char sql[1024];
+  const char *id = kind == ADB_NODE ? "id" : "e.id";
+  snprintf(sql, sizeof sql, "%s AND %s>?%d ORDER BY %s", where, id, nbinds + 1, id);
   adb_iter *it = calloc(1, sizeof *it);
   if (!it) return adb__err(db, ADB_NOMEM, "out of memory");
   it->db = db;
@@ -35,19 +46,15 @@ static int iter_open(adb *db, int kind, const char *sql, const char *const *bind
 
 int adb_node_list(adb *db, const char *label, adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
-  const char *sql =
-      label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1 AND id>?2"
-              " ORDER BY id"
-            : "SELECT id, label, props FROM main.adb_node WHERE cl&1 AND id>?1 ORDER BY id";
-  return iter_open(db, ADB_NODE, sql, &label, label ? 1 : 0, out);
+  const char *where = label ? "SELECT id, label, props FROM main.adb_node WHERE label=?1 AND cl&1"
+                            : "SELECT id, label, props FROM main.adb_node WHERE cl&1";
+  return iter_open(db, ADB_NODE, where, &label, label ? 1 : 0, out);
 }
 
 int adb_edge_list(adb *db, const char *source, const char *target, const char *label,
                   adb_iter **out) {
   if (!db || !out) return ADB_MISUSE;
-  char sql[512] = "SELECT e.id, e.label, e.props, s.id, d.id FROM main.adb_edge e"
-                  " JOIN main.adb_node s ON s.rid=e.src JOIN main.adb_node d ON d.rid=e.dst"
-                  " WHERE e.cl&1 AND s.cl&1 AND d.cl&1";
+  char where[512] = EDGE_ROWS;
   const char *binds[3];
   int n = 0;
   const char *filter[3] = {source, target, label};
@@ -57,12 +64,21 @@ int adb_edge_list(adb *db, const char *source, const char *target, const char *l
     binds[n++] = filter[k];
     char c[32];
     snprintf(c, sizeof c, cond[k], n);
-    strcat(sql, c);
+    strcat(where, c);
   }
-  char c[48];
-  snprintf(c, sizeof c, " AND e.id>?%d ORDER BY e.id", n + 1);
-  strcat(sql, c);
-  return iter_open(db, ADB_EDGE, sql, binds, n, out);
+  return iter_open(db, ADB_EDGE, where, binds, n, out);
+}
+
+int adb_edge_list_of(adb *db, const char *node, const char *label, adb_iter **out) {
+  if (!db || !node || !out) return ADB_MISUSE;
+  /* Two lookups on the node's row id, one per adjacency index (adb_edge_src, adb_edge_dst). */
+#define TOUCHING                                                                                 \
+  " AND (e.src=(SELECT rid FROM main.adb_node WHERE id=?1)"                                    \
+  " OR e.dst=(SELECT rid FROM main.adb_node WHERE id=?1))"
+  const char *binds[2] = {node, label};
+  return iter_open(db, ADB_EDGE, label ? EDGE_ROWS TOUCHING " AND e.label=?2" : EDGE_ROWS TOUCHING,
+                   binds, label ? 2 : 1, out);
+#undef TOUCHING
 }
 
 int adb_iter_after(adb_iter *it, const char *id) {

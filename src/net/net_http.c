@@ -24,6 +24,13 @@
  * up to HTTP_MAX_PAGE; the Link header names the next page. */
 #define HTTP_PAGE 1000
 #define HTTP_MAX_PAGE 100000
+/* POST /sql and /cypher: the rows an answer holds unless "max_rows" asks for another number,
+ * up to HTTP_MAX_ROWS_CAP; past them the answer says "truncated". */
+#define HTTP_MAX_ROWS 10000
+#define HTTP_MAX_ROWS_CAP 1000000
+/* POST /subgraph: the most node ids asked at once, and the most edges answered. */
+#define HTTP_MAX_SUBGRAPH_NODES 10000
+#define HTTP_MAX_SUBGRAPH_EDGES 100000
 
 typedef struct http_pss {
   int method;
@@ -154,7 +161,7 @@ static void query_put(ut_buf *b, const char *name, const char *value) {
 /* The filters of a list request, as given. */
 typedef struct list_query {
   const char *path; /* "/nodes" or "/edges" */
-  const char *label, *from, *to;
+  const char *label, *from, *to, *node;
   long long limit;
 } list_query;
 
@@ -171,6 +178,7 @@ static char *next_link(const list_query *q, const char *last) {
   query_put(&qs, "label", q->label);
   query_put(&qs, "from", q->from);
   query_put(&qs, "to", q->to);
+  query_put(&qs, "node", q->node);
   ut_buf_puts(&link, "<");
   ut_buf_puts(&link, q->path);
   ut_buf_puts(&link, "?");
@@ -215,6 +223,82 @@ static void list_json(reply *r, adb *db, adb_iter *it, const list_query *q) {
   reply_json(r, 200, a);
 }
 
+/* GET /labels: each node label with its number of live nodes, by label. */
+static void do_labels(reply *r, adb *db) {
+  adb_stmt *st;
+  int rc = adb_prepare(db, "SELECT label, count(*) FROM nodes GROUP BY label ORDER BY label", &st,
+                       NULL);
+  if (rc) return reply_db(r, db, rc);
+  json_t *a = json_array();
+  while ((rc = adb_step(st)) == ADB_ROW)
+    json_array_append_new(a, json_pack("{s:s, s:I}", "label", adb_column_text(st, 0), "nodes",
+                                       (json_int_t)adb_column_int(st, 1)));
+  adb_finalize(st);
+  if (rc != ADB_DONE) {
+    json_decref(a);
+    return reply_db(r, db, rc);
+  }
+  reply_json(r, 200, a);
+}
+
+/* Adds to edges the visible edges from node whose target is in set, up to
+ * HTTP_MAX_SUBGRAPH_EDGES (then *full is set); returns an ADB status. */
+static int edges_within(adb *db, const char *node, json_t *set, json_t *edges, int *full) {
+  adb_iter *it;
+  adb_element e = {0};
+  int rc = adb_edge_list(db, node, NULL, NULL, &it);
+  if (rc) return rc;
+  while (!*full && (rc = adb_iter_next(it, &e)) == ADB_ROW) {
+    if (json_object_get(set, e.target_id)) {
+      if (json_array_size(edges) == HTTP_MAX_SUBGRAPH_EDGES) *full = 1;
+      else json_array_append_new(edges, elem_json(&e));
+    }
+    adb_element_clear(&e);
+  }
+  adb_iter_free(it);
+  return rc == ADB_ROW || rc == ADB_DONE ? ADB_OK : rc;
+}
+
+/* POST /subgraph {"nodes": [ids]}: the live nodes among ids, and every visible edge with both
+ * ends among them (at most HTTP_MAX_SUBGRAPH_EDGES, else "truncated"): what a view of part of
+ * the graph draws, in one request. */
+static void do_subgraph(reply *r, adb *db, json_t *body) {
+  json_t *ids = json_object_get(body, "nodes");
+  size_t i;
+  json_t *v;
+  int ok = json_is_array(ids) && json_array_size(ids) <= HTTP_MAX_SUBGRAPH_NODES;
+  json_array_foreach(ids, i, v) ok = ok && json_is_string(v);
+  if (!ok)
+    return reply_err(r, 400, "invalid argument",
+                     "the body needs \"nodes\": an array of at most 10000 node ids (strings)");
+  json_t *set = json_object(), *nodes = json_array(), *edges = json_array();
+  int rc = ADB_OK, full = 0;
+  json_array_foreach(ids, i, v) {
+    const char *id = json_string_value(v);
+    adb_element e = {0};
+    if (json_object_get(set, id) || (rc = adb_node_get(db, id, &e)) == ADB_NOTFOUND) rc = ADB_OK;
+    else if (rc == ADB_OK) {
+      json_array_append_new(nodes, elem_json(&e));
+      json_object_set_new(set, id, json_true());
+      adb_element_clear(&e);
+    }
+    if (rc) break;
+  }
+  const char *id;
+  json_object_foreach(set, id, v) {
+    if (rc || full) break;
+    rc = edges_within(db, id, set, edges, &full);
+  }
+  json_decref(set);
+  if (rc) {
+    json_decref(nodes);
+    json_decref(edges);
+    return reply_db(r, db, rc);
+  }
+  reply_json(r, 200,
+             json_pack("{s:o, s:o, s:b}", "nodes", nodes, "edges", edges, "truncated", full));
+}
+
 /* A text or blob column as JSON: a string when it is UTF-8 text, else {"$base64": "..."}, so that
  * no value is dropped and every row keeps its columns. */
 static json_t *text_json(adb_stmt *st, int c) {
@@ -238,9 +322,24 @@ static json_t *object_json(adb_stmt *st, int c) {
   return v ? v : text_json(st, c);
 }
 
+/* The body's "max_rows": HTTP_MAX_ROWS when absent; -1 after answering 400 when not a whole
+ * number from 1 to HTTP_MAX_ROWS_CAP. */
+static long long max_rows_of(reply *r, json_t *body) {
+  json_t *v = json_object_get(body, "max_rows");
+  if (!v) return HTTP_MAX_ROWS;
+  if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+      json_integer_value(v) <= HTTP_MAX_ROWS_CAP)
+    return json_integer_value(v);
+  reply_err(r, 400, "invalid argument",
+            "\"max_rows\" must be a whole number from 1 to 1000000 (default 10000)");
+  return -1;
+}
+
 static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = member_str(body, "sql");
   if (!sql) return reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
+  long long max_rows = max_rows_of(r, body);
+  if (max_rows < 0) return;
   adb_stmt *st, *more = NULL;
   const char *tail = NULL;
   int rc = adb_prepare(db, sql, &st, &tail);
@@ -277,7 +376,17 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
   int n = adb_column_count(st);
   for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_column_name(st, c)));
   size_t size = 0;
+  int truncated = 0;
   while (size <= HTTP_MAX_ANSWER && (rc = adb_step(st)) == ADB_ROW) {
+    if (json_array_size(rows) == (size_t)max_rows) {
+      truncated = 1;
+      /* A read stops here; a write (RETURNING) runs to its end, its rows past the cap dropped. */
+      if (adb_stmt_readonly(st)) {
+        rc = ADB_DONE;
+        break;
+      }
+      continue;
+    }
     json_t *row = json_array();
     for (int c = 0; c < n; c++) {
       size += 8 + (size_t)adb_column_bytes(st, c);
@@ -302,18 +411,24 @@ static void do_sql(reply *r, adb *db, json_t *body, int *wrote) {
                        "the answer would exceed 256 MiB: ask for less (LIMIT and OFFSET)");
     return reply_db(r, db, rc);
   }
-  reply_json(r, 200, json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "changes",
-                               (json_int_t)changes));
+  reply_json(r, 200, json_pack("{s:o, s:o, s:b, s:I}", "columns", cols, "rows", rows,
+                               "truncated", truncated, "changes", (json_int_t)changes));
 }
 
-/* The rows of a Cypher run as {"columns", "rows", "stats"}; each value is the JSON form of
+/* The rows of a Cypher run as {"columns", "rows", "truncated", "stats"}: at most max_rows rows,
+ * and "truncated" when more followed; each value is the JSON form of
  * adb_cypher_text (the one `arenadb cypher --format json` prints). NULL when out of memory. */
-static json_t *cypher_json(adb_cypher *q) {
+static json_t *cypher_json(adb_cypher *q, long long max_rows) {
   json_t *cols = json_array(), *rows = json_array();
   int n = adb_cypher_columns(q);
   for (int c = 0; c < n; c++)
     json_array_append_new(cols, json_string(adb_cypher_column_name(q, c)));
+  int truncated = 0;
   while (adb_cypher_next(q) == ADB_ROW) {
+    if (json_array_size(rows) == (size_t)max_rows) {
+      truncated = 1; /* the query ran whole already: its writes are done */
+      break;
+    }
     json_t *row = json_array();
     for (int c = 0; c < n; c++) {
       const char *t = adb_cypher_text(q, c, ADB_CYPHER_JSON);
@@ -337,7 +452,8 @@ static json_t *cypher_json(adb_cypher *q) {
       (json_int_t)s.relationships_deleted, "properties_set", (json_int_t)s.properties_set,
       "properties_removed", (json_int_t)s.properties_removed, "labels_added",
       (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
-  return json_pack("{s:o, s:o, s:o}", "columns", cols, "rows", rows, "stats", st);
+  return json_pack("{s:o, s:o, s:b, s:o}", "columns", cols, "rows", rows, "truncated", truncated,
+                   "stats", st);
 }
 
 /* POST /cypher: one query inside the request's transaction. A failed query answers with its
@@ -345,6 +461,8 @@ static json_t *cypher_json(adb_cypher *q) {
 static void do_cypher(reply *r, adb *db, json_t *body, int *wrote) {
   const char *query = member_str(body, "query");
   if (!query) return reply_err(r, 400, "invalid argument", "the body needs \"query\": a string");
+  long long max_rows = max_rows_of(r, body);
+  if (max_rows < 0) return;
   json_t *pj = json_object_get(body, "params");
   if (pj && !json_is_object(pj) && !json_is_null(pj))
     return reply_err(r, 400, "invalid argument", "\"params\" must be a JSON object");
@@ -360,7 +478,7 @@ static void do_cypher(reply *r, adb *db, json_t *body, int *wrote) {
   } else if (rc) {
     reply_db(r, db, rc);
   } else {
-    json_t *v = cypher_json(q);
+    json_t *v = cypher_json(q, max_rows);
     if (v) reply_json(r, 200, v);
     else reply_err(r, 500, "out of memory", "the result could not be converted to JSON");
     *wrote = 1;
@@ -377,12 +495,12 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
     if (method == LWSHUMETH_GET) {
       /* lws_get_urlarg_by_name copies "name=value" and returns a pointer to the value. */
       char lb[UT_NAME_MAX + 8], fb[UT_NAME_MAX + 8], tb[UT_NAME_MAX + 8], ab[UT_NAME_MAX + 8];
-      char nb[32];
+      char eb[UT_NAME_MAX + 8], nb[32];
       const char *label = lws_get_urlarg_by_name(wsi, "label=", lb, sizeof lb);
       const char *after = lws_get_urlarg_by_name(wsi, "after=", ab, sizeof ab);
       const char *limit = lws_get_urlarg_by_name(wsi, "limit=", nb, sizeof nb);
       char *end = NULL;
-      list_query q = {edge ? "/edges" : "/nodes", label, NULL, NULL, HTTP_PAGE};
+      list_query q = {edge ? "/edges" : "/nodes", label, NULL, NULL, NULL, HTTP_PAGE};
       if (limit) q.limit = strtoll(limit, &end, 10);
       if (limit && (*end || q.limit <= 0 || q.limit > HTTP_MAX_PAGE))
         return reply_err(r, 400, "invalid argument",
@@ -391,7 +509,12 @@ static void do_elements(reply *r, net_hub *h, struct lws *wsi, int method, int e
       if (edge) {
         q.from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
         q.to = lws_get_urlarg_by_name(wsi, "to=", tb, sizeof tb);
-        rc = adb_edge_list(db, q.from, q.to, label, &it);
+        q.node = lws_get_urlarg_by_name(wsi, "node=", eb, sizeof eb);
+        if (q.node && (q.from || q.to))
+          return reply_err(r, 400, "invalid argument",
+                           "node= (either end) goes without from= and to=");
+        rc = q.node ? adb_edge_list_of(db, q.node, label, &it)
+                    : adb_edge_list(db, q.from, q.to, label, &it);
       } else {
         rc = adb_node_list(db, label, &it);
       }
@@ -551,12 +674,15 @@ static void txn_end(reply *r, adb *db) {
  * Cypher need read, and run read-only below write (route). */
 static int need_role(int method, const char *u) {
   if (!strncmp(u, "/tokens", 7)) return ADB_ROLE_ADMIN;
-  if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher")) return ADB_ROLE_READ;
+  if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher") ||
+      !strcmp(u, "/subgraph"))
+    return ADB_ROLE_READ;
   return ADB_ROLE_WRITE;
 }
 
 static int is_api(const char *u) {
-  static const char *const exact[] = {"/status", "/vv", "/sql", "/cypher", "/presence", "/tokens"};
+  static const char *const exact[] = {"/status",   "/vv",    "/sql",   "/cypher",
+                                      "/presence", "/tokens", "/labels", "/subgraph"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
@@ -699,9 +825,18 @@ static void route(reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   }
   const char *u = p->uri;
   int m = p->method, wrote = 0;
-  int get_only = !strcmp(u, "/") || !strcmp(u, "/status") || !strcmp(u, "/vv");
+  int get_only = !strcmp(u, "/") || !strcmp(u, "/status") || !strcmp(u, "/vv") ||
+                 !strcmp(u, "/labels");
   if (get_only && m != LWSHUMETH_GET) {
     reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
+  } else if (!strcmp(u, "/labels")) {
+    do_labels(r, db);
+  } else if (!strcmp(u, "/subgraph")) {
+    if (m != LWSHUMETH_POST)
+      reply_err(r, 405, "method not allowed", "POST {\"nodes\": [ids]}");
+    else if (!json_is_object(body))
+      reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    else do_subgraph(r, db, body);
   } else if (!strcmp(u, "/")) {
     r->status = 200;
     r->ctype = "text/html; charset=utf-8";

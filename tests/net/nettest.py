@@ -887,7 +887,7 @@ def a_hundred_megabyte_response_arrives_whole():
         "--params", json.dumps({"pad": pad}))
     hub, port = server("big.db", None, "--no-ui")
     t0 = time.time()
-    status, headers, body = http_full(port, "GET", "/nodes", timeout=60)
+    status, headers, body = http_full(port, "GET", "/nodes?limit=20000", timeout=60)
     took = time.time() - t0
     assert status == 200 and len(body) == int(headers["Content-Length"]) > 100_000_000, len(body)
     nodes = json.loads(body)
@@ -1430,6 +1430,79 @@ def lists_page_with_a_link_to_the_next():
     for bad in ("0", "-1", "100001", "x", "5x"):
         st, b = http(port, "GET", f"/nodes?limit={bad}")
         assert st == 400 and "limit" in b["error"], (bad, b)
+    assert stop(hub) == 0
+
+
+@test
+def graph_view_routes():
+    """What a view of part of the graph reads: GET /labels counts nodes per label, GET
+    /edges?node=ID lists a node's edges either way (a loop once), POST /subgraph gives the live
+    nodes among ids and the edges among them; a read token may use all three."""
+    hub, port = server("view.db", None, "--token", "adm1n")
+    tok = "adm1n"
+    for nid, label in (("a", "P"), ("b", "P"), ("c", "Q"), ("d", "Q"), ("e", "Q")):
+        assert http(port, "POST", "/nodes", {"id": nid, "label": label}, tok)[0] == 201
+    for eid, s, t in (("ab", "a", "b"), ("bc", "b", "c"), ("ca", "c", "a"), ("cd", "c", "d"),
+                      ("aa", "a", "a"), ("de", "d", "e")):
+        assert http(port, "POST", "/edges", {"id": eid, "source": s, "target": t, "label": "R"},
+                    tok)[0] == 201
+    st, b = http(port, "POST", "/tokens", {"name": "viewer", "role": "read"}, tok)
+    read = b["token"]
+    assert http(port, "GET", "/labels", None, read)[1] == [{"label": "P", "nodes": 2},
+                                                           {"label": "Q", "nodes": 3}]
+    ids = lambda es: [e["id"] for e in es]
+    assert ids(http(port, "GET", "/edges?node=a", None, read)[1]) == ["aa", "ab", "ca"]
+    assert ids(http(port, "GET", "/edges?node=c&limit=2", None, read)[1]) == ["bc", "ca"]
+    assert http(port, "GET", "/edges?node=a&from=a", None, read)[0] == 400
+    st, b = http(port, "POST", "/subgraph", {"nodes": ["a", "c", "gone", "a", "d"]}, read)
+    assert st == 200 and sorted(ids(b["nodes"])) == ["a", "c", "d"], b
+    assert sorted(ids(b["edges"])) == ["aa", "ca", "cd"] and b["truncated"] is False, b
+    assert all(set(e) == {"id", "label", "properties", "source", "target"} for e in b["edges"])
+    assert http(port, "DELETE", "/nodes/c", None, tok)[0] == 200
+    st, b = http(port, "POST", "/subgraph", {"nodes": ["a", "c", "d"]}, read)
+    assert ids(b["nodes"]) == ["a", "d"] and ids(b["edges"]) == ["aa"], b
+    assert http(port, "GET", "/labels", None, read)[1][1] == {"label": "Q", "nodes": 2}
+    for bad in ({}, {"nodes": "a"}, {"nodes": [1]}, {"nodes": ["x"] * 10001}):
+        st, b = http(port, "POST", "/subgraph", bad, read)
+        assert st == 400 and "nodes" in b["error"], (bad, b)
+    assert http(port, "GET", "/subgraph", None, read)[0] == 405
+    assert http(port, "POST", "/labels", {}, tok)[0] == 405
+    assert stop(hub) == 0
+
+
+@test
+def query_answers_cap_their_rows():
+    """POST /sql and /cypher answer at most max_rows rows (10000 unless asked), saying whether
+    more followed; a write past the cap is still whole."""
+    hub, port = server("cap.db")
+    count = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT %d) SELECT x FROM c"
+    st, b = http(port, "POST", "/sql", {"sql": count % 10001})
+    assert st == 200 and len(b["rows"]) == 10000 and b["truncated"] is True, (st, len(b["rows"]))
+    st, b = http(port, "POST", "/sql", {"sql": count % 10000})
+    assert len(b["rows"]) == 10000 and b["truncated"] is False
+    st, b = http(port, "POST", "/sql", {"sql": count % 50, "max_rows": 7})
+    assert [r[0] for r in b["rows"]] == list(range(1, 8)) and b["truncated"] is True, b
+    st, b = http(port, "POST", "/sql", {"sql": count % 20000, "max_rows": 20000})
+    assert len(b["rows"]) == 20000 and b["truncated"] is False
+    # A write with RETURNING: every row inserted, three returned.
+    st, b = http(port, "POST", "/sql", {"sql": "INSERT INTO nodes(label) SELECT 'C' FROM (%s) "
+                                               "RETURNING last_insert_id()" % (count % 12),
+                                        "max_rows": 3})
+    assert st == 200 and len(b["rows"]) == 3 and b["truncated"] is True and b["changes"] == 12, b
+    assert http(port, "POST", "/sql", {"sql": "SELECT count(*) FROM nodes"})[1]["rows"] == [[12]]
+    st, b = http(port, "POST", "/cypher", {"query": "UNWIND range(1, 30) AS x RETURN x",
+                                           "max_rows": 5})
+    assert st == 200 and [r[0] for r in b["rows"]] == [1, 2, 3, 4, 5] and b["truncated"] is True, b
+    st, b = http(port, "POST", "/cypher", {"query": "UNWIND range(1, 4) AS x CREATE (:K) RETURN x",
+                                           "max_rows": 2})
+    assert b["truncated"] is True and b["stats"]["nodes_created"] == 4, b
+    st, b = http(port, "POST", "/cypher", {"query": "MATCH (k:K) RETURN count(k)"})
+    assert b["rows"] == [[4]] and b["truncated"] is False, b
+    for bad in (0, -1, 1000001, "5", 2.5, None):
+        st, b = http(port, "POST", "/sql", {"sql": "SELECT 1", "max_rows": bad})
+        assert st == 400 and "max_rows" in b["error"], (bad, b)
+        st, b = http(port, "POST", "/cypher", {"query": "RETURN 1", "max_rows": bad})
+        assert st == 400 and "max_rows" in b["error"], (bad, b)
     assert stop(hub) == 0
 
 

@@ -111,6 +111,14 @@ const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 const offsite = [];
 page.on("request", (r) => { if (!r.url().startsWith(server.base)) offsite.push(r.url()); });
+// What the page sent to /sql: only the SQL box's statements, never SQL of the UI's own.
+const sqlSent = [];
+const typed = new Set();
+async function typeSql(text) {
+  typed.add(text);
+  await page.fill("#sql", text);
+}
+page.on("request", (r) => { if (r.url() === `${server.base}/sql`) sqlSent.push(JSON.parse(r.postData()).sql); });
 
 try {
   await check("the page loads from the server with no request elsewhere", async () => {
@@ -155,7 +163,7 @@ try {
   });
 
   await check("the SQL box shows results as a table", async () => {
-    await page.fill("#sql", "SELECT id, json_extract(properties, '$.name') AS name FROM nodes WHERE label = 'Person' ORDER BY id");
+    await typeSql("SELECT id, json_extract(properties, '$.name') AS name FROM nodes WHERE label = 'Person' ORDER BY id");
     await page.click("#sql-form button");
     await page.waitForSelector("#sql-out table");
     const t = await page.$$eval("#sql-out tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
@@ -163,8 +171,17 @@ try {
     await page.screenshot({ path: shot });
   });
 
+  await check("a long answer shows its first 1000 rows and says so", async () => {
+    await typeSql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1005) SELECT x FROM c");
+    await page.click("#sql-form button");
+    await page.waitForFunction(() => /1000/.test(document.querySelector("#sql-out .hint")?.textContent || ""));
+    const hint = await page.textContent("#sql-out .hint");
+    assert(hint === "the first 1000 rows", hint);
+    assert((await page.$$("#sql-out tr")).length === 1001, "a header and 1000 rows");
+  });
+
   await check("a bad SQL statement shows the server's error and no table", async () => {
-    await page.fill("#sql", "SELEC nonsense");
+    await typeSql("SELEC nonsense");
     await page.press("#sql", "Control+Enter");
     await page.waitForSelector("#sql-out .error");
     const e = await page.textContent("#sql-out");
@@ -203,7 +220,7 @@ try {
   await check("a write in the SQL box updates the graph and the open details", async () => {
     await clickNode(page, "alan");
     await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("alan"));
-    await page.fill("#sql", "UPDATE nodes SET properties = json_set(properties, '$.born', 1912) WHERE id = 'alan'");
+    await typeSql("UPDATE nodes SET properties = json_set(properties, '$.born', 1912) WHERE id = 'alan'");
     await page.click("#sql-form button");
     await page.waitForFunction(() => [...document.querySelectorAll("#details table tr")].some((t) => t.textContent === "born1912"));
     const said = await page.textContent("#sql-out");
@@ -240,6 +257,11 @@ try {
     assert(JSON.stringify(ids) === '["ada","alan","grace","nyc"]', `${ids}`);
     await page.click("#details .edges a");
     await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("nyc"));
+  });
+
+  await check("the UI reads through the routes: its only SQL is what was typed in the SQL box", async () => {
+    const own = sqlSent.filter((s) => !typed.has(s));
+    assert(sqlSent.length >= 3 && own.length === 0, `SQL the UI wrote itself: ${JSON.stringify(own)}`);
   });
 
   await check("the page raised no script error", async () => {

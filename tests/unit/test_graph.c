@@ -165,6 +165,42 @@ static void list_after(adb *db, int edges, const char *label, const char *after,
   adb_iter_free(it);
 }
 
+Test(graph, listing_the_edges_of_a_node) {
+  adb *db = open_tmp(0, NULL);
+  for (const char *id = "abc"; *id; id++) {
+    char one[2] = {*id, 0};
+    OK(db, adb_node_create(db, one, "N", NULL, NULL));
+  }
+  OK(db, adb_edge_create(db, "x", "a", "R", "b", NULL, NULL));
+  OK(db, adb_edge_create(db, "y", "c", "S", "a", NULL, NULL));
+  OK(db, adb_edge_create(db, "z", "b", "R", "c", NULL, NULL));
+  OK(db, adb_edge_create(db, "w", "a", "R", "a", NULL, NULL));
+  struct {
+    const char *node, *label, *after, *want;
+  } cases[] = {{"a", NULL, NULL, "wxy"}, {"a", "R", NULL, "wx"}, {"b", NULL, NULL, "xz"},
+               {"a", NULL, "w", "xy"},   {"zz", NULL, NULL, ""}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    adb_iter *it;
+    OK(db, adb_edge_list_of(db, cases[k].node, cases[k].label, &it));
+    if (cases[k].after) OK(db, adb_iter_after(it, cases[k].after));
+    char got[8] = "";
+    adb_element e;
+    while (adb_iter_next(it, &e) == ADB_ROW) {
+      strcat(got, e.id);
+      adb_element_clear(&e);
+    }
+    adb_iter_free(it);
+    cr_assert_str_eq(got, cases[k].want, "case %zu", k);
+  }
+  OK(db, adb_node_delete(db, "c"));
+  char got[8];
+  list_after(db, 1, NULL, NULL, got);
+  cr_assert_str_eq(got, "wx", "edges of a deleted node are hidden");
+  adb_iter *it;
+  cr_assert_eq(adb_edge_list_of(db, NULL, NULL, &it), ADB_MISUSE);
+  adb_close(db);
+}
+
 Test(graph, listing_after_an_id) {
   adb *db = open_tmp(0, NULL);
   for (const char *id = "abcdef"; *id; id++) {

@@ -84,6 +84,11 @@ Test(sql, a_statement_counts_the_rows_it_changed) {
   cr_assert_eq(changes_of(db, "INSERT INTO mine VALUES (1), (2), (3), (4)"), 4);
   cr_assert_eq(changes_of(db, "SELECT count(*) FROM mine"), 0);
   cr_assert_eq(changes_of(db, "DELETE FROM mine WHERE x > 1"), 3);
+  /* Inside adb_begin's transaction too, and with rows to return between the writes and the end. */
+  OK(db, adb_begin(db));
+  cr_assert_eq(changes_of(db, "INSERT INTO nodes(label) VALUES ('T'), ('T') RETURNING id"), 2);
+  cr_assert_eq(changes_of(db, "UPDATE nodes SET label = 'U' WHERE label = 'T' RETURNING id"), 2);
+  OK(db, adb_commit(db));
   adb_close(db);
 }
 
@@ -118,6 +123,25 @@ Test(sql, the_views_properties_are_json_wherever_they_pass_unchanged) {
     json_columns(db, cases[k].sql, got);
     cr_assert_str_eq(got, cases[k].want, "%s", cases[k].sql);
   }
+  adb_close(db);
+}
+
+Test(sql, a_statement_says_whether_it_may_write) {
+  adb *db = open_tmp(0, NULL);
+  const char *reads[] = {"SELECT * FROM nodes", "WITH x AS (SELECT 1) SELECT * FROM x",
+                         "EXPLAIN SELECT 1"};
+  const char *writes[] = {"INSERT INTO nodes(label) VALUES ('P')", "DELETE FROM edges",
+                          "CREATE TABLE t(x)"};
+  for (int i = 0; i < 3; i++) {
+    adb_stmt *st;
+    OK(db, adb_prepare(db, reads[i], &st, NULL));
+    cr_assert_eq(adb_stmt_readonly(st), 1, "%s", reads[i]);
+    adb_finalize(st);
+    OK(db, adb_prepare(db, writes[i], &st, NULL));
+    cr_assert_eq(adb_stmt_readonly(st), 0, "%s", writes[i]);
+    adb_finalize(st);
+  }
+  cr_assert_eq(adb_stmt_readonly(NULL), 0);
   adb_close(db);
 }
 

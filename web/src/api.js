@@ -38,12 +38,12 @@ export async function api(method, path, body) {
   return json;
 }
 
-// Runs one SQL statement; resolves with {columns, rows}.
-export function sql(statement, params = []) {
-  return api("POST", "/sql", { sql: statement, params });
-}
+// The most rows the SQL box shows of an answer.
+export const SQL_ROWS = 1000;
 
-// Rows of a SQL answer as objects keyed by column name.
-export function objects(res) {
-  return res.rows.map((row) => Object.fromEntries(res.columns.map((c, i) => [c, row[i]])));
+// Runs the user's SQL statement (the SQL box); resolves with {columns, rows, truncated,
+// changes}. The rest of the UI reads through the routes above (/nodes, /edges, /labels,
+// /subgraph), never through SQL of its own.
+export function sql(statement, params = []) {
+  return api("POST", "/sql", { sql: statement, params, max_rows: SQL_ROWS });
 }

@@ -1,10 +1,11 @@
 // graph.js — the graph view: a page of nodes (ordered by id, PAGE at a time) plus the nodes
 // the user expanded, and the edges among them, drawn with cytoscape. It never asks for the
-// whole graph: every query has a LIMIT.
+// whole graph: every request names a limit.
 import cytoscape from "cytoscape";
-import { sql, objects } from "./api.js";
+import { api } from "./api.js";
 
 export const PAGE = 200;
+export const MAX_SHOWN = 10000; // the most nodes one /subgraph request takes
 const NEIGHBOURS = 100; // edges loaded per expansion
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -62,28 +63,18 @@ export class GraphView {
   // Loads the nodes and edges to show and updates the drawing in place. Resolves with the
   // number of nodes added.
   async refresh() {
-    const filter = this.label ? "WHERE label = ?" : "";
-    const args = this.label ? [this.label] : [];
-    const [page, count] = await Promise.all([
-      sql(`SELECT id, label, properties FROM nodes ${filter} ORDER BY id LIMIT ?`, [...args, this.limit]),
-      sql(`SELECT count(*) FROM nodes ${filter}`, args),
+    const filter = this.label ? `&label=${encodeURIComponent(this.label)}` : "";
+    const [page, labels] = await Promise.all([
+      api("GET", `/nodes?limit=${this.limit}${filter}`),
+      api("GET", "/labels"),
     ]);
-    this.total = count.rows[0][0];
-    const nodes = new Map(objects(page).map((n) => [n.id, n]));
-    const extra = [...this.pinned].filter((id) => !nodes.has(id));
-    if (extra.length) {
-      const res = await sql(
-        "SELECT id, label, properties FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
-        [JSON.stringify(extra)]);
-      for (const n of objects(res)) nodes.set(n.id, n);
-      for (const id of extra) if (!nodes.has(id)) this.pinned.delete(id);
-    }
-    const ids = JSON.stringify([...nodes.keys()]);
-    const edges = objects(await sql(
-      "SELECT id, source_node_id AS source, target_node_id AS target, label, properties FROM edges " +
-      "WHERE source_node_id IN (SELECT value FROM json_each(?1)) " +
-      "AND target_node_id IN (SELECT value FROM json_each(?1))", [ids]));
-    return this.apply(nodes, edges);
+    this.total = labels.filter((l) => !this.label || l.label === this.label)
+      .reduce((n, l) => n + l.nodes, 0);
+    const ids = [...new Set([...page.map((n) => n.id), ...this.pinned])].slice(0, MAX_SHOWN);
+    const sub = await api("POST", "/subgraph", { nodes: ids });
+    const nodes = new Map(sub.nodes.map((n) => [n.id, n]));
+    for (const id of this.pinned) if (!nodes.has(id)) this.pinned.delete(id);
+    return this.apply(nodes, sub.edges);
   }
 
   // Puts the loaded nodes and edges into cytoscape: removes what is gone, updates what changed,
@@ -174,15 +165,11 @@ export class GraphView {
 
   // Adds up to NEIGHBOURS neighbours of a node to the view.
   async expand(id) {
-    // Two indexed lookups: "source = ? OR target = ?" would scan every edge.
-    const res = await sql(
-      "SELECT source_node_id, target_node_id FROM edges WHERE source_node_id = ?1 UNION " +
-      "SELECT source_node_id, target_node_id FROM edges WHERE target_node_id = ?1 LIMIT ?2",
-      [id, NEIGHBOURS]);
+    const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=${NEIGHBOURS}`);
     this.pinned.add(id);
-    for (const [s, t] of res.rows) {
-      this.pinned.add(s);
-      this.pinned.add(t);
+    for (const e of edges) {
+      this.pinned.add(e.source);
+      this.pinned.add(e.target);
     }
     return this.refresh();
   }

@@ -1,7 +1,7 @@
 // main.js — the ArenaDB browser UI: server status, graph view, node details, SQL box, and a
 // refresh whenever the server's version vector moves (polled from /status).
-import { api, sql, objects, setToken, ApiError } from "./api.js";
-import { GraphView, PAGE, colourOf } from "./graph.js";
+import { api, sql, setToken, ApiError } from "./api.js";
+import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -55,7 +55,7 @@ function report(err) {
 function renderCounts() {
   const shown = graph.cy.nodes().length;
   $("graph-count").textContent = `${shown} of ${graph.total} nodes, ${graph.cy.edges().length} edges`;
-  $("more").disabled = graph.limit >= graph.total;
+  $("more").disabled = graph.limit >= Math.min(graph.total, MAX_SHOWN);
   const legend = $("legend");
   legend.replaceChildren();
   for (const [label, colour] of graph.legend()) {
@@ -147,11 +147,7 @@ async function renderDetails(id) {
     selected = null;
     return;
   }
-  // Two indexed lookups: "source = ? OR target = ?" would scan every edge.
-  const edges = objects(await sql(
-    "SELECT * FROM (SELECT id, label, source_node_id AS source, target_node_id AS target FROM edges " +
-    "WHERE source_node_id = ?1 UNION SELECT id, label, source_node_id, target_node_id FROM edges " +
-    "WHERE target_node_id = ?1) ORDER BY label, id LIMIT 101", [id]));
+  const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=101`);
   const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
   const more = el("button", "Expand", "small");
@@ -226,7 +222,8 @@ async function runSql() {
       out.replaceChildren(el("p", `${plural(res.changes ?? 0, "row")} changed`, "hint"));
     } else {
       const t = table(res.columns, res.rows);
-      out.replaceChildren(el("p", plural(res.rows.length, "row"), "hint"), t);
+      const count = res.truncated ? `the first ${plural(res.rows.length, "row")}` : plural(res.rows.length, "row");
+      out.replaceChildren(el("p", count, "hint"), t);
     }
   } catch (err) {
     out.replaceChildren(el("p", err.message, "error"));

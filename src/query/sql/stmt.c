@@ -76,11 +76,12 @@ int adb_step(adb_stmt *s) {
   if (s->db->query_only && !sqlite3_stmt_readonly(s->st))
     return adb__err(s->db, ADB_READONLY, "this connection may only read: the statement writes");
   int rc = scope_open(s);
-  /* Inside adb_begin's transaction the clock is stored at adb_commit, which an SQL COMMIT
-   * bypasses: store it before any statement. */
-  if (rc == ADB_OK && s->db->api_txn) rc = crdt_hlc_save(s->db);
   if (rc) return rc;
   if (!sqlite3_stmt_busy(s->st)) {
+    /* Inside adb_begin's transaction the clock is stored at adb_commit, which an SQL COMMIT
+     * bypasses: store it as each statement starts (not between its rows, where the write
+     * would count as one of the statement's changes). */
+    if (s->db->api_txn && (rc = crdt_hlc_save(s->db))) return scope_close(s, rc);
     if (!s->timed) s->timed = adb__deadline_start(s->db);
     s->rows_at = sqlite3_total_changes64(s->db->sql);
     s->view_writes_at = s->db->view_writes;
@@ -107,6 +108,8 @@ int adb_step(adb_stmt *s) {
 }
 
 int64_t adb_stmt_changes(adb_stmt *s) { return s ? s->changes : 0; }
+
+int adb_stmt_readonly(adb_stmt *s) { return s && sqlite3_stmt_readonly(s->st); }
 
 int adb_reset(adb_stmt *s) {
   if (!s) return ADB_MISUSE;
