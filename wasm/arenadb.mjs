@@ -32,8 +32,6 @@ export class ArenaDBError extends Error {
   }
 }
 
-const PTR = 4; // wasm32
-
 function randomUint32() {
   const c = globalThis.crypto;
   if (c && typeof c.getRandomValues === 'function') {
@@ -55,8 +53,12 @@ async function defaultFactory() {
 function bind(M) {
   const f = (name, ret, args) => M.cwrap(name, ret, args);
   const opt = (name, ret, args) => (M['_' + name] ? f(name, ret, args) : null);
+  // The sizes and member offsets of the public structs, as the build laid them out (layout.c).
+  const L = JSON.parse(f('adb_wasm_layout', 'string', [])());
   return {
     M,
+    L,
+    PTR: L.pointer,
     malloc: M._malloc,
     free: M._free,
     strerror: f('adb_strerror', 'string', ['number']),
@@ -135,23 +137,23 @@ export class ArenaDB {
   constructor(c, path, options = {}) {
     this._c = c;
     this._db = 0;
-    const out = c.malloc(PTR);
-    // struct adb_options on wasm32: int readonly @0, int no_create @4, int synchronous @8,
-    // const char *db_id @12, int64_t max_drift_ms @16, clock_ms @24, clock_ctx @28; 32 bytes.
-    const opts = c.malloc(32);
+    const out = c.malloc(c.PTR);
+    const O = c.L.adb_options;
+    const opts = c.malloc(O.size);
     const dbId = options.dbId ? c.malloc(c.M.lengthBytesUTF8(options.dbId) + 1) : 0;
     try {
-      c.M.HEAPU8.fill(0, opts, opts + 32);
+      c.M.HEAPU8.fill(0, opts, opts + O.size);
       const i32 = (off, v) => { c.M.HEAP32[(opts + off) >> 2] = v; };
-      i32(0, options.readonly ? 1 : 0);
-      i32(4, options.noCreate ? 1 : 0);
-      i32(8, options.synchronous === 'normal' || options.synchronous === 1 ? 1 : 0);
+      i32(O.readonly, options.readonly ? 1 : 0);
+      i32(O.no_create, options.noCreate ? 1 : 0);
+      i32(O.synchronous, options.synchronous === 'normal' || options.synchronous === 1 ? 1 : 0);
       if (dbId) {
         c.M.stringToUTF8(options.dbId, dbId, c.M.lengthBytesUTF8(options.dbId) + 1);
-        i32(12, dbId);
+        i32(O.db_id, dbId);
       }
       if (options.maxDriftMs) {
-        new BigInt64Array(c.M.HEAPU8.buffer, opts + 16, 1)[0] = BigInt(options.maxDriftMs);
+        new BigInt64Array(c.M.HEAPU8.buffer, opts + O.max_drift_ms, 1)[0] =
+          BigInt(options.maxDriftMs);
       }
       c.M.HEAPU32[out >> 2] = 0;
       const rc = c.open(path, opts, out);
@@ -195,7 +197,7 @@ export class ArenaDB {
   // (freed with adb_free), or null.
   _withOutString(fn) {
     const c = this._c;
-    const out = c.malloc(PTR);
+    const out = c.malloc(c.PTR);
     try {
       c.M.HEAPU32[out >> 2] = 0;
       this._check(fn(out));
@@ -228,11 +230,11 @@ export class ArenaDB {
   // Calls fn(outPtr, outLenPtr) and returns the void*/size_t pair it filled as a Uint8Array.
   _withOutBytes(fn) {
     const c = this._c;
-    const out = c.malloc(2 * PTR);
+    const out = c.malloc(2 * c.PTR);
     try {
       c.M.HEAPU32[out >> 2] = 0;
       c.M.HEAPU32[(out >> 2) + 1] = 0;
-      this._check(fn(out, out + PTR));
+      this._check(fn(out, out + c.PTR));
       const p = c.M.HEAPU32[out >> 2];
       const n = c.M.HEAPU32[(out >> 2) + 1];
       const bytes = c.M.HEAPU8.slice(p, p + n);
@@ -297,20 +299,21 @@ export class ArenaDB {
   _get(fn, id) {
     const c = this._c;
     const db = this._handle();
-    const el = c.malloc(5 * PTR);
+    const E = c.L.adb_element;
+    const el = c.malloc(E.size);
     try {
-      c.M.HEAPU8.fill(0, el, el + 5 * PTR);
+      c.M.HEAPU8.fill(0, el, el + E.size);
       const rc = fn(db, id, el);
       if (rc === ADB.NOTFOUND) return null;
       this._check(rc);
-      const w = (i) => {
-        const p = c.M.HEAPU32[(el >> 2) + i];
+      const w = (off) => {
+        const p = c.M.HEAPU32[(el + off) >> 2];
         return p ? c.M.UTF8ToString(p) : null;
       };
-      const props = w(2);
-      const r = { id: w(0), label: w(1), properties: props == null ? {} : JSON.parse(props) };
-      const src = w(3);
-      const dst = w(4);
+      const props = w(E.properties);
+      const r = { id: w(E.id), label: w(E.label), properties: props == null ? {} : JSON.parse(props) };
+      const src = w(E.source_id);
+      const dst = w(E.target_id);
       if (src != null || dst != null) {
         r.source = src;
         r.target = dst;
@@ -370,7 +373,7 @@ export class ArenaDB {
     const db = this._handle();
     const len = M.lengthBytesUTF8(query) + 1;
     const text = c.malloc(len);
-    const slots = c.malloc(2 * PTR); // [adb_stmt*, const char *tail]
+    const slots = c.malloc(2 * c.PTR); // [adb_stmt*, const char *tail]
     let rows = [];
     try {
       M.stringToUTF8(query, text, len);
@@ -379,7 +382,7 @@ export class ArenaDB {
       for (;;) {
         M.HEAPU32[slots >> 2] = 0;
         M.HEAPU32[(slots >> 2) + 1] = 0;
-        this._check(c.prepare(db, p, slots, slots + PTR));
+        this._check(c.prepare(db, p, slots, slots + c.PTR));
         const st = M.HEAPU32[slots >> 2];
         const tail = M.HEAPU32[(slots >> 2) + 1];
         if (st) {
@@ -459,12 +462,13 @@ export class ArenaDB {
   apply(bytes) {
     const c = this._c;
     const db = this._handle();
-    const stats = c.malloc(24);
+    const S = c.L.adb_apply_stats;
+    const stats = c.malloc(S.size);
     try {
-      c.M.HEAPU8.fill(0, stats, stats + 24);
+      c.M.HEAPU8.fill(0, stats, stats + S.size);
       this._withBytes(bytes, (p, n) => this._check(c.apply(db, p, n, stats)));
-      const u64 = new BigUint64Array(c.M.HEAPU8.buffer, stats, 3);
-      return { elements: Number(u64[0]), registers: Number(u64[1]), changed: Number(u64[2]) };
+      const u64 = (off) => Number(new BigUint64Array(c.M.HEAPU8.buffer, stats + off, 1)[0]);
+      return { elements: u64(S.elements), registers: u64(S.registers), changed: u64(S.changed) };
     } finally {
       c.free(stats);
     }
@@ -475,7 +479,7 @@ export class ArenaDB {
     const c = this._c;
     const fn = this._need(c.check, 'adb_check');
     const db = this._handle();
-    const out = c.malloc(PTR);
+    const out = c.malloc(c.PTR);
     try {
       c.M.HEAPU32[out >> 2] = 0;
       const rc = fn(db, out);

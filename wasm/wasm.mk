@@ -151,6 +151,8 @@ wasm-deps: $(WASM_LIBS)
 WASM_CORE_CFLAGS ?= $(WASM_OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
   -Wno-unused-parameter
 WASM_CORE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(CORE_SRC))
+# The structs' layout as this build sees it, for the wrapper (wasm/layout.c).
+WASM_LAYOUT_OBJ = $(WASM_OUT)/obj/wasm/layout.o
 
 $(WASM_OUT)/core.flags: wasm-force
 	$(call wasm-flags,$(WASM_CORE_CFLAGS))
@@ -159,7 +161,7 @@ $(WASM_OUT)/obj/%.o: %.c $(WASM_OUT)/core.flags | $(WASM_LIBS)
 	@mkdir -p $(@D)
 	$(WASM_EMCC) $(WASM_CORE_CFLAGS) -Iinclude -Isrc -I$(WASM_INC) -MMD -MP -c $< -o $@
 
--include $(WASM_CORE_OBJ:.o=.d)
+-include $(WASM_CORE_OBJ:.o=.d) $(WASM_LAYOUT_OBJ:.o=.d)
 
 # Exported C functions: every function of include/arenadb.h that the core defines (so a part
 # of the API that is not written yet does not break the build), plus malloc and free. The
@@ -167,7 +169,7 @@ $(WASM_OUT)/obj/%.o: %.c $(WASM_OUT)/core.flags | $(WASM_LIBS)
 WASM_REQUIRED ?= adb_open adb_close adb_errmsg adb_strerror adb_free adb_node_create \
   adb_node_get adb_edge_create adb_element_clear adb_prepare adb_step adb_finalize \
   adb_column_count adb_column_name adb_column_type adb_column_int adb_column_double \
-  adb_column_text adb_vv adb_changes adb_apply
+  adb_column_text adb_column_is_json adb_vv adb_changes adb_apply
 
 $(WASM_OUT)/exports.json: $(WASM_CORE_OBJ) include/arenadb.h wasm/wasm.mk
 	@mkdir -p $(@D)
@@ -177,7 +179,8 @@ $(WASM_OUT)/exports.json: $(WASM_CORE_OBJ) include/arenadb.h wasm/wasm.mk
 	missing=""; for f in $(WASM_REQUIRED); do \
 	  grep -qx "$$f" $(WASM_OUT)/exports.defined || missing="$$missing $$f"; done; \
 	if [ -n "$$missing" ]; then echo "wasm: the core does not define:$$missing" >&2; exit 1; fi
-	{ comm -12 $(WASM_OUT)/exports.api $(WASM_OUT)/exports.defined; echo malloc; echo free; } \
+	{ comm -12 $(WASM_OUT)/exports.api $(WASM_OUT)/exports.defined; echo adb_wasm_layout; \
+	  echo malloc; echo free; } \
 	  | sed 's/^/"_/; s/$$/"/' | paste -sd, | sed 's/^/[/; s/$$/]/' >$@
 
 WASM_LDFLAGS ?= $(WASM_OPT) -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=createArenaDB \
@@ -188,9 +191,10 @@ WASM_LDFLAGS ?= $(WASM_OPT) -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=createA
 $(WASM_OUT)/link.flags: wasm-force
 	$(call wasm-flags,$(WASM_LDFLAGS))
 
-$(WASM_OUT)/arenadb.js: $(WASM_CORE_OBJ) $(WASM_LIBS) $(WASM_OUT)/exports.json $(WASM_OUT)/link.flags
+$(WASM_OUT)/arenadb.js: $(WASM_CORE_OBJ) $(WASM_LAYOUT_OBJ) $(WASM_LIBS) $(WASM_OUT)/exports.json \
+  $(WASM_OUT)/link.flags
 	$(WASM_EMCC) $(WASM_LDFLAGS) -sEXPORTED_FUNCTIONS=@$(WASM_OUT)/exports.json \
-	  $(WASM_CORE_OBJ) $(WASM_LIBS) -o $@
+	  $(WASM_CORE_OBJ) $(WASM_LAYOUT_OBJ) $(WASM_LIBS) -o $@
 
 # The wrapper's status codes come from ADB_STATUS_MAP in arenadb.h, the one list of them.
 $(WASM_OUT)/arenadb.mjs: wasm/arenadb.mjs include/arenadb.h

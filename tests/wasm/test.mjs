@@ -218,7 +218,7 @@ await test('native -> WASM: the WASM replica receives what it lacks', () => {
   assert.ok(stats.elements >= 2, `two native nodes arrive (stats ${JSON.stringify(stats)})`);
   const mary = w.sql("SELECT id, properties FROM nodes WHERE json_extract(properties, '$.name') = 'Mary'");
   assert.equal(mary.length, 1);
-  assert.equal(mary[0].properties, '{"name":"Mary","role":"tutor"}');
+  assert.deepEqual(mary[0].properties, { name: 'Mary', role: 'tutor' }, 'properties are an object');
   ids.mary = mary[0].id;
   ids.london = w.sql("SELECT id FROM nodes WHERE label = 'Place'")[0].id;
   assert.ok(w.nodeGet(ids.london));
@@ -292,6 +292,20 @@ await test('the MEMFS database survives close and reopen', async () => {
   assert.deepEqual(w.sql(NODES), before);
 });
 
+await test('open options reach the C structs at the offsets the build reports', async () => {
+  const ro = await ArenaDB.open('/replica.db', { readonly: true });
+  assert.equal(ro.sql('SELECT count(*) AS n FROM nodes')[0].n, w.sql('SELECT count(*) AS n FROM nodes')[0].n);
+  expectError(() => ro.nodeCreate('Person', {}), ADB.READONLY);
+  ro.close();
+  expectError(() => new ArenaDB(w._c, '/missing.db', { noCreate: true }), ADB.NOTFOUND);
+  const id = '0123456789abcdef0123456789abcdef';
+  const made = await ArenaDB.open('/made.db', { dbId: id, synchronous: 'normal', maxDriftMs: 5 });
+  assert.equal(made.dbId, id);
+  made.close();
+  expectError(() => new ArenaDB(w._c, '/made.db', { dbId: 'ffffffffffffffffffffffffffffffff' }),
+    ADB.CONFLICT);
+});
+
 await test('concurrent edits of one node: different keys both survive, one key converges', () => {
   w.nodeUpdate(ids.ada, null, { field: 'mathematics', motto: 'wasm' });
   native('node', 'set', ids.ada, 'title', '"Countess of Lovelace"');
@@ -310,7 +324,7 @@ await test('writes made with SQL on the views replicate like API writes', () => 
   w.sql(`UPDATE nodes SET properties = json_set(properties, '$.year', 1843) WHERE id = 'note:1'`);
   pushToNative(w);
   const n = nativeSql("SELECT label, properties FROM nodes WHERE id = 'note:1'");
-  assert.deepEqual(rowsOf(n, ['label', 'properties']), [['Note', '{"text":"first program","year":1843}']]);
+  assert.deepEqual(rowsOf(n, ['label', 'properties']), [['Note', { text: 'first program', year: 1843 }]]);
   assertSameState(w);
 });
 
