@@ -59,8 +59,8 @@ void crdt_replicas_forget(adb *db);
 /* Re-reads the replica cache when a rollback made it stale. */
 int crdt_replicas_fresh(adb *db);
 
-/* The replica cache and the clock as store's hooks (store/store.h): forget, fresh, and the
- * clock's floor stored before every commit. adb_open installs them. */
+/* The replica cache and the clock as store's hooks (store/store.h, hooks.c): forget, fresh, and
+ * the clock's floor stored before every commit. adb_open installs them. */
 extern const struct store_hooks crdt_store_hooks;
 
 /* Stores floor as the clock's floor for later opens and other connections, in the open write

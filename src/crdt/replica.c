@@ -76,9 +76,6 @@ void crdt_replicas_forget(adb *db) {
 
 int crdt_replicas_fresh(adb *db) { return db->reps_stale ? crdt_replicas_load(db) : ADB_OK; }
 
-const store_hooks crdt_store_hooks = {
-    .stale = crdt_replicas_forget, .fresh = crdt_replicas_fresh, .commit = crdt_hlc_save};
-
 int crdt_replica_index(adb *db, const unsigned char rid[16], uint32_t *idx) {
   int rc = crdt_replicas_fresh(db);
   if (rc) return rc;

@@ -86,9 +86,6 @@ int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_
 /* The presence table as a JSON array (malloc'd). */
 char *net_hub_presence_json(net_hub *h);
 const char *net_hub_ui_dir(net_hub *h);
-const net_opts *net_hub_opts(net_hub *h);
-/* The address the server listens on, as given to --listen. */
-const char *net_hub_listen_host(net_hub *h);
 /* Worker threads (net_http.c) run the HTTP API's queries on read-only handles of their own, so
  * that a slow query holds neither sync nor other requests. net_hub_reader_take hands one out (at
  * most one per thread at a time, opened on first use; NULL when it cannot be opened) and
@@ -97,8 +94,6 @@ adb *net_hub_reader_take(net_hub *h);
 void net_hub_reader_give(net_hub *h, adb *rd);
 struct uv_loop_s *net_hub_loop(net_hub *h);
 
-/* 1 when the server speaks TLS (https://, wss://). */
-int net_hub_tls(net_hub *h);
 /* 1 when every request must carry a token: serve has --token, or the file has tokens. The
  * latter is read at start, when another process commits, and after net_hub_tokens_changed
  * (the server's own /tokens). */
@@ -108,14 +103,24 @@ void net_hub_tokens_changed(net_hub *h);
  * anyone when the server needs no token. */
 int net_hub_role(net_hub *h, const char *token, size_t len);
 
+/* What the browser rules need to know of the server (net_guard.c), filled by net_hub_guard. */
+typedef struct net_guard {
+  const char *listen_host;     /* the address the server listens on, as given to --listen */
+  const char *const *cors;     /* the other sites' origins --cors allows */
+  int ncors;
+  int tls;                     /* it speaks https:// and wss:// */
+  int authenticates;           /* net_hub_authenticates */
+} net_guard;
+void net_hub_guard(net_hub *h, net_guard *g);
+
 /* Browser rules for an HTTP request or a WebSocket upgrade (net_guard.c): the Host a server
  * without a token answers to, the Origin of the page that sent it (its own, or one allowed with
  * --cors), and JSON for requests that write (write set). Returns 0 when the request may go on,
  * else the HTTP status that refuses it (403, 415) with *why saying why. */
-int net_guard_check(net_hub *h, struct lws *wsi, int write, const char **why);
+int net_guard_check(const net_guard *g, struct lws *wsi, int write, const char **why);
 
 /* 1 when origin is one that --cors allows. */
-int net_guard_cors(net_hub *h, const char *origin);
+int net_guard_cors(const net_guard *g, const char *origin);
 int64_t net_now_ms(void);
 
 /* The HTTP API (net_http.c): routes, tokens and roles, workers for queries. */

@@ -18,37 +18,36 @@ static int header(struct lws *wsi, enum lws_token_indexes tok, char *out, int n)
  * listens on: the only names a server without authentication answers to. A page on another site
  * that points its own name at 127.0.0.1 (DNS rebinding) sends that name, and is refused. The
  * port is not the page's to choose, so only the name counts. */
-static int loopback_host(net_hub *h, const char *host) {
+static int loopback_host(const net_guard *g, const char *host) {
   static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
   const char *colon = strrchr(host, ':');
   size_t n = colon && colon > strrchr(host, ']') ? (size_t)(colon - host) : strlen(host);
   for (size_t i = 0; i <= sizeof names / sizeof *names; i++) {
-    const char *name = i < sizeof names / sizeof *names ? names[i] : net_hub_listen_host(h);
+    const char *name = i < sizeof names / sizeof *names ? names[i] : g->listen_host;
     if (strlen(name) == n && !strncasecmp(host, name, n)) return 1;
   }
   return 0;
 }
 
-int net_guard_cors(net_hub *h, const char *origin) {
-  const net_opts *o = net_hub_opts(h);
-  for (int i = 0; i < o->ncors; i++)
-    if (!strcmp(o->cors[i], origin)) return 1;
+int net_guard_cors(const net_guard *g, const char *origin) {
+  for (int i = 0; i < g->ncors; i++)
+    if (!strcmp(g->cors[i], origin)) return 1;
   return 0;
 }
 
-int net_guard_check(net_hub *h, struct lws *wsi, int write, const char **why) {
+int net_guard_check(const net_guard *g, struct lws *wsi, int write, const char **why) {
   char host[300], origin[300], ctype[128];
   *why = NULL;
   /* HTTP/2 (over TLS) names the host in :authority instead. */
   if (header(wsi, WSI_TOKEN_HOST, host, sizeof host) < 0 &&
       header(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, host, sizeof host) < 0)
     *why = "the request has no Host header";
-  else if (!net_hub_authenticates(h) && !loopback_host(h, host))
+  else if (!g->authenticates && !loopback_host(g, host))
     *why = "without a token this server answers only to its loopback address (localhost)";
   else if (header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin) >= 0) {
     char same[320];
-    snprintf(same, sizeof same, "%s://%s", net_hub_tls(h) ? "https" : "http", host);
-    if (strcmp(origin, same) != 0 && !net_guard_cors(h, origin))
+    snprintf(same, sizeof same, "%s://%s", g->tls ? "https" : "http", host);
+    if (strcmp(origin, same) != 0 && !net_guard_cors(g, origin))
       *why = "requests from another site's page are refused (serve --cors ORIGIN allows one)";
   }
   if (*why) return 403;

@@ -975,8 +975,10 @@ static int handle(struct lws *wsi, http_pss *p) {
   const char *why;
   int write = p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
               p->method == LWSHUMETH_PATCH;
-  int refused = net_guard_check(h, wsi, write, &why);
-  if (lws_hdr_copy(wsi, r.cors, sizeof r.cors, WSI_TOKEN_ORIGIN) <= 0 || !net_guard_cors(h, r.cors))
+  net_guard g;
+  net_hub_guard(h, &g);
+  int refused = net_guard_check(&g, wsi, write, &why);
+  if (lws_hdr_copy(wsi, r.cors, sizeof r.cors, WSI_TOKEN_ORIGIN) <= 0 || !net_guard_cors(&g, r.cors))
     r.cors[0] = 0;
   if (refused) reply_err(&r, refused, refused == 403 ? "forbidden" : "unsupported media type", why);
   else if (p->method == LWSHUMETH_OPTIONS && r.cors[0]) {

@@ -103,7 +103,6 @@ static void logf_(net_hub *h, const char *fmt, ...) {
 adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
-const net_opts *net_hub_opts(net_hub *h) { return &h->o; }
 uv_loop_t *net_hub_loop(net_hub *h) { return &h->loop; }
 
 adb *net_hub_reader_take(net_hub *h) {
@@ -132,8 +131,10 @@ void net_hub_reader_give(net_hub *h, adb *rd) {
   h->readers[h->nfree++] = rd;
   uv_mutex_unlock(&h->readers_lock);
 }
-int net_hub_tls(net_hub *h) { return h->o.tls_cert != NULL; }
-const char *net_hub_listen_host(net_hub *h) { return h->listen_host; }
+void net_hub_guard(net_hub *h, net_guard *g) {
+  *g = (net_guard){h->listen_host, h->o.cors, h->o.ncors, h->o.tls_cert != NULL,
+                   net_hub_authenticates(h)};
+}
 int net_hub_authenticates(net_hub *h) { return h->o.token || h->has_tokens; }
 
 void net_hub_tokens_changed(net_hub *h) {
@@ -402,7 +403,9 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
   switch (reason) {
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
     const char *why;
-    if (!net_guard_check(h, wsi, 0, &why)) return 0;
+    net_guard g;
+    net_hub_guard(h, &g);
+    if (!net_guard_check(&g, wsi, 0, &why)) return 0;
     char ip[48] = "?";
     lws_get_peer_simple(wsi, ip, sizeof ip);
     logf_(h, "refused a WebSocket from %s: %s", ip, why);
