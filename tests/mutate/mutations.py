@@ -356,8 +356,8 @@ MUTATIONS = [
 # ---- the server's safety (docs/security.md) ----
 MUTATIONS += [
     dict(name='net-guard-foreign-origin-allowed', file='src/net/net_guard.c',
-         find='if (strcmp(origin, same) != 0 && !net_guard_cors(h, origin))',
-         replace='if (strcmp(origin, same) != 0 && net_guard_cors(h, origin))',
+         find='if (strcmp(origin, same) != 0 && !net_guard_cors(g, origin))',
+         replace='if (strcmp(origin, same) != 0 && net_guard_cors(g, origin))',
          suites=['net'],
          why="any web page the user visits can drive the loopback server"),
     dict(name='net-listen-one-more-per-address', file='src/net/net_listen.c',
