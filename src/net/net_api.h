@@ -1,0 +1,61 @@
+/* net_api.h — the HTTP API's answers, shared by the server (net_http.c) and its routes:
+ * the graph (net_graph.c) and queries (net_query.c). Internal to src/net/. */
+#ifndef ADB_NET_API_H
+#define ADB_NET_API_H
+
+#include <jansson.h>
+
+#include "net/net.h"
+
+/* The most an answer may hold, counted as the values' bytes: past it the request stops with 413
+ * rather than growing the server's memory (a query's time limit bounds its time). */
+#define HTTP_MAX_ANSWER ((size_t)256 << 20)
+
+/* An answer being made: a status and a body (JSON text, or a file's bytes), and the headers
+ * that depend on the request. */
+typedef struct net_reply {
+  int status;
+  const char *ctype;
+  char cors[300]; /* the request's Origin when --cors allows it: the answer says so */
+  int preflight;  /* an OPTIONS request's answer: which methods and headers may follow */
+  int deferred;   /* the answer comes later, from a worker thread (run_on_worker) */
+  char *text; /* malloc'd */
+  char *link; /* malloc'd: the next page of a list (a Link header's value), or NULL */
+  size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
+  int file;
+} net_reply;
+
+/* Sets a JSON answer (takes the reference to v). */
+void net_reply_json(net_reply *r, int status, json_t *v);
+
+/* Sets an error answer: {"error": msg, "code": code}. */
+void net_reply_err(net_reply *r, int status, const char *code, const char *msg);
+
+/* The HTTP status of an ADB status. */
+int net_http_status(int rc);
+
+/* Sets the error answer of a library failure: its status, adb_strerror and adb_errmsg. */
+void net_reply_db(net_reply *r, adb *db, int rc);
+
+/* A node or edge as the API shows it: {"id", "label", "properties"[, "source", "target"]}. */
+json_t *net_elem_json(const adb_element *e);
+
+/* A JSON object member as compact text (NULL when absent); malloc'd. */
+char *net_member_text(json_t *o, const char *key);
+
+/* A JSON object member when it is a string, else NULL. */
+const char *net_member_str(json_t *o, const char *key);
+
+/* The graph's routes (net_graph.c): GET/POST /nodes and /edges and their ids, paged lists with
+ * a Link to the next page; GET /labels; POST /subgraph. wrote is set when the request wrote. */
+void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, int edge,
+                        const char *id, json_t *body, int *wrote);
+void net_graph_labels(net_reply *r, adb *db);
+void net_graph_subgraph(net_reply *r, adb *db, json_t *body);
+
+/* POST /sql and /cypher on db (net_query.c): one statement or query, its rows capped at
+ * "max_rows"; wrote is set when it ran (it may have written). */
+void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote);
+void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote);
+
+#endif
