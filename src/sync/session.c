@@ -49,6 +49,7 @@ struct sync_session {
   uint64_t got_batch;     /* number of the last batch received */
   uint64_t final_batch;   /* number of the current export's final batch, 0 until sent */
   unsigned inflight;      /* batches not acknowledged */
+  int64_t ack_since;      /* since when the oldest of them waits (set while inflight > 0) */
   int exporting;          /* an export is running or awaits its final acknowledgement */
   int dirty;              /* local changes not yet considered for sending */
   int sent_initial;       /* our first export is acknowledged completely */
@@ -304,7 +305,7 @@ static int pump(sync_session *s, int64_t now) {
     free(cs);
     if (rc) return sync_session_fail(s, rc, "out of memory");
     s->stats.batches_out++;
-    s->inflight++;
+    if (s->inflight++ == 0) s->ack_since = now;
     if (last) {
       s->final_batch = s->next_batch;
       adb_export_free(s->ex);
@@ -522,6 +523,7 @@ static int on_ack(sync_session *s, ut_rbuf *r, int64_t now) {
   s->peer_vv = copy;
   s->peer_vv_len = vvlen;
   s->inflight--;
+  s->ack_since = now;
   if (s->final_batch && no == s->final_batch) {
     s->exporting = 0;
     s->final_batch = 0;
@@ -707,6 +709,12 @@ int sync_session_tick(sync_session *s, int64_t now) {
   if (now - s->last_rx > s->cfg.timeout_ms)
     return sync_session_fail(s, ADB_IO, "the peer was silent for %lld ms",
                              (long long)(now - s->last_rx));
+  /* A peer that answers pings but acknowledges nothing lost a batch, or we lost its
+   * acknowledgement: a byte stream that dropped a frame without breaking (a faulty proxy). The
+   * export would wait for ever; a new session starts again from the version vectors. */
+  if (s->inflight && now - s->ack_since > s->cfg.timeout_ms)
+    return sync_session_fail(s, ADB_IO, "the peer acknowledged no batch for %lld ms",
+                             (long long)(now - s->ack_since));
   if (now - s->last_rx > s->cfg.ping_ms && now - s->last_tx > s->cfg.ping_ms / 2 && !s->ping_out) {
     s->ping_out = 1;
     int rc = queue(s, SYNC_F_PING, NULL, 0, NULL, 0, now);

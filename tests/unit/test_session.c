@@ -400,6 +400,52 @@ Test(session, a_tampered_batch_is_rejected_and_changes_nothing) {
   adb_close(b);
 }
 
+/* Loses a's final batch (the one that says it is the last: a one-byte batch number, then 1). */
+static int lose_final_batch(void *ctx, int from_b, unsigned char *p, size_t n) {
+  return !from_b && n > 6 && p[4] == SYNC_F_BATCH && p[6] == 1;
+}
+
+/* A stream that drops a frame without breaking: the final batch never arrives, so the receiver
+ * sees no gap and the sender waits for its acknowledgement while pings still pass both ways.
+ * The sender gives up after its timeout; a later session completes the transfer. */
+Test(session, a_sender_whose_batch_is_never_acknowledged_gives_up_after_its_timeout) {
+  adb *a, *b;
+  pair_dbs(&a, &b);
+  padded_nodes(a, 100);
+  sync_session *sa = session(a, 0, NULL, 1, 2048), *sb = session(b, 1, NULL, 1, 2048);
+  sync_session_start(sa, now);
+  sync_session_start(sb, now);
+  shuttle_through(sa, sb, 0, lose_final_batch, NULL);
+  cr_assert_lt(sql_int(b, "SELECT count(*) FROM nodes"), 100, "the final batch was lost");
+  int64_t t0 = now;
+  while (sync_session_state(sa) != SYNC_S_CLOSED && now - t0 < 20000) {
+    now += 500;
+    sync_session_tick(sa, now);
+    sync_session_tick(sb, now);
+    shuttle(sa, sb, 0);
+    if (now - t0 < 8000)
+      cr_assert_neq(sync_session_state(sa), SYNC_S_CLOSED, "gave up early, at %lld ms",
+                    (long long)(now - t0));
+  }
+  int rc = 0;
+  const char *why = sync_session_reason(sa, &rc);
+  cr_assert_eq(sync_session_state(sa), SYNC_S_CLOSED, "the sender still waits after 20 s");
+  cr_assert_eq(rc, ADB_IO, "%s", why);
+  cr_assert(strstr(why, "acknowledged no batch"), "%s", why);
+  sync_session_free(sa);
+  sync_session_free(sb);
+  sa = session(a, 0, NULL, 0, 2048);
+  sb = session(b, 1, NULL, 0, 2048);
+  sync_session_start(sa, now);
+  sync_session_start(sb, now);
+  shuttle(sa, sb, 0);
+  assert_same(a, b);
+  sync_session_free(sa);
+  sync_session_free(sb);
+  adb_close(a);
+  adb_close(b);
+}
+
 Test(session, a_silent_peer_is_pinged_then_dropped) {
   adb *a, *b;
   pair_dbs(&a, &b);
