@@ -465,6 +465,42 @@ def a_new_hub_logs_the_database_it_joins():
 
 
 @test
+def a_hub_restored_from_an_older_copy_takes_a_new_id_and_says_so():
+    """A hub's file restored from a copy older than what a client holds of it: the client claims
+    more of the hub's replica than the file made. The hub writes under a new replica id from then
+    on (reusing a transaction number would lose writes), logs the new id, and gets back the
+    writes the copy lacked."""
+    run("rs-hub.db", "init")
+    run("rs-hub.db", "node", "add", "P", "--id", "first")
+    subprocess.run(["sqlite3", path("rs-hub.db"), "PRAGMA wal_checkpoint(TRUNCATE)"], check=True,
+                   capture_output=True)
+    shutil.copy(path("rs-hub.db"), path("rs-old.db"))
+    run("rs-hub.db", "node", "add", "P", "--id", "second")
+    hub, port = server("rs-hub.db")
+    old_id = http(port, "GET", "/status")[1]["replica"]
+    replica_of("rs-c.db", "rs-hub.db")
+    url = f"ws://127.0.0.1:{port}"
+    run("rs-c.db", "sync", url)
+    assert node_count("rs-c.db") == 2
+    assert stop(hub) == 0
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path("rs-hub.db" + suffix)):
+            os.remove(path("rs-hub.db" + suffix))
+    shutil.copy(path("rs-old.db"), path("rs-hub.db"))
+    hub, port = server("rs-hub.db", None, log="rs-hub2.log")
+    assert http(port, "GET", "/status")[1]["replica"] == old_id
+    run("rs-c.db", "sync", f"ws://127.0.0.1:{port}")
+    wait_for("the lost write back", lambda: node_count("rs-hub.db") == 2, 10)
+    new_id = http(port, "GET", "/status")[1]["replica"]
+    assert new_id != old_id, "the restored hub kept its id"
+    wait_for("the log line", lambda: f"now replica {new_id}" in open(path("rs-hub2.log")).read(), 5)
+    http(port, "POST", "/nodes", {"id": "third", "label": "P"})
+    run("rs-c.db", "sync", f"ws://127.0.0.1:{port}")
+    assert node_count("rs-c.db") == 3, "a write under the new id reached the client"
+    assert stop(hub) == 0
+
+
+@test
 def three_server_mesh():
     s1, p1 = server("m1.db")
     st, body = http(p1, "POST", "/nodes", {"id": "seed", "label": "Seed"})
