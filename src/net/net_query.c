@@ -48,6 +48,45 @@ static long long max_rows_of(net_reply *r, json_t *body) {
   return -1;
 }
 
+/* Binds a JSON array of parameters to ?1.. (objects and arrays as their JSON text, booleans as
+ * 1 and 0); returns an ADB status. */
+static int bind_params(adb_stmt *st, json_t *params) {
+  size_t i;
+  json_t *v;
+  int rc = ADB_OK;
+  json_array_foreach(params, i, v) {
+    int k = (int)i + 1;
+    if (json_is_integer(v)) rc = adb_bind_int(st, k, json_integer_value(v));
+    else if (json_is_real(v)) rc = adb_bind_double(st, k, json_real_value(v));
+    else if (json_is_string(v)) rc = adb_bind_text(st, k, json_string_value(v));
+    else if (json_is_null(v)) rc = adb_bind_null(st, k);
+    else if (json_is_boolean(v)) rc = adb_bind_int(st, k, json_is_true(v));
+    else {
+      char *t = json_dumps(v, JSON_COMPACT);
+      rc = adb_bind_text(st, k, t);
+      free(t);
+    }
+    if (rc) return rc;
+  }
+  return rc;
+}
+
+/* The current row of st (n columns) as a JSON array, adding its values' bytes to *size. */
+static json_t *row_json(adb_stmt *st, int n, size_t *size) {
+  json_t *row = json_array();
+  for (int c = 0; c < n; c++) {
+    *size += 8 + (size_t)adb_column_bytes(st, c);
+    switch (adb_column_type(st, c)) {
+    case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
+    case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
+    case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
+    default:
+      json_array_append_new(row, adb_column_is_json(st, c) ? object_json(st, c) : text_json(st, c));
+    }
+  }
+  return row;
+}
+
 void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
   const char *sql = net_member_str(body, "sql");
   if (!sql) return net_reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
@@ -65,25 +104,9 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
     return net_reply_err(r, 400, "invalid argument",
                      "the body holds more than one SQL statement: send one per request");
   }
-  json_t *params = json_object_get(body, "params");
-  size_t i;
-  json_t *v;
-  json_array_foreach(params, i, v) {
-    int k = (int)i + 1;
-    if (json_is_integer(v)) rc = adb_bind_int(st, k, json_integer_value(v));
-    else if (json_is_real(v)) rc = adb_bind_double(st, k, json_real_value(v));
-    else if (json_is_string(v)) rc = adb_bind_text(st, k, json_string_value(v));
-    else if (json_is_null(v)) rc = adb_bind_null(st, k);
-    else if (json_is_boolean(v)) rc = adb_bind_int(st, k, json_is_true(v));
-    else {
-      char *t = json_dumps(v, JSON_COMPACT);
-      rc = adb_bind_text(st, k, t);
-      free(t);
-    }
-    if (rc) {
-      adb_finalize(st);
-      return net_reply_db(r, db, rc);
-    }
+  if ((rc = bind_params(st, json_object_get(body, "params")))) {
+    adb_finalize(st);
+    return net_reply_db(r, db, rc);
   }
   json_t *cols = json_array(), *rows = json_array();
   int n = adb_column_count(st);
@@ -100,18 +123,7 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
       }
       continue;
     }
-    json_t *row = json_array();
-    for (int c = 0; c < n; c++) {
-      size += 8 + (size_t)adb_column_bytes(st, c);
-      switch (adb_column_type(st, c)) {
-      case ADB_TYPE_INTEGER: json_array_append_new(row, json_integer(adb_column_int(st, c))); break;
-      case ADB_TYPE_FLOAT: json_array_append_new(row, json_real(adb_column_double(st, c))); break;
-      case ADB_TYPE_NULL: json_array_append_new(row, json_null()); break;
-      default: json_array_append_new(row, adb_column_is_json(st, c) ? object_json(st, c)
-                                                                    : text_json(st, c));
-      }
-    }
-    json_array_append_new(rows, row);
+    json_array_append_new(rows, row_json(st, n, &size));
   }
   int64_t changes = adb_stmt_changes(st);
   adb_finalize(st);
