@@ -475,6 +475,34 @@ static int handle(struct lws *wsi, http_pss *p) {
   return r.deferred ? 0 : send_reply(wsi, p, &r);
 }
 
+/* Writes the next chunk of the answer; when it is out, asks for one more writable callback,
+ * which closes the connection. Returns -1 to close at once. */
+static int write_some(struct lws *wsi, http_pss *p) {
+  if (p->sent_all) return -1; /* what lws still held of the answer is out: close */
+  if (!p->responding || !p->resp) return 0;
+  size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
+  int last = p->sent + chunk == p->rlen;
+  /* lws_write needs LWS_PRE writable bytes before the data it sends. */
+  memcpy(p->chunk + LWS_PRE, p->resp + p->sent, chunk);
+  if (lws_write(wsi, p->chunk + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+      (int)chunk)
+    return -1;
+  p->sent += chunk;
+  if (!last) {
+    /* However long the whole answer takes, a client that stops reading for 30 s is dropped. */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  free(p->resp);
+  free(p->chunk);
+  p->resp = p->chunk = NULL;
+  p->responding = 0;
+  p->sent_all = 1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
 static int http_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
   http_pss *p = user;
   switch (reason) {
@@ -499,7 +527,9 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
       net_reply_err(&r, 400, "invalid argument",
                 "Transfer-Encoding is not accepted: send the body with a Content-Length");
       p->busy = 1;
-      return send_reply(wsi, p, &r);
+      /* The answer goes out now: lws drops the connection on the body it cannot frame, and
+       * the refusal with it if it waited for a writable callback. */
+      return send_reply(wsi, p, &r) ? -1 : write_some(wsi, p);
     }
     if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
          p->method == LWSHUMETH_PATCH) && has_body) {
@@ -527,31 +557,7 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
     p->blen += len;
     return 0;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION: return handle(wsi, p);
-  case LWS_CALLBACK_HTTP_WRITEABLE: {
-    if (p->sent_all) return -1; /* what lws still held of the answer is out: close */
-    if (!p->responding || !p->resp) return 0;
-    size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
-    int last = p->sent + chunk == p->rlen;
-    /* lws_write needs LWS_PRE writable bytes before the data it sends. */
-    memcpy(p->chunk + LWS_PRE, p->resp + p->sent, chunk);
-    if (lws_write(wsi, p->chunk + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-        (int)chunk)
-      return -1;
-    p->sent += chunk;
-    if (!last) {
-      /* However long the whole answer takes, a client that stops reading for 30 s is dropped. */
-      lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
-      lws_callback_on_writable(wsi);
-      return 0;
-    }
-    free(p->resp);
-    free(p->chunk);
-    p->resp = p->chunk = NULL;
-    p->responding = 0;
-    p->sent_all = 1;
-    lws_callback_on_writable(wsi);
-    return 0;
-  }
+  case LWS_CALLBACK_HTTP_WRITEABLE: return write_some(wsi, p);
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (p && p->job) {

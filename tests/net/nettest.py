@@ -1206,6 +1206,19 @@ def a_request_with_transfer_encoding_is_refused_and_smuggles_nothing():
     c.close()
     assert got.startswith(b"HTTP/1.1 400") and got.count(b"HTTP/1.1") == 1, got[:300]
     assert node_count("sm.db") == 1
+    # Any Transfer-Encoding is refused, not only a chunked body that would not parse as JSON:
+    # here the body is valid JSON of the length given, and must still not run.
+    for te in ("identity", "gzip", "chunked, identity"):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c.sendall((f"POST /sql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(hidden)}\r\n"
+                   f"Transfer-Encoding: {te}\r\n\r\n").encode() + hidden)
+        got = b""
+        while part := c.recv(65536):
+            got += part
+        c.close()
+        assert got.startswith(b"HTTP/1.1 400") and b"Transfer-Encoding" in got, (te, got[-300:])
+        assert node_count("sm.db") == 1, f"a request with Transfer-Encoding: {te} ran"
     assert stop(hub) == 0
 
 
