@@ -1,4 +1,6 @@
 /* args.c — the command line's options and positional arguments. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -60,5 +62,17 @@ int cli_args(cli_ctx *cx, const cli_opt *opts) {
     fprintf(stderr, "usage: arenadb %s %s\n", c->name, c->args);
     return CLI_USAGE;
   }
+  return CLI_OK;
+}
+
+int cli_int_opt(const char *name, const char *s, int *out) {
+  if (!s) return CLI_OK;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (!*s || *end || v < -1000000000L || v > 1000000000L) {
+    fprintf(stderr, "arenadb: %s must be an integer, not '%s'\n", name, s);
+    return CLI_USAGE;
+  }
+  *out = (int)v;
   return CLI_OK;
 }

@@ -61,6 +61,10 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown);
 /* Parses a command's options (opts may be NULL) and checks its number of positionals. */
 int cli_args(cli_ctx *cx, const cli_opt *opts);
 
+/* Parses the value s of integer option name into *out (nothing when s is NULL); prints why and
+ * returns CLI_USAGE when it is not a whole decimal number. */
+int cli_int_opt(const char *name, const char *s, int *out);
+
 /* The command table (commands.c): cli_cmd_at returns the i-th command in help's order, NULL
  * past the last; cli_cmd_find the command named by one or two words of argv (*used: how many),
  * or NULL. */

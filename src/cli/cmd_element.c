@@ -97,26 +97,41 @@ static int cmd_del(cli_ctx *cx) {
 }
 
 static int cmd_list(cli_ctx *cx) {
-  const char *label = NULL, *from = NULL, *to = NULL;
-  cli_opt node_opts[] = {{"--label", NULL, &label, NULL}, {0}};
-  cli_opt edge_opts[] = {{"--label", NULL, &label, NULL},
-                         {"--from", NULL, &from, NULL},
-                         {"--to", NULL, &to, NULL},
+  const char *label = NULL, *from = NULL, *to = NULL, *node = NULL, *after = NULL, *limit = NULL;
+  cli_opt node_opts[] = {{"--label", NULL, &label, NULL},
+                         {"--limit", NULL, &limit, NULL},
+                         {"--after", NULL, &after, NULL},
+                         {0}};
+  cli_opt edge_opts[] = {{"--label", NULL, &label, NULL}, {"--from", NULL, &from, NULL},
+                         {"--to", NULL, &to, NULL},       {"--node", NULL, &node, NULL},
+                         {"--limit", NULL, &limit, NULL}, {"--after", NULL, &after, NULL},
                          {0}};
   int rc = cli_args(cx, is_edge(cx) ? edge_opts : node_opts);
-  if (rc) return rc;
+  int n = -1;
+  if (rc || (rc = cli_int_opt("--limit", limit, &n))) return rc;
+  if (limit && n < 1) {
+    fprintf(stderr, "arenadb: --limit must be at least 1, not %d\n", n);
+    return CLI_USAGE;
+  }
+  if (node && (from || to)) {
+    fprintf(stderr, "arenadb: --node (either end) goes without --from and --to\n");
+    return CLI_USAGE;
+  }
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
-  /* Unused filters bind NULL and match everything. */
-  const char *bind[3] = {label, from, to};
+  /* Unused filters bind NULL and match everything; no --limit is LIMIT -1, no limit. */
+  const char *bind[6] = {label, after, limit, from, to, node};
   int status = cli_query(
       db,
-      is_edge(cx) ? "SELECT id, source_node_id, label, target_node_id, properties FROM edges"
-                    " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR source_node_id = ?2)"
-                    " AND (?3 IS NULL OR target_node_id = ?3) ORDER BY id"
-                  : "SELECT id, label, properties FROM nodes WHERE (?1 IS NULL OR label = ?1)"
-                    " ORDER BY id",
-      bind, 3, cx->format, stdout);
+      is_edge(cx)
+          ? "SELECT id, source_node_id, label, target_node_id, properties FROM edges"
+            " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR id > ?2)"
+            " AND (?4 IS NULL OR source_node_id = ?4) AND (?5 IS NULL OR target_node_id = ?5)"
+            " AND (?6 IS NULL OR source_node_id = ?6 OR target_node_id = ?6)"
+            " ORDER BY id LIMIT coalesce(?3, -1)"
+          : "SELECT id, label, properties FROM nodes WHERE (?1 IS NULL OR label = ?1)"
+            " AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT coalesce(?3, -1)",
+      bind, is_edge(cx) ? 6 : 3, cx->format, stdout);
   adb_close(db);
   return status;
 }
@@ -143,10 +158,13 @@ const cli_cmd cli_cmds_element[] = {
      .example = "arenadb node unset ada tags"},
     {"node del", "ID", "delete a node (its edges are hidden until it returns)", cmd_del, 1, 1,
      .example = "arenadb node del ada"},
-    {"node list", "[--label L]", "list nodes", cmd_list, 0, 0,
+    {"node list", "[--label L] [--limit N] [--after ID]", "list nodes, by id", cmd_list, 0, 0,
      .options = "--label L    only the nodes whose label is exactly L (default: every node)\n"
+                "--limit N    at most N of them (default: all)\n"
+                "--after ID   those after ID: the next page begins after the last id printed\n"
                 "--format F   table (default), json, jsonl or csv",
-     .example = "arenadb node list --label Person --format csv"},
+     .example = "arenadb node list --label Person --format csv\n"
+                "arenadb node list --limit 100 --after ada"},
     {"edge add", "SRC LABEL DST [PROPS_JSON] [--id ID]", "create an edge; prints its id", cmd_add,
      3, 4,
      .arguments = "SRC, DST     the ids of the existing nodes it goes from and to\n"
@@ -163,10 +181,15 @@ const cli_cmd cli_cmds_element[] = {
      .example = "arenadb edge unset ada-knows-bob where"},
     {"edge del", "ID", "delete an edge", cmd_del, 1, 1,
      .example = "arenadb edge del ada-knows-bob"},
-    {"edge list", "[--from ID] [--to ID] [--label L]", "list edges", cmd_list, 0, 0,
+    {"edge list", "[--from ID] [--to ID] [--node ID] [--label L] [--limit N] [--after ID]",
+     "list edges, by id", cmd_list, 0, 0,
      .options = "--from ID    only the edges from node ID (default: from any)\n"
                 "--to ID      only the edges to node ID (default: to any)\n"
+                "--node ID    only the edges at either end of node ID (not with --from, --to)\n"
                 "--label L    only the edges whose label is exactly L (default: any)\n"
+                "--limit N    at most N of them (default: all)\n"
+                "--after ID   those after ID: the next page begins after the last id printed\n"
                 "--format F   table (default), json, jsonl or csv",
-     .example = "arenadb edge list --from ada --label KNOWS"},
+     .example = "arenadb edge list --from ada --label KNOWS\n"
+                "arenadb edge list --node ada --limit 10"},
     {0}};

@@ -6,19 +6,6 @@
 
 #include "cli/cli.h"
 
-/* Parses a whole decimal integer option; prints why and returns CLI_USAGE otherwise. */
-static int int_opt(const char *name, const char *s, int *out) {
-  if (!s) return CLI_OK;
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (!*s || *end || v < -1000000000L || v > 1000000000L) {
-    fprintf(stderr, "arenadb: %s must be an integer, not '%s'\n", name, s);
-    return CLI_USAGE;
-  }
-  *out = (int)v;
-  return CLI_OK;
-}
-
 static int metric_opt(const char *s, int *out) {
   if (!s || !strcmp(s, "cosine"))
     *out = ADB_METRIC_COSINE;
@@ -92,9 +79,9 @@ static int cmd_index(cli_ctx *cx) {
   int rc = cli_args(cx, opts);
   if (rc) return rc;
   adb_vector_params p = {0};
-  if (int_opt("--dim", dim, &p.dim) || metric_opt(metric, &p.metric) || int_opt("--m", m, &p.m) ||
-      int_opt("--ef-construction", efc, &p.ef_construction) ||
-      int_opt("--ef-search", efs, &p.ef_search))
+  if (cli_int_opt("--dim", dim, &p.dim) || metric_opt(metric, &p.metric) || cli_int_opt("--m", m, &p.m) ||
+      cli_int_opt("--ef-construction", efc, &p.ef_construction) ||
+      cli_int_opt("--ef-search", efs, &p.ef_search))
     return CLI_USAGE;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
@@ -135,7 +122,7 @@ static int cmd_search(cli_ctx *cx) {
   int rc = cli_args(cx, opts);
   if (rc) return rc;
   int kv = 0, efv = 0, mv; /* checked here for a usage error; passed on as text */
-  if (int_opt("-k", k, &kv) || int_opt("--ef", ef, &efv) || metric_opt(metric, &mv))
+  if (cli_int_opt("-k", k, &kv) || cli_int_opt("--ef", ef, &efv) || metric_opt(metric, &mv))
     return CLI_USAGE;
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;

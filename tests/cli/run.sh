@@ -608,6 +608,19 @@ test_node_list_filters() {
   ok node list --format csv
   eq "$(head -n 1 "$W/.out")" "id,label,properties" "csv header"
   eq "$(wc -l <"$W/.out" | tr -d ' ')" 5 "csv rows"
+  # pages: --limit, then --after the last id printed, until a page comes back empty
+  local after="" ids="" page
+  while :; do
+    ok node list --limit 2 ${after:+--after "$after"} --format csv
+    page=$(out | tail -n +2 | cut -d, -f1)
+    [ -n "$page" ] || break
+    ids="$ids $(echo $page)"
+    after=$(echo "$page" | tail -n 1)
+  done
+  eq "$ids" " alice bob carol paris" "node list paged by two"
+  usage_error node list --limit 0
+  usage_error node list --limit two
+  err_has "integer"
 }
 
 # ---- edges -----------------------------------------------------------------------------------
@@ -660,6 +673,15 @@ test_edge_list_filters() {
   out_has e1
   out_has e3
   out_lacks e2
+  # either end, and pages by id
+  ok edge list --node alice --format csv
+  eq "$(out | cut -d, -f1 | tr '\n' ' ')" "id e1 e3 " "edge list --node alice"
+  ok edge list --limit 2 --format csv
+  eq "$(out | cut -d, -f1 | tr '\n' ' ')" "id e1 e2 " "edge list --limit 2"
+  ok edge list --after e1 --format csv
+  eq "$(out | cut -d, -f1 | tr '\n' ' ')" "id e2 e3 " "edge list --after e1"
+  usage_error edge list --node alice --from alice
+  err_has "without --from"
   ok edge list --label KNOWS --from carol --to alice --format json
   json_ok "$W/.out"
   eq "$(py 'import json,sys; print([r["id"] for r in json.load(open(sys.argv[1]))])' "$W/.out")" "['e3']" "combined filters"
