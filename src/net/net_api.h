@@ -23,6 +23,7 @@ typedef struct net_reply {
   char *link; /* malloc'd: the next page of a list (a Link header's value), or NULL */
   size_t len; /* for a file: its length, sent as is; else text is a string sent with "\n" */
   int file;
+  int streamed; /* the body went to a net_sink: r holds no text */
 } net_reply;
 
 /* Sets a JSON answer (takes the reference to v). */
@@ -53,9 +54,19 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
 void net_graph_labels(net_reply *r, adb *db);
 void net_graph_subgraph(net_reply *r, adb *db, json_t *body);
 
+/* Where a streamed answer goes as it is made (on a worker thread): begin once its status is
+ * 200, then put, piece by piece, the body's bytes. */
+typedef struct net_sink {
+  void (*begin)(void *ctx);
+  void (*put)(void *ctx, const char *p, size_t n);
+  void *ctx;
+} net_sink;
+
 /* POST /sql and /cypher on db (net_query.c): one statement or query, its rows capped at
- * "max_rows"; wrote is set when it ran (it may have written). */
-void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote);
+ * "max_rows"; wrote is set when it ran (it may have written). With a sink, an SQL answer that
+ * gets past its first step streams there (r->streamed set) instead of into r: an error after
+ * that ends the JSON with "error" and "code" members. */
+void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink);
 void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote);
 
 #endif

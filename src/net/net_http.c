@@ -194,7 +194,7 @@ static void query_on_loop(net_reply *r, net_hub *h, int sql, json_t *body) {
   adb *db = net_hub_db(h);
   int wrote = 0;
   if (txn_begin(r, db) != ADB_OK) return;
-  if (sql) net_query_sql(r, db, body, &wrote);
+  if (sql) net_query_sql(r, db, body, &wrote, NULL);
   else net_query_cypher(r, db, body, &wrote);
   txn_end(r, db);
   if (wrote) net_hub_changed(h);
@@ -209,7 +209,70 @@ typedef struct job {
   json_t *body;
   net_reply r;
   int writes; /* the worker's read-only handle refused it: it writes, and runs on the loop */
+  /* An SQL read's answer streams: the worker appends to out (under mu) and wakes the loop,
+   * which sends what is there. The job lives until both the worker is done (done) and the
+   * connection sent the last byte or closed (wsi NULL). */
+  uv_mutex_t mu;
+  uv_async_t wake;
+  ut_buf out;
+  size_t out_sent;
+  int streaming; /* the worker began the answer: 200, without a length */
+  int headers;   /* the loop wrote the headers */
+  int done;      /* the worker returned: out is whole */
 } job;
+
+static void job_free_cb(uv_handle_t *handle) {
+  job *j = handle->data;
+  uv_mutex_destroy(&j->mu);
+  ut_buf_free(&j->out);
+  free(j->r.text);
+  json_decref(j->body);
+  free(j);
+}
+
+/* Frees a job once the worker is done and the connection no longer needs it. */
+static void job_release(job *j) {
+  if (j->done && !j->wsi) uv_close((uv_handle_t *)&j->wake, job_free_cb);
+}
+
+/* The worker's net_sink: the answer's pieces, handed to the loop. */
+static void sink_begin(void *ctx) {
+  job *j = ctx;
+  uv_mutex_lock(&j->mu);
+  j->streaming = 1;
+  uv_mutex_unlock(&j->mu);
+  uv_async_send(&j->wake);
+}
+
+static void sink_put(void *ctx, const char *p, size_t n) {
+  job *j = ctx;
+  uv_mutex_lock(&j->mu);
+  ut_buf_put(&j->out, p, n);
+  uv_mutex_unlock(&j->mu);
+  uv_async_send(&j->wake);
+}
+
+static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r, lws_filepos_t len);
+
+/* On the loop: the worker has more of a streamed answer. The headers go first (status 200, no
+ * length: the answer ends when the connection closes), then the connection asks to write. */
+static void wake_cb(uv_async_t *a) {
+  job *j = a->data;
+  if (!j->wsi || !j->streaming) return;
+  http_pss *p = lws_wsi_user(j->wsi);
+  if (!j->headers) {
+    j->headers = 1;
+    net_reply head = {.status = 200, .ctype = "application/json"};
+    memcpy(head.cors, j->r.cors, sizeof head.cors);
+    p->chunk = malloc(LWS_PRE + HTTP_CHUNK);
+    if (!p->chunk || put_headers(j->wsi, p, &head, LWS_ILLEGAL_HTTP_CONTENT_LEN)) {
+      lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+      return;
+    }
+    p->responding = 1;
+  }
+  lws_callback_on_writable(j->wsi);
+}
 
 /* On a worker thread: the query on a read-only handle of the pool, where a query that would
  * write is refused without effect. */
@@ -218,7 +281,8 @@ static void job_work(uv_work_t *w) {
   adb *rd = net_hub_reader_take(j->h);
   if (!rd) return net_reply_err(&j->r, 503, "database is busy", "no read connection could be opened");
   int wrote = 0;
-  if (j->sql) net_query_sql(&j->r, rd, j->body, &wrote);
+  net_sink sink = {sink_begin, sink_put, j};
+  if (j->sql) net_query_sql(&j->r, rd, j->body, &wrote, &sink);
   else net_query_cypher(&j->r, rd, j->body, &wrote);
   j->writes = j->r.status == 403; /* ADB_READONLY: the statement or query would write */
   net_hub_reader_give(j->h, rd);
@@ -228,6 +292,11 @@ static void job_work(uv_work_t *w) {
  * the token may write (below write, the worker's refusal is the answer). */
 static void job_done(uv_work_t *w, int status) {
   job *j = w->data;
+  j->done = 1;
+  if (j->r.streamed) { /* the connection sends the rest, then lets the job go */
+    wake_cb(&j->wake);
+    return job_release(j);
+  }
   if (j->wsi) {
     http_pss *p = lws_wsi_user(j->wsi);
     p->job = NULL;
@@ -240,11 +309,10 @@ static void job_done(uv_work_t *w, int status) {
     }
     if (send_reply(j->wsi, p, &j->r))
       lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-  } else {
-    free(j->r.text);
+    j->r.text = NULL; /* the connection holds it now */
+    j->wsi = NULL;
   }
-  json_decref(j->body);
-  free(j);
+  job_release(j);
 }
 
 /* Queues an SQL statement or Cypher query to a worker thread, so that a slow one delays neither
@@ -260,9 +328,22 @@ static void run_on_worker(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p
   j->body = json_incref(body);
   memcpy(j->r.cors, r->cors, sizeof j->r.cors);
   j->work.data = j;
-  if (uv_queue_work(net_hub_loop(h), &j->work, job_work, job_done)) {
+  j->wake.data = j;
+  ut_buf_init(&j->out);
+  if (uv_mutex_init(&j->mu)) {
     json_decref(body);
     free(j);
+    return net_reply_err(r, 500, "out of memory", "out of memory");
+  }
+  if (uv_async_init(net_hub_loop(h), &j->wake, wake_cb)) {
+    uv_mutex_destroy(&j->mu);
+    json_decref(body);
+    free(j);
+    return net_reply_err(r, 500, "out of memory", "out of memory");
+  }
+  if (uv_queue_work(net_hub_loop(h), &j->work, job_work, job_done)) {
+    j->done = 1; /* nothing runs: the job goes at once */
+    job_release(j);
     return net_reply_err(r, 503, "database is busy", "the server could not queue the query");
   }
   p->job = j;
@@ -387,16 +468,18 @@ static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   if (wrote) net_hub_changed(h);
 }
 
-/* Writes the answer's status line and headers: the type and length, the rules every answer
+/* Writes the answer's status line and headers: the type and length (len; or none, for an answer
+ * that ends when the connection closes: LWS_ILLEGAL_HTTP_CONTENT_LEN), the rules every answer
  * carries, the next page's Link, and CORS for an allowed other origin. -1 when they do not fit
  * or lws fails. */
-static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r) {
+static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r, lws_filepos_t len) {
   /* A Link names up to four names of UT_NAME_MAX bytes, each byte escaped in three. */
   unsigned char hb[LWS_PRE + 4096 + 12 * UT_NAME_MAX], *start = hb + LWS_PRE, *q = start,
                                                       *end = hb + sizeof hb - 1;
   /* The UI runs only its own files: no inline script, no framing by other pages. */
   const char *headers[][2] = {
-      {"connection:", "close"},
+      /* lws says it itself of an answer without a length */
+      {"connection:", len == LWS_ILLEGAL_HTTP_CONTENT_LEN ? NULL : "close"},
       {"x-content-type-options:", "nosniff"},
       {"content-security-policy:",
        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -411,7 +494,7 @@ static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r) {
       {"access-control-allow-headers:", r->preflight ? "Authorization, Content-Type" : NULL},
       {"access-control-max-age:", r->preflight ? "600" : NULL},
   };
-  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, p->rlen, &q, end)) return -1;
+  if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, len, &q, end)) return -1;
   for (size_t i = 0; i < sizeof headers / sizeof *headers; i++)
     if (headers[i][1] &&
         lws_add_http_header_by_name(wsi, (const unsigned char *)headers[i][0],
@@ -436,7 +519,7 @@ static int send_reply(struct lws *wsi, http_pss *p, net_reply *r) {
   p->rlen = n;
   p->sent = 0;
   p->chunk = malloc(LWS_PRE + HTTP_CHUNK);
-  int rc = p->chunk ? put_headers(wsi, p, r) : -1;
+  int rc = p->chunk ? put_headers(wsi, p, r, p->rlen) : -1;
   free(r->link);
   r->link = NULL;
   if (rc) return -1;
@@ -477,8 +560,38 @@ static int handle(struct lws *wsi, http_pss *p) {
 
 /* Writes the next chunk of the answer; when it is out, asks for one more writable callback,
  * which closes the connection. Returns -1 to close at once. */
+/* Writes the next piece of a streamed answer that the worker has made; the last once the worker
+ * is done and all is out. Returns -1 to close at once. */
+static int write_streamed(struct lws *wsi, http_pss *p, job *j) {
+  uv_mutex_lock(&j->mu);
+  size_t chunk = j->out.len - j->out_sent > HTTP_CHUNK ? HTTP_CHUNK : j->out.len - j->out_sent;
+  memcpy(p->chunk + LWS_PRE, j->out.p + j->out_sent, chunk);
+  j->out_sent += chunk;
+  int more = j->out_sent < j->out.len;
+  if (!more) j->out.len = j->out_sent = 0; /* all taken: the buffer starts over */
+  uv_mutex_unlock(&j->mu);
+  int last = j->done && !more; /* done is the loop's own: job_done set it */
+  if (!chunk && !last) return 0; /* the worker's next piece wakes us */
+  if (lws_write(wsi, p->chunk + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+      (int)chunk)
+    return -1;
+  lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+  if (last) {
+    p->job = NULL;
+    j->wsi = NULL;
+    job_release(j);
+    free(p->chunk);
+    p->chunk = NULL;
+    p->responding = 0;
+    p->sent_all = 1;
+  }
+  if (more || last) lws_callback_on_writable(wsi);
+  return 0;
+}
+
 static int write_some(struct lws *wsi, http_pss *p) {
   if (p->sent_all) return -1; /* what lws still held of the answer is out: close */
+  if (p->job && p->job->streaming && p->job->headers) return write_streamed(wsi, p, p->job);
   if (!p->responding || !p->resp) return 0;
   size_t chunk = p->rlen - p->sent > HTTP_CHUNK ? HTTP_CHUNK : p->rlen - p->sent;
   int last = p->sent + chunk == p->rlen;
@@ -562,6 +675,7 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (p && p->job) {
       p->job->wsi = NULL; /* its answer has nowhere to go */
+      job_release(p->job);
       p->job = NULL;
     }
     if (p) {

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "net/net_api.h"
+#include "util/buf.h"
 
 /* POST /sql and /cypher: the rows an answer holds unless "max_rows" asks for another number,
  * up to HTTP_MAX_ROWS_CAP; past them the answer says "truncated". */
@@ -87,7 +88,18 @@ static json_t *row_json(adb_stmt *st, int n, size_t *size) {
   return row;
 }
 
-void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
+/* An SQL answer on its way: to the sink when it streams, else into buf. */
+typedef struct answer {
+  const net_sink *sink;
+  ut_buf buf;
+} answer;
+
+static void answer_puts(answer *a, const char *s) {
+  if (a->sink) a->sink->put(a->sink->ctx, s, strlen(s));
+  else ut_buf_puts(&a->buf, s);
+}
+
+void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink) {
   const char *sql = net_member_str(body, "sql");
   if (!sql) return net_reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
   long long max_rows = max_rows_of(r, body);
@@ -108,13 +120,31 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
     adb_finalize(st);
     return net_reply_db(r, db, rc);
   }
-  json_t *cols = json_array(), *rows = json_array();
   int n = adb_column_count(st);
+  json_t *cols = json_array();
   for (int c = 0; c < n; c++) json_array_append_new(cols, json_string(adb_column_name(st, c)));
+  /* The status is known at the first step: an error there answers as any other. */
+  rc = adb_step(st);
+  if (rc != ADB_ROW && rc != ADB_DONE) {
+    json_decref(cols);
+    adb_finalize(st);
+    *wrote = 1;
+    return net_reply_db(r, db, rc);
+  }
+  answer out = {.sink = sink};
+  ut_buf_init(&out.buf);
+  if (sink) sink->begin(sink->ctx);
+  char *t = json_dumps(cols, JSON_COMPACT);
+  json_decref(cols);
+  answer_puts(&out, "{\"columns\":");
+  answer_puts(&out, t ? t : "[]");
+  answer_puts(&out, ",\"rows\":[");
+  free(t);
   size_t size = 0;
+  long long nrows = 0;
   int truncated = 0;
-  while (size <= HTTP_MAX_ANSWER && (rc = adb_step(st)) == ADB_ROW) {
-    if (json_array_size(rows) == (size_t)max_rows) {
+  for (; rc == ADB_ROW && size <= HTTP_MAX_ANSWER; rc = adb_step(st)) {
+    if (nrows == max_rows) {
       truncated = 1;
       /* A read stops here; a write (RETURNING) runs to its end, its rows past the cap dropped. */
       if (adb_stmt_readonly(st)) {
@@ -123,21 +153,44 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote) {
       }
       continue;
     }
-    json_array_append_new(rows, row_json(st, n, &size));
+    json_t *row = row_json(st, n, &size);
+    t = json_dumps(row, JSON_COMPACT);
+    json_decref(row);
+    if (nrows++) answer_puts(&out, ",");
+    answer_puts(&out, t ? t : "null");
+    free(t);
   }
   int64_t changes = adb_stmt_changes(st);
   adb_finalize(st);
   *wrote = 1;
-  if (rc != ADB_DONE) {
-    json_decref(cols);
-    json_decref(rows);
-    if (size > HTTP_MAX_ANSWER)
-      return net_reply_err(r, 413, "invalid argument",
-                       "the answer would exceed 256 MiB: ask for less (LIMIT and OFFSET)");
+  const char *why = size > HTTP_MAX_ANSWER
+                        ? "the answer would exceed 256 MiB: ask for less (max_rows, LIMIT)"
+                        : adb_errmsg(db);
+  if (rc != ADB_DONE && !sink) { /* nothing sent yet: an error answer instead */
+    ut_buf_free(&out.buf);
+    if (size > HTTP_MAX_ANSWER) return net_reply_err(r, 413, "invalid argument", why);
     return net_reply_db(r, db, rc);
   }
-  net_reply_json(r, 200, json_pack("{s:o, s:o, s:b, s:I}", "columns", cols, "rows", rows,
-                               "truncated", truncated, "changes", (json_int_t)changes));
+  /* Past the first row a streamed answer is 200 already: an error ends it, in its last member. */
+  json_t *end = rc == ADB_DONE
+                    ? json_pack("{s:b, s:I}", "truncated", truncated, "changes", (json_int_t)changes)
+                    : json_pack("{s:b, s:s, s:s, s:I}", "truncated", 1, "error", why, "code",
+                                size > HTTP_MAX_ANSWER ? "invalid argument" : adb_strerror(rc),
+                                "changes", (json_int_t)changes);
+  t = json_dumps(end, JSON_COMPACT);
+  json_decref(end);
+  answer_puts(&out, "],");
+  answer_puts(&out, t ? t + 1 : "\"error\":\"out of memory\"}"); /* its members and "}" */
+  free(t);
+  if (sink) {
+    answer_puts(&out, "\n"); /* as every answer ends */
+    r->streamed = 1;
+    return;
+  }
+  ut_buf_put_u8(&out.buf, 0);
+  r->status = 200;
+  r->ctype = "application/json";
+  r->text = (char *)ut_buf_take(&out.buf, NULL);
 }
 
 /* The rows of a Cypher run as {"columns", "rows", "truncated", "stats"}: at most max_rows rows,
