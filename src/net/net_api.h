@@ -63,10 +63,10 @@ typedef struct net_sink {
 } net_sink;
 
 /* POST /sql and /cypher on db (net_query.c): one statement or query, its rows capped at
- * "max_rows"; wrote is set when it ran (it may have written). With a sink, an SQL answer that
- * gets past its first step streams there (r->streamed set) instead of into r: an error after
- * that ends the JSON with "error" and "code" members. */
+ * "max_rows"; wrote is set when it ran (it may have written). With a sink, an answer that gets
+ * past its first step (SQL) or its run (Cypher) streams there (r->streamed set) instead of into
+ * r: an error after that ends the JSON with "error" and "code" members. */
 void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink);
-void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote);
+void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink);
 
 #endif

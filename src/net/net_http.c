@@ -195,7 +195,7 @@ static void query_on_loop(net_reply *r, net_hub *h, int sql, json_t *body) {
   int wrote = 0;
   if (txn_begin(r, db) != ADB_OK) return;
   if (sql) net_query_sql(r, db, body, &wrote, NULL);
-  else net_query_cypher(r, db, body, &wrote);
+  else net_query_cypher(r, db, body, &wrote, NULL);
   txn_end(r, db);
   if (wrote) net_hub_changed(h);
 }
@@ -209,7 +209,7 @@ typedef struct job {
   json_t *body;
   net_reply r;
   int writes; /* the worker's read-only handle refused it: it writes, and runs on the loop */
-  /* An SQL read's answer streams: the worker appends to out (under mu) and wakes the loop,
+  /* A read's answer streams: the worker appends to out (under mu) and wakes the loop,
    * which sends what is there. The job lives until both the worker is done (done) and the
    * connection sent the last byte or closed (wsi NULL). */
   uv_mutex_t mu;
@@ -283,7 +283,7 @@ static void job_work(uv_work_t *w) {
   int wrote = 0;
   net_sink sink = {sink_begin, sink_put, j};
   if (j->sql) net_query_sql(&j->r, rd, j->body, &wrote, &sink);
-  else net_query_cypher(&j->r, rd, j->body, &wrote);
+  else net_query_cypher(&j->r, rd, j->body, &wrote, &sink);
   j->writes = j->r.status == 403; /* ADB_READONLY: the statement or query would write */
   net_hub_reader_give(j->h, rd);
 }

@@ -99,6 +99,20 @@ static void answer_puts(answer *a, const char *s) {
   else ut_buf_puts(&a->buf, s);
 }
 
+/* Ends a 200 answer: streamed already (r->streamed), or r's text. The text ends with its
+ * newline, which send_reply writes in place of the NUL. */
+static void answer_finish(net_reply *r, answer *a) {
+  if (a->sink) {
+    r->streamed = 1;
+    return;
+  }
+  if (a->buf.len && a->buf.p[a->buf.len - 1] == '\n') a->buf.len--;
+  ut_buf_put_u8(&a->buf, 0);
+  r->status = 200;
+  r->ctype = "application/json";
+  r->text = (char *)ut_buf_take(&a->buf, NULL);
+}
+
 void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink) {
   const char *sql = net_member_str(body, "sql");
   if (!sql) return net_reply_err(r, 400, "invalid argument", "the body needs \"sql\": a string");
@@ -182,61 +196,66 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_si
   answer_puts(&out, "],");
   answer_puts(&out, t ? t + 1 : "\"error\":\"out of memory\"}"); /* its members and "}" */
   free(t);
-  if (sink) {
-    answer_puts(&out, "\n"); /* as every answer ends */
-    r->streamed = 1;
-    return;
-  }
-  ut_buf_put_u8(&out.buf, 0);
-  r->status = 200;
-  r->ctype = "application/json";
-  r->text = (char *)ut_buf_take(&out.buf, NULL);
+  answer_puts(&out, "\n"); /* as every answer ends */
+  answer_finish(r, &out);
 }
 
-/* The rows of a Cypher run as {"columns", "rows", "truncated", "stats"}: at most max_rows rows,
- * and "truncated" when more followed; each value is the JSON form of
- * adb_cypher_text (the one `arenadb cypher --format json` prints). NULL when out of memory. */
-static json_t *cypher_json(adb_cypher *q, long long max_rows) {
-  json_t *cols = json_array(), *rows = json_array();
+/* Writes the rows of a Cypher run as {"columns", "rows", "truncated", "stats"}: at most
+ * max_rows rows, "truncated" when more followed; each value in the JSON form of
+ * adb_cypher_text (the one `arenadb cypher --format json` prints). A value that cannot be made
+ * (out of memory) ends the answer with "error" and "code" instead of "stats". */
+static void cypher_answer(answer *out, adb_cypher *q, long long max_rows) {
   int n = adb_cypher_columns(q);
+  json_t *cols = json_array();
   for (int c = 0; c < n; c++)
     json_array_append_new(cols, json_string(adb_cypher_column_name(q, c)));
-  int truncated = 0;
-  while (adb_cypher_next(q) == ADB_ROW) {
-    if (json_array_size(rows) == (size_t)max_rows) {
+  char *t = json_dumps(cols, JSON_COMPACT);
+  json_decref(cols);
+  answer_puts(out, "{\"columns\":");
+  answer_puts(out, t ? t : "[]");
+  answer_puts(out, ",\"rows\":[");
+  free(t);
+  int truncated = 0, failed = 0;
+  for (long long nrows = 0; !failed && adb_cypher_next(q) == ADB_ROW; nrows++) {
+    if (nrows == max_rows) {
       truncated = 1; /* the query ran whole already: its writes are done */
       break;
     }
-    json_t *row = json_array();
-    for (int c = 0; c < n; c++) {
-      const char *t = adb_cypher_text(q, c, ADB_CYPHER_JSON);
-      json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
-      if (!v) {
-        json_decref(row);
-        json_decref(rows);
-        json_decref(cols);
-        return NULL;
-      }
-      json_array_append_new(row, v);
+    answer_puts(out, nrows ? ",[" : "[");
+    for (int c = 0; c < n && !failed; c++) {
+      const char *v = adb_cypher_text(q, c, ADB_CYPHER_JSON);
+      if (c) answer_puts(out, ",");
+      if (v) answer_puts(out, v);
+      failed = !v;
     }
-    json_array_append_new(rows, row);
+    answer_puts(out, "]");
+  }
+  if (failed) {
+    answer_puts(out, "],\"truncated\":true,\"error\":\"out of memory: a value could not be made\","
+                     "\"code\":\"out of memory\"}\n");
+    return;
   }
   adb_cypher_stats s;
   adb_cypher_get_stats(q, &s);
-  json_t *st = json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "nodes_created", (json_int_t)s.nodes_created,
-      "nodes_deleted", (json_int_t)s.nodes_deleted, "relationships_created",
-      (json_int_t)s.relationships_created, "relationships_deleted",
-      (json_int_t)s.relationships_deleted, "properties_set", (json_int_t)s.properties_set,
-      "properties_removed", (json_int_t)s.properties_removed, "labels_added",
-      (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
-  return json_pack("{s:o, s:o, s:b, s:o}", "columns", cols, "rows", rows, "truncated", truncated,
-                   "stats", st);
+  json_t *end = json_pack(
+      "{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "truncated", truncated, "stats",
+      "nodes_created", (json_int_t)s.nodes_created, "nodes_deleted",
+      (json_int_t)s.nodes_deleted, "relationships_created", (json_int_t)s.relationships_created,
+      "relationships_deleted", (json_int_t)s.relationships_deleted, "properties_set",
+      (json_int_t)s.properties_set, "properties_removed", (json_int_t)s.properties_removed,
+      "labels_added", (json_int_t)s.labels_added, "labels_removed", (json_int_t)s.labels_removed);
+  t = json_dumps(end, JSON_COMPACT);
+  json_decref(end);
+  answer_puts(out, "],");
+  answer_puts(out, t ? t + 1 : "\"error\":\"out of memory\"}"); /* its members and "}" */
+  answer_puts(out, "\n");
+  free(t);
 }
 
 /* POST /cypher: one query inside the request's transaction. A failed query answers with its
- * openCypher kind, phase and detail besides the message, and the rollback keeps it unchanged. */
-void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote) {
+ * openCypher kind, phase and detail besides the message, and the rollback keeps it unchanged.
+ * The executor makes every row before the first is read; with a sink, their JSON streams. */
+void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote, const net_sink *sink) {
   const char *query = net_member_str(body, "query");
   if (!query) return net_reply_err(r, 400, "invalid argument", "the body needs \"query\": a string");
   long long max_rows = max_rows_of(r, body);
@@ -250,16 +269,18 @@ void net_query_cypher(net_reply *r, adb *db, json_t *body, int *wrote) {
   free(params);
   const char *kind, *phase, *detail, *msg;
   if (rc && q && adb_cypher_error(q, &kind, &phase, &detail, &msg) == ADB_OK && msg) {
-    net_reply_json(r, net_http_status(rc), json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", msg, "code",
-                                           adb_strerror(rc), "kind", kind, "phase", phase,
-                                           "detail", detail));
+    net_reply_json(r, net_http_status(rc),
+                   json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", msg, "code", adb_strerror(rc),
+                             "kind", kind, "phase", phase, "detail", detail));
   } else if (rc) {
     net_reply_db(r, db, rc);
   } else {
-    json_t *v = cypher_json(q, max_rows);
-    if (v) net_reply_json(r, 200, v);
-    else net_reply_err(r, 500, "out of memory", "the result could not be converted to JSON");
+    answer out = {.sink = sink};
+    ut_buf_init(&out.buf);
+    if (sink) sink->begin(sink->ctx);
+    cypher_answer(&out, q, max_rows);
     *wrote = 1;
+    answer_finish(r, &out);
   }
   adb_cypher_free(q);
 }
