@@ -55,10 +55,12 @@ void net_graph_labels(net_reply *r, adb *db);
 void net_graph_subgraph(net_reply *r, adb *db, json_t *body);
 
 /* Where a streamed answer goes as it is made (on a worker thread): begin once its status is
- * 200, then put, piece by piece, the body's bytes. */
+ * 200, then put, piece by piece, the body's bytes; gone says 1 once nobody waits for them (the
+ * connection closed, the server stops), and the query stops making rows. */
 typedef struct net_sink {
   void (*begin)(void *ctx);
   void (*put)(void *ctx, const char *p, size_t n);
+  int (*gone)(void *ctx);
   void *ctx;
 } net_sink;
 

@@ -219,6 +219,7 @@ typedef struct job {
   int streaming; /* the worker began the answer: 200, without a length */
   int headers;   /* the loop wrote the headers */
   int done;      /* the worker returned: out is whole */
+  int gone;      /* the connection closed (under mu): the worker stops making rows */
 } job;
 
 static void job_free_cb(uv_handle_t *handle) {
@@ -252,6 +253,14 @@ static void sink_put(void *ctx, const char *p, size_t n) {
   uv_async_send(&j->wake);
 }
 
+static int sink_gone(void *ctx) {
+  job *j = ctx;
+  uv_mutex_lock(&j->mu);
+  int gone = j->gone;
+  uv_mutex_unlock(&j->mu);
+  return gone;
+}
+
 static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r, lws_filepos_t len);
 
 /* On the loop: the worker has more of a streamed answer. The headers go first (status 200, no
@@ -281,7 +290,7 @@ static void job_work(uv_work_t *w) {
   adb *rd = net_hub_reader_take(j->h);
   if (!rd) return net_reply_err(&j->r, 503, "database is busy", "no read connection could be opened");
   int wrote = 0;
-  net_sink sink = {sink_begin, sink_put, j};
+  net_sink sink = {sink_begin, sink_put, sink_gone, j};
   if (j->sql) net_query_sql(&j->r, rd, j->body, &wrote, &sink);
   else net_query_cypher(&j->r, rd, j->body, &wrote, &sink);
   j->writes = j->r.status == 403; /* ADB_READONLY: the statement or query would write */
@@ -675,6 +684,9 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (p && p->job) {
       p->job->wsi = NULL; /* its answer has nowhere to go */
+      uv_mutex_lock(&p->job->mu);
+      p->job->gone = 1;
+      uv_mutex_unlock(&p->job->mu);
       job_release(p->job);
       p->job = NULL;
     }

@@ -99,6 +99,9 @@ static void answer_puts(answer *a, const char *s) {
   else ut_buf_puts(&a->buf, s);
 }
 
+/* 1 when a streamed answer has nobody to go to: making more rows is waste. */
+static int answer_gone(const answer *a) { return a->sink && a->sink->gone(a->sink->ctx); }
+
 /* Ends a 200 answer: streamed already (r->streamed), or r's text. The text ends with its
  * newline, which send_reply writes in place of the NUL. */
 static void answer_finish(net_reply *r, answer *a) {
@@ -157,7 +160,7 @@ void net_query_sql(net_reply *r, adb *db, json_t *body, int *wrote, const net_si
   size_t size = 0;
   long long nrows = 0;
   int truncated = 0;
-  for (; rc == ADB_ROW && size <= HTTP_MAX_ANSWER; rc = adb_step(st)) {
+  for (; rc == ADB_ROW && size <= HTTP_MAX_ANSWER && !answer_gone(&out); rc = adb_step(st)) {
     if (nrows == max_rows) {
       truncated = 1;
       /* A read stops here; a write (RETURNING) runs to its end, its rows past the cap dropped. */
@@ -216,7 +219,8 @@ static void cypher_answer(answer *out, adb_cypher *q, long long max_rows) {
   answer_puts(out, ",\"rows\":[");
   free(t);
   int truncated = 0, failed = 0;
-  for (long long nrows = 0; !failed && adb_cypher_next(q) == ADB_ROW; nrows++) {
+  for (long long nrows = 0; !failed && !answer_gone(out) && adb_cypher_next(q) == ADB_ROW;
+       nrows++) {
     if (nrows == max_rows) {
       truncated = 1; /* the query ran whole already: its writes are done */
       break;
