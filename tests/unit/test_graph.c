@@ -113,6 +113,17 @@ Test(graph, edges_need_live_endpoints_and_hide_with_them) {
   adb_close(db);
 }
 
+/* The ids a listing yields, concatenated into got; frees the iterator. */
+static void ids_of(adb_iter *it, char *got) {
+  adb_element e;
+  *got = 0;
+  while (adb_iter_next(it, &e) == ADB_ROW) {
+    strcat(got, e.id);
+    adb_element_clear(&e);
+  }
+  adb_iter_free(it);
+}
+
 Test(graph, listing_with_filters) {
   adb *db = open_tmp(0, NULL);
   OK(db, adb_node_create(db, "a", "P", NULL, NULL));
@@ -128,13 +139,8 @@ Test(graph, listing_with_filters) {
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     adb_iter *it;
     OK(db, adb_edge_list(db, cases[k].src, cases[k].dst, cases[k].label, &it));
-    char got[8] = "";
-    adb_element e;
-    while (adb_iter_next(it, &e) == ADB_ROW) {
-      strcat(got, e.id);
-      adb_element_clear(&e);
-    }
-    adb_iter_free(it);
+    char got[8];
+    ids_of(it, got);
     cr_assert_str_eq(got, cases[k].want, "case %zu", k);
   }
   adb_iter *it;
@@ -156,13 +162,7 @@ static void list_after(adb *db, int edges, const char *label, const char *after,
   adb_iter *it;
   OK(db, edges ? adb_edge_list(db, NULL, NULL, label, &it) : adb_node_list(db, label, &it));
   if (after) OK(db, adb_iter_after(it, after));
-  adb_element e;
-  *got = 0;
-  while (adb_iter_next(it, &e) == ADB_ROW) {
-    strcat(got, e.id);
-    adb_element_clear(&e);
-  }
-  adb_iter_free(it);
+  ids_of(it, got);
 }
 
 Test(graph, listing_the_edges_of_a_node) {
@@ -183,13 +183,8 @@ Test(graph, listing_the_edges_of_a_node) {
     adb_iter *it;
     OK(db, adb_edge_list_of(db, cases[k].node, cases[k].label, &it));
     if (cases[k].after) OK(db, adb_iter_after(it, cases[k].after));
-    char got[8] = "";
-    adb_element e;
-    while (adb_iter_next(it, &e) == ADB_ROW) {
-      strcat(got, e.id);
-      adb_element_clear(&e);
-    }
-    adb_iter_free(it);
+    char got[8];
+    ids_of(it, got);
     cr_assert_str_eq(got, cases[k].want, "case %zu", k);
   }
   OK(db, adb_node_delete(db, "c"));
