@@ -370,6 +370,20 @@ ADB_API void adb_export_free(adb_export *ex);
  * needs no help: every transaction re-reads what other connections changed.) */
 ADB_API int adb_data_version(adb *db, int64_t *out);
 
+/* Called with the id of an element a committed transaction saved, and is_edge 1 for an edge,
+ * 0 for a node. fn must not use the handle. */
+typedef void (*adb_watch_fn)(void *ctx, const char *id, int is_edge);
+
+/* Watches this handle's commits: after each transaction that saved elements commits (a local
+ * write, an SQL or Cypher write, an applied change set), fn is called once per element saved,
+ * in order, before the call that committed returns. A rolled-back transaction reports nothing;
+ * an element whose write a failed statement undid inside a transaction that then committed may
+ * be reported although unchanged, but a changed element is never left out. Commits by other
+ * connections are not seen (adb_data_version tells of them). One watcher per handle: a second
+ * call replaces the first, and fn NULL stops watching. Returns ADB_OK, ADB_NOMEM or
+ * ADB_MISUSE. */
+ADB_API int adb_watch(adb *db, adb_watch_fn fn, void *ctx);
+
 /* ---- Traversal --------------------------------------------------------------------------- */
 
 /* Graph walks over the adjacency index that every local and merged write keeps current. They

@@ -64,7 +64,7 @@ typedef struct adb_index {
  * sqlite3BtreeSchema is the model): made zeroed on its owner's first adb__slot call, freed with
  * the owner's destructor by adb_close before the SQLite connection closes (a destructor may
  * finalize statements). One id per owner. */
-enum { ADB_SLOT_GRAPH, ADB_SLOT_VECTOR, ADB_SLOT_CYPHER, ADB_SLOT_SQL, ADB_NSLOTS };
+enum { ADB_SLOT_GRAPH, ADB_SLOT_VECTOR, ADB_SLOT_CYPHER, ADB_SLOT_SQL, ADB_SLOT_WATCH, ADB_NSLOTS };
 typedef struct adb_slot {
   void *p;
   void (*xfree)(void *p);
@@ -116,7 +116,8 @@ struct adb {
   const struct adb_index *indexes[ADB_MAX_INDEXES];
   int nindexes;
 
-  adb_slot slots[ADB_NSLOTS]; /* adjacency cache, vector index, Cypher's procedures, SQL views */
+  adb_slot slots[ADB_NSLOTS]; /* adjacency cache, vector index, Cypher's procedures, SQL views,
+                               * adb_watch */
 };
 
 /* Returns the state in slot id, first making it size zeroed bytes that xfree frees; NULL when

@@ -42,6 +42,7 @@ static void on_rollback(void *p) {
   adb *db = p;
   db->clock_used = db->api_txn = 0;
   crdt_replicas_forget(db);
+  crdt_watch_discard(db);
 }
 
 int adb_open(const char *path, const adb_options *opt, adb **out) {
@@ -56,6 +57,7 @@ int adb_open(const char *path, const adb_options *opt, adb **out) {
   db->store_hooks = &crdt_store_hooks;
   db->indexes[db->nindexes++] = &graph_cache_index;
   db->indexes[db->nindexes++] = &vec_index;
+  db->indexes[db->nindexes++] = &crdt_watch_index;
   db->readonly = opt->readonly;
   db->max_drift_ms = opt->max_drift_ms > 0 ? opt->max_drift_ms : 60000;
   db->clock_ms = opt->clock_ms;
@@ -137,7 +139,10 @@ int adb_commit(adb *db) {
   if (sqlite3_get_autocommit(db->sql)) return adb__err(db, ADB_MISUSE, "no transaction is open");
   int rc = crdt_hlc_save(db);
   if (rc == ADB_OK) rc = store_exec(db, "COMMIT");
-  if (rc) store_write_end(db, STORE_SCOPE_TXN, rc); /* roll back, keeping the error */
+  if (rc)
+    store_write_end(db, STORE_SCOPE_TXN, rc); /* roll back, keeping the error */
+  else
+    crdt_watch_flush(db);
   return rc;
 }
 

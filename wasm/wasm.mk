@@ -1,8 +1,12 @@
 # wasm/wasm.mk — the WebAssembly build of ArenaDB. Included by the top-level Makefile.
 #
-#   make wasm        build/wasm/arenadb.js  (one file, wasm embedded; MODULARIZE factory
-#                    createArenaDB) and build/wasm/arenadb.mjs (the JavaScript wrapper)
-#   make test-wasm   build it and run tests/wasm/test.mjs against the native CLI build/arenadb
+#   make wasm        build/wasm/: arenadb.js (one file, wasm embedded; MODULARIZE factory
+#                    createArenaDB), module.mjs (the same as an ES module) and the package
+#                    (arenadb.mjs and the modules it loads, arenadb.d.ts, package.json)
+#   make example-notes  build/examples/browser-notes: the offline-first notes example
+#   make test-wasm   build it and run tests/wasm/run.sh: the replica against the native CLI,
+#                    the API and sync client in Node and in headless Chromium (OPFS, the notes
+#                    example) against `arenadb serve`
 #
 # Toolchain: Debian's emscripten (emcc 3.1.6). It needs NODE_PATH=/usr/share/nodejs, and its
 # loader cannot read a .wasm file by path under Node 20, hence -sSINGLE_FILE=1. No emscripten
@@ -151,8 +155,9 @@ wasm-deps: $(WASM_LIBS)
 WASM_CORE_CFLAGS ?= $(WASM_OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
   -Wno-unused-parameter
 WASM_CORE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(CORE_SRC))
-# The structs' layout as this build sees it, for the wrapper (wasm/layout.c).
-WASM_LAYOUT_OBJ = $(WASM_OUT)/obj/wasm/layout.o
+# The WebAssembly build's own C: the structs' layout for the wrapper (layout.c), the sync session
+# (sync.c) and adb_watch (watch.c) as functions JavaScript can call. Each exports adb_wasm_*.
+WASM_GLUE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(wildcard wasm/*.c))
 
 $(WASM_OUT)/core.flags: wasm-force
 	$(call wasm-flags,$(WASM_CORE_CFLAGS))
@@ -161,7 +166,7 @@ $(WASM_OUT)/obj/%.o: %.c $(WASM_OUT)/core.flags | $(WASM_LIBS)
 	@mkdir -p $(@D)
 	$(WASM_EMCC) $(WASM_CORE_CFLAGS) -Iinclude -Isrc -I$(WASM_INC) -MMD -MP -c $< -o $@
 
--include $(WASM_CORE_OBJ:.o=.d) $(WASM_LAYOUT_OBJ:.o=.d)
+-include $(WASM_CORE_OBJ:.o=.d) $(WASM_GLUE_OBJ:.o=.d)
 
 # Exported C functions: every function of include/arenadb.h that the core defines (so a part
 # of the API that is not written yet does not break the build), plus malloc and free. The
@@ -171,16 +176,16 @@ WASM_REQUIRED ?= adb_open adb_close adb_errmsg adb_strerror adb_free adb_node_cr
   adb_column_count adb_column_name adb_column_type adb_column_int adb_column_double \
   adb_column_text adb_column_is_json adb_vv adb_changes adb_apply
 
-$(WASM_OUT)/exports.json: $(WASM_CORE_OBJ) include/arenadb.h wasm/wasm.mk
+$(WASM_OUT)/exports.json: $(WASM_CORE_OBJ) $(WASM_GLUE_OBJ) include/arenadb.h wasm/wasm.mk
 	@mkdir -p $(@D)
-	$(WASM_EMNM) --defined-only -g $(WASM_CORE_OBJ) 2>/dev/null | awk 'NF==3 && $$2=="T" {print $$3}' \
-	  | sort -u >$(WASM_OUT)/exports.defined
+	$(WASM_EMNM) --defined-only -g $(WASM_CORE_OBJ) $(WASM_GLUE_OBJ) 2>/dev/null \
+	  | awk 'NF==3 && $$2=="T" {print $$3}' | sort -u >$(WASM_OUT)/exports.defined
 	grep -o '\badb_[a-z0-9_]*(' include/arenadb.h | tr -d '(' | sort -u >$(WASM_OUT)/exports.api
 	missing=""; for f in $(WASM_REQUIRED); do \
 	  grep -qx "$$f" $(WASM_OUT)/exports.defined || missing="$$missing $$f"; done; \
 	if [ -n "$$missing" ]; then echo "wasm: the core does not define:$$missing" >&2; exit 1; fi
-	{ comm -12 $(WASM_OUT)/exports.api $(WASM_OUT)/exports.defined; echo adb_wasm_layout; \
-	  echo malloc; echo free; } \
+	{ comm -12 $(WASM_OUT)/exports.api $(WASM_OUT)/exports.defined; \
+	  grep '^adb_wasm_' $(WASM_OUT)/exports.defined; echo malloc; echo free; } \
 	  | sed 's/^/"_/; s/$$/"/' | paste -sd, | sed 's/^/[/; s/$$/]/' >$@
 
 WASM_LDFLAGS ?= $(WASM_OPT) -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=createArenaDB \
@@ -191,23 +196,50 @@ WASM_LDFLAGS ?= $(WASM_OPT) -sSINGLE_FILE=1 -sMODULARIZE=1 -sEXPORT_NAME=createA
 $(WASM_OUT)/link.flags: wasm-force
 	$(call wasm-flags,$(WASM_LDFLAGS))
 
-$(WASM_OUT)/arenadb.js: $(WASM_CORE_OBJ) $(WASM_LAYOUT_OBJ) $(WASM_LIBS) $(WASM_OUT)/exports.json \
+$(WASM_OUT)/arenadb.js: $(WASM_CORE_OBJ) $(WASM_GLUE_OBJ) $(WASM_LIBS) $(WASM_OUT)/exports.json \
   $(WASM_OUT)/link.flags
 	$(WASM_EMCC) $(WASM_LDFLAGS) -sEXPORTED_FUNCTIONS=@$(WASM_OUT)/exports.json \
-	  $(WASM_CORE_OBJ) $(WASM_LAYOUT_OBJ) $(WASM_LIBS) -o $@
+	  $(WASM_CORE_OBJ) $(WASM_GLUE_OBJ) $(WASM_LIBS) -o $@
 
-# The wrapper's status codes come from ADB_STATUS_MAP in arenadb.h, the one list of them.
-$(WASM_OUT)/arenadb.mjs: wasm/arenadb.mjs include/arenadb.h
+# The JavaScript package: the modules of wasm/ (status.mjs gets arenadb.h's status codes, from
+# ADB_STATUS_MAP, the one list of them), the emscripten factory as an ES module (module.mjs), the
+# TypeScript declarations and package.json.
+WASM_MJS = $(patsubst wasm/%,$(WASM_OUT)/%,$(wildcard wasm/*.mjs))
+WASM_PKG = $(WASM_MJS) $(WASM_OUT)/module.mjs $(WASM_OUT)/arenadb.d.ts $(WASM_OUT)/package.json
+
+$(WASM_OUT)/status.mjs: wasm/status.mjs include/arenadb.h
 	@mkdir -p $(@D)
 	sed -n 's/^ *XX(\([A-Z]*\), *\(-\{0,1\}[0-9]*\),.*/  \1: \2,/p' include/arenadb.h >$@.codes
 	[ "$$(wc -l <$@.codes)" -gt 10 ] || { echo "wasm: no status codes in arenadb.h" >&2; exit 1; }
 	sed -e '/@ADB_STATUS_MAP@/{r $@.codes' -e 'd}' $< >$@
 	rm -f $@.codes
 
-.PHONY: wasm test-wasm
-wasm: $(WASM_OUT)/arenadb.js $(WASM_OUT)/arenadb.mjs
+$(WASM_OUT)/%.mjs: wasm/%.mjs
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(WASM_OUT)/arenadb.d.ts $(WASM_OUT)/package.json: $(WASM_OUT)/%: wasm/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+# emscripten 3.1.6 writes a script (MODULARIZE) that Node loads with require; wrapped as an ES
+# module it loads the same way everywhere. Under Node the wrapper gives it the require,
+# __filename and __dirname a CommonJS module has.
+$(WASM_OUT)/module.mjs: $(WASM_OUT)/arenadb.js wasm/module-head.js
+	{ cat wasm/module-head.js $<; echo; echo 'export default createArenaDB;'; } >$@
+
+.PHONY: wasm test-wasm example-notes
+wasm: $(WASM_OUT)/arenadb.js $(WASM_PKG)
 
 WASM_CLI = $(or $(BUILD),build)/arenadb
 
-test-wasm: wasm $(WASM_CLI)
-	ARENADB_CLI=$(abspath $(WASM_CLI)) $(WASM_NODE) tests/wasm/test.mjs
+test-wasm: wasm example-notes $(WASM_CLI)
+	tests/wasm/run.sh $(WASM_CLI)
+
+# The offline-first notes example (examples/browser-notes) with the package beside it, ready for
+# `arenadb serve --ui build/examples/browser-notes`.
+WASM_EXAMPLE = build/examples/browser-notes
+example-notes: wasm
+	rm -rf $(WASM_EXAMPLE) && mkdir -p $(WASM_EXAMPLE)/arenadb
+	cp examples/browser-notes/* $(WASM_EXAMPLE)/
+	cp $(WASM_PKG) $(WASM_EXAMPLE)/arenadb/

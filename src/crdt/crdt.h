@@ -63,6 +63,13 @@ int crdt_replicas_fresh(adb *db);
  * the clock's floor stored before every commit. adb_open installs them. */
 extern const struct store_hooks crdt_store_hooks;
 
+/* adb_watch (watch.c): the index that notes each saved element's id; delivering them to the
+ * watcher once no transaction is open (what is noted then was committed); and dropping them
+ * when a transaction rolls back. */
+extern const adb_index crdt_watch_index;
+void crdt_watch_flush(adb *db);
+void crdt_watch_discard(adb *db);
+
 /* Stores floor as the clock's floor for later opens and other connections, in the open write
  * transaction, on a current replica cache. Returns ADB_OK or the store's error. */
 int crdt_replica_save_floor(adb *db, uint64_t floor);

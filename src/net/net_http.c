@@ -485,13 +485,14 @@ static int put_headers(struct lws *wsi, http_pss *p, const net_reply *r, lws_fil
   /* A Link names up to four names of UT_NAME_MAX bytes, each byte escaped in three. */
   unsigned char hb[LWS_PRE + 4096 + 12 * UT_NAME_MAX], *start = hb + LWS_PRE, *q = start,
                                                       *end = hb + sizeof hb - 1;
-  /* The UI runs only its own files: no inline script, no framing by other pages. */
+  /* The UI runs only its own files: no inline script, no framing by other pages. WebAssembly
+   * may compile (a page of its own may hold an ArenaDB replica, wasm/). */
   const char *headers[][2] = {
       /* lws says it itself of an answer without a length */
       {"connection:", len == LWS_ILLEGAL_HTTP_CONTENT_LEN ? NULL : "close"},
       {"x-content-type-options:", "nosniff"},
       {"content-security-policy:",
-       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
       {"x-frame-options:", "DENY"},
       {"referrer-policy:", "no-referrer"},

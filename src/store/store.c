@@ -159,6 +159,7 @@ int store_write_end(adb *db, int scope, int rc) {
     int crc = scope == STORE_SCOPE_TXN || !db->api_txn ? db->store_hooks->commit(db) : ADB_OK;
     if (crc == ADB_OK)
       crc = scope == STORE_SCOPE_TXN ? store_exec(db, "COMMIT") : run_cached(db, STMT_RELEASE);
+    if (crc == ADB_OK && scope == STORE_SCOPE_TXN) db->store_hooks->committed(db);
     if (crc == ADB_OK) return ADB_OK;
     rc = crc;
   }

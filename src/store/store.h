@@ -21,6 +21,8 @@ typedef struct store_hooks {
   /* A write scope is about to commit: the last rows that belong with it. An ADB status;
    * failing rolls the scope back. */
   int (*commit)(adb *db);
+  /* A transaction committed. */
+  void (*committed)(adb *db);
 } store_hooks;
 
 /* Inside an open transaction: when SQLite's data_version moved since the last look (another

@@ -14,9 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = process.env.ARENADB_CLI || path.join(root, 'build', 'arenadb');
-const wrapper = process.env.ARENADB_WASM || path.join(root, 'build', 'wasm', 'arenadb.mjs');
+const wasmDir = process.env.ARENADB_WASM || path.join(root, 'build', 'wasm');
 
-const { ArenaDB, ArenaDBError, ADB } = await import(wrapper);
+// The synchronous replica layer, which the Promise API (api.test.mjs) runs in a thread or Worker.
+const { Replica: ArenaDB } = await import(path.join(wasmDir, 'replica.mjs'));
+const { ArenaDBError, ADB } = await import(path.join(wasmDir, 'status.mjs'));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arenadb-wasm-'));
 const nativeDb = path.join(tmp, 'native.db');

@@ -98,6 +98,7 @@ int adb_step(adb_stmt *s) {
     s->changes = sqlite3_total_changes64(db->sql) - s->rows_at - (db->view_rows - s->view_rows_at) +
                  (db->view_writes - s->view_writes_at);
     rc = scope_close(s, ADB_OK);
+    crdt_watch_flush(db); /* an SQL COMMIT, or a statement that was its own transaction */
     return rc ? rc : ADB_DONE;
   }
   /* The statement's writes were undone, and the replica state held in memory may be too. */

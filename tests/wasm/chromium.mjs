@@ -1,0 +1,113 @@
+// chromium.mjs — what the browser tests of the WebAssembly build share: Debian's headless
+// Chromium driven by playwright-core (tests/ui's copy, installed by npm ci there), started as its
+// own process group so that a test can kill it outright, and a static server for build/wasm and
+// the tests' own pages.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const { chromium } = createRequire(path.join(repo, "tests/ui/package.json"))("playwright-core");
+
+const TYPES = { ".mjs": "text/javascript", ".js": "text/javascript", ".html": "text/html",
+  ".json": "application/json", ".css": "text/css", ".ts": "text/plain" };
+
+/** Serves the files of each dir in dirs (by URL path: {"/": build/wasm, "/app/": ...}) and
+ * routes ({"/page.html": [body, type]}) on 127.0.0.1. Resolves to { server, base }. */
+export function serve(dirs, routes = {}) {
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(req.url.split("?")[0]);
+    let body, type;
+    if (routes[url]) [body, type] = routes[url];
+    else {
+      for (const [prefix, dir] of Object.entries(dirs)) {
+        if (!url.startsWith(prefix)) continue;
+        const file = path.join(dir, url.slice(prefix.length) || "index.html");
+        if (!file.startsWith(dir) || !existsSync(file)) continue;
+        body = readFileSync(file);
+        type = TYPES[path.extname(file)] || "application/octet-stream";
+        break;
+      }
+    }
+    if (body === undefined) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () =>
+    resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** Chromium on a fixed profile, driven over CDP: its pid is known, so it can be killed outright,
+ * and a relaunch on the same profile finds the same OPFS. Resolves to { proc, browser, context }. */
+export async function launch(profile) {
+  const proc = spawn("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu",
+    "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`,
+    "--remote-debugging-port=0", "about:blank"], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  const ws = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`chromium did not start: ${log}`)), 30000);
+    proc.stderr.on("data", (d) => {
+      log += d;
+      const m = /DevTools listening on (ws:\S+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on("exit", () => reject(new Error(`chromium exited: ${log}`)));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  return { proc, browser, context: browser.contexts()[0] };
+}
+
+// Every process still running with profile on its command line (chromium's children).
+function profileProcs(profile) {
+  const pids = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(profile)) pids.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/** kill -9 of the browser b started by launch(profile), and of every process of its profile. */
+export async function kill(b, profile) {
+  try { process.kill(-b.proc.pid, "SIGKILL"); } catch { /* gone already */ }
+  for (let i = 0; i < 100 && profileProcs(profile).length; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of profileProcs(profile)) {
+    try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+  }
+}
+
+/** A runner: check(name, fn) prints ok/FAIL with the time; done(name) prints the closing
+ * "name: P passed, F failed" line and returns the process's exit status. */
+export function runner() {
+  let passed = 0, failed = 0;
+  return {
+    async check(name, fn) {
+      const t = Date.now();
+      try {
+        await fn();
+        passed++;
+        console.log(`ok   ${name} (${Date.now() - t} ms)`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${name} (${Date.now() - t} ms): ${String(e && e.stack || e).split("\n").slice(0, 8).join("\n")}`);
+      }
+    },
+    fail(e) {
+      failed++;
+      console.log(`FAIL ${e && e.message}`);
+    },
+    done(name) {
+      console.log(`${name}: ${passed} passed, ${failed} failed`);
+      return failed ? 1 : 0;
+    },
+  };
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
