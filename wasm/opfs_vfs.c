@@ -13,7 +13,9 @@
 #include <sqlite3.h>
 #include <string.h>
 
-/* The JavaScript side. Sizes and offsets travel as doubles: exact up to 2^53 bytes. */
+/* The JavaScript side. Sizes and offsets travel as doubles: exact up to 2^53 bytes. (Kept out
+ * of clang-format, which does not know JavaScript's operators.) */
+/* clang-format off */
 EM_JS(void, opfs_js_init, (void), {
   if (!Module["opfsFiles"]) Module["opfsFiles"] = new Map();
 });
@@ -31,9 +33,8 @@ EM_JS(double, opfs_js_size, (const char *name), {
 /* Bytes read, or -1. */
 EM_JS(int, opfs_js_read, (const char *name, void *buf, int n, double at), {
   try {
-    return Module["opfsFiles"].get(UTF8ToString(name)).read(HEAPU8.subarray(buf, buf + n), {
-      at : at
-    });
+    return Module["opfsFiles"].get(UTF8ToString(name)).read(HEAPU8.subarray(buf, buf + n),
+                                                            {at : at});
   } catch (e) {
     return -1;
   }
@@ -43,9 +44,9 @@ EM_JS(int, opfs_js_read, (const char *name, void *buf, int n, double at), {
 EM_JS(int, opfs_js_write, (const char *name, const void *buf, int n, double at), {
   try {
     const h = Module["opfsFiles"].get(UTF8ToString(name));
-    return h.write(HEAPU8.subarray(buf, buf + n), {at : at}) == = n ? 0 : 2;
+    return h.write(HEAPU8.subarray(buf, buf + n), {at : at}) === n ? 0 : 2;
   } catch (e) {
-    return e && e.name == = "QuotaExceededError" ? 1 : 2;
+    return e && e.name === "QuotaExceededError" ? 1 : 2;
   }
 });
 
@@ -57,9 +58,10 @@ EM_JS(int, opfs_js_truncate_flush, (const char *name, double size), {
     h.flush();
     return 0;
   } catch (e) {
-    return e && e.name == = "QuotaExceededError" ? 1 : 2;
+    return e && e.name === "QuotaExceededError" ? 1 : 2;
   }
 });
+/* clang-format on */
 
 typedef struct {
   sqlite3_file base;

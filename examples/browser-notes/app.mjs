@@ -15,7 +15,14 @@ const $ = (id) => document.getElementById(id);
 
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {});
 
-const db = await ArenaDB.open(params.get('db') || 'notes.db', { storage: 'opfs' });
+let db;
+try {
+  db = await ArenaDB.open(params.get('db') || 'notes.db', { storage: 'opfs' });
+} catch (e) { // e.g. the notes are open in another tab (ADB_BUSY)
+  $('status').textContent = e.message;
+  $('status').className = 'status closed';
+  throw e;
+}
 const sync = db.sync(syncUrl, { live: true, token: params.get('token') || undefined });
 let selected = null; // the open note's id
 let shown = '';      // the body as the textarea showed it after our last write or refresh

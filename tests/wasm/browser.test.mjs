@@ -140,7 +140,7 @@ try {
     await a.waitForFunction(() => window.notesApp.sync.state === "connected", null, { timeout: 20000 });
   });
 
-  await check("a second open of the database in this origin is refused with ADB_BUSY", async () => {
+  await check("a second open of the database in this origin is refused with ADB_BUSY, and the page says so", async () => {
     const r = await a.evaluate(async () => {
       const { ArenaDB } = await import("./arenadb/arenadb.mjs");
       return ArenaDB.open("notes.db", { storage: "opfs", lockWaitMs: 200 })
@@ -148,6 +148,11 @@ try {
     });
     assert(r.name === "ArenaDBError" && r.code === -10, JSON.stringify(r));
     assert(/open in another tab or worker/.test(r.message), r.message);
+    const second = await b.context.newPage();
+    await second.goto(`${hub.base}/?name=alice2`);
+    await second.waitForFunction(() => /another tab/.test(document.getElementById("status").textContent),
+      null, { timeout: 10000 });
+    await second.close();
   });
 
   await check("offline edits everywhere and a reload while offline: all converge, nothing lost", async () => {
