@@ -472,6 +472,28 @@ MUTATIONS += [
          replace='    if (e.target_id) {',
          suites=['net'],
          why='a view draws edges to nodes it does not show (and loads a hub\'s every edge)'),
+
+    # ---- crdt/: adb_watch ----
+    dict(name='watch-told-inside-a-transaction', file='src/crdt/watch.c',
+         find='if (!w || !w->pending.len || !sqlite3_get_autocommit(db->sql)) return;',
+         replace='if (!w || !w->pending.len) return;',
+         suites=['unit'],
+         why='a watcher is told of writes that a rollback then undoes: a page shows data that is not there'),
+    dict(name='watch-kept-after-rollback', file='src/handle.c',
+         find='  crdt_replicas_forget(db);\n  crdt_watch_discard(db);',
+         replace='  crdt_replicas_forget(db);',
+         suites=['unit'],
+         why='the ids of a rolled-back transaction are reported with the next commit'),
+    dict(name='watch-not-told-of-sql-writes', file='src/query/sql/stmt.c',
+         find='    crdt_watch_flush(db); /* an SQL COMMIT',
+         replace='    (void)db; /* an SQL COMMIT',
+         suites=['unit'],
+         why='a page never learns of writes made with SQL until some other write commits'),
+    dict(name='watch-forgets-at-a-failed-statement', file='src/crdt/watch.c',
+         find='static void watch_forget(adb *db) { (void)db; }',
+         replace='static void watch_forget(adb *db) { crdt_watch_discard(db); }',
+         suites=['unit'],
+         why='one failed write inside a transaction hides the others it committed from every watcher'),
 ]
 
 # Mutations that cannot change what any user or peer observes, with the reason. They are listed

@@ -79,6 +79,8 @@ Test(watch, sql_and_cypher_writes_and_applied_changes_are_reported) {
   cr_assert_eq(adb_exec(db, "BEGIN; UPDATE nodes SET label = 'Q' WHERE id = 'q'; COMMIT"), ADB_OK);
   cr_assert_str_eq(s.text, "n:q");
   s.text[0] = 0;
+  cr_assert_eq(adb_exec(db, "BEGIN; UPDATE nodes SET label = 'R' WHERE id = 'q'; ROLLBACK"), ADB_OK);
+  cr_assert_eq(s.calls, 2, "an SQL transaction rolled back reports nothing: %s", s.text);
   free(cypher_rows(db, "CREATE (:C {id: 1})", NULL, 0));
   cr_assert_eq(s.calls, 3, "the Cypher CREATE is reported: %s", s.text);
 

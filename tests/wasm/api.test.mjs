@@ -256,7 +256,7 @@ await test('live sync both ways with the native CLI through arenadb serve', asyn
   }
 });
 
-await test('presence: set by one client, seen by another, gone when it closes', async () => {
+await test('presence: set, seen by another client, refreshed, removed, expired', async () => {
   const hubDb = path.join(tmp, 'pres.db');
   arenadb(hubDb, 'init');
   const hub = await serve(hubDb);
@@ -274,7 +274,13 @@ await test('presence: set by one client, seen by another, gone when it closes', 
     await sa.setPresence('cursor', null);
     await until(() => !seen.some((e) => e.replica === ra), 'the removal at b');
     await assert.rejects(sa.setPresence('', 1), (e) => e.code === ADB.INVALID);
+    // Kept alive while a runs (refreshed before its 600 ms run out), gone once a stops.
+    await sa.setPresence('typing', true, 600);
+    await until(() => seen.some((e) => e.replica === ra && e.key === 'typing'), 'the typing entry');
+    await sleep(1500);
+    assert.ok(seen.some((e) => e.replica === ra && e.key === 'typing'), 'the entry expired while a ran');
     await sa.close();
+    await until(() => !seen.some((e) => e.replica === ra), 'the entry expiring after a stopped', 5000);
     await sb.close();
     await a.close();
     await b.close();
@@ -350,7 +356,9 @@ await test('a hostile server: a clear error event and the local database unchang
     'a batch before any hello': () => wsBinary(frame(2, Buffer.from([1, 1, 0, 0x41, 0x44]))),
     'a truncated hello': () => wsBinary(frame(1, Buffer.from('ADBS\x01'))),
     'a text message': () => Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('hello')]),
+    'another protocol version': () => wsBinary(frame(1, Buffer.from('ADBS\x02\x04'))),
   };
+  const codes = { 'another protocol version': ADB.FORMAT };
   const db = await ArenaDB.open();
   await db.nodeCreate('Keep', { v: 1 }, 'keep');
   const before = await dump(db);
@@ -363,6 +371,7 @@ await test('a hostile server: a clear error event and the local database unchang
     assert.ok(errors.length >= 1 && errors[0] instanceof ArenaDBError && errors[0].message.length > 5,
       `${name}: an error event (${errors.map((e) => e.message)})`);
     assert.ok(errors[0].code < 0, `${name}: a status code`);
+    if (codes[name]) assert.equal(errors[0].code, codes[name], `${name}: ${errors[0].message}`);
     srv.close();
   }
   assert.equal(await dump(db), before);

@@ -90,6 +90,13 @@ const ops = {
     const root = await navigator.storage.getDirectory();
     return (await (await root.getFileHandle(path)).getFile()).size;
   },
+  // Writes bytes that are not a database to path.
+  async writeRaw({ path, text }) {
+    const root = await navigator.storage.getDirectory();
+    const w = await (await root.getFileHandle(path, { create: true })).createWritable();
+    await w.write(text);
+    await w.close();
+  },
   async exists({ path }) {
     const root = await navigator.storage.getDirectory();
     return root.getFileHandle(path).then(() => true, () => false);
@@ -239,6 +246,18 @@ try {
     for (const f of ["quota.db", "quota.db-journal"])
       assert(!(await call(page, "exists", { path: f })), `${f} is still there`);
     assert(await call(page, "exists", { path: "notes.db" }), "notes.db is gone too");
+  });
+
+  await check("a file that is not a database: a clear error, the file untouched", async () => {
+    const junk = "this is a shopping list, not a database\n".repeat(200);
+    await call(page, "writeRaw", { path: "foreign.db", text: junk });
+    const e = await refused(page, "open", { path: "foreign.db" });
+    assert(/not a database/.test(e.message), `${e.code}: ${e.message}`);
+    assert((await call(page, "size", { path: "foreign.db" })) === junk.length, "the file changed");
+    const again = await call(page, "open", { path: "notes.db" });
+    assert(again.dbId === ids.dbId, "the worker cannot open another database afterwards");
+    await call(page, "close");
+    await call(page, "remove", { path: "foreign.db" });
   });
 
   await check("a path with directories: created, reopened, deleted", async () => {
