@@ -63,9 +63,13 @@ class LocalPort {
     for (const name of ['status', 'change', 'presence', 'error', 'synced']) {
       s.on(name, (data) => this.onEvent(id, name, data));
     }
+    s.on('status', ({ state }) => { if (state === 'closed') this.syncs.delete(id); });
   }
 
-  async syncCall(id, method, args) { return this.syncs.get(id)[method](...args); }
+  async syncCall(id, method, args) {
+    const s = this.syncs.get(id);
+    return s ? s[method](...args) : undefined; // closed already: nothing left to do
+  }
 
   async close() {
     this.replica.close();

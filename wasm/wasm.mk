@@ -225,8 +225,11 @@ $(WASM_OUT)/arenadb.d.ts $(WASM_OUT)/package.json: $(WASM_OUT)/%: wasm/%
 # emscripten 3.1.6 writes a script (MODULARIZE) that Node loads with require; wrapped as an ES
 # module it loads the same way everywhere. Under Node the wrapper gives it the require,
 # __filename and __dirname a CommonJS module has.
+# Its CommonJS/AMD export lines (the script's last six) give way to an ES export.
 $(WASM_OUT)/module.mjs: $(WASM_OUT)/arenadb.js wasm/module-head.js
-	{ cat wasm/module-head.js $<; echo; echo 'export default createArenaDB;'; } >$@
+	tail -n 6 $< | grep -q 'module.exports = createArenaDB' \
+	  || { echo "wasm: arenadb.js does not end with its CommonJS export" >&2; exit 1; }
+	{ cat wasm/module-head.js; head -n -6 $<; echo 'export default createArenaDB;'; } >$@
 
 .PHONY: wasm test-wasm example-notes
 wasm: $(WASM_OUT)/arenadb.js $(WASM_PKG)

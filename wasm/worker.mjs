@@ -2,7 +2,7 @@
 // { id, op, args } messages with { id, value } or { id, error }, and posts the replica's and
 // its syncs' events as { event, target, data }.
 
-import { ArenaDBError } from './status.mjs';
+import { ADB, ArenaDBError } from './status.mjs';
 import { Replica } from './replica.mjs';
 
 let replica = null;
@@ -10,7 +10,7 @@ const syncs = new Map();
 
 // Errors cross the boundary as plain objects.
 function plain(e) {
-  return { message: e.message, code: e instanceof ArenaDBError ? e.code : -1,
+  return { message: e.message, code: e instanceof ArenaDBError ? e.code : ADB.ERROR,
     codeName: e.codeName || 'error', cypher: e.cypher };
 }
 
@@ -28,7 +28,7 @@ const ops = {
   },
   call(method, args) {
     if (typeof replica[method] !== 'function' || method.startsWith('_')) {
-      throw new ArenaDBError(`no such call: ${method}`, -11, 'misuse');
+      throw new ArenaDBError(`no such call: ${method}`, ADB.MISUSE, 'misuse');
     }
     return replica[method](...args);
   },
@@ -38,10 +38,11 @@ const ops = {
     for (const name of ['status', 'change', 'presence', 'error', 'synced']) {
       s.on(name, (data) => post(id, name, data));
     }
+    s.on('status', ({ state }) => { if (state === 'closed') syncs.delete(id); });
   },
   syncCall(id, method, args) {
     const s = syncs.get(id);
-    if (!s) throw new ArenaDBError(`no sync ${id}`, -11, 'misuse');
+    if (!s) return undefined; // closed already: nothing left to do
     return s[method](...args);
   },
   close() {
