@@ -30,6 +30,7 @@ typedef struct net_conn {
   sync_session *s;
   net_peer *peer;      /* NULL for a connection we accepted */
   int finishing;       /* once mode: done, close when the output is written */
+  int drained;         /* 1: closed or finishing, and its last frame written; 2: close begun */
   int64_t closing_since;
   char addr[64];
 } net_conn;
@@ -369,15 +370,24 @@ static int ws_write(net_conn *c) {
       lws_callback_on_writable(c->wsi);
     return 0;
   }
-  if (sync_session_state(c->s) == SYNC_S_CLOSED || c->finishing) {
-    int rc;
-    const char *why = sync_session_reason(c->s, &rc);
-    if (!*why) why = "done";
-    lws_close_reason(c->wsi, rc ? LWS_CLOSE_STATUS_POLICY_VIOLATION : LWS_CLOSE_STATUS_NORMAL,
-                     (unsigned char *)why, strlen(why) > 120 ? 120 : strlen(why));
-    return -1;
-  }
+  /* The close itself starts from the next tick (close_ws). */
+  if ((sync_session_state(c->s) == SYNC_S_CLOSED || c->finishing) && !c->drained) c->drained = 1;
   return 0;
+}
+
+/* Closes the WebSocket of a session that said its last word: a close frame with status 1008
+ * and the reason after an ERROR frame (1000 "done" after a finished once-mode sync), the peer's
+ * answer, then TCP. It runs from the tick, outside lws's service of this connection, because
+ * returning -1 from a writable callback makes lws drop TCP without a close frame. c may be
+ * freed. */
+static void close_ws(net_conn *c) {
+  int rc;
+  const char *why = sync_session_reason(c->s, &rc);
+  if (!*why) why = "done";
+  c->drained = 2;
+  lws_close_reason(c->wsi, rc ? LWS_CLOSE_STATUS_POLICY_VIOLATION : LWS_CLOSE_STATUS_NORMAL,
+                   (unsigned char *)why, strlen(why) > 120 ? 120 : strlen(why));
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
 }
 
 static void after_event(net_conn *c) {
@@ -546,6 +556,10 @@ static void log_identity(net_hub *h) {
 static void tick_cb(uv_timer_t *t) {
   net_hub *h = t->data;
   int64_t now = net_now_ms();
+  for (net_conn *c = h->conns, *next; c; c = next) { /* close_ws may free c */
+    next = c->next;
+    if (c->drained == 1 && c->wsi) close_ws(c);
+  }
   if (h->stopping) {
     if (h->nconns == 0 || now >= h->stop_at) uv_stop(&h->loop);
     return;
@@ -601,6 +615,14 @@ static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
   if (reason == LWS_CALLBACK_WSI_DESTROY) net_listen_release(h->listener, wsi);
   if (reason == LWS_CALLBACK_WSI_DESTROY && lws_get_opaque_user_data(wsi))
     return ws_callback(wsi, reason, user, in, len);
+  /* A WebSocket that names no subprotocol lands here, where nothing would ever answer it:
+   * refuse the upgrade instead of leaving the client waiting for a HELLO. */
+  if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION) {
+    char ip[48] = "?";
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    logf_(h, "refused a WebSocket from %s: it did not ask for subprotocol %s", ip, NET_WS_PROTOCOL);
+    return 1;
+  }
   if (h->o.http) return h->o.http->callback(wsi, reason, user, in, len);
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }

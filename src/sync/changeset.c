@@ -161,12 +161,14 @@ static int read_header(adb *db, ut_rbuf *r, cs_header *h) {
   const unsigned char *id = ut_rbuf_bytes(r, 16);
   ut_rbuf_bytes(r, 16); /* the sender: informative only */
   h->nrep = ut_rbuf_varint(r);
-  if (r->bad || h->nrep == 0 || h->nrep > r->len / 18)
+  /* An empty table is valid: a set with nothing to say (no records) need name no replica. */
+  if (r->bad || h->nrep > r->len / 18)
     return adb__err(db, ADB_PROTOCOL, "the change set's header is malformed");
   memcpy(h->db_id, id, 16);
-  h->rids = malloc(h->nrep * sizeof *h->rids);
-  h->from = calloc(h->nrep, sizeof *h->from);
-  h->to = calloc(h->nrep, sizeof *h->to);
+  size_t n = h->nrep ? h->nrep : 1;
+  h->rids = malloc(n * sizeof *h->rids);
+  h->from = calloc(n, sizeof *h->from);
+  h->to = calloc(n, sizeof *h->to);
   if (!h->rids || !h->from || !h->to) return adb__err(db, ADB_NOMEM, "out of memory");
   for (uint64_t i = 0; i < h->nrep && !r->bad; i++) {
     const unsigned char *rid = ut_rbuf_bytes(r, 16);
@@ -239,17 +241,35 @@ static int merge_record(adb *db, cs_record *rec, int is_new, adb_apply_stats *st
   return rc;
 }
 
+/* The local index of the set's replica i (idx[i], 0 until known), adding it to this replica's
+ * table. Only a replica that a register names, or whose transactions the set claims, is looked
+ * up: one that wrote nothing (every fresh client lists itself) would otherwise stay in this
+ * replica's version vector, and in every vector and set it sends, for ever. */
+static int local_index(adb *db, const cs_header *h, uint32_t *idx, uint64_t i) {
+  return idx[i] ? ADB_OK : crdt_replica_index(db, h->rids[i], &idx[i]);
+}
+
+/* Makes every replica the record's registers and text edits name known here. */
+static int record_replicas(adb *db, const cs_header *h, uint32_t *idx, const cs_record *rec) {
+  int rc = ADB_OK;
+  for (size_t i = 0; i < rec->nregs && rc == ADB_OK; i++) {
+    const crdt_reg *g = &rec->regs[i];
+    rc = local_index(db, h, idx, g->tag.origin);
+    for (size_t j = 0; g->type == REG_TEXT && j < g->text->nedits && rc == ADB_OK; j++)
+      if (g->text->edits[j].origin) rc = local_index(db, h, idx, g->text->edits[j].origin - 1);
+  }
+  return rc;
+}
+
 /* Pass 2: merges every record; runs inside one write scope. */
 static int apply_all(adb *db, ut_rbuf r, const cs_header *h, adb_apply_stats *stats) {
-  uint32_t *idx = malloc(h->nrep * sizeof *idx);
+  uint32_t *idx = calloc(h->nrep ? h->nrep : 1, sizeof *idx);
   if (!idx) return adb__err(db, ADB_NOMEM, "out of memory");
-  int rc = ADB_OK;
-  for (uint64_t i = 0; i < h->nrep && rc == ADB_OK; i++)
-    rc = crdt_replica_index(db, h->rids[i], &idx[i]);
   /* Into an empty replica every element is new: skip looking each one up. */
-  int bulk = rc == ADB_OK && replica_is_empty(db), lacks = 0;
+  int rc = ADB_OK, bulk = replica_is_empty(db), lacks = 0;
   cs_record rec = {0};
   while (rc == ADB_OK && (rc = read_record(db, &r, &rec)) == 1) {
+    if ((rc = record_replicas(db, h, idx, &rec))) break;
     for (size_t i = 0; i < rec.nregs; i++) {
       rec.regs[i].tag.origin = idx[rec.regs[i].tag.origin];
       if (rec.regs[i].type == REG_TEXT) crdt_textreg_map(&rec.regs[i], idx);
@@ -262,7 +282,8 @@ static int apply_all(adb *db, ut_rbuf r, const cs_header *h, adb_apply_stats *st
    * another replica's version vector): claim none of the set's transactions, so that the next
    * exchange sends them again from what this replica has. */
   for (uint64_t i = 0; rc == ADB_OK && !lacks && i < h->nrep; i++)
-    rc = crdt_replica_advance(db, idx[i], h->from[i], h->to[i]);
+    if (h->to[i] > h->from[i] && (rc = local_index(db, h, idx, i)) == ADB_OK)
+      rc = crdt_replica_advance(db, idx[i], h->from[i], h->to[i]);
   record_clear(&rec);
   free(rec.regs);
   free(idx);

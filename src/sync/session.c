@@ -626,7 +626,7 @@ static int on_error(sync_session *s, ut_rbuf *r) {
   char clean[1025];
   for (size_t i = 0; i < n; i++) clean[i] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
   clean[n] = 0;
-  int rc = code >= 1 && code <= 14 ? -(int)code : ADB_PROTOCOL;
+  int rc = code >= 1 && code <= (uint64_t)-ADB_INTERRUPT ? -(int)code : ADB_PROTOCOL;
   return close_quietly(s, rc, "the peer closed the session: %s", clean);
 }
 

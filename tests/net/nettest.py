@@ -1834,6 +1834,109 @@ def one_thousand_websocket_connections():
     assert stop(hub) == 0
 
 
+@test
+def a_failing_client_sends_error_then_close_1008():
+    """`arenadb sync` against a fake server that answers its hello with a frame of no known type: the
+    client sends ERROR, then a WebSocket close with status 1008 and the reason, as a server does."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    port = ls.getsockname()[1]
+    run("fc.db", "init")
+    client = spawn("fc.db", "sync", f"ws://127.0.0.1:{port}")
+    ls.settimeout(10)
+    c, _ = ls.accept()
+    ls.close()
+    c.settimeout(10)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += c.recv(4096)
+    key = re.search(rb"Sec-WebSocket-Key: *(\S+)", head, re.I).group(1)
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Accept: " + accept + b"\r\nSec-WebSocket-Protocol: arenadb-sync\r\n\r\n")
+    buf = b""
+
+    def message():
+        nonlocal buf
+        while True:
+            if len(buf) >= 6:
+                n = buf[1] & 0x7F
+                at = 2 + {126: 2, 127: 8}.get(n, 0)
+                if n == 126:
+                    n = struct.unpack(">H", buf[2:4])[0]
+                elif n == 127:
+                    n = struct.unpack(">Q", buf[2:10])[0]
+                if len(buf) >= at + 4 + n:
+                    mask, data = buf[at:at + 4], buf[at + 4:at + 4 + n]
+                    op, buf = buf[0] & 0x0F, buf[at + 4 + n:]
+                    return op, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+            d = c.recv(65536)
+            if not d:
+                return None, b""
+            buf += d
+
+    op, hello_msg = message()
+    assert op == 2 and hello_msg[4] == 1, "the client's first message is not its hello"
+    bad = frame(77, b"x")
+    c.sendall(bytes([0x82, len(bad)]) + bad)
+    got = []
+    while True:
+        op, data = message()
+        if op is None:
+            break
+        got.append((op, data))
+        if op == 8:
+            c.sendall(bytes([0x88, 2]) + data[:2])
+            break
+    c.close()
+    assert stop(client) != 0 or client.returncode != 0, "the client did not fail"
+    ops = [op for op, _ in got]
+    assert ops == [2, 8], f"messages from the failing client: {got}"
+    assert got[0][1][4] == 5, "its message before the close is not an ERROR frame"
+    status, reason = struct.unpack(">H", got[1][1][:2])[0], got[1][1][2:].decode()
+    assert status == 1008 and "frame type 77" in reason, (status, reason)
+    print(f"    close {status}: {reason}")
+
+
+# ---- an independent client written from the documents alone (docclient.py) ----
+
+def doc_client(check):
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "docclient.py"),
+                        ARENADB, check], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and f"ok {check}" in r.stdout, (r.stdout + r.stderr)[-2000:]
+
+
+@test
+def doc_client_pulls_a_database():
+    doc_client("pull")
+
+
+@test
+def doc_client_pushes_a_change_set():
+    doc_client("push")
+
+
+@test
+def doc_client_goes_live():
+    doc_client("live")
+
+
+@test
+def doc_client_sets_and_watches_presence():
+    doc_client("presence")
+
+
+@test
+def doc_client_gets_an_error_then_close_1008():
+    doc_client("error")
+
+
+@test
+def fresh_clients_that_wrote_nothing_leave_the_servers_vector_alone():
+    doc_client("fresh")
+
+
 def main():
     raise_nofile()
     passed = failed = 0

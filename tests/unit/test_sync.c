@@ -275,6 +275,69 @@ Test(sync, other_databases_are_refused_and_empty_replicas_join) {
   adb_close(c);
 }
 
+/* How many replicas db's version vector lists. */
+static size_t vv_entries(adb *db) {
+  void *vv;
+  size_t n;
+  char *js;
+  OK(db, adb_vv(db, &vv, &n));
+  OK(db, adb_vv_json(db, vv, n, &js));
+  size_t count = 0;
+  for (const char *p = js; (p = strchr(p, ':')); p++) count++;
+  free(vv);
+  adb_free(js);
+  return count - 2; /* one colon per entry, and those of the "db" and "vv" keys */
+}
+
+Test(sync, a_replica_that_wrote_nothing_enters_no_version_vector) {
+  adb *hub = open_tmp(0, NULL);
+  OK(hub, adb_node_create(hub, "seed", "P", NULL, NULL));
+  OK(hub, adb_text_insert(hub, "seed", "doc", 0, "hello"));
+  cr_assert_eq(vv_entries(hub), 1);
+  /* Fresh clients pull, then push their delta: a set that lists only themselves, at 0. */
+  adb *c[3];
+  for (int i = 0; i < 3; i++) {
+    c[i] = open_tmp(i + 1, NULL);
+    send_changes(hub, c[i]);
+    send_changes(c[i], hub);
+    cr_assert_eq(vv_entries(c[i]), 2, "the client and the hub");
+  }
+  cr_assert_eq(vv_entries(hub), 1, "a client that wrote nothing entered the hub's vector");
+  /* One that pushes before it ever pulled, with the database id already set. */
+  adb_options o = {.db_id = adb_db_id(hub)};
+  adb *d = open_tmp(4, &o);
+  send_changes(d, hub);
+  cr_assert_eq(vv_entries(hub), 1);
+  /* A client that writes enters it, also when its only write is a text edit of a register
+   * another replica started: its transactions must be claimed and its edits credited to it. */
+  OK(c[0], adb_text_insert(c[0], "seed", "doc", 5, " world"));
+  send_changes(c[0], c[1]); /* c1 knows the hub, not c0 */
+  cr_assert_eq(vv_entries(c[1]), 3);
+  send_changes(c[1], hub);
+  cr_assert_eq(vv_entries(hub), 2);
+  OK(c[2], adb_text_insert(c[2], "seed", "doc", 0, ">"));
+  for (int round = 0; round < 2; round++)
+    for (int i = 0; i < 3; i++) {
+      send_changes(c[i], hub);
+      send_changes(hub, c[i]);
+    }
+  char *want = dump_registers(hub);
+  for (int i = 0; i < 3; i++) {
+    char *got = dump_registers(c[i]);
+    cr_assert_str_eq(got, want);
+    free(got);
+  }
+  free(want);
+  char *text;
+  OK(hub, adb_text_get(hub, "seed", "doc", &text));
+  cr_assert_str_eq(text, ">hello world");
+  adb_free(text);
+  cr_assert_eq(vv_entries(hub), 3, "the hub and the two clients that wrote");
+  for (int i = 0; i < 3; i++) adb_close(c[i]);
+  adb_close(d);
+  adb_close(hub);
+}
+
 Test(sync, chain_of_replicas_converges_through_a_hub) {
   adb *r[4];
   for (int i = 0; i < 4; i++) r[i] = open_tmp(i, NULL);

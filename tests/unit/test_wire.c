@@ -324,3 +324,56 @@ Test(wire, text_records_are_checked_field_by_field) {
   free(after);
   adb_close(db);
 }
+
+/* The empty change set: no replicas, no records (docs/changeset.md). */
+static void empty_set(ut_buf *b) {
+  ut_buf_init(b);
+  ut_buf_put(b, "ADBC", 4);
+  ut_buf_put_u8(b, 1);
+  ut_buf_put(b, DB_ID, 16);
+  ut_buf_put(b, PEER, 16);
+  ut_buf_put_varint(b, 0); /* no replica */
+  ut_buf_put_u8(b, 0);     /* no record */
+  seal(b);
+}
+
+Test(wire, an_empty_change_set_is_a_valid_no_op) {
+  adb *db = open_joined(0);
+  OK(db, adb_node_create(db, "keep", "P", "{\"x\":1}", NULL));
+  char *before = dump_state(db);
+  void *vv0, *vv1;
+  size_t n0, n1;
+  OK(db, adb_vv(db, &vv0, &n0));
+  ut_buf b;
+  empty_set(&b);
+  adb_apply_stats st = {1, 1, 1};
+  OK(db, adb_apply(db, b.p, b.len, &st));
+  cr_assert(st.elements == 0 && st.registers == 0 && st.changed == 0);
+  OK(db, adb_apply(db, b.p, b.len, NULL)); /* and again */
+  OK(db, adb_vv(db, &vv1, &n1));
+  cr_assert(n0 == n1 && memcmp(vv0, vv1, n0) == 0, "the version vector moved");
+  char *after = dump_state(db);
+  cr_assert_str_eq(before, after);
+  /* A fresh replica joins its database, as with any set. */
+  adb *fresh = open_tmp(1, NULL);
+  OK(fresh, adb_apply(fresh, b.p, b.len, NULL));
+  char hex[33];
+  ut_hex_encode(DB_ID, 16, hex);
+  cr_assert_str_eq(adb_db_id(fresh), hex);
+  /* With no replica a record can name none. */
+  ut_buf r;
+  ut_buf_init(&r);
+  ut_buf_put(&r, b.p, b.len - 17); /* up to the replica count */
+  node(&r, "n", "P", NULL, NULL);
+  ut_buf_put_u8(&r, 0);
+  seal(&r);
+  cr_assert_eq(adb_apply(db, r.p, r.len, NULL), ADB_PROTOCOL);
+  ut_buf_free(&r);
+  ut_buf_free(&b);
+  free(vv0);
+  free(vv1);
+  free(before);
+  free(after);
+  adb_close(fresh);
+  adb_close(db);
+}
