@@ -72,7 +72,7 @@ mutate:
 	python3 tests/mutate/run.py $(MUTATE)
 
 # Every benchmark, each printing our figures beside a real peer's (bench/*/ say which).
-bench: bench-core bench-graph bench-text bench-net bench-vector
+bench: bench-core bench-graph bench-text bench-net bench-vector bench-wasm
 
 clean:
 	rm -rf build
@@ -106,6 +106,7 @@ install: all
 -include bench/text/text.mk
 -include bench/net/net.mk
 -include bench/vector/vector.mk
+-include bench/wasm/wasm.mk
 -include src/tools/tools.mk
 -include fuzz/fuzz.mk
 -include web/web.mk

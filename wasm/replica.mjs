@@ -132,6 +132,7 @@ function bind(M) {
       reason: f('adb_wasm_sync_reason', 'string', ['number']),
       status: f('adb_wasm_sync_status', 'number', ['number']),
       initialDone: f('adb_wasm_sync_initial_done', 'number', ['number']),
+      idle: f('adb_wasm_sync_idle', 'number', ['number']),
       peer: f('adb_wasm_sync_peer', 'string', ['number']),
       takeApplied: f('adb_wasm_sync_take_applied', 'number', ['number']),
       presenceSet: f('adb_wasm_sync_presence_set', 'number',
@@ -359,6 +360,8 @@ export class Replica {
       for (const s of [...this._syncs]) s.close();
       this._c.watchFree(this._db, this._watch);
       this._watch = 0;
+      if (this._el) this._c.free(this._el);
+      this._el = 0;
       const rc = this._c.close(this._db);
       this._db = 0;
       if (this._release) this._release();
@@ -415,22 +418,20 @@ export class Replica {
       this._c.edgeCreate(db, id, source, label, target, Replica._json(properties), out)));
   }
 
+  // One adb_element for every read, made once: a read then allocates nothing in wasm memory.
   _get(fn, id) {
     const c = this._c;
     const db = this._handle();
     const E = c.L.adb_element;
-    const el = c.malloc(E.size);
-    try {
-      c.M.HEAPU8.fill(0, el, el + E.size);
-      const rc = fn(db, id, el);
-      if (rc === ADB.NOTFOUND) return null;
-      this._check(rc);
-      const r = this._element(el);
-      c.elementClear(el);
-      return r;
-    } finally {
-      c.free(el);
-    }
+    if (!this._el) this._el = c.malloc(E.size);
+    const el = this._el;
+    c.M.HEAPU8.fill(0, el, el + E.size);
+    const rc = fn(db, id, el);
+    if (rc === ADB.NOTFOUND) return null;
+    this._check(rc);
+    const r = this._element(el);
+    c.elementClear(el);
+    return r;
   }
 
   /** The node {id, label, properties} or null when there is none. */

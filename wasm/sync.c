@@ -39,6 +39,7 @@ int adb_wasm_sync_state(wasm_sync *w);
 const char *adb_wasm_sync_reason(wasm_sync *w);
 int adb_wasm_sync_status(wasm_sync *w);
 int adb_wasm_sync_initial_done(wasm_sync *w);
+int adb_wasm_sync_idle(wasm_sync *w);
 const char *adb_wasm_sync_peer(wasm_sync *w);
 int adb_wasm_sync_take_applied(wasm_sync *w);
 int adb_wasm_sync_presence_set(wasm_sync *w, const char *key, const char *value, double ttl_ms,
@@ -108,6 +109,7 @@ int adb_wasm_sync_status(wasm_sync *w) {
 }
 
 int adb_wasm_sync_initial_done(wasm_sync *w) { return sync_session_initial_done(w->s); }
+int adb_wasm_sync_idle(wasm_sync *w) { return sync_session_idle(w->s); }
 const char *adb_wasm_sync_peer(wasm_sync *w) { return sync_session_peer(w->s); }
 
 /* Returns how many batches changed the database since the last call. */

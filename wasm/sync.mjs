@@ -8,7 +8,8 @@
 //   'change'   { ids: [{ id, edge }] }     a batch from the server changed this replica
 //   'presence' [{ replica, key, value }]  the visible presence entries, after any change
 //   'error'    ArenaDBError               the session failed (bad input, refused, lost)
-//   'synced'   {}                         the initial exchange is through, both ways
+//   'synced'   {}                         a session's initial exchange is through, both ways
+// A sync with live false ends ('status' closed) once its initial exchange is through.
 
 import { ADB, ArenaDBError } from './status.mjs';
 
@@ -82,6 +83,7 @@ export class SyncClient {
       return;
     }
     this._ready = false;
+    this._synced = false; // each session has its own initial exchange
     this._status('connecting', { attempt: this._attempt });
     c.sync.start(this._w, now());
     let ws;
@@ -119,6 +121,9 @@ export class SyncClient {
     } finally {
       c.free(p);
     }
+    // What the frames allow next (the first batches after a hello, more after an ACK) goes out
+    // now, not at the next tick.
+    if (rc >= 0 && c.sync.state(this._w) !== SESSION_CLOSED) rc = c.sync.tick(this._w, now());
     this._after(rc);
   }
 
@@ -146,9 +151,16 @@ export class SyncClient {
       for (const [key, e] of this._own) this._setPresence(key, e.value, e.ttlMs);
       this._status('connected', { peer: c.sync.peer(w) });
     }
-    if (this._ready && !this._synced && c.sync.initialDone(w)) {
-      this._synced = true;
-      this._emit('synced', {});
+    if (this._ready && c.sync.initialDone(w)) {
+      if (!this._synced) {
+        this._synced = true;
+        this._emit('synced', {});
+      }
+      if (!this.options.live && c.sync.idle(w)) {
+        this._pump();
+        this._end(); // a one-shot sync is done once both deltas are through
+        return;
+      }
     }
     const pj = c.sync.presence(w, now());
     if (pj) {

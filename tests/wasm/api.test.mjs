@@ -256,6 +256,30 @@ await test('live sync both ways with the native CLI through arenadb serve', asyn
   }
 });
 
+await test('a one-shot sync (live false) pulls, pushes and then closes', async () => {
+  const hubDb = path.join(tmp, 'once.db');
+  arenadb(hubDb, 'init');
+  arenadb(hubDb, 'node', 'add', 'Note', '--id', 'at-hub');
+  const hub = await serve(hubDb);
+  try {
+    const db = await ArenaDB.open();
+    const s = db.sync(hub.url, { live: false });
+    const states = [];
+    s.on('status', (st) => states.push(st.state));
+    await until(() => s.state === 'closed', 'the end of the first sync');
+    assert.ok(await db.nodeGet('at-hub'), 'pulled');
+    assert.ok(!states.includes('disconnected'), `states: ${states}`);
+    await db.nodeCreate('Note', {}, 'from-once');
+    const again = db.sync(hub.url, { live: false });
+    await until(() => again.state === 'closed', 'the end of the second sync');
+    await until(() => arenadb(hubDb, 'sql', "SELECT count(*) FROM nodes WHERE id = 'from-once'",
+      '--format', 'csv').includes('1'), 'pushed');
+    await db.close();
+  } finally {
+    await hub.stop();
+  }
+});
+
 await test('presence: set, seen by another client, refreshed, removed, expired', async () => {
   const hubDb = path.join(tmp, 'pres.db');
   arenadb(hubDb, 'init');
