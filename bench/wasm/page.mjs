@@ -90,8 +90,8 @@ window.bench = {
   },
 
   // Row 5 once: a new OPFS replica of the server's database (dbId), synced; the time from sync()
-  // to its 'synced' event. (A sync with live: false does not reach 'closed' by itself in this
-  // build, so the event marks the end.) Returns it and the nodes then held.
+  // to its 'synced' event (the initial exchange through, both ways). Returns it and the nodes
+  // then held.
   async initialSync(url, dbId) {
     const path = 'bench-sync.db';
     await worker().call('remove', { path });
@@ -110,12 +110,12 @@ window.bench = {
     }
   },
 
-  // Row 6: two OPFS replicas (two Workers) synced live to one server; each of edits writes in
-  // A, timed from the call to B's 'change' event that names its id.
-  async live(url, dbId, edits) {
+  // Row 6: two replicas synced live to one server, in OPFS (two Workers) or in memory (in the
+  // page); each of edits writes in A, timed from the call to B's 'change' event that names its id.
+  async live(url, dbId, edits, storage) {
     const paths = ['bench-live-a.db', 'bench-live-b.db'];
     for (const path of paths) await worker().call('remove', { path });
-    const [a, b] = await Promise.all(paths.map((p) => ArenaDB.open(p, { storage: 'opfs', dbId })));
+    const [a, b] = await Promise.all(paths.map((p) => ArenaDB.open(p, { storage, dbId })));
     const [sa, sb] = [a.sync(url, { live: true }), b.sync(url, { live: true })];
     try {
       await Promise.all([reached(sa, 'synced'), reached(sb, 'synced')]);
@@ -125,7 +125,7 @@ window.bench = {
       });
       const ms = [];
       for (let k = 0; k < edits; k++) {
-        const id = nodeId('L', k);
+        const id = nodeId(storage === 'opfs' ? 'L' : 'M', k);
         const arrived = new Promise((resolve) => { waiting = [id, resolve]; });
         const t = now();
         await a.nodeCreate('Node', { k }, id);
