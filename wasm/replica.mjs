@@ -20,7 +20,6 @@ function randomUint32() {
 // The C functions, wrapped once per module instance.
 function bind(M) {
   const f = (name, ret, args) => M.cwrap(name, ret, args);
-  const opt = (name, ret, args) => (M['_' + name] ? f(name, ret, args) : null);
   // The sizes and member offsets of the public structs, as the build laid them out (layout.c).
   const L = JSON.parse(f('adb_wasm_layout', 'string', [])());
   return {
@@ -34,30 +33,30 @@ function bind(M) {
     close: f('adb_close', 'number', ['number']),
     errmsg: f('adb_errmsg', 'string', ['number']),
     adbFree: f('adb_free', null, ['number']),
-    replicaId: opt('adb_replica_id', 'string', ['number']),
-    dbId: opt('adb_db_id', 'string', ['number']),
-    begin: opt('adb_begin', 'number', ['number']),
-    commit: opt('adb_commit', 'number', ['number']),
-    rollback: opt('adb_rollback', 'number', ['number']),
+    replicaId: f('adb_replica_id', 'string', ['number']),
+    dbId: f('adb_db_id', 'string', ['number']),
+    begin: f('adb_begin', 'number', ['number']),
+    commit: f('adb_commit', 'number', ['number']),
+    rollback: f('adb_rollback', 'number', ['number']),
     nodeCreate: f('adb_node_create', 'number', ['number', 'string', 'string', 'string', 'number']),
     edgeCreate: f('adb_edge_create', 'number',
       ['number', 'string', 'string', 'string', 'string', 'string', 'number']),
     nodeGet: f('adb_node_get', 'number', ['number', 'string', 'number']),
-    edgeGet: opt('adb_edge_get', 'number', ['number', 'string', 'number']),
-    nodeUpdate: opt('adb_node_update', 'number', ['number', 'string', 'string', 'string']),
-    edgeUpdate: opt('adb_edge_update', 'number', ['number', 'string', 'string', 'string']),
-    nodeDelete: opt('adb_node_delete', 'number', ['number', 'string']),
-    edgeDelete: opt('adb_edge_delete', 'number', ['number', 'string']),
+    edgeGet: f('adb_edge_get', 'number', ['number', 'string', 'number']),
+    nodeUpdate: f('adb_node_update', 'number', ['number', 'string', 'string', 'string']),
+    edgeUpdate: f('adb_edge_update', 'number', ['number', 'string', 'string', 'string']),
+    nodeDelete: f('adb_node_delete', 'number', ['number', 'string']),
+    edgeDelete: f('adb_edge_delete', 'number', ['number', 'string']),
     elementClear: f('adb_element_clear', null, ['number']),
     // adb_prepare takes a pointer to the SQL text (not a converted string) so that *tail can be
     // related back to it.
     prepare: f('adb_prepare', 'number', ['number', 'number', 'number', 'number']),
     step: f('adb_step', 'number', ['number']),
     finalize: f('adb_finalize', 'number', ['number']),
-    bindInt: opt('adb_bind_int', 'number', ['number', 'number', 'bigint']),
-    bindDouble: opt('adb_bind_double', 'number', ['number', 'number', 'number']),
-    bindText: opt('adb_bind_text', 'number', ['number', 'number', 'string']),
-    bindNull: opt('adb_bind_null', 'number', ['number', 'number']),
+    bindInt: f('adb_bind_int', 'number', ['number', 'number', 'bigint']),
+    bindDouble: f('adb_bind_double', 'number', ['number', 'number', 'number']),
+    bindText: f('adb_bind_text', 'number', ['number', 'number', 'string']),
+    bindNull: f('adb_bind_null', 'number', ['number', 'number']),
     columnCount: f('adb_column_count', 'number', ['number']),
     columnName: f('adb_column_name', 'string', ['number', 'number']),
     columnType: f('adb_column_type', 'number', ['number', 'number']),
@@ -66,10 +65,10 @@ function bind(M) {
     columnText: f('adb_column_text', 'string', ['number', 'number']),
     columnIsJson: f('adb_column_is_json', 'number', ['number', 'number']),
     vv: f('adb_vv', 'number', ['number', 'number', 'number']),
-    vvJson: opt('adb_vv_json', 'number', ['number', 'number', 'number', 'number']),
+    vvJson: f('adb_vv_json', 'number', ['number', 'number', 'number', 'number']),
     changes: f('adb_changes', 'number', ['number', 'number', 'number', 'number', 'number']),
     apply: f('adb_apply', 'number', ['number', 'number', 'number', 'number']),
-    check: opt('adb_check', 'number', ['number', 'number']),
+    check: f('adb_check', 'number', ['number', 'number']),
     nodeSet: f('adb_node_set', 'number', ['number', 'string', 'string', 'string']),
     nodeUnset: f('adb_node_unset', 'number', ['number', 'string', 'string']),
     edgeSet: f('adb_edge_set', 'number', ['number', 'string', 'string', 'string']),
@@ -293,11 +292,6 @@ export class Replica {
     return rc;
   }
 
-  _need(fn, name) {
-    if (!fn) throw new ArenaDBError(`${name} is not in this build`, ADB.MISUSE, 'misuse');
-    return fn;
-  }
-
   // Calls fn(ptr) with a zeroed out-pointer slot, returns the char* left in it as a JS string
   // (freed with adb_free), or null.
   _withOutString(fn) {
@@ -373,12 +367,12 @@ export class Replica {
   /** The explanation of the last failure. */
   errmsg() { return this._c.errmsg(this._handle()); }
 
-  get replicaId() { return this._need(this._c.replicaId, 'adb_replica_id')(this._handle()); }
-  get dbId() { return this._need(this._c.dbId, 'adb_db_id')(this._handle()); }
+  get replicaId() { return this._c.replicaId(this._handle()); }
+  get dbId() { return this._c.dbId(this._handle()); }
 
-  begin() { this._check(this._need(this._c.begin, 'adb_begin')(this._handle())); }
-  commit() { this._write(() => this._check(this._need(this._c.commit, 'adb_commit')(this._handle()))); }
-  rollback() { this._check(this._need(this._c.rollback, 'adb_rollback')(this._handle())); }
+  begin() { this._check(this._c.begin(this._handle())); }
+  commit() { this._write(() => this._check(this._c.commit(this._handle()))); }
+  rollback() { this._check(this._c.rollback(this._handle())); }
 
   /** Runs calls, each [method, ...args], in order; returns their results. One message for many
    * calls when the replica runs in a Worker. */
@@ -438,7 +432,7 @@ export class Replica {
   nodeGet(id) { return this._get(this._c.nodeGet, id); }
 
   /** The edge {id, label, properties, source, target} or null. */
-  edgeGet(id) { return this._get(this._need(this._c.edgeGet, 'adb_edge_get'), id); }
+  edgeGet(id) { return this._get(this._c.edgeGet, id); }
 
   // Runs a C write fn(db, ...args) and reports what it committed.
   _do(fn, ...args) {
@@ -732,14 +726,14 @@ export class Replica {
     params.forEach((v, k) => {
       const i = k + 1;
       let rc;
-      if (v === null || v === undefined) rc = this._need(c.bindNull, 'adb_bind_null')(st, i);
-      else if (typeof v === 'bigint') rc = this._need(c.bindInt, 'adb_bind_int')(st, i, v);
+      if (v === null || v === undefined) rc = c.bindNull(st, i);
+      else if (typeof v === 'bigint') rc = c.bindInt(st, i, v);
       else if (typeof v === 'number' && Number.isInteger(v)) {
-        rc = this._need(c.bindInt, 'adb_bind_int')(st, i, BigInt(v));
-      } else if (typeof v === 'number') rc = this._need(c.bindDouble, 'adb_bind_double')(st, i, v);
-      else if (typeof v === 'boolean') rc = this._need(c.bindInt, 'adb_bind_int')(st, i, v ? 1n : 0n);
-      else if (typeof v === 'string') rc = this._need(c.bindText, 'adb_bind_text')(st, i, v);
-      else rc = this._need(c.bindText, 'adb_bind_text')(st, i, JSON.stringify(v));
+        rc = c.bindInt(st, i, BigInt(v));
+      } else if (typeof v === 'number') rc = c.bindDouble(st, i, v);
+      else if (typeof v === 'boolean') rc = c.bindInt(st, i, v ? 1n : 0n);
+      else if (typeof v === 'string') rc = c.bindText(st, i, v);
+      else rc = c.bindText(st, i, JSON.stringify(v));
       this._check(rc);
     });
   }
@@ -830,7 +824,7 @@ export class Replica {
   /** An encoded version vector as {db, vv: {replica: seq}}. */
   vvJson(vvBytes) {
     const db = this._handle();
-    const fn = this._need(this._c.vvJson, 'adb_vv_json');
+    const fn = this._c.vvJson;
     return JSON.parse(this._withBytes(vvBytes, (p, n) =>
       this._withOutString((out) => fn(db, p, n, out))));
   }
@@ -861,7 +855,7 @@ export class Replica {
   /** Runs the integrity check; returns null when all is well, else the report. */
   check() {
     const c = this._c;
-    const fn = this._need(c.check, 'adb_check');
+    const fn = c.check;
     const db = this._handle();
     const out = c.malloc(c.PTR);
     try {
