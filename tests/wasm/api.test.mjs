@@ -206,6 +206,8 @@ await test('errors are ArenaDBErrors with the status and, for Cypher, the openCy
   await assert.rejects(db.cypher('MATCH (n RETURN n'), (e) => e.cypher && e.cypher.type === 'SyntaxError');
   await assert.rejects(db.apply(new Uint8Array([1, 2, 3])), (e) => e.code < 0);
   await assert.rejects(ArenaDB.open('x', { storage: 'disk' }), (e) => e.code === ADB.INVALID);
+  await assert.rejects(ArenaDB.open('x.db', { storage: 'opfs' }),
+    (e) => e.code === ADB.MISUSE && /OPFS sync access handles are unavailable here/.test(e.message));
   assert.equal((await db.nodeList()).length, 1, 'nothing changed');
   await db.close();
 });

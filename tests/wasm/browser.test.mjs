@@ -80,9 +80,9 @@ arenadb("init");
 const hub = await serveHub();
 const profile = mkdtempSync(path.join(os.tmpdir(), "arenadb-browser-profile-"));
 const b = await launch(profile);
-let a, c;
+let a, c, other;
 try {
-  const other = await b.browser.newContext();
+  other = await b.browser.newContext();
   a = await notesPage(b.context, hub.base, "alice");
   c = await notesPage(other, hub.base, "bob");
 
@@ -157,7 +157,9 @@ try {
 
   await check("offline edits everywhere and a reload while offline: all converge, nothing lost", async () => {
     await b.context.setOffline(true);
+    await other.setOffline(true);
     await until(() => a.evaluate(() => window.notesApp.sync.state !== "connected"), "alice noticing");
+    await until(() => c.evaluate(() => window.notesApp.sync.state !== "connected"), "bob noticing");
     await addNote(a, "written offline");
     await addNote(c, "written by bob meanwhile");
     arenadb("node", "add", "Note", '{"title":"written at the server meanwhile"}');
@@ -166,6 +168,7 @@ try {
     assert((await listed(a)).includes("written offline"), "the offline note after the reload");
     assert((await pageIds(a)).replica === ids.replica, "another replica after the offline reload");
     await b.context.setOffline(false);
+    await other.setOffline(false);
     const want = ["written offline", "written by bob meanwhile", "written at the server meanwhile"];
     await until(async () => {
       const [x, y] = [await listed(a), await listed(c)];
