@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the browser UI's tests: builds the UI, installs playwright-core from npm into
 # tests/ui/node_modules (git-ignored; never a browser download: Debian's chromium is used), and
-# drives the page in headless Chromium (uitest.mjs). Usage: tests/ui/run.sh [ARENADB].
+# drives the page in headless Chromium (uitest.mjs, then the query console's console.test.mjs).
+# Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
 set -u
 cd "$(dirname "$0")/../.."
@@ -14,4 +15,19 @@ if [ ! -f tests/ui/node_modules/.package-lock.json ] ||
   (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
 fi
 mkdir -p build
-exec timeout -k 5 120 node tests/ui/uitest.mjs "$bin" web/dist build/ui-screenshot.png
+# Both files end with their own "ui: N passed, M failed"; this script's last line is the sum.
+passed=0 failed=0
+for t in "uitest.mjs $bin web/dist build/ui-screenshot.png" "console.test.mjs $bin web/dist"; do
+  set -- $t
+  out=$(timeout -k 5 120 node "tests/ui/$1" "${@:2}" 2>&1)
+  echo "$out" | grep -v '^ui: '
+  if line=$(echo "$out" | grep -E '^ui: [0-9]+ passed, [0-9]+ failed$' | tail -n 1); then
+    read -r p f <<<"$(echo "$line" | sed -E 's/ui: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')"
+    passed=$((passed + p)) failed=$((failed + f))
+  else
+    echo "FAIL $1 ended without its summary"
+    failed=$((failed + 1))
+  fi
+done
+echo "ui: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -7,6 +7,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super(body && body.error ? body.error : `HTTP ${status}`);
     this.status = status;
+    this.body = body; // a Cypher error adds kind, phase and detail (docs/http.md)
   }
 }
 
@@ -38,12 +39,17 @@ export async function api(method, path, body) {
   return json;
 }
 
-// The most rows the SQL box shows of an answer.
-export const SQL_ROWS = 1000;
+// The most rows the query console takes of an answer (the server's default).
+export const MAX_ROWS = 10000;
 
-// Runs the user's SQL statement (the SQL box); resolves with {columns, rows, truncated,
-// changes}. The rest of the UI reads through the routes above (/nodes, /edges, /labels,
-// /subgraph), never through SQL of its own.
-export function sql(statement, params = []) {
-  return api("POST", "/sql", { sql: statement, params, max_rows: SQL_ROWS });
+// Runs one SQL statement; resolves with {columns, rows, truncated, changes}. The rest of the
+// UI reads through the routes above (/nodes, /edges, /labels, /subgraph); the only SQL sent is
+// the console's: what was typed, and its completion's look-ups of names.
+export function sql(statement, params) {
+  return api("POST", "/sql", { sql: statement, params, max_rows: MAX_ROWS });
+}
+
+// Runs one Cypher query; resolves with {columns, rows, truncated, stats}.
+export function cypher(query, params) {
+  return api("POST", "/cypher", { query, params, max_rows: MAX_ROWS });
 }

@@ -1,7 +1,8 @@
-// main.js — the ArenaDB browser UI: server status, graph view, node details, SQL box, and a
-// refresh whenever the server's version vector moves (polled from /status).
-import { api, sql, setToken, ApiError } from "./api.js";
+// main.js — the ArenaDB browser UI: server status, graph view, node details, query console,
+// and a refresh whenever the server's version vector moves (polled from /status).
+import { api, setToken, ApiError } from "./api.js";
 import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
+import { createConsole } from "./console.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -210,37 +211,19 @@ function loop() {
   serial(poll).finally(() => setTimeout(loop, POLL_MS));
 }
 
-async function runSql() {
-  const out = $("sql-out");
-  const text = $("sql").value.trim();
-  if (!text) return;
-  try {
-    const res = await sql(text);
-    const plural = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
-    // A write has no columns: what it changed is the news, not its (empty) rows.
-    if (!res.columns.length) {
-      out.replaceChildren(el("p", `${plural(res.changes ?? 0, "row")} changed`, "hint"));
-    } else {
-      const t = table(res.columns, res.rows);
-      const count = res.truncated ? `the first ${plural(res.rows.length, "row")}` : plural(res.rows.length, "row");
-      out.replaceChildren(el("p", count, "hint"), t);
-    }
-  } catch (err) {
-    out.replaceChildren(el("p", err.message, "error"));
-  }
-  serial(poll);
+// The console's graph tab: its nodes join the view (as expanded ones do) and are selected
+// with its relationships.
+function showInGraph({ nodes, edges }) {
+  for (const id of nodes) graph.pinned.add(id);
+  return serial(async () => {
+    await reloadGraph();
+    graph.cy.$(":selected").unselect();
+    for (const id of [...nodes, ...edges]) graph.cy.getElementById(id).select();
+  });
 }
 
-$("sql-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  runSql();
-});
-$("sql").addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault();
-    runSql();
-  }
-});
+const queryConsole = createConsole({ onGraph: showInGraph, onRun: () => serial(poll) });
+
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
   serial(reloadGraph);
@@ -259,5 +242,5 @@ $("token-form").addEventListener("submit", (e) => {
 });
 
 // For tests and the console.
-window.arena = { cy: graph.cy, graph, poll: () => serial(poll) };
+window.arena = { cy: graph.cy, graph, console: queryConsole, poll: () => serial(poll) };
 loop();
