@@ -104,6 +104,7 @@ install: all
 -include bench/bench.mk
 -include bench/graph/graph.mk
 -include bench/text/text.mk
+-include bench/ui/ui.mk
 -include bench/net/net.mk
 -include bench/vector/vector.mk
 -include bench/wasm/wasm.mk

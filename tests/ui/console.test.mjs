@@ -87,7 +87,8 @@ const browser = await chromium.launchPersistentContext(profile, {
   headless: true,
   viewport: { width: 1200, height: 900 },
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader"], // WebGL for the graph view, no GPU
 });
 const page = browser.pages()[0] || await browser.newPage();
 const pageErrors = [];
@@ -120,23 +121,23 @@ async function json() {
 // Waits until the graph view selects exactly these ids (nodes and edges).
 async function selectedInGraph(ids) {
   const want = [...ids].sort();
-  await page.waitForFunction((w) => JSON.stringify(window.arena.cy.$(":selected").map((e) => e.id()).sort()) === JSON.stringify(w),
+  await page.waitForFunction((w) => JSON.stringify(window.arena.view.selected().sort()) === JSON.stringify(w),
     want, { timeout: 5000 }).catch(async () => {
-    const got = await page.evaluate(() => window.arena.cy.$(":selected").map((e) => e.id()));
+    const got = await page.evaluate(() => window.arena.view.selected());
     throw new Error(`the graph selects ${got}, not ${want}`);
   });
 }
 
 try {
   await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.arena && window.arena.cy.nodes().length > 0);
+  await page.waitForFunction(() => window.arena && window.arena.view.nodes().length > 0);
   const knows = cliValue("SELECT id FROM edges WHERE label = 'KNOWS'");
 
   await check("a Cypher query: detected, highlighted, shown as table, JSON and graph", async () => {
     // Only cities in the view, so that the graph tab has something to add.
     await page.fill("#label-filter", "City");
     await page.press("#label-filter", "Enter");
-    await page.waitForFunction(() => window.arena.cy.nodes().length === 2);
+    await page.waitForFunction(() => window.arena.view.nodes().length === 2);
     await run("MATCH (p:Person)-[r:KNOWS]->(q) RETURN p, r, q.name AS name");
     assert(await language() === "cypher", "the switch says SQL");
     const styled = await page.$$eval(".cm-line span[class]", (s) => s.length);
@@ -202,7 +203,7 @@ try {
 
   await check("history survives a reload: listed, loaded by a click and by Ctrl+Up", async () => {
     await page.reload();
-    await page.waitForFunction(() => window.arena && window.arena.cy.nodes().length > 0);
+    await page.waitForFunction(() => window.arena && window.arena.view.nodes().length > 0);
     await page.click("#history-menu summary");
     const listed = await page.$$eval("#console-history a", (a) => a.map((x) => x.title));
     // The query with parameters that do not fit was refused before it ran: not in the history.
@@ -227,7 +228,7 @@ try {
     await page.fill("#console-save-name", "cities");
     await page.click("#console-save");
     await page.reload();
-    await page.waitForFunction(() => window.arena && window.arena.cy.nodes().length > 0);
+    await page.waitForFunction(() => window.arena && window.arena.view.nodes().length > 0);
     await page.fill("#sql", "RETURN 2");
     await page.click("#saved-menu summary");
     await page.click('#console-saved a:text-is("cities")');

@@ -1,12 +1,31 @@
-// graph.js — the graph view: a page of nodes (ordered by id, PAGE at a time) plus the nodes
-// the user expanded, and the edges among them, drawn with cytoscape. It never asks for the
-// whole graph: every request names a limit.
-import cytoscape from "cytoscape";
-import { api } from "./api.js";
+// graph.js — the graph view: the neighbourhood of the best-connected nodes, pages of nodes by
+// id, and the nodes the user expanded, with the edges among them, drawn with WebGL by sigma.js
+// (graphology holds the graph, ForceAtlas2 lays it out a few iterations per frame). It never
+// asks for the whole graph: every request names a limit.
+import Graph from "graphology";
+import Sigma from "sigma";
+import forceAtlas2 from "graphology-layout-forceatlas2";
+import iterate from "graphology-layout-forceatlas2/iterate.js";
+import FA2_DEFAULTS from "graphology-layout-forceatlas2/defaults.js";
+import { graphToByteArrays, assignLayoutChanges } from "graphology-layout-forceatlas2/helpers.js";
+import { api, sql } from "./api.js";
 
 export const PAGE = 200;
 export const MAX_SHOWN = 10000; // the most nodes one /subgraph request takes
 const NEIGHBOURS = 100; // edges loaded per expansion
+const HUBS = 20; // the best-connected nodes whose neighbourhood is the first view
+const CAPTIONS_KEY = "arenadb.captions";
+const AUTO_CAPTION = ["name", "title", "label"];
+// A layout step never holds the page longer than this, so panning stays smooth meanwhile.
+const LAYOUT_FRAME_MS = 12;
+const EDGE_LABELS_UP_TO = 300; // edge labels past this many edges are only clutter
+const EDGE_COLOUR = "#c4c4c4";
+
+// The one SQL statement of the UI's own (the routes cannot sort nodes by degree): the
+// best-connected nodes, of one label when ?1 is not NULL.
+export const HUBS_SQL = "SELECT d.id, count(*) AS degree FROM (SELECT source_node_id AS id FROM edges " +
+  "UNION ALL SELECT target_node_id FROM edges) d JOIN nodes n ON n.id = d.id " +
+  `WHERE ?1 IS NULL OR n.label = ?1 GROUP BY d.id ORDER BY degree DESC, d.id LIMIT ${HUBS}`;
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
   "#ff9da7", "#9c755f", "#17becf"];
@@ -26,157 +45,344 @@ function parseProps(text) {
   }
 }
 
-// The text drawn on a node: its name or title when it has one, else its id.
-function caption(id, props) {
-  for (const k of ["name", "title", "label"]) {
-    if (typeof props[k] === "string" || typeof props[k] === "number") return String(props[k]);
+function printable(v) {
+  return typeof v === "string" || typeof v === "number";
+}
+
+// Takes the lists' first items in turn, so that every hub brings some of its neighbours.
+function interleave(lists) {
+  const out = [];
+  for (let i = 0; lists.some((l) => i < l.length); i++) {
+    for (const l of lists) if (i < l.length) out.push(l[i]);
   }
-  return id;
+  return out;
+}
+
+function loadCaptions() {
+  try {
+    return JSON.parse(localStorage.getItem(CAPTIONS_KEY)) || {};
+  } catch {
+    return {};
+  }
 }
 
 export class GraphView {
-  constructor(container, { onSelect, onSelectEdge, onExpand }) {
+  constructor(container, { onSelect, onSelectEdge, onExpand, onCollapse }) {
     this.limit = PAGE;
     this.label = "";
-    this.pinned = new Set(); // ids shown because the user expanded a neighbour
+    this.pinned = new Set(); // nodes the user expanded or went to
+    this.expanded = new Map(); // expanded node -> the neighbours its expansion added
     this.total = 0;
-    this.cy = cytoscape({
-      container,
-      wheelSensitivity: 0.3,
-      style: [
-        { selector: "node", style: {
-          "background-color": "data(colour)", label: "data(caption)", "font-size": 10,
-          color: "#222", "text-valign": "bottom", "text-margin-y": 3, width: 22, height: 22,
-          "text-max-width": 90, "text-wrap": "ellipsis" } },
-        { selector: "node:selected", style: { "border-width": 3, "border-color": "#111" } },
-        { selector: "edge", style: {
-          width: 1.5, "line-color": "#b8b8b8", "target-arrow-color": "#b8b8b8",
-          "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)",
-          "font-size": 8, color: "#777", "text-rotation": "autorotate" } },
-      ],
+    this.captions = loadCaptions(); // label -> the property its nodes are captioned with
+    this.selection = new Set(); // what is highlighted: the details pane's, or a query's result
+    this.layoutFrame = 0;
+    this.graph = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
+    this.sigma = new Sigma(this.graph, container, {
+      defaultEdgeType: "arrow",
+      enableEdgeEvents: true,
+      renderEdgeLabels: true,
+      labelSize: 11,
+      edgeLabelSize: 9,
+      labelRenderedSizeThreshold: 5,
+      zIndex: true,
+      nodeReducer: (id, attr) => (this.selection.has(id)
+        ? { ...attr, highlighted: true, size: attr.size + 3, zIndex: 1 } : attr),
+      edgeReducer: (id, attr) => (this.selection.has(id)
+        ? { ...attr, color: "#333", size: 3, zIndex: 1 } : attr),
     });
-    this.cy.on("tap", "node", (e) => onSelect(e.target.id()));
-    this.cy.on("tap", "edge", (e) => onSelectEdge(e.target.id()));
-    this.cy.on("dbltap", "node", (e) => onExpand(e.target.id()));
+    this.sigma.on("clickNode", ({ node }) => {
+      this.select(node);
+      onSelect(node);
+    });
+    this.sigma.on("clickEdge", ({ edge }) => {
+      this.select(edge);
+      onSelectEdge(edge);
+    });
+    this.sigma.on("doubleClickNode", (e) => {
+      e.preventSigmaDefault(); // a double-click on a node expands it, it does not zoom
+      if (this.expanded.has(e.node) && onCollapse) onCollapse(e.node);
+      else onExpand(e.node);
+    });
+  }
+
+  // Starts over with a label filter ("" for none): the first page, nothing expanded.
+  setFilter(label) {
+    this.label = label;
+    this.limit = PAGE;
+    this.pinned.clear();
+    this.expanded.clear();
+  }
+
+  // The ids of the first view: the best-connected nodes (of the filter's label), then their
+  // neighbours in turn.
+  async hubs() {
+    const res = await sql(HUBS_SQL, [this.label || null]);
+    const hubs = res.rows.map((r) => r[0]);
+    const each = Math.max(1, Math.ceil(this.limit / Math.max(1, hubs.length)));
+    const lists = await Promise.all(hubs.map((h) =>
+      api("GET", `/edges?node=${encodeURIComponent(h)}&limit=${Math.min(each, 100000)}`)));
+    return [...hubs, ...interleave(lists.map((edges, i) =>
+      edges.map((e) => (e.source === hubs[i] ? e.target : e.source))))];
   }
 
   // Loads the nodes and edges to show and updates the drawing in place. Resolves with the
   // number of nodes added.
   async refresh() {
     const filter = this.label ? `&label=${encodeURIComponent(this.label)}` : "";
-    const [page, labels] = await Promise.all([
-      api("GET", `/nodes?limit=${this.limit}${filter}`),
+    const [hubs, page, labels] = await Promise.all([
+      this.hubs(),
+      api("GET", `/nodes?limit=${Math.min(this.limit, 100000)}${filter}`),
       api("GET", "/labels"),
     ]);
     this.total = labels.filter((l) => !this.label || l.label === this.label)
       .reduce((n, l) => n + l.nodes, 0);
-    const ids = [...new Set([...page.map((n) => n.id), ...this.pinned])].slice(0, MAX_SHOWN);
-    const sub = await api("POST", "/subgraph", { nodes: ids });
-    const nodes = new Map(sub.nodes.map((n) => [n.id, n]));
+    const held = this.held();
+    const order = [...new Set([...hubs, ...page.map((n) => n.id)])];
+    const sub = await api("POST", "/subgraph", { nodes: [...new Set([...held, ...order])].slice(0, MAX_SHOWN) });
+    const byId = new Map(sub.nodes.map((n) => [n.id, n]));
+    // The filter applies before the limit, so hubs' neighbours of other labels take no room;
+    // only what the user expanded brings nodes of other labels.
+    const fits = (id) => byId.has(id) && (!this.label || byId.get(id).label === this.label);
+    const keep = new Set(order.filter(fits).slice(0, this.limit));
+    for (const id of held) if (byId.has(id)) keep.add(id);
+    const nodes = new Map([...keep].map((id) => [id, byId.get(id)]));
     for (const id of this.pinned) if (!nodes.has(id)) this.pinned.delete(id);
-    return this.apply(nodes, sub.edges);
+    for (const id of this.expanded.keys()) if (!nodes.has(id)) this.expanded.delete(id);
+    return this.apply(nodes, sub.edges.filter((e) => nodes.has(e.source) && nodes.has(e.target)));
   }
 
-  // Puts the loaded nodes and edges into cytoscape: removes what is gone, updates what changed,
-  // adds what is new. Returns the number of nodes added.
+  // The nodes shown because of the user: those expanded or gone to, and what expansions added.
+  held() {
+    const s = new Set(this.pinned);
+    for (const added of this.expanded.values()) for (const id of added) s.add(id);
+    return s;
+  }
+
+  // The caption of a node: its label's chosen property when it has it, else its name, title or
+  // label property, else its id.
+  caption(id, label, props) {
+    const chosen = this.captions[label];
+    if (chosen === "id") return id;
+    if (chosen && printable(props[chosen])) return String(props[chosen]);
+    for (const k of AUTO_CAPTION) if (printable(props[k])) return String(props[k]);
+    return id;
+  }
+
+  // Puts the loaded nodes and edges into the graph: removes what is gone, updates what
+  // changed, adds what is new. Returns the number of nodes added.
   apply(nodes, edges) {
-    const cy = this.cy;
-    const first = cy.nodes().length === 0;
+    const g = this.graph;
+    const first = g.order === 0;
     const edgeIds = new Set(edges.map((e) => e.id));
-    let fresh = cy.collection();
-    cy.batch(() => {
-      cy.edges().filter((e) => !edgeIds.has(e.id())).remove();
-      cy.nodes().filter((n) => !nodes.has(n.id())).remove();
-      for (const n of nodes.values()) {
-        const props = parseProps(n.properties);
-        const data = { id: n.id, label: n.label, props, colour: colourOf(n.label), caption: caption(n.id, props) };
-        const el = cy.getElementById(n.id);
-        if (el.nonempty()) el.data(data);
-        else fresh = fresh.union(cy.add({ group: "nodes", data }));
+    g.forEachEdge((e) => { if (!edgeIds.has(e)) g.dropEdge(e); });
+    for (const id of g.nodes()) if (!nodes.has(id)) g.dropNode(id);
+    const fresh = [];
+    for (const n of nodes.values()) {
+      const props = parseProps(n.properties);
+      const data = { kind: n.label, props, color: colourOf(n.label), label: this.caption(n.id, n.label, props) };
+      if (g.hasNode(n.id)) g.mergeNodeAttributes(n.id, data);
+      else {
+        g.addNode(n.id, { ...data, x: 0, y: 0, size: 5 });
+        fresh.push(n.id);
       }
-      for (const e of edges) {
-        const data = { ...e, props: parseProps(e.properties) };
-        delete data.properties;
-        const el = cy.getElementById(e.id);
-        if (el.nonempty()) el.data(data);
-        else cy.add({ group: "edges", data });
-      }
-    });
-    if (fresh.nonempty()) {
-      if (first || fresh.length >= cy.nodes().length / 2) this.layout();
+    }
+    for (const e of edges) {
+      const data = { kind: e.label, label: e.label, props: parseProps(e.properties), color: EDGE_COLOUR, size: 1 };
+      if (g.hasEdge(e.id)) g.mergeEdgeAttributes(e.id, data);
+      else g.addDirectedEdgeWithKey(e.id, e.source, e.target, data);
+    }
+    // Bigger nodes for more edges in view, so hubs stand out in a crowd. (No attribute hints
+    // on these bulk updates: sigma 3.0.3 then repaints only, and throws on nodes added since.)
+    g.updateEachNodeAttributes((id, a) => ({ ...a, size: Math.min(14, 4 + 1.5 * Math.log2(1 + g.degree(id))) }));
+    this.sigma.setSetting("renderEdgeLabels", g.size <= EDGE_LABELS_UP_TO);
+    if (fresh.length) {
+      if (first || fresh.length >= g.order / 2) this.layout();
       else this.place(fresh);
     }
     return fresh.length;
   }
 
-  // Lays the whole view out: a force layout for the nodes with edges in view, a grid below it
-  // for the others (forces would only spread those apart, slowly).
+  // Lays the whole view out again: ForceAtlas2 from scattered positions, some iterations at
+  // once, the rest a few per frame, so the first drawing comes early and the page stays live.
   layout() {
-    const cy = this.cy;
-    const linked = cy.nodes().filter((n) => n.degree(false) > 0);
-    const alone = cy.nodes().difference(linked);
-    if (linked.nonempty()) {
-      linked.union(cy.edges()).layout({ name: "cose", animate: false, randomize: true, fit: false,
-        nodeRepulsion: () => 8000, idealEdgeLength: () => 60 }).run();
-    }
-    const bb = linked.nonempty() ? linked.boundingBox() : { x1: 0, y2: -70 };
-    const cols = Math.max(6, Math.ceil(Math.sqrt(alone.length * 2)));
-    alone.forEach((n, i) => {
-      n.position({ x: bb.x1 + (i % cols) * 70, y: bb.y2 + 70 + Math.floor(i / cols) * 60 });
+    this.stopLayout();
+    const g = this.graph;
+    if (!g.order) return;
+    const r = 10 * Math.sqrt(g.order);
+    g.updateEachNodeAttributes((id, a) => {
+      const angle = Math.random() * 2 * Math.PI, d = r * Math.sqrt(Math.random());
+      return { ...a, x: d * Math.cos(angle), y: d * Math.sin(angle) };
     });
-    this.fit();
+    // Past a few thousand nodes an iteration costs ~90 ms: fewer of them, none before the
+    // first drawing.
+    const big = g.order > 2000;
+    this.runLayout(big ? 40 : 300, big ? 0 : 80);
+    this.fit(false);
   }
 
-  // Places a few new nodes without moving the others: around a neighbour already drawn, or
-  // in a row below the drawing.
+  // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them now, the others
+  // LAYOUT_FRAME_MS per animation frame. A change to the graph stops it (apply, stopLayout).
+  runLayout(iterations, firstMs) {
+    const g = this.graph;
+    const settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
+    const { nodes, edges } = graphToByteArrays(g, () => 1);
+    let left = iterations;
+    const step = (budget) => {
+      const t0 = performance.now();
+      do {
+        iterate(settings, nodes, edges);
+        left--;
+      } while (left > 0 && performance.now() - t0 < budget);
+      assignLayoutChanges(g, nodes, null);
+      this.layoutFrame = left > 0 ? requestAnimationFrame(() => step(LAYOUT_FRAME_MS)) : 0;
+    };
+    step(firstMs);
+  }
+
+  stopLayout() {
+    if (this.layoutFrame) cancelAnimationFrame(this.layoutFrame);
+    this.layoutFrame = 0;
+  }
+
+  // Whether a layout is still moving nodes (benchmarks wait for it to settle).
+  get layingOut() {
+    return this.layoutFrame !== 0;
+  }
+
+  // Places a few new nodes without moving the others: around a neighbour already drawn, or in
+  // a row below the drawing. A layout still running would work on stale positions: it stops.
   place(fresh) {
-    const cy = this.cy;
-    const bb = cy.nodes().difference(fresh).boundingBox();
+    this.stopLayout();
+    const g = this.graph;
+    const isNew = new Set(fresh);
+    let minX = Infinity, maxY = -Infinity, maxX = -Infinity, minY = Infinity;
+    g.forEachNode((id, a) => {
+      if (isNew.has(id)) return;
+      minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x);
+      minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y);
+    });
+    if (minX === Infinity) minX = maxX = minY = maxY = 0;
+    const step = Math.max(10, (maxX - minX) / 40);
     const around = new Map();
     let row = 0;
-    fresh.forEach((n) => {
-      const anchor = n.neighborhood("node").difference(fresh)[0];
+    for (const id of fresh) {
+      const anchor = g.neighbors(id).find((n) => !isNew.has(n));
       if (anchor) {
-        const k = around.get(anchor.id()) || 0;
-        around.set(anchor.id(), k + 1);
-        const p = anchor.position(), r = 50 + 8 * k, angle = 0.9 + k * 2.4;
-        n.position({ x: p.x + r * Math.cos(angle), y: p.y + r * Math.sin(angle) });
+        const k = around.get(anchor) || 0;
+        around.set(anchor, k + 1);
+        const p = g.getNodeAttributes(anchor), r = step * (2 + 0.3 * k), angle = 0.9 + k * 2.4;
+        g.mergeNodeAttributes(id, { x: p.x + r * Math.cos(angle), y: p.y + r * Math.sin(angle) });
       } else {
-        n.position({ x: bb.x1 + (row % 10) * 70, y: bb.y2 + 70 + Math.floor(row / 10) * 60 });
+        g.mergeNodeAttributes(id, { x: minX + (row % 10) * step * 3, y: minY - step * 3 * (1 + Math.floor(row / 10)) });
         row++;
       }
-    });
-    const view = cy.extent();
-    const out = fresh.some((n) => {
-      const p = n.position();
-      return p.x < view.x1 || p.x > view.x2 || p.y < view.y1 || p.y > view.y2;
-    });
-    if (out) this.fit();
-  }
-
-  // Fits the view to the drawing, but never draws a few nodes huge.
-  fit() {
-    this.cy.fit(undefined, 30);
-    if (this.cy.zoom() > 2) {
-      this.cy.zoom(2);
-      this.cy.center();
     }
   }
 
-  // Adds up to NEIGHBOURS neighbours of a node to the view.
+  // Shows the whole drawing (sigma scales the graph to the view, so the camera's home is a fit).
+  fit(animate = true) {
+    const cam = this.sigma.getCamera();
+    if (animate) cam.animatedReset({ duration: 250 });
+    else cam.setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
+  }
+
+  zoom(factor) {
+    this.sigma.getCamera().animatedZoom({ factor, duration: 200 });
+  }
+
+  // Adds up to NEIGHBOURS neighbours of a node to the view; collapse takes back those it added.
   async expand(id) {
     const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=${NEIGHBOURS}`);
-    this.pinned.add(id);
+    const added = new Set();
     for (const e of edges) {
-      this.pinned.add(e.source);
-      this.pinned.add(e.target);
+      for (const n of [e.source, e.target]) if (!this.graph.hasNode(n)) added.add(n);
     }
+    this.pinned.add(id);
+    this.expanded.set(id, added);
     return this.refresh();
+  }
+
+  // Removes the neighbours a node's expansion added, unless something else still shows them.
+  async collapse(id) {
+    this.expanded.delete(id);
+    return this.refresh();
+  }
+
+  isExpanded(id) {
+    return this.expanded.has(id);
+  }
+
+  // Highlights a node or edge (the one in the details pane), or several (a query's result).
+  select(ids) {
+    this.selection = new Set(Array.isArray(ids) ? ids : [ids]);
+    this.sigma.refresh({ skipIndexation: true });
+  }
+
+  // What the count line says: nodes and edges shown, those of the filter's label among the
+  // nodes, and the total they are of (the filter's label, or every node).
+  counts() {
+    const g = this.graph;
+    let inFilter = 0;
+    g.forEachNode((id, a) => { if (!this.label || a.kind === this.label) inFilter++; });
+    return { nodes: g.order, edges: g.size, inFilter, others: g.order - inFilter, total: this.total };
   }
 
   // The labels shown, with their colours.
   legend() {
-    const labels = new Set(this.cy.nodes().map((n) => n.data("label")));
+    const labels = new Set(this.graph.mapNodes((id, a) => a.kind));
     return [...labels].sort().map((l) => [l, colourOf(l)]);
+  }
+
+  // The properties a label's shown nodes have, to pick a caption from.
+  captionKeys(label) {
+    const keys = new Set();
+    this.graph.forEachNode((id, a) => {
+      if (a.kind === label) for (const [k, v] of Object.entries(a.props)) if (printable(v)) keys.add(k);
+    });
+    return [...keys].sort();
+  }
+
+  // Captions a label's nodes with PROP ("" for automatic, "id" for the id); remembered.
+  setCaption(label, prop) {
+    if (prop) this.captions[label] = prop;
+    else delete this.captions[label];
+    localStorage.setItem(CAPTIONS_KEY, JSON.stringify(this.captions));
+    this.graph.updateEachNodeAttributes((id, a) => (a.kind === label
+      ? { ...a, label: this.caption(id, a.kind, a.props) } : a));
+  }
+
+  // The caption of a node as the API gives it (the details pane names neighbours by it).
+  captionOf(node) {
+    return this.caption(node.id, node.label, parseProps(node.properties));
+  }
+
+  // For tests and the console: what is drawn, and where on the page.
+  probe() {
+    const g = this.graph, s = this.sigma;
+    const box = () => s.getContainer().getBoundingClientRect();
+    const onPage = (x, y) => {
+      const p = s.framedGraphToViewport({ x, y }), b = box();
+      return { x: b.left + p.x, y: b.top + p.y };
+    };
+    return {
+      nodes: () => g.nodes(),
+      edges: () => g.mapEdges((id, a, source, target) => ({ id, label: a.kind, source, target })),
+      colour: (id) => g.getNodeAttribute(id, "color"),
+      caption: (id) => g.getNodeAttribute(id, "label"),
+      selected: () => [...this.selection].filter((id) => g.hasNode(id) || g.hasEdge(id)),
+      nodeAt: (id) => {
+        const a = s.getNodeDisplayData(id);
+        return onPage(a.x, a.y);
+      },
+      edgeAt: (id) => {
+        const a = s.getNodeDisplayData(g.source(id)), b = s.getNodeDisplayData(g.target(id));
+        return onPage((a.x + b.x) / 2, (a.y + b.y) / 2);
+      },
+      box: () => {
+        const b = box();
+        return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
+      },
+      camera: () => s.getCamera().getState(),
+    };
   }
 }

@@ -36,7 +36,8 @@ let selected = null; // {id, edge}: what the details pane shows
 let lastVV = null;
 let busy = Promise.resolve();
 
-const graph = new GraphView($("graph"), { onSelect: select, onSelectEdge: selectEdge, onExpand: expand });
+const graph = new GraphView($("graph"), { onSelect: select, onSelectEdge: selectEdge, onExpand: expand,
+  onCollapse: collapse });
 
 // Runs one update at a time, so that polls and clicks never interleave their drawing.
 function serial(fn) {
@@ -53,16 +54,29 @@ function report(err) {
   $("status").textContent = `error: ${err.message}`;
 }
 
+// The count line, and the legend with each label's caption setting. Under a label filter the
+// total is that label's, and only its nodes count against it; expanded neighbours of other
+// labels are counted apart, so the line never says more shown than there are.
 function renderCounts() {
-  const shown = graph.cy.nodes().length;
-  $("graph-count").textContent = `${shown} of ${graph.total} nodes, ${graph.cy.edges().length} edges`;
+  const c = graph.counts();
+  const of = graph.label ? `${graph.label} nodes` : "nodes";
+  const others = graph.label && c.others ? ` + ${c.others} of other labels` : "";
+  $("graph-count").textContent = `${c.inFilter} ${of}${others}, ${c.edges} edges shown of ${c.total} ${of}`;
   $("more").disabled = graph.limit >= Math.min(graph.total, MAX_SHOWN);
   const legend = $("legend");
   legend.replaceChildren();
   for (const [label, colour] of graph.legend()) {
     const item = el("span", label || "(no label)", "legend-item");
     item.style.setProperty("--c", colour);
-    legend.appendChild(item);
+    const pick = el("select", undefined, "caption-pick");
+    pick.title = `the property ${label || "(no label)"} nodes are captioned with`;
+    pick.dataset.label = label;
+    for (const k of ["", ...graph.captionKeys(label), "id"]) pick.appendChild(el("option", k || "caption: auto")).value = k;
+    pick.value = graph.captions[label] || "";
+    pick.onchange = () => graph.setCaption(label, pick.value);
+    const entry = el("span", undefined, "legend-entry");
+    entry.append(item, pick);
+    legend.appendChild(entry);
   }
 }
 
@@ -91,15 +105,25 @@ function expand(id) {
   return serial(async () => {
     await graph.expand(id);
     renderCounts();
-    graph.cy.$(":selected").unselect();
-    graph.cy.getElementById(id).select();
+    graph.select(id);
     await renderDetails(id);
   });
 }
 
-// A link that shows a node (loading its neighbourhood into the graph).
-function nodeLink(id) {
-  const link = el("a", id);
+function collapse(id) {
+  selected = { id };
+  return serial(async () => {
+    await graph.collapse(id);
+    renderCounts();
+    graph.select(id);
+    await renderDetails(id);
+  });
+}
+
+// A link that shows a node (loading its neighbourhood into the graph), named by TEXT or its id.
+function nodeLink(id, text = id) {
+  const link = el("a", text);
+  link.title = id;
   link.href = "#";
   link.onclick = (ev) => {
     ev.preventDefault();
@@ -151,19 +175,24 @@ async function renderDetails(id) {
   const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=101`);
   const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
-  const more = el("button", "Expand", "small");
+  const open = graph.isExpanded(id);
+  const more = el("button", open ? "Collapse" : "Expand", "small");
   more.id = "expand";
   more.type = "button";
-  more.title = "show this node's neighbours in the graph";
-  more.onclick = () => expand(id);
+  more.title = open ? "remove the neighbours its expansion added" : "show this node's neighbours in the graph";
+  more.onclick = () => (open ? collapse(id) : expand(id));
   head.append(" ", more);
   parts.push(head);
   const list = el("ul", undefined, "edges");
+  // Neighbours go by their captions, which need their properties: one request for all.
+  const ends = [...new Set(edges.slice(0, 100).map((e) => (e.source === id ? e.target : e.source)))];
+  const near = ends.length ? (await api("POST", "/subgraph", { nodes: ends })).nodes : [];
+  const names = new Map(near.map((n) => [n.id, graph.captionOf(n)]));
   for (const e of edges.slice(0, 100)) {
     const out = e.source === id;
     const other = out ? e.target : e.source;
     const li = el("li");
-    li.append(out ? "→ " : "← ", el("span", e.label, "edge-label"), " ", nodeLink(other));
+    li.append(out ? "→ " : "← ", el("span", e.label, "edge-label"), " ", nodeLink(other, names.get(other) ?? other));
     list.appendChild(li);
   }
   if (!edges.length) parts.push(el("p", "none", "hint"));
@@ -217,8 +246,7 @@ function showInGraph({ nodes, edges }) {
   for (const id of nodes) graph.pinned.add(id);
   return serial(async () => {
     await reloadGraph();
-    graph.cy.$(":selected").unselect();
-    for (const id of [...nodes, ...edges]) graph.cy.getElementById(id).select();
+    graph.select([...nodes, ...edges]);
   });
 }
 
@@ -229,10 +257,11 @@ $("more").addEventListener("click", () => {
   serial(reloadGraph);
 });
 $("relayout").addEventListener("click", () => graph.layout());
+$("fit").addEventListener("click", () => graph.fit());
+$("zoom-in").addEventListener("click", () => graph.zoom(1.5));
+$("zoom-out").addEventListener("click", () => graph.zoom(1 / 1.5));
 $("label-filter").addEventListener("change", (e) => {
-  graph.label = e.target.value.trim();
-  graph.limit = PAGE;
-  graph.pinned.clear();
+  graph.setFilter(e.target.value.trim());
   serial(reloadGraph);
 });
 $("token-form").addEventListener("submit", (e) => {
@@ -242,5 +271,5 @@ $("token-form").addEventListener("submit", (e) => {
 });
 
 // For tests and the console.
-window.arena = { cy: graph.cy, graph, console: queryConsole, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, poll: () => serial(poll) };
 loop();

@@ -1,0 +1,263 @@
+// graph.test.mjs — the graph view in Debian's headless Chromium against a real `arenadb serve`:
+// a first view of connected nodes although the first ids are unconnected, expand and collapse,
+// the count line after every kind of expansion (also under a label filter), captions from a
+// chosen property, fit, and neighbours named by caption in the details pane.
+// Usage: node graph.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
+// "ui: N passed, M failed"; exits non-zero on any failure.
+import { chromium } from "playwright-core";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
+const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-graph-"));
+const db = path.join(tmp, "graph.db");
+let passed = 0, failed = 0;
+
+// The fixture: 250 unconnected Items first by id; 25 Person hubs h:NN with 6 Person leaves
+// each (the top 20 are the first view's hubs); leaf l:00:0 also links to 4 Things m:N, so
+// expanding it adds nodes not shown before.
+const nodes = [], edges = [];
+const node = (id, label, properties) => nodes.push({ type: "node", id, label, properties });
+const edge = (source, label, target) => edges.push({ type: "edge", id: `e${String(edges.length).padStart(4, "0")}`,
+  source_node_id: source, target_node_id: target, label });
+for (let i = 0; i < 250; i++) node(`a:${String(i).padStart(3, "0")}`, "Item", { n: i });
+for (let h = 0; h < 25; h++) {
+  const hub = `h:${String(h).padStart(2, "0")}`;
+  node(hub, "Person", { name: `Hub ${h}`, nick: `hub-${h}` });
+  for (let k = 0; k < 6; k++) {
+    node(`l:${String(h).padStart(2, "0")}:${k}`, "Person", { name: `Leaf ${h}.${k}`, nick: `leaf-${h}-${k}` });
+    edge(hub, "KNOWS", `l:${String(h).padStart(2, "0")}:${k}`);
+  }
+}
+for (let m = 0; m < 4; m++) {
+  node(`m:${m}`, "Thing", { title: `Thing ${m}` });
+  edge("l:00:0", "HAS", `m:${m}`);
+}
+const labelOf = new Map(nodes.map((n) => [n.id, n.label]));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name} (${Date.now() - t} ms): ${e.message.split("\n").slice(0, 6).join("\n")}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+execFileSync(arenadb, ["--db", db, "init"]);
+writeFileSync(path.join(tmp, "g.jsonl"), [...nodes, ...edges].map((r) => JSON.stringify(r)).join("\n") + "\n");
+execFileSync(arenadb, ["--db", db, "import", path.join(tmp, "g.jsonl")]);
+const port = await freePort();
+const server = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, "--ui", uiDir],
+  { stdio: ["ignore", "ignore", "pipe"] });
+let log = "";
+server.stderr.on("data", (d) => { log += d; });
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 100; i++) {
+  try {
+    if ((await fetch(`${base}/`)).ok) break;
+  } catch { /* not listening yet */ }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  // WebGL without a GPU: SwiftShader.
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+});
+const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+const pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push(e.message));
+
+// What the view shows, and what the count line must then say.
+async function shown() {
+  const v = await page.evaluate(() => ({ nodes: window.arena.view.nodes(), edges: window.arena.view.edges(),
+    label: window.arena.graph.label, count: document.getElementById("graph-count").textContent }));
+  const total = v.label ? nodes.filter((n) => n.label === v.label).length : nodes.length;
+  const mine = v.nodes.filter((id) => !v.label || labelOf.get(id) === v.label).length;
+  const of = v.label ? `${v.label} nodes` : "nodes";
+  const others = v.label && v.nodes.length > mine ? ` + ${v.nodes.length - mine} of other labels` : "";
+  v.expected = `${mine} ${of}${others}, ${v.edges.length} edges shown of ${total} ${of}`;
+  v.ids = new Set(v.nodes);
+  return v;
+}
+
+// Waits until the count line has caught up with the drawing and says what it must.
+async function countRight() {
+  let v;
+  for (let i = 0; i < 50; i++) {
+    v = await shown();
+    if (v.count === v.expected) return v;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`count line '${v.count}', expected '${v.expected}'`);
+}
+
+// Every edge drawn has both ends drawn, and every edge among the drawn nodes is drawn.
+function edgesComplete(v) {
+  const want = edges.filter((e) => v.ids.has(e.source_node_id) && v.ids.has(e.target_node_id)).length;
+  assert(v.edges.length === want, `${v.edges.length} edges drawn, ${want} among the nodes shown`);
+}
+
+async function settled() {
+  await page.waitForFunction(() => !window.arena.graph.layingOut);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+async function dblclickNode(id) {
+  await settled();
+  const at = await page.evaluate((nid) => window.arena.view.nodeAt(nid), id);
+  await page.mouse.dblclick(at.x, at.y);
+}
+
+try {
+  await check("the first view shows the best-connected nodes, though the first ids are unconnected", async () => {
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => window.arena && window.arena.view.nodes().length === 200, null, { timeout: 10000 });
+    const v = await countRight();
+    assert(v.edges.length > 0, "no edges in the first view");
+    for (let h = 0; h < 20; h++) assert(v.ids.has(`h:${String(h).padStart(2, "0")}`), `hub h:${h} missing`);
+    assert(v.ids.has("l:00:0") && !v.ids.has("m:0"), "leaf l:00:0 shown, its Things not yet");
+    assert(v.count === `200 nodes, ${v.edges.length} edges shown of ${nodes.length} nodes`, v.count);
+    edgesComplete(v);
+  });
+
+  await check("double-click expands a node, double-click again collapses it; the count follows", async () => {
+    await dblclickNode("l:00:0");
+    await page.waitForFunction(() => window.arena.view.nodes().includes("m:3"));
+    let v = await countRight();
+    assert(v.nodes.length === 204, `${v.nodes.length} nodes after expanding`);
+    edgesComplete(v);
+    await page.waitForFunction(() => document.querySelector("#expand")?.textContent === "Collapse");
+    await dblclickNode("l:00:0");
+    await page.waitForFunction(() => !window.arena.view.nodes().includes("m:0"));
+    v = await countRight();
+    assert(v.nodes.length === 200 && v.ids.has("l:00:0"), `${v.nodes.length} nodes after collapsing`);
+    edgesComplete(v);
+  });
+
+  await check("expanding from the details pane (Expand, a neighbour link) keeps the count right", async () => {
+    await page.waitForFunction(() => document.querySelector("#expand")?.textContent === "Expand");
+    await page.click("#expand");
+    await page.waitForFunction(() => window.arena.view.nodes().includes("m:0"));
+    edgesComplete(await countRight());
+    await page.click('#details .edges a:text-is("Thing 0")');
+    await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("m:0"));
+    edgesComplete(await countRight());
+    // Collapsing l:00:0 takes back the Things it added, but m:0, gone to, stays.
+    await dblclickNode("l:00:0");
+    await page.waitForFunction(() => !window.arena.view.nodes().includes("m:1"));
+    const v = await countRight();
+    assert(v.ids.has("m:0") && v.nodes.length === 201, `${v.nodes.length} nodes, m:0 ${v.ids.has("m:0")}`);
+    edgesComplete(v);
+  });
+
+  await check("under a label filter the total is the label's and other labels are counted apart", async () => {
+    await page.fill("#label-filter", "Person");
+    await page.press("#label-filter", "Enter");
+    await page.waitForFunction(() => window.arena.view.nodes().length === 175);
+    let v = await countRight();
+    assert(v.count === `175 Person nodes, ${v.edges.length} edges shown of 175 Person nodes`, v.count);
+    await dblclickNode("l:00:0");
+    await page.waitForFunction(() => window.arena.view.nodes().includes("m:0"));
+    v = await countRight();
+    assert(v.count === `175 Person nodes + 4 of other labels, ${v.edges.length} edges shown of 175 Person nodes`, v.count);
+    edgesComplete(v);
+    await page.fill("#label-filter", "Thing");
+    await page.press("#label-filter", "Enter");
+    await page.waitForFunction(() => window.arena.view.nodes().length === 4);
+    v = await countRight();
+    await dblclickNode("m:0");
+    await page.waitForFunction(() => window.arena.view.nodes().includes("l:00:0"));
+    v = await countRight();
+    assert(v.count === "4 Thing nodes + 1 of other labels, 4 edges shown of 4 Thing nodes", v.count);
+    await page.fill("#label-filter", "");
+    await page.press("#label-filter", "Enter");
+    await page.waitForFunction(() => window.arena.view.nodes().length === 200);
+    await countRight();
+  });
+
+  await check("captions follow the property chosen for a label", async () => {
+    await page.waitForSelector('select.caption-pick[data-label="Person"]');
+    assert(await page.evaluate(() => window.arena.view.caption("h:00")) === "Hub 0", "default caption is the name");
+    await page.selectOption('select.caption-pick[data-label="Person"]', "nick");
+    const c = await page.evaluate(() => window.arena.view.caption("h:00"));
+    assert(c === "hub-0", `caption ${c}`);
+    assert(await page.evaluate(() => window.arena.view.caption("a:000")) === "a:000", "an Item without name shows its id");
+    await page.reload();
+    await page.waitForFunction(() => window.arena && window.arena.view.nodes().length === 200);
+    assert(await page.evaluate(() => window.arena.view.caption("h:01")) === "hub-1", "the choice is remembered");
+  });
+
+  await check("neighbours are listed by caption in the details pane", async () => {
+    await settled();
+    const at = await page.evaluate(() => window.arena.view.nodeAt("h:03"));
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("h:03"));
+    const items = await page.$$eval("#details .edges li", (li) => li.map((l) => l.textContent).sort());
+    assert(JSON.stringify(items) === JSON.stringify([0, 1, 2, 3, 4, 5].map((k) => `→ KNOWS leaf-3-${k}`)), `${items}`);
+    await page.selectOption('select.caption-pick[data-label="Person"]', "");
+  });
+
+  await check("Fit brings every node into view after zooming and panning away", async () => {
+    await settled();
+    const box = await page.evaluate(() => window.arena.view.box());
+    const cx = (box.left + box.right) / 2, cy = (box.top + box.bottom) / 2;
+    for (let i = 0; i < 4; i++) await page.click("#zoom-in");
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 300, cy + 200, { steps: 10 });
+    await page.mouse.up();
+    await page.waitForTimeout(500);
+    const outside = () => page.evaluate(() => {
+      const v = window.arena.view, b = v.box();
+      return v.nodes().filter((id) => {
+        const p = v.nodeAt(id);
+        return p.x < b.left || p.x > b.right || p.y < b.top || p.y > b.bottom;
+      }).length;
+    });
+    assert(await outside() > 0, "zooming in left every node in view");
+    await page.click("#fit");
+    await page.waitForTimeout(600);
+    const out = await outside();
+    assert(out === 0, `${out} nodes outside the view after Fit`);
+  });
+
+  await check("the page raised no script error", async () => {
+    assert(pageErrors.length === 0, pageErrors.join("; "));
+  });
+} finally {
+  await browser.close();
+  await new Promise((r) => {
+    server.on("exit", r);
+    server.kill("SIGTERM");
+  });
+  rmSync(tmp, { recursive: true, force: true });
+}
+await check("the server logged no sanitizer report", async () => {
+  assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
+});
+console.log(`ui: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
