@@ -122,7 +122,8 @@ async function run(renderer) {
   try {
     await page.waitForFunction(() => window.bench && window.bench.firstDraw, null, { timeout: CAP_MS, polling: 100 });
   } catch {
-    await ctx.close();
+    // Its page is stuck in a synchronous layout and may never answer a close: do not wait.
+    ctx.close().catch(() => {});
     return null;
   }
   const first = await page.evaluate(() => ({ ms: window.bench.firstDraw, nodes: window.bench.nodes, edges: window.bench.edges }));
