@@ -4,17 +4,16 @@
 // with their position, EXPLAIN, the one-statement rule, and completion of the graph's names.
 // Usage: node console.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { chromium } from "playwright-core";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { assert, chromium, freePort, runner } from "../wasm/chromium.mjs";
 
 const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-console-"));
 const db = path.join(tmp, "console.db");
-let passed = 0, failed = 0;
+const { check, done } = runner();
 
 function cli(...args) {
   return execFileSync(arenadb, ["--db", db, ...args], { encoding: "utf8" }).trim();
@@ -24,31 +23,6 @@ function cli(...args) {
 function cliValue(statement) {
   const rows = JSON.parse(cli("--format", "json", "sql", statement));
   return Object.values(rows[0])[0];
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name} (${Date.now() - t} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name} (${Date.now() - t} ms): ${e.message.split("\n").slice(0, 6).join("\n")}`);
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -326,5 +300,4 @@ try {
 await check("the server logged no sanitizer report", async () => {
   assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
 });
-console.log(`ui: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done("ui"));

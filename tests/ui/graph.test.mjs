@@ -4,17 +4,16 @@
 // chosen property, fit, and neighbours named by caption in the details pane.
 // Usage: node graph.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { chromium } from "playwright-core";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { assert, chromium, freePort, runner } from "../wasm/chromium.mjs";
 
 const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-graph-"));
 const db = path.join(tmp, "graph.db");
-let passed = 0, failed = 0;
+const { check, done } = runner();
 
 // The fixture: 250 unconnected Items first by id; 25 Person hubs h:NN with 6 Person leaves
 // each (the top 20 are the first view's hubs); leaf l:00:0 also links to 4 Things m:N, so
@@ -37,31 +36,6 @@ for (let m = 0; m < 4; m++) {
   edge("l:00:0", "HAS", `m:${m}`);
 }
 const labelOf = new Map(nodes.map((n) => [n.id, n.label]));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function check(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name} (${Date.now() - t} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name} (${Date.now() - t} ms): ${e.message.split("\n").slice(0, 6).join("\n")}`);
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
 execFileSync(arenadb, ["--db", db, "init"]);
 writeFileSync(path.join(tmp, "g.jsonl"), [...nodes, ...edges].map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -259,5 +233,4 @@ try {
 await check("the server logged no sanitizer report", async () => {
   assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
 });
-console.log(`ui: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(done("ui"));

@@ -1,10 +1,11 @@
-// chromium.mjs — what the browser tests of the WebAssembly build share: Debian's headless
+// chromium.mjs — what the browser tests (tests/wasm, tests/ui) share: Debian's headless
 // Chromium driven by playwright-core (tests/ui's copy, installed by npm ci there), started as its
 // own process group so that a test can kill it outright, and a static server for build/wasm and
 // the tests' own pages.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,6 +107,16 @@ export function runner() {
       return failed ? 1 : 0;
     },
   };
+}
+
+/** A free TCP port on 127.0.0.1, for a server told where to listen. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 export function assert(cond, msg) {
