@@ -18,10 +18,9 @@
 // worker has the database), EOPFS_QUOTA (the origin's storage quota is spent), EOPFS_IO
 // (anything else; .cause holds the browser's error).
 
-// The files SQLite opens beside the database. It also asks whether "-wal" exists: without a
-// handle the VFS answers no, and SQLite keeps its rollback journal (the VFS has no shared
-// memory, so no WAL).
-const SIDECARS = ['-journal'];
+// The files SQLite opens beside the database: the WAL, and the rollback journal it uses while
+// switching a new database to WAL.
+const SIDECARS = ['-journal', '-wal'];
 
 function opfsError(code, message, cause) {
   const e = new Error(message, cause ? { cause } : undefined);

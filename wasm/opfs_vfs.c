@@ -4,10 +4,12 @@
  * acquired asynchronously beforehand (wasm/opfs.mjs), held by JavaScript in a Map from path to
  * handle (Module.opfsFiles), and then all I/O goes synchronously through them. A name without a
  * handle cannot be opened. A handle is exclusive to one worker of the whole origin, which is
- * the lock: xLock and its kin have nothing left to do. Without xShmMap there is no WAL, so
- * SQLite keeps a rollback journal: "deleting" the journal, the commit point, truncates it to 0
- * bytes, and a sidecar file exists while it holds any bytes. Temporary files, which have no
- * name, go to the default VFS (emscripten's, in memory). Part of the WebAssembly build only.
+ * the lock: xLock and its kin have nothing left to do, and the build makes SQLite's locking
+ * exclusive (wasm.mk), so no transaction reads the file again to learn whether another wrote
+ * it, and WAL needs no shared memory (its index lives in the heap): a commit is one append to
+ * "-wal" and one flush. "Deleting" a sidecar truncates it to 0 bytes, and it exists while it
+ * holds any bytes. Temporary files, which have no name, go to the default VFS (emscripten's,
+ * in memory). Part of the WebAssembly build only.
  */
 #include <emscripten.h>
 #include <sqlite3.h>

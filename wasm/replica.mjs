@@ -118,6 +118,7 @@ function bind(M) {
     watchNew: f('adb_wasm_watch_new', 'number', ['number']),
     watchTake: f('adb_wasm_watch_take', 'number', ['number']),
     watchFree: f('adb_wasm_watch_free', null, ['number', 'number']),
+    checkpoint: f('adb_wasm_checkpoint', 'number', ['number']),
     sync: {
       create: f('adb_wasm_sync_new', 'number', ['number', 'number', 'number', 'string']),
       free: f('adb_wasm_sync_free', null, ['number']),
@@ -172,6 +173,9 @@ async function opfsAttach(M, path, lockWaitMs) {
 }
 
 const DIRECTIONS = { out: 1, in: 2, both: 3 };
+
+// How long a replica goes without a commit before its WAL is checkpointed (_checkpointWhenQuiet).
+const CHECKPOINT_QUIET_MS = 250;
 
 function direction(d) {
   if (d == null) return 1;
@@ -260,11 +264,23 @@ export class Replica {
     if (!p) return [];
     const ids = JSON.parse(c.M.UTF8ToString(p)).map(([k, id]) => ({ id, edge: k === 'e' }));
     c.adbFree(p);
+    this._checkpointWhenQuiet();
     for (const s of this._syncs) if (s !== from) s.localChanged();
     for (const fn of this._listeners) {
       try { fn({ ids, remote }); } catch (e) { queueMicrotask(() => { throw e; }); }
     }
     return ids;
+  }
+
+  // Checkpoints the WAL once no commit came for CHECKPOINT_QUIET_MS (wasm/checkpoint.c). A
+  // failed checkpoint loses nothing, and the next commit arms another.
+  _checkpointWhenQuiet() {
+    clearTimeout(this._checkpoint);
+    this._checkpoint = setTimeout(() => {
+      this._checkpoint = null;
+      if (this._db) this._c.checkpoint(this._db);
+    }, CHECKPOINT_QUIET_MS);
+    this._checkpoint.unref?.(); // in Node, the timer alone does not keep the process running
   }
 
   // Runs a call that may write, then reports what it committed.
@@ -351,6 +367,7 @@ export class Replica {
 
   close() {
     if (this._db) {
+      clearTimeout(this._checkpoint);
       for (const s of [...this._syncs]) s.close();
       this._c.watchFree(this._db, this._watch);
       this._watch = 0;

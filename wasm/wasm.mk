@@ -57,6 +57,10 @@ $(WASM_FETCHED): $(WASM_SRC)/.fetched ;
 WASM_SQLITE_GEN = $(WASM_DEPS)/sqlite-amalgamation
 # The options of Debian's libsqlite3 (debian/rules and its configure line), so that SQL behaves
 # the same in the browser as natively; less threads and loadable extensions, which wasm lacks.
+# Locking is exclusive from the first read: an OPFS access handle belongs to one worker alone,
+# so no transaction needs to ask the file again whether another wrote it, and WAL works without
+# shared memory (opfs_vfs.c). The WAL is checkpointed when the replica rests (checkpoint.c);
+# SQLite's auto-checkpoint, at 4,000 pages instead of 1,000, is the backstop.
 WASM_SQLITE_CFLAGS ?= $(WASM_OPT) -fno-strict-aliasing -DSQLITE_THREADSAFE=0 \
   -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_METADATA \
   -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_FTS3_PARENTHESIS -DSQLITE_ENABLE_FTS4 \
@@ -65,7 +69,8 @@ WASM_SQLITE_CFLAGS ?= $(WASM_OPT) -fno-strict-aliasing -DSQLITE_THREADSAFE=0 \
   -DSQLITE_ENABLE_JSON1 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_ENABLE_FTS3_TOKENIZER=1 \
   -DSQLITE_USE_URI=1 -DSQLITE_MAX_SCHEMA_RETRY=25 -DSQLITE_ENABLE_PREUPDATE_HOOK \
   -DSQLITE_ENABLE_SESSION -DSQLITE_ENABLE_STMTVTAB -DSQLITE_MAX_VARIABLE_NUMBER=250000 \
-  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_MAX_DEFAULT_PAGE_SIZE=32768
+  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_MAX_DEFAULT_PAGE_SIZE=32768 \
+  -DSQLITE_DEFAULT_LOCKING_MODE=1 -DSQLITE_DEFAULT_WAL_AUTOCHECKPOINT=4000
 
 $(WASM_SQLITE_GEN)/sqlite3.c: $(WASM_SRC)/sqlite3.stamp
 	rm -rf $(WASM_SQLITE_GEN) && mkdir -p $(WASM_SQLITE_GEN)

@@ -75,16 +75,29 @@ const ops = {
     for (let i = 0; i < n; i++) if (!r.nodeGet(prefix + i)) gone.push(prefix + i);
     return gone;
   },
+  // Writes n nodes, then reads the database file's size at once and again after a quiet
+  // moment, in one task of the worker so that no timer runs in between.
+  async quietSizes({ path, n, waitMs }) {
+    const h = r.module.opfsFiles.get(path);
+    ops.create({ prefix: "quiet", n, pad: 1000 });
+    const before = h.getSize();
+    await new Promise((res) => setTimeout(res, waitMs));
+    return [before, h.getSize()];
+  },
   // The first column of each row, as text.
   sql({ q }) { return r.sql(q).map((row) => String(Object.values(row)[0])); },
   // adb_check's verdict: "ok" or its report.
   check() { return r.check() ?? "ok"; },
-  // Makes writes to path's handle throw QuotaExceededError, as a spent quota does.
+  // Makes writes to the handles of path and its sidecars ("-wal", "-journal") throw
+  // QuotaExceededError, as a spent quota does.
   failWrites({ path }) {
-    const h = r.module.opfsFiles.get(path);
-    h.write = () => { throw new DOMException("quota", "QuotaExceededError"); };
+    for (const [name, h] of r.module.opfsFiles) {
+      if (name.startsWith(path)) h.write = () => { throw new DOMException("quota", "QuotaExceededError"); };
+    }
   },
-  healWrites({ path }) { delete r.module.opfsFiles.get(path).write; },
+  healWrites({ path }) {
+    for (const [name, h] of r.module.opfsFiles) if (name.startsWith(path)) delete h.write;
+  },
   async remove({ path }) { await opfsDelete(path); },
   async size({ path }) {
     const root = await navigator.storage.getDirectory();
@@ -146,14 +159,22 @@ try {
     assert(r.startsWith("EOPFS_UNAVAILABLE: "), r);
   });
 
-  await check("a new database in OPFS: 50 nodes in one transaction, rollback journal", async () => {
+  await check("a new database in OPFS: 50 nodes in one transaction, in WAL mode", async () => {
     ids = await call(page, "open", { path: "notes.db" });
     assert(/^[0-9a-f]{32}$/.test(ids.dbId) && /^[0-9a-f]{32}$/.test(ids.replicaId), JSON.stringify(ids));
-    assert(ids.journal === "delete", `journal_mode ${ids.journal}`);
+    assert(ids.journal === "wal", `journal_mode ${ids.journal}`);
     await call(page, "create", { prefix: "n", n: 50 });
     const gone = await call(page, "missing", { prefix: "n", n: 50 });
     assert(gone.length === 0, `missing ${gone}`);
     await call(page, "close");
+  });
+
+  await check("a commit leaves its pages in the WAL; a quiet moment later they are checkpointed", async () => {
+    await call(page, "open", { path: "quiet.db" });
+    const [before, after] = await call(page, "quietSizes", { path: "quiet.db", n: 100, waitMs: 1000 });
+    assert(after >= before + 100 * 1000, `the database file grew from ${before} to ${after} bytes`);
+    await call(page, "close");
+    await call(page, "remove", { path: "quiet.db" });
   });
 
   await check("after a page reload: the same nodes, database id and replica id", async () => {
@@ -243,7 +264,7 @@ try {
     await call(page, "close");
     await call(page, "remove", { path: "quota.db" });
     await call(page, "remove", { path: "quota2.db" });
-    for (const f of ["quota.db", "quota.db-journal"])
+    for (const f of ["quota.db", "quota.db-journal", "quota.db-wal"])
       assert(!(await call(page, "exists", { path: f })), `${f} is still there`);
     assert(await call(page, "exists", { path: "notes.db" }), "notes.db is gone too");
   });
@@ -291,7 +312,9 @@ try {
     await kill(b, profile);
     b = await launch(profile);
     page = await newPage(b.context, base);
-    const journal = await call(page, "size", { path: "crash.db-journal" });
+    // The commits since the last checkpoint are only in the WAL: reopening must replay it.
+    const wal = await call(page, "size", { path: "crash.db-wal" });
+    assert(wal > 0, "the killed writer left an empty WAL: nothing to recover");
     await call(page, "open", { path: "crash.db" });
     const c = await call(page, "check");
     assert(c === "ok", c);
@@ -305,7 +328,7 @@ try {
       assert(gone.length === 0, `transaction ${t} lost ${gone}`);
     }
     console.log(`     (${seen + 1} commits reported before the kill, ${n / K} found after; ` +
-      `the journal had ${journal} bytes: ${journal ? "a rollback" : "no rollback"} at reopening)`);
+      `the WAL had ${wal} bytes to replay at reopening)`);
     await call(page, "close");
   });
 

@@ -294,11 +294,19 @@ await test('the MEMFS database survives close and reopen', async () => {
   assert.deepEqual(w.sql(NODES), before);
 });
 
+await test('a database file is held by one handle at a time (exclusive locking)', () => {
+  expectError(() => new ArenaDB(w._c, '/replica.db', { readonly: true }), ADB.BUSY);
+  assert.equal(w.sql('SELECT count(*) AS n FROM nodes')[0].n > 0, true, 'the holder still reads');
+});
+
 await test('open options reach the C structs at the offsets the build reports', async () => {
+  const n = w.sql('SELECT count(*) AS n FROM nodes')[0].n;
+  w.close();
   const ro = await ArenaDB.open('/replica.db', { readonly: true });
-  assert.equal(ro.sql('SELECT count(*) AS n FROM nodes')[0].n, w.sql('SELECT count(*) AS n FROM nodes')[0].n);
+  assert.equal(ro.sql('SELECT count(*) AS n FROM nodes')[0].n, n);
   expectError(() => ro.nodeCreate('Person', {}), ADB.READONLY);
   ro.close();
+  w = await ArenaDB.open('/replica.db');
   expectError(() => new ArenaDB(w._c, '/missing.db', { noCreate: true }), ADB.NOTFOUND);
   const id = '0123456789abcdef0123456789abcdef';
   const made = await ArenaDB.open('/made.db', { dbId: id, synchronous: 'normal', maxDriftMs: 5 });
