@@ -109,6 +109,34 @@ export function runner() {
   };
 }
 
+/** Starts `ARENADB --db DB serve --listen 127.0.0.1:PORT ...args` and waits until it answers.
+ * Resolves to { base, log(), stop() }: log() is its stderr so far, stop() ends it (SIGTERM)
+ * and resolves once it exited. */
+export async function serveArenadb(arenadb, db, args = []) {
+  const port = await freePort();
+  const proc = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, ...args],
+    { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  proc.stderr.on("data", (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/status`)).status < 500) break;
+    } catch { /* not listening yet */ }
+    if (i === 100 || proc.exitCode !== null) throw new Error(`arenadb serve did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    log: () => log,
+    stop: () => new Promise((r) => {
+      if (proc.exitCode !== null) return r();
+      proc.on("exit", r);
+      proc.kill("SIGTERM");
+    }),
+  };
+}
+
 /** A free TCP port on 127.0.0.1, for a server told where to listen. */
 export function freePort() {
   return new Promise((resolve) => {

@@ -7,6 +7,7 @@ import { StreamLanguage, bracketMatching, defaultHighlightStyle, syntaxHighlight
 import { autocompletion, closeBrackets, completionKeymap } from "@codemirror/autocomplete";
 import { SQLite, sql } from "@codemirror/lang-sql";
 import { cypher } from "@codemirror/legacy-modes/mode/cypher";
+import { oneDarkHighlightStyle } from "@codemirror/theme-one-dark";
 
 // The words that start a Cypher query, as `arenadb shell` decides (src/cli/shell.c is_cypher).
 const CYPHER_START = new Set(["MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", "RETURN", "WITH",
@@ -98,13 +99,23 @@ const errorField = StateField.define({
 });
 
 // Styles live here, not in app.css: the editor sits in a shadow root (see createEditor).
+// The page's colour variables (app.css) reach into the shadow root, so one theme serves light
+// and dark; only the syntax colours are swapped (setDark).
 const theme = EditorView.theme({
-  "&": { fontSize: "12px", background: "#fff", border: "1px solid #ccc", height: "100%" },
+  "&": { fontSize: "12px", color: "var(--fg)", background: "var(--panel)", border: "1px solid var(--border-strong)", height: "100%" },
   "&.cm-focused": { outline: "1px solid #6b8bb0" },
   ".cm-scroller": { fontFamily: "ui-monospace, monospace", overflow: "auto" },
-  ".cm-gutters": { background: "#f5f5f5", color: "#999", border: "none" },
-  ".cm-error-mark": { textDecoration: "underline wavy #b00020", background: "#fde8ea" },
+  ".cm-content": { caretColor: "var(--fg)" },
+  ".cm-cursor": { borderLeftColor: "var(--fg)" },
+  ".cm-gutters": { background: "var(--th-bg)", color: "var(--faint)", border: "none" },
+  ".cm-error-mark": { textDecoration: "underline wavy var(--error)", background: "#f0305018" },
+  ".cm-tooltip": { background: "var(--panel)", color: "var(--fg)", border: "1px solid var(--border-strong)" },
 });
+
+const highlight = {
+  light: syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+  dark: syntaxHighlighting(oneDarkHighlightStyle),
+};
 
 // Makes the editor inside host. It lives in a shadow root because the server's
 // Content-Security-Policy refuses inline <style> elements, and there CodeMirror's styles go
@@ -113,6 +124,7 @@ const theme = EditorView.theme({
 export function createEditor(host, { doc, onRun, onHistory, onChange, names }) {
   const shadow = host.attachShadow({ mode: "open" });
   const lang = new Compartment();
+  const colours = new Compartment();
   let current = "sql";
   // One function for the editor's life: completion tells its sources apart by identity.
   const complete = completions(names, () => current);
@@ -132,7 +144,7 @@ export function createEditor(host, { doc, onRun, onHistory, onChange, names }) {
         drawSelection(),
         bracketMatching(),
         closeBrackets(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        colours.of(highlight.light),
         autocompletion(),
         EditorState.languageData.of(() => [{ autocomplete: complete }]),
         keymap.of([...completionKeymap, ...historyKeymap, ...defaultKeymap]),
@@ -171,6 +183,7 @@ export function createEditor(host, { doc, onRun, onHistory, onChange, names }) {
       if (from < to) view.dispatch({ effects: setError.of({ from, to }), selection: { anchor: from } });
     },
     clearError: () => view.dispatch({ effects: setError.of(null) }),
+    setDark: (dark) => view.dispatch({ effects: colours.reconfigure(dark ? highlight.dark : highlight.light) }),
     focus: () => view.focus(),
   };
 }

@@ -19,7 +19,11 @@ const AUTO_CAPTION = ["name", "title", "label"];
 // A layout step never holds the page longer than this, so panning stays smooth meanwhile.
 const LAYOUT_FRAME_MS = 12;
 const EDGE_LABELS_UP_TO = 300; // edge labels past this many edges are only clutter
-const EDGE_COLOUR = "#c4c4c4";
+// Edges, labels and a selected edge, on a light and on a dark canvas (setDark).
+const INK = {
+  light: { edge: "#c4c4c4", label: "#000", selectedEdge: "#333" },
+  dark: { edge: "#4a525b", label: "#d8dde3", selectedEdge: "#e8ecf0" },
+};
 
 // The one SQL statement of the UI's own (the routes cannot sort nodes by degree): the
 // best-connected nodes, of one label when ?1 is not NULL.
@@ -76,6 +80,7 @@ export class GraphView {
     this.captions = loadCaptions(); // label -> the property its nodes are captioned with
     this.selection = new Set(); // what is highlighted: the details pane's, or a query's result
     this.layoutFrame = 0;
+    this.ink = INK.light;
     this.graph = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
     this.sigma = new Sigma(this.graph, container, {
       defaultEdgeType: "arrow",
@@ -88,7 +93,7 @@ export class GraphView {
       nodeReducer: (id, attr) => (this.selection.has(id)
         ? { ...attr, highlighted: true, size: attr.size + 3, zIndex: 1 } : attr),
       edgeReducer: (id, attr) => (this.selection.has(id)
-        ? { ...attr, color: "#333", size: 3, zIndex: 1 } : attr),
+        ? { ...attr, color: this.ink.selectedEdge, size: 3, zIndex: 1 } : attr),
     });
     this.sigma.on("clickNode", ({ node }) => {
       this.select(node);
@@ -187,7 +192,7 @@ export class GraphView {
       }
     }
     for (const e of edges) {
-      const data = { kind: e.label, label: e.label, props: parseProps(e.properties), color: EDGE_COLOUR, size: 1 };
+      const data = { kind: e.label, label: e.label, props: parseProps(e.properties), color: this.ink.edge, size: 1 };
       if (g.hasEdge(e.id)) g.mergeEdgeAttributes(e.id, data);
       else g.addDirectedEdgeWithKey(e.id, e.source, e.target, data);
     }
@@ -312,6 +317,14 @@ export class GraphView {
     return this.expanded.has(id);
   }
 
+  // Draws for a dark canvas, or a light one: edge and caption colours.
+  setDark(dark) {
+    this.ink = dark ? INK.dark : INK.light;
+    this.graph.forEachEdge((id) => this.graph.setEdgeAttribute(id, "color", this.ink.edge));
+    this.sigma.setSetting("labelColor", { color: this.ink.label });
+    this.sigma.setSetting("edgeLabelColor", { color: this.ink.label });
+  }
+
   // Highlights a node or edge (the one in the details pane), or several (a query's result).
   select(ids) {
     this.selection = new Set(Array.isArray(ids) ? ids : [ids]);
@@ -383,6 +396,7 @@ export class GraphView {
         return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
       },
       camera: () => s.getCamera().getState(),
+      ink: () => ({ label: s.getSetting("labelColor").color, edge: this.ink.edge }),
     };
   }
 }

@@ -3,6 +3,9 @@
 import { api, setToken, ApiError } from "./api.js";
 import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
 import { createConsole } from "./console.js";
+import { initTheme, themeMode } from "./theme.js";
+import { installShortcuts, showShortcuts } from "./keys.js";
+import { readState, writeState } from "./urlstate.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -92,16 +95,26 @@ function renderSelected() {
 
 function select(id) {
   selected = { id };
+  writeState({ node: id, edge: undefined });
   return serial(renderSelected);
 }
 
 function selectEdge(id) {
   selected = { id, edge: true };
+  writeState({ node: undefined, edge: id });
   return serial(renderSelected);
+}
+
+function unselect() {
+  selected = null;
+  writeState({ node: undefined, edge: undefined });
+  graph.select([]);
+  $("details").replaceChildren(el("p", "Nothing selected.", "hint"));
 }
 
 function expand(id) {
   selected = { id };
+  writeState({ node: id, edge: undefined });
   return serial(async () => {
     await graph.expand(id);
     renderCounts();
@@ -112,6 +125,7 @@ function expand(id) {
 
 function collapse(id) {
   selected = { id };
+  writeState({ node: id, edge: undefined });
   return serial(async () => {
     await graph.collapse(id);
     renderCounts();
@@ -250,7 +264,13 @@ function showInGraph({ nodes, edges }) {
   });
 }
 
-const queryConsole = createConsole({ onGraph: showInGraph, onRun: () => serial(poll) });
+const queryConsole = createConsole({
+  onGraph: showInGraph,
+  onRun: () => {
+    writeState({ q: queryConsole.editor.text() });
+    return serial(poll);
+  },
+});
 
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
@@ -262,6 +282,7 @@ $("zoom-in").addEventListener("click", () => graph.zoom(1.5));
 $("zoom-out").addEventListener("click", () => graph.zoom(1 / 1.5));
 $("label-filter").addEventListener("change", (e) => {
   graph.setFilter(e.target.value.trim());
+  writeState({ label: graph.label });
   serial(reloadGraph);
 });
 $("token-form").addEventListener("submit", (e) => {
@@ -270,6 +291,50 @@ $("token-form").addEventListener("submit", (e) => {
   serial(poll);
 });
 
+const theme = initTheme((dark) => {
+  graph.setDark(dark);
+  queryConsole.editor.setDark(dark);
+  $("theme").textContent = `Theme: ${themeMode()}`;
+});
+$("theme").addEventListener("click", () => theme.cycle());
+
+const shortcuts = installShortcuts([
+  { key: "?", label: "list these shortcuts", run: () => showShortcuts($("shortcuts"), shortcuts, EDITOR_KEYS) },
+  { key: "/", label: "go to the query editor", run: () => queryConsole.editor.focus() },
+  { key: "f", label: "fit the graph to the view", run: () => graph.fit() },
+  { key: "+", label: "zoom in", run: () => graph.zoom(1.5) },
+  { key: "-", label: "zoom out", run: () => graph.zoom(1 / 1.5) },
+  { key: "l", label: "lay the graph out again", run: () => graph.layout() },
+  { key: "e", label: "expand or collapse the selected node", run: () => {
+    if (selected && !selected.edge) (graph.isExpanded(selected.id) ? collapse : expand)(selected.id);
+  } },
+  { key: "t", label: "switch colours: system, dark, light", run: () => theme.cycle() },
+  { key: "Escape", label: "clear the selection", run: unselect },
+]);
+const EDITOR_KEYS = [["Ctrl+Enter", "run the query (in the editor)"], ["Ctrl+↑ / Ctrl+↓", "walk the history (in the editor)"],
+  ["Ctrl+Space", "complete a name (in the editor)"]];
+$("help").addEventListener("click", () => showShortcuts($("shortcuts"), shortcuts, EDITOR_KEYS));
+
+// What the URL holds (urlstate.js): the query goes into the editor, unrun; the selection and
+// the label filter show as if clicked.
+function restoreState() {
+  const st = readState();
+  if (st.label) {
+    $("label-filter").value = st.label;
+    graph.setFilter(st.label);
+  }
+  if (st.q) queryConsole.editor.setText(st.q);
+  if (st.node) {
+    graph.pinned.add(st.node);
+    graph.select(st.node);
+    select(st.node);
+  } else if (st.edge) {
+    graph.select(st.edge);
+    selectEdge(st.edge);
+  }
+}
+
 // For tests and the console.
 window.arena = { view: graph.probe(), graph, console: queryConsole, poll: () => serial(poll) };
+restoreState();
 loop();
