@@ -3,6 +3,7 @@
 import { api, setToken, ApiError } from "./api.js";
 import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
 import { createConsole } from "./console.js";
+import { createPanels } from "./panels.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -83,6 +84,7 @@ function renderCounts() {
 async function reloadGraph() {
   await graph.refresh();
   renderCounts();
+  panels.schema.refresh();
   if (selected) await renderSelected();
 }
 
@@ -92,6 +94,7 @@ function renderSelected() {
 
 function select(id) {
   selected = { id };
+  panels.vectors.nodeSelected(id);
   return serial(renderSelected);
 }
 
@@ -229,6 +232,7 @@ async function poll() {
   const st = await api("GET", "/status");
   $("token-form").hidden = true;
   renderStatus(st);
+  panels.sync.update(st);
   const vv = JSON.stringify(st.vv);
   if (vv !== lastVV) {
     lastVV = vv;
@@ -251,6 +255,9 @@ function showInGraph({ nodes, edges }) {
 }
 
 const queryConsole = createConsole({ onGraph: showInGraph, onRun: () => serial(poll) });
+// The side panels (schema, vector search, sync), fed by the poll and the graph's reloads.
+const panels = createPanels($("sidebar"), { runQuery: (text) => queryConsole.runText(text),
+  selectedNode: () => (selected && !selected.edge ? selected.id : null), showInGraph, open: expand });
 
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
@@ -271,5 +278,5 @@ $("token-form").addEventListener("submit", (e) => {
 });
 
 // For tests and the console.
-window.arena = { view: graph.probe(), graph, console: queryConsole, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, panels, poll: () => serial(poll) };
 loop();
