@@ -1,5 +1,6 @@
 /* net_api.h — the HTTP API's answers, shared by the server (net_http.c) and its routes:
- * the graph (net_graph.c) and queries (net_query.c). Internal to src/net/. */
+ * the graph (net_graph.c), queries (net_query.c) and vector search (net_vector.c). Internal to
+ * src/net/. */
 #ifndef ADB_NET_API_H
 #define ADB_NET_API_H
 
@@ -53,6 +54,11 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
                         const char *id, json_t *body, int *wrote);
 void net_graph_labels(net_reply *r, adb *db);
 void net_graph_subgraph(net_reply *r, adb *db, json_t *body);
+
+/* POST /vectors/search (net_vector.c): {"vector": [numbers]} or {"node": ID}, "k"? (1..10000,
+ * default 10): the k nearest nodes, nearest first, as [{"id", "distance"}]; 400 for bad input,
+ * 404 for a node that does not exist or has no vector. */
+void net_vector_search(net_reply *r, adb *db, json_t *body);
 
 /* Where a streamed answer goes as it is made (on a worker thread): begin once its status is
  * 200, then put, piece by piece, the body's bytes; gone says 1 once nobody waits for them (the

@@ -1,6 +1,7 @@
 /* net_http.c — the HTTP server of arenadb serve (docs/http.md), on libwebsockets: one request
  * per connection, roles and routing, queries on worker threads, the status page, tokens and
- * presence. The graph's routes are net_graph.c, SQL and Cypher net_query.c. */
+ * presence. The graph's routes are net_graph.c, SQL and Cypher net_query.c, vector search
+ * net_vector.c. */
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <uv.h>
@@ -153,14 +154,15 @@ static void txn_end(net_reply *r, adb *db) {
 static int need_role(int method, const char *u) {
   if (!strncmp(u, "/tokens", 7)) return ADB_ROLE_ADMIN;
   if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher") ||
-      !strcmp(u, "/subgraph"))
+      !strcmp(u, "/subgraph") || !strcmp(u, "/vectors/search"))
     return ADB_ROLE_READ;
   return ADB_ROLE_WRITE;
 }
 
 static int is_api(const char *u) {
   static const char *const exact[] = {"/status",   "/vv",    "/sql",   "/cypher",
-                                      "/presence", "/tokens", "/labels", "/subgraph"};
+                                      "/presence", "/tokens", "/labels", "/subgraph",
+                                      "/vectors/search"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
@@ -405,6 +407,12 @@ static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
     else if (!json_is_object(body))
       net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else net_graph_subgraph(r, db, body);
+  } else if (!strcmp(u, "/vectors/search")) {
+    if (m != LWSHUMETH_POST)
+      net_reply_err(r, 405, "method not allowed", "POST {\"vector\": [...]} or {\"node\": ID}, \"k\"?");
+    else if (!json_is_object(body))
+      net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+    else net_vector_search(r, db, body);
   } else if (!strcmp(u, "/")) {
     r->status = 200;
     r->ctype = "text/html; charset=utf-8";

@@ -1575,6 +1575,58 @@ def graph_view_routes():
 
 
 @test
+def vector_search_over_http():
+    """POST /vectors/search answers the k nearest nodes to a vector or to a node's vector as the
+    command line's `vector search` does (ids, order, distances); a read token may search; bad
+    input is 400 naming the problem, an unknown node or one without a vector 404."""
+    db = "vectors.db"
+    run(db, "init")
+    for i in range(12):
+        run(db, "node", "add", "Doc", json.dumps({"n": i}), "--id", f"d{i}")
+        run(db, "vector", "set", f"d{i}", json.dumps([i % 5 + 0.5, (i * 7) % 11 - 3, 1.25 * i]))
+    run(db, "node", "add", "Doc", "{}", "--id", "plain")
+    hub, port = server(db, None, "--token", "adm1n")
+    read = http(port, "POST", "/tokens", {"name": "r", "role": "read"}, "adm1n")[1]["token"]
+
+    def cli_search(vec, k):
+        out = run(db, "vector", "search", json.dumps(vec), "-k", str(k), "--format", "json").stdout
+        return [(h["id"], h["distance"]) for h in json.loads(out)]
+
+    def same(got, want):
+        assert [h["id"] for h in got] == [w[0] for w in want], (got, want)
+        assert all(abs(h["distance"] - w[1]) <= 1e-6 for h, w in zip(got, want)), (got, want)
+        assert all(set(h) == {"id", "distance"} for h in got), got
+
+    for vec, k in (([1, 0, 2], 5), ([-3, 4.5, 0.25], 12), ([0.5, 0.5, 0.5], 1)):
+        st, b = http(port, "POST", "/vectors/search", {"vector": vec, "k": k}, read)
+        assert st == 200, b
+        same(b, cli_search(vec, k))
+    d3 = json.loads(run(db, "vector", "get", "d3").stdout)
+    st, b = http(port, "POST", "/vectors/search", {"node": "d3"}, read)
+    assert st == 200 and len(b) == 10 and b[0]["id"] == "d3", b
+    same(b, cli_search(d3, 10))
+    bad = (
+        ({"vector": [1, "x", 2]}, "[1]"), ({"vector": [1, None, 2]}, "not a number"),
+        ({"vector": "[1,2,3]"}, "array"), ({"vector": []}, "array"),
+        ({"vector": [1e39, 0, 0]}, "float32"), ({"vector": [1, 2]}, "2 components"),
+        ({"vector": [1, 2, 3, 4]}, "4 components"), ({"node": "d1", "k": 0}, "k"),
+        ({"node": "d1", "k": 10001}, "k"), ({"node": "d1", "k": 2.5}, "k"),
+        ({"node": "d1", "k": "3"}, "k"), ({}, "exactly one"),
+        ({"node": "d1", "vector": [1, 2, 3]}, "exactly one"), ({"node": 7}, "node"),
+    )
+    for body, says in bad:
+        st, b = http(port, "POST", "/vectors/search", body, read)
+        assert st == 400 and says in b["error"] and b["code"] == "invalid argument", (body, st, b)
+    for body, says in (({"node": "nobody"}, "does not exist"), ({"node": "plain"}, "no vector")):
+        st, b = http(port, "POST", "/vectors/search", body, read)
+        assert st == 404 and says in b["error"], (body, st, b)
+    assert http(port, "POST", "/vectors/search", [1, 2, 3], read)[0] == 400
+    assert http(port, "GET", "/vectors/search", None, read)[0] == 405
+    assert http(port, "POST", "/vectors/search", {"node": "d1"})[0] == 401
+    assert stop(hub) == 0
+
+
+@test
 def query_answers_cap_their_rows():
     """POST /sql and /cypher answer at most max_rows rows (10000 unless asked), saying whether
     more followed; a write past the cap is still whole."""

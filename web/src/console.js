@@ -262,5 +262,10 @@ export function createConsole({ onGraph, onRun }) {
   });
   renderHistory();
   renderSaved();
-  return { editor, run };
+  // Puts text in the editor (its language as detected, no parameters) and runs it.
+  function runText(text) {
+    put({ text, params: "" });
+    return run(false);
+  }
+  return { editor, run, runText };
 }

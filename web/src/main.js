@@ -6,6 +6,7 @@ import { createConsole } from "./console.js";
 import { initTheme, themeMode } from "./theme.js";
 import { installShortcuts, showShortcuts } from "./keys.js";
 import { readState, writeState } from "./urlstate.js";
+import { createPanels } from "./panels.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -86,6 +87,7 @@ function renderCounts() {
 async function reloadGraph() {
   await graph.refresh();
   renderCounts();
+  panels.schema.refresh();
   if (selected) await renderSelected();
 }
 
@@ -96,6 +98,7 @@ function renderSelected() {
 function select(id) {
   selected = { id };
   writeState({ node: id, edge: undefined });
+  panels.vectors.nodeSelected(id);
   return serial(renderSelected);
 }
 
@@ -243,6 +246,7 @@ async function poll() {
   const st = await api("GET", "/status");
   $("token-form").hidden = true;
   renderStatus(st);
+  panels.sync.update(st);
   const vv = JSON.stringify(st.vv);
   if (vv !== lastVV) {
     lastVV = vv;
@@ -271,6 +275,9 @@ const queryConsole = createConsole({
     return serial(poll);
   },
 });
+// The side panels (schema, vector search, sync), fed by the poll and the graph's reloads.
+const panels = createPanels($("sidebar"), { runQuery: (text) => queryConsole.runText(text),
+  selectedNode: () => (selected && !selected.edge ? selected.id : null), showInGraph, open: expand });
 
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
@@ -335,6 +342,6 @@ function restoreState() {
 }
 
 // For tests and the console.
-window.arena = { view: graph.probe(), graph, console: queryConsole, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, panels, poll: () => serial(poll) };
 restoreState();
 loop();
