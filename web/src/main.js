@@ -7,6 +7,7 @@ import { initTheme, themeMode } from "./theme.js";
 import { installShortcuts, showShortcuts } from "./keys.js";
 import { readState, writeState } from "./urlstate.js";
 import { createPanels } from "./panels.js";
+import { createEditing } from "./edit.js";
 
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -40,8 +41,9 @@ let selected = null; // {id, edge}: what the details pane shows
 let lastVV = null;
 let busy = Promise.resolve();
 
-const graph = new GraphView($("graph"), { onSelect: select, onSelectEdge: selectEdge, onExpand: expand,
-  onCollapse: collapse });
+// A click on a node fills an open new-edge form's target instead of selecting it.
+const graph = new GraphView($("graph"), { onSelect: (id) => editing.pick(id) || select(id), onSelectEdge: selectEdge,
+  onExpand: expand, onCollapse: collapse });
 
 // Runs one update at a time, so that polls and clicks never interleave their drawing.
 function serial(fn) {
@@ -92,6 +94,7 @@ async function reloadGraph() {
 }
 
 function renderSelected() {
+  if (!selected) return undefined;
   return selected.edge ? renderEdge(selected.id) : renderDetails(selected.id);
 }
 
@@ -170,12 +173,13 @@ async function renderEdge(id) {
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
     box.replaceChildren(el("p", `Edge ${id} no longer exists.`, "hint"));
-    selected = null;
+    if (selected?.id === id) selected = null; // unless a click chose another meanwhile
     return;
   }
   const ends = el("p");
   ends.append(nodeLink(edge.source), " → ", nodeLink(edge.target));
-  box.replaceChildren(heading(edge.label, edge.id), ends, el("h3", "Properties"), propsTable(edge.properties));
+  box.replaceChildren(heading(edge.label, edge.id), editing.edgeActions(edge), ends, el("h3", "Properties"),
+    propsTable(edge.properties));
 }
 
 async function renderDetails(id) {
@@ -186,11 +190,12 @@ async function renderDetails(id) {
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
     box.replaceChildren(el("p", `Node ${id} no longer exists.`, "hint"));
-    selected = null;
+    if (selected?.id === id) selected = null; // unless a click chose another meanwhile
     return;
   }
   const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=101`);
-  const parts = [heading(node.label, node.id), el("h3", "Properties"), propsTable(node.properties)];
+  const parts = [heading(node.label, node.id), editing.nodeActions(node, edges.length), el("h3", "Properties"),
+    propsTable(node.properties)];
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
   const open = graph.isExpanded(id);
   const more = el("button", open ? "Collapse" : "Expand", "small");
@@ -278,6 +283,24 @@ const queryConsole = createConsole({
 // The side panels (schema, vector search, sync), fed by the poll and the graph's reloads.
 const panels = createPanels($("sidebar"), { runQuery: (text) => queryConsole.runText(text),
   selectedNode: () => (selected && !selected.edge ? selected.id : null), showInGraph, open: expand });
+// Editing (edit.js): after each successful write the view reloads, showing what was made.
+const editing = createEditing({
+  panel: $("edit-panel"),
+  undoButton: $("undo"),
+  newNodeButton: $("new-node"),
+  changed({ node, edge }) {
+    if (node) {
+      graph.pinned.add(node);
+      selected = { id: node };
+    } else if (edge) selected = { id: edge, edge: true };
+    return serial(async () => {
+      await reloadGraph();
+      if (node || edge) graph.select(node || edge);
+    });
+  },
+});
+
+const queryConsole = createConsole({ onGraph: showInGraph, onRun: () => serial(poll) });
 
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
@@ -342,6 +365,6 @@ function restoreState() {
 }
 
 // For tests and the console.
-window.arena = { view: graph.probe(), graph, console: queryConsole, panels, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, poll: () => serial(poll) };
 restoreState();
 loop();
