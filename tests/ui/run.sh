@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the browser UI's tests: builds the UI, installs playwright-core from npm into
 # tests/ui/node_modules (git-ignored; never a browser download: Debian's chromium is used), and
-# drives the page in headless Chromium (uitest.mjs, the query console's console.test.mjs and the
-# graph view's graph.test.mjs).
+# drives the page in headless Chromium (uitest.mjs, the query console's console.test.mjs, the
+# graph view's graph.test.mjs, and live.test.mjs: pushed updates and presence across two tabs).
 # Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
 set -u
@@ -19,7 +19,7 @@ mkdir -p build
 # Each file ends with its own "ui: N passed, M failed"; this script's last line is the sum.
 passed=0 failed=0
 for t in "uitest.mjs $bin web/dist build/ui-screenshot.png" "console.test.mjs $bin web/dist" \
-         "graph.test.mjs $bin web/dist build/ui-graph-screenshot.png"; do
+         "graph.test.mjs $bin web/dist build/ui-graph-screenshot.png" "live.test.mjs $bin web/dist"; do
   set -- $t
   out=$(timeout -k 5 120 node "tests/ui/$1" "${@:2}" 2>&1)
   echo "$out" | grep -v '^ui: '
