@@ -12,6 +12,7 @@
 
 #define NET_DEFAULT_PORT 7420
 #define NET_WS_PROTOCOL "arenadb-sync"
+#define NET_EVENTS_PROTOCOL "arenadb-events" /* the browser UI's pushed updates (GET /events) */
 #define NET_MAX_PEERS 32
 #define NET_MAX_CORS 16
 #define NET_MAX_CONNECTIONS 4096
@@ -122,6 +123,32 @@ int net_guard_check(const net_guard *g, struct lws *wsi, int write, const char *
 /* 1 when origin is one that --cors allows. */
 int net_guard_cors(const net_guard *g, const char *origin);
 int64_t net_now_ms(void);
+
+/* Connections counted for /status: sync sessions accepted and ready ("sessions"), and a mask of
+ * the outgoing peers (--peer) that are connected (bit i: peer i). */
+int net_hub_sessions(net_hub *h, uint64_t *peers_up);
+typedef struct net_events net_events;
+net_events *net_hub_events(net_hub *h);
+
+/* The browser UI's WebSocket (net_events.c, docs/http.md "GET /events"): JSON text frames that
+ * push the server's status, a version vector after commits and the presence table, and take
+ * the UI's presence entries. net_events_new returns NULL when out of memory; net_events_free
+ * frees what net_events_new made (after the loop and lws are gone). net_events_callback is the
+ * protocol's lws callback, with a per-connection state of net_events_pss_size bytes. The hub
+ * says net_events_changed after a commit (local, from a peer, or by another process) and
+ * net_events_presence_changed when the presence table changed; net_events_tick, on every tick
+ * of the loop (slow set every 100 ms), sends what changed, at most one frame of each kind per
+ * client. net_events_stop closes every client (1001) and makes later closes leave presence
+ * alone. net_events_count is the number of UI clients connected. */
+net_events *net_events_new(net_hub *h);
+void net_events_free(net_events *ev);
+int net_events_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+extern const size_t net_events_pss_size;
+void net_events_changed(net_events *ev);
+void net_events_presence_changed(net_events *ev);
+void net_events_tick(net_events *ev, int slow);
+void net_events_stop(net_events *ev);
+int net_events_count(net_events *ev);
 
 /* The HTTP API (net_http.c): routes, tokens and roles, workers for queries. */
 extern const net_http_handler net_http_api;

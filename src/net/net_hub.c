@@ -69,6 +69,7 @@ struct net_hub {
   char listen_host[256];
   int listen_port;
   net_listener *listener;
+  net_events *ev; /* the browser UIs' WebSockets (net_events.c) */
   int has_tokens; /* the file has access tokens: re-read when another process commits */
   /* Read-only handles for the worker threads: free ones wait in readers[0..nfree). */
   uv_mutex_t readers_lock;
@@ -105,6 +106,7 @@ adb *net_hub_db(net_hub *h) { return h->db; }
 sync_presence *net_hub_presence(net_hub *h) { return &h->pres; }
 const char *net_hub_ui_dir(net_hub *h) { return h->o.ui_dir; }
 uv_loop_t *net_hub_loop(net_hub *h) { return &h->loop; }
+net_events *net_hub_events(net_hub *h) { return h->ev; }
 
 adb *net_hub_reader_take(net_hub *h) {
   adb *rd = NULL;
@@ -210,6 +212,7 @@ static void hook_applied(void *ctx, sync_session *s) {
       sync_session_local_changed(c->s, now);
       kick(c);
     }
+  net_events_changed(h->ev);
 }
 
 static void hook_presence(void *ctx, sync_session *s, const sync_presence_entry *e) {
@@ -221,6 +224,7 @@ static void hook_presence(void *ctx, sync_session *s, const sync_presence_entry 
       sync_session_send_presence(c->s, e, now);
       kick(c);
     }
+  net_events_presence_changed(h->ev);
   if (h->o.on_presence) h->o.on_presence(h->o.ctx, h, e);
 }
 
@@ -506,6 +510,7 @@ void net_hub_changed(net_hub *h) {
       sync_session_local_changed(c->s, now);
       after_event(c);
     }
+  net_events_changed(h->ev);
 }
 
 int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_t ttl_ms) {
@@ -518,6 +523,7 @@ int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_
       sync_session_send_presence(c->s, e, now);
       kick(c);
     }
+  net_events_presence_changed(h->ev);
   if (h->o.on_presence && e) h->o.on_presence(h->o.ctx, h, e);
   return ADB_OK;
 }
@@ -535,6 +541,7 @@ static void stop(net_hub *h, const char *why) {
     kick(c);
   }
   for (int i = 0; i < h->o.npeers; i++) uv_timer_stop(&h->peers[i].retry);
+  net_events_stop(h->ev);
 }
 
 /* Logs a change of the database or replica id since the last line that named them: a replica
@@ -560,7 +567,9 @@ static void tick_cb(uv_timer_t *t) {
     next = c->next;
     if (c->drained == 1 && c->wsi) close_ws(c);
   }
+  int slow = now - h->last_slow_tick >= 100;
   if (h->stopping) {
+    net_events_tick(h->ev, 0); /* the UIs' close frames */
     if (h->nconns == 0 || now >= h->stop_at) uv_stop(&h->loop);
     return;
   }
@@ -571,11 +580,13 @@ static void tick_cb(uv_timer_t *t) {
     net_hub_tokens_changed(h); /* `arenadb token create` or revoke in another process */
     net_hub_changed(h);
   }
-  if (now - h->last_slow_tick >= 100) {
+  if (slow) {
     h->last_slow_tick = now;
     log_identity(h);
-    if (sync_presence_expire(&h->pres, now) && h->o.on_presence)
-      h->o.on_presence(h->o.ctx, h, NULL);
+    if (sync_presence_expire(&h->pres, now)) {
+      net_events_presence_changed(h->ev);
+      if (h->o.on_presence) h->o.on_presence(h->o.ctx, h, NULL);
+    }
     for (net_conn *c = h->conns, *next; c; c = next) {
       next = c->next;
       if (!c->s) continue;
@@ -590,6 +601,8 @@ static void tick_cb(uv_timer_t *t) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
     }
   }
+  /* After the checks above: a commit or an expiry they found goes out on this tick. */
+  net_events_tick(h->ev, slow);
   if (h->o.run_for_ms && now - h->started >= h->o.run_for_ms) stop(h, NULL);
   if (!h->o.live && !h->o.listen) {
     int all = 1;
@@ -620,19 +633,32 @@ static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
   if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION) {
     char ip[48] = "?";
     lws_get_peer_simple(wsi, ip, sizeof ip);
-    logf_(h, "refused a WebSocket from %s: it did not ask for subprotocol %s", ip, NET_WS_PROTOCOL);
+    logf_(h, "refused a WebSocket from %s: it did not ask for subprotocol %s or %s", ip,
+          NET_WS_PROTOCOL, NET_EVENTS_PROTOCOL);
     return 1;
   }
   if (h->o.http) return h->o.http->callback(wsi, reason, user, in, len);
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
+static int events_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                           void *in, size_t len) {
+  return net_events_callback(wsi, (int)reason, user, in, len);
+}
+
 static const struct lws_protocols *protocols(net_hub *h) {
-  static struct lws_protocols p[3];
+  static struct lws_protocols p[4];
   size_t pss = h->o.http ? h->o.http->pss_size : 0;
   p[0] = (struct lws_protocols){"http", first_callback, pss, 0, 0, NULL, 0};
   p[1] = (struct lws_protocols){NET_WS_PROTOCOL, ws_callback, 0, 65536, 0, NULL, 0};
-  memset(&p[2], 0, sizeof p[2]);
+  /* The browser UI's pushed updates: only where the HTTP API is served. */
+  if (h->o.http) {
+    p[2] = (struct lws_protocols){NET_EVENTS_PROTOCOL, events_callback, net_events_pss_size,
+                                  16384, 0, NULL, 0};
+    memset(&p[3], 0, sizeof p[3]);
+  } else {
+    memset(&p[2], 0, sizeof p[2]);
+  }
   return p;
 }
 
@@ -664,12 +690,17 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   h->res = res;
   sync_presence_init(&h->pres);
   ut_hex_decode(adb_replica_id(db), h->rid, 16);
+  if (!(h->ev = net_events_new(h))) {
+    free(h);
+    return ADB_NOMEM;
+  }
   int rc = ADB_OK;
   char host[256] = "127.0.0.1";
   int port = 0;
   if (o->listen && net_split_hostport(o->listen, host, sizeof host, &port)) {
     snprintf(res->reason, sizeof res->reason, "cannot listen on '%s': expected HOST:PORT",
              o->listen);
+    net_events_free(h->ev);
     free(h);
     return ADB_INVALID;
   }
@@ -677,12 +708,14 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     h->peers[i].hub = h;
     if (parse_peer(&h->peers[i], o->peers[i])) {
       snprintf(res->reason, sizeof res->reason, "'%s' is not a ws:// or wss:// URL", o->peers[i]);
+      net_events_free(h->ev);
       free(h);
       return ADB_INVALID;
     }
   }
   int fd = o->listen ? net_listen_open(host, port, res->reason, sizeof res->reason) : -1;
   if (o->listen && fd < 0) {
+    net_events_free(h->ev);
     free(h);
     return ADB_IO;
   }
@@ -720,6 +753,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     snprintf(res->reason, sizeof res->reason, "cannot start the network layer");
     if (fd >= 0 && !h->listener) close(fd);
     uv_loop_close(&h->loop);
+    net_events_free(h->ev);
     free(h);
     return ADB_IO;
   }
@@ -771,6 +805,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   for (int i = 0; i < h->nfree; i++) adb_close(h->readers[i]);
   uv_mutex_destroy(&h->readers_lock);
   sync_presence_free(&h->pres);
+  net_events_free(h->ev);
   rc = res->rc;
   free(h);
   return rc;
@@ -786,6 +821,7 @@ json_t *net_hub_status(net_hub *h) {
   for (net_conn *c = h->conns; c; c = c->next)
     ready += c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY;
   json_object_set_new(o, "sessions", json_integer(ready));
+  json_object_set_new(o, "ui_clients", json_integer(net_events_count(h->ev)));
   json_t *peers = json_array();
   for (int i = 0; i < h->o.npeers; i++) {
     net_peer *p = &h->peers[i];
@@ -812,4 +848,17 @@ json_t *net_hub_status(net_hub *h) {
   json_object_set_new(o, "uptime_ms", json_integer(net_now_ms() - h->started));
   json_object_set_new(o, "authenticates", json_boolean(net_hub_authenticates(h)));
   return o;
+}
+
+int net_hub_sessions(net_hub *h, uint64_t *peers_up) {
+  int ready = 0;
+  for (net_conn *c = h->conns; c; c = c->next)
+    ready += c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY;
+  *peers_up = 0;
+  for (int i = 0; i < h->o.npeers; i++) {
+    net_peer *p = &h->peers[i];
+    if (p->conn && p->conn->s && sync_session_state(p->conn->s) == SYNC_S_READY)
+      *peers_up |= (uint64_t)1 << i;
+  }
+  return ready;
 }

@@ -172,11 +172,12 @@ def node_count(db):
 # ---- a small WebSocket client (RFC 6455), for bad peers and many connections ----
 
 class WS:
-    def __init__(self, port, protocol="arenadb-sync", timeout=5, host=None, origin=None):
+    def __init__(self, port, protocol="arenadb-sync", timeout=5, host=None, origin=None,
+                 target="/sync", headers=""):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        extra = f"Origin: {origin}\r\n" if origin else ""
-        req = (f"GET /sync HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nUpgrade: websocket\r\n"
+        extra = (f"Origin: {origin}\r\n" if origin else "") + headers
+        req = (f"GET {target} HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                f"Sec-WebSocket-Protocol: {protocol}\r\n{extra}\r\n")
         self.s.sendall(req.encode())
@@ -1952,6 +1953,225 @@ def a_failing_client_sends_error_then_close_1008():
 
 
 # ---- an independent client written from the documents alone (docclient.py) ----
+
+# ---- the browser UI's WebSocket: GET /events, subprotocol arenadb-events (JSON text) ----
+
+def events(port, token=None, bearer=None, origin=None):
+    """A UI's events socket; token goes in ?token=, bearer in an Authorization header."""
+    target = "/events" + (f"?token={token}" if token else "")
+    headers = f"Authorization: Bearer {bearer}\r\n" if bearer else ""
+    return WS(port, protocol="arenadb-events", target=target, headers=headers, origin=origin)
+
+
+def ev_send(ws, msg):
+    ws.send((msg if isinstance(msg, str) else json.dumps(msg)).encode(), opcode=1)
+
+
+def ev_next(ws, kind, timeout=5, cond=None):
+    """The next JSON frame of type kind (and cond) within timeout; others are skipped. Raises
+    AssertionError on a close (with its code and reason) or the timeout."""
+    deadline = time.time() + timeout
+    seen = []
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            raise AssertionError(f"no {kind} frame within {timeout}s (saw {seen!r:.600})")
+        ws.s.settimeout(left)
+        try:
+            op, p = ws.recv()
+        except socket.timeout:
+            continue
+        if op == 8:
+            code = struct.unpack(">H", p[:2])[0] if len(p) >= 2 else None
+            raise AssertionError(f"closed ({code}, {p[2:].decode(errors='replace')!r}) before a "
+                                 f"{kind} frame (saw {seen!r:.600})")
+        if op != 1:
+            continue
+        m = json.loads(p)
+        seen.append(m)
+        if m.get("type") == kind and (cond is None or cond(m)):
+            return m
+
+
+def ev_close(ws, timeout=5):
+    """Frames until the server closes: (JSON frames, close code, close reason)."""
+    ws.s.settimeout(timeout)
+    out = []
+    try:
+        while True:
+            op, p = ws.recv()
+            if op == 8:
+                code = struct.unpack(">H", p[:2])[0] if len(p) >= 2 else None
+                return out, code, p[2:].decode(errors="replace")
+            if op == 1:
+                out.append(json.loads(p))
+    except (EOFError, ConnectionResetError, socket.timeout, OSError):
+        return out, None, ""
+
+
+@test
+def ui_events_push_hello_changes_and_status():
+    """A UI's socket gets a hello with what /status says and the presence table; every commit
+    (over HTTP, and by another process on the file) pushes a change frame with the new vector
+    within a tick; a second UI shows in ui_clients, pushed as a status frame."""
+    hub, port = server("ev.db", None, "--no-ui")
+    a = events(port)
+    h = ev_next(a, "hello")
+    st = http(port, "GET", "/status")[1]
+    for k in ("db", "replica", "vv", "sessions", "peers", "presence", "ui_clients"):
+        assert k in h, (k, h)
+    assert h["db"] == st["db"] and h["replica"] == st["replica"] and h["vv"] == st["vv"], (h, st)
+    assert h["ui_clients"] == 1 and h["presence"] == [], h
+    b = events(port)
+    assert ev_next(b, "hello")["ui_clients"] == 2
+    assert ev_next(a, "status", 2, lambda m: m["ui_clients"] == 2)
+    assert http(port, "GET", "/status")[1]["ui_clients"] == 2
+    t = time.time()
+    assert http(port, "POST", "/nodes", {"label": "Person", "properties": {"name": "Ada"}})[0] == 201
+    ch = ev_next(a, "change", 2)
+    lag = time.time() - t
+    assert ch["vv"] != h["vv"] and ch["vv"] == http(port, "GET", "/status")[1]["vv"], ch
+    assert lag < 0.5, f"the change came {lag:.3f}s after the write"
+    ev_next(b, "change", 2, lambda m: m["vv"] == ch["vv"])
+    # another process commits to the file the server has open
+    run("ev.db", "node", "add", "Person", '{"name":"Grace"}')
+    ch2 = ev_next(a, "change", 2, lambda m: m["vv"] != ch["vv"])
+    assert ch2["vv"] == http(port, "GET", "/status")[1]["vv"], ch2
+    b.close()
+    assert ev_next(a, "status", 2, lambda m: m["ui_clients"] == 1)
+    # a commit from a sync peer
+    run("ev-peer.db", "init", "--db-id", st["db"])
+    run("ev-peer.db", "node", "add", "City", '{"name":"London"}')
+    run("ev-peer.db", "sync", f"ws://127.0.0.1:{port}")
+    ev_next(a, "change", 3, lambda m: len(m["vv"]) > len(ch2["vv"]))
+    a.close()
+    assert stop(hub) == 0
+
+
+@test
+def ui_presence_reaches_other_uis_and_sync_clients_then_expires():
+    """Presence a UI sends lands in the hub's table: another UI gets it pushed, GET /presence
+    and a sync client (arenadb presence --watch) see it; it expires after its ttl, and the entry
+    of a UI that disconnects goes at once."""
+    hub, port = server("evp.db", None, "--no-ui")
+    url = f"ws://127.0.0.1:{port}"
+    watcher = subprocess.Popen([ARENADB, "--db", path("evp-w.db"), "presence", url, "--watch",
+                                "--for", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    PROCS.append(watcher)
+    wait_for("the watcher", lambda: http(port, "GET", "/status")[1]["sessions"] >= 1, 10)
+    a, b = events(port), events(port)
+    ev_next(a, "hello")
+    ev_next(b, "hello")
+    t = time.time()
+    ev_send(a, {"type": "presence", "key": "ui:a", "value": {"name": "Otter", "node": "n1"},
+                "ttl_ms": 1500})
+    got = ev_next(b, "presence", 2, lambda m: m["entries"])
+    assert time.time() - t < 1, "presence took over a second"
+    e = got["entries"][0]
+    assert e["key"] == "ui:a" and e["value"] == {"name": "Otter", "node": "n1"}, got
+    assert e["replica"] == http(port, "GET", "/status")[1]["replica"], e
+    assert any(p["key"] == "ui:a" for p in http(port, "GET", "/presence")[1])
+    # expiry: the table empties by itself, and every UI is told
+    ev_next(b, "presence", 4, lambda m: m["entries"] == [])
+    assert http(port, "GET", "/presence")[1] == []
+    out, err = watcher.communicate(timeout=15)
+    assert '"ui:a"' in out and "Otter" in out, f"the sync client never saw it: {out!r} {err!r}"
+    # a UI that goes takes its entries with it
+    ev_send(a, {"type": "presence", "key": "ui:a", "value": {"name": "Otter"}, "ttl_ms": 30000})
+    ev_next(b, "presence", 2, lambda m: m["entries"])
+    a.close()
+    ev_next(b, "presence", 2, lambda m: m["entries"] == [])
+    # presence set over HTTP or by a sync peer reaches the UI too
+    http(port, "POST", "/presence", {"key": "cursor", "value": {"x": 1}, "ttl_ms": 5000})
+    ev_next(b, "presence", 2, lambda m: any(x["key"] == "cursor" for x in m["entries"]))
+    run("evp-c.db", "presence", url, "peer-cursor", '{"y":2}', "--ttl", "5")
+    ev_next(b, "presence", 3, lambda m: any(x["key"] == "peer-cursor" for x in m["entries"]))
+    b.close()
+    assert node_count("evp.db") == 0  # presence is never stored
+    assert stop(hub) == 0
+
+
+@test
+def ui_events_need_the_token_and_the_servers_own_pages():
+    """With tokens, a UI socket without one (or with a wrong one) gets an error frame and a
+    close 1008 and learns nothing; ?token= and 'Authorization: Bearer' let it in. A read token
+    may watch but not set presence. Another site's page is refused at the upgrade."""
+    hub, port = server("evt.db", None, "--no-ui", "--token", "s3cret")
+    for ws in (events(port), events(port, token="wrong"), events(port, bearer="wrong")):
+        frames, code, why = ev_close(ws)
+        assert code == 1008 and "authentication" in why, (frames, code, why)
+        assert [f["type"] for f in frames] == ["error"], frames
+        assert not any("db" in f or "vv" in f for f in frames), frames
+        ws.close()
+    a = events(port, token="s3cret")
+    assert ev_next(a, "hello")["role"] == "admin"
+    b = events(port, bearer="s3cret")
+    ev_next(b, "hello")
+    _, reader = http(port, "POST", "/tokens", {"name": "ro", "role": "read"}, token="s3cret")
+    r = events(port, token=reader["token"])
+    assert ev_next(r, "hello")["role"] == "read"
+    ev_send(r, {"type": "presence", "key": "ui:r", "value": {}, "ttl_ms": 1000})
+    assert "write" in ev_next(r, "error")["error"]
+    for ws in (a, b, r):
+        ws.close()
+    opened = True
+    try:
+        WS(port, protocol="arenadb-events", target="/events?token=s3cret",
+           origin="http://evil.example").close()
+    except (AssertionError, OSError):  # the handshake is refused
+        opened = False
+    assert not opened, "another site's page opened the events socket"
+    assert http(port, "GET", "/status", token="s3cret")[0] == 200
+    assert stop(hub) == 0
+
+
+@test
+def ui_events_bad_frames_get_errors_and_change_nothing():
+    """Invalid JSON, an unknown type, bad presence entries and binary frames each get an error
+    frame on a connection that stays up; a message over 64 KiB gets an error and a close 1008.
+    The server keeps serving and the database is untouched."""
+    hub, port = server("evb.db", None, "--no-ui")
+    http(port, "POST", "/nodes", {"label": "Keep", "properties": {}})
+    before = http_dump(port)
+    a = events(port)
+    ev_next(a, "hello")
+    bad = ["{not json", "[1,2]", '"text"', '{"no":"type"}', '{"type":"launch"}',
+           {"type": "presence"}, {"type": "presence", "key": "", "value": 1},
+           {"type": "presence", "key": "k", "value": 1, "ttl_ms": 0},
+           {"type": "presence", "key": "k", "value": 1, "ttl_ms": "soon"},
+           {"type": "presence", "key": "k", "value": "x" * 5000},
+           {"type": "presence", "key": "k" * 300, "value": 1}]
+    for m in bad:
+        ev_send(a, m)
+        err = ev_next(a, "error", 2)
+        assert err["error"], (m, err)
+    a.send(b"\x00\x01binary", opcode=2)
+    assert "binary" in ev_next(a, "error", 2)["error"]
+    for i in range(17):  # keys past 16 per connection are refused
+        ev_send(a, {"type": "presence", "key": f"k{i}", "value": i, "ttl_ms": 2000})
+    assert "at most 16" in ev_next(a, "error", 2)["error"]
+    ev_send(a, {"type": "presence", "key": "k3", "value": {"ok": True}, "ttl_ms": 2000})
+    ev_next(a, "presence", 2, lambda m: any(e["value"] == {"ok": True} for e in m["entries"]))
+    ev_send(a, "{" + " " * (100 << 10) + "}")  # over 64 KiB
+    frames, code, why = ev_close(a)
+    assert code == 1008 and any(f["type"] == "error" for f in frames), (frames, code, why)
+    a.close()
+    # too many errors close the connection too
+    c = events(port)
+    ev_next(c, "hello")
+    for _ in range(40):
+        ev_send(c, "nope")
+    frames, code, why = ev_close(c)
+    assert code == 1008, (code, why)
+    c.close()
+    assert http(port, "GET", "/status")[0] == 200
+    d = events(port)
+    ev_next(d, "hello")
+    d.close()
+    assert http_dump(port) == before
+    assert stop(hub) == 0
+
 
 def doc_client(check):
     r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "docclient.py"),

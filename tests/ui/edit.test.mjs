@@ -139,6 +139,16 @@ async function errorShown(re) {
 
 const undoList = () => page.evaluate(() => window.arena.editing.undoList());
 
+// Makes the page use token t, as its token form does: kept, the live socket opened again with
+// it, the status asked anew.
+async function useToken(t) {
+  await page.evaluate((tok) => {
+    localStorage.setItem("arenadb.token", tok);
+    window.arena.live.restart();
+    return window.arena.poll();
+  }, t);
+}
+
 // Ctrl+Z with the focus outside any text field.
 async function ctrlZ() {
   await page.evaluate(() => document.activeElement?.blur());
@@ -328,7 +338,7 @@ try {
   await check("a read-only token: edits, creations and an undo are refused with 403 and change nothing", async () => {
     const write = cli("token", "create", "--role", "write", "--name", "rw").split("\n")[0];
     const read = cli("token", "create", "--role", "read", "--name", "ro").split("\n")[0];
-    await page.evaluate((t) => localStorage.setItem("arenadb.token", t), write);
+    await useToken(write);
     await page.waitForFunction(() => document.querySelector('[data-key="role"]')?.textContent.includes("write"));
     // An edit with the write token, to undo later.
     const before = dump();
@@ -339,7 +349,7 @@ try {
     await saved();
     assert(same(cliGet("node", "london").properties, { name: "London", country: "UK" }), "the write token's edit");
     const edited = dump();
-    await page.evaluate((t) => localStorage.setItem("arenadb.token", t), read);
+    await useToken(read);
     await page.waitForFunction(() => document.querySelector('[data-key="role"]')?.textContent.includes("read"));
     await page.click("#undo");
     await errorShown(/\(403\)/);
@@ -359,7 +369,7 @@ try {
     await errorShown(/\(403\)/);
     await page.click("#edit-close");
     assert(dump() === edited, "a read-only token changed the database");
-    await page.evaluate((t) => localStorage.setItem("arenadb.token", t), write);
+    await useToken(write);
     await page.click("#undo");
     await until(() => dump() === before, () => dump());
     cli("token", "revoke", "ro");

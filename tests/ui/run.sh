@@ -2,8 +2,9 @@
 # run.sh — the browser UI's tests: builds the UI, installs playwright-core from npm into
 # tests/ui/node_modules (git-ignored; never a browser download: Debian's chromium is used), and
 # drives the page in headless Chromium (uitest.mjs, the query console's console.test.mjs, the
-# graph view's graph.test.mjs, the side panels' panels.test.mjs, editing's edit.test.mjs, and
-# page.test.mjs for the theme, the shortcuts and the URL).
+# graph view's graph.test.mjs, the side panels' panels.test.mjs, editing's edit.test.mjs,
+# page.test.mjs for the theme, the shortcuts and the URL, and live.test.mjs: pushed updates and
+# presence across two tabs).
 # Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
 set -u
@@ -21,7 +22,7 @@ mkdir -p build
 passed=0 failed=0
 for t in "uitest.mjs $bin web/dist build/ui-screenshot.png" "console.test.mjs $bin web/dist" \
          "graph.test.mjs $bin web/dist build/ui-graph-screenshot.png" "panels.test.mjs $bin web/dist" \
-         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist"; do
+         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist" "live.test.mjs $bin web/dist"; do
   set -- $t
   out=$(timeout -k 5 120 node "tests/ui/$1" "${@:2}" 2>&1)
   echo "$out" | grep -v '^ui: '

@@ -105,7 +105,7 @@ const profile = mkdtempSync(path.join(tmp, "profile-"));
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: "/usr/bin/chromium",
   headless: true,
-  viewport: { width: 1200, height: 800 },
+  viewport: { width: 1400, height: 900 },
   // WebGL without a GPU: SwiftShader.
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

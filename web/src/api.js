@@ -16,11 +16,16 @@ export function setToken(t) {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
+// The token this page sends, or null (live.js puts it in the events socket's URL).
+export function token() {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
 // Sends one request; resolves with the parsed JSON answer, rejects with an ApiError.
 export async function api(method, path, body) {
   const headers = {};
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, {
     method,

@@ -191,18 +191,18 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
   }
 
   // Runs one write; on success records its inverse, closes the form and tells the page. On an
-  // error shows the server's message in the form's message line and changes nothing here.
+  // error shows the server's message in the form's message line and changes nothing here. The
+  // next edit or undo may start as soon as the server answered, while the page reloads.
   async function write(msg, fn, ...controls) {
     if (working) return false;
     working = true;
     for (const c of controls) c.disabled = true;
     msg.hidden = true;
+    let done;
     try {
-      const { undo, what, show } = await fn();
-      if (undo) push(what, undo);
+      done = await fn();
+      if (done.undo) push(done.what, done.undo);
       close();
-      await changed(show || {});
-      return true;
     } catch (err) {
       say(msg, err);
       return false;
@@ -211,6 +211,8 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
       for (const c of controls) c.disabled = false;
       renderUndo();
     }
+    await changed(done.show || {});
+    return true;
   }
 
   // A label field, a JSON editor and its message; save is disabled while the JSON is refused.
@@ -364,17 +366,18 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
       await top.run();
       undoStack.pop();
       close();
-      await changed({});
     } catch (err) {
       const msg = open(`Undo ${top.what}`);
       if (err instanceof ApiError && (err.status === 404 || err.status === 409)) {
         undoStack.pop();
         say(msg, new ApiError(err.status, { error: `${err.message}: cannot undo ${top.what}; dropped from the undo list` }));
       } else say(msg, err);
+      return;
     } finally {
       working = false;
       renderUndo();
     }
+    await changed({});
   }
 
   undoButton.addEventListener("click", undo);

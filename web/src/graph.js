@@ -79,6 +79,7 @@ export class GraphView {
     this.total = 0;
     this.captions = loadCaptions(); // label -> the property its nodes are captioned with
     this.selection = new Set(); // what is highlighted: the details pane's, or a query's result
+    this.remote = new Map(); // node -> colours of the other users who have it selected
     this.layoutFrame = 0;
     this.ink = INK.light;
     this.graph = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
@@ -91,10 +92,16 @@ export class GraphView {
       labelRenderedSizeThreshold: 5,
       zIndex: true,
       nodeReducer: (id, attr) => (this.selection.has(id)
-        ? { ...attr, highlighted: true, size: attr.size + 3, zIndex: 1 } : attr),
+        ? { ...attr, highlighted: true, size: attr.size + 3, zIndex: 1 }
+        : this.remote.has(id) ? { ...attr, highlighted: true, zIndex: 1 } : attr),
       edgeReducer: (id, attr) => (this.selection.has(id)
         ? { ...attr, color: this.ink.selectedEdge, size: 3, zIndex: 1 } : attr),
     });
+    // Other users' selections: a ring per user around the node, over the canvases.
+    this.rings = document.createElement("div");
+    this.rings.className = "rings";
+    container.appendChild(this.rings);
+    this.sigma.on("afterRender", () => this.drawRings());
     this.sigma.on("clickNode", ({ node }) => {
       this.select(node);
       onSelect(node);
@@ -331,6 +338,32 @@ export class GraphView {
     this.sigma.refresh({ skipIndexation: true });
   }
 
+  // Rings the nodes other users have selected: map node id -> [colour, ...].
+  setRemoteSelections(map) {
+    this.remote = new Map(map);
+    this.sigma.refresh({ skipIndexation: true });
+  }
+
+  drawRings() {
+    const rings = [];
+    for (const [id, colours] of this.remote) {
+      const d = this.graph.hasNode(id) && this.sigma.getNodeDisplayData(id);
+      if (!d || d.hidden) continue;
+      const p = this.sigma.framedGraphToViewport(d);
+      const r = this.sigma.scaleSize(d.size);
+      colours.forEach((colour, i) => {
+        const ring = document.createElement("div");
+        const rad = r + 3 + i * 4;
+        ring.className = "ring";
+        ring.dataset.node = id;
+        Object.assign(ring.style, { left: `${p.x - rad}px`, top: `${p.y - rad}px`, width: `${2 * rad}px`,
+          height: `${2 * rad}px`, borderColor: colour });
+        rings.push(ring);
+      });
+    }
+    this.rings.replaceChildren(...rings);
+  }
+
   // What the count line says: nodes and edges shown, those of the filter's label among the
   // nodes, and the total they are of (the filter's label, or every node).
   counts() {
@@ -383,6 +416,8 @@ export class GraphView {
       colour: (id) => g.getNodeAttribute(id, "color"),
       caption: (id) => g.getNodeAttribute(id, "label"),
       selected: () => [...this.selection].filter((id) => g.hasNode(id) || g.hasEdge(id)),
+      // other users' selections drawn: [{node, colour}]
+      rings: () => [...this.rings.children].map((r) => ({ node: r.dataset.node, colour: r.style.borderColor })),
       nodeAt: (id) => {
         const a = s.getNodeDisplayData(id);
         return onPage(a.x, a.y);

@@ -1,5 +1,6 @@
 // main.js — the ArenaDB browser UI: server status, graph view, node details, query console,
-// and a refresh whenever the server's version vector moves (polled from /status).
+// a refresh whenever the server's version vector moves, and who else is looking (both pushed
+// over the events socket, live.js).
 import { api, setToken, ApiError } from "./api.js";
 import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
 import { createConsole } from "./console.js";
@@ -8,8 +9,8 @@ import { installShortcuts, showShortcuts } from "./keys.js";
 import { readState, writeState } from "./urlstate.js";
 import { createPanels } from "./panels.js";
 import { createEditing } from "./edit.js";
+import { Live } from "./live.js";
 
-const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
 
 // Makes an element with text content (never HTML: every value shown comes from the database).
@@ -39,6 +40,8 @@ function table(columns, rows) {
 
 let selected = null; // {id, edge}: what the details pane shows
 let lastVV = null;
+let lastStatus = null; // the last status the server pushed (its vv kept up to date)
+let others = []; // the other tabs on this server: [{name, colour, node}]
 let busy = Promise.resolve();
 
 // A click on a node fills an open new-edge form's target instead of selecting it.
@@ -98,29 +101,34 @@ function renderSelected() {
   return selected.edge ? renderEdge(selected.id) : renderDetails(selected.id);
 }
 
+// Makes sel ({id, edge?} or null) what the details pane shows, and tells the URL, the other
+// tabs (presence) and the vector panel.
+function setSelected(sel) {
+  selected = sel;
+  const node = sel && !sel.edge ? sel.id : null;
+  writeState({ node, edge: sel && sel.edge ? sel.id : null });
+  live.setViewing(node);
+  if (node) panels.vectors.nodeSelected(node);
+}
+
 function select(id) {
-  selected = { id };
-  writeState({ node: id, edge: undefined });
-  panels.vectors.nodeSelected(id);
+  setSelected({ id });
   return serial(renderSelected);
 }
 
 function selectEdge(id) {
-  selected = { id, edge: true };
-  writeState({ node: undefined, edge: id });
+  setSelected({ id, edge: true });
   return serial(renderSelected);
 }
 
 function unselect() {
-  selected = null;
-  writeState({ node: undefined, edge: undefined });
+  setSelected(null);
   graph.select([]);
   $("details").replaceChildren(el("p", "Nothing selected.", "hint"));
 }
 
 function expand(id) {
-  selected = { id };
-  writeState({ node: id, edge: undefined });
+  setSelected({ id });
   return serial(async () => {
     await graph.expand(id);
     renderCounts();
@@ -130,8 +138,7 @@ function expand(id) {
 }
 
 function collapse(id) {
-  selected = { id };
-  writeState({ node: id, edge: undefined });
+  setSelected({ id });
   return serial(async () => {
     await graph.collapse(id);
     renderCounts();
@@ -219,7 +226,36 @@ async function renderDetails(id) {
   }
   if (!edges.length) parts.push(el("p", "none", "hint"));
   else parts.push(list);
-  box.replaceChildren(...parts);
+  box.replaceChildren(el("p", undefined, "also-viewing"), ...parts);
+  renderAlsoViewing();
+}
+
+// "also viewing: NAME" above a node that other users have selected too.
+function renderAlsoViewing() {
+  const line = $("details").querySelector(".also-viewing");
+  if (!line) return;
+  const here = selected && !selected.edge ? others.filter((o) => o.node === selected.id) : [];
+  line.hidden = !here.length;
+  line.replaceChildren(...(here.length ? ["also viewing: "] : []), ...here.flatMap((o, i) => {
+    const name = el("span", o.name, "who");
+    name.style.color = o.colour;
+    return i ? [", ", name] : [name];
+  }));
+}
+
+// The other users: chips in the header, rings in the graph, the line in the details pane.
+function renderPresence(list) {
+  others = list;
+  $("presence").replaceChildren(...list.map((o) => {
+    const chip = el("span", o.name, "chip");
+    chip.style.setProperty("--c", o.colour);
+    chip.title = o.node ? `viewing ${o.node}` : "viewing no node";
+    return chip;
+  }));
+  const rings = new Map();
+  for (const o of list) if (o.node) rings.set(o.node, [...(rings.get(o.node) || []), o.colour]);
+  graph.setRemoteSelections(rings);
+  renderAlsoViewing();
 }
 
 function renderStatus(st) {
@@ -231,7 +267,8 @@ function renderStatus(st) {
   const items = [
     ["replica", `${st.replica.slice(0, 12)}…`, st.replica],
     ["version", st.version],
-    ["live peers", String(st.sessions)],
+    // sync sessions, and the other browser tabs on the events socket
+    ["live peers", String(st.sessions + Math.max(0, (st.ui_clients ?? 1) - 1))],
     ["outgoing", peers],
     ["vv", vv || "{}", JSON.stringify(st.vv)],
   ];
@@ -246,10 +283,10 @@ function renderStatus(st) {
   }));
 }
 
-// One poll: shows the status, and reloads the view when the version vector moved.
-async function poll() {
-  const st = await api("GET", "/status");
+// Shows a status (pushed, or asked for), and reloads the view when the version vector moved.
+async function showStatus(st) {
   $("token-form").hidden = true;
+  lastStatus = st;
   renderStatus(st);
   panels.sync.update(st);
   const vv = JSON.stringify(st.vv);
@@ -259,9 +296,18 @@ async function poll() {
   }
 }
 
-function loop() {
-  serial(poll).finally(() => setTimeout(loop, POLL_MS));
+// Asks for the status once (after the console ran a query, or a new token): no loop, the
+// server pushes the rest.
+async function poll() {
+  await showStatus(await api("GET", "/status"));
 }
+
+const live = new Live({
+  onStatus: (st) => serial(() => showStatus(st)),
+  onChange: (vv) => serial(() => (lastStatus ? showStatus({ ...lastStatus, vv }) : poll())),
+  onPresence: renderPresence,
+  onError: (msg, { auth }) => (auth ? report(new ApiError(401, { error: msg })) : console.warn(`events: ${msg}`)),
+});
 
 // The console's graph tab: its nodes join the view (as expanded ones do) and are selected
 // with its relationships.
@@ -291,16 +337,14 @@ const editing = createEditing({
   changed({ node, edge }) {
     if (node) {
       graph.pinned.add(node);
-      selected = { id: node };
-    } else if (edge) selected = { id: edge, edge: true };
+      setSelected({ id: node });
+    } else if (edge) setSelected({ id: edge, edge: true });
     return serial(async () => {
       await reloadGraph();
       if (node || edge) graph.select(node || edge);
     });
   },
 });
-
-const queryConsole = createConsole({ onGraph: showInGraph, onRun: () => serial(poll) });
 
 $("more").addEventListener("click", () => {
   graph.limit += PAGE;
@@ -318,6 +362,7 @@ $("label-filter").addEventListener("change", (e) => {
 $("token-form").addEventListener("submit", (e) => {
   e.preventDefault();
   setToken($("token").value);
+  live.restart();
   serial(poll);
 });
 
@@ -365,6 +410,7 @@ function restoreState() {
 }
 
 // For tests and the console.
-window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, live, poll: () => serial(poll) };
 restoreState();
-loop();
+live.start();
+serial(poll);
