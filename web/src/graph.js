@@ -19,6 +19,9 @@ const AUTO_CAPTION = ["name", "title", "label"];
 // A layout step never holds the page longer than this, so panning stays smooth meanwhile.
 const LAYOUT_FRAME_MS = 12;
 const EDGE_LABELS_UP_TO = 300; // edge labels past this many edges are only clutter
+// Past this many edges the view draws them as plain lines (an arrow head doubles the work of
+// each), and hides them while the camera moves, so that panning stays smooth.
+const LIGHT_EDGES_FROM = 5000;
 // Edges, labels and a selected edge, on a light and on a dark canvas (setDark).
 const INK = {
   light: { edge: "#c4c4c4", label: "#000", selectedEdge: "#333" },
@@ -207,6 +210,10 @@ export class GraphView {
     // on these bulk updates: sigma 3.0.3 then repaints only, and throws on nodes added since.)
     g.updateEachNodeAttributes((id, a) => ({ ...a, size: Math.min(14, 4 + 1.5 * Math.log2(1 + g.degree(id))) }));
     this.sigma.setSetting("renderEdgeLabels", g.size <= EDGE_LABELS_UP_TO);
+    const light = g.size >= LIGHT_EDGES_FROM;
+    this.sigma.setSetting("defaultEdgeType", light ? "line" : "arrow");
+    this.sigma.setSetting("hideEdgesOnMove", light);
+    this.sigma.setSetting("hideLabelsOnMove", light);
     if (fresh.length) {
       if (first || fresh.length >= g.order / 2) this.layout();
       else this.place(fresh);
