@@ -4,8 +4,14 @@
 # packages can be installed; without them the server shows its status page instead.
 UI_SRC := $(wildcard web/src/*.js web/src/*.css web/src/*.html)
 UI_OUT := web/dist/index.html web/dist/app.js web/dist/app.css
+# The WebAssembly package, when built (`make wasm`), goes to web/dist/wasm/ for the collaborative
+# text editor. Its files are not prerequisites (that would make `make ui` build the package, and
+# fail without emcc); a listing of them (names, sizes, times) is, rewritten only when it changes,
+# so `make ui` after `make wasm` copies the package again. Without it the UI still builds.
+UI_WASM_DIR = $(or $(WASM_OUT),build/wasm)
+UI_WASM_LIST := web/node_modules/.arenadb-wasm-package
 
-.PHONY: ui ui-optional clean-ui test-ui
+.PHONY: ui ui-optional clean-ui test-ui ui-wasm-check
 all: ui-optional
 
 # The server finds the bundle here unless told otherwise (serve --ui DIR, --no-ui).
@@ -15,8 +21,12 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(UI_OUT) &: web/node_modules/.package-lock.json web/build.mjs $(UI_SRC)
-	cd web && node build.mjs
+$(UI_WASM_LIST): ui-wasm-check web/node_modules/.package-lock.json
+	@ls -l --time-style=+%s $(UI_WASM_DIR)/*.mjs 2>/dev/null >$@.new || :
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(UI_OUT) &: web/node_modules/.package-lock.json web/build.mjs $(UI_SRC) $(UI_WASM_LIST)
+	cd web && WASM_OUT=$(abspath $(UI_WASM_DIR)) node build.mjs
 
 ui: $(UI_OUT)
 	@:

@@ -3,8 +3,11 @@
 # tests/ui/node_modules (git-ignored; never a browser download: Debian's chromium is used), and
 # drives the page in headless Chromium (uitest.mjs, the query console's console.test.mjs, the
 # graph view's graph.test.mjs, the side panels' panels.test.mjs, editing's edit.test.mjs,
-# page.test.mjs for the theme, the shortcuts and the URL, and live.test.mjs: pushed updates and
-# presence across two tabs).
+# page.test.mjs for the theme, the shortcuts and the URL, live.test.mjs: pushed updates and
+# presence across two tabs, and text.test.mjs: collaborative text through the page's WebAssembly
+# replica). The WebAssembly package is built first when emcc is there (make test runs this suite
+# before the wasm one), so that `make ui` puts it beside the page; without it text.test.mjs only
+# checks the page's message that the build is missing.
 # Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
 set -u
@@ -12,17 +15,20 @@ cd "$(dirname "$0")/../.."
 bin=${1:-build/arenadb}
 fail() { echo "$1"; echo "ui: 0 passed, 1 failed"; exit 1; }
 [ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium: run scripts/setup.sh"
+mkdir -p build
+if command -v emcc >/dev/null 2>&1 && [ -f wasm/wasm.mk ]; then
+  make -s wasm >build/ui-wasm.log 2>&1 || echo "note: make wasm failed (build/ui-wasm.log): the collaborative text checks are skipped"
+fi
 make -s ui >/dev/null || fail "make ui failed"
 if [ ! -f tests/ui/node_modules/.package-lock.json ] ||
    [ tests/ui/package-lock.json -nt tests/ui/node_modules/.package-lock.json ]; then
   (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
 fi
-mkdir -p build
 # Each file ends with its own "ui: N passed, M failed"; this script's last line is the sum.
 passed=0 failed=0
 for t in "uitest.mjs $bin web/dist build/ui-screenshot.png" "console.test.mjs $bin web/dist" \
          "graph.test.mjs $bin web/dist build/ui-graph-screenshot.png" "panels.test.mjs $bin web/dist" \
-         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist" "live.test.mjs $bin web/dist"; do
+         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist" "live.test.mjs $bin web/dist" "text.test.mjs $bin web/dist"; do
   set -- $t
   out=$(timeout -k 5 120 node "tests/ui/$1" "${@:2}" 2>&1)
   echo "$out" | grep -v '^ui: '

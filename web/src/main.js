@@ -10,6 +10,7 @@ import { readState, writeState } from "./urlstate.js";
 import { createPanels } from "./panels.js";
 import { createEditing } from "./edit.js";
 import { Live } from "./live.js";
+import { createTextEditing } from "./textedit.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -164,6 +165,23 @@ function propsTable(properties) {
   return props.length ? table(["key", "value"], props.map(([k, v]) => [k, show(v)])) : el("p", "none", "hint");
 }
 
+// "Edit text:" and a button per string property of a node, each opening the collaborative
+// editor (textedit.js) on it. Outside the table, whose rows stay key and value.
+function textActions(node) {
+  const keys = Object.entries(node.properties || {}).filter(([, v]) => typeof v === "string").map(([k]) => k);
+  if (!keys.length) return null;
+  const line = el("p", "Edit text: ", "text-actions");
+  keys.forEach((k, i) => {
+    const b = el("button", k, "small edit-text");
+    b.type = "button";
+    b.dataset.key = k;
+    b.title = `edit the text of ${k} together with others (live, with their cursors)`;
+    b.onclick = () => textEditing.open(node.id, k);
+    line.append(...(i ? [" ", b] : [b]));
+  });
+  return line;
+}
+
 function heading(label, id) {
   const title = el("h2");
   const badge = el("span", label || "(no label)", "badge");
@@ -203,6 +221,8 @@ async function renderDetails(id) {
   const edges = await api("GET", `/edges?node=${encodeURIComponent(id)}&limit=101`);
   const parts = [heading(node.label, node.id), editing.nodeActions(node, edges.length), el("h3", "Properties"),
     propsTable(node.properties)];
+  const texts = textActions(node);
+  if (texts) parts.push(texts);
   const head = el("h3", `Edges (${edges.length > 100 ? "100+" : edges.length})`);
   const open = graph.isExpanded(id);
   const more = el("button", open ? "Collapse" : "Expand", "small");
@@ -309,6 +329,10 @@ const live = new Live({
   onError: (msg, { auth }) => (auth ? report(new ApiError(401, { error: msg })) : console.warn(`events: ${msg}`)),
 });
 
+// Collaborative text (textedit.js): its own panel above the details, so that the details'
+// reload after every write leaves it alone.
+const textEditing = createTextEditing({ panel: $("text-panel"), me: live.me });
+
 // The console's graph tab: its nodes join the view (as expanded ones do) and are selected
 // with its relationships.
 function showInGraph({ nodes, edges }) {
@@ -410,7 +434,7 @@ function restoreState() {
 }
 
 // For tests and the console.
-window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, live, poll: () => serial(poll) };
+window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, text: textEditing, live, poll: () => serial(poll) };
 restoreState();
 live.start();
 serial(poll);
