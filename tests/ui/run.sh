@@ -5,9 +5,8 @@
 # graph view's graph.test.mjs, the side panels' panels.test.mjs, editing's edit.test.mjs,
 # page.test.mjs for the theme, the shortcuts and the URL, live.test.mjs: pushed updates and
 # presence across two tabs, and text.test.mjs: collaborative text through the page's WebAssembly
-# replica). The WebAssembly package is built first when emcc is there (make test runs this suite
-# before the wasm one), so that `make ui` puts it beside the page; without it text.test.mjs only
-# checks the page's message that the build is missing.
+# replica). The WebAssembly package is built first (make test runs this suite before the wasm
+# one), so that `make ui` puts it beside the page.
 # Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
 set -u
@@ -16,9 +15,7 @@ bin=${1:-build/arenadb}
 fail() { echo "$1"; echo "ui: 0 passed, 1 failed"; exit 1; }
 [ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium: run scripts/setup.sh"
 mkdir -p build
-if command -v emcc >/dev/null 2>&1 && [ -f wasm/wasm.mk ]; then
-  make -s wasm >build/ui-wasm.log 2>&1 || echo "note: make wasm failed (build/ui-wasm.log): the collaborative text checks are skipped"
-fi
+make -s wasm >build/ui-wasm.log 2>&1 || fail "make wasm failed (build/ui-wasm.log): the editor of text.test.mjs runs on it"
 make -s ui >/dev/null || fail "make ui failed"
 if [ ! -f tests/ui/node_modules/.package-lock.json ] ||
    [ tests/ui/package-lock.json -nt tests/ui/node_modules/.package-lock.json ]; then

@@ -65,9 +65,10 @@ async function within(ms, fn, msg) {
 
 const hasWasm = existsSync(path.join(uiDir, "wasm", "arenadb.mjs"));
 try {
-  if (!hasWasm) {
-    console.log(`skip the collaborative checks: ${uiDir}/wasm is missing (make wasm, then make ui)`);
-  } else {
+  await check("the page carries the WebAssembly package the editor runs on", async () => {
+    assert(hasWasm, `${uiDir}/wasm is missing: make wasm, then make ui`);
+  });
+  if (hasWasm) {
     let A, B;
     await check("both pages open the editor on the same text, synced from the server", async () => {
       [A, B] = await Promise.all([open(srv.base, "Alice", "#d62728"), open(srv.base, "Bob", "#2ca02c")]);

@@ -174,6 +174,12 @@ try {
     await page.waitForSelector("#sql-out table");
     const t = await page.$$eval("#sql-out tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     assert(JSON.stringify(t) === '[["id","name"],["ada","Ada"],["alan","Alan"],["grace","Grace"]]', JSON.stringify(t));
+    // Escape in the editor closes its completion and keeps the graph's selection.
+    await page.focus("#sql");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".cm-tooltip-autocomplete", { state: "detached" });
+    const sel = await page.evaluate(() => window.arena.view.selected());
+    assert(JSON.stringify(sel) === '["ada"]', `Escape in the editor changed the selection: ${sel}`);
     await page.screenshot({ path: shot });
   });
 

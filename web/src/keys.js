@@ -7,14 +7,14 @@ function typing(ev) {
 }
 
 // Installs shortcuts: [{ key, label, run }], key as KeyboardEvent.key ("?", "f", "Escape").
-// Keys with Ctrl, Alt or Meta, keys typed into a field (but Escape) and keys while a dialog is
-// open are left alone. Returns the list for the help dialog.
+// Keys with Ctrl, Alt or Meta, keys typed into a field and keys while a dialog is open are left
+// alone. Returns the list for the help dialog.
 export function installShortcuts(shortcuts) {
   const byKey = new Map(shortcuts.map((s) => [s.key, s]));
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.defaultPrevented) return;
     if (document.querySelector("dialog[open]")) return; // the dialog has the keys; Escape closes it
-    if (ev.key !== "Escape" && typing(ev)) return;
+    if (typing(ev)) return; // Escape there closes the editor's completion, not the selection
     const s = byKey.get(ev.key);
     if (!s) return;
     ev.preventDefault();
