@@ -9,11 +9,11 @@
 // meanwhile, a read-only token) shown, with nothing changed.
 // Usage: node edit.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { assert, chromium, freePort, runner } from "../wasm/chromium.mjs";
+import { assert, assertNoSanitizerReport, launchBrowser, runner, serveArenadb } from "../wasm/chromium.mjs";
 
 const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-edit-"));
@@ -61,29 +61,11 @@ cli("node", "add", "City", '{"name":"London"}', "--id", "london");
 cli("edge", "add", "ada", "LIVES_IN", "london");
 const knows = cli("edge", "add", "ada", "KNOWS", "alan", '{"since":1936}');
 
-const port = await freePort();
-const server = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, "--ui", uiDir],
-  { stdio: ["ignore", "ignore", "pipe"] });
-let log = "";
-server.stderr.on("data", (d) => { log += d; });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(`${base}/`)).ok) break;
-  } catch { /* not listening yet */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const srv = await serveArenadb(arenadb, db, ["--ui", uiDir]);
+const base = srv.base;
 
-const profile = mkdtempSync(path.join(tmp, "profile-"));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1200, height: 900 },
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader"], // WebGL for the graph view, no GPU
-});
-const page = browser.pages()[0] || await browser.newPage();
+const browser = await launchBrowser();
+const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 // window.confirm and friends must never be used: a dialog fails the test.
@@ -381,13 +363,10 @@ try {
   });
 } finally {
   await browser.close();
-  await new Promise((r) => {
-    server.on("exit", r);
-    server.kill("SIGTERM");
-  });
+  await srv.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
 await check("the server logged no sanitizer report", async () => {
-  assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
+  assertNoSanitizerReport(srv.log());
 });
 process.exit(done("ui"));

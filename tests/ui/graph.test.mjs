@@ -4,11 +4,11 @@
 // chosen property, fit, and neighbours named by caption in the details pane.
 // Usage: node graph.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { assert, chromium, freePort, runner } from "../wasm/chromium.mjs";
+import { assert, assertNoSanitizerReport, launchBrowser, runner, serveArenadb } from "../wasm/chromium.mjs";
 
 const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-graph-"));
@@ -40,27 +40,10 @@ const labelOf = new Map(nodes.map((n) => [n.id, n.label]));
 execFileSync(arenadb, ["--db", db, "init"]);
 writeFileSync(path.join(tmp, "g.jsonl"), [...nodes, ...edges].map((r) => JSON.stringify(r)).join("\n") + "\n");
 execFileSync(arenadb, ["--db", db, "import", path.join(tmp, "g.jsonl")]);
-const port = await freePort();
-const server = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, "--ui", uiDir],
-  { stdio: ["ignore", "ignore", "pipe"] });
-let log = "";
-server.stderr.on("data", (d) => { log += d; });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(`${base}/`)).ok) break;
-  } catch { /* not listening yet */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const srv = await serveArenadb(arenadb, db, ["--ui", uiDir]);
+const base = srv.base;
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  // WebGL without a GPU: SwiftShader.
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -225,13 +208,10 @@ try {
   });
 } finally {
   await browser.close();
-  await new Promise((r) => {
-    server.on("exit", r);
-    server.kill("SIGTERM");
-  });
+  await srv.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
 await check("the server logged no sanitizer report", async () => {
-  assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
+  assertNoSanitizerReport(srv.log());
 });
 process.exit(done("ui"));

@@ -6,11 +6,11 @@
 // a context that goes leaves the other's presence.
 // Usage: node live.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { assert, chromium, freePort, runner } from "../wasm/chromium.mjs";
+import { assert, assertNoSanitizerReport, launchBrowser, runner, serveArenadb } from "../wasm/chromium.mjs";
 
 const [arenadb, uiDir] = process.argv.slice(2).map((p) => path.resolve(p));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "arenadb-live-"));
@@ -29,26 +29,10 @@ cli("node", "add", "City", '{"name":"London"}', "--id", "london");
 cli("edge", "add", "ada", "LIVES_IN", "london");
 cli("edge", "add", "grace", "KNOWS", "ada");
 
-const port = await freePort();
-const server = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, "--ui", uiDir],
-  { stdio: ["ignore", "ignore", "pipe"] });
-let log = "";
-server.stderr.on("data", (d) => { log += d; });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 100; i++) {
-  try {
-    if ((await fetch(`${base}/`)).ok) break;
-  } catch { /* not listening yet */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const srv = await serveArenadb(arenadb, db, ["--ui", uiDir]);
+const base = srv.base;
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader"], // WebGL for the graph view, no GPU
-});
+const browser = await launchBrowser();
 const pageErrors = [];
 const statusRequests = { a: 0, b: 0 };
 
@@ -171,13 +155,10 @@ try {
   fail(e);
 } finally {
   await browser.close();
-  await new Promise((r) => {
-    server.on("exit", r);
-    server.kill("SIGTERM");
-  });
+  await srv.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
 await check("the server logged no sanitizer report", async () => {
-  assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
+  assertNoSanitizerReport(srv.log());
 });
 process.exit(done("ui"));

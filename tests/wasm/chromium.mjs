@@ -109,6 +109,23 @@ export function runner() {
   };
 }
 
+/** Debian's Chromium headless, with WebGL on SwiftShader (the graph view needs it, and the
+ * machine has no GPU), through playwright-core. Resolves to the playwright Browser. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+  });
+}
+
+/** Fails when a server's log holds a sanitizer report. */
+export function assertNoSanitizerReport(log) {
+  assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
+}
+
 /** Starts `ARENADB --db DB serve --listen 127.0.0.1:PORT ...args` and waits until it answers.
  * Resolves to { base, log(), stop() }: log() is its stderr so far, stop() ends it (SIGTERM)
  * and resolves once it exited. */
