@@ -209,6 +209,7 @@ static int cmd_serve(cli_ctx *cx) {
     }
   o.listen = listen;
   o.http = &net_http_api;
+  o.events = &net_events_api;
   o.live = 1;
   adb *db = cli_open(cx, 1);
   if (!db) return CLI_FAIL;

@@ -30,9 +30,32 @@ typedef struct net_http_handler {
   size_t pss_size;
 } net_http_handler;
 
+/* The browser UI's pushed updates (GET /events), served beside the HTTP API: what the loop
+ * tells it and the lws callback of its protocol. net_events_api (net_events.c) is ArenaDB's; the
+ * caller of net_run chooses it, as the HTTP API, so that the loop does not depend on it.
+ * create returns NULL when out of memory; destroy frees what create made (after the loop and
+ * lws are gone). The loop calls changed after a commit (local, from a peer, or by another
+ * process), presence_changed when the presence table changed, and tick on every tick (slow set
+ * every 100 ms), which sends what changed, at most one frame of each kind per client. stop
+ * closes every client (1001) and makes later closes leave presence alone. count is the number
+ * of UI clients connected. */
+typedef struct net_events net_events;
+typedef struct net_events_handler {
+  net_events *(*create)(net_hub *h);
+  void (*destroy)(net_events *ev);
+  int (*callback)(struct lws *wsi, int reason, void *user, void *in, size_t len);
+  size_t pss_size;
+  void (*changed)(net_events *ev);
+  void (*presence_changed)(net_events *ev);
+  void (*tick)(net_events *ev, int slow);
+  void (*stop)(net_events *ev);
+  int (*count)(net_events *ev);
+} net_events_handler;
+
 typedef struct net_opts {
   const char *listen;          /* "HOST:PORT" to serve on, or NULL for none */
   const net_http_handler *http; /* served on the listener (NULL: sync only) */
+  const net_events_handler *events; /* the UI's pushed updates, beside http (NULL: none) */
   const char *peers[NET_MAX_PEERS]; /* ws:// URLs to connect to */
   int npeers;
   const char *token;           /* required from peers (server) and sent to peers (client) */
@@ -127,28 +150,12 @@ int64_t net_now_ms(void);
 /* Connections counted for /status: sync sessions accepted and ready ("sessions"), and a mask of
  * the outgoing peers (--peer) that are connected (bit i: peer i). */
 int net_hub_sessions(net_hub *h, uint64_t *peers_up);
-typedef struct net_events net_events;
 net_events *net_hub_events(net_hub *h);
 
 /* The browser UI's WebSocket (net_events.c, docs/http.md "GET /events"): JSON text frames that
  * push the server's status, a version vector after commits and the presence table, and take
- * the UI's presence entries. net_events_new returns NULL when out of memory; net_events_free
- * frees what net_events_new made (after the loop and lws are gone). net_events_callback is the
- * protocol's lws callback, with a per-connection state of net_events_pss_size bytes. The hub
- * says net_events_changed after a commit (local, from a peer, or by another process) and
- * net_events_presence_changed when the presence table changed; net_events_tick, on every tick
- * of the loop (slow set every 100 ms), sends what changed, at most one frame of each kind per
- * client. net_events_stop closes every client (1001) and makes later closes leave presence
- * alone. net_events_count is the number of UI clients connected. */
-net_events *net_events_new(net_hub *h);
-void net_events_free(net_events *ev);
-int net_events_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
-extern const size_t net_events_pss_size;
-void net_events_changed(net_events *ev);
-void net_events_presence_changed(net_events *ev);
-void net_events_tick(net_events *ev, int slow);
-void net_events_stop(net_events *ev);
-int net_events_count(net_events *ev);
+ * the UI's presence entries. */
+extern const net_events_handler net_events_api;
 
 /* The HTTP API (net_http.c): routes, tokens and roles, workers for queries. */
 extern const net_http_handler net_http_api;

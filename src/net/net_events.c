@@ -49,9 +49,7 @@ struct net_events {
   uint64_t presence_sig, status_sig;
 };
 
-const size_t net_events_pss_size = sizeof(ev_client);
-
-net_events *net_events_new(net_hub *h) {
+static net_events *events_new(net_hub *h) {
   net_events *ev = calloc(1, sizeof *ev);
   if (!ev) return NULL;
   ev->h = h;
@@ -59,17 +57,13 @@ net_events *net_events_new(net_hub *h) {
   return ev;
 }
 
-void net_events_free(net_events *ev) { free(ev); }
+static void events_free(net_events *ev) { free(ev); }
 
-int net_events_count(net_events *ev) { return ev ? ev->n : 0; }
+static int events_count(net_events *ev) { return ev->n; }
 
-void net_events_changed(net_events *ev) {
-  if (ev) ev->changed = 1;
-}
+static void events_changed(net_events *ev) { ev->changed = 1; }
 
-void net_events_presence_changed(net_events *ev) {
-  if (ev) ev->presence = 1;
-}
+static void events_presence_changed(net_events *ev) { ev->presence = 1; }
 
 /* Owes every authenticated client the frames in bits. */
 static void owe_all(net_events *ev, unsigned bits) {
@@ -126,7 +120,7 @@ static uint64_t status_digest(net_events *ev) {
   return fnv(0xcbf29ce484222325ULL, v, sizeof v);
 }
 
-void net_events_tick(net_events *ev, int slow) {
+static void events_tick(net_events *ev, int slow) {
   if (!ev) return;
   if (slow && !ev->stopping) {
     uint64_t d = presence_digest(ev->h);
@@ -152,7 +146,7 @@ void net_events_tick(net_events *ev, int slow) {
   }
 }
 
-void net_events_stop(net_events *ev) {
+static void events_stop(net_events *ev) {
   if (!ev || ev->stopping) return;
   ev->stopping = 1;
   for (ev_client *c = ev->clients; c; c = c->next)
@@ -310,7 +304,7 @@ static void forget(net_events *ev, ev_client *c) {
   ut_buf_free(&c->msg);
 }
 
-int net_events_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
+static int events_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
   net_hub *h = lws_context_user(lws_get_context(wsi));
   net_events *ev = net_hub_events(h);
   ev_client *c = user;
@@ -371,3 +365,15 @@ int net_events_callback(struct lws *wsi, int reason, void *user, void *in, size_
   default: return 0;
   }
 }
+
+const net_events_handler net_events_api = {
+    .create = events_new,
+    .destroy = events_free,
+    .callback = events_callback,
+    .pss_size = sizeof(ev_client),
+    .changed = events_changed,
+    .presence_changed = events_presence_changed,
+    .tick = events_tick,
+    .stop = events_stop,
+    .count = events_count,
+};

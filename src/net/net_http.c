@@ -576,14 +576,12 @@ static int handle(struct lws *wsi, http_pss *p) {
   return r.deferred ? 0 : send_reply(wsi, p, &r);
 }
 
-/* Writes the next chunk of the answer; when it is out, asks for one more writable callback,
- * which closes the connection. Returns -1 to close at once. */
 /* Writes the next piece of a streamed answer that the worker has made; the last once the worker
  * is done and all is out. Returns -1 to close at once. */
 static int write_streamed(struct lws *wsi, http_pss *p, job *j) {
   uv_mutex_lock(&j->mu);
   size_t chunk = j->out.len - j->out_sent > HTTP_CHUNK ? HTTP_CHUNK : j->out.len - j->out_sent;
-  memcpy(p->chunk + LWS_PRE, j->out.p + j->out_sent, chunk);
+  if (chunk) memcpy(p->chunk + LWS_PRE, j->out.p + j->out_sent, chunk); /* out.p: NULL until the first row */
   j->out_sent += chunk;
   int more = j->out_sent < j->out.len;
   if (!more) j->out.len = j->out_sent = 0; /* all taken: the buffer starts over */

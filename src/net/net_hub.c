@@ -212,7 +212,7 @@ static void hook_applied(void *ctx, sync_session *s) {
       sync_session_local_changed(c->s, now);
       kick(c);
     }
-  net_events_changed(h->ev);
+  if (h->ev) h->o.events->changed(h->ev);
 }
 
 static void hook_presence(void *ctx, sync_session *s, const sync_presence_entry *e) {
@@ -224,7 +224,7 @@ static void hook_presence(void *ctx, sync_session *s, const sync_presence_entry 
       sync_session_send_presence(c->s, e, now);
       kick(c);
     }
-  net_events_presence_changed(h->ev);
+  if (h->ev) h->o.events->presence_changed(h->ev);
   if (h->o.on_presence) h->o.on_presence(h->o.ctx, h, e);
 }
 
@@ -510,7 +510,7 @@ void net_hub_changed(net_hub *h) {
       sync_session_local_changed(c->s, now);
       after_event(c);
     }
-  net_events_changed(h->ev);
+  if (h->ev) h->o.events->changed(h->ev);
 }
 
 int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_t ttl_ms) {
@@ -523,7 +523,7 @@ int net_hub_presence_set(net_hub *h, const char *key, const char *value, uint64_
       sync_session_send_presence(c->s, e, now);
       kick(c);
     }
-  net_events_presence_changed(h->ev);
+  if (h->ev) h->o.events->presence_changed(h->ev);
   if (h->o.on_presence && e) h->o.on_presence(h->o.ctx, h, e);
   return ADB_OK;
 }
@@ -541,7 +541,7 @@ static void stop(net_hub *h, const char *why) {
     kick(c);
   }
   for (int i = 0; i < h->o.npeers; i++) uv_timer_stop(&h->peers[i].retry);
-  net_events_stop(h->ev);
+  if (h->ev) h->o.events->stop(h->ev);
 }
 
 /* Logs a change of the database or replica id since the last line that named them: a replica
@@ -569,7 +569,7 @@ static void tick_cb(uv_timer_t *t) {
   }
   int slow = now - h->last_slow_tick >= 100;
   if (h->stopping) {
-    net_events_tick(h->ev, 0); /* the UIs' close frames */
+    if (h->ev) h->o.events->tick(h->ev, 0); /* the UIs' close frames */
     if (h->nconns == 0 || now >= h->stop_at) uv_stop(&h->loop);
     return;
   }
@@ -584,7 +584,7 @@ static void tick_cb(uv_timer_t *t) {
     h->last_slow_tick = now;
     log_identity(h);
     if (sync_presence_expire(&h->pres, now)) {
-      net_events_presence_changed(h->ev);
+      if (h->ev) h->o.events->presence_changed(h->ev);
       if (h->o.on_presence) h->o.on_presence(h->o.ctx, h, NULL);
     }
     for (net_conn *c = h->conns, *next; c; c = next) {
@@ -602,7 +602,7 @@ static void tick_cb(uv_timer_t *t) {
     }
   }
   /* After the checks above: a commit or an expiry they found goes out on this tick. */
-  net_events_tick(h->ev, slow);
+  if (h->ev) h->o.events->tick(h->ev, slow);
   if (h->o.run_for_ms && now - h->started >= h->o.run_for_ms) stop(h, NULL);
   if (!h->o.live && !h->o.listen) {
     int all = 1;
@@ -643,7 +643,8 @@ static int first_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
 
 static int events_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                            void *in, size_t len) {
-  return net_events_callback(wsi, (int)reason, user, in, len);
+  net_hub *h = lws_context_user(lws_get_context(wsi));
+  return h->o.events->callback(wsi, (int)reason, user, in, len);
 }
 
 static const struct lws_protocols *protocols(net_hub *h) {
@@ -652,8 +653,8 @@ static const struct lws_protocols *protocols(net_hub *h) {
   p[0] = (struct lws_protocols){"http", first_callback, pss, 0, 0, NULL, 0};
   p[1] = (struct lws_protocols){NET_WS_PROTOCOL, ws_callback, 0, 65536, 0, NULL, 0};
   /* The browser UI's pushed updates: only where the HTTP API is served. */
-  if (h->o.http) {
-    p[2] = (struct lws_protocols){NET_EVENTS_PROTOCOL, events_callback, net_events_pss_size,
+  if (h->o.http && h->o.events) {
+    p[2] = (struct lws_protocols){NET_EVENTS_PROTOCOL, events_callback, h->o.events->pss_size,
                                   16384, 0, NULL, 0};
     memset(&p[3], 0, sizeof p[3]);
   } else {
@@ -681,6 +682,11 @@ static int parse_peer(net_peer *p, const char *url) {
 
 static void lws_log(int level, const char *line) { (void)level, (void)line; }
 
+/* Frees the UI events' state, when serve has one. */
+static void events_free(net_hub *h) {
+  if (h->ev) h->o.events->destroy(h->ev);
+}
+
 int net_run(adb *db, const net_opts *o, net_result *res) {
   memset(res, 0, sizeof *res);
   net_hub *h = calloc(1, sizeof *h);
@@ -690,7 +696,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   h->res = res;
   sync_presence_init(&h->pres);
   ut_hex_decode(adb_replica_id(db), h->rid, 16);
-  if (!(h->ev = net_events_new(h))) {
+  if (o->events && !(h->ev = o->events->create(h))) {
     free(h);
     return ADB_NOMEM;
   }
@@ -700,7 +706,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   if (o->listen && net_split_hostport(o->listen, host, sizeof host, &port)) {
     snprintf(res->reason, sizeof res->reason, "cannot listen on '%s': expected HOST:PORT",
              o->listen);
-    net_events_free(h->ev);
+    events_free(h);
     free(h);
     return ADB_INVALID;
   }
@@ -708,14 +714,14 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     h->peers[i].hub = h;
     if (parse_peer(&h->peers[i], o->peers[i])) {
       snprintf(res->reason, sizeof res->reason, "'%s' is not a ws:// or wss:// URL", o->peers[i]);
-      net_events_free(h->ev);
+      events_free(h);
       free(h);
       return ADB_INVALID;
     }
   }
   int fd = o->listen ? net_listen_open(host, port, res->reason, sizeof res->reason) : -1;
   if (o->listen && fd < 0) {
-    net_events_free(h->ev);
+    events_free(h);
     free(h);
     return ADB_IO;
   }
@@ -753,7 +759,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
     snprintf(res->reason, sizeof res->reason, "cannot start the network layer");
     if (fd >= 0 && !h->listener) close(fd);
     uv_loop_close(&h->loop);
-    net_events_free(h->ev);
+    events_free(h);
     free(h);
     return ADB_IO;
   }
@@ -805,7 +811,7 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   for (int i = 0; i < h->nfree; i++) adb_close(h->readers[i]);
   uv_mutex_destroy(&h->readers_lock);
   sync_presence_free(&h->pres);
-  net_events_free(h->ev);
+  events_free(h);
   rc = res->rc;
   free(h);
   return rc;
@@ -821,7 +827,7 @@ json_t *net_hub_status(net_hub *h) {
   for (net_conn *c = h->conns; c; c = c->next)
     ready += c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY;
   json_object_set_new(o, "sessions", json_integer(ready));
-  json_object_set_new(o, "ui_clients", json_integer(net_events_count(h->ev)));
+  json_object_set_new(o, "ui_clients", json_integer(h->ev ? h->o.events->count(h->ev) : 0));
   json_t *peers = json_array();
   for (int i = 0; i < h->o.npeers; i++) {
     net_peer *p = &h->peers[i];

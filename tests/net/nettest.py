@@ -615,15 +615,21 @@ def fault_injecting_proxy_then_convergence():
     clients = [spawn(r, "sync", url, "--live", "--timeout", "1500") for r in reps]
     wait_for("3 sessions", lambda: http(port, "GET", "/status")[1]["sessions"] == 3, 15)
     proxy.chaos()
-    ts = [threading.Thread(target=write_nodes, args=(r, f"f{i}", 10, None)) for i, r in enumerate(reps)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    # Rounds of writes on every replica until the proxy has blackholed and delayed at least
+    # once each (a slow build moves few chunks per round), then two seconds more of chaos.
+    rounds = 0
+    while rounds < 3 or (rounds < 20 and not (proxy.holes and proxy.delays)):
+        ts = [threading.Thread(target=write_nodes, args=(r, f"f{i}r{rounds}", 10, None))
+              for i, r in enumerate(reps)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        rounds += 1
     time.sleep(2)
     proxy.mode = "ok"  # healed
     wait_for("convergence after the faults", lambda: converged(
-        reps + ["f-hub.db"], need=lambda s: node_count("f-hub.db") == 30), 60, 0.3)
+        reps + ["f-hub.db"], need=lambda s: node_count("f-hub.db") == 30 * rounds), 90, 0.3)
     print(f"    (proxy: {proxy.cuts} cuts, {proxy.delays} delays, {proxy.holes} blackholes)")
     assert proxy.holes >= 1 and proxy.delays >= 1, "the proxy did not inject its faults"
     for c in clients:
