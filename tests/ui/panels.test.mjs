@@ -179,6 +179,11 @@ try {
   });
 
   await check("bad vector input shows a message and changes nothing", async () => {
+    // The last search's results join the view and are selected after a reload: let that land.
+    await page.waitForFunction(() => {
+      const ids = [...document.querySelectorAll("#vec-out tbody tr")].map((tr) => tr.dataset.id).sort();
+      return JSON.stringify(window.arena.view.selected().sort()) === JSON.stringify(ids);
+    });
     const before = { out: await page.$eval("#vec-out", (e) => e.innerHTML), sel: await selected() };
     const cases = [
       ["#vec-by-vector", () => page.fill("#vec-json", "[0.1, 0.2,"), /not JSON/, false],
