@@ -1,7 +1,8 @@
 // graph.test.mjs — the graph view in Debian's headless Chromium against a real `arenadb serve`:
 // a first view of connected nodes although the first ids are unconnected, expand and collapse,
 // the count line after every kind of expansion (also under a label filter), captions from a
-// chosen property, fit, and neighbours named by caption in the details pane.
+// chosen property, fit, panning and wheel-zooming as a moved picture, and neighbours named by
+// caption in the details pane.
 // Usage: node graph.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
 import { execFileSync } from "node:child_process";
@@ -201,6 +202,75 @@ try {
     await page.waitForTimeout(600);
     const out = await outside();
     assert(out === 0, `${out} nodes outside the view after Fit`);
+  });
+
+  await check("a drag or wheel moves a picture without redrawing, then the camera follows once", async () => {
+    await page.click("#fit");
+    await page.waitForTimeout(600);
+    await settled();
+    const v = () => page.evaluate(() => {
+      const p = window.arena.view;
+      return { renders: p.renders(), at: p.nodeAt("h:03"), far: p.nodeAt("h:07"), moved: window.arena.graph.gesture.moved };
+    });
+    const before = await v();
+    const box = await page.evaluate(() => window.arena.view.box());
+    const x0 = (box.left + box.right) / 2 + 7, y0 = (box.top + box.bottom) / 2 + 5;
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x0 + 90, y0 - 40, { steps: 12 });
+    const during = await v();
+    assert(during.renders === before.renders, `${during.renders - before.renders} redraws during the drag`);
+    await page.mouse.up();
+    await page.waitForFunction((n) => window.arena.view.renders() > n, before.renders);
+    await settled();
+    const after = await v();
+    const dx = after.at.x - before.at.x, dy = after.at.y - before.at.y;
+    assert(Math.abs(dx - 90) < 1.5 && Math.abs(dy + 40) < 1.5, `a node moved by (${dx}, ${dy}) for a drag of (90, -40)`);
+    assert(after.moved, "the drag was not told apart from a click");
+    // Two wheel notches in at (about) the node h:03: every point of the drawing moves away from
+    // the pointer by the zoom's factor, and the pointer's own point stays.
+    const p = { x: Math.round(after.at.x), y: Math.round(after.at.y) };
+    await page.mouse.move(p.x, p.y);
+    await page.waitForTimeout(200); // the hover highlight is drawn
+    await settled();
+    const r0 = await page.evaluate(() => window.arena.view.camera().ratio);
+    const renders = await page.evaluate(() => window.arena.view.renders());
+    // Both notches in one task, as a fast wheel sends them; the gesture settles 150 ms later.
+    const between = await page.evaluate(({ x, y }) => new Promise((resolve) => {
+      const target = document.elementFromPoint(x, y);
+      for (let i = 0; i < 2; i++) target.dispatchEvent(new WheelEvent("wheel", { clientX: x, clientY: y, deltaY: -120, bubbles: true, cancelable: true }));
+      const n = window.arena.view.renders();
+      setTimeout(() => resolve(window.arena.view.renders() - n), 100);
+    }), p);
+    assert(between === 0, `${between} redraws while the wheel turned`);
+    await page.waitForFunction((n) => window.arena.view.renders() > n, renders);
+    await settled();
+    const zoomed = await v();
+    const r1 = await page.evaluate(() => window.arena.view.camera().ratio);
+    const k = r0 / r1;
+    assert(Math.abs(k - 1.7 ** 2) < 0.05, `two notches zoomed by ${k}, not 1.7 squared`);
+    for (const n of ["at", "far"]) {
+      const want = { x: p.x + k * (after[n].x - p.x), y: p.y + k * (after[n].y - p.y) };
+      assert(Math.abs(zoomed[n].x - want.x) < 1.5 && Math.abs(zoomed[n].y - want.y) < 1.5,
+        `a node at (${after[n].x}, ${after[n].y}) went to (${zoomed[n].x}, ${zoomed[n].y}), not (${want.x}, ${want.y})`);
+    }
+  });
+
+  await check("the click that ends a drag over a node selects nothing", async () => {
+    await page.click("#fit");
+    await page.waitForTimeout(600);
+    await settled();
+    await page.evaluate(() => window.arena.graph.select([]));
+    const before = await page.textContent("#details");
+    const at = await page.evaluate(() => window.arena.view.nodeAt("h:05"));
+    await page.mouse.move(at.x - 60, at.y);
+    await page.mouse.down();
+    await page.mouse.move(at.x, at.y, { steps: 6 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    const sel = await page.evaluate(() => window.arena.view.selected());
+    assert(sel.length === 0, `the drag selected ${sel}`);
+    assert(await page.textContent("#details") === before, "the details pane changed");
   });
 
   await check("the page raised no script error", async () => {

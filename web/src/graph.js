@@ -9,6 +9,7 @@ import iterate from "graphology-layout-forceatlas2/iterate.js";
 import FA2_DEFAULTS from "graphology-layout-forceatlas2/defaults.js";
 import { graphToByteArrays, assignLayoutChanges } from "graphology-layout-forceatlas2/helpers.js";
 import { api, sql } from "./api.js";
+import { attachGestures } from "./gesture.js";
 
 export const PAGE = 200;
 export const MAX_SHOWN = 10000; // the most nodes one /subgraph request takes
@@ -104,12 +105,21 @@ export class GraphView {
     this.rings = document.createElement("div");
     this.rings.className = "rings";
     container.appendChild(this.rings);
-    this.sigma.on("afterRender", () => this.drawRings());
+    this.renders = 0; // drawings made, for tests
+    this.sigma.on("afterRender", () => {
+      this.renders++;
+      this.drawRings();
+    });
+    // Every layer but the one that takes the mouse moves with a pan or zoom, the rings too.
+    this.gesture = attachGestures(this.sigma,
+      () => [...container.children].filter((el) => el !== this.sigma.getCanvases().mouse));
     this.sigma.on("clickNode", ({ node }) => {
+      if (this.gesture.moved) return;
       this.select(node);
       onSelect(node);
     });
     this.sigma.on("clickEdge", ({ edge }) => {
+      if (this.gesture.moved) return;
       this.select(edge);
       onSelectEdge(edge);
     });
@@ -438,6 +448,7 @@ export class GraphView {
         return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
       },
       camera: () => s.getCamera().getState(),
+      renders: () => this.renders,
       ink: () => ({ label: s.getSetting("labelColor").color, edge: this.ink.edge }),
     };
   }
