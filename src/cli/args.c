@@ -65,6 +65,14 @@ int cli_args(cli_ctx *cx, const cli_opt *opts) {
   return CLI_OK;
 }
 
+int cli_ms(const char *s, double scale, int64_t *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (!*s || *end || !(v > 0) || v * scale > 1e12) return -1;
+  *out = (int64_t)(v * scale);
+  return 0;
+}
+
 int cli_int_opt(const char *name, const char *s, int *out) {
   if (!s) return CLI_OK;
   char *end;

@@ -61,6 +61,10 @@ int cli_parse(cli_ctx *cx, const cli_opt *opts, int keep_unknown);
 /* Parses a command's options (opts may be NULL) and checks its number of positionals. */
 int cli_args(cli_ctx *cx, const cli_opt *opts);
 
+/* Parses a positive number of units (seconds with scale 1000, milliseconds with 1) into
+ * milliseconds; returns 0, or -1 when s is not one or exceeds 10^12 ms. */
+int cli_ms(const char *s, double scale, int64_t *out);
+
 /* Parses the value s of integer option name into *out (nothing when s is NULL); prints why and
  * returns CLI_USAGE when it is not a whole decimal number. */
 int cli_int_opt(const char *name, const char *s, int *out);

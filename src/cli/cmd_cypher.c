@@ -136,10 +136,11 @@ int cli_cypher_run(adb *db, const char *query, const char *params, const char *f
 
 /* The command once the --procedure options are taken out. */
 static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
-  const char *params = NULL, *format = cx->format;
+  const char *params = NULL, *format = cx->format, *timeout = NULL;
   int help = 0;
   cli_opt opts[] = {{"--params", NULL, &params, NULL},
                     {"--format", NULL, &format, NULL},
+                    {"--timeout", NULL, &timeout, NULL},
                     {"--help", "-h", NULL, &help},
                     {0}};
   if (cli_parse(cx, opts, 0)) return CLI_USAGE;
@@ -158,8 +159,15 @@ static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
             format);
     return CLI_USAGE;
   }
+  int64_t limit_ms = 0;
+  if (timeout && cli_ms(timeout, 1000, &limit_ms)) {
+    fprintf(stderr, "arenadb cypher: --timeout takes a positive number of seconds, not '%s'\n",
+            timeout);
+    return CLI_USAGE;
+  }
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
+  adb_set_time_limit(db, limit_ms);
   int rc = cli_procedures_add(db, procs, nprocs);
   if (rc == CLI_OK) rc = cli_cypher_run(db, cx->argv[0], params, format);
   adb_close(db);
@@ -177,7 +185,7 @@ static int cmd_cypher(cli_ctx *cx) {
 
 const cli_cmd cli_cmds_cypher[] = {
     {"cypher",
-     "QUERY [--params JSON] [--format table|json|jsonl|csv|tck]"
+     "QUERY [--params JSON] [--format table|json|jsonl|csv|tck] [--timeout SECONDS]"
      " [--procedure SIGNATURE ROWS_JSON]...",
      "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
      "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
@@ -186,6 +194,8 @@ const cli_cmd cli_cmds_cypher[] = {
                   "        query that fails changes nothing and exits with status 1",
      .options =
          "--params JSON   a JSON object of parameter values, read as $name in the query\n"
+         "--timeout S     stop the query after S seconds (fractions allowed): it fails,\n"
+         "                changes nothing and exits with status 1; no limit by default\n"
          "--format F      table (default), json (an array of row objects), jsonl (one\n"
          "                row object per line), csv, or tck: one\n"
          "                JSON object {\"columns\",\"rows\",\"stats\"} with every value in\n"

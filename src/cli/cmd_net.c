@@ -60,14 +60,6 @@ static int is_loopback(const char *host) {
          !strcmp(host, "[::1]") || !strncmp(host, "127.", 4);
 }
 
-static int64_t parse_ms(const char *s, double scale, int64_t *out) {
-  char *end;
-  double v = strtod(s, &end);
-  if (*end || v <= 0 || v * scale > 1e12) return -1;
-  *out = (int64_t)(v * scale);
-  return 0;
-}
-
 /* Checks that a file named by an option can be read; prints why not and returns CLI_USAGE. */
 static int check_readable(const char *path) {
   FILE *f = path ? fopen(path, "r") : NULL;
@@ -177,18 +169,18 @@ static int cmd_serve(cli_ctx *cx) {
     return CLI_USAGE;
   }
 
-  if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms))) {
+  if ((timeout && cli_ms(timeout, 1, &o.timeout_ms)) || (poll && cli_ms(poll, 1, &o.poll_ms))) {
     fprintf(stderr, "arenadb serve: --timeout and --poll take milliseconds\n");
     return CLI_USAGE;
   }
-  if (query_timeout && strcmp(query_timeout, "0") && parse_ms(query_timeout, 1000, &query_ms)) {
+  if (query_timeout && strcmp(query_timeout, "0") && cli_ms(query_timeout, 1000, &query_ms)) {
     fprintf(stderr, "arenadb serve: --query-timeout takes seconds (0: no limit), not '%s'\n",
             query_timeout);
     return CLI_USAGE;
   }
   if (query_timeout && !strcmp(query_timeout, "0")) query_ms = 0;
   int64_t nconns = NET_MAX_CONNECTIONS, nper = NET_MAX_PER_ADDRESS;
-  if ((max_conns && parse_ms(max_conns, 1, &nconns)) || (max_per && parse_ms(max_per, 1, &nper)) ||
+  if ((max_conns && cli_ms(max_conns, 1, &nconns)) || (max_per && cli_ms(max_per, 1, &nper)) ||
       nconns > 1000000 || nper > nconns) {
     fprintf(stderr, "arenadb serve: --max-connections and --max-per-address take whole numbers, "
                     "the second at most the first\n");
@@ -259,8 +251,8 @@ int cli_sync_ws(cli_ctx *cx) {
         "usage: arenadb sync ws[s]://HOST:PORT [--live] [--token T] [--ca FILE] [--insecure]\n");
     return CLI_USAGE;
   }
-  if ((timeout && parse_ms(timeout, 1, &o.timeout_ms)) || (poll && parse_ms(poll, 1, &o.poll_ms)) ||
-      (for_s && parse_ms(for_s, 1000, &o.run_for_ms))) {
+  if ((timeout && cli_ms(timeout, 1, &o.timeout_ms)) || (poll && cli_ms(poll, 1, &o.poll_ms)) ||
+      (for_s && cli_ms(for_s, 1000, &o.run_for_ms))) {
     fprintf(stderr, "arenadb sync: --timeout and --poll take milliseconds, --for seconds\n");
     return CLI_USAGE;
   }
@@ -319,8 +311,8 @@ static int cmd_presence(cli_ctx *cx) {
     return CLI_USAGE;
   }
   int64_t ttl_ms;
-  if (parse_ms(ttl, 1000, &ttl_ms) || ttl_ms > (int64_t)SYNC_MAX_PRESENCE_TTL_MS ||
-      (for_s && parse_ms(for_s, 1000, &o.run_for_ms))) {
+  if (cli_ms(ttl, 1000, &ttl_ms) || ttl_ms > (int64_t)SYNC_MAX_PRESENCE_TTL_MS ||
+      (for_s && cli_ms(for_s, 1000, &o.run_for_ms))) {
     fprintf(stderr, "arenadb presence: --ttl and --for take seconds (--ttl at most 3600)\n");
     return CLI_USAGE;
   }

@@ -1827,6 +1827,21 @@ test_cypher_params() {
   fails cypher 'RETURN 1' --params '[1]'
 }
 
+test_cypher_timeout() {
+  ok init
+  # A ladder of 90 nodes: its paths of every length are far too many to list within the limit.
+  ok cypher 'UNWIND range(1, 90) AS i CREATE (:N {i: i})'
+  ok cypher 'MATCH (a:N), (b:N) WHERE b.i = a.i + 1 OR b.i = a.i + 7 CREATE (a)-[:R]->(b)'
+  remember
+  fails cypher 'MATCH (a)-[*]-(b) DETACH DELETE a, b RETURN count(*)' --timeout 0.5
+  err_has "time limit of 500 ms"
+  unchanged
+  ok cypher 'MATCH (n:N) RETURN count(n) AS n' --timeout 5 --format csv
+  out_eq "$(printf 'n\n90')"
+  usage_error cypher 'RETURN 1' --timeout 0
+  usage_error cypher 'RETURN 1' --timeout soon
+}
+
 test_cypher_explain() {
   ok init
   ok cypher "CREATE (:Person {name: 'Ada'})-[:KNOWS]->(:Person), (:City)"
@@ -2052,7 +2067,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
-  cypher_formats cypher_params cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_formats cypher_params cypher_timeout cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
   cypher_time_zones cypher_procedure cypher_procedure_bad_input
   sql_update_replaces_the_whole_properties_object changes_since_carry_only_missing_registers
 )

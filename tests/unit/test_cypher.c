@@ -219,6 +219,45 @@ Test(cypher, huge_and_deep_queries) {
   adb_close(db);
 }
 
+/* Values at the ends of the integer and temporal ranges: a result or an ArgumentError, never
+ * an overflow (this file runs under UBSan too, where an overflow aborts). */
+Test(cypher, extreme_values) {
+  adb *db = open_tmp(0, NULL);
+  const char *min = "(-9223372036854775807 - 1)";
+  char q[256];
+  snprintf(q, sizeof q, "range(%s, 9223372036854775807, 9223372036854775807)", min);
+  CYPHER_IS(db, q, "[-9223372036854775808, -1, 9223372036854775806]");
+  snprintf(q, sizeof q, "range(9223372036854775807, %s, %s)", min, min);
+  CYPHER_IS(db, q, "[9223372036854775807, -1]");
+  snprintf(q, sizeof q, "range(1, 10, %s)", min);
+  CYPHER_IS(db, q, "[]");
+  cypher_refused(db, "RETURN range(-9223372036854775807, 10)", NULL, "ArgumentError",
+                 "NumberOutOfRange", "too long");
+  CYPHER_IS(db, "date({year: 999999999, month: 12, day: 31})", "'+999999999-12-31'");
+  CYPHER_IS(db, "date({year: -999999999, month: 1, day: 1})", "'-999999999-01-01'");
+  CYPHER_IS(db, "datetime({epochMillis: 1700000000000})", "'2023-11-14T22:13:20Z'");
+  snprintf(q, sizeof q, "datetime.fromepochmillis(%s)", min);
+  CYPHER_IS(db, q, "'-292275055-05-16T16:47:04.192Z'");
+  const char *refused[] = {
+      "RETURN date({year: 9223372036854775807, month: 1, day: 1})",
+      "RETURN date({year: 1000000000})",
+      "RETURN date({year: 2000, week: 1000000000})",
+      "RETURN date({year: 2000, quarter: -9223372036854775807})",
+      "RETURN localtime({hour: 1, millisecond: 9223372036854775807})",
+      "RETURN localdatetime('-9223372036854775807-01-01')",
+      "RETURN date('+1000000000-01-01')",
+      "RETURN datetime({epochSeconds: 9223372036854775807})",
+      "RETURN datetime({epochSeconds: -9223372036854775807 - 1})",
+      "RETURN datetime.fromepoch(9223372036854775807, 0)",
+      "RETURN datetime.fromepoch(0, -9223372036854775807 - 1)",
+      "RETURN date('+999999999-12-31') + duration({days: 999999999})",
+      "RETURN date('2000-01-01') + duration({months: 9223372036854775807})",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+    cypher_refused(db, refused[i], NULL, "ArgumentError", "InvalidArgumentValue", NULL);
+  adb_close(db);
+}
+
 /* Four nodes with vectors: a, b near x; c (another label) on y; d on z, away from x. */
 static void vector_graph(adb *db) {
   OK(db, adb_node_create(db, "a", "Doc", "{\"title\": \"a\"}", NULL));

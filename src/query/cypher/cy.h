@@ -403,6 +403,8 @@ void cy_tz_keep(cy_ctx *c, cy_tv *t);
 /* Moves t (a wall-clock time at t->off) to the same instant in zone (an id, or NULL for the
  * fixed offset off); a time of day without a date keeps only the offset. */
 void cy_tz_move(cy_ctx *c, cy_tv *t, const char *zone, int64_t off);
+/* The largest year of a temporal value (Neo4j's); a larger one is an ArgumentError. */
+#define CY_YEAR_MAX 999999999
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t cy_days_from_civil(int64_t y, int64_t m, int64_t d);
 void cy_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);

@@ -353,11 +353,15 @@ static cy_val range(cy_ctx *c, cy_val *a, int n) {
               cy_kind_name(a[i].k));
   int64_t from = a[0].i, to = a[1].i, step = n > 2 ? a[2].i : 1;
   if (step == 0) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "range() step must not be 0");
-  int64_t cnt = (step > 0 ? (to >= from ? (to - from) / step + 1 : 0)
-                          : (to <= from ? (from - to) / -step + 1 : 0));
-  if (cnt > 100000000) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "range() is too long");
+  /* In unsigned arithmetic: the span of range(-2^63, 2^63-1) does not fit an int64_t. */
+  int empty = step > 0 ? to < from : to > from;
+  uint64_t span = empty ? 0 : step > 0 ? (uint64_t)to - (uint64_t)from : (uint64_t)from - (uint64_t)to;
+  uint64_t stride = step > 0 ? (uint64_t)step : -(uint64_t)step;
+  uint64_t cnt = empty ? 0 : span / stride + 1;
+  if (span / stride >= 100000000) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "range() is too long");
   cy_list *l = cy_list_new(c, (int)cnt);
-  for (int64_t i = 0; i < cnt; i++) l->v[i] = cy_int(from + i * step);
+  /* from + i * step lies between from and to; it wraps only in the unsigned intermediate. */
+  for (uint64_t i = 0; i < cnt; i++) l->v[i] = cy_int((int64_t)((uint64_t)from + i * (uint64_t)step));
   return list_val(l);
 }
 

@@ -36,14 +36,32 @@ static int64_t weekday(int64_t days) {
   return (w < 0 ? w + 7 : w) + 1;
 }
 
-static int64_t field(cy_ctx *c, const cy_map *m, const char *key, int64_t def, int *had) {
+/* The seconds since the epoch of a temporal value stay within this, as its years do. */
+#define EPOCH_SECONDS_MAX ((int64_t)CY_YEAR_MAX * 366 * 86400)
+
+/* Fails unless -max <= v <= max: a field or argument NAME out of range. */
+static int64_t in_range(cy_ctx *c, const char *name, int64_t v, int64_t max) {
+  if (v < -max || v > max)
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentValue", "the temporal field '%s' is out of range (%lld)",
+            name, (long long)v);
+  return v;
+}
+
+/* The integer field KEY of map M, DEF when it is absent; sets *had when present. Every field
+ * is within -max..max, so that no arithmetic on it overflows. */
+static int64_t field_upto(cy_ctx *c, const cy_map *m, const char *key, int64_t def, int *had, int64_t max) {
   const cy_val *v = cy_map_get(m, key);
   if (!v || v->k == CV_NULL) return def;
   if (v->k != CV_INT)
     cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType",
             "the temporal field '%s' must be an integer", key);
   if (had) *had = 1;
-  return v->i;
+  return in_range(c, key, v->i, max);
+}
+
+/* A field other than the epoch's: none is larger than the largest year. */
+static int64_t field(cy_ctx *c, const cy_map *m, const char *key, int64_t def, int *had) {
+  return field_upto(c, m, key, def, had, CY_YEAR_MAX);
 }
 
 /* The ISO week-based year of a day. */
@@ -179,8 +197,9 @@ static int parse_date(const char *s, const char **end, int64_t *days) {
   if (*s == '+' || *s == '-') {
     neg = *s++ == '-';
     const char *b = s;
-    for (y = 0; isdigit((unsigned char)*s); s++) y = y * 10 + (*s - '0');
-    if (s - b < 4) return -1;
+    while (isdigit((unsigned char)*s)) s++;
+    if (s - b < 4 || s - b > 9) return -1; /* at most CY_YEAR_MAX */
+    y = strtoll(b, NULL, 10);
   } else if ((y = digits(&s, 4)) < 0) {
     return -1;
   }
@@ -357,7 +376,11 @@ tv cy_tv_arg(cy_ctx *c, const char *fn, cy_val v) {
 static int64_t floor_div(int64_t a, int64_t b) {
   return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
-static int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+/* a modulo b with the sign of b; from a % b, since floor_div(a, b) * b can overflow. */
+static int64_t floor_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+}
 
 /* Sets t's day and time to secs seconds and nanos nanoseconds after the epoch (UTC). */
 static void at_epoch(int64_t secs, int64_t nanos, tv *t) {
@@ -501,8 +524,12 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
       if (a[i].k != CV_INT)
         cy_type_err(c, "%s() needs integers, not a %s", fn, cy_kind_name(a[i].k));
     }
-    if (n == 2) at_epoch(a[0].i, a[1].i, &t);
-    else at_epoch(floor_div(a[0].i, 1000), floor_mod(a[0].i, 1000) * 1000000, &t);
+    if (n == 2)
+      at_epoch(in_range(c, "epochSeconds", a[0].i, EPOCH_SECONDS_MAX),
+               in_range(c, "nanosecond", a[1].i, INT64_MAX), &t);
+    else
+      at_epoch(in_range(c, "epochSeconds", floor_div(a[0].i, 1000), EPOCH_SECONDS_MAX),
+               floor_mod(a[0].i, 1000) * 1000000, &t);
     t.off = 0;
     return format_tv(c, &t);
   }
@@ -533,7 +560,8 @@ cy_val cy_temporal(cy_ctx *c, const char *fn, cy_val *a, int n) {
   } else if (a[0].k == CV_MAP) {
     const cy_map *m = a[0].m;
     int epoch = 0;
-    int64_t es = field(c, m, "epochSeconds", 0, &epoch), em = field(c, m, "epochMillis", 0, &epoch);
+    int64_t es = field_upto(c, m, "epochSeconds", 0, &epoch, EPOCH_SECONDS_MAX);
+    int64_t em = field_upto(c, m, "epochMillis", 0, &epoch, INT64_MAX); /* its seconds fit */
     if (!epoch) return from_map(c, fn, m, &t);
     at_epoch(es + floor_div(em, 1000),
              floor_mod(em, 1000) * 1000000 + field(c, m, "nanosecond", 0, NULL), &t);
