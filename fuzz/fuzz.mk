@@ -1,8 +1,10 @@
 # fuzz.mk — `make fuzz`: libFuzzer (clang) with AddressSanitizer and UndefinedBehaviorSanitizer
 # on the change-set parser, canonical JSON, a server's sync session fed a peer's bytes before
-# and after its hello, and running servers fed any bytes on their HTTP port, FUZZ_SECONDS each
-# (default 60). Included by the top-level Makefile. Seeds are change sets made by the real
-# command and the requests in fuzz/seeds-http; findings land in $(BUILD)/fuzz/crash-*.
+# and after its hello, running servers fed any bytes on their HTTP port, and Cypher queries
+# (parser, checker, executor) on a small graph, FUZZ_SECONDS each (default 60). Included by the
+# top-level Makefile. Seeds are change sets made by the real command, the requests in
+# fuzz/seeds-http and the queries of the shared openCypher TCK; findings land in
+# $(BUILD)/fuzz/crash-*.
 
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
@@ -28,11 +30,20 @@ $(FUZZ_DIR)/seeds/.made: $(BUILD)/arenadb
 	$$A --db s.db node del b >/dev/null && $$A --db s.db changes -o full.cs 2>/dev/null && \
 	head -c -16 full.cs > seeds/full && rm -f s.db* full.cs && touch seeds/.made
 
+# Seeds: every query of the TCK's scenarios (the text between a step's """ lines), one a file.
+FUZZ_TCK := ../shared/data/opencypher-tck/features
+$(FUZZ_DIR)/seeds-cypher/.made: fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	find $(FUZZ_TCK) -name '*.feature' | sort | xargs cat | awk -v dir=$(dir $@) \
+	  '/^ *"""/ { if (q) { close(f); q = 0 } else { q = 1; f = sprintf("%s/q%05d", dir, ++n) } next } \
+	   q { sub(/^ +/, ""); print > f }'
+	touch $@
+
 .PHONY: fuzz
 fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_session $(FUZZ_DIR)/fuzz_http \
-      $(FUZZ_DIR)/seeds/.made
+      $(FUZZ_DIR)/fuzz_cypher $(FUZZ_DIR)/seeds/.made $(FUZZ_DIR)/seeds-cypher/.made
 	@mkdir -p $(FUZZ_DIR)/corpus-apply $(FUZZ_DIR)/corpus-json $(FUZZ_DIR)/corpus-session \
-	  $(FUZZ_DIR)/corpus-http
+	  $(FUZZ_DIR)/corpus-http $(FUZZ_DIR)/corpus-cypher
 	cd $(FUZZ_DIR) && ./fuzz_apply -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=crash-apply- corpus-apply seeds
 	cd $(FUZZ_DIR) && ./fuzz_json -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=crash-json- \
@@ -41,3 +52,5 @@ fuzz: $(FUZZ_DIR)/fuzz_apply $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_session $(FU
 	  -artifact_prefix=crash-session- corpus-session
 	cd $(FUZZ_DIR) && ./fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -artifact_prefix=crash-http- corpus-http $(CURDIR)/fuzz/seeds-http
+	cd $(FUZZ_DIR) && ./fuzz_cypher -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 \
+	  -rss_limit_mb=4096 -artifact_prefix=crash-cypher- corpus-cypher seeds-cypher

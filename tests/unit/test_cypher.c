@@ -258,6 +258,77 @@ Test(cypher, extreme_values) {
   adb_close(db);
 }
 
+/* shortestPath against adb_shortest_path on a random graph: the same length (or none) for
+ * every pair, a path whose steps follow R edges forward; allShortestPaths gives only paths of
+ * that length, shortestPath one. */
+Test(cypher, shortest_paths_agree_with_the_traversal_api) {
+  adb *db = open_tmp(0, NULL);
+  srand(7);
+  char id[16], a[16], b[16], params[96];
+  for (int i = 0; i < 60; i++) {
+    snprintf(id, sizeof id, "n%02d", i);
+    cr_assert_eq(adb_node_create(db, id, "N", NULL, NULL), ADB_OK);
+  }
+  for (int i = 0; i < 150; i++) {
+    snprintf(a, sizeof a, "n%02d", rand() % 60);
+    snprintf(b, sizeof b, "n%02d", rand() % 60);
+    cr_assert_eq(adb_edge_create(db, NULL, a, i % 5 ? "R" : "S", b, NULL, NULL), ADB_OK);
+  }
+  const char *q = "MATCH (a), (b) WHERE elementId(a) = $a AND elementId(b) = $b "
+                  "MATCH p = shortestPath((a)-[:R*]->(b)) "
+                  "RETURN length(p), all(i IN range(0, length(p) - 1) WHERE "
+                  "startNode(relationships(p)[i]) = nodes(p)[i] AND "
+                  "endNode(relationships(p)[i]) = nodes(p)[i + 1] AND "
+                  "type(relationships(p)[i]) = 'R')";
+  const char *all = "MATCH (a), (b) WHERE elementId(a) = $a AND elementId(b) = $b "
+                    "MATCH p = allShortestPaths((a)-[:R*]->(b)) "
+                    "RETURN count(p), min(length(p)), max(length(p))";
+  int found = 0;
+  for (int k = 0; k < 300; k++) {
+    snprintf(a, sizeof a, "n%02d", rand() % 60);
+    snprintf(b, sizeof b, "n%02d", rand() % 60);
+    if (!strcmp(a, b)) continue;
+    snprintf(params, sizeof params, "{\"a\": \"%s\", \"b\": \"%s\"}", a, b);
+    adb_path path = {0};
+    int rc = adb_shortest_path(db, a, b, 1000, ADB_OUT, "R", &path);
+    char *got = cypher_rows(db, q, params, 0);
+    char *gotall = cypher_rows(db, all, params, 0);
+    char want[64], wantall[64];
+    if (rc == ADB_NOTFOUND) {
+      strcpy(want, "");
+      strcpy(wantall, "0|null|null\n");
+    } else {
+      cr_assert_eq(rc, ADB_OK);
+      found++;
+      snprintf(want, sizeof want, "%zu|true\n", path.length);
+      snprintf(wantall, sizeof wantall, "|%zu|%zu\n", path.length, path.length);
+      cr_assert_neq(atoi(gotall), 0, "%s -> %s: no path from allShortestPaths", a, b);
+    }
+    cr_assert_str_eq(got, want, "%s -> %s", a, b);
+    cr_assert(strstr(gotall, wantall), "%s -> %s: allShortestPaths gave %s", a, b, gotall);
+    free(got);
+    free(gotall);
+    adb_path_clear(&path);
+  }
+  cr_assert_gt(found, 100, "only %d pairs are connected", found);
+  /* A pair with two shortest paths of two hops: one row, or both. */
+  char *r = cypher_rows(db,
+                        "CREATE (x:P {k: 'x'})-[:T]->(:P)-[:T]->(y:P {k: 'y'}), (x)-[:T]->(:P)-[:T]->(y),"
+                        " (x)-[:T]->(:P)-[:T]->(:P)-[:T]->(y)",
+                        NULL, 0);
+  free(r);
+  ROWS(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = shortestPath((x)-[:T*]->(y)) RETURN length(p)",
+       "2\n");
+  ROWS(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = allShortestPaths((x)-[:T*]->(y)) RETURN length(p)",
+       "2\n2\n");
+  ROWS(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = shortestPath((y)-[:T*]->(x)) RETURN length(p)", "");
+  ROWS(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = shortestPath((y)-[:T*]-(x)) RETURN length(p)", "2\n");
+  ROWS(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = shortestPath((x)-[:T*..1]->(y)) RETURN length(p)", "");
+  cypher_refused(db, "MATCH (x:P {k: 'x'}), (y:P {k: 'y'}), p = shortestPath((x)-[:T*2..]->(y)) RETURN p",
+                 NULL, "SyntaxError", NULL, "minimum length");
+  adb_close(db);
+}
+
 /* Four nodes with vectors: a, b near x; c (another label) on y; d on z, away from x. */
 static void vector_graph(adb *db) {
   OK(db, adb_node_create(db, "a", "Doc", "{\"title\": \"a\"}", NULL));

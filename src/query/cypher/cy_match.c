@@ -197,6 +197,144 @@ static void var_rel(mstate *m, int pi, int step, int at, int depth, int start_us
   }
 }
 
+/* A breadth-first search of shortestPath / allShortestPaths: per node reached, its distance
+ * from the start and the links (relationship, node one hop nearer) of its shortest paths. */
+typedef struct bfs_link {
+  int rel, from, next; /* next: the node's next link, or -1 */
+} bfs_link;
+
+typedef struct bfs {
+  int *dist, *first, cap; /* per node index: hops from the start (-1: not reached), first link */
+  int *queue, nqueue, capqueue;
+  bfs_link *links;
+  int nlinks, caplinks;
+} bfs;
+
+/* Grows an arena array of n elements of size sz to at least need, doubling; fills the new part
+ * with byte fill. */
+static void *bfs_grow(cy_ctx *c, void *old, int *n, int need, size_t sz, int fill) {
+  if (need <= *n) return old;
+  int cap = *n ? *n : 64;
+  while (cap < need) cap *= 2;
+  char *p = cy_alloc(c, (size_t)cap * sz);
+  if (*n) memcpy(p, old, (size_t)*n * sz);
+  memset(p + (size_t)*n * sz, fill, (size_t)(cap - *n) * sz);
+  *n = cap;
+  return p;
+}
+
+static void bfs_reach(mstate *m, bfs *b, int node) {
+  if (node >= b->cap) {
+    int cap = b->cap;
+    b->dist = bfs_grow(m->c, b->dist, &cap, node + 1, sizeof(int), -1);
+    cap = b->cap;
+    b->first = bfs_grow(m->c, b->first, &cap, node + 1, sizeof(int), -1);
+    b->cap = cap;
+  }
+}
+
+/* Emits every shortest path to node `to` (one for shortestPath) that the links record, built
+ * backwards into rels[0..d-1] and nodes[0..d-1] (nodes[i] is where rels[i] arrives). */
+static void shortest_emit(mstate *m, int pi, int step, const bfs *b, int to, int d, int *rels,
+                          int *nodes, int end) {
+  if (m->stop) return;
+  if (d == 0) {
+    const cy_pattern *pt = m->run[pi];
+    const cy_prel *p = &pt->rels[step];
+    int hops = b->dist[end];
+    int col = p->var ? col_of(m, p->var) : -1;
+    int was_bound = col >= 0 && m->bound[col];
+    cy_val v = {.k = CV_NULL};
+    if (col >= 0 && p->varlen) {
+      cy_list *l = cy_list_new(m->c, hops);
+      for (int i = 0; i < hops; i++) l->v[i] = (cy_val){.k = CV_REL, .id = rels[i]};
+      v = (cy_val){.k = CV_LIST, .l = l};
+    } else if (col >= 0) {
+      v = (cy_val){.k = CV_REL, .id = rels[0]};
+    }
+    if (was_bound && cy_equal(m->c, m->vals[col], v) != 1) return;
+    if (col >= 0 && !was_bound) {
+      m->vals[col] = v;
+      m->bound[col] = 1;
+    }
+    for (int i = 0; i < hops; i++) {
+      use_push(m, rels[i]);
+      path_push(m, (cy_val){.k = CV_REL, .id = rels[i]});
+      path_push(m, (cy_val){.k = CV_NODE, .id = nodes[i]});
+    }
+    m->npath--; /* with_node pushes the end again */
+    with_node(m, pi, step + 1, end);
+    m->npath -= 2 * hops - 1;
+    m->nused -= hops;
+    if (col >= 0 && !was_bound) m->bound[col] = 0;
+    return;
+  }
+  for (int k = b->first[to]; k >= 0 && !m->stop; k = b->links[k].next) {
+    rels[d - 1] = b->links[k].rel;
+    nodes[d - 1] = to;
+    shortest_emit(m, pi, step, b, b->links[k].from, d - 1, rels, nodes, end);
+    if (m->run[pi]->shortest == 1) return;
+  }
+}
+
+/* shortestPath((a)-[...]->(b)) and allShortestPaths: a breadth-first search from node at over
+ * the relationships the pattern allows, then, for each node reached that the end of the
+ * pattern accepts (the bound node only, when it is bound), one or all of its shortest paths.
+ * The search stops at the bound end's layer; like Neo4j, a lower bound above 1 is refused. */
+static void shortest_rel(mstate *m, int pi, int step, int at) {
+  cy_ctx *c = m->c;
+  const cy_pattern *pt = m->run[pi];
+  const cy_prel *p = &pt->rels[step];
+  int min = p->varlen ? p->min : 1, max = p->varlen ? p->max : 1;
+  if (pt->nrels != 1)
+    cy_fail(c, CY_SYNTAX, "compile time", "",
+            "shortestPath and allShortestPaths take a pattern of one relationship");
+  if (min > 1)
+    cy_fail(c, CY_SYNTAX, "compile time", "",
+            "shortestPath and allShortestPaths take a minimum length of 0 or 1, not %d", min);
+  const cy_pnode *endp = &pt->nodes[step + 1];
+  int ecol = endp->var ? col_of(m, endp->var) : -1;
+  int target = -1;
+  if (ecol >= 0 && m->bound[ecol]) {
+    if (m->vals[ecol].k != CV_NODE) return; /* null, or not a node: with_node would refuse */
+    target = m->vals[ecol].id;
+  }
+  bfs b = {0};
+  bfs_reach(m, &b, at);
+  b.dist[at] = 0;
+  b.queue = bfs_grow(c, b.queue, &b.capqueue, 1, sizeof(int), 0);
+  b.queue[b.nqueue++] = at;
+  for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
+    int u = b.queue[qi];
+    if (max >= 0 && b.dist[u] >= max) break; /* the queue is in layers */
+    if (target >= 0 && target < b.cap && b.dist[target] >= 0 && b.dist[u] >= b.dist[target]) break;
+    cy_adj a;
+    cy_adj_open(c, &a, u, p->dir, p->types, p->ntypes);
+    int rid, next;
+    while (next_rel(m, p, &a, &rid, &next)) {
+      cy_tick(c);
+      bfs_reach(m, &b, next);
+      if (b.dist[next] < 0) {
+        b.dist[next] = b.dist[u] + 1;
+        b.queue = bfs_grow(c, b.queue, &b.capqueue, b.nqueue + 1, sizeof(int), 0);
+        b.queue[b.nqueue++] = next;
+      }
+      if (b.dist[next] != b.dist[u] + 1 || (pt->shortest == 1 && b.first[next] >= 0)) continue;
+      b.links = bfs_grow(c, b.links, &b.caplinks, b.nlinks + 1, sizeof(bfs_link), 0);
+      b.links[b.nlinks] = (bfs_link){rid, u, b.first[next]};
+      b.first[next] = b.nlinks++;
+    }
+  }
+  int hops = b.nqueue ? b.dist[b.queue[b.nqueue - 1]] : 0;
+  int *rels = cy_alloc(c, sizeof(int) * (size_t)(hops + 1));
+  int *nodes = cy_alloc(c, sizeof(int) * (size_t)(hops + 1));
+  for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
+    int e = b.queue[qi];
+    if (b.dist[e] < min || (target >= 0 && e != target)) continue;
+    shortest_emit(m, pi, step, &b, e, b.dist[e], rels, nodes, e);
+  }
+}
+
 static void match_step(mstate *m, int pi, int step, int at) {
   if (m->stop) return;
   const cy_pattern *pt = m->run[pi];
@@ -215,7 +353,9 @@ static void match_step(mstate *m, int pi, int step, int at) {
     if (col >= 0 && !was_bound) m->bound[col] = 0;
     return;
   }
-  if (pt->rels[step].varlen) {
+  if (pt->shortest) {
+    shortest_rel(m, pi, step, at);
+  } else if (pt->rels[step].varlen) {
     var_rel(m, pi, step, at, 0, m->nused);
   } else {
     single_rel(m, pi, step, at);
