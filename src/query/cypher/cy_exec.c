@@ -53,13 +53,14 @@ static cy_val *row_extend(cy_ctx *c, const cy_table *in, const cy_val *row, cons
 
 /* ---- MATCH ---- */
 
-static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+/* MATCH for every input row; stops once it has made max_rows rows (-1: no bound). */
+static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in, int64_t max_rows) {
   const char **vars;
   int nv = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
   cy_table *out = table_extend(c, in, vars, nv);
-  for (int r = 0; r < in->nrows; r++) {
+  for (int r = 0; r < in->nrows && (max_rows < 0 || out->nrows < max_rows); r++) {
     int before = out->nrows;
-    cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where);
+    cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where, max_rows);
     if (cl->optional && out->nrows == before)
       cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
   }
@@ -558,7 +559,7 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
                   "cannot merge a %s using a null property value for '%s'",
                   j % 2 ? "relationship" : "node", pv.m->k[k]);
     }
-    cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL);
+    cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL, -1);
     if (found.nrows) {
       for (int k = 0; k < found.nrows; k++) {
         apply_sets(c, cl->sets + cl->ncreate_sets, cl->nsets - cl->ncreate_sets, out,
@@ -685,6 +686,21 @@ static cy_table *do_delete(cy_ctx *c, const cy_clause *cl, cy_table *in) {
 
 /* ---- Queries ---- */
 
+/* How many rows of clause i the next clause reads: SKIP + LIMIT when it is a projection that
+ * keeps rows one for one (no aggregation, DISTINCT or ORDER BY) and limits them, else -1 (all). */
+static int64_t rows_wanted(cy_ctx *c, const cy_query *q, int i) {
+  if (i + 1 >= q->ncl) return -1;
+  const cy_clause *next = &q->cl[i + 1];
+  if (next->k != C_RETURN && next->k != C_WITH) return -1;
+  const cy_proj *p = &next->proj;
+  if (!p->limit || p->distinct || p->norder) return -1;
+  for (int k = 0; k < p->nitems; k++)
+    if (has_agg(p->items[k].e)) return -1;
+  int64_t skip = p->skip ? count_arg(c, p->skip, "SKIP") : 0;
+  int64_t limit = count_arg(c, p->limit, "LIMIT");
+  return skip > INT64_MAX - limit ? -1 : skip + limit;
+}
+
 static cy_table *run_single(cy_ctx *c, const cy_query *q) {
   cy_table *t = table_new(c, 0);
   cy_table_add(c, t, row_new(c, 0));
@@ -699,7 +715,7 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
         returned = 1;
         i++;
       } else {
-        t = do_match(c, cl, t);
+        t = do_match(c, cl, t, rows_wanted(c, q, i));
       }
       break;
     }

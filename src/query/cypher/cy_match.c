@@ -29,6 +29,7 @@ typedef struct mstate {
   int npath, cappath;
   int *pstart; /* per pattern: where its path starts in path */
   int *outcol; /* emit_row: the column of each output column */
+  int64_t max_rows; /* emit_row stops the match once its table holds this many; -1: no bound */
 } mstate;
 
 static int col_of(const mstate *m, const char *name) {
@@ -483,15 +484,16 @@ static int emit_row(mstate *m) {
     row[i] = col >= 0 && m->bound[col] ? m->vals[col] : cy_null;
   }
   cy_table_add(m->c, out, row);
-  return 0;
+  return m->max_rows >= 0 && out->nrows >= m->max_rows;
 }
 
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
-              cy_pattern **pats, int npats, const cy_expr *where) {
+              cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows) {
   cy_graph_load(c);
   mstate m;
   mstate_init(&m, c, in->cols, in->ncols, row, pats, npats);
   m.where = where;
+  m.max_rows = max_rows;
   m.emit = emit_row;
   m.ctx = out;
   match_pattern(&m, 0);
