@@ -417,10 +417,13 @@ int cy_func_kind(const char *name);
 void cy_func_arity(cy_ctx *c, const char *name, int n);
 
 /* Matches patterns against the graph for one input row, appending output rows to out, and
- * stops once out holds max_rows rows (-1: no bound), so that a LIMIT ends the search.
- * Output columns are t->cols then the pattern's new variables (in out->cols). */
+ * stops once out holds max_rows rows (-1: no bound), so that a LIMIT ends the search. With
+ * ends_only (the rows' multiplicity does not matter to what follows), a lone variable-length
+ * relationship nobody reads yields each end node once, found breadth first, instead of once
+ * per trail. Output columns are t->cols then the pattern's new variables (in out->cols). */
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
-              cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows);
+              cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows,
+              int ends_only);
 /* When clause i of q is a MATCH followed only by RETURN count(*), counts the matches for every
  * row of in without listing them and returns the RETURN's one-row table; otherwise NULL. */
 cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in);

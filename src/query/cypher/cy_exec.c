@@ -53,14 +53,16 @@ static cy_val *row_extend(cy_ctx *c, const cy_table *in, const cy_val *row, cons
 
 /* ---- MATCH ---- */
 
-/* MATCH for every input row; stops once it has made max_rows rows (-1: no bound). */
-static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in, int64_t max_rows) {
+/* MATCH for every input row; stops once it has made max_rows rows (-1: no bound); ends_only:
+ * see cy_match. */
+static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in, int64_t max_rows,
+                          int ends_only) {
   const char **vars;
   int nv = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
   cy_table *out = table_extend(c, in, vars, nv);
   for (int r = 0; r < in->nrows && (max_rows < 0 || out->nrows < max_rows); r++) {
     int before = out->nrows;
-    cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where, max_rows);
+    cy_match(c, out, in, in->rows[r], cl->pats, cl->npats, cl->where, max_rows, ends_only);
     if (cl->optional && out->nrows == before)
       cy_table_add(c, out, row_extend(c, in, in->rows[r], out));
   }
@@ -559,7 +561,7 @@ static cy_table *do_merge(cy_ctx *c, const cy_clause *cl, cy_table *in) {
                   "cannot merge a %s using a null property value for '%s'",
                   j % 2 ? "relationship" : "node", pv.m->k[k]);
     }
-    cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL, -1);
+    cy_match(c, &found, in, in->rows[r], cl->pats, cl->npats, NULL, -1, 0);
     if (found.nrows) {
       for (int k = 0; k < found.nrows; k++) {
         apply_sets(c, cl->sets + cl->ncreate_sets, cl->nsets - cl->ncreate_sets, out,
@@ -701,6 +703,34 @@ static int64_t rows_wanted(cy_ctx *c, const cy_query *q, int i) {
   return skip > INT64_MAX - limit ? -1 : skip + limit;
 }
 
+/* Whether every aggregate in e ignores repeated rows: one with DISTINCT, min or max. */
+static int multiplicity_blind(const cy_expr *e) {
+  if (!e) return 1;
+  if (is_agg(e))
+    return e->op == E_FUNC && (e->distinct || !strcasecmp(e->name, "min") || !strcasecmp(e->name, "max"));
+  if (!multiplicity_blind(e->a) || !multiplicity_blind(e->b) || !multiplicity_blind(e->c) ||
+      !multiplicity_blind(e->d))
+    return 0;
+  for (int i = 0; e->args && i < e->n; i++)
+    if (!multiplicity_blind(e->args[i])) return 0;
+  return 1;
+}
+
+/* Whether the clause after clause i gives the same rows when clause i repeats some of its
+ * rows: a projection with DISTINCT or grouping, whose aggregates all ignore repetition. */
+static int repeats_ignored(const cy_query *q, int i) {
+  if (i + 1 >= q->ncl) return 0;
+  const cy_clause *next = &q->cl[i + 1];
+  if (next->k != C_RETURN && next->k != C_WITH) return 0;
+  const cy_proj *p = &next->proj;
+  int aggregates = 0;
+  for (int k = 0; k < p->nitems; k++) {
+    if (!multiplicity_blind(p->items[k].e)) return 0;
+    aggregates |= has_agg(p->items[k].e);
+  }
+  return p->distinct || aggregates;
+}
+
 static cy_table *run_single(cy_ctx *c, const cy_query *q) {
   cy_table *t = table_new(c, 0);
   cy_table_add(c, t, row_new(c, 0));
@@ -715,7 +745,7 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
         returned = 1;
         i++;
       } else {
-        t = do_match(c, cl, t, rows_wanted(c, q, i));
+        t = do_match(c, cl, t, rows_wanted(c, q, i), repeats_ignored(q, i));
       }
       break;
     }

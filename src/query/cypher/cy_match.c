@@ -30,6 +30,7 @@ typedef struct mstate {
   int *pstart; /* per pattern: where its path starts in path */
   int *outcol; /* emit_row: the column of each output column */
   int64_t max_rows; /* emit_row stops the match once its table holds this many; -1: no bound */
+  int ends_only;    /* a lone variable-length relationship yields each end node once */
 } mstate;
 
 static int col_of(const mstate *m, const char *name) {
@@ -206,6 +207,9 @@ typedef struct bfs_link {
 
 typedef struct bfs {
   int *dist, *first, cap; /* per node index: hops from the start (-1: not reached), first link */
+  int *tree, *branch;     /* with track: the relationship a node was reached by, and the start's
+                           * relationship its tree path begins with (-1: none) */
+  int track;
   int *queue, nqueue, capqueue;
   bfs_link *links;
   int nlinks, caplinks;
@@ -224,14 +228,16 @@ static void *bfs_grow(cy_ctx *c, void *old, int *n, int need, size_t sz, int fil
   return p;
 }
 
+/* Makes the per-node arrays of b cover node. */
 static void bfs_reach(mstate *m, bfs *b, int node) {
-  if (node >= b->cap) {
-    int cap = b->cap;
-    b->dist = bfs_grow(m->c, b->dist, &cap, node + 1, sizeof(int), -1);
+  if (node < b->cap) return;
+  int **arrays[] = {&b->dist, &b->first, &b->tree, &b->branch};
+  int cap = 0;
+  for (int i = 0; i < (b->track ? 4 : 2); i++) {
     cap = b->cap;
-    b->first = bfs_grow(m->c, b->first, &cap, node + 1, sizeof(int), -1);
-    b->cap = cap;
+    *arrays[i] = bfs_grow(m->c, *arrays[i], &cap, node + 1, sizeof(int), -1);
   }
+  b->cap = cap;
 }
 
 /* Emits every shortest path to node `to` (one for shortestPath) that the links record, built
@@ -336,6 +342,73 @@ static void shortest_rel(mstate *m, int pi, int step, int at) {
   }
 }
 
+/* Whether a closed trail of at most max hops, allowed by p, leaves and returns to the start
+ * b->queue[0] (its search is done, with tree[] the relationship each node was reached by and
+ * branch[] the start's relationship its tree path begins with). Directed: an allowed
+ * relationship into the start from a node at most max - 1 hops out (a shortest path from the
+ * start never enters it). Both ways: a relationship outside the tree between two different
+ * branches (the start counts as a branch of its own), as in a breadth-first shortest cycle. */
+static int reach_returns(mstate *m, const cy_prel *p, const bfs *b, int max) {
+  int start = b->queue[0];
+  for (int qi = 0; qi < b->nqueue; qi++) {
+    int u = b->queue[qi];
+    if (max >= 0 && b->dist[u] > max - 1) break;
+    if (p->dir != CY_BOTH && u != start) continue;
+    cy_adj a;
+    /* Directed: the relationships arriving at the start, walked backwards from it. */
+    int dir = p->dir == CY_BOTH ? CY_BOTH : p->dir == CY_OUT ? CY_IN : CY_OUT;
+    cy_adj_open(m->c, &a, u, dir, p->types, p->ntypes);
+    int rid, v;
+    while (next_rel(m, p, &a, &rid, &v)) {
+      if (v >= b->cap || b->dist[v] < 0) continue;
+      if (p->dir != CY_BOTH) {
+        if (max < 0 || b->dist[v] <= max - 1) return 1;
+        continue;
+      }
+      if (u == start && v == start) return 1; /* a loop */
+      int bu = u == start ? -1 : b->branch[u], bv = v == start ? -1 : b->branch[v];
+      if (rid != b->tree[u] && rid != b->tree[v] && bu != bv &&
+          (max < 0 || b->dist[u] + 1 + b->dist[v] <= max))
+        return 1;
+    }
+  }
+  return 0;
+}
+
+/* A variable-length relationship whose trails nobody reads (no variable, no path, the only
+ * relationship of its MATCH, and a projection after it that ignores repeated rows): breadth
+ * first from node at, each node that some trail of min..max hops ends at is matched once. With
+ * min <= 1 those are the nodes 1..max hops away (a shortest path is a trail), and the start
+ * itself when a closed trail returns to it. */
+static void reach_rel(mstate *m, int pi, int step, int at) {
+  cy_ctx *c = m->c;
+  const cy_prel *p = &m->run[pi]->rels[step];
+  bfs b = {.track = 1};
+  bfs_reach(m, &b, at);
+  b.dist[at] = 0;
+  b.queue = bfs_grow(c, b.queue, &b.capqueue, 1, sizeof(int), 0);
+  b.queue[b.nqueue++] = at;
+  for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
+    int u = b.queue[qi];
+    if (p->max >= 0 && b.dist[u] >= p->max) break;
+    cy_adj a;
+    cy_adj_open(c, &a, u, p->dir, p->types, p->ntypes);
+    int rid, next;
+    while (next_rel(m, p, &a, &rid, &next)) {
+      cy_tick(c);
+      bfs_reach(m, &b, next);
+      if (b.dist[next] >= 0) continue;
+      b.dist[next] = b.dist[u] + 1;
+      b.queue = bfs_grow(c, b.queue, &b.capqueue, b.nqueue + 1, sizeof(int), 0);
+      b.queue[b.nqueue++] = next;
+      b.tree[next] = rid;
+      b.branch[next] = u == at ? rid : b.branch[u];
+    }
+  }
+  if (p->min == 0 || reach_returns(m, p, &b, p->max)) with_node(m, pi, step + 1, at);
+  for (int qi = 1; qi < b.nqueue && !m->stop; qi++) with_node(m, pi, step + 1, b.queue[qi]);
+}
+
 static void match_step(mstate *m, int pi, int step, int at) {
   if (m->stop) return;
   const cy_pattern *pt = m->run[pi];
@@ -356,6 +429,8 @@ static void match_step(mstate *m, int pi, int step, int at) {
   }
   if (pt->shortest) {
     shortest_rel(m, pi, step, at);
+  } else if (pt->rels[step].varlen && m->ends_only) {
+    reach_rel(m, pi, step, at);
   } else if (pt->rels[step].varlen) {
     var_rel(m, pi, step, at, 0, m->nused);
   } else {
@@ -472,6 +547,21 @@ static void mstate_init(mstate *m, cy_ctx *c, const char **cols, int ncols, cons
   }
 }
 
+/* Whether the patterns are one variable-length relationship that reach_rel can match: no
+ * variable on it, no path variable, no other relationship to stay distinct from, at least at
+ * most one hop. */
+static int ends_only_pattern(cy_pattern **pats, int npats) {
+  int rels = 0;
+  const cy_pattern *with = NULL;
+  for (int i = 0; i < npats; i++) {
+    rels += pats[i]->nrels;
+    if (pats[i]->nrels) with = pats[i];
+  }
+  if (rels != 1 || with->pathvar || with->shortest) return 0;
+  const cy_prel *p = &with->rels[0];
+  return p->varlen && !p->var && p->min <= 1;
+}
+
 static int emit_row(mstate *m) {
   cy_table *out = m->ctx;
   if (!m->outcol) { /* where each output column comes from, found once per match */
@@ -488,12 +578,14 @@ static int emit_row(mstate *m) {
 }
 
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
-              cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows) {
+              cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows,
+              int ends_only) {
   cy_graph_load(c);
   mstate m;
   mstate_init(&m, c, in->cols, in->ncols, row, pats, npats);
   m.where = where;
   m.max_rows = max_rows;
+  m.ends_only = ends_only && ends_only_pattern(pats, npats);
   m.emit = emit_row;
   m.ctx = out;
   match_pattern(&m, 0);
