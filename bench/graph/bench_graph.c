@@ -425,7 +425,8 @@ static void run(const char *data, const char *out, const dataset *d) {
   double t2 = now_ms();
   ours(db, first, 0, d->direction); /* the first traversal builds the adjacency cache */
   double build = now_ms() - t2;
-  size_t bytes = graph_cache_bytes(db->gcache); /* internal: for the figure */
+  uint64_t builds;
+  size_t bytes = graph_cache_bytes(graph_cache_current(db, &builds)); /* internal: the figure */
   printf("\n%s: %zu nodes, %zu edges (%s); ArenaDB load %.0f ms, adjacency cache built in %.0f ms,"
          " %.1f MB (%.1f bytes per edge); %d start nodes, median of %d runs (* fewer: %.0f s"
          " budget)\n",

@@ -318,7 +318,17 @@ struct cy_ctx {
   void *ids;       /* row id -> index maps and the adjacency cache (cy_graph.c) */
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
   uint32_t ticks;  /* cy_tick calls, to read the clock only now and then */
+  struct ut_buf *held[8]; /* buffers being built (cy_buf_hold): a failure frees them */
+  int nheld;
 };
+
+/* Text built with malloc'd memory while the query may still fail: cy_buf_hold initialises b
+ * and registers it, so that a failure (a longjmp) frees it; cy_buf_take copies it into the
+ * arena, frees it and forgets it (holds are taken in the reverse order of cy_buf_hold). */
+void cy_buf_hold(cy_ctx *c, struct ut_buf *b);
+char *cy_buf_take(cy_ctx *c, struct ut_buf *b);
+/* Frees the buffers still held: the failure path of a query. */
+void cy_buf_release(cy_ctx *c);
 
 /* Fails the query: records the error and jumps back to the query's entry. */
 void cy_fail(cy_ctx *c, const char *type, const char *phase, const char *detail,

@@ -51,6 +51,7 @@ static int run(adb_cypher *r, const char *query, const char *params) {
   cy_ctx *c = r->c;
   volatile int scope = -1, reading = 0;
   if (setjmp(c->jb)) {
+    cy_buf_release(c);
     if (scope >= 0 && reading) store_read_end(c->db, scope);
     else if (scope >= 0) store_write_end(c->db, scope, ADB_ERROR);
     return error_code(c);

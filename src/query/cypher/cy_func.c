@@ -272,7 +272,7 @@ static cy_val trim(cy_ctx *c, const char *s, int left, int right) {
 static cy_val replace(cy_ctx *c, const char *s, const char *from, const char *to) {
   size_t nf = strlen(from);
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(c, &b);
   if (!nf) {
     /* An empty search string matches between every character. */
     ut_buf_puts(&b, to);
@@ -292,9 +292,7 @@ static cy_val replace(cy_ctx *c, const char *s, const char *from, const char *to
       }
     }
   }
-  cy_val r = cy_str(cy_strndup(c, b.len ? (const char *)b.p : "", b.len));
-  ut_buf_free(&b);
-  return r;
+  return cy_str(cy_buf_take(c, &b));
 }
 
 static cy_val split(cy_ctx *c, const char *s, const char *sep) {

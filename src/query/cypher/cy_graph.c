@@ -135,15 +135,13 @@ const char *cy_labels_text(cy_ctx *c, const char **labels, int n) {
   memcpy(sorted, labels, (size_t)n * sizeof *sorted);
   qsort(sorted, (size_t)n, sizeof *sorted, str_cmp);
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(c, &b);
   for (int i = 0; i < n; i++) {
     if (i && !strcmp(sorted[i], sorted[i - 1])) continue;
     if (b.len) ut_buf_put_u8(&b, ':');
     ut_buf_puts(&b, sorted[i]);
   }
-  const char *r = cy_strndup(c, (const char *)b.p, b.len);
-  ut_buf_free(&b);
-  return r;
+  return cy_buf_take(c, &b);
 }
 
 /* ---- Growing the snapshot ---- */
@@ -452,16 +450,14 @@ static char *prop_json(cy_ctx *c, cy_val v) {
     cy_fail(c, CY_TYPE, "runtime", "InvalidPropertyType",
             "a property value cannot be a %s", cy_kind_name(v.k == CV_LIST ? CV_LIST : v.k));
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(c, &b);
   cy_format_stored(c, &b, v);
-  char *s = cy_strndup(c, (const char *)b.p, b.len);
-  ut_buf_free(&b);
-  return s;
+  return cy_buf_take(c, &b);
 }
 
 static char *props_json(cy_ctx *c, const cy_map *m) {
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(c, &b);
   ut_buf_put_u8(&b, '{');
   for (int i = 0; m && i < m->n; i++) {
     if (i) ut_buf_put_u8(&b, ',');
@@ -470,9 +466,7 @@ static char *props_json(cy_ctx *c, const cy_map *m) {
     ut_buf_puts(&b, prop_json(c, m->v[i]));
   }
   ut_buf_put_u8(&b, '}');
-  char *s = cy_strndup(c, (const char *)b.p, b.len);
-  ut_buf_free(&b);
-  return s;
+  return cy_buf_take(c, &b);
 }
 
 /* Drops null values, which Cypher never stores. */

@@ -89,7 +89,7 @@ static int is_unicode_dash(const unsigned char *s, size_t n) {
 static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t) {
   char q = s[i++];
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(p->c, &b);
   while (i < len && s[i] != q) {
     if (s[i] != '\\') {
       ut_buf_put_u8(&b, (unsigned char)s[i++]);
@@ -109,7 +109,6 @@ static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t)
       uint32_t cp = 0;
       for (int k = 0; k < nd; k++) {
         if (i >= len || !isxdigit((unsigned char)s[i])) {
-          ut_buf_free(&b);
           p->at = p->n;
           cy_compile_err(p->c, "InvalidUnicodeLiteral", "invalid unicode escape in a string");
         }
@@ -124,13 +123,9 @@ static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t)
       ut_buf_put_u8(&b, (unsigned char)e);
     }
   }
-  if (i >= len) {
-    ut_buf_free(&b);
-    cy_compile_err(p->c, "UnexpectedSyntax", "a string literal is not closed");
-  }
+  if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a string literal is not closed");
   t->t = T_STR;
-  t->s = cy_strndup(p->c, b.len ? (const char *)b.p : "", b.len);
-  ut_buf_free(&b);
+  t->s = cy_buf_take(p->c, &b);
   return i + 1;
 }
 
@@ -227,13 +222,10 @@ static void tokenize(parser *p, const char *s, size_t len) {
       t.s = cy_strndup(p->c, s + st, i - st);
     } else if (ch == '`') {
       ut_buf b;
-      ut_buf_init(&b);
+      cy_buf_hold(p->c, &b);
       i++;
       for (;;) {
-        if (i >= len) {
-          ut_buf_free(&b);
-          cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
-        }
+        if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
         if (s[i] == '`') {
           if (i + 1 < len && s[i + 1] == '`') {
             ut_buf_put_u8(&b, '`');
@@ -246,8 +238,7 @@ static void tokenize(parser *p, const char *s, size_t len) {
         ut_buf_put_u8(&b, (unsigned char)s[i++]);
       }
       t.t = T_QIDENT;
-      t.s = cy_strndup(p->c, b.len ? (const char *)b.p : "", b.len);
-      ut_buf_free(&b);
+      t.s = cy_buf_take(p->c, &b);
     } else if (isdigit(ch) || (ch == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
       i = lex_number(p, s, len, i, &t);
     } else if (ch == '\'' || ch == '"') {
@@ -623,13 +614,12 @@ static cy_expr *atom(parser *p) {
   for (int j = k; j >= 0; j--) {
     if (!is_op(peekn(p, 2 * j + 1), "(")) continue;
     ut_buf b;
-    ut_buf_init(&b);
+    cy_buf_hold(p->c, &b);
     for (int q = 0; q <= j; q++) {
       if (q) ut_buf_put_u8(&b, '.');
       ut_buf_puts(&b, peekn(p, 2 * q)->s);
     }
-    const char *fname = cy_strndup(p->c, (const char *)b.p, b.len);
-    ut_buf_free(&b);
+    const char *fname = cy_buf_take(p->c, &b);
     p->at += 2 * j + 1;
     return function_call(p, fname, pos);
   }

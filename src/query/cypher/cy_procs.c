@@ -209,7 +209,7 @@ void adb_procedure_error(adb_procedure_rows *rows, const char *message) {
  * (ProcedureError) when the callback fails or emitted a row that does not fit. */
 static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_table *out) {
   ut_buf b;
-  ut_buf_init(&b);
+  cy_buf_hold(c, &b);
   ut_buf_put_u8(&b, '{');
   for (int i = 0; i < pr->sig.nargs; i++) {
     if (i) ut_buf_put_u8(&b, ',');
@@ -218,10 +218,7 @@ static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_ta
     cy_format_json(c, &b, args[i]);
   }
   ut_buf_put_u8(&b, '}');
-  int oom = b.oom;
-  const char *text = oom ? NULL : cy_strndup(c, (const char *)b.p, b.len);
-  ut_buf_free(&b);
-  if (oom) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
+  const char *text = cy_buf_take(c, &b);
   adb_procedure_rows rows = {.c = c, .pr = pr, .out = out};
   int rc = pr->fn(pr->ctx, text, &rows);
   if (rows.bad)

@@ -1,4 +1,5 @@
 /* cy_value.c — Cypher values: the query arena, construction, equality, ordering, hashing. */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "query/cypher/cy.h"
+#include "util/buf.h"
 
 struct cy_chunk {
   cy_chunk *next;
@@ -45,6 +47,25 @@ char *cy_strndup(cy_ctx *c, const char *s, size_t n) {
 }
 
 char *cy_strdup(cy_ctx *c, const char *s) { return cy_strndup(c, s, strlen(s)); }
+
+void cy_buf_hold(cy_ctx *c, ut_buf *b) {
+  assert(c->nheld < (int)(sizeof c->held / sizeof *c->held));
+  ut_buf_init(b);
+  c->held[c->nheld++] = b;
+}
+
+char *cy_buf_take(cy_ctx *c, ut_buf *b) {
+  assert(c->nheld > 0 && c->held[c->nheld - 1] == b);
+  if (b->oom) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
+  char *s = cy_strndup(c, b->len ? (const char *)b->p : "", b->len); /* b is still held */
+  c->nheld--;
+  ut_buf_free(b);
+  return s;
+}
+
+void cy_buf_release(cy_ctx *c) {
+  while (c->nheld) ut_buf_free(c->held[--c->nheld]);
+}
 
 void cy_arena_free(cy_arena *a) {
   while (a->head) {
