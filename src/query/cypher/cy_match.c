@@ -240,6 +240,14 @@ static void bfs_reach(mstate *m, bfs *b, int node) {
   b->cap = cap;
 }
 
+/* Puts node, dist hops from the start, at the end of the search's queue. */
+static void bfs_enqueue(mstate *m, bfs *b, int node, int dist) {
+  bfs_reach(m, b, node);
+  b->dist[node] = dist;
+  b->queue = bfs_grow(m->c, b->queue, &b->capqueue, b->nqueue + 1, sizeof(int), 0);
+  b->queue[b->nqueue++] = node;
+}
+
 /* Emits every shortest path to node `to` (one for shortestPath) that the links record, built
  * backwards into rels[0..d-1] and nodes[0..d-1] (nodes[i] is where rels[i] arrives). */
 static void shortest_emit(mstate *m, int pi, int step, const bfs *b, int to, int d, int *rels,
@@ -307,10 +315,7 @@ static void shortest_rel(mstate *m, int pi, int step, int at) {
     target = m->vals[ecol].id;
   }
   bfs b = {0};
-  bfs_reach(m, &b, at);
-  b.dist[at] = 0;
-  b.queue = bfs_grow(c, b.queue, &b.capqueue, 1, sizeof(int), 0);
-  b.queue[b.nqueue++] = at;
+  bfs_enqueue(m, &b, at, 0);
   for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
     int u = b.queue[qi];
     if (max >= 0 && b.dist[u] >= max) break; /* the queue is in layers */
@@ -321,11 +326,7 @@ static void shortest_rel(mstate *m, int pi, int step, int at) {
     while (next_rel(m, p, &a, &rid, &next)) {
       cy_tick(c);
       bfs_reach(m, &b, next);
-      if (b.dist[next] < 0) {
-        b.dist[next] = b.dist[u] + 1;
-        b.queue = bfs_grow(c, b.queue, &b.capqueue, b.nqueue + 1, sizeof(int), 0);
-        b.queue[b.nqueue++] = next;
-      }
+      if (b.dist[next] < 0) bfs_enqueue(m, &b, next, b.dist[u] + 1);
       if (b.dist[next] != b.dist[u] + 1 || (pt->shortest == 1 && b.first[next] >= 0)) continue;
       b.links = bfs_grow(c, b.links, &b.caplinks, b.nlinks + 1, sizeof(bfs_link), 0);
       b.links[b.nlinks] = (bfs_link){rid, u, b.first[next]};
@@ -384,10 +385,7 @@ static void reach_rel(mstate *m, int pi, int step, int at) {
   cy_ctx *c = m->c;
   const cy_prel *p = &m->run[pi]->rels[step];
   bfs b = {.track = 1};
-  bfs_reach(m, &b, at);
-  b.dist[at] = 0;
-  b.queue = bfs_grow(c, b.queue, &b.capqueue, 1, sizeof(int), 0);
-  b.queue[b.nqueue++] = at;
+  bfs_enqueue(m, &b, at, 0);
   for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
     int u = b.queue[qi];
     if (p->max >= 0 && b.dist[u] >= p->max) break;
@@ -398,9 +396,7 @@ static void reach_rel(mstate *m, int pi, int step, int at) {
       cy_tick(c);
       bfs_reach(m, &b, next);
       if (b.dist[next] >= 0) continue;
-      b.dist[next] = b.dist[u] + 1;
-      b.queue = bfs_grow(c, b.queue, &b.capqueue, b.nqueue + 1, sizeof(int), 0);
-      b.queue[b.nqueue++] = next;
+      bfs_enqueue(m, &b, next, b.dist[u] + 1);
       b.tree[next] = rid;
       b.branch[next] = u == at ? rid : b.branch[u];
     }
