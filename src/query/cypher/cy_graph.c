@@ -455,6 +455,16 @@ static char *prop_json(cy_ctx *c, cy_val v) {
   return cy_buf_take(c, &b);
 }
 
+/* A copy of s (malloc'd) in the arena; s is freed even when the copy fails the query. */
+static const char *arena_copy(cy_ctx *c, char *s) {
+  ut_buf b;
+  cy_buf_hold(c, &b);
+  b.p = (unsigned char *)s;
+  b.len = strlen(s);
+  b.cap = b.len + 1;
+  return cy_buf_take(c, &b);
+}
+
 static char *props_json(cy_ctx *c, const cy_map *m) {
   ut_buf b;
   cy_buf_hold(c, &b);
@@ -512,8 +522,7 @@ int cy_node_create(cy_ctx *c, const char **labels, int nlabels, cy_map *props) {
   int rc = graph_create(c->db, ADB_NODE, NULL, label ? label : ":", props_json(c, props), NULL,
                         NULL, &id);
   if (rc) store_fail(c, rc);
-  const char *idc = cy_strdup(c, id);
-  free(id);
+  const char *idc = arena_copy(c, id);
   return add_node(c, rid_of(c, ADB_NODE, idc), idc, label, props);
 }
 
@@ -527,8 +536,7 @@ int cy_rel_create(cy_ctx *c, int src, int dst, const char *type, cy_map *props) 
   char *id = NULL;
   int rc = graph_create(c->db, ADB_EDGE, NULL, type, props_json(c, props), s->id, d->id, &id);
   if (rc) store_fail(c, rc);
-  const char *idc = cy_strdup(c, id);
-  free(id);
+  const char *idc = arena_copy(c, id);
   return add_rel(c, rid_of(c, ADB_EDGE, idc), idc, src, dst, cy_strdup(c, type), props);
 }
 

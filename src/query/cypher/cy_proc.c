@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "query/cypher/cy.h"
+#include "util/buf.h"
 #include "vector/vec.h"
 
 /* Fails the query with the vector layer's error: ADB_INVALID is an ArgumentError with its
@@ -88,7 +89,6 @@ static void vector_search(cy_ctx *c, cy_val *args, cy_table *out) {
   if (rc) vec_fail(c, rc);
   q.metric = p.metric;
   search_options(c, args[2], &q);
-  /* Everything that may fail the query (longjmp) happens before or after the hits are held. */
   cy_graph_load(c);
   size_t cap = q.k >= 1 && q.k <= VEC_MAX_K ? (size_t)q.k : 1; /* else the search fails */
   int *node = cy_alloc(c, cap * sizeof *node);
@@ -97,11 +97,16 @@ static void vector_search(cy_ctx *c, cy_val *args, cy_table *out) {
   size_t n;
   rc = adb_vector_search(c->db, &q, &hits, &n);
   if (rc) vec_fail(c, rc);
+  /* The ids move into a held buffer (nothing here fails), so the hits are freed at once. */
+  ut_buf ids;
+  cy_buf_hold(c, &ids);
   for (size_t i = 0; i < n; i++) {
-    node[i] = cy_node_index(c, hits[i].id);
+    ut_buf_put(&ids, hits[i].id, strlen(hits[i].id) + 1);
     dist[i] = hits[i].distance;
   }
   adb_vector_hits_free(hits, n);
+  const char *id = cy_buf_take(c, &ids);
+  for (size_t i = 0; i < n; i++, id += strlen(id) + 1) node[i] = cy_node_index(c, id);
   for (size_t i = 0; i < n; i++) {
     if (node[i] < 0) continue; /* deleted earlier in this query */
     cy_val *row = cy_alloc(c, 2 * sizeof *row);
