@@ -210,8 +210,9 @@ typedef struct bfs {
   int *tree, *branch;     /* with track: the relationship a node was reached by, and the start's
                            * relationship its tree path begins with (-1: none) */
   int track;
+  int links;              /* record links: 0 none, 1 a node's first, 2 all of its shortest */
   int *queue, nqueue, capqueue;
-  bfs_link *links;
+  bfs_link *links_of;      /* the links, chained from first[] */
   int nlinks, caplinks;
 } bfs;
 
@@ -246,6 +247,37 @@ static void bfs_enqueue(mstate *m, bfs *b, int node, int dist) {
   b->dist[node] = dist;
   b->queue = bfs_grow(m->c, b->queue, &b->capqueue, b->nqueue + 1, sizeof(int), 0);
   b->queue[b->nqueue++] = node;
+}
+
+/* Searches from node at over the relationships p allows, layer by layer, up to max hops (-1:
+ * no bound) and no further than target's layer when target >= 0; records what b asks for. */
+static void bfs_run(mstate *m, bfs *b, const cy_prel *p, int at, int max, int target) {
+  bfs_enqueue(m, b, at, 0);
+  for (int qi = 0; qi < b->nqueue && !m->stop; qi++) {
+    int u = b->queue[qi];
+    if (max >= 0 && b->dist[u] >= max) break; /* the queue is in layers */
+    if (target >= 0 && target < b->cap && b->dist[target] >= 0 && b->dist[u] >= b->dist[target])
+      break;
+    cy_adj a;
+    cy_adj_open(m->c, &a, u, p->dir, p->types, p->ntypes);
+    int rid, next;
+    while (next_rel(m, p, &a, &rid, &next)) {
+      cy_tick(m->c);
+      bfs_reach(m, b, next);
+      if (b->dist[next] < 0) {
+        bfs_enqueue(m, b, next, b->dist[u] + 1);
+        if (b->track) {
+          b->tree[next] = rid;
+          b->branch[next] = u == at ? rid : b->branch[u];
+        }
+      }
+      if (!b->links || b->dist[next] != b->dist[u] + 1 || (b->links == 1 && b->first[next] >= 0))
+        continue;
+      b->links_of = bfs_grow(m->c, b->links_of, &b->caplinks, b->nlinks + 1, sizeof(bfs_link), 0);
+      b->links_of[b->nlinks] = (bfs_link){rid, u, b->first[next]};
+      b->first[next] = b->nlinks++;
+    }
+  }
 }
 
 /* Emits every shortest path to node `to` (one for shortestPath) that the links record, built
@@ -284,10 +316,10 @@ static void shortest_emit(mstate *m, int pi, int step, const bfs *b, int to, int
     if (col >= 0 && !was_bound) m->bound[col] = 0;
     return;
   }
-  for (int k = b->first[to]; k >= 0 && !m->stop; k = b->links[k].next) {
-    rels[d - 1] = b->links[k].rel;
+  for (int k = b->first[to]; k >= 0 && !m->stop; k = b->links_of[k].next) {
+    rels[d - 1] = b->links_of[k].rel;
     nodes[d - 1] = to;
-    shortest_emit(m, pi, step, b, b->links[k].from, d - 1, rels, nodes, end);
+    shortest_emit(m, pi, step, b, b->links_of[k].from, d - 1, rels, nodes, end);
     if (m->run[pi]->shortest == 1) return;
   }
 }
@@ -314,25 +346,8 @@ static void shortest_rel(mstate *m, int pi, int step, int at) {
     if (m->vals[ecol].k != CV_NODE) return; /* null, or not a node: with_node would refuse */
     target = m->vals[ecol].id;
   }
-  bfs b = {0};
-  bfs_enqueue(m, &b, at, 0);
-  for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
-    int u = b.queue[qi];
-    if (max >= 0 && b.dist[u] >= max) break; /* the queue is in layers */
-    if (target >= 0 && target < b.cap && b.dist[target] >= 0 && b.dist[u] >= b.dist[target]) break;
-    cy_adj a;
-    cy_adj_open(c, &a, u, p->dir, p->types, p->ntypes);
-    int rid, next;
-    while (next_rel(m, p, &a, &rid, &next)) {
-      cy_tick(c);
-      bfs_reach(m, &b, next);
-      if (b.dist[next] < 0) bfs_enqueue(m, &b, next, b.dist[u] + 1);
-      if (b.dist[next] != b.dist[u] + 1 || (pt->shortest == 1 && b.first[next] >= 0)) continue;
-      b.links = bfs_grow(c, b.links, &b.caplinks, b.nlinks + 1, sizeof(bfs_link), 0);
-      b.links[b.nlinks] = (bfs_link){rid, u, b.first[next]};
-      b.first[next] = b.nlinks++;
-    }
-  }
+  bfs b = {.links = pt->shortest};
+  bfs_run(m, &b, p, at, max, target);
   int hops = b.nqueue ? b.dist[b.queue[b.nqueue - 1]] : 0;
   int *rels = cy_alloc(c, sizeof(int) * (size_t)(hops + 1));
   int *nodes = cy_alloc(c, sizeof(int) * (size_t)(hops + 1));
@@ -382,25 +397,9 @@ static int reach_returns(mstate *m, const cy_prel *p, const bfs *b, int max) {
  * min <= 1 those are the nodes 1..max hops away (a shortest path is a trail), and the start
  * itself when a closed trail returns to it. */
 static void reach_rel(mstate *m, int pi, int step, int at) {
-  cy_ctx *c = m->c;
   const cy_prel *p = &m->run[pi]->rels[step];
   bfs b = {.track = 1};
-  bfs_enqueue(m, &b, at, 0);
-  for (int qi = 0; qi < b.nqueue && !m->stop; qi++) {
-    int u = b.queue[qi];
-    if (p->max >= 0 && b.dist[u] >= p->max) break;
-    cy_adj a;
-    cy_adj_open(c, &a, u, p->dir, p->types, p->ntypes);
-    int rid, next;
-    while (next_rel(m, p, &a, &rid, &next)) {
-      cy_tick(c);
-      bfs_reach(m, &b, next);
-      if (b.dist[next] >= 0) continue;
-      bfs_enqueue(m, &b, next, b.dist[u] + 1);
-      b.tree[next] = rid;
-      b.branch[next] = u == at ? rid : b.branch[u];
-    }
-  }
+  bfs_run(m, &b, p, at, p->max, -1);
   if (p->min == 0 || reach_returns(m, p, &b, p->max)) with_node(m, pi, step + 1, at);
   for (int qi = 1; qi < b.nqueue && !m->stop; qi++) with_node(m, pi, step + 1, b.queue[qi]);
 }
