@@ -83,8 +83,8 @@ if (!existsSync(db)) {
 }
 const dist = path.join(work, "dist");
 mkdirSync(dist, { recursive: true });
-await build({ entryPoints: { bench: path.join(here, "page.js") }, bundle: true, minify: true, format: "esm",
-  target: "es2020", outdir: dist, nodePaths: [modules], logLevel: "warning" });
+await build({ entryPoints: { bench: path.join(here, "page.js") }, bundle: true, minify: true, format: "esm", splitting: true,
+  target: "es2022", outdir: dist, nodePaths: [modules], logLevel: "warning" });
 copyFileSync(path.join(here, "index.html"), path.join(dist, "index.html"));
 copyFileSync(path.join(here, "bench.css"), path.join(dist, "bench.css"));
 

@@ -8,15 +8,19 @@
 
 #include "net/net_api.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/name.h"
 
 /* GET /nodes and /edges: a page holds this many elements unless limit= asks for another number,
  * up to HTTP_MAX_PAGE; the Link header names the next page. */
 #define HTTP_PAGE 1000
 #define HTTP_MAX_PAGE 100000
-/* POST /subgraph: the most node ids asked at once, and the most edges answered. */
+/* POST /subgraph: the most nodes asked and answered, the most edges answered, the most hubs of a
+ * first view, and the nodes of a first view unless "limit" says. */
 #define HTTP_MAX_SUBGRAPH_NODES 10000
 #define HTTP_MAX_SUBGRAPH_EDGES 100000
+#define HTTP_MAX_SUBGRAPH_HUBS 1000
+#define HTTP_SUBGRAPH_LIMIT 200
 
 /* Appends "&name=value" (no "&" first) to b, the value percent-encoded as RFC 3986 asks of a
  * query; nothing for a NULL value. */
@@ -119,62 +123,192 @@ void net_graph_labels(net_reply *r, adb *db) {
   net_reply_json(r, 200, a);
 }
 
-/* Adds to edges the visible edges from node whose target is in set, up to
- * HTTP_MAX_SUBGRAPH_EDGES (then *full is set); returns an ADB status. */
-static int edges_within(adb *db, const char *node, json_t *set, json_t *edges, int *full) {
-  adb_iter *it;
-  adb_element e = {0};
-  int rc = adb_edge_list(db, node, NULL, NULL, &it);
-  if (rc) return rc;
-  while (!*full && (rc = adb_iter_next(it, &e)) == ADB_ROW) {
-    if (json_object_get(set, e.target_id)) {
-      if (json_array_size(edges) == HTTP_MAX_SUBGRAPH_EDGES) *full = 1;
-      else json_array_append_new(edges, net_elem_json(&e));
-    }
-    adb_element_clear(&e);
-  }
-  adb_iter_free(it);
-  return rc == ADB_ROW || rc == ADB_DONE ? ADB_OK : rc;
+/* The statements of a first view (hub_view) share their parameters: ?1 a label (NULL for
+ * every label), ?2 a node, ?3 the most rows. */
+/* The best-connected live nodes of the label: most visible edges first, ties by id. */
+static const char hubs_sql[] =
+    "SELECT d.id FROM (SELECT source_node_id AS id FROM edges UNION ALL"
+    " SELECT target_node_id FROM edges) d JOIN nodes n ON n.id = d.id"
+    " WHERE ?1 IS NULL OR n.label = ?1 GROUP BY d.id ORDER BY count(*) DESC, d.id LIMIT ?3";
+/* The nodes of the label at the other end of the node's visible edges, by edge id. */
+static const char neighbours_sql[] =
+    "SELECT x.id FROM (SELECT id AS eid, target_node_id AS id FROM edges WHERE source_node_id = ?2"
+    " UNION ALL SELECT id, source_node_id FROM edges WHERE target_node_id = ?2"
+    " AND source_node_id <> ?2) x JOIN nodes n ON n.id = x.id"
+    " WHERE ?1 IS NULL OR n.label = ?1 ORDER BY x.eid LIMIT ?3";
+/* Live nodes of the label by id. */
+static const char by_id_sql[] =
+    "SELECT id FROM nodes WHERE ?1 IS NULL OR label = ?1 ORDER BY id LIMIT ?3";
+/* The live nodes among the ids of the JSON array ?1, in the order first named. */
+static const char nodes_in_sql[] =
+    "SELECT n.id, n.label, n.properties FROM (SELECT value AS id, min(key) AS k"
+    " FROM json_each(?1) GROUP BY value) s JOIN nodes n ON n.id = s.id ORDER BY s.k";
+/* The visible edges with both ends among the ids of the JSON array ?1, by id; at most ?2. */
+static const char edges_within_sql[] =
+    "WITH s(id) AS MATERIALIZED (SELECT value FROM json_each(?1)) SELECT e.id, e.label,"
+    " e.properties, e.source_node_id, e.target_node_id FROM s JOIN edges e"
+    " ON e.source_node_id = s.id WHERE e.target_node_id IN s ORDER BY e.id LIMIT ?2";
+
+/* A set of node ids that keeps their order: ids (an array) and seen (an object). */
+typedef struct id_set {
+  json_t *ids, *seen;
+} id_set;
+
+/* Adds id unless the set has it or holds max ids already; returns whether it is in the set. */
+static int id_set_add(id_set *s, const char *id, size_t max) {
+  if (json_object_get(s->seen, id)) return 1;
+  if (json_array_size(s->ids) >= max) return 0;
+  json_object_set_new(s->seen, id, json_true());
+  json_array_append_new(s->ids, json_string(id));
+  return 1;
 }
 
-/* POST /subgraph {"nodes": [ids]}: the live nodes among ids, and every visible edge with both
- * ends among them (at most HTTP_MAX_SUBGRAPH_EDGES, else "truncated"): what a view of part of
- * the graph draws, in one request. */
+/* Runs one of hub_view's statements, appending the first column of each row to out, an
+ * array. Returns an ADB status. */
+static int ids_of(adb *db, const char *sql, const char *label, const char *node, long long max,
+                  json_t *out) {
+  adb_stmt *st;
+  int rc = adb_prepare(db, sql, &st, NULL);
+  if (rc) return rc;
+  rc = label ? adb_bind_text(st, 1, label) : adb_bind_null(st, 1);
+  if (!rc && node) rc = adb_bind_text(st, 2, node);
+  if (!rc) rc = adb_bind_int(st, 3, max);
+  if (!rc)
+    while ((rc = adb_step(st)) == ADB_ROW)
+      json_array_append_new(out, json_string(adb_column_text(st, 0)));
+  adb_finalize(st);
+  return rc == ADB_DONE ? ADB_OK : rc;
+}
+
+/* Adds to s, up to limit ids, the first view of a graph: the hubs best-connected nodes (of
+ * label unless NULL), their neighbours of that label taken in turn, one from each hub's list,
+ * then nodes of that label by id. Returns an ADB status. */
+static int hub_view(adb *db, long long hubs, const char *label, size_t limit, id_set *s) {
+  json_t *top = json_array(), *lists = json_array();
+  long long each = ((long long)limit + hubs - 1) / hubs;
+  int rc = ids_of(db, hubs_sql, label, NULL, hubs, top);
+  size_t i, turn;
+  json_t *v, *list;
+  json_array_foreach(top, i, v) {
+    if (rc) break;
+    id_set_add(s, json_string_value(v), limit);
+    json_array_append_new(lists, list = json_array());
+    rc = ids_of(db, neighbours_sql, label, json_string_value(v), each, list);
+  }
+  for (turn = 0; !rc && turn < (size_t)each; turn++) {
+    json_array_foreach(lists, i, list) {
+      if ((v = json_array_get(list, turn))) id_set_add(s, json_string_value(v), limit);
+    }
+  }
+  json_decref(top);
+  json_decref(lists);
+  if (rc || json_array_size(s->ids) >= limit) return rc;
+  json_t *rest = json_array();
+  rc = ids_of(db, by_id_sql, label, NULL, (long long)limit, rest);
+  json_array_foreach(rest, i, v) if (!id_set_add(s, json_string_value(v), limit)) break;
+  json_decref(rest);
+  return rc;
+}
+
+/* Appends a JSON text member: ,"key": then the string s (n bytes), or "" for NULL. */
+static void put_member(ut_buf *b, const char *key, const char *s) {
+  ut_buf_puts(b, ",\"");
+  ut_buf_puts(b, key);
+  ut_buf_puts(b, "\":");
+  ut_json_put_string(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Appends to b a JSON array of the rows of sql run on the JSON array ids (and the integer max
+ * as ?2 when max is not 0), as the API shows elements: {"id", "label", "properties"} and, for
+ * the five columns of an edge, "source" and "target". Properties go as stored: canonical JSON.
+ * Past max rows (when max is not 0) the last is left out and *full set. Returns an ADB status. */
+static int elements_of(adb *db, const char *sql, const char *ids, long long max, ut_buf *b,
+                       int *full) {
+  adb_stmt *st;
+  int rc = adb_prepare(db, sql, &st, NULL);
+  if (rc) return rc;
+  rc = adb_bind_text(st, 1, ids);
+  if (!rc && max) rc = adb_bind_int(st, 2, max + 1);
+  int edge = adb_column_count(st) == 5;
+  long long n = 0;
+  ut_buf_puts(b, "[");
+  if (!rc)
+    while ((rc = adb_step(st)) == ADB_ROW) {
+      if (max && n == max) {
+        *full = 1;
+        continue;
+      }
+      const char *props = adb_column_text(st, 2);
+      if (n++) ut_buf_puts(b, ",");
+      ut_buf_puts(b, "{\"id\":");
+      ut_json_put_string(b, adb_column_text(st, 0), strlen(adb_column_text(st, 0)));
+      put_member(b, "label", adb_column_text(st, 1));
+      ut_buf_puts(b, ",\"properties\":");
+      ut_buf_puts(b, props ? props : "{}");
+      if (edge) {
+        put_member(b, "source", adb_column_text(st, 3));
+        put_member(b, "target", adb_column_text(st, 4));
+      }
+      ut_buf_puts(b, "}");
+    }
+  ut_buf_puts(b, "]");
+  adb_finalize(st);
+  return rc == ADB_DONE ? ADB_OK : rc;
+}
+
+/* The members of a /subgraph body: whole numbers within [1, max], absent as dflt; -1 when
+ * invalid. */
+static long long body_count(json_t *body, const char *key, long long dflt, long long max) {
+  json_t *v = json_object_get(body, key);
+  if (!v) return dflt;
+  long long n = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+  return n >= 1 && n <= max ? n : -1;
+}
+
+/* POST /subgraph: the part of the graph a view draws, in one request. {"nodes": [ids]} asks for
+ * the live nodes among ids; {"hubs": N, "limit"?: L, "label"?: X} for the first view of a graph
+ * (hub_view), with any "nodes" added. The answer adds every visible edge with both ends among
+ * the nodes (at most HTTP_MAX_SUBGRAPH_EDGES, else "truncated"). */
 void net_graph_subgraph(net_reply *r, adb *db, json_t *body) {
-  json_t *ids = json_object_get(body, "nodes");
+  json_t *ids = json_object_get(body, "nodes"), *lv = json_object_get(body, "label"), *v;
+  long long hubs = body_count(body, "hubs", 0, HTTP_MAX_SUBGRAPH_HUBS);
+  long long limit = body_count(body, "limit", HTTP_SUBGRAPH_LIMIT, HTTP_MAX_SUBGRAPH_NODES);
   size_t i;
-  json_t *v;
-  int ok = json_is_array(ids) && json_array_size(ids) <= HTTP_MAX_SUBGRAPH_NODES;
+  int ok = (ids || hubs) && (!ids || json_is_array(ids)) &&
+           json_array_size(ids) <= HTTP_MAX_SUBGRAPH_NODES;
   json_array_foreach(ids, i, v) ok = ok && json_is_string(v);
   if (!ok)
     return net_reply_err(r, 400, "invalid argument",
-                     "the body needs \"nodes\": an array of at most 10000 node ids (strings)");
-  json_t *set = json_object(), *nodes = json_array(), *edges = json_array();
-  int rc = ADB_OK, full = 0;
-  json_array_foreach(ids, i, v) {
-    const char *id = json_string_value(v);
-    adb_element e = {0};
-    if (json_object_get(set, id) || (rc = adb_node_get(db, id, &e)) == ADB_NOTFOUND) rc = ADB_OK;
-    else if (rc == ADB_OK) {
-      json_array_append_new(nodes, net_elem_json(&e));
-      json_object_set_new(set, id, json_true());
-      adb_element_clear(&e);
-    }
-    if (rc) break;
-  }
-  const char *id;
-  json_object_foreach(set, id, v) {
-    if (rc || full) break;
-    rc = edges_within(db, id, set, edges, &full);
-  }
-  json_decref(set);
+                         "the body needs \"nodes\": an array of at most 10000 node ids (strings), "
+                         "or \"hubs\"");
+  if (hubs < 0 || limit < 0 || (lv && !json_is_null(lv) && !json_is_string(lv)))
+    return net_reply_err(r, 400, "invalid argument",
+                         "\"hubs\" must be a whole number from 1 to 1000, \"limit\" one from 1 "
+                         "to 10000 (default 200), and \"label\" a string");
+  id_set s = {json_array(), json_object()};
+  int rc = hubs ? hub_view(db, hubs, json_string_value(lv), (size_t)limit, &s) : ADB_OK;
+  json_array_foreach(ids, i, v) id_set_add(&s, json_string_value(v), HTTP_MAX_SUBGRAPH_NODES);
+  char *text = json_dumps(s.ids, JSON_COMPACT);
+  json_decref(s.ids);
+  json_decref(s.seen);
+  ut_buf out;
+  ut_buf_init(&out);
+  int full = 0;
+  if (!text) rc = rc ? rc : ADB_NOMEM;
+  ut_buf_puts(&out, "{\"nodes\":");
+  if (!rc) rc = elements_of(db, nodes_in_sql, text, 0, &out, &full);
+  ut_buf_puts(&out, ",\"edges\":");
+  if (!rc) rc = elements_of(db, edges_within_sql, text, HTTP_MAX_SUBGRAPH_EDGES, &out, &full);
+  ut_buf_puts(&out, full ? ",\"truncated\":true}" : ",\"truncated\":false}");
+  ut_buf_put(&out, "", 1);
+  free(text);
   if (rc) {
-    json_decref(nodes);
-    json_decref(edges);
+    ut_buf_free(&out);
     return net_reply_db(r, db, rc);
   }
-  net_reply_json(r, 200,
-             json_pack("{s:o, s:o, s:b}", "nodes", nodes, "edges", edges, "truncated", full));
+  r->status = 200;
+  r->ctype = "application/json";
+  r->text = (char *)ut_buf_take(&out, NULL);
 }
 
 /* /nodes, /nodes/ID, /edges, /edges/ID. */

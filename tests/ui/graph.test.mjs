@@ -2,7 +2,7 @@
 // a first view of connected nodes although the first ids are unconnected, expand and collapse,
 // the count line after every kind of expansion (also under a label filter), captions from a
 // chosen property, fit, panning and wheel-zooming as a moved picture, and neighbours named by
-// caption in the details pane.
+// caption in the details pane; and a crowded view, drawn as hairlines that can still be picked.
 // Usage: node graph.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
 import { execFileSync } from "node:child_process";
@@ -275,6 +275,85 @@ try {
 
   await check("the page raised no script error", async () => {
     assert(pageErrors.length === 0, pageErrors.join("; "));
+  });
+
+  await check("a crowded view (5,200 edges) draws opaque hairlines a pointer can still pick", async () => {
+    const crowdDb = path.join(tmp, "crowd.db");
+    const lines = [];
+    for (let i = 0; i < 200; i++) lines.push({ type: "node", id: `c:${String(i).padStart(3, "0")}`, label: "C", properties: {} });
+    const pairs = new Set();
+    let seed = 7;
+    const rand = (n) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % n;
+    };
+    while (pairs.size < 5200) {
+      const a = rand(200), b = rand(200);
+      if (a !== b) pairs.add(`${a},${b}`);
+    }
+    [...pairs].forEach((pair, i) => {
+      const [a, b] = pair.split(",").map((x) => `c:${x.padStart(3, "0")}`);
+      lines.push({ type: "edge", id: `x${String(i).padStart(4, "0")}`, label: "L", source_node_id: a, target_node_id: b });
+    });
+    execFileSync(arenadb, ["--db", crowdDb, "init"]);
+    writeFileSync(path.join(tmp, "crowd.jsonl"), lines.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    execFileSync(arenadb, ["--db", crowdDb, "import", path.join(tmp, "crowd.jsonl")]);
+    const crowd = await serveArenadb(arenadb, crowdDb, ["--ui", uiDir]);
+    const p2 = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors = [];
+    p2.on("pageerror", (e) => errors.push(e.message));
+    try {
+      await p2.goto(`${crowd.base}/`);
+      await p2.waitForFunction(() => window.arena && window.arena.view.edges().length === 5200, null, { timeout: 15000 });
+      await p2.waitForFunction(() => !window.arena.graph.layingOut, null, { timeout: 30000 });
+      const r = await p2.evaluate(() => new Promise((resolve) => {
+        const gv = window.arena.graph, s = gv.sigma, g = gv.graph;
+        s.once("afterRender", () => {
+          // The edges' layer as drawn this frame: pixels of exactly the ink's colour.
+          const src = s.getCanvases().edges, copy = document.createElement("canvas");
+          copy.width = src.width;
+          copy.height = src.height;
+          const ctx = copy.getContext("2d");
+          ctx.drawImage(src, 0, 0);
+          const px = ctx.getImageData(0, 0, copy.width, copy.height).data;
+          const ink = gv.ink.edge.match(/[0-9a-f]{2}/g).map((h) => parseInt(h, 16));
+          let inked = 0;
+          for (let i = 0; i < px.length; i += 4) {
+            if (px[i] === ink[0] && px[i + 1] === ink[1] && px[i + 2] === ink[2] && px[i + 3] === 255) inked++;
+          }
+          // Picking: points along edges name an edge whose line passes through them.
+          const seg = (e) => [g.source(e), g.target(e)].map((n) => s.framedGraphToViewport(s.getNodeDisplayData(n)));
+          const off = (p, [a, b]) => {
+            const dx = b.x - a.x, dy = b.y - a.y;
+            const t = Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy || 1)));
+            return Math.hypot(p.x - a.x - t * dx, p.y - a.y - t * dy);
+          };
+          let asked = 0, named = 0;
+          const wrong = [];
+          g.edges().filter((e, i) => i % 87 === 0).forEach((e) => {
+            for (const t of [0.3, 0.5, 0.7]) {
+              const [a, b] = seg(e), p = { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
+              asked++;
+              const got = s.getEdgeAtPoint(p.x, p.y);
+              if (!got) continue;
+              named++;
+              if (off(p, seg(got)) > 3) wrong.push(`${got} at (${p.x.toFixed(0)}, ${p.y.toFixed(0)})`);
+            }
+          });
+          resolve({ type: s.getSetting("defaultEdgeType"), inked, asked, named, wrong });
+        });
+        s.refresh();
+      }));
+      assert(r.type === "line", `the edges are drawn as ${r.type}`);
+      assert(r.inked > 20000, `only ${r.inked} pixels of the edges' ink`);
+      assert(r.wrong.length === 0, `picking named edges that do not pass there: ${r.wrong.slice(0, 5).join(", ")}`);
+      assert(r.named >= r.asked / 2, `picking named an edge at ${r.named} of ${r.asked} points on edges`);
+      assert(errors.length === 0, errors.join("; "));
+    } finally {
+      await p2.close();
+      await crowd.stop();
+    }
+    assertNoSanitizerReport(crowd.log());
   });
 } finally {
   await browser.close();

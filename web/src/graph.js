@@ -8,8 +8,9 @@ import forceAtlas2 from "graphology-layout-forceatlas2";
 import iterate from "graphology-layout-forceatlas2/iterate.js";
 import FA2_DEFAULTS from "graphology-layout-forceatlas2/defaults.js";
 import { graphToByteArrays, assignLayoutChanges } from "graphology-layout-forceatlas2/helpers.js";
-import { api, sql } from "./api.js";
+import { api } from "./api.js";
 import { attachGestures } from "./gesture.js";
+import { PROGRAMS } from "./programs.js";
 
 export const PAGE = 200;
 export const MAX_SHOWN = 10000; // the most nodes one /subgraph request takes
@@ -28,12 +29,6 @@ const INK = {
   light: { edge: "#c4c4c4", label: "#000", selectedEdge: "#333" },
   dark: { edge: "#4a525b", label: "#d8dde3", selectedEdge: "#e8ecf0" },
 };
-
-// The one SQL statement of the UI's own (the routes cannot sort nodes by degree): the
-// best-connected nodes, of one label when ?1 is not NULL.
-export const HUBS_SQL = "SELECT d.id, count(*) AS degree FROM (SELECT source_node_id AS id FROM edges " +
-  "UNION ALL SELECT target_node_id FROM edges) d JOIN nodes n ON n.id = d.id " +
-  `WHERE ?1 IS NULL OR n.label = ?1 GROUP BY d.id ORDER BY degree DESC, d.id LIMIT ${HUBS}`;
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
   "#ff9da7", "#9c755f", "#17becf"];
@@ -57,13 +52,10 @@ function printable(v) {
   return typeof v === "string" || typeof v === "number";
 }
 
-// Takes the lists' first items in turn, so that every hub brings some of its neighbours.
-function interleave(lists) {
-  const out = [];
-  for (let i = 0; lists.some((l) => i < l.length); i++) {
-    for (const l of lists) if (i < l.length) out.push(l[i]);
-  }
-  return out;
+// A random position in a disc of the radius, denser nowhere: where a layout starts from.
+function scatter(radius) {
+  const angle = Math.random() * 2 * Math.PI, d = radius * Math.sqrt(Math.random());
+  return { x: d * Math.cos(angle), y: d * Math.sin(angle) };
 }
 
 function loadCaptions() {
@@ -87,8 +79,20 @@ export class GraphView {
     this.layoutFrame = 0;
     this.ink = INK.light;
     this.graph = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
-    this.sigma = new Sigma(this.graph, container, {
+    this.container = container;
+    this.handlers = { onSelect, onSelectEdge, onExpand, onCollapse };
+    this.drawing = null; // the sigma.js renderer, made on first use (renderer)
+    this.renders = 0; // drawings made, for tests
+  }
+
+  // The renderer, made the first time it is asked for: making it (WebGL contexts, shaders)
+  // takes a few hundred milliseconds, which refresh spends while its request is out.
+  renderer() {
+    if (this.drawing) return this.drawing;
+    const { onSelect, onSelectEdge, onExpand, onCollapse } = this.handlers;
+    const sigma = new Sigma(this.graph, this.container, {
       defaultEdgeType: "arrow",
+      ...PROGRAMS,
       enableEdgeEvents: true,
       renderEdgeLabels: true,
       labelSize: 11,
@@ -104,30 +108,35 @@ export class GraphView {
     // Other users' selections: a ring per user around the node, over the canvases.
     this.rings = document.createElement("div");
     this.rings.className = "rings";
-    container.appendChild(this.rings);
-    this.renders = 0; // drawings made, for tests
-    this.sigma.on("afterRender", () => {
+    this.container.appendChild(this.rings);
+    sigma.on("afterRender", () => {
       this.renders++;
       this.drawRings();
     });
     // Every layer but the one that takes the mouse moves with a pan or zoom, the rings too.
-    this.gesture = attachGestures(this.sigma,
-      () => [...container.children].filter((el) => el !== this.sigma.getCanvases().mouse));
-    this.sigma.on("clickNode", ({ node }) => {
+    this.gesture = attachGestures(sigma,
+      () => [...this.container.children].filter((el) => el !== sigma.getCanvases().mouse));
+    sigma.on("clickNode", ({ node }) => {
       if (this.gesture.moved) return;
       this.select(node);
       onSelect(node);
     });
-    this.sigma.on("clickEdge", ({ edge }) => {
+    sigma.on("clickEdge", ({ edge }) => {
       if (this.gesture.moved) return;
       this.select(edge);
       onSelectEdge(edge);
     });
-    this.sigma.on("doubleClickNode", (e) => {
+    sigma.on("doubleClickNode", (e) => {
       e.preventSigmaDefault(); // a double-click on a node expands it, it does not zoom
       if (this.expanded.has(e.node) && onCollapse) onCollapse(e.node);
       else onExpand(e.node);
     });
+    this.drawing = sigma;
+    return sigma;
+  }
+
+  get sigma() {
+    return this.renderer();
   }
 
   // Starts over with a label filter ("" for none): the first page, nothing expanded.
@@ -138,42 +147,24 @@ export class GraphView {
     this.expanded.clear();
   }
 
-  // The ids of the first view: the best-connected nodes (of the filter's label), then their
-  // neighbours in turn.
-  async hubs() {
-    const res = await sql(HUBS_SQL, [this.label || null]);
-    const hubs = res.rows.map((r) => r[0]);
-    const each = Math.max(1, Math.ceil(this.limit / Math.max(1, hubs.length)));
-    const lists = await Promise.all(hubs.map((h) =>
-      api("GET", `/edges?node=${encodeURIComponent(h)}&limit=${Math.min(each, 100000)}`)));
-    return [...hubs, ...interleave(lists.map((edges, i) =>
-      edges.map((e) => (e.source === hubs[i] ? e.target : e.source))))];
-  }
-
-  // Loads the nodes and edges to show and updates the drawing in place. Resolves with the
-  // number of nodes added.
+  // Loads the nodes and edges to show and updates the drawing in place: the first view of the
+  // graph (the best-connected nodes of the filter's label and their neighbours, POST /subgraph
+  // with "hubs") and what the user holds in view. Resolves with the number of nodes added.
   async refresh() {
-    const filter = this.label ? `&label=${encodeURIComponent(this.label)}` : "";
-    const [hubs, page, labels] = await Promise.all([
-      this.hubs(),
-      api("GET", `/nodes?limit=${Math.min(this.limit, 100000)}${filter}`),
+    const held = [...this.held()];
+    const loaded = Promise.all([
+      api("POST", "/subgraph", { hubs: HUBS, limit: Math.min(this.limit, MAX_SHOWN), label: this.label || null,
+        nodes: held.slice(0, MAX_SHOWN) }),
       api("GET", "/labels"),
     ]);
+    this.renderer(); // made while the request is out
+    const [sub, labels] = await loaded;
     this.total = labels.filter((l) => !this.label || l.label === this.label)
       .reduce((n, l) => n + l.nodes, 0);
-    const held = this.held();
-    const order = [...new Set([...hubs, ...page.map((n) => n.id)])];
-    const sub = await api("POST", "/subgraph", { nodes: [...new Set([...held, ...order])].slice(0, MAX_SHOWN) });
-    const byId = new Map(sub.nodes.map((n) => [n.id, n]));
-    // The filter applies before the limit, so hubs' neighbours of other labels take no room;
-    // only what the user expanded brings nodes of other labels.
-    const fits = (id) => byId.has(id) && (!this.label || byId.get(id).label === this.label);
-    const keep = new Set(order.filter(fits).slice(0, this.limit));
-    for (const id of held) if (byId.has(id)) keep.add(id);
-    const nodes = new Map([...keep].map((id) => [id, byId.get(id)]));
+    const nodes = new Map(sub.nodes.map((n) => [n.id, n]));
     for (const id of this.pinned) if (!nodes.has(id)) this.pinned.delete(id);
     for (const id of this.expanded.keys()) if (!nodes.has(id)) this.expanded.delete(id);
-    return this.apply(nodes, sub.edges.filter((e) => nodes.has(e.source) && nodes.has(e.target)));
+    return this.apply(nodes, sub.edges);
   }
 
   // The nodes shown because of the user: those expanded or gone to, and what expansions added.
@@ -194,78 +185,87 @@ export class GraphView {
   }
 
   // Puts the loaded nodes and edges into the graph: removes what is gone, updates what
-  // changed, adds what is new. Returns the number of nodes added.
+  // changed, adds what is new. Returns the number of nodes added. Every attribute is set as the
+  // element is added or merged, once: sigma.js re-indexes what changes, and a setting changed
+  // re-indexes everything drawn.
   apply(nodes, edges) {
     const g = this.graph;
-    const first = g.order === 0;
+    const light = edges.length >= LIGHT_EDGES_FROM;
+    this.configure({ renderEdgeLabels: edges.length <= EDGE_LABELS_UP_TO, defaultEdgeType: light ? "line" : "arrow",
+      hideEdgesOnMove: light, hideLabelsOnMove: light });
     const edgeIds = new Set(edges.map((e) => e.id));
     g.forEachEdge((e) => { if (!edgeIds.has(e)) g.dropEdge(e); });
     for (const id of g.nodes()) if (!nodes.has(id)) g.dropNode(id);
-    const fresh = [];
+    const fresh = [...nodes.keys()].filter((id) => !g.hasNode(id));
+    // Many new nodes: everything is laid out again, from scattered positions.
+    const relayout = fresh.length > 0 && (g.order === 0 || fresh.length >= nodes.size / 2);
+    const degree = new Map();
+    for (const e of edges) for (const end of [e.source, e.target]) degree.set(end, (degree.get(end) || 0) + 1);
+    const radius = 10 * Math.sqrt(nodes.size);
     for (const n of nodes.values()) {
       const props = parseProps(n.properties);
-      const data = { kind: n.label, props, color: colourOf(n.label), label: this.caption(n.id, n.label, props) };
+      // Bigger nodes for more edges in view, so hubs stand out in a crowd.
+      const data = { kind: n.label, props, color: colourOf(n.label), label: this.caption(n.id, n.label, props),
+        size: Math.min(14, 4 + 1.5 * Math.log2(1 + (degree.get(n.id) || 0))), ...(relayout ? scatter(radius) : {}) };
       if (g.hasNode(n.id)) g.mergeNodeAttributes(n.id, data);
-      else {
-        g.addNode(n.id, { ...data, x: 0, y: 0, size: 5 });
-        fresh.push(n.id);
-      }
+      else g.addNode(n.id, { x: 0, y: 0, ...data });
     }
     for (const e of edges) {
       const data = { kind: e.label, label: e.label, props: parseProps(e.properties), color: this.ink.edge, size: 1 };
       if (g.hasEdge(e.id)) g.mergeEdgeAttributes(e.id, data);
       else g.addDirectedEdgeWithKey(e.id, e.source, e.target, data);
     }
-    // Bigger nodes for more edges in view, so hubs stand out in a crowd. (No attribute hints
-    // on these bulk updates: sigma 3.0.3 then repaints only, and throws on nodes added since.)
-    g.updateEachNodeAttributes((id, a) => ({ ...a, size: Math.min(14, 4 + 1.5 * Math.log2(1 + g.degree(id))) }));
-    this.sigma.setSetting("renderEdgeLabels", g.size <= EDGE_LABELS_UP_TO);
-    const light = g.size >= LIGHT_EDGES_FROM;
-    this.sigma.setSetting("defaultEdgeType", light ? "line" : "arrow");
-    this.sigma.setSetting("hideEdgesOnMove", light);
-    this.sigma.setSetting("hideLabelsOnMove", light);
-    if (fresh.length) {
-      if (first || fresh.length >= g.order / 2) this.layout();
-      else this.place(fresh);
-    }
+    if (relayout) this.settle();
+    else if (fresh.length) this.place(fresh);
     return fresh.length;
   }
 
-  // Lays the whole view out again: ForceAtlas2 from scattered positions, some iterations at
-  // once, the rest a few per frame, so the first drawing comes early and the page stays live.
+  // Sets sigma.js's settings that differ from SETTINGS' values.
+  configure(settings) {
+    for (const [key, value] of Object.entries(settings)) {
+      if (this.sigma.getSetting(key) !== value) this.sigma.setSetting(key, value);
+    }
+  }
+
+  // Lays the whole view out again, from scattered positions.
   layout() {
+    const radius = 10 * Math.sqrt(this.graph.order);
+    this.graph.updateEachNodeAttributes((id, a) => ({ ...a, ...scatter(radius) }));
+    this.settle();
+  }
+
+  // Runs ForceAtlas2 on the whole view: past a few thousand nodes an iteration costs ~90 ms, so
+  // fewer of them, and none before the first drawing; the view is fitted to the window.
+  settle() {
     this.stopLayout();
-    const g = this.graph;
-    if (!g.order) return;
-    const r = 10 * Math.sqrt(g.order);
-    g.updateEachNodeAttributes((id, a) => {
-      const angle = Math.random() * 2 * Math.PI, d = r * Math.sqrt(Math.random());
-      return { ...a, x: d * Math.cos(angle), y: d * Math.sin(angle) };
-    });
-    // Past a few thousand nodes an iteration costs ~90 ms: fewer of them, none before the
-    // first drawing.
-    const big = g.order > 2000;
+    if (!this.graph.order) return;
+    const big = this.graph.order > 2000;
     this.runLayout(big ? 40 : 300, big ? 0 : 80);
     this.fit(false);
   }
 
-  // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them now, the others
-  // LAYOUT_FRAME_MS per animation frame. A change to the graph stops it (apply, stopLayout).
+  // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them now (none when 0),
+  // the others LAYOUT_FRAME_MS per animation frame. A change to
+  // the graph stops it (apply, stopLayout).
   runLayout(iterations, firstMs) {
     const g = this.graph;
-    const settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
-    const { nodes, edges } = graphToByteArrays(g, () => 1);
-    let left = iterations;
+    let left = iterations, settings = null, arrays = null;
     const step = (budget) => {
+      if (!arrays) {
+        settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
+        arrays = graphToByteArrays(g, () => 1);
+      }
       const t0 = performance.now();
       do {
-        iterate(settings, nodes, edges);
+        iterate(settings, arrays.nodes, arrays.edges);
         left--;
       } while (left > 0 && performance.now() - t0 < budget);
-      assignLayoutChanges(g, nodes, null);
+      assignLayoutChanges(g, arrays.nodes, null);
       this.layoutFrame = left > 0 ? requestAnimationFrame(() => step(LAYOUT_FRAME_MS)) : 0;
     };
-    step(firstMs);
+    const later = () => { this.layoutFrame = requestAnimationFrame(() => step(LAYOUT_FRAME_MS)); };
+    if (firstMs > 0) step(firstMs);
+    else this.layoutFrame = requestAnimationFrame(later); // a frame later: the drawing comes first
   }
 
   stopLayout() {
