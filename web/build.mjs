@@ -1,5 +1,5 @@
-// build.mjs — bundles the browser UI (src/) into dist/: one script, one stylesheet and the
-// page, with every npm dependency inside, so the server needs no network at run time. When the
+// build.mjs — bundles the browser UI (src/) into dist/: one script, the layout's worker, one
+// stylesheet and the page, with every npm dependency inside, so the server needs no network at run time. When the
 // WebAssembly package is built (`make wasm`: ../build/wasm), its ES modules go to dist/wasm/,
 // where the collaborative text editor (src/textedit.js) loads them; without it that editor says
 // it needs the build.
@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 
 await mkdir("dist", { recursive: true });
 await build({
-  entryPoints: { app: "src/main.js" },
+  entryPoints: { app: "src/main.js", fa2worker: "src/fa2worker.js" },
   bundle: true,
   minify: true,
   format: "esm",

@@ -83,7 +83,7 @@ if (!existsSync(db)) {
 }
 const dist = path.join(work, "dist");
 mkdirSync(dist, { recursive: true });
-await build({ entryPoints: { bench: path.join(here, "page.js") }, bundle: true, minify: true, format: "esm", splitting: true,
+await build({ entryPoints: { bench: path.join(here, "page.js"), fa2worker: path.resolve(here, "../../web/src/fa2worker.js") }, bundle: true, minify: true, format: "esm", splitting: true,
   target: "es2022", outdir: dist, nodePaths: [modules], logLevel: "warning" });
 copyFileSync(path.join(here, "index.html"), path.join(dist, "index.html"));
 copyFileSync(path.join(here, "bench.css"), path.join(dist, "bench.css"));

@@ -147,9 +147,10 @@ int net_guard_check(const net_guard *g, struct lws *wsi, int write, const char *
 int net_guard_cors(const net_guard *g, const char *origin);
 int64_t net_now_ms(void);
 
-/* Connections counted for /status: sync sessions accepted and ready ("sessions"), and a mask of
- * the outgoing peers (--peer) that are connected (bit i: peer i). */
-int net_hub_sessions(net_hub *h, uint64_t *peers_up);
+/* Connections counted for /status: sync sessions accepted and ready ("sessions"), a mask of
+ * the outgoing peers (--peer) that are connected (bit i: peer i), and how many transactions all
+ * of these lack together (sync_session_behind; one that cannot be told counts 2^32). */
+int net_hub_sessions(net_hub *h, uint64_t *peers_up, uint64_t *behind);
 net_events *net_hub_events(net_hub *h);
 
 /* The browser UI's WebSocket (net_events.c, docs/http.md "GET /events"): JSON text frames that

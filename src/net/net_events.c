@@ -112,11 +112,13 @@ static uint64_t presence_digest(net_hub *h) {
   return d;
 }
 
-/* A digest of who is connected: sync sessions, connected peers, UI clients. */
+/* A digest of who is connected and how far behind: sync sessions, connected peers, the
+ * transactions they lack, UI clients. */
 static uint64_t status_digest(net_events *ev) {
-  uint64_t up = 0;
-  int64_t v[3] = {net_hub_sessions(ev->h, &up), 0, ev->n};
+  uint64_t up = 0, behind = 0;
+  int64_t v[4] = {net_hub_sessions(ev->h, &up, &behind), 0, 0, ev->n};
   v[1] = (int64_t)up;
+  v[2] = (int64_t)behind;
   return fnv(0xcbf29ce484222325ULL, v, sizeof v);
 }
 

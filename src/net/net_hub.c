@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "net/net.h"
+#include "sync/sync.h"
 #include "util/buf.h"
 
 #define BACKOFF_MIN_MS 200
@@ -817,16 +818,33 @@ int net_run(adb *db, const net_opts *o, net_result *res) {
   return rc;
 }
 
+/* A session's lag as /status shows it: {"replica", "behind", "waiting_ms"}; behind is null
+ * while unknown (sync_session_behind). */
+static json_t *lag_json(sync_session *s, const sync_vv *ours, int64_t now) {
+  uint64_t behind = ours ? sync_session_behind(s, ours) : UINT64_MAX;
+  return json_pack("{s:s, s:o, s:I}", "replica", sync_session_peer(s), "behind",
+                   behind == UINT64_MAX ? json_null() : json_integer((json_int_t)behind),
+                   "waiting_ms", (json_int_t)sync_session_waiting_ms(s, now));
+}
+
 json_t *net_hub_status(net_hub *h) {
   json_t *o = json_object();
   json_object_set_new(o, "db", json_string(adb_db_id(h->db)));
   json_object_set_new(o, "replica", json_string(adb_replica_id(h->db)));
   json_object_set_new(o, "version", json_string(ADB_VERSION));
   json_object_set_new(o, "connections", json_integer(h->naccepted));
-  int ready = 0;
+  void *vv = NULL;
+  size_t n = 0;
+  char *js;
+  sync_vv ours;
+  int have = adb_vv(h->db, &vv, &n) == ADB_OK && sync_vv_decode(h->db, vv, n, &ours) == ADB_OK;
+  int64_t now = net_now_ms();
+  json_t *clients = json_array();
   for (net_conn *c = h->conns; c; c = c->next)
-    ready += c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY;
-  json_object_set_new(o, "sessions", json_integer(ready));
+    if (c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY)
+      json_array_append_new(clients, lag_json(c->s, have ? &ours : NULL, now));
+  json_object_set_new(o, "sessions", json_integer((json_int_t)json_array_size(clients)));
+  json_object_set_new(o, "clients", clients);
   json_object_set_new(o, "ui_clients", json_integer(h->ev ? h->o.events->count(h->ev) : 0));
   json_t *peers = json_array();
   for (int i = 0; i < h->o.npeers; i++) {
@@ -834,37 +852,49 @@ json_t *net_hub_status(net_hub *h) {
     int up = p->conn && p->conn->s && sync_session_state(p->conn->s) == SYNC_S_READY;
     char address[300];
     snprintf(address, sizeof address, "%s:%d", p->host, p->port);
-    json_array_append_new(peers, json_pack("{s:s, s:s, s:b, s:s}", "url", p->url, "address",
-                                           address, "connected", up, "replica",
-                                           up ? sync_session_peer(p->conn->s) : ""));
+    json_t *e = up ? lag_json(p->conn->s, have ? &ours : NULL, now)
+                   : json_pack("{s:s, s:n, s:I}", "replica", "", "behind", "waiting_ms",
+                               (json_int_t)0);
+    json_object_set_new(e, "url", json_string(p->url));
+    json_object_set_new(e, "address", json_string(address));
+    json_object_set_new(e, "connected", json_boolean(up));
+    json_array_append_new(peers, e);
   }
   json_object_set_new(o, "peers", peers);
-  void *vv;
-  size_t n;
-  char *js;
-  if (adb_vv(h->db, &vv, &n) == ADB_OK) {
+  if (have) {
+    sync_vv_free(&ours);
     if (adb_vv_json(h->db, vv, n, &js) == ADB_OK) {
       json_t *v = json_loads(js, 0, NULL);
       if (v) json_object_set(o, "vv", json_object_get(v, "vv"));
       json_decref(v);
       adb_free(js);
     }
-    adb_free(vv);
   }
+  adb_free(vv);
   json_object_set_new(o, "uptime_ms", json_integer(net_now_ms() - h->started));
   json_object_set_new(o, "authenticates", json_boolean(net_hub_authenticates(h)));
   return o;
 }
 
-int net_hub_sessions(net_hub *h, uint64_t *peers_up) {
+int net_hub_sessions(net_hub *h, uint64_t *peers_up, uint64_t *behind) {
+  void *vv = NULL;
+  size_t n = 0;
+  sync_vv ours;
+  int have = adb_vv(h->db, &vv, &n) == ADB_OK && sync_vv_decode(h->db, vv, n, &ours) == ADB_OK;
+  adb_free(vv);
   int ready = 0;
-  for (net_conn *c = h->conns; c; c = c->next)
-    ready += c->s && !c->peer && sync_session_state(c->s) == SYNC_S_READY;
-  *peers_up = 0;
+  *peers_up = *behind = 0;
+  for (net_conn *c = h->conns; c; c = c->next) {
+    if (!c->s || sync_session_state(c->s) != SYNC_S_READY) continue;
+    uint64_t b = have ? sync_session_behind(c->s, &ours) : UINT64_MAX;
+    *behind += b == UINT64_MAX ? (uint64_t)1 << 32 : b;
+    if (!c->peer) ready++;
+  }
   for (int i = 0; i < h->o.npeers; i++) {
     net_peer *p = &h->peers[i];
     if (p->conn && p->conn->s && sync_session_state(p->conn->s) == SYNC_S_READY)
       *peers_up |= (uint64_t)1 << i;
   }
+  if (have) sync_vv_free(&ours);
   return ready;
 }

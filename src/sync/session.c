@@ -245,19 +245,27 @@ static int peer_vv_merge(sync_session *s, const void *p, size_t n) {
   return ADB_OK;
 }
 
-/* 1 when this replica has something the peer's known vector lacks. */
+uint64_t sync_session_behind(sync_session *s, const sync_vv *ours) {
+  sync_vv p;
+  if (!s->peer_vv || sync_vv_decode(s->db, s->peer_vv, s->peer_vv_len, &p)) return UINT64_MAX;
+  uint64_t n = sync_vv_missing(ours, &p);
+  sync_vv_free(&p);
+  return n;
+}
+
+int64_t sync_session_waiting_ms(const sync_session *s, int64_t now) {
+  return s->inflight ? now - s->ack_since : 0;
+}
+
+/* 1 when this replica has something the peer's known vector lacks (or that cannot be told). */
 static int peer_lacks(sync_session *s) {
   void *mine;
   size_t n;
   if (adb_vv(s->db, &mine, &n)) return 1;
-  sync_vv m, p;
+  sync_vv m;
   int lacks = 1;
   if (sync_vv_decode(s->db, mine, n, &m) == ADB_OK) {
-    if (s->peer_vv && sync_vv_decode(s->db, s->peer_vv, s->peer_vv_len, &p) == ADB_OK) {
-      lacks = 0;
-      for (size_t i = 0; i < m.n && !lacks; i++) lacks = m.e[i].seq > sync_vv_get(&p, m.e[i].rid);
-      sync_vv_free(&p);
-    }
+    lacks = sync_session_behind(s, &m) > 0;
     sync_vv_free(&m);
   }
   free(mine);

@@ -167,6 +167,13 @@ const sync_stats *sync_session_stats(const sync_session *s);
 const char *sync_session_peer(const sync_session *s);
 /* 1 when the peer asked for live streaming. */
 int sync_session_peer_live(const sync_session *s);
+/* How many transactions of ours (the decoded version vector of this replica) the peer is not
+ * known to have: what it has acknowledged, or told in its hello or last vector, falls short of
+ * ours by this much. UINT64_MAX before the peer's hello, or when its vector cannot be read. */
+struct sync_vv;
+uint64_t sync_session_behind(sync_session *s, const struct sync_vv *ours);
+/* How long the oldest batch sent and not yet acknowledged has waited, in ms; 0 when none. */
+int64_t sync_session_waiting_ms(const sync_session *s, int64_t now);
 
 /* Builds a single frame (for tests and tools): type and body. Returns malloc'd bytes. */
 unsigned char *sync_frame_build(int type, const void *body, size_t n, size_t *out_len);

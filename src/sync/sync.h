@@ -31,6 +31,10 @@ void sync_vv_free(sync_vv *vv);
 /* The entry for rid, 0 when absent. */
 uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]);
 
+/* How many of the transactions of want are missing from have: per replica, how far want's
+ * entry is past have's, summed. */
+uint64_t sync_vv_missing(const sync_vv *want, const sync_vv *have);
+
 /* Every message starts with 4 magic bytes and a format byte, and ends with a digest. */
 #define SYNC_HEADER_BYTES 5
 

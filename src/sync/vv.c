@@ -74,6 +74,15 @@ uint64_t sync_vv_get(const sync_vv *vv, const unsigned char rid[16]) {
   return 0;
 }
 
+uint64_t sync_vv_missing(const sync_vv *want, const sync_vv *have) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < want->n; i++) {
+    uint64_t had = sync_vv_get(have, want->e[i].rid);
+    if (want->e[i].seq > had) n += want->e[i].seq - had;
+  }
+  return n;
+}
+
 void *sync_vv_encode(const sync_vv *vv, size_t *len) {
   ut_buf b;
   ut_buf_init(&b);

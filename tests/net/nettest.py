@@ -2101,6 +2101,42 @@ def ev_close(ws, timeout=5):
 
 
 @test
+def status_shows_each_sessions_lag():
+    """GET /status lists each live sync session (and each connected --peer) with how many of
+    the server's transactions it lacks and how long its oldest unacknowledged batch has waited:
+    0 once a live client is caught up; a stopped client falls behind by exactly the transactions
+    written meanwhile and catches up when it resumes; a UI's events socket is pushed each
+    change of that number as a status frame."""
+    hub, port = server("lag.db", None, "--no-ui")
+    rep = replica_of("lag-r.db", "lag.db")
+    cl = spawn(rep, "sync", f"ws://127.0.0.1:{port}", "--live")
+    clients = lambda: http(port, "GET", "/status")[1]["clients"]
+    wait_for("a live client caught up", lambda: [c["behind"] for c in clients()] == [0], 15)
+    c = clients()[0]
+    mine = re.search(r"replica ([0-9a-f]{32})", run(rep, "init").stdout).group(1)
+    assert c["replica"] == mine and c["waiting_ms"] == 0, (c, mine)
+    ui = events(port)
+    ev_next(ui, "hello")
+    os.kill(cl.pid, signal.SIGSTOP)
+    try:
+        for i in range(5):
+            assert http(port, "POST", "/nodes", {"label": "N", "properties": {"i": i}})[0] == 201
+        wait_for("the stopped client 5 behind", lambda: clients()[0]["behind"] == 5, 10)
+        ev_next(ui, "status", 3, lambda m: [x["behind"] for x in m["clients"]] == [5])
+        time.sleep(0.3)
+        assert clients()[0]["waiting_ms"] >= 300, clients()
+    finally:
+        os.kill(cl.pid, signal.SIGCONT)
+    wait_for("the resumed client caught up", lambda: clients()[0]["behind"] == 0, 15)
+    ev_next(ui, "status", 3, lambda m: [x["behind"] for x in m["clients"]] == [0])
+    assert clients()[0]["waiting_ms"] == 0 and node_count(rep) == 5
+    ui.close()
+    cl.terminate()
+    cl.wait(10)
+    assert stop(hub) == 0
+
+
+@test
 def ui_events_push_hello_changes_and_status():
     """A UI's socket gets a hello with what /status says and the presence table; every commit
     (over HTTP, and by another process on the file) pushes a change frame with the new vector

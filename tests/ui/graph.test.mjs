@@ -277,7 +277,7 @@ try {
     assert(pageErrors.length === 0, pageErrors.join("; "));
   });
 
-  await check("a crowded view (5,200 edges) draws opaque hairlines a pointer can still pick", async () => {
+  await check("a crowded view (5,200 edges) is laid out in a worker and drawn as opaque hairlines a pointer can still pick", async () => {
     const crowdDb = path.join(tmp, "crowd.db");
     const lines = [];
     for (let i = 0; i < 200; i++) lines.push({ type: "node", id: `c:${String(i).padStart(3, "0")}`, label: "C", properties: {} });
@@ -305,7 +305,14 @@ try {
     try {
       await p2.goto(`${crowd.base}/`);
       await p2.waitForFunction(() => window.arena && window.arena.view.edges().length === 5200, null, { timeout: 15000 });
+      const at = () => p2.evaluate(() => window.arena.graph.graph.mapNodes((id, a) => [a.x, a.y]));
+      const before = await at();
+      assert(await p2.evaluate(() => window.arena.graph.layingOut && window.arena.graph.worker instanceof Worker),
+        "the layout is not running in a worker once the view is drawn");
       await p2.waitForFunction(() => !window.arena.graph.layingOut, null, { timeout: 30000 });
+      const after = await at();
+      const moved = after.filter(([x, y], i) => Math.hypot(x - before[i][0], y - before[i][1]) > 1).length;
+      assert(moved > after.length / 2, `the worker's layout moved ${moved} of ${after.length} nodes`);
       const r = await p2.evaluate(() => new Promise((resolve) => {
         const gv = window.arena.graph, s = gv.sigma, g = gv.graph;
         s.once("afterRender", () => {

@@ -6,7 +6,7 @@
 // panel against GET /status; the sidebar folding away.
 // Usage: node panels.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -219,6 +219,30 @@ try {
     assert(same(ids, [["replica", st.replica], ["database", st.db], ["live sessions", String(st.sessions)]]), JSON.stringify(ids));
     assert(await page.$(`#sync-out tr.own[data-replica="${st.replica}"]`), "this server's own entry is not marked");
     assert(/none/.test(await page.textContent("#sync-out")) && /Lag/.test(await page.textContent("#sync-out .sync-lag")), "no peers line or lag note");
+  });
+
+  await check("the sync panel shows a live session's lag as the server pushes it: up to date, behind while it is stopped, then caught up", async () => {
+    const st = await (await fetch(`${base}/status`)).json();
+    const rep = path.join(tmp, "replica.db");
+    execFileSync(arenadb, ["--db", rep, "init", "--db-id", st.db]);
+    const client = spawn(arenadb, ["--db", rep, "sync", `ws://${new URL(base).host}`, "--live"], { stdio: "ignore" });
+    const row = () => page.$$eval("#sync-out table.sync-sessions tbody tr", (trs) => trs.map((tr) => tr.children[1].textContent));
+    const shows = async (want, what) => {
+      await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll("#sync-out table.sync-sessions tbody tr")]
+        .map((tr) => tr.children[1].textContent.replace(/, waiting.*/, ""))) === w, JSON.stringify(want), { timeout: 10000 })
+        .catch(async () => { throw new Error(`${what}: the panel shows ${JSON.stringify(await row())}`); });
+    };
+    try {
+      await shows(["up to date"], "after the initial sync");
+      process.kill(client.pid, "SIGSTOP");
+      for (let i = 0; i < 3; i++) cli("node", "add", "Planet", JSON.stringify({ name: `P${i}` }));
+      await shows(["3 behind"], "with the client stopped and three writes made");
+      process.kill(client.pid, "SIGCONT");
+      await shows(["up to date"], "after the client resumed");
+    } finally {
+      process.kill(client.pid, "SIGCONT");
+      client.kill();
+    }
   });
 
   await check("the sidebar folds away and back, the graph pane taking its place", async () => {

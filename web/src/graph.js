@@ -1,7 +1,7 @@
 // graph.js — the graph view: the neighbourhood of the best-connected nodes, pages of nodes by
 // id, and the nodes the user expanded, with the edges among them, drawn with WebGL by sigma.js
-// (graphology holds the graph, ForceAtlas2 lays it out a few iterations per frame). It never
-// asks for the whole graph: every request names a limit.
+// (graphology holds the graph, ForceAtlas2 lays it out in a Web Worker). It never asks for the
+// whole graph: every request names a limit.
 import Graph from "graphology";
 import Sigma from "sigma";
 import forceAtlas2 from "graphology-layout-forceatlas2";
@@ -18,8 +18,6 @@ const NEIGHBOURS = 100; // edges loaded per expansion
 const HUBS = 20; // the best-connected nodes whose neighbourhood is the first view
 const CAPTIONS_KEY = "arenadb.captions";
 const AUTO_CAPTION = ["name", "title", "label"];
-// A layout step never holds the page longer than this, so panning stays smooth meanwhile.
-const LAYOUT_FRAME_MS = 12;
 const EDGE_LABELS_UP_TO = 300; // edge labels past this many edges are only clutter
 // Past this many edges the view draws them as plain lines (an arrow head doubles the work of
 // each), and hides them while the camera moves, so that panning stays smooth.
@@ -76,7 +74,9 @@ export class GraphView {
     this.captions = loadCaptions(); // label -> the property its nodes are captioned with
     this.selection = new Set(); // what is highlighted: the details pane's, or a query's result
     this.remote = new Map(); // node -> colours of the other users who have it selected
-    this.layoutFrame = 0;
+    this.layoutId = 0; // the layout running, or the last one
+    this.layoutRunning = false;
+    this.worker = null; // the layout's (layoutWorker)
     this.ink = INK.light;
     this.graph = new Graph({ type: "directed", multi: true, allowSelfLoops: true });
     this.container = container;
@@ -195,8 +195,11 @@ export class GraphView {
       hideEdgesOnMove: light, hideLabelsOnMove: light });
     const edgeIds = new Set(edges.map((e) => e.id));
     g.forEachEdge((e) => { if (!edgeIds.has(e)) g.dropEdge(e); });
-    for (const id of g.nodes()) if (!nodes.has(id)) g.dropNode(id);
+    const gone = g.nodes().filter((id) => !nodes.has(id));
     const fresh = [...nodes.keys()].filter((id) => !g.hasNode(id));
+    // A layout running works on the nodes as they were, one by one in the graph's order.
+    if (gone.length || fresh.length) this.stopLayout();
+    for (const id of gone) g.dropNode(id);
     // Many new nodes: everything is laid out again, from scattered positions.
     const relayout = fresh.length > 0 && (g.order === 0 || fresh.length >= nodes.size / 2);
     const degree = new Map();
@@ -235,7 +238,7 @@ export class GraphView {
   }
 
   // Runs ForceAtlas2 on the whole view: past a few thousand nodes an iteration costs ~90 ms, so
-  // fewer of them, and none before the first drawing; the view is fitted to the window.
+  // fewer of them, and none on the page's thread; the view is fitted to the window.
   settle() {
     this.stopLayout();
     if (!this.graph.order) return;
@@ -244,38 +247,52 @@ export class GraphView {
     this.fit(false);
   }
 
-  // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them now (none when 0),
-  // the others LAYOUT_FRAME_MS per animation frame. A change to
-  // the graph stops it (apply, stopLayout).
+  // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them here, at once, the
+  // rest in a Web Worker (fa2worker.js), whose positions are drawn as they come, one set per
+  // frame. A change to the graph stops it (apply, stopLayout).
   runLayout(iterations, firstMs) {
     const g = this.graph;
-    let left = iterations, settings = null, arrays = null;
-    const step = (budget) => {
-      if (!arrays) {
-        settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
-        arrays = graphToByteArrays(g, () => 1);
-      }
-      const t0 = performance.now();
-      do {
-        iterate(settings, arrays.nodes, arrays.edges);
-        left--;
-      } while (left > 0 && performance.now() - t0 < budget);
-      assignLayoutChanges(g, arrays.nodes, null);
-      this.layoutFrame = left > 0 ? requestAnimationFrame(() => step(LAYOUT_FRAME_MS)) : 0;
+    const settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
+    const { nodes, edges } = graphToByteArrays(g, () => 1);
+    let left = iterations;
+    for (const t0 = performance.now(); left > 0 && performance.now() - t0 < firstMs; left--) {
+      iterate(settings, nodes, edges);
+    }
+    if (left < iterations) assignLayoutChanges(g, nodes, null);
+    if (!left) return;
+    this.layoutId++;
+    this.layoutRunning = true;
+    this.layoutWorker().postMessage({ id: this.layoutId, settings, nodes, edges, iterations: left },
+      [nodes.buffer, edges.buffer]);
+  }
+
+  // The layout's worker, started on first use.
+  layoutWorker() {
+    if (this.worker) return this.worker;
+    this.worker = new Worker(new URL("fa2worker.js", document.baseURI), { type: "module" });
+    this.worker.onmessage = ({ data: { id, nodes, done } }) => {
+      if (id !== this.layoutId) return; // from a layout stopped since
+      assignLayoutChanges(this.graph, nodes, null);
+      if (done) this.layoutRunning = false;
+      else requestAnimationFrame(() => { if (id === this.layoutId) this.worker.postMessage({ want: id }); });
     };
-    const later = () => { this.layoutFrame = requestAnimationFrame(() => step(LAYOUT_FRAME_MS)); };
-    if (firstMs > 0) step(firstMs);
-    else this.layoutFrame = requestAnimationFrame(later); // a frame later: the drawing comes first
+    this.worker.onerror = (e) => {
+      this.layoutRunning = false;
+      console.error("the layout's worker failed:", e.message);
+    };
+    return this.worker;
   }
 
   stopLayout() {
-    if (this.layoutFrame) cancelAnimationFrame(this.layoutFrame);
-    this.layoutFrame = 0;
+    if (!this.layoutRunning) return;
+    this.layoutId++;
+    this.layoutRunning = false;
+    this.worker.postMessage({ stop: true });
   }
 
   // Whether a layout is still moving nodes (benchmarks wait for it to settle).
   get layingOut() {
-    return this.layoutFrame !== 0;
+    return this.layoutRunning;
   }
 
   // Places a few new nodes without moving the others: around a neighbour already drawn, or in

@@ -1,8 +1,17 @@
 // syncpanel.js — the sync panel: this server's replica and database ids, its version vector as
-// a table, its live sync sessions and its outgoing peers, from each GET /status the page polls.
+// a table, its live sync sessions and its outgoing peers with how far behind each one is, from
+// each status the server pushes (or the page asks for).
 import { el, table } from "./dom.js";
 
-// Wires the panel in box; update(status) shows one GET /status answer.
+// How far behind a session is: the server's transactions it lacks, and for how long its oldest
+// unacknowledged batch has waited. behind is null until its first version vector arrives.
+function lag(s) {
+  if (s.behind === null || s.behind === undefined) return "unknown";
+  const waiting = s.waiting_ms >= 1000 ? `, waiting ${(s.waiting_ms / 1000).toFixed(1)} s` : "";
+  return s.behind ? `${s.behind.toLocaleString()} behind${waiting}` : `up to date${waiting}`;
+}
+
+// Wires the panel in box; update(status) shows one status.
 export function createSyncPanel(box) {
   const out = el("div", "waiting for the server's status…", "hint");
   out.id = "sync-out";
@@ -10,7 +19,8 @@ export function createSyncPanel(box) {
 
   let last = null;
   function update(st) {
-    const text = JSON.stringify([st.replica, st.db, st.sessions, st.peers, st.vv]);
+    const clients = st.clients || [];
+    const text = JSON.stringify([st.replica, st.db, clients, st.peers, st.vv]);
     if (text === last) return;
     last = text;
     const vv = Object.entries(st.vv || {}).sort(([a], [b]) => a.localeCompare(b));
@@ -23,20 +33,26 @@ export function createSyncPanel(box) {
       if (vv[i][0] === st.replica) tr.classList.add("own");
     });
     const parts = [ids, el("h3", "Version vector"), vv.length ? vvTable : el("p", "empty: nothing written yet", "hint"),
-      el("h3", `Outgoing peers (${st.peers.length})`)];
+      el("h3", `Live sessions (${clients.length})`)];
+    if (clients.length) {
+      const sessions = table(["replica", "lag"], clients.map((c) => [el("code", c.replica), lag(c)]), "sync-sessions");
+      [...sessions.tBodies[0].rows].forEach((tr, i) => { tr.dataset.replica = clients[i].replica; });
+      parts.push(sessions);
+    } else {
+      parts.push(el("p", "none (arenadb sync ws://… --live)", "hint"));
+    }
+    parts.push(el("h3", `Outgoing peers (${st.peers.length})`));
     if (st.peers.length) {
-      // /status names each peer's replica once connected, but not its version vector: what we
-      // hold of that replica's own changes is known, how far behind us it is is not.
-      const peers = table(["url", "state", "replica", "its changes here"], st.peers.map((p) => [
+      const peers = table(["url", "state", "replica", "lag"], st.peers.map((p) => [
         p.url, p.connected ? "connected" : "offline", p.replica ? el("code", p.replica) : "",
-        p.replica ? String((st.vv || {})[p.replica] ?? 0) : ""]), "sync-peers");
+        p.connected ? lag(p) : ""]), "sync-peers");
       [...peers.tBodies[0].rows].forEach((tr, i) => { tr.dataset.url = st.peers[i].url; });
       parts.push(peers);
     } else {
       parts.push(el("p", "none (serve --peer URL)", "hint"));
     }
-    parts.push(el("p", "Lag: the server does not report its peers' or sessions' version vectors, so how far "
-      + "behind each one is cannot be shown.", "hint sync-lag"));
+    parts.push(el("p", "Lag: how many of this server's transactions a replica has not acknowledged.",
+      "hint sync-lag"));
     out.className = "";
     out.replaceChildren(...parts);
   }
