@@ -282,8 +282,12 @@ try {
     await page.waitForFunction(() => window.arena.view.nodes().includes("ada"));
   });
 
-  await check("Undo of a created node deletes it: the database is as it began", async () => {
+  await check("the undo list survives a reload; Undo of a created node then deletes it: the database is as it began", async () => {
     assert(same(await undoList(), ["creating node r2"]), JSON.stringify(await undoList()));
+    await page.reload();
+    await page.waitForFunction(() => window.arena && window.arena.view.nodes().includes("r2"));
+    assert(same(await undoList(), ["creating node r2"]), `after the reload: ${JSON.stringify(await undoList())}`);
+    assert(await page.getAttribute("#undo", "title") === "undo creating node r2 (Ctrl+Z)", await page.getAttribute("#undo", "title"));
     await page.click("#undo");
     await until(() => dump() === initial, () => `${dump()}\nnot\n${initial}`);
     assert(await page.isDisabled("#undo"), "Undo is enabled with nothing to undo");

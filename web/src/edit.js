@@ -1,7 +1,8 @@
 // edit.js — editing in the browser UI: create, edit and delete nodes and edges through the HTTP
 // API (docs/http.md), with the properties in a JSON editor (CodeMirror 6) checked as you type,
 // a confirmation in the page before a delete, and an undo stack of the inverse operations of
-// the edits made in this page. Forms and messages go into the edit panel above the details.
+// the edits made in this tab, kept across reloads. Forms and messages go into the edit panel
+// above the details.
 import { EditorState } from "@codemirror/state";
 import { EditorView, drawSelection, keymap, lineNumbers } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
@@ -142,11 +143,29 @@ function inTextField(ev) {
   return t instanceof Element && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 }
 
+// The undo list lives in the tab's session storage, so that a reload keeps it (and another tab
+// has its own). What cannot be read there is no list.
+const UNDO_KEY = "arenadb.undo";
+
+function loadUndo() {
+  try {
+    const list = JSON.parse(sessionStorage.getItem(UNDO_KEY));
+    return Array.isArray(list) ? list.filter((u) => typeof u?.what === "string" && Array.isArray(u.request)
+      && typeof u.request[0] === "string" && typeof u.request[1] === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveUndo(list) {
+  sessionStorage.setItem(UNDO_KEY, JSON.stringify(list));
+}
+
 // The editing of the page. panel: the element forms and messages go into; undoButton and
 // newNodeButton: the toolbar's buttons; changed({node, edge, gone}) after each successful
 // write (the page reloads the view and shows the node or edge named, if any).
 export function createEditing({ panel, undoButton, newNodeButton, changed }) {
-  const undoStack = []; // {what, run}: run() makes the inverse request of an edit
+  const undoStack = loadUndo(); // {what, request}: the inverse request of an edit
   let picking = null; // the target field of an open new-edge form, filled by a click in the graph
   let working = false;
 
@@ -184,10 +203,16 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
     undoButton.title = top ? `undo ${top.what} (Ctrl+Z)` : "nothing to undo";
   }
 
-  function push(what, run) {
-    undoStack.push({ what, run });
+  function push(what, request) {
+    undoStack.push({ what, request });
     if (undoStack.length > UNDO_MAX) undoStack.shift();
+    saveUndo(undoStack);
     renderUndo();
+  }
+
+  function pop() {
+    undoStack.pop();
+    saveUndo(undoStack);
   }
 
   // Runs one write; on success records its inverse, closes the form and tells the page. On an
@@ -280,7 +305,7 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
         const body = { label: f.labelInput.value, properties: f.parsed().value };
         if (idInput.value) body.id = idInput.value;
         const { id } = await api("POST", "/nodes", body);
-        return { what: `creating node ${id}`, undo: () => api("DELETE", path("node", id)), show: { node: id } };
+        return { what: `creating node ${id}`, undo: ["DELETE", path("node", id)], show: { node: id } };
       }, save));
     f.labelInput.focus();
   }
@@ -308,7 +333,7 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
       const back = {};
       if (body.label !== undefined) back.label = now.label;
       if (body.properties) back.properties = Object.fromEntries(Object.keys(patch).map((k) => [k, k in old ? old[k] : null]));
-      return { what: `the edit of ${kind} ${item.id}`, undo: () => api("PATCH", path(kind, item.id), back), show };
+      return { what: `the edit of ${kind} ${item.id}`, undo: ["PATCH", path(kind, item.id), back], show };
     }, save));
   }
 
@@ -332,7 +357,7 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
       await api("DELETE", path(kind, item.id));
       const body = { id: was.id, label: was.label, properties: was.properties };
       if (kind === "edge") Object.assign(body, { source: was.source, target: was.target });
-      return { what: `deleting ${kind} ${item.id}`, undo: () => api("POST", `/${kind}s`, body), show: { gone: true } };
+      return { what: `deleting ${kind} ${item.id}`, undo: ["POST", `/${kind}s`, body], show: { gone: true } };
     }, yes, no);
     yes.focus();
   }
@@ -349,7 +374,7 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
       el("p", "Click a node in the graph to make it the target.", "hint")], save, (msg) => write(msg, async () => {
       const body = { source, target: target.value, label: f.labelInput.value, properties: f.parsed().value };
       const { id } = await api("POST", "/edges", body);
-      return { what: `creating edge ${id}`, undo: () => api("DELETE", path("edge", id)), show: { edge: id } };
+      return { what: `creating edge ${id}`, undo: ["DELETE", path("edge", id)], show: { edge: id } };
     }, save));
     picking = target;
     target.focus();
@@ -363,13 +388,13 @@ export function createEditing({ panel, undoButton, newNodeButton, changed }) {
     working = true;
     renderUndo();
     try {
-      await top.run();
-      undoStack.pop();
+      await api(...top.request);
+      pop();
       close();
     } catch (err) {
       const msg = open(`Undo ${top.what}`);
       if (err instanceof ApiError && (err.status === 404 || err.status === 409)) {
-        undoStack.pop();
+        pop();
         say(msg, new ApiError(err.status, { error: `${err.message}: cannot undo ${top.what}; dropped from the undo list` }));
       } else say(msg, err);
       return;
