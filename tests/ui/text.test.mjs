@@ -3,8 +3,9 @@
 // page's own WebAssembly replica (web/dist/wasm, from `make wasm` + `make ui`) syncing live with
 // the server. Typing at both ends at once converges in both editors and in the command line's
 // reading of the file; each editor shows the other's cursor with its name; an edit by the command
-// line shows up in both; a plain string property becomes text on its first edit; and a UI built
-// without the package says what it needs instead of failing.
+// line shows up in both; a plain string property becomes text on its first edit; the page's
+// replica is kept in OPFS, so a reload syncs only what changed; and a UI built without the
+// package says what it needs instead of failing.
 // Usage: node text.test.mjs ARENADB UI_DIR. Prints one line per check and closes with
 // "ui: N passed, M failed"; exits non-zero on any failure.
 import { execFileSync } from "node:child_process";
@@ -22,6 +23,7 @@ const WITHIN = 2000; // ms: convergence, cursors and the command line's edit
 
 cli("init");
 cli("node", "add", "Doc", '{"title":"Plain words"}', "--id", "d1");
+for (let i = 0; i < 40; i++) cli("node", "add", "Filler", JSON.stringify({ n: i }), "--id", `f:${String(i).padStart(2, "0")}`);
 cli("text", "insert", "d1", "body", "0", "hello world");
 
 const srv = await serveArenadb(arenadb, db, ["--ui", uiDir]);
@@ -143,6 +145,19 @@ try {
       await within(WITHIN, async () => (await text(A)) === want && (await text(B)) === want &&
         cli("text", "get", "d1", "title") === want,
       async () => `A "${await text(A)}", B "${await text(B)}", cli "${cli("text", "get", "d1", "title")}"`);
+    });
+
+    await check("the page's replica is kept in OPFS: after a reload it receives only what changed since", async () => {
+      const first = await A.page.evaluate(() => window.arena.text.replica());
+      assert(first.storage === "opfs" && first.received >= 41, `before the reload: ${JSON.stringify(first)}`);
+      await A.page.reload();
+      await A.page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("d1"));
+      cli("node", "set", "f:07", "n", "700");
+      await A.page.click('#details button.edit-text[data-key="body"]');
+      await ready(A);
+      const again = await A.page.evaluate(() => window.arena.text.replica());
+      assert(again.storage === "opfs" && again.received >= 1 && again.received <= 3, `after the reload: ${JSON.stringify(again)}`);
+      assert((await text(A)) === cli("text", "get", "d1", "body"), `the editor shows "${await text(A)}"`);
     });
 
     await check("no script error in either page", async () => {

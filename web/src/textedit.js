@@ -1,7 +1,8 @@
 // textedit.js — collaborative editing of a node's text property (docs/ui.md, "Collaborative
 // text"). The page holds a replica of its own: the WebAssembly package (`make wasm`, copied by
-// `make ui` into dist/wasm/), in memory, syncing live with the server it came from over the sync
-// protocol (docs/protocol.md). Typing goes into the replica's text CRDT (`textUpdate`, which
+// `make ui` into dist/wasm/), kept in the origin private file system (in memory where that
+// cannot be had), syncing live with the server it came from over the sync protocol
+// (docs/protocol.md). Typing goes into the replica's text CRDT (`textUpdate`, which
 // rebases the edit over whatever was merged meanwhile, and turns a plain string property into
 // text on the first edit); merged changes come back into the editor with the local cursor kept
 // in place; this tab's cursor goes out through the sync session's presence, and the others'
@@ -9,7 +10,7 @@
 import { Annotation, EditorState, StateEffect, StateField, Transaction } from "@codemirror/state";
 import { Decoration, EditorView, WidgetType, drawSelection, keymap } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { token } from "./api.js";
+import { api, token } from "./api.js";
 
 export const NEEDS_WASM = "collaborative editing needs the WebAssembly build (make wasm)";
 const PRESENCE_KEY = "text-cursor";
@@ -32,7 +33,20 @@ function toUnits(s, points) {
 
 // ---- the page's replica: opened once, on the first editor, and kept syncing ------------------
 
-let replica = null; // Promise of { db, sync, mod, synced }
+let replica = null; // Promise of { db, sync, mod, synced, storage, received }
+
+// The page's replica of the server's database: in the origin private file system, named by the
+// database's id, so that a reload syncs only what changed since the last visit; in memory
+// where OPFS is missing or another tab of this origin holds that file.
+async function openLocal(mod, dbId) {
+  try {
+    const db = await mod.ArenaDB.open(`arenadb-ui-${dbId}.db`, { storage: "opfs", dbId });
+    return { db, storage: "opfs" };
+  } catch (e) {
+    if (e.code !== mod.ADB.MISUSE && e.code !== mod.ADB.BUSY) throw e;
+  }
+  return { db: await mod.ArenaDB.open(":memory:", { storage: "memory" }), storage: "memory" };
+}
 
 function openReplica() {
   if (!replica) {
@@ -44,17 +58,19 @@ function openReplica() {
       } catch {
         throw new Error(NEEDS_WASM);
       }
-      const db = await mod.ArenaDB.open(":memory:", { storage: "memory" });
+      const { db, storage } = await openLocal(mod, (await api("GET", "/status")).db);
       const url = new URL("/", location.href);
       url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
       const sync = db.sync(url.href, { live: true, token: token() || undefined });
-      const synced = new Promise((resolve, reject) => {
+      const r = { db, sync, mod, storage, received: 0 }; // received: elements changed by the server
+      sync.on("change", ({ ids }) => { r.received += ids.length; });
+      r.synced = new Promise((resolve, reject) => {
         sync.on("synced", resolve);
         sync.on("status", ({ state, error }) => {
           if (state === "closed") reject(new Error(`sync stopped: ${error ? error.message : "closed"}`));
         });
       });
-      return { db, sync, mod, synced };
+      return r;
     })();
     replica.catch(() => { replica = null; }); // a later try may work (e.g. after make wasm)
   }
@@ -295,8 +311,14 @@ export function createTextEditing({ panel, me }) {
   return {
     open,
     close,
-    // For tests: the open editor's text, or null.
+    // For tests: the open editor's text, or null; where the page's replica lives, and how many
+    // elements the server's changes touched in it since the page opened.
     text: () => (session && session.text ? session.text() : null),
+    replica: async () => {
+      if (!replica) return null;
+      const { storage, received } = await replica;
+      return { storage, received };
+    },
     focus: () => session && session.view && session.view.focus(),
   };
 }
