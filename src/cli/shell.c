@@ -71,7 +71,7 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
 static int is_cypher(const char *line) {
   static const char *const words[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND",
                                       "RETURN", "WITH", "CALL", "DETACH", "DELETE", "SET",
-                                      "REMOVE", NULL};
+                                      "REMOVE", "FOREACH", NULL};
   line += strspn(line, " \t");
   size_t n = strcspn(line, " \t(");
   for (int i = 0; words[i]; i++)

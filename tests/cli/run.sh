@@ -1925,11 +1925,11 @@ test_cypher_vector_search() {
 
 test_cypher_shell() {
   ok init
-  printf "CREATE (:Shell {k: 1});\nMATCH (n:Shell) RETURN n.k AS k;\nSELECT count(*) AS c FROM nodes;\n" >in.txt
+  printf "CREATE (:Shell {k: 1});\nFOREACH (x IN [20, 300] | CREATE (:Shell {k: x}));\nMATCH (n:Shell) RETURN sum(n.k) AS k;\nSELECT count(*) AS c FROM nodes;\n" >in.txt
   A shell --format csv <in.txt
   eq "$RC" 0
   out_has "k"
-  out_has "1"
+  out_has "321"
   out_has "c"
   printf "MATCH (n RETURN n\n" >bad.txt
   A shell <bad.txt

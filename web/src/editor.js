@@ -11,7 +11,7 @@ import { oneDarkHighlightStyle } from "@codemirror/theme-one-dark";
 
 // The words that start a Cypher query, as `arenadb shell` decides (src/cli/shell.c is_cypher).
 const CYPHER_START = new Set(["MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", "RETURN", "WITH",
-  "CALL", "DETACH", "DELETE", "SET", "REMOVE"]);
+  "CALL", "DETACH", "DELETE", "SET", "REMOVE", "FOREACH"]);
 const SQL_CREATE = /^(TABLE|INDEX|VIEW|TRIGGER|TEMP|UNIQUE|VIRTUAL)\b/i;
 
 // "cypher" or "sql" for a query's text, from its first keyword (an EXPLAIN in front is looked
@@ -38,7 +38,7 @@ const CYPHER_KEYWORDS = ["MATCH", "OPTIONAL MATCH", "WHERE", "RETURN", "WITH", "
   "MERGE", "ON CREATE SET", "ON MATCH SET", "SET", "REMOVE", "DELETE", "DETACH DELETE", "ORDER BY",
   "SKIP", "LIMIT", "DISTINCT", "AS", "AND", "OR", "XOR", "NOT", "IN", "IS NULL", "IS NOT NULL",
   "STARTS WITH", "ENDS WITH", "CONTAINS", "CASE", "WHEN", "THEN", "ELSE", "END", "UNION",
-  "UNION ALL", "CALL", "YIELD", "EXPLAIN", "ASC", "DESC", "true", "false", "null"];
+  "UNION ALL", "CALL", "YIELD", "EXPLAIN", "FOREACH", "ASC", "DESC", "true", "false", "null"];
 const CYPHER_FUNCTIONS = ["abs", "all", "any", "avg", "ceil", "coalesce", "collect", "count",
   "date", "datetime", "duration", "elementId", "endNode", "exists", "exp", "floor", "head", "id",
   "keys", "labels", "last", "left", "length", "localdatetime", "localtime", "log", "ltrim", "max",

@@ -254,7 +254,7 @@ typedef struct cy_setitem {
 enum { SI_PROP, SI_ASSIGN, SI_MERGE, SI_LABELS };
 
 typedef enum { C_MATCH, C_UNWIND, C_WITH, C_RETURN, C_CREATE, C_MERGE, C_SET, C_REMOVE, C_DELETE,
-               C_CALL } cy_ckind;
+               C_CALL, C_FOREACH } cy_ckind;
 
 typedef struct cy_clause {
   cy_ckind k;
@@ -264,8 +264,9 @@ typedef struct cy_clause {
   cy_pattern **pats;
   int npats;
   cy_expr *where;
-  cy_expr *expr;        /* UNWIND */
-  const char *var;      /* UNWIND ... AS var */
+  cy_expr *expr;        /* UNWIND, FOREACH: the list */
+  const char *var;      /* UNWIND ... AS var, FOREACH (var IN ...) */
+  struct cy_query *body; /* FOREACH: its update clauses */
   cy_proj proj;         /* WITH, RETURN */
   cy_setitem *sets;     /* SET, REMOVE; MERGE: ON CREATE then ON MATCH */
   int nsets, ncreate_sets;

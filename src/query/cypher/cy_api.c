@@ -40,7 +40,7 @@ static int query_writes(const cy_query *q) {
   for (; q; q = q->next)
     for (int i = 0; i < q->ncl; i++)
       if (q->cl[i].k == C_CREATE || q->cl[i].k == C_MERGE || q->cl[i].k == C_SET ||
-          q->cl[i].k == C_REMOVE || q->cl[i].k == C_DELETE)
+          q->cl[i].k == C_REMOVE || q->cl[i].k == C_DELETE || q->cl[i].k == C_FOREACH)
         return 1;
   return 0;
 }

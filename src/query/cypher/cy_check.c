@@ -522,8 +522,27 @@ static void call(checker *k, scope *s, cy_clause *cl, int standalone, int *ncols
   }
 }
 
+static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char ***cols);
+
+/* Checks FOREACH (var IN list | clauses): the list in the outer scope; the clauses in a scope
+ * of their own with var added, whose variables end with it. */
+static void foreach(checker *k, scope *s, cy_clause *cl) {
+  no_aggregate(k, cl->expr, "FOREACH");
+  expr(k, s, cl->expr, 0);
+  if (find(s, cl->var)) ERR("VariableAlreadyBound", "'%s' is already bound", cl->var);
+  scope *inner = scope_copy(k, s);
+  add(k, inner, cl->var, VT_VALUE);
+  int ncols = 0;
+  const char **cols = NULL;
+  clauses(k, inner, cl->body, &ncols, &cols);
+}
+
 static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
-  scope *s = cy_alloc(k->c, sizeof *s);
+  return clauses(k, cy_alloc(k->c, sizeof(scope)), q, ncols, cols);
+}
+
+/* Checks the clauses of q in turn, starting from the variables of s. */
+static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char ***cols) {
   for (int i = 0; i < q->ncl; i++) {
     cy_clause *cl = &q->cl[i];
     int last = i == q->ncl - 1;
@@ -583,6 +602,7 @@ static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
       if (last && q->ncl > 1)
         ERR("InvalidClauseComposition", "a query cannot end with CALL ... YIELD: add a RETURN");
       break;
+    case C_FOREACH: foreach(k, s, cl); break;
     }
   }
   return s;

@@ -731,10 +731,40 @@ static int repeats_ignored(const cy_query *q, int i) {
   return p->distinct || aggregates;
 }
 
-static cy_table *run_single(cy_ctx *c, const cy_query *q) {
-  cy_table *t = table_new(c, 0);
-  cy_table_add(c, t, row_new(c, 0));
-  int returned = 0;
+static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *returned);
+
+/* ---- FOREACH ---- */
+
+/* FOREACH (var IN list | clauses): for each row, the clauses run once per element of the list
+ * (none for null), on that row with var bound; the rows go on unchanged. */
+static cy_table *do_foreach(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  cy_table *one = table_extend(c, in, &cl->var, 1);
+  int col = col_index(one, cl->var);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_env env = {.t = in, .row = in->rows[r]};
+    cy_val v = cy_eval(c, &env, cl->expr);
+    if (v.k == CV_NULL) continue;
+    if (v.k != CV_LIST)
+      cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentType", "FOREACH needs a list, got %s",
+              cy_kind_name(v.k));
+    for (int i = 0; i < v.l->n; i++) {
+      cy_table *t = table_new(c, one->ncols);
+      memcpy(t->cols, one->cols, (size_t)one->ncols * sizeof *t->cols);
+      cy_val *row = row_extend(c, in, in->rows[r], one);
+      row[col] = v.l->v[i];
+      cy_table_add(c, t, row);
+      int returned = 0;
+      run_clauses(c, cl->body, t, &returned);
+    }
+  }
+  return in;
+}
+
+/* ---- A query ---- */
+
+/* Runs the clauses of q on the table t in turn; returns the last table, and sets *returned when
+ * a RETURN (or a standalone CALL) made it. */
+static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *returned) {
   for (int i = 0; i < q->ncl; i++) {
     const cy_clause *cl = &q->cl[i];
     switch (cl->k) {
@@ -742,7 +772,7 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
       cy_table *counted = cy_match_count(c, q, i, t);
       if (counted) { /* the RETURN count(*) right after it is answered too */
         t = counted;
-        returned = 1;
+        *returned = 1;
         i++;
       } else {
         t = do_match(c, cl, t, rows_wanted(c, q, i), repeats_ignored(q, i));
@@ -753,7 +783,7 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
     case C_WITH: t = do_project(c, &cl->proj, t); break;
     case C_RETURN:
       t = do_project(c, &cl->proj, t);
-      returned = 1;
+      *returned = 1;
       break;
     case C_CREATE: t = do_create(c, cl, t); break;
     case C_MERGE: t = do_merge(c, cl, t); break;
@@ -768,15 +798,20 @@ static cy_table *run_single(cy_ctx *c, const cy_query *q) {
     case C_DELETE: t = do_delete(c, cl, t); break;
     case C_CALL:
       t = do_call(c, cl, t);
-      returned = i == q->ncl - 1; /* a standalone CALL returns what it yields */
+      *returned = i == q->ncl - 1; /* a standalone CALL returns what it yields */
       break;
+    case C_FOREACH: t = do_foreach(c, cl, t); break;
     }
   }
-  if (!returned) {
-    cy_table *empty = table_new(c, 0);
-    return empty;
-  }
   return t;
+}
+
+static cy_table *run_single(cy_ctx *c, const cy_query *q) {
+  cy_table *t = table_new(c, 0);
+  cy_table_add(c, t, row_new(c, 0));
+  int returned = 0;
+  t = run_clauses(c, q, t, &returned);
+  return returned ? t : table_new(c, 0);
 }
 
 cy_table *cy_exec(cy_ctx *c, cy_query *q) {

@@ -1078,6 +1078,14 @@ static cy_setitem *flatten_sets(parser *p, vec *v) {
   return s;
 }
 
+static cy_query *clause_list(parser *p);
+
+/* 1 for the clauses that only write: what FOREACH may hold. */
+static int is_update(cy_ckind k) {
+  return k == C_CREATE || k == C_MERGE || k == C_SET || k == C_REMOVE || k == C_DELETE ||
+         k == C_FOREACH;
+}
+
 static int clause(parser *p, cy_clause *cl) {
   tok *t = peek(p);
   cl->pos = t->pos;
@@ -1139,6 +1147,26 @@ static int clause(parser *p, cy_clause *cl) {
     while (accept_op(p, ","));
     cl->exprs = (cy_expr **)v.v;
     cl->nexprs = v.n;
+  } else if (accept_kw(p, "FOREACH")) {
+    cl->k = C_FOREACH;
+    expect_op(p, "(");
+    cl->var = var_name(p);
+    expect_kw(p, "IN");
+    cl->expr = expr(p);
+    expect_op(p, "|");
+    int at = peek(p)->pos;
+    cl->body = clause_list(p);
+    int bad = !cl->body->ncl;
+    for (int i = 0; i < cl->body->ncl && !bad; i++)
+      if (!is_update(cl->body->cl[i].k)) {
+        bad = 1;
+        at = cl->body->cl[i].pos;
+      }
+    if (bad)
+      cy_compile_err(p->c, "InvalidClauseComposition",
+                     "FOREACH holds only CREATE, MERGE, SET, REMOVE, DELETE and FOREACH "
+                     "clauses, at offset %d", at);
+    expect_op(p, ")");
   } else if (accept_kw(p, "CALL")) {
     cl->k = C_CALL;
     int from = p->at;
@@ -1173,7 +1201,8 @@ static int clause(parser *p, cy_clause *cl) {
   return 1;
 }
 
-static cy_query *single_query(parser *p) {
+/* The clauses from here to the first token that starts none (possibly none at all). */
+static cy_query *clause_list(parser *p) {
   cy_query *q = cy_alloc(p->c, sizeof *q);
   vec v = {0};
   for (;;) {
@@ -1181,10 +1210,15 @@ static cy_query *single_query(parser *p) {
     if (!clause(p, cl)) break;
     vpush(p->c, &v, cl);
   }
-  if (!v.n) syntax(p, "UnexpectedSyntax", "expected a clause (MATCH, RETURN, CREATE, ...)");
   q->ncl = v.n;
-  q->cl = cy_alloc(p->c, (size_t)v.n * sizeof *q->cl);
+  q->cl = cy_alloc(p->c, (size_t)(v.n ? v.n : 1) * sizeof *q->cl);
   for (int i = 0; i < v.n; i++) q->cl[i] = *(cy_clause *)v.v[i];
+  return q;
+}
+
+static cy_query *single_query(parser *p) {
+  cy_query *q = clause_list(p);
+  if (!q->ncl) syntax(p, "UnexpectedSyntax", "expected a clause (MATCH, RETURN, CREATE, ...)");
   return q;
 }
 

@@ -265,6 +265,18 @@ static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
         for (int k = 0; k < nv; k++) scope_add(c, &s, vars[k]);
       }
       break;
+    case C_FOREACH: {
+      /* The clauses it runs per element, indented under it. */
+      cy_table *body = cy_alloc(c, sizeof *body);
+      explain_single(c, body, cl->body);
+      snprintf(b, sizeof b, "Foreach(%s)", cl->var);
+      add_line(c, t, b);
+      for (int r = 0; r < body->nrows; r++) {
+        snprintf(b, sizeof b, "  %s", body->rows[r][0].s);
+        add_line(c, t, b);
+      }
+      break;
+    }
     }
   }
 }
