@@ -583,3 +583,63 @@ Test(cypher, foreach) {
   cypher_refused(db, "FOREACH (x IN [count(*)] | CREATE (:T))", NULL, "SyntaxError", NULL, NULL);
   adb_close(db);
 }
+
+/* EXISTS, COUNT and COLLECT { } subqueries see the variables around them and may bind their
+ * own (short form: a pattern and WHERE; full form: a query, UNION included); CALL { } runs a
+ * query per row, importing only what a WITH at its start names. */
+Test(cypher, subqueries) {
+  adb *db = open_tmp(0, NULL);
+  free(cypher_rows(db,
+                   "CREATE (a:A {n: 1})-[:R]->(:B {x: 1}), (a)-[:R]->(:B {x: 5}), "
+                   "(:A {n: 2})-[:R]->(:B {x: 2}), (:A {n: 3})",
+                   NULL, 0));
+  ROWS(db, "MATCH (a:A) WHERE EXISTS { MATCH (a)-->(b) WHERE b.x = 2 } RETURN a.n", "2\n");
+  ROWS(db, "MATCH (a:A) WHERE EXISTS { (a)-->(b:B) WHERE b.x > 1 } RETURN a.n ORDER BY a.n",
+       "1\n2\n");
+  ROWS(db, "MATCH (a:A) WHERE NOT EXISTS { (a)-->() } RETURN a.n", "3\n");
+  ROWS(db, "MATCH (a:A) RETURN a.n, COUNT { (a)-->() } ORDER BY a.n", "1|2\n2|1\n3|0\n");
+  ROWS(db, "MATCH (a:A) RETURN a.n, COUNT { MATCH (a)-->(b) RETURN b.x UNION "
+           "MATCH (a)-->(b) RETURN b.x } ORDER BY a.n", "1|2\n2|1\n3|0\n");
+  ROWS(db, "MATCH (a:A) RETURN a.n, COLLECT { MATCH (a)-->(b) RETURN b.x ORDER BY b.x DESC } "
+           "ORDER BY a.n", "1|[5, 1]\n2|[2]\n3|[]\n");
+  /* Inside a list comprehension the comprehension's variable is seen too. */
+  ROWS(db, "MATCH (a:A {n: 1}) RETURN [x IN [0, 1, 4] | COUNT { MATCH (a)-->(b) WHERE b.x > x }]",
+       "[2, 1, 1]\n");
+  /* CALL { }: correlated through its WITH, or not at all. */
+  ROWS(db, "MATCH (a:A) CALL { WITH a MATCH (a)-->(b) RETURN b.x AS x } RETURN a.n, x "
+           "ORDER BY a.n, x", "1|1\n1|5\n2|2\n");
+  ROWS(db, "MATCH (a:A) CALL { MATCH (a)-->(b) RETURN b } RETURN count(*)", "9\n");
+  ROWS(db, "MATCH (a:A) CALL { WITH a MATCH (a)-->(b) RETURN count(b) AS c } RETURN a.n, c "
+           "ORDER BY a.n", "1|2\n2|1\n3|0\n");
+  ROWS(db, "UNWIND [1, 2] AS i CALL { WITH i RETURN i * 10 AS j UNION RETURN 0 AS j } "
+           "RETURN i, j ORDER BY i, j", "1|0\n1|10\n2|0\n2|20\n");
+  /* A CALL { } that returns nothing passes each row on once, after its writes. */
+  ROWS(db, "MATCH (a:A) CALL { WITH a CREATE (:Log {n: a.n}) } RETURN count(*)", "3\n");
+  ROWS(db, "MATCH (l:Log) RETURN l.n ORDER BY l.n", "1\n2\n3\n");
+  ROWS(db, "EXPLAIN CALL { MATCH (b:B) RETURN b.x AS x } RETURN x",
+       "'CallSubquery'\n'  NodeByLabelScan(b:B) ~3 nodes'\n'  Return(x)'\n'Return(x)'\n");
+  cypher_refused(db, "RETURN EXISTS { MATCH (a:A) CREATE (:X) }", NULL, "SyntaxError",
+                 "InvalidClauseComposition", "may only read");
+  cypher_refused(db, "RETURN COLLECT { MATCH (a:A) RETURN a.n, a.n AS m }", NULL, "SyntaxError",
+                 "InvalidClauseComposition", "one column");
+  cypher_refused(db, "MATCH (a:A) CALL { WITH a RETURN a } RETURN a", NULL, "SyntaxError",
+                 "VariableAlreadyBound", NULL);
+  cypher_refused(db, "MATCH (a:A) CALL { RETURN a.n AS n } RETURN n", NULL, "SyntaxError",
+                 "UndefinedVariable", NULL);
+  /* What is not there says so, by name, and is no syntax error. */
+  static const char *missing[][2] = {
+      {"CALL { RETURN 1 AS x } IN TRANSACTIONS RETURN x", "IN TRANSACTIONS"},
+      {"LOAD CSV FROM 'file:///x.csv' AS row RETURN row", "LOAD CSV"},
+      {"CREATE INDEX FOR (n:A) ON (n.n)", "CREATE INDEX"},
+      {"CREATE INDEX a_n FOR (n:A) ON (n.n)", "CREATE INDEX"},
+      {"CREATE CONSTRAINT FOR (n:A) REQUIRE n.n IS UNIQUE", "CREATE CONSTRAINT"},
+      {"DROP INDEX a_n", "DROP INDEX"},
+      {"SHOW INDEXES", "SHOW"},
+      {"PROFILE MATCH (n) RETURN n", "PROFILE"},
+      {"USE other MATCH (n) RETURN n", "USE"},
+  };
+  for (size_t i = 0; i < sizeof missing / sizeof *missing; i++)
+    cypher_refused(db, missing[i][0], NULL, "NotSupported", "UnsupportedFeature", missing[i][1]);
+  ROWS(db, "MATCH (n) RETURN count(*)", "9\n");
+  adb_close(db);
+}

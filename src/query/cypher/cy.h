@@ -174,7 +174,7 @@ typedef enum {
   E_OR, E_XOR, E_AND, E_NOT, E_EQ, E_NE, E_LT, E_GT, E_LE, E_GE, E_ADD, E_SUB, E_MUL, E_DIV,
   E_MOD, E_POW, E_NEG, E_IN, E_STARTS, E_ENDS, E_CONTAINS, E_REGEX, E_ISNULL, E_NOTNULL,
   E_CASE, E_LISTCOMP, E_ANY, E_ALL, E_NONE, E_SINGLE, E_REDUCE, E_HASLABELS, E_PATTERN,
-  E_PATCOMP, E_EXISTS_SUB, E_MAPPROJ
+  E_PATCOMP, E_SUBQUERY, E_MAPPROJ
 } cy_eop;
 
 typedef struct cy_pattern cy_pattern;
@@ -193,6 +193,7 @@ struct cy_expr {
   int distinct;     /* function call with DISTINCT */
   int agg;          /* set by the checker: an aggregating function call */
   cy_pattern *pat;  /* pattern predicate or comprehension */
+  struct cy_query *sub; /* E_SUBQUERY: the query of EXISTS, COUNT or COLLECT { } (name says which) */
 };
 
 typedef struct cy_pnode {
@@ -254,7 +255,7 @@ typedef struct cy_setitem {
 enum { SI_PROP, SI_ASSIGN, SI_MERGE, SI_LABELS };
 
 typedef enum { C_MATCH, C_UNWIND, C_WITH, C_RETURN, C_CREATE, C_MERGE, C_SET, C_REMOVE, C_DELETE,
-               C_CALL, C_FOREACH } cy_ckind;
+               C_CALL, C_FOREACH, C_SUBQUERY } cy_ckind;
 
 typedef struct cy_clause {
   cy_ckind k;
@@ -266,7 +267,7 @@ typedef struct cy_clause {
   cy_expr *where;
   cy_expr *expr;        /* UNWIND, FOREACH: the list */
   const char *var;      /* UNWIND ... AS var, FOREACH (var IN ...) */
-  struct cy_query *body; /* FOREACH: its update clauses */
+  struct cy_query *body; /* FOREACH: its update clauses; CALL { }: its query */
   cy_proj proj;         /* WITH, RETURN */
   cy_setitem *sets;     /* SET, REMOVE; MERGE: ON CREATE then ON MATCH */
   int nsets, ncreate_sets;
@@ -296,6 +297,7 @@ typedef struct cy_query {
 #define CY_SEMANTIC "SemanticError"
 #define CY_NOTFOUND "EntityNotFound"
 #define CY_CONSTRAINT "ConstraintVerificationFailed"
+#define CY_UNSUPPORTED "NotSupported" /* a feature of Cypher this engine does not have */
 
 /* ---- The context of one query ---- */
 
@@ -445,6 +447,9 @@ cy_list *cy_pattern_collect(cy_ctx *c, const cy_env *env, const cy_pattern *p,
                             const cy_expr *where, const cy_expr *proj);
 /* Variables a pattern introduces that are not columns of cols, in order. */
 int cy_pattern_vars(cy_ctx *c, cy_pattern **pats, int npats, const char ***out);
+/* The variables visible in env, outer scopes first (a name bound again inside comes again,
+ * later), as parallel arrays of names and values. */
+void cy_env_flatten(cy_ctx *c, const cy_env *env, const char ***cols, cy_val **vals, int *n);
 
 /* ---- Procedures (CALL) ---- */
 
@@ -511,8 +516,14 @@ const cy_proc *cy_proc_find(cy_ctx *c, const char *name);
  * wrong type (TypeError) or a failed callback (ProcedureError). */
 void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_table *out);
 
+/* 1 when a clause of q (or of a UNION part, or of a clause's body) writes. */
+int cy_query_writes(const cy_query *q);
+
 /* Runs the query, producing the result table. */
 cy_table *cy_exec(cy_ctx *c, cy_query *q);
+/* Runs the query of an EXISTS, COUNT or COLLECT subquery (UNION parts included) from the
+ * bindings of env: the RETURN's table, or, without a RETURN, the last clause's rows. */
+cy_table *cy_subquery(cy_ctx *c, const cy_env *env, const cy_query *q);
 
 /* Value of a variable in env, or NULL when unbound. */
 const cy_val *cy_env_get(const cy_env *env, const char *name);

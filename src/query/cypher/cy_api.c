@@ -35,16 +35,6 @@ static size_t explain_prefix(const char *query) {
   return (size_t)(s + 8 - query);
 }
 
-/* 1 when a clause of q or of a query it is united with writes. */
-static int query_writes(const cy_query *q) {
-  for (; q; q = q->next)
-    for (int i = 0; i < q->ncl; i++)
-      if (q->cl[i].k == C_CREATE || q->cl[i].k == C_MERGE || q->cl[i].k == C_SET ||
-          q->cl[i].k == C_REMOVE || q->cl[i].k == C_DELETE || q->cl[i].k == C_FOREACH)
-        return 1;
-  return 0;
-}
-
 /* Parses, checks and runs (EXPLAIN: plans only); returns ADB_OK or the failure (c->failed says
  * it was a query error). */
 static int run(adb_cypher *r, const char *query, const char *params) {
@@ -73,7 +63,7 @@ static int run(adb_cypher *r, const char *query, const char *params) {
   size_t skip = explain_prefix(query);
   cy_query *q = cy_parse(c, query + skip, strlen(query + skip));
   cy_check(c, q);
-  if (c->db->query_only && query_writes(q)) {
+  if (c->db->query_only && cy_query_writes(q)) {
     c->store_rc = adb__err(c->db, ADB_READONLY, "this connection may only read: the query writes");
     cy_fail(c, "Forbidden", "compile time", "", "%s", c->db->errmsg);
   }
@@ -82,7 +72,7 @@ static int run(adb_cypher *r, const char *query, const char *params) {
     return ADB_OK;
   }
   /* A handle opened read-only runs a query that only reads in a read transaction. */
-  reading = c->db->readonly && !query_writes(q);
+  reading = c->db->readonly && !cy_query_writes(q);
   int s;
   int rc = reading ? store_read_begin(c->db, &s) : store_write_begin(c->db, &s);
   if (rc) {

@@ -60,6 +60,7 @@ static int is_agg(const cy_expr *e);
 static int contains(const cy_expr *e, int (*is)(const cy_expr *));
 static int is_rand(const cy_expr *e);
 static void pattern(checker *k, scope *s, cy_pattern *p, int mode);
+static void subquery_expr(checker *k, scope *s, cy_expr *e);
 
 /* The kind of value an expression surely has, for the checks on literals. */
 /* Does a variable known as have conflict with a use as want? Values of unknown kind do not. */
@@ -166,6 +167,7 @@ static void expr(checker *k, scope *s, cy_expr *e, int pred) {
       expr(k, in, e->b, 1);
     }
     return;
+  case E_SUBQUERY: subquery_expr(k, s, e); return;
   case E_PATCOMP: {
     scope *in = scope_copy(k, s);
     pattern(k, in, e->pat, 1);
@@ -523,6 +525,7 @@ static void call(checker *k, scope *s, cy_clause *cl, int standalone, int *ncols
 }
 
 static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char ***cols);
+static void subquery_clause(checker *k, scope *s, cy_clause *cl);
 
 /* Checks FOREACH (var IN list | clauses): the list in the outer scope; the clauses in a scope
  * of their own with var added, whose variables end with it. */
@@ -535,10 +538,6 @@ static void foreach(checker *k, scope *s, cy_clause *cl) {
   int ncols = 0;
   const char **cols = NULL;
   clauses(k, inner, cl->body, &ncols, &cols);
-}
-
-static scope *single(checker *k, cy_query *q, int *ncols, const char ***cols) {
-  return clauses(k, cy_alloc(k->c, sizeof(scope)), q, ncols, cols);
 }
 
 /* Checks the clauses of q in turn, starting from the variables of s. */
@@ -603,28 +602,87 @@ static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char 
         ERR("InvalidClauseComposition", "a query cannot end with CALL ... YIELD: add a RETURN");
       break;
     case C_FOREACH: foreach(k, s, cl); break;
+    case C_SUBQUERY: subquery_clause(k, s, cl); break;
     }
   }
   return s;
+}
+
+/* Checks q and its UNION parts, each from the variables of s (unchanged); sets the columns. */
+static void check_union(checker *k, const scope *s, cy_query *q, int *ncols, const char ***cols) {
+  clauses(k, scope_copy(k, s), q, ncols, cols);
+  int kind = -1;
+  for (cy_query *u = q; u->next; u = u->next) {
+    if (kind >= 0 && kind != u->union_all)
+      cy_compile_err(k->c, "InvalidClauseComposition", "UNION and UNION ALL cannot be mixed");
+    kind = u->union_all;
+    int n2 = 0;
+    const char **c2 = NULL;
+    clauses(k, scope_copy(k, s), u->next, &n2, &c2);
+    int same = n2 == *ncols;
+    for (int i = 0; same && i < *ncols; i++) same = !strcmp((*cols)[i], c2[i]);
+    if (!same)
+      cy_compile_err(k->c, "DifferentColumnsInUnion",
+                     "every part of a UNION must return the same columns");
+  }
+}
+
+int cy_query_writes(const cy_query *q) {
+  for (; q; q = q->next)
+    for (int i = 0; i < q->ncl; i++) {
+      cy_ckind kd = q->cl[i].k;
+      if (kd == C_CREATE || kd == C_MERGE || kd == C_SET || kd == C_REMOVE || kd == C_DELETE ||
+          kd == C_FOREACH || (kd == C_SUBQUERY && cy_query_writes(q->cl[i].body)))
+        return 1;
+    }
+  return 0;
+}
+
+/* EXISTS, COUNT or COLLECT { query }: the query sees the variables around it and may bind its
+ * own; it only reads; COLLECT's returns one column. */
+static void subquery_expr(checker *k, scope *s, cy_expr *e) {
+  if (cy_query_writes(e->sub))
+    ERR("InvalidClauseComposition", "%s { } may only read: it cannot hold a write", e->name);
+  int ncols = 0;
+  const char **cols = NULL;
+  check_union(k, s, e->sub, &ncols, &cols);
+  if (!strcmp(e->name, "COLLECT") && ncols != 1)
+    ERR("InvalidClauseComposition", "COLLECT { } must end with a RETURN of one column");
+}
+
+/* CALL { query }: the query sees only the variables a WITH at its start names (importing them);
+ * the columns it RETURNs are added to the scope after it, and must be new there. */
+static void subquery_clause(checker *k, scope *s, cy_clause *cl) {
+  int ncols = 0;
+  const char **cols = NULL;
+  for (cy_query *u = cl->body; u; u = u->next) {
+    scope *in = cy_alloc(k->c, sizeof *in);
+    const cy_clause *first = &u->cl[0];
+    if (first->k == C_WITH)
+      for (int i = 0; i < first->proj.nitems; i++) {
+        const cy_expr *v = first->proj.items[i].e;
+        const var *outer = v->op == E_VAR ? find(s, v->name) : NULL;
+        if (outer) add(k, in, outer->name, outer->type);
+      }
+    int n = 0;
+    const char **c = NULL;
+    clauses(k, in, u, &n, &c);
+    if (u == cl->body) {
+      ncols = n;
+      cols = c;
+    } else if (n != ncols) {
+      ERR("DifferentColumnsInUnion", "every part of a UNION must return the same columns");
+    }
+  }
+  for (int i = 0; i < ncols; i++) {
+    if (find(s, cols[i])) ERR("VariableAlreadyBound", "'%s' is already bound", cols[i]);
+    add(k, s, cols[i], VT_ANY);
+  }
 }
 
 void cy_check(cy_ctx *c, cy_query *q) {
   checker k = {.c = c};
   int ncols = 0;
   const char **cols = NULL;
-  single(&k, q, &ncols, &cols);
-  int kind = -1;
-  for (cy_query *u = q; u->next; u = u->next) {
-    if (kind >= 0 && kind != u->union_all)
-      cy_compile_err(c, "InvalidClauseComposition", "UNION and UNION ALL cannot be mixed");
-    kind = u->union_all;
-    int n2 = 0;
-    const char **c2 = NULL;
-    single(&k, u->next, &n2, &c2);
-    int same = n2 == ncols;
-    for (int i = 0; same && i < ncols; i++) same = !strcmp(cols[i], c2[i]);
-    if (!same)
-      cy_compile_err(c, "DifferentColumnsInUnion",
-                     "every part of a UNION must return the same columns");
-  }
+  check_union(&k, cy_alloc(c, sizeof(scope)), q, &ncols, &cols);
 }

@@ -269,6 +269,17 @@ static cy_val has_labels(cy_ctx *c, cy_val v, const cy_expr *e) {
   return cy_bool(1);
 }
 
+/* EXISTS { }: whether the query gives a row; COUNT { }: how many; COLLECT { }: the list of
+ * the values of its one column. */
+static cy_val subquery(cy_ctx *c, const cy_env *env, const cy_expr *e) {
+  cy_table *t = cy_subquery(c, env, e->sub);
+  if (!strcmp(e->name, "EXISTS")) return cy_bool(t->nrows > 0);
+  if (!strcmp(e->name, "COUNT")) return cy_int(t->nrows);
+  cy_list *l = cy_list_new(c, t->nrows);
+  for (int r = 0; r < t->nrows; r++) l->v[r] = t->rows[r][0];
+  return (cy_val){.k = CV_LIST, .l = l};
+}
+
 cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
   if (e->agg && env->aggs) return env->aggs[e->agg - 1];
   switch (e->op) {
@@ -379,6 +390,7 @@ cy_val cy_eval(cy_ctx *c, const cy_env *env, const cy_expr *e) {
   case E_REDUCE: return reduce(c, env, e);
   case E_HASLABELS: return has_labels(c, cy_eval(c, env, e->a), e);
   case E_PATTERN: return cy_bool(cy_pattern_count(c, env, e->pat, 1) > 0);
+  case E_SUBQUERY: return subquery(c, env, e);
   case E_PATCOMP: {
     cy_list *l = cy_pattern_collect(c, env, e->pat, e->b, e->c);
     return (cy_val){.k = CV_LIST, .l = l};

@@ -732,6 +732,8 @@ static int repeats_ignored(const cy_query *q, int i) {
 }
 
 static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *returned);
+static cy_table *run_union(cy_ctx *c, const cy_query *q, const cy_table *start,
+                           const cy_table *unit, int keep_last);
 
 /* ---- FOREACH ---- */
 
@@ -758,6 +760,42 @@ static cy_table *do_foreach(cy_ctx *c, const cy_clause *cl, cy_table *in) {
     }
   }
   return in;
+}
+
+/* ---- CALL { } ---- */
+
+/* A table of one row: in's row r, under in's columns. */
+static cy_table *row_table(cy_ctx *c, const cy_table *in, int r) {
+  cy_table *t = table_new(c, in->ncols);
+  memcpy(t->cols, in->cols, (size_t)in->ncols * sizeof *t->cols);
+  cy_table_add(c, t, in->rows[r]);
+  return t;
+}
+
+/* CALL { query }: the query runs once per row; a part that starts with WITH starts from the
+ * row (the WITH keeps what it imports), any other from nothing. Each row it RETURNs extends the
+ * row, and a query without RETURN passes the row on once. */
+static cy_table *do_subquery(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  const cy_query *q = cl->body;
+  const cy_clause *last = &q->cl[q->ncl - 1];
+  cy_table *unit = table_new(c, 0);
+  cy_table_add(c, unit, row_new(c, 0));
+  if (last->k != C_RETURN) {
+    for (int r = 0; r < in->nrows; r++) run_union(c, q, row_table(c, in, r), unit, 0);
+    return in;
+  }
+  const char **names = cy_alloc(c, (size_t)(last->proj.nitems + 1) * sizeof *names);
+  for (int i = 0; i < last->proj.nitems; i++) names[i] = last->proj.items[i].alias;
+  cy_table *out = table_extend(c, in, names, last->proj.nitems);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_table *res = run_union(c, q, row_table(c, in, r), unit, 0);
+    for (int k = 0; k < res->nrows; k++) {
+      cy_val *row = row_extend(c, in, in->rows[r], out);
+      for (int i = 0; i < res->ncols; i++) row[col_index(out, res->cols[i])] = res->rows[k][i];
+      cy_table_add(c, out, row);
+    }
+  }
+  return out;
 }
 
 /* ---- A query ---- */
@@ -801,25 +839,39 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
       *returned = i == q->ncl - 1; /* a standalone CALL returns what it yields */
       break;
     case C_FOREACH: t = do_foreach(c, cl, t); break;
+    case C_SUBQUERY: t = do_subquery(c, cl, t); break;
     }
   }
   return t;
 }
 
-static cy_table *run_single(cy_ctx *c, const cy_query *q) {
-  cy_table *t = table_new(c, 0);
-  cy_table_add(c, t, row_new(c, 0));
+/* Runs one part of a query on a copy of start: the RETURN's table; without a RETURN, with
+ * keep_last the last clause's table, else no rows. */
+static cy_table *run_part(cy_ctx *c, const cy_query *q, const cy_table *start, int keep_last) {
+  cy_table *t = table_new(c, start->ncols);
+  memcpy(t->cols, start->cols, (size_t)start->ncols * sizeof *t->cols);
+  for (int r = 0; r < start->nrows; r++) cy_table_add(c, t, start->rows[r]);
   int returned = 0;
   t = run_clauses(c, q, t, &returned);
-  return returned ? t : table_new(c, 0);
+  return returned || keep_last ? t : table_new(c, 0);
 }
 
-cy_table *cy_exec(cy_ctx *c, cy_query *q) {
-  cy_table *res = run_single(c, q);
+/* Where a part of a query starts: on unit when there is one and the part does not start with
+ * WITH (a CALL { } imports only through that WITH), else on start. */
+static const cy_table *part_start(const cy_query *u, const cy_table *start,
+                                  const cy_table *unit) {
+  return unit && u->cl[0].k != C_WITH ? unit : start;
+}
+
+/* Runs q and each of its UNION parts (each from part_start); UNION (not ALL) drops repeated
+ * rows. */
+static cy_table *run_union(cy_ctx *c, const cy_query *q, const cy_table *start,
+                           const cy_table *unit, int keep_last) {
+  cy_table *res = run_part(c, q, part_start(q, start, unit), keep_last);
   int distinct = 0;
   for (const cy_query *u = q; u->next; u = u->next) {
     distinct |= !u->union_all;
-    cy_table *more = run_single(c, u->next);
+    cy_table *more = run_part(c, u->next, part_start(u->next, start, unit), keep_last);
     for (int r = 0; r < more->nrows; r++) cy_table_add(c, res, more->rows[r]);
   }
   if (distinct) {
@@ -836,6 +888,31 @@ cy_table *cy_exec(cy_ctx *c, cy_query *q) {
     }
     res->nrows = k;
   }
+  return res;
+}
+
+cy_table *cy_subquery(cy_ctx *c, const cy_env *env, const cy_query *q) {
+  const char **cols;
+  cy_val *vals;
+  int n;
+  cy_env_flatten(c, env, &cols, &vals, &n);
+  /* One column per name, the innermost binding (the later one) winning. */
+  cy_table *start = table_new(c, n);
+  start->ncols = 0;
+  cy_val *row = row_new(c, n);
+  for (int i = n - 1; i >= 0; i--)
+    if (col_index(start, cols[i]) < 0) {
+      start->cols[start->ncols] = cols[i];
+      row[start->ncols++] = vals[i];
+    }
+  cy_table_add(c, start, row);
+  return run_union(c, q, start, NULL, 1);
+}
+
+cy_table *cy_exec(cy_ctx *c, cy_query *q) {
+  cy_table *start = table_new(c, 0);
+  cy_table_add(c, start, row_new(c, 0));
+  cy_table *res = run_union(c, q, start, NULL, 0);
   /* A node deleted without DETACH must have lost all its relationships by now. */
   for (int i = 0; i < c->g.nnodes; i++) {
     const cy_node *n = &c->g.nodes[i];

@@ -618,8 +618,7 @@ cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in
   return t;
 }
 
-/* The variables visible in env, flattened into columns for a matcher. */
-static void env_flatten(cy_ctx *c, const cy_env *env, const char ***cols, cy_val **vals, int *n) {
+void cy_env_flatten(cy_ctx *c, const cy_env *env, const char ***cols, cy_val **vals, int *n) {
   int cap = 0;
   for (const cy_env *e = env; e; e = e->up) cap += e->local ? 1 : e->t ? e->t->ncols : 0;
   *cols = cy_alloc(c, (size_t)(cap + 1) * sizeof **cols);
@@ -676,7 +675,7 @@ static void match_into(cy_ctx *c, const cy_env *env, const cy_pattern *p, const 
   const char **cols;
   cy_val *vals;
   int n;
-  env_flatten(c, env, &cols, &vals, &n);
+  cy_env_flatten(c, env, &cols, &vals, &n);
   mstate m;
   cy_pattern *pp = (cy_pattern *)p;
   mstate_init(&m, c, cols, n, vals, &pp, 1);

@@ -42,6 +42,13 @@ static void __attribute__((noreturn)) syntax(parser *p, const char *detail, cons
                  p->c->src + t->pos, t->t == T_EOF ? "" : "'");
 }
 
+/* A feature this engine does not have, named (not a syntax error: the query may well be valid). */
+static void __attribute__((noreturn)) unsupported(parser *p, const char *feature) {
+  cy_fail(p->c, CY_UNSUPPORTED, "compile time", "UnsupportedFeature",
+          "%s: not supported here (docs/cypher.md, \"Not supported\"), at offset %d", feature,
+          p->toks[p->at < p->n ? p->at : p->n - 1].pos);
+}
+
 /* ---- Tokenizer ---- */
 
 static void push(parser *p, tok t) {
@@ -373,6 +380,7 @@ static void vpush(cy_ctx *c, vec *v, void *x) {
 
 /* ---- Expressions ---- */
 
+static cy_expr *subquery(parser *p, int pos);
 static cy_expr *expr(parser *p);
 static cy_pattern *pattern_path(parser *p);
 
@@ -596,16 +604,9 @@ static cy_expr *atom(parser *p) {
     p->at++;
     return case_expr(p, pos);
   }
-  if (is_kw(t, "EXISTS") && is_op(peekn(p, 1), "{")) {
-    p->at += 2;
-    e = mk(p, E_PATTERN, pos);
-    e->distinct = 1;
-    accept_kw(p, "MATCH");
-    e->pat = pattern_path(p);
-    if (accept_kw(p, "WHERE")) e->b = expr(p);
-    expect_op(p, "}");
-    return e;
-  }
+  if ((is_kw(t, "EXISTS") || is_kw(t, "COUNT") || is_kw(t, "COLLECT")) &&
+      is_op(peekn(p, 1), "{"))
+    return subquery(p, pos);
   /* A function name may have a namespace: a.b.c(...) */
   int k = 0;
   while (is_op(peekn(p, 2 * k + 1), ".") &&
@@ -1079,6 +1080,7 @@ static cy_setitem *flatten_sets(parser *p, vec *v) {
 }
 
 static cy_query *clause_list(parser *p);
+static cy_query *union_query(parser *p);
 
 /* 1 for the clauses that only write: what FOREACH may hold. */
 static int is_update(cy_ckind k) {
@@ -1106,6 +1108,9 @@ static int clause(parser *p, cy_clause *cl) {
   } else if (accept_kw(p, "RETURN")) {
     cl->k = C_RETURN;
     projection(p, &cl->proj, 0);
+  } else if (is_kw(t, "CREATE") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT") ||
+                                     is_kw(peekn(p, 2), "INDEX") || is_kw(peekn(p, 1), "OR"))) {
+    unsupported(p, "CREATE INDEX and CREATE CONSTRAINT (indexes and constraints)");
   } else if (accept_kw(p, "CREATE")) {
     cl->k = C_CREATE;
     cl->pats = pattern_list(p, &cl->npats);
@@ -1167,6 +1172,13 @@ static int clause(parser *p, cy_clause *cl) {
                      "FOREACH holds only CREATE, MERGE, SET, REMOVE, DELETE and FOREACH "
                      "clauses, at offset %d", at);
     expect_op(p, ")");
+  } else if (is_kw(t, "CALL") && is_op(peekn(p, 1), "{")) {
+    p->at += 2;
+    cl->k = C_SUBQUERY;
+    cl->body = union_query(p);
+    expect_op(p, "}");
+    if (is_kw(peek(p), "IN") && is_kw(peekn(p, 1), "TRANSACTIONS"))
+      unsupported(p, "CALL { } IN TRANSACTIONS");
   } else if (accept_kw(p, "CALL")) {
     cl->k = C_CALL;
     int from = p->at;
@@ -1195,6 +1207,13 @@ static int clause(parser *p, cy_clause *cl) {
       cl->nyields = v.n;
       if (accept_kw(p, "WHERE")) cl->where = expr(p);
     }
+  } else if (is_kw(t, "LOAD") && is_kw(peekn(p, 1), "CSV")) {
+    unsupported(p, "LOAD CSV");
+  } else if (is_kw(t, "DROP") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT"))) {
+    unsupported(p, "DROP INDEX and DROP CONSTRAINT (indexes and constraints)");
+  } else if (is_kw(t, "SHOW") || is_kw(t, "USE") || is_kw(t, "PROFILE")) {
+    unsupported(p, is_kw(t, "SHOW") ? "SHOW commands" : is_kw(t, "USE") ? "USE (other databases)"
+                                                                         : "PROFILE");
   } else {
     return 0;
   }
@@ -1222,17 +1241,47 @@ static cy_query *single_query(parser *p) {
   return q;
 }
 
+/* EXISTS, COUNT or COLLECT { ... } (the keyword is next): a query inside, or a pattern list with
+ * an optional WHERE, which is a MATCH of them. */
+static cy_expr *subquery(parser *p, int pos) {
+  cy_expr *e = mk(p, E_SUBQUERY, pos);
+  e->name = is_kw(peek(p), "EXISTS") ? "EXISTS" : is_kw(peek(p), "COUNT") ? "COUNT" : "COLLECT";
+  p->at += 2;
+  tok *t = peek(p);
+  if (is_kw(t, "MATCH") || is_kw(t, "OPTIONAL") || is_kw(t, "UNWIND") || is_kw(t, "WITH") ||
+      is_kw(t, "RETURN") || is_kw(t, "CALL")) {
+    e->sub = union_query(p);
+  } else {
+    cy_query *q = cy_alloc(p->c, sizeof *q);
+    q->ncl = 1;
+    q->cl = cy_alloc(p->c, sizeof *q->cl);
+    q->cl->k = C_MATCH;
+    q->cl->pos = t->pos;
+    q->cl->pats = pattern_list(p, &q->cl->npats);
+    if (accept_kw(p, "WHERE")) q->cl->where = expr(p);
+    e->sub = q;
+  }
+  expect_op(p, "}");
+  return e;
+}
+
+/* A query with its UNION parts. */
+static cy_query *union_query(parser *p) {
+  cy_query *q = single_query(p), *last = q;
+  while (accept_kw(p, "UNION")) {
+    last->union_all = accept_kw(p, "ALL");
+    last->next = single_query(p);
+    last = last->next;
+  }
+  return q;
+}
+
 cy_query *cy_parse(cy_ctx *c, const char *src, size_t len) {
   parser p = {.c = c};
   c->src = src;
   c->srclen = len;
   tokenize(&p, src, len);
-  cy_query *q = single_query(&p), *last = q;
-  while (accept_kw(&p, "UNION")) {
-    last->union_all = accept_kw(&p, "ALL");
-    last->next = single_query(&p);
-    last = last->next;
-  }
+  cy_query *q = union_query(&p);
   accept_op(&p, ";");
   if (peek(&p)->t != T_EOF) syntax(&p, "UnexpectedSyntax", "unexpected text");
   return q;

@@ -19,7 +19,7 @@ static int pattern_has_var(const cy_pattern *p, const char *name) {
 /* 1 when e may read a variable of p (subqueries and patterns inside e count as reading). */
 static int reads_pattern(const cy_expr *e, const cy_pattern *p) {
   if (!e) return 0;
-  if (e->pat || e->op == E_PATTERN || e->op == E_PATCOMP || e->op == E_EXISTS_SUB) return 1;
+  if (e->pat || e->op == E_PATTERN || e->op == E_PATCOMP || e->op == E_SUBQUERY) return 1;
   if (e->op == E_VAR && pattern_has_var(p, e->name)) return 1;
   if (reads_pattern(e->a, p) || reads_pattern(e->b, p) || reads_pattern(e->c, p) ||
       reads_pattern(e->d, p))
@@ -227,6 +227,23 @@ static void explain_proj(cy_ctx *c, cy_table *t, const char *op, const cy_proj *
   *s = keep;
 }
 
+static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q);
+
+/* A line, then the plan of the clauses under it (a FOREACH's, a CALL { }'s), indented. */
+static void explain_nested(cy_ctx *c, cy_table *t, const char *line, const cy_query *body) {
+  cy_table *sub = cy_alloc(c, sizeof *sub);
+  for (const cy_query *u = body; u; u = u->next) {
+    if (u != body) add_line(c, sub, u->union_all ? "UnionAll" : "Union");
+    explain_single(c, sub, u);
+  }
+  add_line(c, t, line);
+  char b[1024];
+  for (int r = 0; r < sub->nrows; r++) {
+    snprintf(b, sizeof b, "  %s", sub->rows[r][0].s);
+    add_line(c, t, b);
+  }
+}
+
 static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
   scope s = {0};
   static const char *const names[] = {[C_CREATE] = "Create", [C_MERGE] = "Merge", [C_SET] = "Set",
@@ -265,16 +282,15 @@ static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
         for (int k = 0; k < nv; k++) scope_add(c, &s, vars[k]);
       }
       break;
-    case C_FOREACH: {
-      /* The clauses it runs per element, indented under it. */
-      cy_table *body = cy_alloc(c, sizeof *body);
-      explain_single(c, body, cl->body);
+    case C_FOREACH:
       snprintf(b, sizeof b, "Foreach(%s)", cl->var);
-      add_line(c, t, b);
-      for (int r = 0; r < body->nrows; r++) {
-        snprintf(b, sizeof b, "  %s", body->rows[r][0].s);
-        add_line(c, t, b);
-      }
+      explain_nested(c, t, b, cl->body);
+      break;
+    case C_SUBQUERY: {
+      explain_nested(c, t, "CallSubquery", cl->body);
+      const cy_clause *r = &cl->body->cl[cl->body->ncl - 1];
+      if (r->k == C_RETURN)
+        for (int k = 0; k < r->proj.nitems; k++) scope_add(c, &s, r->proj.items[k].alias);
       break;
     }
     }
