@@ -100,15 +100,28 @@ try {
     await context.close();
   });
 
-  await check("'e' expands the selected node and again collapses it; Escape clears the selection", async () => {
+  await check("'e' expands the selected node and again collapses it; Escape clears the selection, also while the collapse is loading", async () => {
     const { context, page } = await open(`${srv.base}/#node=alan`);
     await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.includes("alan"));
     await page.keyboard.press("e");
     await page.waitForFunction(() => window.arena.graph.isExpanded("alan"));
+    // Escape while the collapse's request is out (held 800 ms here): the selection stays cleared
+    // when the answer comes.
+    let answered = 0;
+    await page.route("**/subgraph", async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+      answered++;
+    });
     await page.keyboard.press("e");
     await page.waitForFunction(() => !window.arena.graph.isExpanded("alan"));
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => window.arena.view.selected().length === 0);
+    while (!answered) await page.waitForTimeout(50);
+    await page.waitForTimeout(300);
+    await page.unroute("**/subgraph");
+    assert((await page.evaluate(() => window.arena.view.selected())).length === 0, "the collapse selected the node again");
+    assert(/Nothing selected/.test(await page.textContent("#details")), "the details pane shows the node again");
     assert(!(await page.evaluate(() => location.hash)).includes("node="), "the URL still names the node");
     await context.close();
   });

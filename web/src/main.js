@@ -128,24 +128,26 @@ function unselect() {
   $("details").replaceChildren(el("p", "Nothing selected.", "hint"));
 }
 
-function expand(id) {
-  setSelected({ id });
+// Expands or collapses a node (change: graph.expand or graph.collapse), then shows it selected,
+// unless the selection moved on meanwhile (Escape, another click).
+function reshape(id, change) {
+  const sel = { id };
+  setSelected(sel);
   return serial(async () => {
-    await graph.expand(id);
+    await change(id);
     renderCounts();
+    if (selected !== sel) return;
     graph.select(id);
     await renderDetails(id);
   });
 }
 
+function expand(id) {
+  return reshape(id, (n) => graph.expand(n));
+}
+
 function collapse(id) {
-  setSelected({ id });
-  return serial(async () => {
-    await graph.collapse(id);
-    renderCounts();
-    graph.select(id);
-    await renderDetails(id);
-  });
+  return reshape(id, (n) => graph.collapse(n));
 }
 
 // A link that shows a node (loading its neighbourhood into the graph), named by TEXT or its id.
