@@ -139,6 +139,8 @@ int adb__sqlerr(adb *db, int sqlite_rc);
 
 /* Current time in milliseconds, from the handle's clock. */
 int64_t adb__now_ms(adb *db);
+/* Milliseconds of a monotonic clock, to the microsecond: for measuring, never for dates. */
+double adb__mono_ms(void);
 
 /* Starts the time limit of a statement or query that begins now, unless one runs already
  * (a statement inside a query counts against the query's). Returns 1 when it started one, to

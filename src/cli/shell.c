@@ -67,13 +67,19 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
   return 0;
 }
 
-/* Does line start with a word that begins a Cypher query (and never an SQL statement)? */
+/* Does line start with a word that begins a Cypher query (and never an SQL statement), after
+ * an EXPLAIN or PROFILE? */
 static int is_cypher(const char *line) {
   static const char *const words[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND",
                                       "RETURN", "WITH", "CALL", "DETACH", "DELETE", "SET",
                                       "REMOVE", "FOREACH", NULL};
   line += strspn(line, " \t");
   size_t n = strcspn(line, " \t(");
+  /* EXPLAIN or PROFILE in front: the query after it decides (EXPLAIN QUERY PLAN is SQL's). */
+  if (n == 7 && (!strncasecmp(line, "EXPLAIN", 7) || !strncasecmp(line, "PROFILE", 7))) {
+    const char *rest = line + n + strspn(line + n, " \t");
+    return strncasecmp(rest, "QUERY", 5) && is_cypher(rest);
+  }
   for (int i = 0; words[i]; i++)
     if (n == strlen(words[i]) && !strncasecmp(line, words[i], n)) {
       /* CREATE TABLE, WITH RECURSIVE ... SELECT, DELETE FROM are SQL. */

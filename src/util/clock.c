@@ -10,11 +10,13 @@ int64_t adb__now_ms(adb *db) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t monotonic_ms(void) {
+double adb__mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
 }
+
+static int64_t monotonic_ms(void) { return (int64_t)adb__mono_ms(); }
 
 int adb__deadline_start(adb *db) {
   if (!db->time_limit_ms || db->deadline) return 0;

@@ -1931,6 +1931,13 @@ test_cypher_shell() {
   out_has "k"
   out_has "321"
   out_has "c"
+  printf "PROFILE MATCH (n:Shell) RETURN sum(n.k) AS k;\nEXPLAIN MATCH (n:Shell) RETURN n;\nEXPLAIN QUERY PLAN SELECT * FROM nodes;\n" >in.txt
+  A shell --format csv <in.txt
+  eq "$RC" 0
+  out_has "MATCH (n:Shell),3,"
+  out_has "(result),1,"
+  out_has "NodeByLabelScan(n:Shell)"
+  out_has "SCAN"
   printf "MATCH (n RETURN n\n" >bad.txt
   A shell <bad.txt
   eq "$RC" 1

@@ -14,11 +14,11 @@ const CYPHER_START = new Set(["MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", 
   "CALL", "DETACH", "DELETE", "SET", "REMOVE", "FOREACH"]);
 const SQL_CREATE = /^(TABLE|INDEX|VIEW|TRIGGER|TEMP|UNIQUE|VIRTUAL)\b/i;
 
-// "cypher" or "sql" for a query's text, from its first keyword (an EXPLAIN in front is looked
-// past, since both languages have one); null for text without a word yet.
+// "cypher" or "sql" for a query's text, from its first keyword (an EXPLAIN or PROFILE in front
+// is looked past, since both languages have EXPLAIN); null for text without a word yet.
 export function detectLanguage(text) {
   let s = text.trimStart();
-  const explain = /^EXPLAIN\s+/i.exec(s);
+  const explain = /^(EXPLAIN|PROFILE)\s+/i.exec(s);
   if (explain) {
     s = s.slice(explain[0].length);
     if (/^QUERY\s+PLAN\b/i.test(s)) return "sql";
@@ -38,7 +38,7 @@ const CYPHER_KEYWORDS = ["MATCH", "OPTIONAL MATCH", "WHERE", "RETURN", "WITH", "
   "MERGE", "ON CREATE SET", "ON MATCH SET", "SET", "REMOVE", "DELETE", "DETACH DELETE", "ORDER BY",
   "SKIP", "LIMIT", "DISTINCT", "AS", "AND", "OR", "XOR", "NOT", "IN", "IS NULL", "IS NOT NULL",
   "STARTS WITH", "ENDS WITH", "CONTAINS", "CASE", "WHEN", "THEN", "ELSE", "END", "UNION",
-  "UNION ALL", "CALL", "YIELD", "EXPLAIN", "FOREACH", "ASC", "DESC", "true", "false", "null"];
+  "UNION ALL", "CALL", "YIELD", "EXPLAIN", "PROFILE", "FOREACH", "ASC", "DESC", "true", "false", "null"];
 const CYPHER_FUNCTIONS = ["abs", "all", "any", "avg", "ceil", "coalesce", "collect", "count",
   "date", "datetime", "duration", "elementId", "endNode", "exists", "exp", "floor", "head", "id",
   "keys", "labels", "last", "left", "length", "localdatetime", "localtime", "log", "ltrim", "max",

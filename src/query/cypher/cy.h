@@ -321,6 +321,7 @@ struct cy_ctx {
   void *ids;       /* row id -> index maps and the adjacency cache (cy_graph.c) */
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
   uint32_t ticks;  /* cy_tick calls, to read the clock only now and then */
+  struct cy_prof *prof; /* PROFILE: what each clause of the query gave and took; else NULL */
   struct ut_buf *held[8]; /* buffers being built (cy_buf_hold): a failure frees them */
   int nheld;
 };

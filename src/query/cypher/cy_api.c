@@ -25,18 +25,23 @@ static int error_code(const cy_ctx *c) {
   return ADB_INVALID;
 }
 
-/* With a leading EXPLAIN keyword: the length of that prefix; else 0. */
-static size_t explain_prefix(const char *query) {
+/* A leading EXPLAIN or PROFILE keyword: the length of it and the blank after it, with *mode 1
+ * for EXPLAIN and 2 for PROFILE; 0 (and *mode 0) without. */
+static size_t mode_prefix(const char *query, int *mode) {
+  static const char *const words[] = {"EXPLAIN", "PROFILE"};
   const char *s = query;
   while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
-  if (strncasecmp(s, "EXPLAIN", 7) ||
-      !(s[7] == ' ' || s[7] == '\t' || s[7] == '\n' || s[7] == '\r'))
-    return 0;
-  return (size_t)(s + 8 - query);
+  *mode = 0;
+  for (int m = 0; m < 2; m++)
+    if (!strncasecmp(s, words[m], 7) && (s[7] == ' ' || s[7] == '\t' || s[7] == '\n' || s[7] == '\r')) {
+      *mode = m + 1;
+      return (size_t)(s + 8 - query);
+    }
+  return 0;
 }
 
-/* Parses, checks and runs (EXPLAIN: plans only); returns ADB_OK or the failure (c->failed says
- * it was a query error). */
+/* Parses, checks and runs (EXPLAIN: plans only; PROFILE: runs and answers what each clause
+ * did); returns ADB_OK or the failure (c->failed says it was a query error). */
 static int run(adb_cypher *r, const char *query, const char *params) {
   cy_ctx *c = r->c;
   volatile int scope = -1, reading = 0;
@@ -60,14 +65,15 @@ static int run(adb_cypher *r, const char *query, const char *params) {
     json_decref(j);
     c->params = v.m;
   }
-  size_t skip = explain_prefix(query);
+  int mode;
+  size_t skip = mode_prefix(query, &mode);
   cy_query *q = cy_parse(c, query + skip, strlen(query + skip));
   cy_check(c, q);
   if (c->db->query_only && cy_query_writes(q)) {
     c->store_rc = adb__err(c->db, ADB_READONLY, "this connection may only read: the query writes");
     cy_fail(c, "Forbidden", "compile time", "", "%s", c->db->errmsg);
   }
-  if (skip) {
+  if (mode == 1) {
     r->t = cy_explain(c, q);
     return ADB_OK;
   }
@@ -80,7 +86,7 @@ static int run(adb_cypher *r, const char *query, const char *params) {
     cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
   }
   scope = s;
-  r->t = cy_exec(c, q);
+  r->t = mode == 2 ? cy_profile(c, q) : cy_exec(c, q);
   if (reading) store_read_end(c->db, s);
   else rc = store_write_end(c->db, s, ADB_OK);
   scope = -1;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_plan.h"
 #include "query/cypher/cy_vset.h"
 
 void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
@@ -805,6 +806,7 @@ static cy_table *do_subquery(cy_ctx *c, const cy_clause *cl, cy_table *in) {
 static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *returned) {
   for (int i = 0; i < q->ncl; i++) {
     const cy_clause *cl = &q->cl[i];
+    double t0 = c->prof ? adb__mono_ms() : 0;
     switch (cl->k) {
     case C_MATCH: {
       cy_table *counted = cy_match_count(c, q, i, t);
@@ -840,6 +842,10 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
       break;
     case C_FOREACH: t = do_foreach(c, cl, t); break;
     case C_SUBQUERY: t = do_subquery(c, cl, t); break;
+    }
+    if (c->prof) {
+      cy_prof_note(c, cl, t->nrows, adb__mono_ms() - t0);
+      if (&q->cl[i] != cl) cy_prof_note(c, &q->cl[i], t->nrows, 0); /* a RETURN answered with it */
     }
   }
   return t;

@@ -1211,9 +1211,8 @@ static int clause(parser *p, cy_clause *cl) {
     unsupported(p, "LOAD CSV");
   } else if (is_kw(t, "DROP") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT"))) {
     unsupported(p, "DROP INDEX and DROP CONSTRAINT (indexes and constraints)");
-  } else if (is_kw(t, "SHOW") || is_kw(t, "USE") || is_kw(t, "PROFILE")) {
-    unsupported(p, is_kw(t, "SHOW") ? "SHOW commands" : is_kw(t, "USE") ? "USE (other databases)"
-                                                                         : "PROFILE");
+  } else if (is_kw(t, "SHOW") || is_kw(t, "USE")) {
+    unsupported(p, is_kw(t, "SHOW") ? "SHOW commands" : "USE (other databases)");
   } else {
     return 0;
   }

@@ -1,4 +1,5 @@
 /* cy_plan.c — the planner of MATCH: where each pattern starts, and EXPLAIN's text of a plan. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -306,5 +307,82 @@ cy_table *cy_explain(cy_ctx *c, const cy_query *q) {
     if (u != q) add_line(c, t, u->union_all ? "UnionAll" : "Union");
     explain_single(c, t, u);
   }
+  return t;
+}
+
+/* ---- PROFILE ---- */
+
+struct cy_prof {
+  const cy_clause **cl; /* the clauses counted, in query order */
+  int64_t *rows;
+  double *ms;
+  int n;
+};
+
+void cy_prof_note(cy_ctx *c, const cy_clause *cl, int64_t rows, double ms) {
+  for (int i = 0; i < c->prof->n; i++)
+    if (c->prof->cl[i] == cl) {
+      c->prof->rows[i] += rows;
+      c->prof->ms[i] += ms;
+      return;
+    }
+}
+
+/* The text of clause i of q, from its offset to the next clause's (or to end), on one line:
+ * blanks squeezed, a trailing UNION or ';' left out, at most 120 bytes. */
+static const char *clause_text(cy_ctx *c, const cy_query *q, int i, size_t end) {
+  size_t from = (size_t)q->cl[i].pos;
+  if (i + 1 < q->ncl) end = (size_t)q->cl[i + 1].pos;
+  char *b = cy_alloc(c, end - from + 4);
+  size_t n = 0;
+  for (size_t k = from; k < end && n < 120; k++) {
+    char ch = c->src[k] == '\n' || c->src[k] == '\r' || c->src[k] == '\t' ? ' ' : c->src[k];
+    if (ch != ' ' || (n && b[n - 1] != ' ')) b[n++] = ch;
+  }
+  for (;;) {
+    while (n && (b[n - 1] == ' ' || b[n - 1] == ';')) n--;
+    if (n >= 5 && !strncasecmp(b + n - 5, "UNION", 5)) n -= 5;
+    else if (n >= 9 && !strncasecmp(b + n - 9, "UNION ALL", 9)) n -= 9;
+    else break;
+  }
+  b[n] = 0;
+  return b;
+}
+
+cy_table *cy_profile(cy_ctx *c, cy_query *q) {
+  struct cy_prof p = {0};
+  for (const cy_query *u = q; u; u = u->next) p.n += u->ncl;
+  p.cl = cy_alloc(c, (size_t)p.n * sizeof *p.cl);
+  p.rows = cy_alloc(c, (size_t)p.n * sizeof *p.rows);
+  p.ms = cy_alloc(c, (size_t)p.n * sizeof *p.ms);
+  int k = 0;
+  for (const cy_query *u = q; u; u = u->next)
+    for (int i = 0; i < u->ncl; i++) p.cl[k++] = &u->cl[i];
+  c->prof = &p;
+  double t0 = adb__mono_ms();
+  cy_table *res = cy_exec(c, q);
+  double total = adb__mono_ms() - t0;
+  c->prof = NULL;
+  cy_table *t = cy_alloc(c, sizeof *t);
+  t->ncols = 3;
+  t->cols = cy_alloc(c, 3 * sizeof *t->cols);
+  t->cols[0] = "clause";
+  t->cols[1] = "rows";
+  t->cols[2] = "ms";
+  k = 0;
+  for (const cy_query *u = q; u; u = u->next)
+    for (int i = 0; i < u->ncl; i++, k++) {
+      size_t end = u->next ? (size_t)u->next->cl[0].pos : c->srclen;
+      cy_val *row = cy_alloc(c, 3 * sizeof *row);
+      row[0] = cy_str(clause_text(c, u, i, end));
+      row[1] = cy_int(p.rows[k]);
+      row[2] = cy_float(round(p.ms[k] * 1000) / 1000);
+      cy_table_add(c, t, row);
+    }
+  cy_val *row = cy_alloc(c, 3 * sizeof *row);
+  row[0] = cy_str("(result)");
+  row[1] = cy_int(res->nrows);
+  row[2] = cy_float(round(total * 1000) / 1000);
+  cy_table_add(c, t, row);
   return t;
 }

@@ -64,4 +64,12 @@ cy_pattern *cy_pattern_reverse(cy_ctx *c, const cy_pattern *p);
 /* The plan of q as a one-column table ("plan"), one row per operator, without running it. */
 cy_table *cy_explain(cy_ctx *c, const cy_query *q);
 
+/* PROFILE: runs q, writes included, and returns instead of its rows one row per clause (UNION
+ * parts included; the clauses a FOREACH or CALL { } runs count in theirs): the clause's text,
+ * the rows it passed on and the milliseconds it took; then "(result)" with the query's rows
+ * and its whole time. */
+cy_table *cy_profile(cy_ctx *c, cy_query *q);
+/* The executor's report of one clause run (ignored unless PROFILE counts that clause). */
+void cy_prof_note(cy_ctx *c, const cy_clause *cl, int64_t rows, double ms);
+
 #endif
