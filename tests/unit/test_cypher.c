@@ -676,3 +676,20 @@ Test(cypher, profile) {
   cypher_refused(db, "PROFILE", NULL, "SyntaxError", NULL, NULL);
   adb_close(db);
 }
+
+/* id() is the element's row id in this file: the same in every query, and a new element's is
+ * new; elementId() is the id every replica shares. */
+Test(cypher, id_is_stable_across_queries) {
+  adb *db = open_tmp(0, NULL);
+  char *made = cypher_rows(db, "CREATE (a:A {k: 1})-[r:R]->(b:B) RETURN id(a), id(r), id(b)", NULL, 0);
+  char *again = cypher_rows(db, "MATCH (b:B) MATCH (a:A)-[r:R]->(b) RETURN id(a), id(r), id(b)",
+                            NULL, 0);
+  cr_assert_str_eq(made, again);
+  free(made);
+  free(again);
+  ROWS(db, "MATCH (a:A) CREATE (c:C) RETURN id(c) > id(a), id(c) <> id(a)", "true|true\n");
+  ROWS(db, "MATCH (a:A) WITH id(a) AS i MATCH (n) WHERE id(n) = i RETURN n.k", "1\n");
+  ROWS(db, "MATCH (a:A) DETACH DELETE a", "");
+  ROWS(db, "CREATE (d:D) WITH d MATCH (n) RETURN count(DISTINCT id(n))", "3\n");
+  adb_close(db);
+}

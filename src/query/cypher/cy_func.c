@@ -448,9 +448,9 @@ cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   case F_TYPE:
     if (x.k != CV_REL) bad_arg(c, fn, x);
     return cy_str(c->g.rels[x.id].type);
-  case F_ID:
-    if (x.k == CV_NODE) return cy_int(x.id);
-    if (x.k == CV_REL) return cy_int(x.id);
+  case F_ID: /* the row id in this replica's file: stable across queries, not across replicas */
+    if (x.k == CV_NODE) return cy_int(c->g.nodes[x.id].rid);
+    if (x.k == CV_REL) return cy_int(c->g.rels[x.id].rid);
     bad_arg(c, fn, x);
   case F_ELEMENTID:
     if (x.k == CV_NODE) return cy_str(cy_node_get(c, x.id)->id);
