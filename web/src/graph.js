@@ -157,7 +157,9 @@ export class GraphView {
         nodes: held.slice(0, MAX_SHOWN) }),
       api("GET", "/labels"),
     ]);
-    this.renderer(); // made while the request is out
+    // Made while the request is out: the renderer, and the layout's worker (its script loads).
+    this.renderer();
+    this.layoutWorker();
     const [sub, labels] = await loaded;
     this.total = labels.filter((l) => !this.label || l.label === this.label)
       .reduce((n, l) => n + l.nodes, 0);
@@ -249,21 +251,26 @@ export class GraphView {
 
   // Runs ITERATIONS of ForceAtlas2 on the graph as it is: FIRST_MS of them here, at once, the
   // rest in a Web Worker (fa2worker.js), whose positions are drawn as they come, one set per
-  // frame. A change to the graph stops it (apply, stopLayout).
+  // frame. Without FIRST_MS it starts after the next drawing, which it does not delay. A change
+  // to the graph stops it (apply, stopLayout).
   runLayout(iterations, firstMs) {
-    const g = this.graph;
-    const settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
-    const { nodes, edges } = graphToByteArrays(g, () => 1);
-    let left = iterations;
-    for (const t0 = performance.now(); left > 0 && performance.now() - t0 < firstMs; left--) {
-      iterate(settings, nodes, edges);
-    }
-    if (left < iterations) assignLayoutChanges(g, nodes, null);
-    if (!left) return;
-    this.layoutId++;
+    const id = ++this.layoutId;
     this.layoutRunning = true;
-    this.layoutWorker().postMessage({ id: this.layoutId, settings, nodes, edges, iterations: left },
-      [nodes.buffer, edges.buffer]);
+    const start = () => {
+      if (id !== this.layoutId) return; // stopped meanwhile
+      const g = this.graph;
+      const settings = { ...FA2_DEFAULTS, ...forceAtlas2.inferSettings(g), barnesHutOptimize: g.order > 500 };
+      const { nodes, edges } = graphToByteArrays(g, () => 1);
+      let left = iterations;
+      for (const t0 = performance.now(); left > 0 && performance.now() - t0 < firstMs; left--) {
+        iterate(settings, nodes, edges);
+      }
+      if (left < iterations) assignLayoutChanges(g, nodes, null);
+      if (!left) this.layoutRunning = false;
+      else this.layoutWorker().postMessage({ id, settings, nodes, edges, iterations: left }, [nodes.buffer, edges.buffer]);
+    };
+    if (firstMs > 0) start();
+    else requestAnimationFrame(() => requestAnimationFrame(start));
   }
 
   // The layout's worker, started on first use.
@@ -287,7 +294,7 @@ export class GraphView {
     if (!this.layoutRunning) return;
     this.layoutId++;
     this.layoutRunning = false;
-    this.worker.postMessage({ stop: true });
+    if (this.worker) this.worker.postMessage({ stop: true });
   }
 
   // Whether a layout is still moving nodes (benchmarks wait for it to settle).
