@@ -264,6 +264,12 @@ ADB_API int adb_exec(adb *db, const char *sql);
  * Returns ADB_OK, or ADB_MISUSE for a negative ms. */
 ADB_API int adb_set_time_limit(adb *db, int64_t ms);
 
+/* Lets Cypher's LOAD CSV read the files under dir: 'file:///NAME' names dir/NAME, and a name
+ * that leads out of dir (through "..", or a symbolic link) is refused. NULL, the default,
+ * refuses every LOAD CSV. Returns ADB_OK, ADB_NOTFOUND when dir is not an existing directory
+ * (with a message), or ADB_NOMEM. */
+ADB_API int adb_set_import_dir(adb *db, const char *dir);
+
 /* Makes the handle refuse, with ADB_READONLY and nothing changed, every SQL statement and
  * Cypher query that would write while on is set: a server does so for a client whose token may
  * only read. Returns ADB_OK. */

@@ -9,6 +9,7 @@ packages=(
   libsodium-dev                   # ids, hashing, authentication
   libjansson-dev                  # JSON
   libicu-dev                      # the tz database for named time zones in Cypher
+  libcsv-dev                      # Cypher's LOAD CSV
   zlib1g-dev                      # reading .json.gz editing traces (build/arenadb-trace)
   libwebsockets-dev libuv1-dev    # HTTP / WebSocket server and client
   libedit-dev                     # line editing in the shell

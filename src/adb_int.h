@@ -76,6 +76,7 @@ struct adb {
   int readonly;
   int64_t max_drift_ms;
   int64_t time_limit_ms; /* adb_set_time_limit: 0 for none */
+  char *import_dir;      /* adb_set_import_dir: LOAD CSV reads under it (resolved); NULL: never */
   int query_only;        /* adb_set_query_only: statements and queries that write are refused */
   int64_t deadline;      /* monotonic ms when the running statement must stop; 0 while none runs */
   int64_t (*clock_ms)(void *ctx);

@@ -2,6 +2,7 @@
  * transactions. */
 #include <assert.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -26,6 +27,20 @@ int adb_set_time_limit(adb *db, int64_t ms) {
   if (!db || ms < 0) return ADB_MISUSE;
   db->time_limit_ms = ms;
   sqlite3_progress_handler(db->sql, ms ? 4096 : 0, ms ? on_progress : NULL, db);
+  return ADB_OK;
+}
+
+int adb_set_import_dir(adb *db, const char *dir) {
+  if (!db) return ADB_MISUSE;
+  char *real = NULL;
+  struct stat st;
+  if (dir && (!(real = realpath(dir, NULL)) || stat(real, &st) || !S_ISDIR(st.st_mode))) {
+    free(real);
+    return adb__err(db, ADB_NOTFOUND, "the import directory '%s' is not an existing directory",
+                    dir);
+  }
+  free(db->import_dir);
+  db->import_dir = real;
   return ADB_OK;
 }
 
@@ -113,6 +128,7 @@ int adb_close(adb *db) {
     }
   }
   free(db->reps);
+  free(db->import_dir);
   free(db);
   return rc;
 }

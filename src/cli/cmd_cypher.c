@@ -136,11 +136,12 @@ int cli_cypher_run(adb *db, const char *query, const char *params, const char *f
 
 /* The command once the --procedure options are taken out. */
 static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
-  const char *params = NULL, *format = cx->format, *timeout = NULL;
+  const char *params = NULL, *format = cx->format, *timeout = NULL, *import_dir = NULL;
   int help = 0;
   cli_opt opts[] = {{"--params", NULL, &params, NULL},
                     {"--format", NULL, &format, NULL},
                     {"--timeout", NULL, &timeout, NULL},
+                    {"--import-dir", NULL, &import_dir, NULL},
                     {"--help", "-h", NULL, &help},
                     {0}};
   if (cli_parse(cx, opts, 0)) return CLI_USAGE;
@@ -168,6 +169,11 @@ static int cypher(cli_ctx *cx, const char **procs, int nprocs) {
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
   adb_set_time_limit(db, limit_ms);
+  if (import_dir && adb_set_import_dir(db, import_dir)) {
+    fprintf(stderr, "arenadb cypher: %s\n", adb_errmsg(db));
+    adb_close(db);
+    return CLI_USAGE;
+  }
   int rc = cli_procedures_add(db, procs, nprocs);
   if (rc == CLI_OK) rc = cli_cypher_run(db, cx->argv[0], params, format);
   adb_close(db);
@@ -186,7 +192,7 @@ static int cmd_cypher(cli_ctx *cx) {
 const cli_cmd cli_cmds_cypher[] = {
     {"cypher",
      "QUERY [--params JSON] [--format table|json|jsonl|csv|tck] [--timeout SECONDS]"
-     " [--procedure SIGNATURE ROWS_JSON]...",
+     " [--import-dir DIR] [--procedure SIGNATURE ROWS_JSON]...",
      "run a Cypher query (docs/cypher.md); each --procedure defines a procedure for this run, "
      "answered from ROWS_JSON: an array of row objects keyed by argument and output name",
      cmd_cypher, 0, -1,
@@ -196,6 +202,9 @@ const cli_cmd cli_cmds_cypher[] = {
          "--params JSON   a JSON object of parameter values, read as $name in the query\n"
          "--timeout S     stop the query after S seconds (fractions allowed): it fails,\n"
          "                changes nothing and exits with status 1; no limit by default\n"
+         "--import-dir DIR\n"
+         "                LOAD CSV may read the files under DIR ('file:///people.csv' is\n"
+         "                DIR/people.csv); without it LOAD CSV reads nothing\n"
          "--format F      table (default), json (an array of row objects), jsonl (one\n"
          "                row object per line), csv, or tck: one\n"
          "                JSON object {\"columns\",\"rows\",\"stats\"} with every value in\n"

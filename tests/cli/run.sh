@@ -1827,6 +1827,27 @@ test_cypher_params() {
   fails cypher 'RETURN 1' --params '[1]'
 }
 
+test_cypher_load_csv() {
+  ok init
+  mkdir -p imports
+  printf 'id,name\n1,Ada\n2,"Lovelace, A."\n' >imports/people.csv
+  printf 'secret\n' >outside.csv
+  fails -p "no import directory" cypher "LOAD CSV FROM 'file:///people.csv' AS r RETURN r"
+  ok cypher --import-dir imports --format csv \
+    "LOAD CSV WITH HEADERS FROM 'file:///people.csv' AS r CREATE (:P {id: toInteger(r.id), name: r.name}) RETURN r.name"
+  out_has "Lovelace, A."
+  ok cypher --format csv "MATCH (p:P) RETURN sum(p.id) AS s"
+  out_has "3"
+  remember
+  fails -p "outside the import directory" cypher --import-dir imports "LOAD CSV FROM 'file:///../outside.csv' AS r CREATE (:X) RETURN r"
+  unchanged
+  A cypher --import-dir no-such-dir "RETURN 1"
+  eq "$RC" 2
+  err_has "not an existing directory"
+  ok cypher --help
+  out_has "--import-dir"
+}
+
 test_cypher_timeout() {
   ok init
   # A ladder of 90 nodes: its paths of every length are far too many to list within the limit.
@@ -2074,7 +2095,7 @@ TESTS=(
   bad_newer_format_version
   text_round_trip text_bad_input
   vector_search_formats vector_bad_input vector_import vector_sync
-  cypher_formats cypher_params cypher_timeout cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
+  cypher_formats cypher_params cypher_load_csv cypher_timeout cypher_temporal cypher_explain cypher_errors cypher_vector_search cypher_shell cypher_help cypher_bad_input_is_clear
   cypher_time_zones cypher_procedure cypher_procedure_bad_input
   sql_update_replaces_the_whole_properties_object changes_since_carry_only_missing_registers
 )

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "adb_int.h"
+#include "util/buf.h"
 
 /* ---- Memory: every allocation of one query comes from its arena, freed at the end ---- */
 
@@ -255,7 +256,7 @@ typedef struct cy_setitem {
 enum { SI_PROP, SI_ASSIGN, SI_MERGE, SI_LABELS };
 
 typedef enum { C_MATCH, C_UNWIND, C_WITH, C_RETURN, C_CREATE, C_MERGE, C_SET, C_REMOVE, C_DELETE,
-               C_CALL, C_FOREACH, C_SUBQUERY } cy_ckind;
+               C_CALL, C_FOREACH, C_SUBQUERY, C_LOADCSV } cy_ckind;
 
 typedef struct cy_clause {
   cy_ckind k;
@@ -265,8 +266,10 @@ typedef struct cy_clause {
   cy_pattern **pats;
   int npats;
   cy_expr *where;
-  cy_expr *expr;        /* UNWIND, FOREACH: the list */
-  const char *var;      /* UNWIND ... AS var, FOREACH (var IN ...) */
+  cy_expr *expr;        /* UNWIND, FOREACH: the list; LOAD CSV: the URL */
+  const char *var;      /* UNWIND ... AS var, FOREACH (var IN ...), LOAD CSV ... AS var */
+  int headers;          /* LOAD CSV WITH HEADERS */
+  char fieldterm;       /* LOAD CSV ... FIELDTERMINATOR (',' unless given) */
   struct cy_query *body; /* FOREACH: its update clauses; CALL { }: its query */
   cy_proj proj;         /* WITH, RETURN */
   cy_setitem *sets;     /* SET, REMOVE; MERGE: ON CREATE then ON MATCH */
@@ -322,15 +325,18 @@ struct cy_ctx {
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
   uint32_t ticks;  /* cy_tick calls, to read the clock only now and then */
   struct cy_prof *prof; /* PROFILE: what each clause of the query gave and took; else NULL */
-  struct ut_buf *held[8]; /* buffers being built (cy_buf_hold): a failure frees them */
+  ut_buf held[8];  /* buffers being built (cy_buf_hold): a failure frees them */
   int nheld;
 };
 
-/* Text built with malloc'd memory while the query may still fail: cy_buf_hold initialises b
- * and registers it, so that a failure (a longjmp) frees it; cy_buf_take copies it into the
- * arena, frees it and forgets it (holds are taken in the reverse order of cy_buf_hold). */
-void cy_buf_hold(cy_ctx *c, struct ut_buf *b);
-char *cy_buf_take(cy_ctx *c, struct ut_buf *b);
+/* Text built with malloc'd memory while the query may still fail: cy_buf_hold returns a new
+ * empty buffer of the context's (never on a stack that a failure unwinds) so that a failure
+ * (a longjmp) frees its memory; cy_buf_take copies it into the arena, frees it and forgets it
+ * (holds are taken in the reverse order of cy_buf_hold). */
+ut_buf *cy_buf_hold(cy_ctx *c);
+char *cy_buf_take(cy_ctx *c, ut_buf *b);
+/* Frees a held buffer and forgets it, as cy_buf_take does, without copying it. */
+void cy_buf_drop(cy_ctx *c, ut_buf *b);
 /* Frees the buffers still held: the failure path of a query. */
 void cy_buf_release(cy_ctx *c);
 
@@ -519,6 +525,12 @@ void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_tabl
 
 /* 1 when a clause of q (or of a UNION part, or of a clause's body) writes. */
 int cy_query_writes(const cy_query *q);
+
+/* LOAD CSV (cy_csv.c): the records of the file url names under the handle's import directory
+ * (adb_set_import_dir), each a list of its fields as strings (null for an empty field that is
+ * not quoted), sep between fields; fails the query when there is no import directory, the URL
+ * is not file:/// or leads outside it, the file cannot be read, or it is not CSV. */
+cy_list *cy_csv_read(cy_ctx *c, const char *url, char sep);
 
 /* Runs the query, producing the result table. */
 cy_table *cy_exec(cy_ctx *c, cy_query *q);

@@ -602,6 +602,12 @@ static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char 
         ERR("InvalidClauseComposition", "a query cannot end with CALL ... YIELD: add a RETURN");
       break;
     case C_FOREACH: foreach(k, s, cl); break;
+    case C_LOADCSV:
+      no_aggregate(k, cl->expr, "LOAD CSV");
+      expr(k, s, cl->expr, 0);
+      if (find(s, cl->var)) ERR("VariableAlreadyBound", "'%s' is already bound", cl->var);
+      add(k, s, cl->var, VT_VALUE);
+      break;
     case C_SUBQUERY: subquery_clause(k, s, cl); break;
     }
   }

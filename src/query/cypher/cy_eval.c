@@ -49,14 +49,13 @@ static cy_val arith(cy_ctx *c, cy_eop op, cy_val a, cy_val b) {
     }
     if ((a.k == CV_STR && (b.k == CV_STR || is_num(b) || b.k == CV_BOOL)) ||
         (b.k == CV_STR && (is_num(a) || a.k == CV_BOOL))) {
-      ut_buf x;
-      cy_buf_hold(c, &x);
+      ut_buf *x = cy_buf_hold(c);
       cy_val parts[2] = {a, b};
       for (int i = 0; i < 2; i++) {
-        if (parts[i].k == CV_STR) ut_buf_puts(&x, parts[i].s);
-        else cy_format(c, &x, parts[i]);
+        if (parts[i].k == CV_STR) ut_buf_puts(x, parts[i].s);
+        else cy_format(c, x, parts[i]);
       }
-      return cy_str(cy_buf_take(c, &x));
+      return cy_str(cy_buf_take(c, x));
     }
   }
   if (a.k == CV_TEMPORAL || a.k == CV_DURATION || b.k == CV_TEMPORAL || b.k == CV_DURATION)

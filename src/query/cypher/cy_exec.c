@@ -763,6 +763,39 @@ static cy_table *do_foreach(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   return in;
 }
 
+/* ---- LOAD CSV ---- */
+
+/* A record under its file's header: a map from the header's names to the record's fields (a
+ * field past the header's is left out, a missing one is null). */
+static cy_val header_map(cy_ctx *c, const cy_list *head, const cy_list *rec) {
+  cy_map *m = cy_map_new(c, head->n);
+  for (int i = 0; i < head->n; i++) {
+    if (head->v[i].k != CV_STR) continue; /* a column without a name */
+    cy_map_put(c, m, head->v[i].s, i < rec->n ? rec->v[i] : cy_null);
+  }
+  return (cy_val){.k = CV_MAP, .m = m};
+}
+
+/* LOAD CSV [WITH HEADERS] FROM url AS var: each row goes on once per record of the file,
+ * with var bound to the record: a list of its fields or, with headers, a map (header_map; the
+ * first record is the header, no row). */
+static cy_table *do_loadcsv(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+  cy_table *out = table_extend(c, in, &cl->var, 1);
+  int col = col_index(out, cl->var);
+  for (int r = 0; r < in->nrows; r++) {
+    cy_env env = {.t = in, .row = in->rows[r]};
+    cy_val u = cy_eval(c, &env, cl->expr);
+    if (u.k != CV_STR) cy_type_err(c, "LOAD CSV needs the URL as a string, got %s", cy_kind_name(u.k));
+    cy_list *recs = cy_csv_read(c, u.s, cl->fieldterm);
+    for (int i = cl->headers ? 1 : 0; i < recs->n; i++) {
+      cy_val *row = row_extend(c, in, in->rows[r], out);
+      row[col] = cl->headers ? header_map(c, recs->v[0].l, recs->v[i].l) : recs->v[i];
+      cy_table_add(c, out, row);
+    }
+  }
+  return out;
+}
+
 /* ---- CALL { } ---- */
 
 /* A table of one row: in's row r, under in's columns. */
@@ -842,6 +875,7 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
       break;
     case C_FOREACH: t = do_foreach(c, cl, t); break;
     case C_SUBQUERY: t = do_subquery(c, cl, t); break;
+    case C_LOADCSV: t = do_loadcsv(c, cl, t); break;
     }
     if (c->prof) {
       cy_prof_note(c, cl, t->nrows, adb__mono_ms() - t0);

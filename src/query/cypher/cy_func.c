@@ -271,28 +271,27 @@ static cy_val trim(cy_ctx *c, const char *s, int left, int right) {
 
 static cy_val replace(cy_ctx *c, const char *s, const char *from, const char *to) {
   size_t nf = strlen(from);
-  ut_buf b;
-  cy_buf_hold(c, &b);
+  ut_buf *b = cy_buf_hold(c);
   if (!nf) {
     /* An empty search string matches between every character. */
-    ut_buf_puts(&b, to);
+    ut_buf_puts(b, to);
     for (const char *p = s; *p;) {
       size_t n = utf8_off(p, 1);
-      ut_buf_put(&b, p, n);
-      ut_buf_puts(&b, to);
+      ut_buf_put(b, p, n);
+      ut_buf_puts(b, to);
       p += n;
     }
   } else {
     for (const char *p = s; *p;) {
       if (!strncmp(p, from, nf)) {
-        ut_buf_puts(&b, to);
+        ut_buf_puts(b, to);
         p += nf;
       } else {
-        ut_buf_put_u8(&b, (unsigned char)*p++);
+        ut_buf_put_u8(b, (unsigned char)*p++);
       }
     }
   }
-  return cy_str(cy_buf_take(c, &b));
+  return cy_str(cy_buf_take(c, b));
 }
 
 static cy_val split(cy_ctx *c, const char *s, const char *sep) {

@@ -134,14 +134,13 @@ const char *cy_labels_text(cy_ctx *c, const char **labels, int n) {
   const char **sorted = cy_alloc(c, (size_t)n * sizeof *sorted);
   memcpy(sorted, labels, (size_t)n * sizeof *sorted);
   qsort(sorted, (size_t)n, sizeof *sorted, str_cmp);
-  ut_buf b;
-  cy_buf_hold(c, &b);
+  ut_buf *b = cy_buf_hold(c);
   for (int i = 0; i < n; i++) {
     if (i && !strcmp(sorted[i], sorted[i - 1])) continue;
-    if (b.len) ut_buf_put_u8(&b, ':');
-    ut_buf_puts(&b, sorted[i]);
+    if (b->len) ut_buf_put_u8(b, ':');
+    ut_buf_puts(b, sorted[i]);
   }
-  return cy_buf_take(c, &b);
+  return cy_buf_take(c, b);
 }
 
 /* ---- Growing the snapshot ---- */
@@ -449,34 +448,31 @@ static char *prop_json(cy_ctx *c, cy_val v) {
   if (!ok)
     cy_fail(c, CY_TYPE, "runtime", "InvalidPropertyType",
             "a property value cannot be a %s", cy_kind_name(v.k == CV_LIST ? CV_LIST : v.k));
-  ut_buf b;
-  cy_buf_hold(c, &b);
-  cy_format_stored(c, &b, v);
-  return cy_buf_take(c, &b);
+  ut_buf *b = cy_buf_hold(c);
+  cy_format_stored(c, b, v);
+  return cy_buf_take(c, b);
 }
 
 /* A copy of s (malloc'd) in the arena; s is freed even when the copy fails the query. */
 static const char *arena_copy(cy_ctx *c, char *s) {
-  ut_buf b;
-  cy_buf_hold(c, &b);
-  b.p = (unsigned char *)s;
-  b.len = strlen(s);
-  b.cap = b.len + 1;
-  return cy_buf_take(c, &b);
+  ut_buf *b = cy_buf_hold(c);
+  b->p = (unsigned char *)s;
+  b->len = strlen(s);
+  b->cap = b->len + 1;
+  return cy_buf_take(c, b);
 }
 
 static char *props_json(cy_ctx *c, const cy_map *m) {
-  ut_buf b;
-  cy_buf_hold(c, &b);
-  ut_buf_put_u8(&b, '{');
+  ut_buf *b = cy_buf_hold(c);
+  ut_buf_put_u8(b, '{');
   for (int i = 0; m && i < m->n; i++) {
-    if (i) ut_buf_put_u8(&b, ',');
-    ut_json_put_string(&b, m->k[i], strlen(m->k[i]));
-    ut_buf_put_u8(&b, ':');
-    ut_buf_puts(&b, prop_json(c, m->v[i]));
+    if (i) ut_buf_put_u8(b, ',');
+    ut_json_put_string(b, m->k[i], strlen(m->k[i]));
+    ut_buf_put_u8(b, ':');
+    ut_buf_puts(b, prop_json(c, m->v[i]));
   }
-  ut_buf_put_u8(&b, '}');
-  return cy_buf_take(c, &b);
+  ut_buf_put_u8(b, '}');
+  return cy_buf_take(c, b);
 }
 
 /* Drops null values, which Cypher never stores. */

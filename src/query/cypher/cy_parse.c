@@ -95,22 +95,21 @@ static int is_unicode_dash(const unsigned char *s, size_t n) {
 /* Reads a string literal starting at the quote s[i]; returns the index after it. */
 static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t) {
   char q = s[i++];
-  ut_buf b;
-  cy_buf_hold(p->c, &b);
+  ut_buf *b = cy_buf_hold(p->c);
   while (i < len && s[i] != q) {
     if (s[i] != '\\') {
-      ut_buf_put_u8(&b, (unsigned char)s[i++]);
+      ut_buf_put_u8(b, (unsigned char)s[i++]);
       continue;
     }
     if (++i >= len) break;
     char e = s[i++];
     switch (e) {
-    case 'n': ut_buf_put_u8(&b, '\n'); break;
-    case 't': ut_buf_put_u8(&b, '\t'); break;
-    case 'r': ut_buf_put_u8(&b, '\r'); break;
-    case 'b': ut_buf_put_u8(&b, '\b'); break;
-    case 'f': ut_buf_put_u8(&b, '\f'); break;
-    case '\\': case '\'': case '"': ut_buf_put_u8(&b, (unsigned char)e); break;
+    case 'n': ut_buf_put_u8(b, '\n'); break;
+    case 't': ut_buf_put_u8(b, '\t'); break;
+    case 'r': ut_buf_put_u8(b, '\r'); break;
+    case 'b': ut_buf_put_u8(b, '\b'); break;
+    case 'f': ut_buf_put_u8(b, '\f'); break;
+    case '\\': case '\'': case '"': ut_buf_put_u8(b, (unsigned char)e); break;
     case 'u': case 'U': {
       int nd = e == 'u' ? 4 : 8;
       uint32_t cp = 0;
@@ -122,17 +121,17 @@ static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t)
         char h = s[i++];
         cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
       }
-      put_utf8(&b, cp);
+      put_utf8(b, cp);
       break;
     }
     default:
-      ut_buf_put_u8(&b, '\\');
-      ut_buf_put_u8(&b, (unsigned char)e);
+      ut_buf_put_u8(b, '\\');
+      ut_buf_put_u8(b, (unsigned char)e);
     }
   }
   if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a string literal is not closed");
   t->t = T_STR;
-  t->s = cy_buf_take(p->c, &b);
+  t->s = cy_buf_take(p->c, b);
   return i + 1;
 }
 
@@ -228,24 +227,23 @@ static void tokenize(parser *p, const char *s, size_t len) {
       t.t = T_IDENT;
       t.s = cy_strndup(p->c, s + st, i - st);
     } else if (ch == '`') {
-      ut_buf b;
-      cy_buf_hold(p->c, &b);
+      ut_buf *b = cy_buf_hold(p->c);
       i++;
       for (;;) {
         if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
         if (s[i] == '`') {
           if (i + 1 < len && s[i + 1] == '`') {
-            ut_buf_put_u8(&b, '`');
+            ut_buf_put_u8(b, '`');
             i += 2;
             continue;
           }
           i++;
           break;
         }
-        ut_buf_put_u8(&b, (unsigned char)s[i++]);
+        ut_buf_put_u8(b, (unsigned char)s[i++]);
       }
       t.t = T_QIDENT;
-      t.s = cy_buf_take(p->c, &b);
+      t.s = cy_buf_take(p->c, b);
     } else if (isdigit(ch) || (ch == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
       i = lex_number(p, s, len, i, &t);
     } else if (ch == '\'' || ch == '"') {
@@ -614,13 +612,12 @@ static cy_expr *atom(parser *p) {
     k++;
   for (int j = k; j >= 0; j--) {
     if (!is_op(peekn(p, 2 * j + 1), "(")) continue;
-    ut_buf b;
-    cy_buf_hold(p->c, &b);
+    ut_buf *b = cy_buf_hold(p->c);
     for (int q = 0; q <= j; q++) {
-      if (q) ut_buf_put_u8(&b, '.');
-      ut_buf_puts(&b, peekn(p, 2 * q)->s);
+      if (q) ut_buf_put_u8(b, '.');
+      ut_buf_puts(b, peekn(p, 2 * q)->s);
     }
-    const char *fname = cy_buf_take(p->c, &b);
+    const char *fname = cy_buf_take(p->c, b);
     p->at += 2 * j + 1;
     return function_call(p, fname, pos);
   }
@@ -1208,7 +1205,24 @@ static int clause(parser *p, cy_clause *cl) {
       if (accept_kw(p, "WHERE")) cl->where = expr(p);
     }
   } else if (is_kw(t, "LOAD") && is_kw(peekn(p, 1), "CSV")) {
-    unsupported(p, "LOAD CSV");
+    p->at += 2;
+    cl->k = C_LOADCSV;
+    if (accept_kw(p, "WITH")) {
+      expect_kw(p, "HEADERS");
+      cl->headers = 1;
+    }
+    expect_kw(p, "FROM");
+    cl->expr = expr(p);
+    expect_kw(p, "AS");
+    cl->var = var_name(p);
+    cl->fieldterm = ',';
+    if (accept_kw(p, "FIELDTERMINATOR")) {
+      tok *ft = peek(p);
+      if (ft->t != T_STR || strlen(ft->s) != 1)
+        syntax(p, "UnexpectedSyntax", "FIELDTERMINATOR takes a string of one character");
+      cl->fieldterm = ft->s[0];
+      p->at++;
+    }
   } else if (is_kw(t, "DROP") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT"))) {
     unsupported(p, "DROP INDEX and DROP CONSTRAINT (indexes and constraints)");
   } else if (is_kw(t, "SHOW") || is_kw(t, "USE")) {

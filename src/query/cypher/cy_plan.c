@@ -259,7 +259,8 @@ static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
       if (cl->where) add_line(c, t, "Filter(WHERE)");
       break;
     case C_UNWIND:
-      snprintf(b, sizeof b, "Unwind(%s)", cl->var);
+    case C_LOADCSV:
+      snprintf(b, sizeof b, "%s(%s)", cl->k == C_UNWIND ? "Unwind" : "LoadCsv", cl->var);
       add_line(c, t, b);
       scope_add(c, &s, cl->var);
       break;

@@ -98,14 +98,13 @@ static void vector_search(cy_ctx *c, cy_val *args, cy_table *out) {
   rc = adb_vector_search(c->db, &q, &hits, &n);
   if (rc) vec_fail(c, rc);
   /* The ids move into a held buffer (nothing here fails), so the hits are freed at once. */
-  ut_buf ids;
-  cy_buf_hold(c, &ids);
+  ut_buf *ids = cy_buf_hold(c);
   for (size_t i = 0; i < n; i++) {
-    ut_buf_put(&ids, hits[i].id, strlen(hits[i].id) + 1);
+    ut_buf_put(ids, hits[i].id, strlen(hits[i].id) + 1);
     dist[i] = hits[i].distance;
   }
   adb_vector_hits_free(hits, n);
-  const char *id = cy_buf_take(c, &ids);
+  const char *id = cy_buf_take(c, ids);
   for (size_t i = 0; i < n; i++, id += strlen(id) + 1) node[i] = cy_node_index(c, id);
   for (size_t i = 0; i < n; i++) {
     if (node[i] < 0) continue; /* deleted earlier in this query */

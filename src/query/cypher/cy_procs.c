@@ -208,17 +208,16 @@ void adb_procedure_error(adb_procedure_rows *rows, const char *message) {
 /* Calls a registered procedure's callback with the arguments as a JSON object; fails the query
  * (ProcedureError) when the callback fails or emitted a row that does not fit. */
 static void run_callback(cy_ctx *c, const cy_proc *pr, const cy_val *args, cy_table *out) {
-  ut_buf b;
-  cy_buf_hold(c, &b);
-  ut_buf_put_u8(&b, '{');
+  ut_buf *b = cy_buf_hold(c);
+  ut_buf_put_u8(b, '{');
   for (int i = 0; i < pr->sig.nargs; i++) {
-    if (i) ut_buf_put_u8(&b, ',');
-    ut_json_put_string(&b, pr->sig.args[i].name, strlen(pr->sig.args[i].name));
-    ut_buf_put_u8(&b, ':');
-    cy_format_json(c, &b, args[i]);
+    if (i) ut_buf_put_u8(b, ',');
+    ut_json_put_string(b, pr->sig.args[i].name, strlen(pr->sig.args[i].name));
+    ut_buf_put_u8(b, ':');
+    cy_format_json(c, b, args[i]);
   }
-  ut_buf_put_u8(&b, '}');
-  const char *text = cy_buf_take(c, &b);
+  ut_buf_put_u8(b, '}');
+  const char *text = cy_buf_take(c, b);
   adb_procedure_rows rows = {.c = c, .pr = pr, .out = out};
   int rc = pr->fn(pr->ctx, text, &rows);
   if (rows.bad)

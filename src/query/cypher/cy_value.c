@@ -48,23 +48,29 @@ char *cy_strndup(cy_ctx *c, const char *s, size_t n) {
 
 char *cy_strdup(cy_ctx *c, const char *s) { return cy_strndup(c, s, strlen(s)); }
 
-void cy_buf_hold(cy_ctx *c, ut_buf *b) {
+ut_buf *cy_buf_hold(cy_ctx *c) {
   assert(c->nheld < (int)(sizeof c->held / sizeof *c->held));
+  ut_buf *b = &c->held[c->nheld++];
   ut_buf_init(b);
-  c->held[c->nheld++] = b;
+  return b;
 }
 
 char *cy_buf_take(cy_ctx *c, ut_buf *b) {
-  assert(c->nheld > 0 && c->held[c->nheld - 1] == b);
+  assert(c->nheld > 0 && &c->held[c->nheld - 1] == b);
   if (b->oom) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
   char *s = cy_strndup(c, b->len ? (const char *)b->p : "", b->len); /* b is still held */
-  c->nheld--;
-  ut_buf_free(b);
+  cy_buf_drop(c, b);
   return s;
 }
 
+void cy_buf_drop(cy_ctx *c, ut_buf *b) {
+  assert(c->nheld > 0 && &c->held[c->nheld - 1] == b);
+  c->nheld--;
+  ut_buf_free(b);
+}
+
 void cy_buf_release(cy_ctx *c) {
-  while (c->nheld) ut_buf_free(c->held[--c->nheld]);
+  while (c->nheld) ut_buf_free(&c->held[--c->nheld]);
 }
 
 void cy_arena_free(cy_arena *a) {
