@@ -144,7 +144,7 @@ int cli_procedures_add(adb *db, const char **specs, int nspecs);
 /* `sync ws://…`: sync with a server, once or live (cmd_net.c). */
 int cli_sync_ws(cli_ctx *cx);
 
-/* The interactive shell (shell.c). */
-int cli_shell(cli_ctx *cx);
+/* The interactive shell (shell.c); import_dir (or NULL) is where LOAD CSV may read. */
+int cli_shell(cli_ctx *cx, const char *import_dir);
 
 #endif

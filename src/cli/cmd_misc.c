@@ -58,8 +58,10 @@ static int cmd_check(cli_ctx *cx) {
 }
 
 static int cmd_shell(cli_ctx *cx) {
-  int rc = cli_args(cx, NULL);
-  return rc ? rc : cli_shell(cx);
+  const char *import_dir = NULL;
+  cli_opt opts[] = {{"--import-dir", NULL, &import_dir, NULL}, {0}};
+  int rc = cli_args(cx, opts);
+  return rc ? rc : cli_shell(cx, import_dir);
 }
 
 const cli_cmd cli_cmds_misc[] = {
@@ -80,7 +82,9 @@ const cli_cmd cli_cmds_misc[] = {
                 "arenadb sql \"UPDATE nodes SET label = 'Person' WHERE label = 'person'\""},
     {"check", "", "verify the integrity of the database", cmd_check, 0, 0,
      .example = "arenadb --db hub.db check"},
-    {"shell", "", "interactive SQL shell", cmd_shell, 0, 0,
+    {"shell", "[--import-dir DIR]", "interactive SQL shell", cmd_shell, 0, 0,
+     .options = "--import-dir DIR   Cypher's LOAD CSV may read the files under DIR\n"
+                "                   ('file:///people.csv' is DIR/people.csv)",
      .example = "arenadb shell    # then SQL ending with ';', Cypher on a line; .help for more\n"
                 "echo \"SELECT count(*) FROM nodes;\" | arenadb shell"},
     {0}};

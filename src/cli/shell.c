@@ -72,7 +72,7 @@ static int dot_command(adb *db, const char *line, const char **format, int *fail
 static int is_cypher(const char *line) {
   static const char *const words[] = {"MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND",
                                       "RETURN", "WITH", "CALL", "DETACH", "DELETE", "SET",
-                                      "REMOVE", "FOREACH", NULL};
+                                      "REMOVE", "FOREACH", "LOAD", NULL};
   line += strspn(line, " \t");
   size_t n = strcspn(line, " \t(");
   /* EXPLAIN or PROFILE in front: the query after it decides (EXPLAIN QUERY PLAN is SQL's). */
@@ -97,9 +97,14 @@ static int is_cypher(const char *line) {
   return 0;
 }
 
-int cli_shell(cli_ctx *cx) {
+int cli_shell(cli_ctx *cx, const char *import_dir) {
   adb *db = cli_open(cx, 0);
   if (!db) return CLI_FAIL;
+  if (import_dir && adb_set_import_dir(db, import_dir)) {
+    fprintf(stderr, "arenadb shell: %s\n", adb_errmsg(db));
+    adb_close(db);
+    return CLI_USAGE;
+  }
   int tty = isatty(0);
   const char *format = cx->format ? cx->format : "table";
   char history[4096] = "";

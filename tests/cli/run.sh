@@ -1846,6 +1846,13 @@ test_cypher_load_csv() {
   err_has "not an existing directory"
   ok cypher --help
   out_has "--import-dir"
+  printf "LOAD CSV FROM 'file:///people.csv' AS r RETURN count(*) AS n;\n" >in.txt
+  A shell --import-dir imports --format csv <in.txt
+  eq "$RC" 0
+  out_has "3"
+  A shell --import-dir no-such-dir <in.txt
+  eq "$RC" 2
+  err_has "not an existing directory"
 }
 
 test_cypher_timeout() {

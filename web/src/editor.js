@@ -11,7 +11,7 @@ import { oneDarkHighlightStyle } from "@codemirror/theme-one-dark";
 
 // The words that start a Cypher query, as `arenadb shell` decides (src/cli/shell.c is_cypher).
 const CYPHER_START = new Set(["MATCH", "OPTIONAL", "CREATE", "MERGE", "UNWIND", "RETURN", "WITH",
-  "CALL", "DETACH", "DELETE", "SET", "REMOVE", "FOREACH"]);
+  "CALL", "DETACH", "DELETE", "SET", "REMOVE", "FOREACH", "LOAD"]);
 const SQL_CREATE = /^(TABLE|INDEX|VIEW|TRIGGER|TEMP|UNIQUE|VIRTUAL)\b/i;
 
 // "cypher" or "sql" for a query's text, from its first keyword (an EXPLAIN or PROFILE in front
