@@ -6,31 +6,10 @@
 #include <string.h>
 
 #include "arenadb.h"
+#include "fuzz_state.h"
 
 static adb *db;
 static char *base_state;
-
-/* The graph as text: every node and edge with its label and properties, in id order. */
-static char *state(void) {
-  adb_stmt *st;
-  size_t cap = 1 << 16, len = 0;
-  char *out = calloc(1, cap);
-  const char *sql = "SELECT id || label || properties FROM nodes UNION ALL"
-                    " SELECT id || source_node_id || target_node_id || label || properties"
-                    " FROM edges ORDER BY 1";
-  if (!out || adb_prepare(db, sql, &st, NULL)) abort();
-  while (adb_step(st) == ADB_ROW) {
-    const char *row = adb_column_text(st, 0);
-    size_t n = strlen(row);
-    if (len + n + 2 > cap && !(out = realloc(out, cap = 2 * (len + n + 2)))) abort();
-    memcpy(out + len, row, n);
-    len += n;
-    out[len++] = '\n';
-    out[len] = 0;
-  }
-  adb_finalize(st);
-  return out;
-}
 
 /* Two labels, a path, a cycle, a self-loop, lists, text and a date among the properties. */
 static void setup(void) {
@@ -47,7 +26,7 @@ static void setup(void) {
   adb_cypher_free(r);
   /* A query that would run for minutes stops here instead, as a server's would. */
   adb_set_time_limit(db, 500);
-  base_state = state();
+  base_state = fuzz_state(db);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
@@ -68,7 +47,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
       }
   }
   adb_cypher_free(r);
-  char *now = state();
+  char *now = fuzz_state(db);
   int changed = strcmp(now, base_state) != 0;
   free(now);
   if (rc != ADB_OK && changed) abort(); /* a failed query changed the graph */
