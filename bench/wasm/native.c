@@ -7,16 +7,21 @@
  *                                          commits, READS random point reads; REPS times each
  *   native fill PATH N                     a database of N nodes (transactions of 10,000)
  *   native open PATH N REPS                adb_open of PATH then its first nodeGet, REPS times
- *   native live A.db B.db E                E writes into A, each awaited in B (both replicas
- *                                          synced live by `arenadb sync --live` processes)
+ *   native live A.db B.db E R              E writes into A, each awaited in B (both replicas
+ *                                          synced live by `arenadb sync --live` processes);
+ *                                          round R writes ids of its own
+ *   native fsync PATH N                    N appends of 4 KiB to PATH, each followed by fsync:
+ *                                          the disk's cost, paid once per commit on each side
  *
  * Ids, labels and properties are those of bench/wasm/worker.mjs: "n%08d", "Node",
  * {"i":i,"name":"node i"}; so are the random ids (xorshift32 seeded with 1). Times are in
  * milliseconds (ms) or microseconds (us) as each key says. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "arenadb.h"
 #include "bench_util.h"
@@ -138,17 +143,18 @@ static void open_first(const char *path, long n, int reps) {
 
 /* Row 6's peer: B's sync process applies the change in its own connection, so this one sees it
  * by reading; it reads every 50 us, a small fraction of the latency being measured. */
-static void live(const char *a_path, const char *b_path, long edits) {
+static void live(const char *a_path, const char *b_path, long edits, long round) {
   adb *a = open_db(a_path), *b = open_db(b_path);
   double *v = malloc(sizeof(double) * (size_t)edits);
   if (!v) bench_die("out of memory", NULL);
   const struct timespec pause = {0, 50000};
   for (long k = 0; k < edits; k++) {
     char id[32];
-    node_id(id, sizeof id, 1000000 + k);
+    long i = 1000000 + round * edits + k;
+    node_id(id, sizeof id, i);
     adb_element e = {0};
     uint64_t t0 = bench_now_ns();
-    create(a, 1000000 + k);
+    create(a, i);
     for (;;) {
       int rc = adb_node_get(b, id, &e);
       adb_element_clear(&e);
@@ -166,6 +172,28 @@ static void live(const char *a_path, const char *b_path, long edits) {
   adb_close(b);
 }
 
+/* The disk under the bench: a live edit waits for three commits in turn (A, the server, B), so
+ * this sets the floor under row 6's tail. */
+static void fsync_cost(const char *path, long n) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) bench_die("cannot create", path);
+  double *v = malloc(sizeof(double) * (size_t)n);
+  char page[4096];
+  memset(page, 'x', sizeof page);
+  if (!v) bench_die("out of memory", NULL);
+  for (long k = 0; k < n; k++) {
+    if (write(fd, page, sizeof page) != (ssize_t)sizeof page) bench_die("write", path);
+    uint64_t t0 = bench_now_ns();
+    if (fsync(fd) != 0) bench_die("fsync", path);
+    v[k] = ms_since(t0);
+  }
+  close(fd);
+  unlink(path);
+  printf("{");
+  print_array("fsync_ms", v, (size_t)n, 1);
+  free(v);
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
   if (!strcmp(mode, "core") && argc == 7)
@@ -174,11 +202,13 @@ int main(int argc, char **argv) {
     fill(argv[2], atol(argv[3]));
   else if (!strcmp(mode, "open") && argc == 5)
     open_first(argv[2], atol(argv[3]), atoi(argv[4]));
-  else if (!strcmp(mode, "live") && argc == 5)
-    live(argv[2], argv[3], atol(argv[4]));
+  else if (!strcmp(mode, "live") && argc == 6)
+    live(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+  else if (!strcmp(mode, "fsync") && argc == 4)
+    fsync_cost(argv[2], atol(argv[3]));
   else {
     fprintf(stderr, "usage: native core DIR N SINGLES READS REPS | fill PATH N | "
-                    "open PATH N REPS | live A.db B.db E\n");
+                    "open PATH N REPS | live A.db B.db EDITS ROUND | fsync PATH N\n");
     return 2;
   }
   return 0;

@@ -112,7 +112,8 @@ window.bench = {
 
   // Row 6: two replicas synced live to one server, in OPFS (two Workers) or in memory (in the
   // page); each of edits writes in A, timed from the call to B's 'change' event that names its id.
-  async live(url, dbId, edits, storage) {
+  // Round r writes ids of its own, as the server keeps every earlier round's.
+  async live(url, dbId, edits, storage, r) {
     const paths = ['bench-live-a.db', 'bench-live-b.db'];
     for (const path of paths) await worker().call('remove', { path });
     const [a, b] = await Promise.all(paths.map((p) => ArenaDB.open(p, { storage, dbId })));
@@ -125,7 +126,7 @@ window.bench = {
       });
       const ms = [];
       for (let k = 0; k < edits; k++) {
-        const id = nodeId(storage === 'opfs' ? 'L' : 'M', k);
+        const id = nodeId(storage === 'opfs' ? 'L' : 'M', r * edits + k);
         const arrived = new Promise((resolve) => { waiting = [id, resolve]; });
         const t = now();
         await a.nodeCreate('Node', { k }, id);

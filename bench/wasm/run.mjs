@@ -19,7 +19,7 @@
 // Usage (the Makefile passes them): node bench/wasm/run.mjs --wasm build/wasm --cli
 // build/arenadb --native build/bench-wasm/native --modules build/bench-wasm/node_modules
 // --scratch build/bench-wasm/run. Environment: BENCH_SCALE (default 1; 0.1 for a quick run),
-// BENCH_REPS (default 5). The page is served cross-origin isolated (COOP/COEP), which gives
+// BENCH_REPS (default 5), BENCH_WASM_ONLY=live (row 6 alone). The page is served cross-origin isolated (COOP/COEP), which gives
 // Workers a 5 us clock instead of a 100 us one.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +45,7 @@ const BIG = scaled(100000, 1000); // rows 4-5
 const EDITS = scaled(200, 50);
 // The big rows cost seconds each: fewer repetitions keep a full run under ten minutes.
 const BIG_REPS = Math.min(REPS, 3);
+const ONLY_LIVE = process.env.BENCH_WASM_ONLY === 'live';
 const SQLITE_WASM = JSON.parse(readFileSync(
   path.join(modules, '@sqlite.org/sqlite-wasm/package.json'), 'utf8')).version;
 
@@ -171,19 +172,16 @@ const file = (name) => path.join(scratch, name);
 const procs = [];
 const { server, base } = await staticServer();
 const profile = file('chromium-profile');
-let b = null;
-try {
+const k = (n) => n.toLocaleString('en-US');
+const within = (x) => [`<= ${x}x`, (ratio) => ratio <= x];
+
+// Rows 1-5 and the API's cost, each side's data made in this run.
+async function coreRows(page) {
   log(`native: ${BIG} nodes for rows 4-5, then rows 1-4`);
   const src = file('src.db');
   const fill = nativeRun('fill', src, BIG);
   const nOpen = nativeRun('open', src, BIG, REPS).open_ms;
   const nCore = nativeRun('core', scratch, N, SINGLES, READS, REPS);
-
-  b = await launch(profile);
-  const page = await b.context.newPage();
-  page.on('pageerror', (e) => log(`page error: ${e.message}`));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.bench && crossOriginIsolated);
 
   log(`browser rows 1-3: ${REPS} repetitions of ArenaDB and sqlite-wasm ${SQLITE_WASM}, alternating`);
   // A first round of each, untimed, so that no repetition pays for compiling the code.
@@ -223,32 +221,10 @@ try {
   }
   srv.proc.kill('SIGTERM');
 
-  log(`row 6: ${EDITS} live edits through one server, browser then native`);
-  const hubDb = file('hub.db');
-  const hubId = nativeRun('fill', hubDb, 0).db;
-  const hub = await serve(hubDb, base);
-  procs.push(hub.proc);
-  const oLive = await inPage(page, 'live', [hub.url, hubId, EDITS, 'opfs']);
-  await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
-  const mLive = await inPage(page, 'live', [hub.url, hubId, EDITS, 'memory']);
-  await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
-  const peers = ['a.db', 'b.db'].map(file);
-  for (const p of peers) {
-    arenadb(p, 'init', '--db-id', hubId);
-    // --poll 1: the sync process sees the driver's commits within 1 ms (default 10).
-    const s = spawn(cli, ['--db', p, 'sync', hub.url, '--live', '--poll', '1'], { stdio: 'ignore' });
-    procs.push(s);
-  }
-  await until(async () => (await sessions(hub.port)) === 2, 'both native replicas to connect');
-  const nLive = nativeRun('live', peers[0], peers[1], EDITS).live_ms;
-
-  // ---- the table ---------------------------------------------------------------------------
-  const k = (n) => n.toLocaleString('en-US');
   const oIns = median(ours.map((x) => x.insertMs));
   const oSingle = ours.flatMap((x) => x.singleMs);
   const sSingle = sq.flatMap((x) => x.singleMs);
   const nSingle = nCore.single_us.map((us) => us / 1000);
-  const within = (x) => [`<= ${x}x`, (ratio) => ratio <= x];
   row(`1. ${k(N)} inserts, 1 transaction`, oIns, 'sqlite-wasm OPFS', median(sq.map((x) => x.insertMs)), 'ms', within(1.5));
   row('', oIns, 'native', median(nCore.insert_ms), 'ms', within(2.5));
   row('2. single-write commit p50', pct(oSingle, 0.5), 'sqlite-wasm OPFS', pct(sSingle, 0.5), 'ms');
@@ -261,26 +237,74 @@ try {
   row(`4. open ${k(BIG)} nodes + 1st query`, median(opens.map((x) => x.warm)), 'native', median(nOpen), 'ms');
   row('   same, new Worker (+ module load)', median(opens.map((x) => x.cold)), 'native', median(nOpen), 'ms');
   row(`5. initial sync of ${k(BIG)} nodes`, median(oSync), 'arenadb sync', median(nSync), 'ms');
+  return { api, oIns, fill, oFill };
+}
+
+// Row 6: REPS rounds of EDITS live edits for each side, alternating, every sample pooled.
+async function liveRows(page) {
+  log(`row 6: ${REPS} rounds of ${EDITS} live edits through one server, browser then native`);
+  const hubDb = file('hub.db');
+  const hubId = nativeRun('fill', hubDb, 0).db;
+  const hub = await serve(hubDb, base);
+  procs.push(hub.proc);
+  const peers = ['a.db', 'b.db'].map(file);
+  for (const p of peers) arenadb(p, 'init', '--db-id', hubId);
+  const oLive = [], mLive = [], nLive = [];
+  for (let r = 0; r < REPS; r++) {
+    oLive.push(...await inPage(page, 'live', [hub.url, hubId, EDITS, 'opfs', r]));
+    await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
+    mLive.push(...await inPage(page, 'live', [hub.url, hubId, EDITS, 'memory', r]));
+    await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
+    // --poll 1: the sync process sees the driver's commits within 1 ms (default 10).
+    const syncs = peers.map((p) => spawn(cli, ['--db', p, 'sync', hub.url, '--live', '--poll', '1'],
+      { stdio: 'ignore' }));
+    procs.push(...syncs);
+    await until(async () => (await sessions(hub.port)) === 2, 'both native replicas to connect');
+    nLive.push(...nativeRun('live', peers[0], peers[1], EDITS, r).live_ms);
+    for (const s of syncs) s.kill('SIGTERM');
+    await until(async () => (await sessions(hub.port)) === 0, 'the native replicas to leave');
+  }
   row(`6. live A->server->B p50`, pct(oLive, 0.5), 'native sync --live', pct(nLive, 0.5), 'ms');
   row('   live A->server->B p99', pct(oLive, 0.99), 'native sync --live', pct(nLive, 0.99), 'ms',
     ['p99 < 20 ms', (_, v) => v < 20]);
   row('   same, replicas in memory p50', pct(mLive, 0.5), 'native sync --live', pct(nLive, 0.5), 'ms');
   row('   same, replicas in memory p99', pct(mLive, 0.99), 'native sync --live', pct(nLive, 0.99), 'ms',
     ['p99 < 20 ms', (_, v) => v < 20]);
-  row(`API: ${k(N)} inserts, batch()`, median(api.map((x) => x.batch)), 'Replica in Worker', oIns, 'ms');
-  row(`API: ${k(N)} inserts, 1 msg/call`, median(api.map((x) => x.calls)), 'Replica in Worker', oIns, 'ms');
+  // Each live edit waits for three commits in turn; the disk's own tail is the floor under p99.
+  const disk = nativeRun('fsync', file('fsync.bin'), 3 * EDITS).fsync_ms;
+  row('   (disk: one fsync, p50)', pct(disk, 0.5), '', null, 'ms');
+  row('   (disk: one fsync, p99)', pct(disk, 0.99), '', null, 'ms');
+}
+
+let b = null;
+try {
+  b = await launch(profile);
+  const page = await b.context.newPage();
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.bench && crossOriginIsolated);
+
+  const core = ONLY_LIVE ? null : await coreRows(page);
+  await liveRows(page);
+  if (core) {
+    row(`API: ${k(N)} inserts, batch()`, median(core.api.map((x) => x.batch)), 'Replica in Worker', core.oIns, 'ms');
+    row(`API: ${k(N)} inserts, 1 msg/call`, median(core.api.map((x) => x.calls)), 'Replica in Worker', core.oIns, 'ms');
+  }
 
   console.log(`bench-wasm: ArenaDB ${wasmDir} in Chromium ${b.browser.version()} (headless), ` +
     `@sqlite.org/sqlite-wasm ${SQLITE_WASM} (opfs-sahpool), native ArenaDB (${path.basename(cli)}, ` +
     'libarenadb.a); ours/peer < 1 is faster than the peer');
   console.log(`n = ${k(N)} nodes, ${k(SINGLES)} single writes, ${k(READS)} reads, ${k(BIG)} nodes ` +
-    `for rows 4-5, ${k(EDITS)} live edits; medians of ${REPS} repetitions (row 5: ${BIG_REPS}); ` +
+    `for rows 4-5, ${REPS} x ${k(EDITS)} live edits; medians of ${REPS} repetitions (row 5: ${BIG_REPS}); ` +
     'p50/p99 over every sample of every repetition');
   printTable();
-  console.log(`(building the ${k(BIG)}-node databases: native ${fmt(fill.ms, 'ms')}, ` +
-    `wasm OPFS ${fmt(oFill, 'ms')}; row 5 native is the whole \`arenadb sync\` process, the ` +
-    'browser from sync() to its \'synced\' event; row 6 native: each replica\'s sync process polls ' +
-    'its file every 1 ms, the writer reads B every 50 us)');
+  if (core) {
+    console.log(`(building the ${k(BIG)}-node databases: native ${fmt(core.fill.ms, 'ms')}, ` +
+      `wasm OPFS ${fmt(core.oFill, 'ms')}; row 5 native is the whole \`arenadb sync\` process, the ` +
+      'browser from sync() to its \'synced\' event)');
+  }
+  console.log('(row 6 native: each replica\'s sync process polls its file every 1 ms, the writer reads ' +
+    'B every 50 us)');
 } finally {
   for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } }
   if (b) {
