@@ -148,6 +148,10 @@ export declare class ArenaDB {
   batch(calls: [string, ...unknown[]][]): Promise<unknown[]>;
 
   info(): Promise<Info>;
+  /** One request of the HTTP API's data routes (docs/http.md), answered here as
+   * `arenadb serve` would: an error is a status, not a rejection. */
+  http(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', target: string, body?: Json):
+    Promise<{ status: number; body: Json; link?: string }>;
   vv(): Promise<Uint8Array>;
   vvJson(vv: Uint8Array): Promise<{ db: string; vv: { [replica: string]: number } }>;
   changes(vv?: Uint8Array | null): Promise<Uint8Array>;

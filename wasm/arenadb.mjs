@@ -26,7 +26,7 @@ const CALLS = [
   'neighbors', 'khop', 'shortestPath', 'textInsert', 'textDelete', 'textReplace', 'textGet',
   'textUpdate',
   'vectorSet', 'vectorGet', 'vectorClear', 'vectorSearch', 'sql', 'cypher', 'begin', 'commit',
-  'rollback', 'vv', 'vvJson', 'changes', 'apply', 'check', 'info', 'batch',
+  'rollback', 'vv', 'vvJson', 'changes', 'apply', 'check', 'info', 'batch', 'http',
 ];
 
 const inPage = typeof window === 'object' && typeof document === 'object';

@@ -119,6 +119,7 @@ function bind(M) {
     watchTake: f('adb_wasm_watch_take', 'number', ['number']),
     watchFree: f('adb_wasm_watch_free', null, ['number', 'number']),
     checkpoint: f('adb_wasm_checkpoint', 'number', ['number']),
+    http: f('adb_wasm_http', 'number', ['number', 'string', 'string', 'string']),
     sync: {
       create: f('adb_wasm_sync_new', 'number', ['number', 'number', 'number', 'string']),
       free: f('adb_wasm_sync_free', null, ['number']),
@@ -717,6 +718,25 @@ export class Replica {
     } finally {
       c.cypherFree(r);
       c.free(out);
+    }
+  }
+
+  /**
+   * Answers one request of the HTTP API's data routes (docs/http.md: /nodes, /edges, /labels,
+   * /subgraph, /vectors/search, /vv, /sql, /cypher) as `arenadb serve` would, with the server's
+   * own code (wasm/http.c): method 'GET' | 'POST' | ..., target a path with any query (e.g.
+   * '/nodes?label=Person'), body any JSON value or undefined. Returns { status, body, link? }:
+   * an HTTP status and the answer's JSON; it does not throw for an error status.
+   */
+  http(method, target, body) {
+    const c = this._c;
+    const text = body === undefined ? null : JSON.stringify(body);
+    const p = this._write(() => c.http(this._handle(), method, target, text));
+    if (!p) throw new ArenaDBError('out of memory', ADB.NOMEM, 'nomem');
+    try {
+      return JSON.parse(c.M.UTF8ToString(p));
+    } finally {
+      c.adbFree(p);
     }
   }
 

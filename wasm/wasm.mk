@@ -161,8 +161,12 @@ WASM_CORE_CFLAGS ?= $(WASM_OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
   -Wno-unused-parameter
 WASM_CORE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(CORE_SRC))
 # The WebAssembly build's own C: the structs' layout for the wrapper (layout.c), the sync session
-# (sync.c) and adb_watch (watch.c) as functions JavaScript can call. Each exports adb_wasm_*.
-WASM_GLUE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(wildcard wasm/*.c))
+# (sync.c), adb_watch (watch.c) and the HTTP API's data routes (http.c) as functions JavaScript
+# can call. Each exports adb_wasm_*. The data routes are the server's own code (WASM_NET_SRC),
+# the part of src/net/ that needs no transport.
+WASM_NET_SRC = src/net/net_route.c src/net/net_graph.c src/net/net_query.c src/net/net_vector.c \
+  src/net/net_reply.c
+WASM_GLUE_OBJ = $(patsubst %.c,$(WASM_OUT)/obj/%.o,$(wildcard wasm/*.c) $(WASM_NET_SRC))
 
 $(WASM_OUT)/core.flags: wasm-force
 	$(call wasm-flags,$(WASM_CORE_CFLAGS))

@@ -1,6 +1,7 @@
 /* net_api.h — the HTTP API's answers, shared by the server (net_http.c) and its routes:
- * the graph (net_graph.c), queries (net_query.c) and vector search (net_vector.c). Internal to
- * src/net/. */
+ * the data routes (net_route.c) over the graph (net_graph.c), queries (net_query.c) and vector
+ * search (net_vector.c). Internal to src/net/ and to the WebAssembly build (wasm/http.c), which
+ * answers the data routes without a server. */
 #ifndef ADB_NET_API_H
 #define ADB_NET_API_H
 
@@ -27,6 +28,36 @@ typedef struct net_reply {
   int streamed; /* the body went to a net_sink: r holds no text */
 } net_reply;
 
+/* A request's method as the routes see it (net_http.c maps lws's). */
+enum { NET_GET = 1, NET_POST, NET_PUT, NET_PATCH, NET_DELETE, NET_OPTIONS, NET_OTHER };
+
+/* A request's query arguments: get copies the URL-decoded value of name (given with its "=",
+ * e.g. "label=") into buf (n bytes, cut to fit) and returns buf, or NULL when there is none. */
+typedef struct net_args {
+  const char *(*get)(void *ctx, const char *name, char *buf, int n);
+  void *ctx;
+} net_args;
+
+/* Decodes the n bytes at s, percent-encoded (and '+' for a space when plus is set, as forms
+ * send a query), into out: at most cap - 1 bytes, cut there, and a 0. Returns their number. */
+size_t net_url_decode(const char *s, size_t n, char *out, size_t cap, int plus);
+
+/* net_args.get over a query string such as "label=A&after=n%2F1" (ctx; NULL for none). */
+const char *net_args_query(void *query, const char *name, char *buf, int n);
+
+/* The data routes (net_route.c): GET /labels and /vv, POST /subgraph, /vectors/search, /sql
+ * and /cypher (run at once, in one transaction), /nodes and /edges and their ids (writes in one
+ * transaction). Returns 0 when path is none of them, r untouched; else 1 with r set, and
+ * *wrote set when the request may have written. */
+int net_route_data(net_reply *r, adb *db, int method, const char *path, const net_args *args,
+                   json_t *body, int *wrote);
+
+/* A request that may write runs in one write transaction: net_txn_begin starts it (on failure
+ * it sets r's error and returns the ADB status); net_txn_end commits when r is a success and
+ * rolls back when not, a failed commit replacing r's answer. */
+int net_txn_begin(net_reply *r, adb *db);
+void net_txn_end(net_reply *r, adb *db);
+
 /* Sets a JSON answer (takes the reference to v). */
 void net_reply_json(net_reply *r, int status, json_t *v);
 
@@ -50,7 +81,7 @@ const char *net_member_str(json_t *o, const char *key);
 
 /* The graph's routes (net_graph.c): GET/POST /nodes and /edges and their ids, paged lists with
  * a Link to the next page; GET /labels; POST /subgraph. wrote is set when the request wrote. */
-void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, int edge,
+void net_graph_elements(net_reply *r, adb *db, const net_args *args, int method, int edge,
                         const char *id, json_t *body, int *wrote);
 void net_graph_labels(net_reply *r, adb *db);
 void net_graph_subgraph(net_reply *r, adb *db, json_t *body);

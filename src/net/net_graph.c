@@ -1,7 +1,6 @@
 /* net_graph.c — the HTTP API's graph routes: nodes and edges by id, paged lists with a Link to
  * the next page, label counts, and the part of the graph a view draws (docs/http.md). */
 #include <ctype.h>
-#include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,18 +311,16 @@ void net_graph_subgraph(net_reply *r, adb *db, json_t *body) {
 }
 
 /* /nodes, /nodes/ID, /edges, /edges/ID. */
-void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, int edge, const char *id,
-                        json_t *body, int *wrote) {
-  adb *db = net_hub_db(h);
+void net_graph_elements(net_reply *r, adb *db, const net_args *args, int method, int edge,
+                        const char *id, json_t *body, int *wrote) {
   int rc;
   if (!id) {
-    if (method == LWSHUMETH_GET) {
-      /* lws_get_urlarg_by_name copies "name=value" and returns a pointer to the value. */
+    if (method == NET_GET) {
       char lb[UT_NAME_MAX + 8], fb[UT_NAME_MAX + 8], tb[UT_NAME_MAX + 8], ab[UT_NAME_MAX + 8];
       char eb[UT_NAME_MAX + 8], nb[32];
-      const char *label = lws_get_urlarg_by_name(wsi, "label=", lb, sizeof lb);
-      const char *after = lws_get_urlarg_by_name(wsi, "after=", ab, sizeof ab);
-      const char *limit = lws_get_urlarg_by_name(wsi, "limit=", nb, sizeof nb);
+      const char *label = args->get(args->ctx, "label=", lb, sizeof lb);
+      const char *after = args->get(args->ctx, "after=", ab, sizeof ab);
+      const char *limit = args->get(args->ctx, "limit=", nb, sizeof nb);
       char *end = NULL;
       list_query q = {edge ? "/edges" : "/nodes", label, NULL, NULL, NULL, HTTP_PAGE};
       if (limit) q.limit = strtoll(limit, &end, 10);
@@ -332,9 +329,9 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
                          "limit must be a whole number from 1 to 100000 (default 1000)");
       adb_iter *it;
       if (edge) {
-        q.from = lws_get_urlarg_by_name(wsi, "from=", fb, sizeof fb);
-        q.to = lws_get_urlarg_by_name(wsi, "to=", tb, sizeof tb);
-        q.node = lws_get_urlarg_by_name(wsi, "node=", eb, sizeof eb);
+        q.from = args->get(args->ctx, "from=", fb, sizeof fb);
+        q.to = args->get(args->ctx, "to=", tb, sizeof tb);
+        q.node = args->get(args->ctx, "node=", eb, sizeof eb);
         if (q.node && (q.from || q.to))
           return net_reply_err(r, 400, "invalid argument",
                            "node= (either end) goes without from= and to=");
@@ -347,7 +344,7 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
       if (rc) return net_reply_db(r, db, rc);
       return list_json(r, db, it, &q);
     }
-    if (method != LWSHUMETH_POST) return net_reply_err(r, 405, "method not allowed", "use GET or POST");
+    if (method != NET_POST) return net_reply_err(r, 405, "method not allowed", "use GET or POST");
     if (!json_is_object(body))
       return net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     const char *label = net_member_str(body, "label"), *nid = net_member_str(body, "id");
@@ -376,14 +373,14 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
   }
   adb_element e = {0};
   switch (method) {
-  case LWSHUMETH_GET:
+  case NET_GET:
     rc = edge ? adb_edge_get(db, id, &e) : adb_node_get(db, id, &e);
     if (rc) return net_reply_db(r, db, rc);
     net_reply_json(r, 200, net_elem_json(&e));
     adb_element_clear(&e);
     return;
-  case LWSHUMETH_PATCH:
-  case LWSHUMETH_PUT: {
+  case NET_PATCH:
+  case NET_PUT: {
     if (!json_is_object(body))
       return net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     const char *label = net_member_str(body, "label");
@@ -398,7 +395,7 @@ void net_graph_elements(net_reply *r, net_hub *h, struct lws *wsi, int method, i
     adb_element_clear(&e);
     return;
   }
-  case LWSHUMETH_DELETE:
+  case NET_DELETE:
     *wrote = 1;
     rc = edge ? adb_edge_delete(db, id) : adb_node_delete(db, id);
     if (rc) return net_reply_db(r, db, rc);

@@ -99,13 +99,13 @@ static void reply_status(net_reply *r, net_hub *h, int role) {
 static void do_tokens(net_reply *r, net_hub *h, int m, const char *name, json_t *body) {
   adb *db = net_hub_db(h);
   int rc;
-  if (m == LWSHUMETH_GET && !name) {
+  if (m == NET_GET && !name) {
     char *list;
     if ((rc = adb_token_list(db, &list))) return net_reply_db(r, db, rc);
     r->status = 200;
     r->ctype = "application/json";
     r->text = list;
-  } else if (m == LWSHUMETH_POST && !name && json_is_object(body)) {
+  } else if (m == NET_POST && !name && json_is_object(body)) {
     int role = adb_role_parse(net_member_str(body, "role"));
     json_t *exp = json_object_get(body, "expires_ms");
     const char *n = net_member_str(body, "name");
@@ -120,31 +120,11 @@ static void do_tokens(net_reply *r, net_hub *h, int m, const char *name, json_t 
                                  "token", token));
     sodium_memzero(token, strlen(token));
     adb_free(token);
-  } else if (m == LWSHUMETH_DELETE && name) {
+  } else if (m == NET_DELETE && name) {
     if ((rc = adb_token_revoke(db, name))) return net_reply_db(r, db, rc);
     net_reply_json(r, 200, json_pack("{s:s, s:b}", "name", name, "revoked", 1));
   } else {
     net_reply_err(r, 400, "invalid argument", "GET /tokens, POST /tokens, or DELETE /tokens/NAME");
-  }
-}
-
-/* Runs a request that may write inside one write transaction. Commits when the reply is a
- * success. */
-static int txn_begin(net_reply *r, adb *db) {
-  int rc = adb_begin(db);
-  if (rc) net_reply_db(r, db, rc);
-  return rc;
-}
-
-static void txn_end(net_reply *r, adb *db) {
-  if (r->status < 400) {
-    int rc = adb_commit(db);
-    if (rc) {
-      free(r->text);
-      net_reply_db(r, db, rc);
-    }
-  } else {
-    adb_rollback(db);
   }
 }
 
@@ -153,7 +133,7 @@ static void txn_end(net_reply *r, adb *db) {
  * Cypher need read, and run read-only below write (route). */
 static int need_role(int method, const char *u) {
   if (!strncmp(u, "/tokens", 7)) return ADB_ROLE_ADMIN;
-  if (method == LWSHUMETH_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher") ||
+  if (method == NET_GET || !strcmp(u, "/sql") || !strcmp(u, "/cypher") ||
       !strcmp(u, "/subgraph") || !strcmp(u, "/vectors/search"))
     return ADB_ROLE_READ;
   return ADB_ROLE_WRITE;
@@ -195,10 +175,10 @@ static int send_reply(struct lws *wsi, http_pss *p, net_reply *r);
 static void query_on_loop(net_reply *r, net_hub *h, int sql, json_t *body) {
   adb *db = net_hub_db(h);
   int wrote = 0;
-  if (txn_begin(r, db) != ADB_OK) return;
+  if (net_txn_begin(r, db) != ADB_OK) return;
   if (sql) net_query_sql(r, db, body, &wrote, NULL);
   else net_query_cypher(r, db, body, &wrote, NULL);
-  txn_end(r, db);
+  net_txn_end(r, db);
   if (wrote) net_hub_changed(h);
 }
 
@@ -361,11 +341,70 @@ static void run_on_worker(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p
   r->deferred = 1;
 }
 
+/* The server's own endpoints, beside the data routes: its page, /status, /tokens and
+ * /presence; 404 for any other path. */
+static void server_route(net_reply *r, net_hub *h, int m, const char *u, json_t *body, int role) {
+  if ((!strcmp(u, "/") || !strcmp(u, "/status")) && m != NET_GET) {
+    net_reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
+  } else if (!strcmp(u, "/")) {
+    r->status = 200;
+    r->ctype = "text/html; charset=utf-8";
+    r->text = status_page(h);
+  } else if (!strcmp(u, "/status")) {
+    reply_status(r, h, role);
+  } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
+    do_tokens(r, h, m, u[7] ? u + 8 : NULL, body);
+    net_hub_tokens_changed(h);
+  } else if (!strcmp(u, "/presence")) {
+    if (m != NET_GET && m != NET_POST) {
+      net_reply_err(r, 405, "method not allowed",
+                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
+    } else if (m == NET_GET) {
+      r->status = 200;
+      r->ctype = "application/json";
+      r->text = net_hub_presence_json(h);
+    } else if (m == NET_POST && json_is_object(body) && net_member_str(body, "key")) {
+      char *val = net_member_text(body, "value");
+      json_t *ttl = json_object_get(body, "ttl_ms");
+      int rc = net_hub_presence_set(h, net_member_str(body, "key"), val,
+                                    ttl ? (uint64_t)json_integer_value(ttl) : 30000);
+      free(val);
+      if (rc) net_reply_err(r, 400, "invalid argument",
+                        "presence needs a key (1-256 bytes), a JSON value (up to 4 KiB) and "
+                        "ttl_ms between 1 and 3600000");
+      else net_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+    } else {
+      net_reply_err(r, 400, "invalid argument",
+                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
+    }
+  } else {
+    net_reply_err(r, 404, "not found", "no such endpoint (see docs/http.md)");
+  }
+}
+
+/* The NET_ method of lws's; 0 for a request lws could not read. */
+static int method_of(int lws_method) {
+  switch (lws_method) {
+  case LWSHUMETH_GET: return NET_GET;
+  case LWSHUMETH_POST: return NET_POST;
+  case LWSHUMETH_PUT: return NET_PUT;
+  case LWSHUMETH_PATCH: return NET_PATCH;
+  case LWSHUMETH_DELETE: return NET_DELETE;
+  case LWSHUMETH_OPTIONS: return NET_OPTIONS;
+  default: return lws_method < 0 ? 0 : NET_OTHER;
+  }
+}
+
+/* net_args.get of a request lws holds. */
+static const char *urlarg(void *wsi, const char *name, char *buf, int n) {
+  return lws_get_urlarg_by_name(wsi, name, buf, n);
+}
+
 static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   adb *db = net_hub_db(h);
   /* The UI's files hold no data, so they need no token: the page asks for it. */
   const char *ui = net_hub_ui_dir(h);
-  if (ui && p->method == LWSHUMETH_GET && !is_api(p->uri) && serve_file(r, ui, p->uri)) return;
+  if (ui && p->method == NET_GET && !is_api(p->uri) && serve_file(r, ui, p->uri)) return;
   char auth[1100] = "";
   int alen = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
   int has = alen > 7 && !strncmp(auth, "Bearer ", 7);
@@ -379,7 +418,7 @@ static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   if (role < need) {
     char msg[200];
     snprintf(msg, sizeof msg, "this token's role is %s; %s %.100s needs %s", adb_role_name(role),
-             p->method == LWSHUMETH_GET ? "GET" : "this request", p->uri, adb_role_name(need));
+             p->method == NET_GET ? "GET" : "this request", p->uri, adb_role_name(need));
     return net_reply_err(r, 403, "forbidden", msg);
   }
   json_t *body = NULL;
@@ -395,91 +434,17 @@ static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   }
   const char *u = p->uri;
   int m = p->method, wrote = 0;
-  int get_only = !strcmp(u, "/") || !strcmp(u, "/status") || !strcmp(u, "/vv") ||
-                 !strcmp(u, "/labels");
-  if (get_only && m != LWSHUMETH_GET) {
-    net_reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
-  } else if (!strcmp(u, "/labels")) {
-    net_graph_labels(r, db);
-  } else if (!strcmp(u, "/subgraph")) {
-    if (m != LWSHUMETH_POST)
-      net_reply_err(r, 405, "method not allowed", "POST {\"nodes\": [ids]}");
-    else if (!json_is_object(body))
-      net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else net_graph_subgraph(r, db, body);
-  } else if (!strcmp(u, "/vectors/search")) {
-    if (m != LWSHUMETH_POST)
-      net_reply_err(r, 405, "method not allowed", "POST {\"vector\": [...]} or {\"node\": ID}, \"k\"?");
-    else if (!json_is_object(body))
-      net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else net_vector_search(r, db, body);
-  } else if (!strcmp(u, "/")) {
-    r->status = 200;
-    r->ctype = "text/html; charset=utf-8";
-    r->text = status_page(h);
-  } else if (!strcmp(u, "/status")) {
-    reply_status(r, h, role);
-  } else if (!strcmp(u, "/vv")) {
-    void *vv;
-    size_t n;
-    char *js = NULL;
-    int rc = adb_vv(db, &vv, &n);
-    if (rc == ADB_OK) rc = adb_vv_json(db, vv, n, &js);
-    if (rc == ADB_OK) {
-      r->status = 200;
-      r->ctype = "application/json";
-      r->text = js;
-      adb_free(vv);
-    } else {
-      net_reply_db(r, db, rc);
-    }
-  } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
+  net_args args = {urlarg, wsi};
+  if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
     int sql = !strcmp(u, "/sql");
-    if (m != LWSHUMETH_POST)
+    if (m != NET_POST)
       net_reply_err(r, 405, "method not allowed",
                 sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
     else if (!json_is_object(body))
       net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
     else run_on_worker(r, h, wsi, p, sql, body, role);
-  } else if (!strncmp(u, "/tokens", 7) && (u[7] == 0 || (u[7] == '/' && u[8]))) {
-    do_tokens(r, h, m, u[7] ? u + 8 : NULL, body);
-    net_hub_tokens_changed(h);
-  } else if (!strcmp(u, "/presence")) {
-    if (m != LWSHUMETH_GET && m != LWSHUMETH_POST) {
-      net_reply_err(r, 405, "method not allowed",
-                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
-    } else if (m == LWSHUMETH_GET) {
-      r->status = 200;
-      r->ctype = "application/json";
-      r->text = net_hub_presence_json(h);
-    } else if (m == LWSHUMETH_POST && json_is_object(body) && net_member_str(body, "key")) {
-      char *val = net_member_text(body, "value");
-      json_t *ttl = json_object_get(body, "ttl_ms");
-      int rc = net_hub_presence_set(h, net_member_str(body, "key"), val,
-                                    ttl ? (uint64_t)json_integer_value(ttl) : 30000);
-      free(val);
-      if (rc) net_reply_err(r, 400, "invalid argument",
-                        "presence needs a key (1-256 bytes), a JSON value (up to 4 KiB) and "
-                        "ttl_ms between 1 and 3600000");
-      else net_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
-    } else {
-      net_reply_err(r, 400, "invalid argument",
-                "GET, or POST {\"key\":..., \"value\":..., \"ttl_ms\":...}");
-    }
-  } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
-    if (m == LWSHUMETH_GET) net_graph_elements(r, h, wsi, m, 0, u[6] ? u + 7 : NULL, body, &wrote);
-    else if (txn_begin(r, db) == ADB_OK) {
-      net_graph_elements(r, h, wsi, m, 0, u[6] ? u + 7 : NULL, body, &wrote);
-      txn_end(r, db);
-    }
-  } else if (!strncmp(u, "/edges", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
-    if (m == LWSHUMETH_GET) net_graph_elements(r, h, wsi, m, 1, u[6] ? u + 7 : NULL, body, &wrote);
-    else if (txn_begin(r, db) == ADB_OK) {
-      net_graph_elements(r, h, wsi, m, 1, u[6] ? u + 7 : NULL, body, &wrote);
-      txn_end(r, db);
-    }
-  } else {
-    net_reply_err(r, 404, "not found", "no such endpoint (see docs/http.md)");
+  } else if (!net_route_data(r, db, m, u, &args, body, &wrote)) {
+    server_route(r, h, m, u, body, role);
   }
   json_decref(body);
   if (wrote) net_hub_changed(h);
@@ -552,21 +517,21 @@ static int handle(struct lws *wsi, http_pss *p) {
   net_hub *h = lws_context_user(lws_get_context(wsi));
   net_reply r = {0};
   const char *why;
-  int write = p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
-              p->method == LWSHUMETH_PATCH;
+  int write = p->method == NET_POST || p->method == NET_PUT ||
+              p->method == NET_PATCH;
   net_guard g;
   net_hub_guard(h, &g);
   int refused = net_guard_check(&g, wsi, write, &why);
   if (lws_hdr_copy(wsi, r.cors, sizeof r.cors, WSI_TOKEN_ORIGIN) <= 0 || !net_guard_cors(&g, r.cors))
     r.cors[0] = 0;
   if (refused) net_reply_err(&r, refused, refused == 403 ? "forbidden" : "unsupported media type", why);
-  else if (p->method == LWSHUMETH_OPTIONS && r.cors[0]) {
+  else if (p->method == NET_OPTIONS && r.cors[0]) {
     r.preflight = 1;
     r.status = 204;
     r.ctype = "text/plain";
     r.text = strdup("");
     r.file = 1; /* sent as is: no body at all */
-  } else if (p->method == LWSHUMETH_OPTIONS)
+  } else if (p->method == NET_OPTIONS)
     net_reply_err(&r, 403, "forbidden", "only origins given to serve --cors may ask first (OPTIONS)");
   else if (p->too_big) net_reply_err(&r, 413, "invalid argument", "the request body exceeds 1 MiB");
   else route(&r, h, wsi, p);
@@ -640,12 +605,10 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
     int ulen;
     if (p->busy) return -1;
     memset(p, 0, sizeof *p);
-    p->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
-    if (p->method < 0) return -1;
+    p->method = method_of(lws_http_get_uri_and_method(wsi, &uri, &ulen));
+    if (!p->method) return -1;
     snprintf(p->uri, sizeof p->uri, "%.*s", ulen, uri);
-    /* The path only: lws keeps the query apart, but be safe. */
-    char *q = strchr(p->uri, '?');
-    if (q) *q = 0;
+    /* lws keeps the query apart and has decoded the path: a '?' here is part of an id. */
     size_t ul = strlen(p->uri);
     while (ul > 1 && p->uri[ul - 1] == '/') p->uri[--ul] = 0;
     int has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
@@ -660,8 +623,8 @@ static int http_callback(struct lws *wsi, int reason, void *user, void *in, size
        * the refusal with it if it waited for a writable callback. */
       return send_reply(wsi, p, &r) ? -1 : write_some(wsi, p);
     }
-    if ((p->method == LWSHUMETH_POST || p->method == LWSHUMETH_PUT ||
-         p->method == LWSHUMETH_PATCH) && has_body) {
+    if ((p->method == NET_POST || p->method == NET_PUT ||
+         p->method == NET_PATCH) && has_body) {
       char cl[32] = "";
       lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
       if (strtoull(cl, NULL, 10) > 0) return 0; /* wait for the body */

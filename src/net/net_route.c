@@ -1,0 +1,130 @@
+/* net_route.c — the HTTP API's data routes on one database, apart from any transport: the
+ * server (net_http.c) and a replica in a browser page (wasm/http.c) answer them alike. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net_api.h"
+
+/* The value of one hex digit, or -1. */
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+size_t net_url_decode(const char *s, size_t n, char *out, size_t cap, int plus) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 1 < cap; i++) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
+        (lo = hex_digit(s[i + 2])) >= 0) {
+      out[k++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else {
+      out[k++] = plus && s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  if (cap) out[k] = 0;
+  return k;
+}
+
+/* Query arguments are "name=value" pairs split by '&'; the first pair of that name counts. */
+const char *net_args_query(void *query, const char *name, char *buf, int n) {
+  const char *q = query;
+  size_t nl = strlen(name);
+  if (!q || n < 1) return NULL;
+  while (*q) {
+    const char *end = q + strcspn(q, "&");
+    if ((size_t)(end - q) >= nl && !memcmp(q, name, nl)) {
+      net_url_decode(q + nl, (size_t)(end - q) - nl, buf, (size_t)n, 1);
+      return buf;
+    }
+    q = *end ? end + 1 : end;
+  }
+  return NULL;
+}
+
+int net_txn_begin(net_reply *r, adb *db) {
+  int rc = adb_begin(db);
+  if (rc) net_reply_db(r, db, rc);
+  return rc;
+}
+
+void net_txn_end(net_reply *r, adb *db) {
+  if (r->status < 400) {
+    int rc = adb_commit(db);
+    if (rc) {
+      free(r->text);
+      r->text = NULL;
+      net_reply_db(r, db, rc);
+    }
+  } else {
+    adb_rollback(db);
+  }
+}
+
+/* GET /vv: the database's version vector as JSON. */
+static void reply_vv(net_reply *r, adb *db) {
+  void *vv;
+  size_t n;
+  char *js = NULL;
+  int rc = adb_vv(db, &vv, &n);
+  if (rc == ADB_OK) {
+    rc = adb_vv_json(db, vv, n, &js);
+    adb_free(vv);
+  }
+  if (rc) return net_reply_db(r, db, rc);
+  r->status = 200;
+  r->ctype = "application/json";
+  r->text = js;
+}
+
+/* A route that takes one POST of a JSON object: 1 when the request is one (r untouched). */
+static int post_object(net_reply *r, int method, json_t *body, const char *usage) {
+  if (method != NET_POST) net_reply_err(r, 405, "method not allowed", usage);
+  else if (!json_is_object(body)) net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+  else return 1;
+  return 0;
+}
+
+/* /nodes, /edges and their ids: reads as they are, writes in one transaction. */
+static void elements(net_reply *r, adb *db, int method, int edge, const char *id,
+                     const net_args *args, json_t *body, int *wrote) {
+  if (method == NET_GET) return net_graph_elements(r, db, args, method, edge, id, body, wrote);
+  if (net_txn_begin(r, db) != ADB_OK) return;
+  net_graph_elements(r, db, args, method, edge, id, body, wrote);
+  net_txn_end(r, db);
+}
+
+int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_args *args,
+                   json_t *body, int *wrote) {
+  int get_only = !strcmp(u, "/vv") || !strcmp(u, "/labels");
+  if (get_only && method != NET_GET) {
+    net_reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
+  } else if (!strcmp(u, "/labels")) {
+    net_graph_labels(r, db);
+  } else if (!strcmp(u, "/vv")) {
+    reply_vv(r, db);
+  } else if (!strcmp(u, "/subgraph")) {
+    if (post_object(r, method, body, "POST {\"nodes\": [ids]}")) net_graph_subgraph(r, db, body);
+  } else if (!strcmp(u, "/vectors/search")) {
+    if (post_object(r, method, body, "POST {\"vector\": [...]} or {\"node\": ID}, \"k\"?"))
+      net_vector_search(r, db, body);
+  } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
+    int sql = !strcmp(u, "/sql");
+    if (post_object(r, method, body, sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}") &&
+        net_txn_begin(r, db) == ADB_OK) {
+      if (sql) net_query_sql(r, db, body, wrote, NULL);
+      else net_query_cypher(r, db, body, wrote, NULL);
+      net_txn_end(r, db);
+    }
+  } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
+    elements(r, db, method, 0, u[6] ? u + 7 : NULL, args, body, wrote);
+  } else if (!strncmp(u, "/edges", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
+    elements(r, db, method, 1, u[6] ? u + 7 : NULL, args, body, wrote);
+  } else {
+    return 0;
+  }
+  return 1;
+}
