@@ -100,7 +100,7 @@ install: all
 	$(BUILD)/arenadb completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_arenadb
 	if [ -f web/dist/index.html ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/arenadb/ui && \
-	  install -m 644 web/dist/index.html web/dist/app.js web/dist/app.css $(DESTDIR)$(PREFIX)/share/arenadb/ui/; fi
+	  install -m 644 web/dist/*.html web/dist/*.js web/dist/*.css $(DESTDIR)$(PREFIX)/share/arenadb/ui/; fi
 	if [ -d web/dist/wasm ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/arenadb/ui/wasm && \
 	  install -m 644 web/dist/wasm/*.mjs $(DESTDIR)$(PREFIX)/share/arenadb/ui/wasm/; fi

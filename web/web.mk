@@ -3,9 +3,9 @@
 # (git-ignored, reused once installed). `make` builds the UI too when npm is present and the
 # packages can be installed; without them the server shows its status page instead.
 UI_SRC := $(wildcard web/src/*.js web/src/*.css web/src/*.html)
-UI_OUT := web/dist/index.html web/dist/app.js web/dist/app.css
-# The WebAssembly package, when built (`make wasm`), goes to web/dist/wasm/ for the collaborative
-# text editor. Its files are not prerequisites (that would make `make ui` build the package, and
+UI_OUT := web/dist/index.html web/dist/app.js web/dist/app.css web/dist/fa2worker.js web/dist/sw.js
+# The WebAssembly package, when built (`make wasm`), goes to web/dist/wasm/ for the page's
+# replica (collaborative text, working offline). Its files are not prerequisites (that would make `make ui` build the package, and
 # fail without emcc); a listing of them (names, sizes, times) is, rewritten only when it changes,
 # so `make ui` after `make wasm` copies the package again. Without it the UI still builds.
 UI_WASM_DIR = $(or $(WASM_OUT),build/wasm)

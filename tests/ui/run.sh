@@ -4,8 +4,8 @@
 # drives the page in headless Chromium (uitest.mjs, the query console's console.test.mjs, the
 # graph view's graph.test.mjs, the side panels' panels.test.mjs, editing's edit.test.mjs,
 # page.test.mjs for the theme, the shortcuts and the URL, live.test.mjs: pushed updates and
-# presence across two tabs, and text.test.mjs: collaborative text through the page's WebAssembly
-# replica). The WebAssembly package is built first (make test runs this suite before the wasm
+# presence across two tabs, text.test.mjs: collaborative text through the page's WebAssembly
+# replica, and offline.test.mjs: the page on that replica with the server out of reach). The WebAssembly package is built first (make test runs this suite before the wasm
 # one), so that `make ui` puts it beside the page.
 # Usage: tests/ui/run.sh [ARENADB].
 # The last line is "ui: N passed, M failed"; a screenshot lands in build/ui-screenshot.png.
@@ -25,7 +25,8 @@ fi
 passed=0 failed=0
 for t in "uitest.mjs $bin web/dist build/ui-screenshot.png" "console.test.mjs $bin web/dist" \
          "graph.test.mjs $bin web/dist build/ui-graph-screenshot.png" "panels.test.mjs $bin web/dist" \
-         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist" "live.test.mjs $bin web/dist" "text.test.mjs $bin web/dist"; do
+         "edit.test.mjs $bin web/dist" "page.test.mjs $bin web/dist" "live.test.mjs $bin web/dist" "text.test.mjs $bin web/dist" \
+         "offline.test.mjs $bin web/dist"; do
   set -- $t
   out=$(timeout -k 5 120 node "tests/ui/$1" "${@:2}" 2>&1)
   echo "$out" | grep -v '^ui: '

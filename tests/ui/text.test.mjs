@@ -179,7 +179,7 @@ try {
       await p.page.waitForFunction(() => /WebAssembly build \(make wasm\)/.test(document.querySelector("#text-state")?.textContent),
         null, { timeout: 10000 });
       const msg = await p.page.textContent("#text-state");
-      assert(msg === "collaborative editing needs the WebAssembly build (make wasm)", msg);
+      assert(msg === "the page's replica (collaborative text, working offline) needs the WebAssembly build (make wasm)", msg);
       assert(p.errors.length === 0, p.errors.join("; "));
     } finally {
       await srv2.stop();

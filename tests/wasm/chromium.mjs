@@ -126,11 +126,11 @@ export function assertNoSanitizerReport(log) {
   assert(!/Sanitizer|runtime error:/.test(log), log.slice(0, 2000));
 }
 
-/** Starts `ARENADB --db DB serve --listen 127.0.0.1:PORT ...args` and waits until it answers.
- * Resolves to { base, log(), stop() }: log() is its stderr so far, stop() ends it (SIGTERM)
- * and resolves once it exited. */
-export async function serveArenadb(arenadb, db, args = []) {
-  const port = await freePort();
+/** Starts `ARENADB --db DB serve --listen 127.0.0.1:PORT ...args` (a free port unless given)
+ * and waits until it answers. Resolves to { base, port, log(), stop() }: log() is its stderr so
+ * far, stop() ends it (SIGTERM) and resolves once it exited. */
+export async function serveArenadb(arenadb, db, args = [], at = null) {
+  const port = at || await freePort();
   const proc = spawn(arenadb, ["--db", db, "serve", "--listen", `127.0.0.1:${port}`, ...args],
     { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -145,6 +145,7 @@ export async function serveArenadb(arenadb, db, args = []) {
   }
   return {
     base,
+    port,
     log: () => log,
     stop: () => new Promise((r) => {
       if (proc.exitCode !== null) return r();

@@ -1,5 +1,6 @@
 // api.js — the server's HTTP JSON API (docs/http.md), with the token a server started with
-// --token wants.
+// --token wants; while the server is out of reach, the page's own replica (replica.js) answers
+// the same routes with the server's code, and the page says it is offline.
 
 const TOKEN_KEY = "arenadb.token";
 
@@ -21,18 +22,62 @@ export function token() {
   return localStorage.getItem(TOKEN_KEY);
 }
 
-// Sends one request; resolves with the parsed JSON answer, rejects with an ApiError.
+let local = null; // the page's replica once synced with the server (useReplica), or null
+let offline = false;
+const offlineWatchers = new Set();
+
+/** From now on, requests the server cannot be reached for go to r (replica.js), if not null. */
+export function useReplica(r) {
+  local = r;
+}
+
+/** Whether requests go to the page's replica, the server being out of reach. */
+export function isOffline() {
+  return offline;
+}
+
+/** Says whether the server is out of reach; fn(offline) hears each change. */
+export function setOffline(value) {
+  if (value === offline || (value && !local)) return;
+  offline = value;
+  for (const fn of offlineWatchers) fn(offline);
+}
+
+export function onOffline(fn) {
+  offlineWatchers.add(fn);
+}
+
+// The page's replica answers as the server would; GET /status tells its own state.
+async function fromReplica(method, path, body) {
+  if (path === "/status") return local.status();
+  const r = await local.db.http(method, path, body);
+  if (r.status >= 400) throw new ApiError(r.status, r.body);
+  return r.body;
+}
+
+// Sends one request; resolves with the parsed JSON answer, rejects with an ApiError. A request
+// the network fails goes to the page's replica, when there is one, and the page goes offline.
 export async function api(method, path, body) {
+  if (offline) return fromReplica(method, path, body);
   const headers = {};
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: "no-store",
-  });
+  let r;
+  try {
+    r = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (e) {
+    if (!local) {
+      throw new ApiError(0, { error: `the server is out of reach (${e.message}), and this page has no replica of its own yet` });
+    }
+    setOffline(true);
+    return fromReplica(method, path, body);
+  }
   const text = await r.text();
   let json = null;
   try {

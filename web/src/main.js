@@ -1,7 +1,9 @@
 // main.js — the ArenaDB browser UI: server status, graph view, node details, query console,
 // a refresh whenever the server's version vector moves, and who else is looking (both pushed
-// over the events socket, live.js).
-import { api, setToken, ApiError } from "./api.js";
+// over the events socket, live.js); with the server out of reach, the same on the page's own
+// replica (replica.js).
+import { api, setToken, token, ApiError, isOffline, setOffline, onOffline } from "./api.js";
+import { keepReplica, openReplica, syncedReplica, watchReplica } from "./replica.js";
 import { GraphView, PAGE, MAX_SHOWN, colourOf } from "./graph.js";
 import { createConsole } from "./console.js";
 import { initTheme, themeMode } from "./theme.js";
@@ -354,7 +356,8 @@ const queryConsole = createConsole({
 });
 // The side panels (schema, vector search, sync), fed by the poll and the graph's reloads.
 const panels = createPanels($("sidebar"), { runQuery: (text) => queryConsole.runText(text),
-  selectedNode: () => (selected && !selected.edge ? selected.id : null), showInGraph, open: expand });
+  selectedNode: () => (selected && !selected.edge ? selected.id : null), showInGraph, open: expand,
+  onKeep: (on) => { if (on && lastStatus && !isOffline()) keepReplicaNow(); } });
 // Editing (edit.js): after each successful write the view reloads, showing what was made.
 const editing = createEditing({
   panel: $("edit-panel"),
@@ -435,8 +438,67 @@ function restoreState() {
   }
 }
 
+// The page's replica (replica.js), when the user keeps one (the sync panel's switch), opens
+// once the first view is up, so that it never slows the first drawing. It says "none" (with
+// why in the console) where it cannot open, e.g. without the WebAssembly build. A page loaded
+// with the server out of reach (the service worker kept its files) resumes the replica that
+// last synced in full in this origin's OPFS, as it was.
+const REPLICA_AFTER_MS = 1500;
+async function startReplica(dbId, resume = false) {
+  try {
+    const r = await openReplica(dbId, token(), resume);
+    if (!resume || r.storage !== "opfs") await r.synced;
+    document.body.dataset.replica = r.storage;
+    return true;
+  } catch (e) {
+    document.body.dataset.replica = "none";
+    console.warn(`no replica in this page: ${e.message}`);
+    return false;
+  }
+}
+
+// The first status: from the server, or with it out of reach, from the replica that can resume.
+async function boot() {
+  try {
+    await poll();
+  } catch (e) {
+    const saved = syncedReplica();
+    if (!(e instanceof ApiError && e.status === 0) || !saved || !(await startReplica(saved, true))) throw e;
+    setOffline(true);
+    await poll();
+  }
+}
+
+// Offline, the page reads and writes its replica: each commit there (its own, or merged from
+// the server) is shown as a pushed status would be, and the replica's sync coming back up
+// brings the page back to the server.
+watchReplica((r) => {
+  if (r.connected && isOffline()) setOffline(false);
+  else if (isOffline()) serial(poll);
+});
+onOffline((offline) => {
+  $("offline").hidden = !offline;
+  document.body.classList.toggle("offline", offline);
+  if (!offline) {
+    live.restart();
+    serial(poll);
+  }
+});
+
 // For tests and the console.
 window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, text: textEditing, live, poll: () => serial(poll) };
+// After the first view, like the replica: the service worker (sw.js) keeps the page's files.
+function keepFiles() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register(new URL("sw.js", location.href)).catch((e) => console.warn(`no service worker: ${e.message}`));
+}
+
 restoreState();
 live.start();
-serial(poll);
+function keepReplicaNow() {
+  keepFiles();
+  startReplica(lastStatus.db);
+}
+serial(boot).then(() => setTimeout(() => {
+  if (keepReplica() && lastStatus && !isOffline()) keepReplicaNow();
+}, REPLICA_AFTER_MS));

@@ -8,7 +8,7 @@ import { createSyncPanel } from "./syncpanel.js";
 const HIDDEN_KEY = "arenadb.sidebar.hidden";
 
 // Builds the sidebar in aside. deps: runQuery(text), selectedNode(), showInGraph({nodes,
-// edges}), open(id). Returns the panels: schema.refresh(), vectors.nodeSelected(id),
+// edges}), open(id), onKeep(on) (the sync panel's replica switch). Returns the panels: schema.refresh(), vectors.nodeSelected(id),
 // sync.update(status).
 export function createPanels(aside, deps) {
   const toggle = el("button", undefined, "sidebar-toggle");
@@ -25,7 +25,7 @@ export function createPanels(aside, deps) {
   }
   const schema = createSchemaPanel(section("schema-panel", "Schema", true), deps);
   const vectors = createVectorPanel(section("vector-panel", "Vector search", true), deps);
-  const sync = createSyncPanel(section("sync-panel", "Sync", true));
+  const sync = createSyncPanel(section("sync-panel", "Sync", true), deps);
   aside.replaceChildren(toggle, body);
 
   function setHidden(hidden) {

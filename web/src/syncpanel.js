@@ -1,7 +1,9 @@
-// syncpanel.js — the sync panel: this server's replica and database ids, its version vector as
-// a table, its live sync sessions and its outgoing peers with how far behind each one is, from
-// each status the server pushes (or the page asks for).
+// syncpanel.js — the sync panel: the switch that keeps a replica in the page (replica.js), and
+// this server's replica and database ids, its version vector as a table, its live sync
+// sessions and its outgoing peers with how far behind each one is, from each status the server
+// pushes (or the page asks for).
 import { el, table } from "./dom.js";
+import { keepReplica } from "./replica.js";
 
 // How far behind a session is: the server's transactions it lacks, and for how long its oldest
 // unacknowledged batch has waited. behind is null until its first version vector arrives.
@@ -11,11 +13,23 @@ function lag(s) {
   return s.behind ? `${s.behind.toLocaleString()} behind${waiting}` : `up to date${waiting}`;
 }
 
-// Wires the panel in box; update(status) shows one status.
-export function createSyncPanel(box) {
+// Wires the panel in box; update(status) shows one status. onKeep(on) hears the switch.
+export function createSyncPanel(box, { onKeep } = {}) {
+  const keep = el("input");
+  keep.type = "checkbox";
+  keep.id = "keep-replica";
+  keep.checked = keepReplica();
+  keep.onchange = () => {
+    keepReplica(keep.checked);
+    if (onKeep) onKeep(keep.checked);
+  };
+  const keepLabel = el("label", undefined, "keep-replica");
+  keepLabel.title = "a copy of the database in this browser, synced live: the page keeps working " +
+    "with the server out of reach, and its writes reach the server when it is back";
+  keepLabel.append(keep, " keep a replica in this page (works offline)");
   const out = el("div", "waiting for the server's status…", "hint");
   out.id = "sync-out";
-  box.append(out);
+  box.append(keepLabel, out);
 
   let last = null;
   function update(st) {

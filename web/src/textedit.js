@@ -1,18 +1,15 @@
 // textedit.js — collaborative editing of a node's text property (docs/ui.md, "Collaborative
-// text"). The page holds a replica of its own: the WebAssembly package (`make wasm`, copied by
-// `make ui` into dist/wasm/), kept in the origin private file system (in memory where that
-// cannot be had), syncing live with the server it came from over the sync protocol
-// (docs/protocol.md). Typing goes into the replica's text CRDT (`textUpdate`, which
-// rebases the edit over whatever was merged meanwhile, and turns a plain string property into
-// text on the first edit); merged changes come back into the editor with the local cursor kept
+// text"). Typing goes into the text CRDT of the page's own replica (replica.js), syncing live
+// with the server (`textUpdate`, which rebases the edit over whatever was merged meanwhile, and
+// turns a plain string property into text on the first edit); merged changes come back into the editor with the local cursor kept
 // in place; this tab's cursor goes out through the sync session's presence, and the others'
 // show as coloured carets with their names.
 import { Annotation, EditorState, StateEffect, StateField, Transaction } from "@codemirror/state";
 import { Decoration, EditorView, WidgetType, drawSelection, keymap } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { api, token } from "./api.js";
+import { currentReplica, openReplica } from "./replica.js";
 
-export const NEEDS_WASM = "collaborative editing needs the WebAssembly build (make wasm)";
 const PRESENCE_KEY = "text-cursor";
 const PRESENCE_DELAY_MS = 40; // cursor moves within this are sent as one presence update
 
@@ -29,52 +26,6 @@ function toUnits(s, points) {
   let u = 0;
   for (let i = 0; i < points && u < s.length; i++) u += s.codePointAt(u) > 0xffff ? 2 : 1;
   return u;
-}
-
-// ---- the page's replica: opened once, on the first editor, and kept syncing ------------------
-
-let replica = null; // Promise of { db, sync, mod, synced, storage, received }
-
-// The page's replica of the server's database: in the origin private file system, named by the
-// database's id, so that a reload syncs only what changed since the last visit; in memory
-// where OPFS is missing or another tab of this origin holds that file.
-async function openLocal(mod, dbId) {
-  try {
-    const db = await mod.ArenaDB.open(`arenadb-ui-${dbId}.db`, { storage: "opfs", dbId });
-    return { db, storage: "opfs" };
-  } catch (e) {
-    if (e.code !== mod.ADB.MISUSE && e.code !== mod.ADB.BUSY) throw e;
-  }
-  return { db: await mod.ArenaDB.open(":memory:", { storage: "memory" }), storage: "memory" };
-}
-
-function openReplica() {
-  if (!replica) {
-    replica = (async () => {
-      let mod;
-      try {
-        // Not bundled: the package is served beside the page when it was built.
-        mod = await import(/* webpackIgnore: true */ new URL("wasm/arenadb.mjs", location.href).href);
-      } catch {
-        throw new Error(NEEDS_WASM);
-      }
-      const { db, storage } = await openLocal(mod, (await api("GET", "/status")).db);
-      const url = new URL("/", location.href);
-      url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-      const sync = db.sync(url.href, { live: true, token: token() || undefined });
-      const r = { db, sync, mod, storage, received: 0 }; // received: elements changed by the server
-      sync.on("change", ({ ids }) => { r.received += ids.length; });
-      r.synced = new Promise((resolve, reject) => {
-        sync.on("synced", resolve);
-        sync.on("status", ({ state, error }) => {
-          if (state === "closed") reject(new Error(`sync stopped: ${error ? error.message : "closed"}`));
-        });
-      });
-      return r;
-    })();
-    replica.catch(() => { replica = null; }); // a later try may work (e.g. after make wasm)
-  }
-  return replica;
 }
 
 // ---- remote carets -----------------------------------------------------------------------------
@@ -175,7 +126,7 @@ export function createTextEditing({ panel, me }) {
     session = mine;
     let r;
     try {
-      r = await openReplica();
+      r = await openReplica((await api("GET", "/status")).db, token());
       await r.synced;
     } catch (e) {
       if (session !== mine) return;
@@ -315,8 +266,8 @@ export function createTextEditing({ panel, me }) {
     // elements the server's changes touched in it since the page opened.
     text: () => (session && session.text ? session.text() : null),
     replica: async () => {
-      if (!replica) return null;
-      const { storage, received } = await replica;
+      if (!currentReplica()) return null;
+      const { storage, received } = await currentReplica();
       return { storage, received };
     },
     focus: () => session && session.view && session.view.focus(),
