@@ -289,3 +289,21 @@ Test(cypher_plan, relationship_maps_reading_earlier_nodes_keep_the_written_order
   ROWS(db, "MATCH (p:Person)-[r:LIVES_IN {since: p.y}]->(c:City) RETURN p.name", "'Ada'\n");
   adb_close(db);
 }
+
+/* MATCH (v:L) RETURN count(v) (or count(*)) takes the label's count from SQL; it must agree
+ * with matching: after writes of the same query, once per input row, with several labels, and
+ * not for a variable bound before or an OPTIONAL MATCH. */
+Test(cypher_plan, lone_label_counts_follow_the_query) {
+  adb *db = open_tmp(0, NULL);
+  free(rows(db, "CREATE (:L), (:L), (:L), (:L:M), (:L:M), (:M)", NULL));
+  ROWS(db, "MATCH (n:L) RETURN count(n)", "5\n");
+  ROWS(db, "MATCH (n:L) RETURN count(*)", "5\n");
+  ROWS(db, "MATCH (n:M) RETURN count(n) AS c", "3\n");
+  ROWS(db, "UNWIND [1, 2] AS x MATCH (n:L) RETURN count(*)", "10\n");
+  ROWS(db, "CREATE (:L) WITH 1 AS x MATCH (n:L) RETURN count(n)", "6\n");
+  ROWS(db, "MATCH (a:M) WITH a MATCH (a:L) RETURN count(a)", "2\n");
+  ROWS(db, "OPTIONAL MATCH (n:Nope) RETURN count(n)", "0\n");
+  ROWS(db, "MATCH (n:L) DETACH DELETE n WITH count(*) AS d MATCH (m:L) RETURN count(m)", "0\n");
+  ROWS(db, "MATCH (n:M) RETURN count(n)", "1\n");
+  adb_close(db);
+}

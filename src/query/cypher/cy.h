@@ -109,6 +109,7 @@ typedef struct cy_node {
   int *in, nin, capin;
   int64_t rid;               /* row id in the store */
   int stub;                  /* only rid is known yet: cy_node_get loads the rest */
+  const char *props_text;    /* a scan read the row: props is parsed from it by cy_node_get */
   int loaded;                /* it existed before the query: orig* hold its state then */
   cy_map *orig;
   const char **orig_labels;
@@ -256,7 +257,21 @@ typedef struct cy_setitem {
 enum { SI_PROP, SI_ASSIGN, SI_MERGE, SI_LABELS };
 
 typedef enum { C_MATCH, C_UNWIND, C_WITH, C_RETURN, C_CREATE, C_MERGE, C_SET, C_REMOVE, C_DELETE,
-               C_CALL, C_FOREACH, C_SUBQUERY, C_LOADCSV } cy_ckind;
+               C_CALL, C_FOREACH, C_SUBQUERY, C_LOADCSV, C_SCHEMA } cy_ckind;
+
+/* CREATE, DROP or SHOW of indexes or uniqueness constraints: a query of its own (cy_index.c). */
+typedef enum { CS_CREATE, CS_DROP, CS_SHOW } cy_schema_op;
+
+typedef struct cy_schema {
+  cy_schema_op op;
+  int constraint;        /* CONSTRAINT ... IS UNIQUE, not INDEX */
+  const char *name;      /* CREATE without a name: NULL, made from the label and property */
+  const char *label, *prop;
+  int if_exists;         /* CREATE ... IF NOT EXISTS, DROP ... IF EXISTS */
+} cy_schema;
+
+/* The columns of a SHOW (none for CREATE and DROP): their number, and the names in *cols. */
+int cy_schema_columns(const cy_schema *s, const char ***cols);
 
 typedef struct cy_clause {
   cy_ckind k;
@@ -283,6 +298,7 @@ typedef struct cy_clause {
   int implicit_args;    /* CALL p without parentheses: the parameters of the arguments' names */
   int yield_all;        /* YIELD * */
   int standalone;       /* set by the checker: the CALL is the whole query */
+  cy_schema *schema;    /* C_SCHEMA */
 } cy_clause;
 
 typedef struct cy_query {
@@ -325,6 +341,7 @@ struct cy_ctx {
   cy_tzc *tz;      /* named time zones opened (cy_tz.c) */
   uint32_t ticks;  /* cy_tick calls, to read the clock only now and then */
   struct cy_prof *prof; /* PROFILE: what each clause of the query gave and took; else NULL */
+  struct cy_ixset *ix;  /* the indexes, read once per query (cy_index.c) */
   ut_buf held[8];  /* buffers being built (cy_buf_hold): a failure frees them */
   int nheld;
 };

@@ -21,6 +21,7 @@ typedef struct scope {
 typedef struct checker {
   cy_ctx *c;
   scope *s;
+  const cy_query *top; /* the whole query */
 } checker;
 
 static void add(checker *k, scope *s, const char *name, int type) {
@@ -609,6 +610,13 @@ static scope *clauses(checker *k, scope *s, cy_query *q, int *ncols, const char 
       add(k, s, cl->var, VT_VALUE);
       break;
     case C_SUBQUERY: subquery_clause(k, s, cl); break;
+    case C_SCHEMA:
+      if (q != k->top || q->ncl != 1 || q->next)
+        ERR("InvalidClauseComposition", "%s %s is a query of its own, with no other clause",
+            cl->schema->op == CS_CREATE ? "CREATE" : cl->schema->op == CS_DROP ? "DROP" : "SHOW",
+            cl->schema->constraint ? "CONSTRAINT" : "INDEX");
+      *ncols = cy_schema_columns(cl->schema, cols);
+      break;
     }
   }
   return s;
@@ -638,7 +646,8 @@ int cy_query_writes(const cy_query *q) {
     for (int i = 0; i < q->ncl; i++) {
       cy_ckind kd = q->cl[i].k;
       if (kd == C_CREATE || kd == C_MERGE || kd == C_SET || kd == C_REMOVE || kd == C_DELETE ||
-          kd == C_FOREACH || (kd == C_SUBQUERY && cy_query_writes(q->cl[i].body)))
+          kd == C_FOREACH || (kd == C_SUBQUERY && cy_query_writes(q->cl[i].body)) ||
+          (kd == C_SCHEMA && q->cl[i].schema->op != CS_SHOW))
         return 1;
     }
   return 0;
@@ -687,7 +696,7 @@ static void subquery_clause(checker *k, scope *s, cy_clause *cl) {
 }
 
 void cy_check(cy_ctx *c, cy_query *q) {
-  checker k = {.c = c};
+  checker k = {.c = c, .top = q};
   int ncols = 0;
   const char **cols = NULL;
   check_union(&k, cy_alloc(c, sizeof(scope)), q, &ncols, &cols);

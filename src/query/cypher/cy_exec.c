@@ -876,6 +876,10 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
     case C_FOREACH: t = do_foreach(c, cl, t); break;
     case C_SUBQUERY: t = do_subquery(c, cl, t); break;
     case C_LOADCSV: t = do_loadcsv(c, cl, t); break;
+    case C_SCHEMA:
+      t = cy_schema_run(c, cl->schema);
+      *returned = 1;
+      break;
     }
     if (c->prof) {
       cy_prof_note(c, cl, t->nrows, adb__mono_ms() - t0);
@@ -964,6 +968,7 @@ cy_table *cy_exec(cy_ctx *c, cy_query *q) {
                 "cannot delete a node that still has relationships; use DETACH DELETE");
     }
   }
+  cy_index_enforce(c);
   cy_stats_compute(c);
   return res;
 }

@@ -31,9 +31,10 @@ typedef struct gstate {
   const char **types;       /* relationship types interned by the cache's label id */
   uint32_t ntypes;
   int64_t node_count;       /* -1 until counted */
-  const char **cnt_label;   /* label counts for planning */
+  const char **cnt_label;   /* label counts, as of cnt_writes */
   int64_t *cnt;
   int ncnt, capcnt;
+  uint64_t cnt_writes;
   const char *scan_label;   /* the last label scan, valid while writes stays scan_writes */
   int *scan;
   int nscan;
@@ -270,6 +271,10 @@ static sqlite3_stmt *row_of(cy_ctx *c, int kind, int64_t rid) {
 /* Columns of STMT_ELEM_BY_RID[_E]: rid, id, cl, label, props, meta. */
 cy_node *cy_node_get(cy_ctx *c, int i) {
   cy_node *n = &c->g.nodes[i];
+  if (n->props_text) { /* most nodes a scan reads are never asked for their properties */
+    n->props = n->orig = props_from_text(c, n->props_text);
+    n->props_text = NULL;
+  }
   if (!n->stub) return n;
   sqlite3_stmt *st = row_of(c, ADB_NODE, n->rid);
   n->id = cy_strdup(c, (const char *)sqlite3_column_text(st, 1));
@@ -347,29 +352,19 @@ int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side) {
 /* The SQL test that a node row has label ?1: its stored labels are sorted and joined by ':'. */
 #define HAS_LABEL "cl&1 AND (label=?1 OR instr(':'||label||':', ':'||?1||':')>0)"
 
-int cy_label_scan(cy_ctx *c, const char *label, int **out) {
+int cy_scan_rows(cy_ctx *c, sqlite3_stmt *st, int **out) {
   gstate *s = gst(c);
-  if (s->scan_label && s->scan_writes == s->writes && !strcmp(s->scan_label, label)) {
-    *out = s->scan;
-    return s->nscan;
-  }
-  sqlite3_stmt *st;
-  int src = store_prepare(c->db, "SELECT rid, id, label, props FROM main.adb_node WHERE " HAS_LABEL
-                                 " ORDER BY rid", &st);
-  if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
-  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
-  int n = 0, cap = 16;
+  int n = 0, cap = 16, src;
   int *v = cy_alloc(c, (size_t)cap * sizeof *v);
   while ((src = store_step(c->db, st)) == SQLITE_ROW) {
     int64_t rid = sqlite3_column_int64(st, 0);
     int i = ridmap_get(&s->nodes, rid);
     if (i < 0) {
       const char *text = (const char *)sqlite3_column_text(st, 2);
-      i = add_node(c, rid, (const char *)sqlite3_column_text(st, 1), text,
-                   props_from_text(c, (const char *)sqlite3_column_text(st, 3)));
+      i = add_node(c, rid, (const char *)sqlite3_column_text(st, 1), text, NULL);
       cy_node *nd = &c->g.nodes[i];
+      nd->props_text = cy_strdup(c, (const char *)sqlite3_column_text(st, 3));
       nd->loaded = 1;
-      nd->orig = nd->props;
       nd->orig_labels = nd->labels;
       nd->orig_nlabels = nd->nlabels;
     }
@@ -383,12 +378,26 @@ int cy_label_scan(cy_ctx *c, const char *label, int **out) {
   }
   sqlite3_finalize(st);
   if (src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
-  s->scan_label = cy_strdup(c, label);
-  s->scan = v;
-  s->nscan = n;
-  s->scan_writes = s->writes;
   *out = v;
   return n;
+}
+
+int cy_label_scan(cy_ctx *c, const char *label, int **out) {
+  gstate *s = gst(c);
+  if (s->scan_label && s->scan_writes == s->writes && !strcmp(s->scan_label, label)) {
+    *out = s->scan;
+    return s->nscan;
+  }
+  sqlite3_stmt *st;
+  int src = store_prepare(c->db, "SELECT rid, id, label, props FROM main.adb_node WHERE " HAS_LABEL
+                                 " ORDER BY rid", &st);
+  if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
+  sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+  s->nscan = cy_scan_rows(c, st, &s->scan);
+  s->scan_label = cy_strdup(c, label);
+  s->scan_writes = s->writes;
+  *out = s->scan;
+  return s->nscan;
 }
 
 /* Runs a one-row count query with label bound to ?1. */
@@ -406,6 +415,10 @@ static int64_t sql_count(cy_ctx *c, const char *sql, const char *label) {
 
 int64_t cy_label_count(cy_ctx *c, const char *label) {
   gstate *s = gst(c);
+  if (s->cnt_writes != s->writes) { /* the query wrote since they were counted */
+    s->ncnt = 0;
+    s->cnt_writes = s->writes;
+  }
   for (int i = 0; i < s->ncnt; i++)
     if (!strcmp(s->cnt_label[i], label)) return s->cnt[i];
   if (s->ncnt == s->capcnt) {

@@ -3,6 +3,7 @@
  * the planner picks and through the adjacency cache. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "query/cypher/cy.h"
 #include "query/cypher/cy_plan.h"
@@ -61,10 +62,10 @@ static int props_match(mstate *m, const cy_map *have, const cy_expr *want) {
 static int node_ok(mstate *m, const cy_pnode *p, int id) {
   if (m->c->g.nodes[id].deleted) return 0;
   if (!p->nlabels && !p->props) return 1;
-  const cy_node *n = cy_node_get(m->c, id);
+  const cy_node *n = m->c->g.nodes[id].stub ? cy_node_get(m->c, id) : &m->c->g.nodes[id];
   for (int i = 0; i < p->nlabels; i++)
     if (!cy_node_has_label(n, p->labels[i])) return 0;
-  return props_match(m, n->props, p->props);
+  return !p->props || props_match(m, cy_node_get(m->c, id)->props, p->props);
 }
 
 static void use_push(mstate *m, int rel) {
@@ -441,8 +442,8 @@ static int is_bound(void *ctx, const char *name) {
   return m->vals[col].k == CV_NODE ? 2 : 1;
 }
 
-/* Starts pattern pi where the planner says: a bound node, a node by element id, the nodes of a
- * label, or every live node in row id order. */
+/* Starts pattern pi where the planner says: a bound node, a node by element id, the nodes an
+ * index gives, the nodes of a label, or every live node in row id order. */
 static void match_pattern(mstate *m, int pi) {
   if (m->stop) return;
   if (pi == m->npats) {
@@ -473,9 +474,14 @@ static void match_pattern(mstate *m, int pi) {
     if (node >= 0) with_node(m, pi, 0, node);
     return;
   }
+  case CP_INDEX:
   case CP_LABEL: {
-    int *nodes;
-    int n = cy_label_scan(c, s.label, &nodes);
+    int *nodes, n = -1;
+    if (s.kind == CP_INDEX) {
+      cy_env env = env_of(m);
+      n = cy_index_scan(c, s.ix, s.op, cy_eval(c, &env, s.idexpr), &nodes);
+    }
+    if (n < 0) n = cy_label_scan(c, s.label, &nodes); /* a value the index cannot look up */
     for (int i = 0; i < n && !m->stop; i++) with_node(m, pi, 0, nodes[i]);
     return;
   }
@@ -575,7 +581,8 @@ static int emit_row(mstate *m) {
 void cy_match(cy_ctx *c, cy_table *out, const cy_table *in, const cy_val *row,
               cy_pattern **pats, int npats, const cy_expr *where, int64_t max_rows,
               int ends_only) {
-  cy_graph_load(c);
+  /* The adjacency cache is built when matching first needs it (cy_cache): a lookup by id,
+   * index or label that expands nothing never does. */
   mstate m;
   mstate_init(&m, c, in->cols, in->ncols, row, pats, npats);
   m.where = where;
@@ -591,22 +598,55 @@ static int emit_tally(mstate *m) {
   return 0;
 }
 
+/* 1 when a pattern of cl binds the variable name. */
+static int binds(const cy_clause *cl, const char *name) {
+  for (int i = 0; i < cl->npats; i++) {
+    const cy_pattern *p = cl->pats[i];
+    for (int j = 0; j <= p->nrels; j++)
+      if ((p->nodes[j].var && !strcmp(p->nodes[j].var, name)) ||
+          (j < p->nrels && p->rels[j].var && !strcmp(p->rels[j].var, name)))
+        return 1;
+    if (p->pathvar && !strcmp(p->pathvar, name)) return 1;
+  }
+  return 0;
+}
+
+static int has_col(const cy_table *t, const char *name) {
+  for (int i = 0; i < t->ncols; i++)
+    if (!strcmp(t->cols[i], name)) return 1;
+  return 0;
+}
+
 cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
   const cy_clause *cl = &q->cl[i];
   if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN)
     return NULL;
   const cy_proj *p = &q->cl[i + 1].proj;
-  if (p->distinct || p->star || p->nitems != 1 || p->items[0].e->op != E_COUNT_STAR || p->norder ||
-      p->skip || p->limit || p->where)
+  const cy_expr *e = p->nitems == 1 ? p->items[0].e : NULL;
+  /* count(v) of a variable the MATCH binds is count(*): a match never binds it to null. */
+  int counts_rows = e && (e->op == E_COUNT_STAR ||
+                          (e->op == E_FUNC && !e->distinct && e->n == 1 &&
+                           !strcasecmp(e->name, "count") && e->args[0]->op == E_VAR &&
+                           binds(cl, e->args[0]->name) && !has_col(in, e->args[0]->name)));
+  if (p->distinct || p->star || !counts_rows || p->norder || p->skip || p->limit || p->where)
     return NULL;
   int64_t n = 0;
-  for (int r = 0; r < in->nrows; r++) {
-    mstate m;
-    mstate_init(&m, c, in->cols, in->ncols, in->rows[r], cl->pats, cl->npats);
-    m.where = cl->where;
-    m.emit = emit_tally;
-    m.ctx = &n;
-    match_pattern(&m, 0);
+  const cy_pnode *lone = cl->npats == 1 && !cl->pats[0]->nrels && !cl->pats[0]->pathvar
+                             ? &cl->pats[0]->nodes[0]
+                             : NULL;
+  if (lone && lone->nlabels == 1 && !lone->props && !cl->where &&
+      !(lone->var && has_col(in, lone->var))) {
+    /* (v:Label) alone: the label's count, taken in SQL without reading a row. */
+    n = (int64_t)in->nrows * cy_label_count(c, lone->labels[0]);
+  } else {
+    for (int r = 0; r < in->nrows; r++) {
+      mstate m;
+      mstate_init(&m, c, in->cols, in->ncols, in->rows[r], cl->pats, cl->npats);
+      m.where = cl->where;
+      m.emit = emit_tally;
+      m.ctx = &n;
+      match_pattern(&m, 0);
+    }
   }
   cy_table *t = cy_alloc(c, sizeof *t);
   t->ncols = 1;

@@ -1076,6 +1076,102 @@ static cy_setitem *flatten_sets(parser *p, vec *v) {
   return s;
 }
 
+/* ---- Indexes and constraints ---- */
+
+/* FOR (var:Label) ON (var.prop), or the older ON :Label(prop), into s; REQUIRE var.prop IS UNIQUE
+ * for a constraint (or the older ASSERT). */
+static void schema_target(parser *p, cy_schema *s) {
+  if (!s->constraint && accept_kw(p, "ON")) {
+    expect_op(p, ":");
+    s->label = name(p);
+    expect_op(p, "(");
+    s->prop = name(p);
+    if (accept_op(p, ",")) unsupported(p, "indexes on more than one property");
+    expect_op(p, ")");
+    return;
+  }
+  expect_kw(p, "FOR");
+  expect_op(p, "(");
+  if (is_op(peek(p), ")")) unsupported(p, "relationship indexes and constraints");
+  const char *var = var_name(p);
+  expect_op(p, ":");
+  s->label = name(p);
+  expect_op(p, ")");
+  if (is_op(peek(p), "-") || is_op(peek(p), "<")) unsupported(p, "relationship indexes and constraints");
+  int paren = 0;
+  if (s->constraint) {
+    if (!accept_kw(p, "REQUIRE")) expect_kw(p, "ASSERT");
+    paren = accept_op(p, "(");
+  } else {
+    expect_kw(p, "ON");
+    expect_op(p, "(");
+    paren = 1;
+  }
+  if (strcmp(name(p), var)) syntax(p, "UnexpectedSyntax", "expected the pattern's variable");
+  expect_op(p, ".");
+  s->prop = name(p);
+  if (accept_op(p, ",")) unsupported(p, "indexes and constraints on more than one property");
+  if (paren) expect_op(p, ")");
+  if (s->constraint) {
+    expect_kw(p, "IS");
+    if (!accept_kw(p, "UNIQUE"))
+      unsupported(p, "constraints other than IS UNIQUE (NODE KEY, NOT NULL, property types)");
+  }
+  if (is_kw(peek(p), "OPTIONS")) unsupported(p, "OPTIONS of an index or constraint");
+}
+
+/* CREATE [RANGE] INDEX, CREATE CONSTRAINT, DROP INDEX|CONSTRAINT, SHOW INDEXES|CONSTRAINTS:
+ * the next tokens are one of them (schema_next). */
+static cy_schema *schema_command(parser *p) {
+  cy_schema *s = cy_alloc(p->c, sizeof *s);
+  if (accept_kw(p, "SHOW")) {
+    s->op = CS_SHOW;
+    static const char *const kinds[] = {"ALL", "RANGE", "UNIQUE", "UNIQUENESS", NULL};
+    for (int i = 0; kinds[i]; i++)
+      if (accept_kw(p, kinds[i])) break;
+    tok *t = peek(p);
+    s->constraint = is_kw(t, "CONSTRAINT") || is_kw(t, "CONSTRAINTS");
+    if (!s->constraint && !is_kw(t, "INDEX") && !is_kw(t, "INDEXES"))
+      unsupported(p, "SHOW commands other than SHOW INDEXES and SHOW CONSTRAINTS");
+    p->at++;
+    if (is_kw(peek(p), "YIELD") || is_kw(peek(p), "WHERE")) unsupported(p, "SHOW ... YIELD or WHERE");
+    return s;
+  }
+  s->op = accept_kw(p, "DROP") ? CS_DROP : CS_CREATE;
+  if (s->op == CS_CREATE) {
+    expect_kw(p, "CREATE");
+    if (is_kw(peek(p), "OR")) unsupported(p, "CREATE OR REPLACE");
+    accept_kw(p, "RANGE");
+    tok *t = peek(p);
+    if (!is_kw(t, "INDEX") && !is_kw(t, "CONSTRAINT"))
+      unsupported(p, "indexes other than range indexes (TEXT, POINT, FULLTEXT, LOOKUP, VECTOR)");
+  }
+  s->constraint = accept_kw(p, "CONSTRAINT");
+  if (!s->constraint) expect_kw(p, "INDEX");
+  tok *t = peek(p);
+  if ((t->t == T_IDENT || t->t == T_QIDENT) && !is_kw(t, "IF") && !is_kw(t, "FOR") &&
+      !is_kw(t, "ON"))
+    s->name = name(p);
+  else if (s->op == CS_DROP)
+    syntax(p, "UnexpectedSyntax", "expected the name of the index or constraint");
+  if (accept_kw(p, "IF")) {
+    if (s->op == CS_CREATE) expect_kw(p, "NOT");
+    expect_kw(p, "EXISTS");
+    s->if_exists = 1;
+  }
+  if (s->op == CS_CREATE) schema_target(p, s);
+  return s;
+}
+
+/* 1 when the next tokens start a command of schema_command. */
+static int schema_next(parser *p) {
+  tok *t = peek(p), *t1 = peekn(p, 1);
+  if (is_kw(t, "SHOW")) return 1;
+  if (is_kw(t, "DROP")) return is_kw(t1, "INDEX") || is_kw(t1, "CONSTRAINT");
+  return is_kw(t, "CREATE") && (is_kw(t1, "INDEX") || is_kw(t1, "CONSTRAINT") ||
+                                is_kw(peekn(p, 2), "INDEX") || is_kw(t1, "OR"));
+}
+
 static cy_query *clause_list(parser *p);
 static cy_query *union_query(parser *p);
 
@@ -1105,9 +1201,9 @@ static int clause(parser *p, cy_clause *cl) {
   } else if (accept_kw(p, "RETURN")) {
     cl->k = C_RETURN;
     projection(p, &cl->proj, 0);
-  } else if (is_kw(t, "CREATE") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT") ||
-                                     is_kw(peekn(p, 2), "INDEX") || is_kw(peekn(p, 1), "OR"))) {
-    unsupported(p, "CREATE INDEX and CREATE CONSTRAINT (indexes and constraints)");
+  } else if (schema_next(p)) {
+    cl->k = C_SCHEMA;
+    cl->schema = schema_command(p);
   } else if (accept_kw(p, "CREATE")) {
     cl->k = C_CREATE;
     cl->pats = pattern_list(p, &cl->npats);
@@ -1223,10 +1319,8 @@ static int clause(parser *p, cy_clause *cl) {
       cl->fieldterm = ft->s[0];
       p->at++;
     }
-  } else if (is_kw(t, "DROP") && (is_kw(peekn(p, 1), "INDEX") || is_kw(peekn(p, 1), "CONSTRAINT"))) {
-    unsupported(p, "DROP INDEX and DROP CONSTRAINT (indexes and constraints)");
-  } else if (is_kw(t, "SHOW") || is_kw(t, "USE")) {
-    unsupported(p, is_kw(t, "SHOW") ? "SHOW commands" : "USE (other databases)");
+  } else if (is_kw(t, "USE")) {
+    unsupported(p, "USE (other databases)");
   } else {
     return 0;
   }

@@ -1,5 +1,6 @@
 /* cy_plan.c — the planner of MATCH: where each pattern starts, and EXPLAIN's text of a plan. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,66 @@ static const cy_expr *id_conjunct(const cy_expr *w, const char *var) {
   return NULL;
 }
 
+/* The value side of a WHERE conjunct var.prop OP value, or value OP var.prop, with value a
+ * literal or parameter and OP =, <, <=, > or >=; *op is how the property compares (flipped for
+ * the second form). */
+static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const char *prop, int *op) {
+  if (!w) return NULL;
+  if (w->op == E_AND) {
+    const cy_expr *r = prop_conjunct(w->a, var, prop, op);
+    return r ? r : prop_conjunct(w->b, var, prop, op);
+  }
+  static const cy_eop flip[] = {[E_EQ] = E_EQ, [E_LT] = E_GT, [E_GT] = E_LT, [E_LE] = E_GE,
+                                [E_GE] = E_LE};
+  if (w->op != E_EQ && w->op != E_LT && w->op != E_GT && w->op != E_LE && w->op != E_GE)
+    return NULL;
+  for (int side = 0; side < 2; side++) {
+    const cy_expr *f = side ? w->b : w->a, *v = side ? w->a : w->b;
+    if (f->op == E_PROP && !strcmp(f->name, prop) && f->a->op == E_VAR &&
+        !strcmp(f->a->name, var) && (v->op == E_LIT || v->op == E_PARAM)) {
+      *op = side ? (int)flip[w->op] : (int)w->op;
+      return v;
+    }
+  }
+  return NULL;
+}
+
+/* The value the node pattern's own map gives prop, when a literal or parameter. */
+static const cy_expr *map_value(const cy_pnode *n, const char *prop) {
+  const cy_expr *m = n->props;
+  for (int i = 0; m && m->op == E_MAP && i < m->n; i++)
+    if (!strcmp(m->keys[i], prop) && (m->args[i]->op == E_LIT || m->args[i]->op == E_PARAM))
+      return m->args[i];
+  return NULL;
+}
+
+/* Makes s an index lookup of node n where one is more selective than s: an equality of a
+ * property (in the node's map or WHERE) is taken to keep one node in a hundred of the label (one
+ * node for a uniqueness constraint), a range one in three. */
+static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_start *s) {
+  const cy_index *ix;
+  int nix = cy_indexes(c, &ix);
+  for (int i = 0; i < nix; i++) {
+    int has = 0;
+    for (int l = 0; l < n->nlabels; l++) has |= !strcmp(n->labels[l], ix[i].label);
+    if (!has) continue;
+    int op = E_EQ;
+    const cy_expr *v = map_value(n, ix[i].prop);
+    if (!v && n->var) v = prop_conjunct(where, n->var, ix[i].prop, &op);
+    if (!v) continue;
+    int64_t k = cy_label_count(c, ix[i].label);
+    int64_t est = op != E_EQ ? k / 3 + 1 : ix[i].unique ? 1 : k / 100 + 1;
+    if (est < s->est) {
+      s->kind = CP_INDEX;
+      s->ix = &ix[i];
+      s->op = op;
+      s->idexpr = v;
+      s->label = ix[i].label;
+      s->est = est;
+    }
+  }
+}
+
 /* How node j of p would be found, and about how many nodes that gives. The first node starts at
  * its variable whatever it is bound to (matching reports a value that is not a node); the last
  * only when it is bound to a node. */
@@ -67,8 +128,9 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
     s.est = 1;
     return s;
   }
+  /* Counting every node builds the adjacency cache: only a node without labels needs it. */
   s.kind = CP_ALL;
-  s.est = cy_node_count(c);
+  s.est = n->nlabels ? INT64_MAX : cy_node_count(c);
   for (int i = 0; i < n->nlabels; i++) {
     int64_t k = cy_label_count(c, n->labels[i]);
     if (s.kind == CP_ALL || k < s.est) {
@@ -77,6 +139,7 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
       s.est = k;
     }
   }
+  if (n->nlabels) index_start(c, n, b ? NULL : where, &s);
   return s;
 }
 
@@ -180,11 +243,19 @@ static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const c
     snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) ~%lld nodes", v, st.label, (long long)st.est);
     break;
   case CP_ALL: snprintf(b, sizeof b, "AllNodesScan(%s) ~%lld nodes", v, (long long)st.est); break;
+  case CP_INDEX: {
+    static const char *const ops[] = {[E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">",
+                                      [E_GE] = ">="};
+    snprintf(b, sizeof b, "NodeIndexSeek%s(%s:%s.%s %s) index %s ~%lld nodes",
+             st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, ops[st.op], st.ix->name,
+             (long long)st.est);
+    break;
+  }
   }
   if (st.reverse) snprintf(b + strlen(b), sizeof b - strlen(b), ", matched from the end");
   add_line(c, t, b);
   const cy_pnode *n0 = &run->nodes[0];
-  if (n0->props || n0->nlabels > (st.kind == CP_LABEL)) {
+  if (n0->props || n0->nlabels > (st.kind == CP_LABEL || st.kind == CP_INDEX)) {
     b[0] = 0;
     snprintf(b, sizeof b, "Filter");
     put_node(b, sizeof b, n0);
@@ -288,6 +359,14 @@ static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
       snprintf(b, sizeof b, "Foreach(%s)", cl->var);
       explain_nested(c, t, b, cl->body);
       break;
+    case C_SCHEMA: {
+      static const char *const ops[] = {[CS_CREATE] = "Create", [CS_DROP] = "Drop",
+                                        [CS_SHOW] = "Show"};
+      snprintf(b, sizeof b, "%s%s", ops[cl->schema->op],
+               cl->schema->constraint ? "Constraint" : "Index");
+      add_line(c, t, b);
+      break;
+    }
     case C_SUBQUERY: {
       explain_nested(c, t, "CallSubquery", cl->body);
       const cy_clause *r = &cl->body->cl[cl->body->ncl - 1];

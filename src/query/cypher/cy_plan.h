@@ -16,7 +16,10 @@ int cy_node_of_rid(cy_ctx *c, int64_t rid);
 int cy_rel_of_rid(cy_ctx *c, int64_t rid);
 /* The live nodes with label, in row id order, loaded; *out is valid for the query. */
 int cy_label_scan(cy_ctx *c, const char *label, int **out);
-/* How many live nodes have label (counted once per query, for planning). */
+/* The nodes of the rows of st (rid, id, label, props first), loaded, in its order; *out is
+ * valid for the query. Finalizes st; fails the query when a step fails. */
+int cy_scan_rows(cy_ctx *c, sqlite3_stmt *st, int **out);
+/* How many live nodes have label (counted once per query, again after each write). */
 int64_t cy_label_count(cy_ctx *c, const char *label);
 /* How many live nodes there are (counted once per query, for planning). */
 int64_t cy_node_count(cy_ctx *c);
@@ -37,9 +40,30 @@ void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *typ
  * leaves the node), or 0 after the last. */
 int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side);
 
+/* ---- Indexes (cy_index.c) ---- */
+
+/* An index on the property prop of the nodes with label; unique: a uniqueness constraint. */
+typedef struct cy_index {
+  const char *name, *label, *prop;
+  int unique;
+} cy_index;
+
+/* The indexes, read once per query: their number, and the array in *out. */
+int cy_indexes(cy_ctx *c, const cy_index **out);
+/* The live nodes of the index's label whose property may satisfy "prop op v" (op E_EQ, E_LT,
+ * E_LE, E_GT or E_GE), in row id order: a superset, which matching checks again. -1 when v is
+ * of a kind the index cannot look up (a list, a map, a boolean in a range): scan instead. */
+int cy_index_scan(cy_ctx *c, const cy_index *x, int op, cy_val v, int **out);
+/* Runs a CREATE, DROP or SHOW of indexes or constraints; SHOW's rows, else a table without
+ * columns. */
+cy_table *cy_schema_run(cy_ctx *c, const cy_schema *s);
+/* Fails the query when a node it created or changed has the value of a uniqueness constraint's
+ * property that another live node of the label has. */
+void cy_index_enforce(cy_ctx *c);
+
 /* ---- Planning (cy_plan.c) ---- */
 
-typedef enum { CP_BOUND, CP_ID, CP_LABEL, CP_ALL } cy_start_kind;
+typedef enum { CP_BOUND, CP_ID, CP_LABEL, CP_ALL, CP_INDEX } cy_start_kind;
 
 /* Where a pattern starts: at its first node, or at its last (reverse: the pattern is matched
  * backwards), and how that node is found. */
@@ -48,14 +72,18 @@ typedef struct cy_start {
   cy_start_kind kind;
   const char *var;
   const char *label;     /* CP_LABEL */
-  const cy_expr *idexpr; /* CP_ID: the element id the node must have */
+  const cy_expr *idexpr; /* CP_ID: the element id the node must have; CP_INDEX: the value */
+  const cy_index *ix;    /* CP_INDEX: the node's property compares as op with idexpr */
+  int op;
   int64_t est;           /* estimated start nodes */
 } cy_start;
 
 /* Chooses the start of p: a node variable already bound (bound(ctx, name) is 0 when unbound, 2
  * when bound to a node, 1 when bound to another value, which only the first node uses), else one
- * whose elementId the WHERE conjuncts fix to a literal or parameter, else the node with the most
- * selective label, else all nodes; the first node unless the last one is strictly better. */
+ * whose elementId the WHERE conjuncts fix to a literal or parameter, else the most selective of
+ * an index lookup (the property equal to a literal or parameter in the node's map or WHERE, or
+ * compared with one in WHERE) and the node's labels, else all nodes; the first node unless the
+ * last one is strictly better. */
 cy_start cy_plan_start(cy_ctx *c, const cy_pattern *p, const cy_expr *where,
                        int (*bound)(void *ctx, const char *name), void *ctx);
 /* p matched from its last node: nodes and relationships reversed, directions flipped. */

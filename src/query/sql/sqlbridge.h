@@ -19,4 +19,8 @@ int sqlb_vector_install(adb *db);
 /* Installs the view node_vectors(id, vector), writable like nodes (vector_view.c). */
 int sqlb_vector_view_install(adb *db);
 
+/* Registers arenadb_prop(props, key), one property as an SQL value, usable in the schema
+ * (prop.c). */
+int sqlb_prop_install(adb *db);
+
 #endif

@@ -238,5 +238,6 @@ int sqlb_install(adb *db) {
   if (rc == ADB_OK) rc = sqlb_traverse_install(db);
   if (rc == ADB_OK) rc = sqlb_vector_install(db);
   if (rc == ADB_OK) rc = sqlb_vector_view_install(db);
+  if (rc == ADB_OK) rc = sqlb_prop_install(db);
   return rc;
 }
