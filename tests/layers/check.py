@@ -34,10 +34,9 @@ KNOWN_CYCLES = {
                "src/query/cypher/cy_temporal_ops.c", "src/query/cypher/cy_tz.c",
                "src/query/cypher/cy_value.c"}),
     # Cypher's executor: expressions hold subqueries (EXISTS, pattern comprehensions), which
-    # are plans, which evaluate expressions; procedures are called from plans.
+    # are plans, which evaluate expressions.
     frozenset({"src/query/cypher/cy_eval.c", "src/query/cypher/cy_exec.c",
-               "src/query/cypher/cy_match.c", "src/query/cypher/cy_plan.c",
-               "src/query/cypher/cy_proc.c", "src/query/cypher/cy_procs.c"}),
+               "src/query/cypher/cy_match.c", "src/query/cypher/cy_plan.c"}),
     # The command table lists the commands; help, the shell and cypher's shell mode consult it.
     frozenset({"src/cli/cmd_cypher.c", "src/cli/cmd_misc.c", "src/cli/commands.c",
                "src/cli/help.c", "src/cli/shell.c"}),

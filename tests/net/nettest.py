@@ -813,6 +813,33 @@ def other_sites_pages_cannot_drive_the_loopback_server():
 
 
 @test
+def cypher_indexes_over_http_stay_on_the_server():
+    """CREATE INDEX and CREATE CONSTRAINT over POST /cypher run on the server's writing handle;
+    reads (SHOW, lookups) run on its read-only worker with the index; a violating write is 409
+    and changes nothing; a replica synced from the server gets the nodes and no index."""
+    run("ix.db", "init")
+    run("ix.db", "cypher", "UNWIND range(1, 300) AS i CREATE (:P {n: i})")
+    srv, port = server("ix.db")
+    cy = lambda q: http(port, "POST", "/cypher", {"query": q})
+    assert cy("CREATE INDEX p_n FOR (p:P) ON (p.n)")[0] == 200
+    assert cy("CREATE CONSTRAINT p_u FOR (p:P) REQUIRE p.u IS UNIQUE")[0] == 200
+    st, body = cy("SHOW INDEXES")
+    assert st == 200 and [r[0] for r in body["rows"]] == ["p_n", "p_u"], body
+    st, body = cy("EXPLAIN MATCH (p:P {n: 7}) RETURN p.n")
+    assert body["rows"][0][0].startswith("NodeIndexSeek(p:P.n =) index p_n"), body
+    assert cy("MATCH (p:P) WHERE p.n >= 299 RETURN p.n ORDER BY p.n")[1]["rows"] == [[299], [300]]
+    before = dump("ix.db")
+    st, body = cy("CREATE (:P {u: 'x'}), (:P {u: 'x'})")
+    assert st == 409 and body["detail"] == "ConstraintValidationFailed", body
+    assert dump("ix.db") == before
+    replica_of("ix-copy.db", "ix.db")
+    run("ix-copy.db", "sync", f"ws://127.0.0.1:{port}")
+    assert node_count("ix-copy.db") == 300
+    assert "(0 rows)" in run("ix-copy.db", "cypher", "SHOW INDEXES").stdout
+    assert stop(srv) == 0
+
+
+@test
 def endless_queries_over_http_stop_at_the_time_limit():
     """A recursive CTE without end over /sql, a Cartesian product over /cypher, and a write
     built on one: each stops at --query-timeout with 503 and changes nothing; the server keeps

@@ -307,8 +307,9 @@ try {
       await p2.waitForFunction(() => window.arena && window.arena.view.edges().length === 5200, null, { timeout: 15000 });
       const at = () => p2.evaluate(() => window.arena.graph.graph.mapNodes((id, a) => [a.x, a.y]));
       const before = await at();
-      assert(await p2.evaluate(() => window.arena.graph.layingOut && window.arena.graph.worker instanceof Worker),
-        "the layout is not running in a worker once the view is drawn");
+      // The layout starts two frames after the first drawing: wait for it, not for a frame.
+      await p2.waitForFunction(() => window.arena.graph.layingOut && window.arena.graph.worker instanceof Worker,
+        null, { timeout: 5000 }).catch(() => { throw new Error("the layout is not running in a worker once the view is drawn"); });
       await p2.waitForFunction(() => !window.arena.graph.layingOut, null, { timeout: 30000 });
       const after = await at();
       const moved = after.filter(([x, y], i) => Math.hypot(x - before[i][0], y - before[i][1]) > 1).length;

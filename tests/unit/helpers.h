@@ -32,6 +32,14 @@ long long sql_int(adb *db, const char *sql);
  * (malloc'd). */
 char *cypher_rows(adb *db, const char *q, const char *params, int header);
 
+/* Asserts the rows of q (cypher_rows, no header) are want. */
+#define ROWS(db, q, want)                                                                        \
+  do {                                                                                          \
+    char *got_ = cypher_rows(db, q, NULL, 0);                                                   \
+    cr_assert_str_eq(got_, want, "%s", q);                                                      \
+    free(got_);                                                                                 \
+  } while (0)
+
 /* The TCK text of the one value `RETURN expr` gives (malloc'd). */
 char *cypher_value(adb *db, const char *expr);
 

@@ -6,13 +6,6 @@
 
 #include "helpers.h"
 
-#define ROWS(db, q, want)                                                                        \
-  do {                                                                                          \
-    char *got_ = cypher_rows(db, q, NULL, 0);                                                   \
-    cr_assert_str_eq(got_, want, "%s", q);                                                      \
-    free(got_);                                                                                 \
-  } while (0)
-
 static void small_graph(adb *db) {
   char *r = cypher_rows(db,
                  "CREATE (a:Person {name: 'Ada', age: 36}), (b:Person {name: 'Bob', age: 20}),"

@@ -8,13 +8,6 @@
 
 #include "helpers.h"
 
-#define ROWS(db, q, want)                                                                        \
-  do {                                                                                          \
-    char *got_ = cypher_rows(db, q, NULL, 0);                                                   \
-    cr_assert_str_eq(got_, want, "%s", q);                                                      \
-    free(got_);                                                                                 \
-  } while (0)
-
 static uint32_t next(uint32_t *s) {
   *s ^= *s << 13;
   *s ^= *s >> 17;

@@ -7,34 +7,6 @@
 
 #include "helpers.h"
 
-/* Runs a query expected to succeed; every row as "v1|v2" lines in TCK form (malloc'd). */
-static char *rows(adb *db, const char *q, const char *params) {
-  adb_cypher *r;
-  int rc = adb_cypher_run(db, q, params, &r);
-  cr_assert_eq(rc, ADB_OK, "%s: %s", q, adb_errmsg(db));
-  size_t cap = 4096, len = 0;
-  char *out = calloc(1, cap);
-  while (adb_cypher_next(r) == ADB_ROW) {
-    for (int i = 0; i < adb_cypher_columns(r); i++) {
-      const char *t = adb_cypher_text(r, i, ADB_CYPHER_TCK);
-      size_t n = strlen(t) + 2;
-      while (len + n + 1 > cap) out = realloc(out, cap *= 2);
-      len += (size_t)sprintf(out + len, "%s%s", i ? "|" : "", t);
-    }
-    out[len++] = '\n';
-    out[len] = 0;
-  }
-  adb_cypher_free(r);
-  return out;
-}
-
-#define ROWS(db, q, want)                                                                        \
-  do {                                                                                          \
-    char *got_ = rows(db, q, NULL);                                                             \
-    cr_assert_str_eq(got_, want, "%s", q);                                                      \
-    free(got_);                                                                                 \
-  } while (0)
-
 /* The single integer a query returns. */
 static long long count(adb *db, const char *q, const char *params) {
   adb_cypher *r;
@@ -47,11 +19,11 @@ static long long count(adb *db, const char *q, const char *params) {
 }
 
 static void people(adb *db) {
-  free(rows(
+  free(cypher_rows(
       db,
       "CREATE (a:Person {name: 'Ada'}), (b:Person {name: 'Bob'}), (c:City:Place {name: 'Paris'}),"
       " (d:Place {name: 'Alps'}), (a)-[:KNOWS]->(b), (a)-[:LIVES_IN]->(c), (b)-[:LIVES_IN]->(c)",
-      NULL));
+      NULL, 0));
 }
 
 Test(cypher_plan, explain_starts) {
@@ -278,11 +250,11 @@ Test(cypher_plan, variable_length_lists_keep_the_written_order_from_either_end) 
  * is more selective, as it does for node maps. */
 Test(cypher_plan, relationship_maps_reading_earlier_nodes_keep_the_written_order) {
   adb *db = open_tmp(0, NULL);
-  free(rows(
+  free(cypher_rows(
       db,
       "CREATE (a:Person {name: 'Ada', y: 1}), (b:Person {name: 'Bob', y: 2}),"
       " (c:City {name: 'Paris'}), (a)-[:LIVES_IN {since: 1}]->(c), (b)-[:LIVES_IN {since: 1}]->(c)",
-      NULL));
+      NULL, 0));
   ROWS(db, "EXPLAIN MATCH (p:Person)-[r:LIVES_IN {since: p.y}]->(c:City) RETURN p",
        "'NodeByLabelScan(p:Person) ~2 nodes'\n'Expand(p:Person)-[r:LIVES_IN {...}]->(c:City)'\n"
        "'Return(p)'\n");
@@ -295,7 +267,7 @@ Test(cypher_plan, relationship_maps_reading_earlier_nodes_keep_the_written_order
  * not for a variable bound before or an OPTIONAL MATCH. */
 Test(cypher_plan, lone_label_counts_follow_the_query) {
   adb *db = open_tmp(0, NULL);
-  free(rows(db, "CREATE (:L), (:L), (:L), (:L:M), (:L:M), (:M)", NULL));
+  free(cypher_rows(db, "CREATE (:L), (:L), (:L), (:L:M), (:L:M), (:M)", NULL, 0));
   ROWS(db, "MATCH (n:L) RETURN count(n)", "5\n");
   ROWS(db, "MATCH (n:L) RETURN count(*)", "5\n");
   ROWS(db, "MATCH (n:M) RETURN count(n) AS c", "3\n");

@@ -8,17 +8,6 @@
 #include "query/cypher/cy_plan.h"
 #include "query/cypher/cy_vset.h"
 
-void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
-  if (t->nrows == t->cap) {
-    int cap = t->cap ? t->cap * 2 : 16;
-    cy_val **r = cy_alloc(c, (size_t)cap * sizeof *r);
-    if (t->nrows) memcpy(r, t->rows, (size_t)t->nrows * sizeof *r);
-    t->rows = r;
-    t->cap = cap;
-  }
-  t->rows[t->nrows++] = row;
-}
-
 static cy_table *table_new(cy_ctx *c, int ncols) {
   cy_table *t = cy_alloc(c, sizeof *t);
   t->ncols = ncols;

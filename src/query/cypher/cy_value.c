@@ -352,3 +352,15 @@ uint64_t cy_hash(cy_ctx *c, cy_val v) {
   }
   return h;
 }
+
+/* Tables grow in the arena: the old array of rows stays there until the query ends. */
+void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
+  if (t->nrows == t->cap) {
+    int cap = t->cap ? t->cap * 2 : 16;
+    cy_val **r = cy_alloc(c, (size_t)cap * sizeof *r);
+    if (t->nrows) memcpy(r, t->rows, (size_t)t->nrows * sizeof *r);
+    t->rows = r;
+    t->cap = cap;
+  }
+  t->rows[t->nrows++] = row;
+}
