@@ -852,8 +852,8 @@ def endless_queries_over_http_stop_at_the_time_limit():
                          "SELECT count(*) FROM r"}),
         ("/sql", {"sql": "INSERT INTO nodes(id, label) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL "
                          "SELECT i + 1 FROM r) SELECT 'x' || i, 'X' FROM r"}),
-        ("/cypher", {"query": "MATCH (a), (b), (c) RETURN count(*)"}),
-        ("/cypher", {"query": "MATCH (a), (b), (c) CREATE (:Q)"}),
+        ("/cypher", {"query": "MATCH (a), (b), (c), (d) RETURN count(*)"}),
+        ("/cypher", {"query": "MATCH (a), (b), (c), (d) CREATE (:Q)"}),
     ]
     # Queries that only read run on worker threads: while they do, /status and live sync go on.
     # (One that writes runs on the loop, where writes happen, and holds it up to the limit.)
