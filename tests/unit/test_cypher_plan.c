@@ -235,13 +235,16 @@ Test(cypher_plan, distinct_aggregates_many_values) {
 Test(cypher_plan, variable_length_lists_keep_the_written_order_from_either_end) {
   adb *db = open_tmp(0, NULL);
   people(db);
-  ROWS(db, "EXPLAIN MATCH (a:Person {name: 'Ada'})-[rs*2]->(c:City) RETURN rs",
+  ROWS(db, "EXPLAIN MATCH (a:Person)-[rs*2]->(c:City) RETURN rs",
        "'NodeByLabelScan(c:City) ~1 nodes, matched from the end'\n"
-       "'VarLengthExpand(c:City)<-[rs*2..2]-(a:Person {...})'\n'Return(rs)'\n");
-  ROWS(db, "MATCH (a:Person {name: 'Ada'})-[rs*2]->(c:City) RETURN [r IN rs | type(r)]",
-       "['KNOWS', 'LIVES_IN']\n");
-  ROWS(db, "MATCH (a:Person {name: 'Ada'})-[rs*2]->(c:City) RETURN [r IN rs | startNode(r).name]",
+       "'VarLengthExpand(c:City)<-[rs*2..2]-(a:Person)'\n'Return(rs)'\n");
+  ROWS(db, "MATCH (a:Person)-[rs*2]->(c:City) RETURN [r IN rs | type(r)]", "['KNOWS', 'LIVES_IN']\n");
+  ROWS(db, "MATCH (a:Person)-[rs*2]->(c:City) RETURN [r IN rs | startNode(r).name]",
        "['Ada', 'Bob']\n");
+  /* A property test on the first node makes its scan the better start (SQL applies it). */
+  ROWS(db, "EXPLAIN MATCH (a:Person {name: 'Ada'})-[rs*2]->(c:City) RETURN rs",
+       "'NodeByLabelScan(a:Person) with a.name = in SQL ~1 nodes'\n'Filter(a:Person {...})'\n"
+       "'VarLengthExpand(a:Person {...})-[rs*2..2]->(c:City)'\n'Return(rs)'\n");
   adb_close(db);
 }
 

@@ -51,8 +51,8 @@ static const cy_expr *id_conjunct(const cy_expr *w, const char *var) {
 
 /* The value side of a WHERE conjunct var.prop OP value, or value OP var.prop, with value a
  * literal or parameter and OP =, <, <=, > or >=; *op is how the property compares (flipped for
- * the second form). */
-static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const char *prop, int *op) {
+ * the second form). A NULL *prop takes any property, and is set to the one found. */
+static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const char **prop, int *op) {
   if (!w) return NULL;
   if (w->op == E_AND) {
     const cy_expr *r = prop_conjunct(w->a, var, prop, op);
@@ -64,37 +64,50 @@ static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const cha
     return NULL;
   for (int side = 0; side < 2; side++) {
     const cy_expr *f = side ? w->b : w->a, *v = side ? w->a : w->b;
-    if (f->op == E_PROP && !strcmp(f->name, prop) && f->a->op == E_VAR &&
+    if (f->op == E_PROP && (!*prop || !strcmp(f->name, *prop)) && f->a->op == E_VAR &&
         !strcmp(f->a->name, var) && (v->op == E_LIT || v->op == E_PARAM)) {
       *op = side ? (int)flip[w->op] : (int)w->op;
+      *prop = f->name;
       return v;
     }
   }
   return NULL;
 }
 
-/* The value the node pattern's own map gives prop, when a literal or parameter. */
-static const cy_expr *map_value(const cy_pnode *n, const char *prop) {
+/* The value the node pattern's own map gives prop, when a literal or parameter; a NULL *prop
+ * takes the first such entry, and is set to its key. */
+static const cy_expr *map_value(const cy_pnode *n, const char **prop) {
   const cy_expr *m = n->props;
   for (int i = 0; m && m->op == E_MAP && i < m->n; i++)
-    if (!strcmp(m->keys[i], prop) && (m->args[i]->op == E_LIT || m->args[i]->op == E_PARAM))
+    if ((!*prop || !strcmp(m->keys[i], *prop)) &&
+        (m->args[i]->op == E_LIT || m->args[i]->op == E_PARAM)) {
+      *prop = m->keys[i];
       return m->args[i];
+    }
   return NULL;
+}
+
+/* The value node n's map or WHERE compares its property *prop with (any property when *prop is
+ * NULL: then set), and how in *op; NULL when none. */
+static const cy_expr *prop_test(const cy_pnode *n, const cy_expr *where, const char **prop, int *op) {
+  *op = E_EQ;
+  const cy_expr *v = map_value(n, prop);
+  return v || !n->var ? v : prop_conjunct(where, n->var, prop, op);
 }
 
 /* Makes s an index lookup of node n where one is more selective than s: an equality of a
  * property (in the node's map or WHERE) is taken to keep one node in a hundred of the label (one
- * node for a uniqueness constraint), a range one in three. */
+ * node for a uniqueness constraint), a range one in three. Without one, a label scan whose node
+ * has such a test makes SQL apply it as the rows are read (an index of the label and property
+ * that SQL has not, ix->name NULL), keeping one node in ten for an equality. */
 static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_start *s) {
   const cy_index *ix;
   int nix = cy_indexes(c, &ix);
   for (int i = 0; i < nix; i++) {
-    int has = 0;
+    int has = 0, op;
     for (int l = 0; l < n->nlabels; l++) has |= !strcmp(n->labels[l], ix[i].label);
-    if (!has) continue;
-    int op = E_EQ;
-    const cy_expr *v = map_value(n, ix[i].prop);
-    if (!v && n->var) v = prop_conjunct(where, n->var, ix[i].prop, &op);
+    const char *prop = ix[i].prop;
+    const cy_expr *v = has ? prop_test(n, where, &prop, &op) : NULL;
     if (!v) continue;
     int64_t k = cy_label_count(c, ix[i].label);
     int64_t est = op != E_EQ ? k / 3 + 1 : ix[i].unique ? 1 : k / 100 + 1;
@@ -107,6 +120,18 @@ static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_s
       s->est = est;
     }
   }
+  const char *prop = NULL;
+  int op;
+  const cy_expr *v = s->kind == CP_LABEL ? prop_test(n, where, &prop, &op) : NULL;
+  if (!v) return;
+  cy_index *scan = cy_alloc(c, sizeof *scan);
+  scan->label = s->label;
+  scan->prop = prop;
+  s->kind = CP_INDEX;
+  s->ix = scan;
+  s->op = op;
+  s->idexpr = v;
+  s->est = op != E_EQ ? s->est / 3 + 1 : s->est / 10 + 1;
 }
 
 /* How node j of p would be found, and about how many nodes that gives. The first node starts at
@@ -246,9 +271,13 @@ static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const c
   case CP_INDEX: {
     static const char *const ops[] = {[E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">",
                                       [E_GE] = ">="};
-    snprintf(b, sizeof b, "NodeIndexSeek%s(%s:%s.%s %s) index %s ~%lld nodes",
-             st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, ops[st.op], st.ix->name,
-             (long long)st.est);
+    if (st.ix->name)
+      snprintf(b, sizeof b, "NodeIndexSeek%s(%s:%s.%s %s) index %s ~%lld nodes",
+               st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, ops[st.op], st.ix->name,
+               (long long)st.est);
+    else
+      snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) with %s.%s %s in SQL ~%lld nodes", v,
+               st.label, v, st.ix->prop, ops[st.op], (long long)st.est);
     break;
   }
   }
