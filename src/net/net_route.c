@@ -82,9 +82,12 @@ static void reply_vv(net_reply *r, adb *db) {
 
 /* A route that takes one POST of a JSON object: 1 when the request is one (r untouched). */
 static int post_object(net_reply *r, int method, json_t *body, const char *usage) {
-  if (method != NET_POST) net_reply_err(r, 405, "method not allowed", usage);
-  else if (!json_is_object(body)) net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-  else return 1;
+  if (method != NET_POST)
+    net_reply_err(r, 405, "method not allowed", usage);
+  else if (!json_is_object(body))
+    net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
+  else
+    return 1;
   return 0;
 }
 
@@ -115,8 +118,10 @@ int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_a
     int sql = !strcmp(u, "/sql");
     if (post_object(r, method, body, sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}") &&
         net_txn_begin(r, db) == ADB_OK) {
-      if (sql) net_query_sql(r, db, body, wrote, NULL);
-      else net_query_cypher(r, db, body, wrote, NULL);
+      if (sql)
+        net_query_sql(r, db, body, wrote, NULL);
+      else
+        net_query_cypher(r, db, body, wrote, NULL);
       net_txn_end(r, db);
     }
   } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {

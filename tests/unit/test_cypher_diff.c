@@ -33,8 +33,10 @@ static char *sql_rows(adb *db, const char *sql) {
   while ((rc = adb_step(st)) == ADB_ROW) {
     for (int i = 0; i < adb_column_count(st); i++) {
       char v[32];
-      if (adb_column_type(st, i) == ADB_TYPE_NULL) snprintf(v, sizeof v, "null");
-      else snprintf(v, sizeof v, "%lld", (long long)adb_column_int(st, i));
+      if (adb_column_type(st, i) == ADB_TYPE_NULL)
+        snprintf(v, sizeof v, "null");
+      else
+        snprintf(v, sizeof v, "%lld", (long long)adb_column_int(st, i));
       while (len + strlen(v) + 3 > cap) out = realloc(out, cap *= 2);
       len += (size_t)sprintf(out + len, "%s%s", i ? "|" : "", v);
     }
@@ -72,8 +74,10 @@ static void random_graph(adb *db, uint32_t *s) {
   for (int i = 0; i < nodes; i++) {
     char label = "ABC"[rnd(s, 3)];
     uint32_t k = rnd(s, 7);
-    if (k < 6) snprintf(q, sizeof q, "CREATE (:%c {i: %d, k: %u})", label, i, k);
-    else snprintf(q, sizeof q, "CREATE (:%c {i: %d})", label, i);
+    if (k < 6)
+      snprintf(q, sizeof q, "CREATE (:%c {i: %d, k: %u})", label, i, k);
+    else
+      snprintf(q, sizeof q, "CREATE (:%c {i: %d})", label, i);
     free(cypher_rows(db, q, NULL, 0));
   }
   for (int e = 0; e < 110; e++) {
@@ -106,8 +110,9 @@ static void random_query(uint32_t *s, qtext *q, int *ordered) {
       const char *src = dir == 1 ? (char[]){next, 0} : (char[]){v, 0};
       const char *dst = dir == 1 ? (char[]){v, 0} : (char[]){next, 0};
       if (dir == 2)
-        PUT(where, "%s((%c.source_node_id = %c.id AND %c.target_node_id = %c.id) OR "
-                   "(%c.source_node_id = %c.id AND %c.target_node_id = %c.id))",
+        PUT(where,
+            "%s((%c.source_node_id = %c.id AND %c.target_node_id = %c.id) OR "
+            "(%c.source_node_id = %c.id AND %c.target_node_id = %c.id))",
             where[0] ? " AND " : "", r, v, r, next, r, next, r, v);
       else
         PUT(where, "%s%c.source_node_id = %s.id AND %c.target_node_id = %s.id",
@@ -154,9 +159,10 @@ static void random_query(uint32_t *s, qtext *q, int *ordered) {
     break;
   case 2: /* grouping, with an aggregate that skips nulls */
     PUT(q->cy, "RETURN a.k, count(*), count(%c.k), sum(%c.i) ORDER BY a.k", last, last);
-    PUT(q->sql, "SELECT json_extract(a.properties, '$.k') AS g, count(*),"
-                " count(json_extract(%c.properties, '$.k')), sum(json_extract(%c.properties, '$.i'))"
-                " %s GROUP BY g ORDER BY g IS NULL, g",
+    PUT(q->sql,
+        "SELECT json_extract(a.properties, '$.k') AS g, count(*),"
+        " count(json_extract(%c.properties, '$.k')), sum(json_extract(%c.properties, '$.i'))"
+        " %s GROUP BY g ORDER BY g IS NULL, g",
         last, last, body);
     *ordered = 1;
     break;
@@ -167,15 +173,17 @@ static void random_query(uint32_t *s, qtext *q, int *ordered) {
   case 4: { /* a total order, then a page of it: rows equal in both keys are equal rows */
     int skip = (int)rnd(s, 4), lim = 1 + (int)rnd(s, 6);
     PUT(q->cy, "RETURN a.i AS x, %c.i AS y ORDER BY x DESC, y SKIP %d LIMIT %d", last, skip, lim);
-    PUT(q->sql, "SELECT json_extract(a.properties, '$.i') AS x,"
-                " json_extract(%c.properties, '$.i') AS y %s ORDER BY x DESC, y LIMIT %d OFFSET %d",
+    PUT(q->sql,
+        "SELECT json_extract(a.properties, '$.i') AS x,"
+        " json_extract(%c.properties, '$.i') AS y %s ORDER BY x DESC, y LIMIT %d OFFSET %d",
         last, body, lim, skip);
     *ordered = 1;
     break;
   }
   default: /* WITH, then a filter on what it kept */
     PUT(q->cy, "WITH a, count(*) AS c WHERE c > 1 RETURN a.i, c");
-    PUT(q->sql, "SELECT json_extract(a.properties, '$.i'), count(*) AS c %s GROUP BY a.id HAVING c > 1",
+    PUT(q->sql,
+        "SELECT json_extract(a.properties, '$.i'), count(*) AS c %s GROUP BY a.id HAVING c > 1",
         body);
   }
 }

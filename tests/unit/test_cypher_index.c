@@ -39,8 +39,10 @@ static void twin_graphs(adb *plain, adb *indexed, uint32_t seed) {
     snprintf(q, sizeof q, "CREATE (n%s {i: %d, k: %s})", labels, i, v);
     for (int d = 0; d < 2; d++) free(cypher_rows(d ? indexed : plain, q, NULL, 0));
   }
-  free(cypher_rows(plain, "MATCH (a), (b) WHERE b.i = (a.i * 7) % 300 CREATE (a)-[:R]->(b)", NULL, 0));
-  free(cypher_rows(indexed, "MATCH (a), (b) WHERE b.i = (a.i * 7) % 300 CREATE (a)-[:R]->(b)", NULL, 0));
+  free(cypher_rows(plain, "MATCH (a), (b) WHERE b.i = (a.i * 7) % 300 CREATE (a)-[:R]->(b)", NULL,
+                   0));
+  free(cypher_rows(indexed, "MATCH (a), (b) WHERE b.i = (a.i * 7) % 300 CREATE (a)-[:R]->(b)", NULL,
+                   0));
   free(cypher_rows(indexed, "CREATE INDEX a_k FOR (n:A) ON (n.k)", NULL, 0));
   free(cypher_rows(indexed, "CREATE INDEX ON :B(k)", NULL, 0));
 }
@@ -56,14 +58,19 @@ Test(cypher_index, same_answers_as_without_index_on_every_kind_of_value) {
     value(&s, v, sizeof v);
     const char *label = next(&s) % 2 ? "A" : "B";
     const char *op = ops[next(&s) % 5];
-    snprintf(params, sizeof params, "{\"p\": %s}", strcmp(v, "true") && strcmp(v, "false") &&
-                                                           v[0] != '\'' ? v : "\"s3\"");
+    snprintf(params, sizeof params, "{\"p\": %s}",
+             strcmp(v, "true") && strcmp(v, "false") && v[0] != '\'' ? v : "\"s3\"");
     switch (t % 4) {
-    case 0: snprintf(q, sizeof q, "MATCH (n:%s) WHERE n.k %s %s RETURN n.i ORDER BY n.i", label, op, v); break;
+    case 0:
+      snprintf(q, sizeof q, "MATCH (n:%s) WHERE n.k %s %s RETURN n.i ORDER BY n.i", label, op, v);
+      break;
     case 1: snprintf(q, sizeof q, "MATCH (n:%s {k: %s}) RETURN n.i ORDER BY n.i", label, v); break;
-    case 2: snprintf(q, sizeof q, "MATCH (n:%s) WHERE %s %s n.k RETURN n.i ORDER BY n.i", label, v, op); break;
+    case 2:
+      snprintf(q, sizeof q, "MATCH (n:%s) WHERE %s %s n.k RETURN n.i ORDER BY n.i", label, v, op);
+      break;
     default:
-      snprintf(q, sizeof q, "MATCH (m)-[:R]->(n:%s) WHERE n.k %s $p RETURN m.i, n.i ORDER BY m.i", label, op);
+      snprintf(q, sizeof q, "MATCH (m)-[:R]->(n:%s) WHERE n.k %s $p RETURN m.i, n.i ORDER BY m.i",
+               label, op);
     }
     const char *pp = t % 4 == 3 ? params : NULL;
     char *want = cypher_rows(plain, q, pp, 0), *got = cypher_rows(indexed, q, pp, 0);
@@ -83,7 +90,8 @@ Test(cypher_index, same_answers_as_without_index_on_every_kind_of_value) {
 
 Test(cypher_index, plans_show_the_index_and_sqlite_searches_it) {
   adb *db = open_tmp(0, NULL);
-  free(cypher_rows(db, "UNWIND range(1, 500) AS i CREATE (:P {name: 'p' + i, age: i % 50})", NULL, 0));
+  free(cypher_rows(db, "UNWIND range(1, 500) AS i CREATE (:P {name: 'p' + i, age: i % 50})", NULL,
+                   0));
   free(cypher_rows(db, "CREATE INDEX p_name IF NOT EXISTS FOR (p:P) ON (p.name)", NULL, 0));
   free(cypher_rows(db, "CREATE INDEX p_name IF NOT EXISTS FOR (p:P) ON (p.name)", NULL, 0));
   ROWS(db, "EXPLAIN MATCH (p:P {name: 'p7'}) RETURN p.age",
@@ -102,7 +110,10 @@ Test(cypher_index, plans_show_the_index_and_sqlite_searches_it) {
                                    " WHERE name = 'adb_ix:p_name' AND partial = 1");
   cr_assert_eq(searched, 1);
   /* The index follows the writes of the same query and of later ones. */
-  ROWS(db, "MATCH (p:P {name: 'p8'}) SET p.name = 'eight' WITH p MATCH (q:P {name: 'eight'}) RETURN q.age", "8\n");
+  ROWS(db,
+       "MATCH (p:P {name: 'p8'}) SET p.name = 'eight' WITH p MATCH (q:P {name: 'eight'}) RETURN "
+       "q.age",
+       "8\n");
   ROWS(db, "MATCH (p:P {name: 'p8'}) RETURN count(p)", "0\n");
   free(cypher_rows(db, "DROP INDEX p_name", NULL, 0));
   ROWS(db, "SHOW INDEXES", "");
@@ -113,7 +124,8 @@ Test(cypher_index, plans_show_the_index_and_sqlite_searches_it) {
 
 Test(cypher_index, uniqueness_constraints_hold_for_every_write_here) {
   adb *db = open_tmp(0, NULL);
-  free(cypher_rows(db, "CREATE (:U {e: 'a'}), (:U {e: 'a'}), (:U {e: 'b'}), (:V {e: 'a'})", NULL, 0));
+  free(cypher_rows(db, "CREATE (:U {e: 'a'}), (:U {e: 'a'}), (:U {e: 'b'}), (:V {e: 'a'})", NULL,
+                   0));
   char *before = dump_state(db);
   cypher_refused(db, "CREATE CONSTRAINT u_e FOR (u:U) REQUIRE u.e IS UNIQUE", NULL,
                  "ConstraintVerificationFailed", "ConstraintCreationFailed", "e = 'a'");
@@ -142,7 +154,8 @@ Test(cypher_index, uniqueness_constraints_hold_for_every_write_here) {
     free(now);
   }
   /* What stays allowed: another label, another value, true beside 1, a delete then a create. */
-  free(cypher_rows(db, "CREATE (:W {e: 'a'}), (:U {e: 'd'}), (:U {e: true}), (:U {e: 1})", NULL, 0));
+  free(
+      cypher_rows(db, "CREATE (:W {e: 'a'}), (:U {e: 'd'}), (:U {e: true}), (:U {e: 1})", NULL, 0));
   free(cypher_rows(db, "MATCH (u:U {e: 'a'}) DETACH DELETE u CREATE (:U {e: 'a'})", NULL, 0));
   free(cypher_rows(db, "MERGE (u:U {e: 'a'}) ON MATCH SET u.seen = true", NULL, 0));
   ROWS(db, "MATCH (u:U {e: 'a'}) RETURN count(u), u.seen", "1|true\n");
@@ -161,18 +174,27 @@ Test(cypher_index, bad_commands_name_the_problem_and_change_nothing) {
   static const struct {
     const char *q, *type, *detail, *part;
   } bad[] = {
-      {"CREATE (:P) CREATE INDEX x FOR (p:P) ON (p.b)", "SyntaxError", "InvalidClauseComposition", "of its own"},
-      {"MATCH (n) RETURN 1 AS x UNION SHOW INDEXES", "SyntaxError", "InvalidClauseComposition", "SHOW INDEX"},
-      {"CALL { CREATE INDEX x FOR (p:P) ON (p.b) } RETURN 1", "SyntaxError", "InvalidClauseComposition", NULL},
+      {"CREATE (:P) CREATE INDEX x FOR (p:P) ON (p.b)", "SyntaxError", "InvalidClauseComposition",
+       "of its own"},
+      {"MATCH (n) RETURN 1 AS x UNION SHOW INDEXES", "SyntaxError", "InvalidClauseComposition",
+       "SHOW INDEX"},
+      {"CALL { CREATE INDEX x FOR (p:P) ON (p.b) } RETURN 1", "SyntaxError",
+       "InvalidClauseComposition", NULL},
       {"CREATE INDEX p_a FOR (p:P) ON (p.b)", "SemanticError", "IndexAlreadyExists", "p_a"},
-      {"CREATE INDEX other FOR (p:P) ON (p.a)", "SemanticError", "IndexAlreadyExists", "covers :P(a)"},
-      {"CREATE INDEX x FOR (p:P) ON (p.a, p.b)", "NotSupported", "UnsupportedFeature", "more than one"},
+      {"CREATE INDEX other FOR (p:P) ON (p.a)", "SemanticError", "IndexAlreadyExists",
+       "covers :P(a)"},
+      {"CREATE INDEX x FOR (p:P) ON (p.a, p.b)", "NotSupported", "UnsupportedFeature",
+       "more than one"},
       {"CREATE TEXT INDEX x FOR (p:P) ON (p.a)", "NotSupported", "UnsupportedFeature", "TEXT"},
-      {"CREATE INDEX x FOR ()-[r:R]-() ON (r.a)", "NotSupported", "UnsupportedFeature", "relationship"},
+      {"CREATE INDEX x FOR ()-[r:R]-() ON (r.a)", "NotSupported", "UnsupportedFeature",
+       "relationship"},
       {"CREATE INDEX x FOR (p:P) ON (q.a)", "SyntaxError", "UnexpectedSyntax", "variable"},
-      {"CREATE INDEX x FOR (p:P) ON (p.a) OPTIONS {}", "NotSupported", "UnsupportedFeature", "OPTIONS"},
-      {"CREATE CONSTRAINT c FOR (p:P) REQUIRE p.b IS NOT NULL", "NotSupported", "UnsupportedFeature", "IS UNIQUE"},
-      {"CREATE CONSTRAINT c FOR (p:P) REQUIRE p.b IS UNIQUE", "ConstraintVerificationFailed", "ConstraintCreationFailed", "b = '2'"},
+      {"CREATE INDEX x FOR (p:P) ON (p.a) OPTIONS {}", "NotSupported", "UnsupportedFeature",
+       "OPTIONS"},
+      {"CREATE CONSTRAINT c FOR (p:P) REQUIRE p.b IS NOT NULL", "NotSupported",
+       "UnsupportedFeature", "IS UNIQUE"},
+      {"CREATE CONSTRAINT c FOR (p:P) REQUIRE p.b IS UNIQUE", "ConstraintVerificationFailed",
+       "ConstraintCreationFailed", "b = '2'"},
       {"DROP INDEX nope", "SemanticError", "IndexDropFailed", "nope"},
       {"DROP CONSTRAINT p_a", "SemanticError", "ConstraintDropFailed", "DROP INDEX"},
       {"DROP INDEX", "SyntaxError", "UnexpectedSyntax", "name"},
@@ -196,7 +218,8 @@ Test(cypher_index, bad_commands_name_the_problem_and_change_nothing) {
     adb_finalize(st);
   }
   cr_assert_lt(rc, 0, "SQL dropped the index");
-  ROWS(db, "EXPLAIN MATCH (p:P {a: 1}) RETURN p", "'NodeIndexSeek(p:P.a =) index p_a ~1 nodes'\n'Filter(p:P {...})'\n'Return(p)'\n");
+  ROWS(db, "EXPLAIN MATCH (p:P {a: 1}) RETURN p",
+       "'NodeIndexSeek(p:P.a =) index p_a ~1 nodes'\n'Filter(p:P {...})'\n'Return(p)'\n");
   free(before);
   adb_close(db);
 }

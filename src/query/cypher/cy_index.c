@@ -1,13 +1,15 @@
 /* cy_index.c — Cypher's indexes and uniqueness constraints: CREATE, DROP and SHOW, the lookups
  * the planner makes with them, and the check of a query's writes against the constraints. */
 /*
- * An index on (:Label).prop is an SQLite expression index of the node table, on
- * arenadb_prop(props, 'prop') (query/sql/prop.c), partial to the live nodes that have the label. It is derived
- * from replicated data and local to this file, like the vector index: it is not synced, and
- * each replica creates its own (docs/cypher.md). Its definition is a row of adb_index, made when
- * the first index is. A lookup is an SQL query whose WHERE holds the index's own terms word for
- * word, so that SQLite's planner takes the partial index; it gives a superset of the answer (SQL
- * compares 1 = true, and numbers below text), which matching then checks as always.
+ * An index on (:Label).prop is an SQLite expression index of the node table on
+ * arenadb_prop(props, 'prop') (query/sql/prop.c), partial to the live nodes that have the
+ * label. It is derived from replicated data and local to this file, like the vector index: it
+ * is not synced, and each replica creates its own (docs/cypher.md). Its definition is a row of
+ * adb_index, made when the first index is. A lookup is an SQL query whose WHERE holds the
+ * index's own terms word for word, so that SQLite's planner takes the partial index; it gives a
+ * superset of the answer (SQL compares 1 = true, and numbers below text), which matching then
+ * checks as always. A label scan that tests a property runs the same query for an index
+ * without a name, which SQL has not: it reads every row and tests it as the rows go by.
  *
  * A uniqueness constraint is an index that also refuses, when a query ends, a node the query
  * created or changed whose value another live node of the label has. Merged changes are not
@@ -43,15 +45,21 @@ static sqlite3_stmt *prepare(cy_ctx *c, const char *sql) {
   return st;
 }
 
-/* Runs sql (made with sqlite3_mprintf, freed here) as ArenaDB's own statement. */
-static void exec_owned(cy_ctx *c, char *sql) {
-  if (!sql) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
-  int rc = store_exec(c->db, sql);
-  sqlite3_free(sql);
+/* Fails the query when a statement of ArenaDB's own failed with rc. */
+static void exec_check(cy_ctx *c, int rc) {
   if (rc) {
     c->store_rc = rc;
     cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
   }
+}
+
+/* Runs sql, made with sqlite3_mprintf (NULL: out of memory), as ArenaDB's own statement, and
+ * frees it. */
+static void exec_owned(cy_ctx *c, char *sql) {
+  if (!sql) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
+  int rc = store_exec(c->db, sql);
+  sqlite3_free(sql);
+  exec_check(c, rc);
 }
 
 /* The definitions, read once per query; none while adb_index does not exist. */
@@ -109,7 +117,8 @@ static char *ix_where(const cy_index *x) {
 
 /* Prepares the statement sqlite3_mprintf makes of format and, for its four %s, the index's
  * expression, its condition, the expression again, and last. */
-static sqlite3_stmt *prepare_ix(cy_ctx *c, const cy_index *x, const char *format, const char *last) {
+static sqlite3_stmt *prepare_ix(cy_ctx *c, const cy_index *x, const char *format,
+                                const char *last) {
   char *e = ix_expr(x), *w = ix_where(x);
   char *sql = e && w && last ? sqlite3_mprintf(format, e, w, e, last) : NULL;
   sqlite3_free(e);
@@ -123,18 +132,24 @@ static sqlite3_stmt *prepare_ix(cy_ctx *c, const cy_index *x, const char *format
 }
 
 int cy_index_scan(cy_ctx *c, const cy_index *x, int op, cy_val v, int **out) {
-  static const char *const ops[] = {[E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">",
-                                    [E_GE] = ">="};
+  static const char *const ops[] = {
+      [E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">", [E_GE] = ">="};
   if (v.k == CV_NULL) return 0; /* nothing equals or compares with null */
   if (v.k != CV_STR && v.k != CV_INT && v.k != CV_FLOAT && !(v.k == CV_BOOL && op == E_EQ))
     return -1;
   /* The expression comes first in the format's order: as a fifth column, which no one reads. */
-  sqlite3_stmt *st = prepare_ix(c, x, "SELECT rid, id, label, props, %s FROM main.adb_node"
-                                       " WHERE %s AND %s %s ?1 ORDER BY rid", ops[op]);
-  if (v.k == CV_STR) sqlite3_bind_text(st, 1, v.s, -1, SQLITE_STATIC);
-  else if (v.k == CV_INT) sqlite3_bind_int64(st, 1, v.i);
-  else if (v.k == CV_FLOAT) sqlite3_bind_double(st, 1, v.f);
-  else sqlite3_bind_int(st, 1, v.b); /* JSON true and false read as 1 and 0 */
+  sqlite3_stmt *st = prepare_ix(c, x,
+                                "SELECT rid, id, label, props, %s FROM main.adb_node"
+                                " WHERE %s AND %s %s ?1 ORDER BY rid",
+                                ops[op]);
+  if (v.k == CV_STR)
+    sqlite3_bind_text(st, 1, v.s, -1, SQLITE_STATIC);
+  else if (v.k == CV_INT)
+    sqlite3_bind_int64(st, 1, v.i);
+  else if (v.k == CV_FLOAT)
+    sqlite3_bind_double(st, 1, v.f);
+  else
+    sqlite3_bind_int(st, 1, v.b); /* JSON true and false read as 1 and 0 */
   return cy_scan_rows(c, st, out);
 }
 
@@ -157,10 +172,12 @@ static const cy_index *by_schema(cy_ctx *c, const char *label, const char *prop)
 /* Fails the query when a live node of the index's label shares a value with another. */
 static void no_duplicates(cy_ctx *c, const cy_index *x) {
   /* true and 1 read alike in SQL: the JSON type tells them apart; 1 and 1.0 are equal. */
-  char *boolean = sqlite3_mprintf("json_type(props, '$.' || json_quote(%Q)) IN ('true', 'false')",
-                                  x->prop);
-  sqlite3_stmt *st = prepare_ix(c, x, "SELECT %s AS v FROM main.adb_node WHERE %s AND %s IS NOT"
-                                      " NULL GROUP BY v, %s HAVING count(*) > 1 LIMIT 1", boolean);
+  char *boolean =
+      sqlite3_mprintf("json_type(props, '$.' || json_quote(%Q)) IN ('true', 'false')", x->prop);
+  sqlite3_stmt *st = prepare_ix(c, x,
+                                "SELECT %s AS v FROM main.adb_node WHERE %s AND %s IS NOT"
+                                " NULL GROUP BY v, %s HAVING count(*) > 1 LIMIT 1",
+                                boolean);
   sqlite3_free(boolean);
   int src = store_step(c->db, st);
   char dup[120] = "";
@@ -168,8 +185,8 @@ static void no_duplicates(cy_ctx *c, const cy_index *x) {
   sqlite3_finalize(st);
   if (src == SQLITE_ROW)
     cy_fail(c, CY_CONSTRAINT, "runtime", "ConstraintCreationFailed",
-            "cannot create the constraint: two or more :%s nodes have %s = '%s'", x->label,
-            x->prop, dup);
+            "cannot create the constraint: two or more :%s nodes have %s = '%s'", x->label, x->prop,
+            dup);
   if (src != SQLITE_DONE) sql_fail(c, src);
 }
 
@@ -187,24 +204,20 @@ static void create(cy_ctx *c, const cy_schema *s) {
     cy_fail(c, CY_SEMANTIC, "runtime", "IndexAlreadyExists",
             "an index or constraint named '%s' already exists", name);
   if (same)
-    cy_fail(c, CY_SEMANTIC, "runtime", "IndexAlreadyExists",
-            "%s '%s' already covers :%s(%s)", same->unique ? "constraint" : "index", same->name,
-            s->label, s->prop);
+    cy_fail(c, CY_SEMANTIC, "runtime", "IndexAlreadyExists", "%s '%s' already covers :%s(%s)",
+            same->unique ? "constraint" : "index", same->name, s->label, s->prop);
   cy_index x = {.name = name, .label = s->label, .prop = s->prop, .unique = s->constraint};
   if (x.unique) no_duplicates(c, &x);
-  int rc = store_exec(c->db, define_sql);
-  if (rc) {
-    c->store_rc = rc;
-    cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
-  }
+  exec_check(c, store_exec(c->db, define_sql));
   char *e = ix_expr(&x), *w = ix_where(&x);
-  exec_owned(c, e && w ? sqlite3_mprintf("CREATE INDEX main.\"adb_ix:%w\" ON adb_node(%s) WHERE %s",
+  exec_owned(c, e && w ? sqlite3_mprintf("CREATE INDEX main.\"adb_ix:%w\" ON adb_node(%s)"
+                                         " WHERE %s",
                                          name, e, w)
                        : NULL);
   sqlite3_free(e);
   sqlite3_free(w);
-  exec_owned(c, sqlite3_mprintf("INSERT INTO main.adb_index VALUES(%Q, %Q, %Q, %d)", name,
-                                s->label, s->prop, x.unique));
+  exec_owned(c, sqlite3_mprintf("INSERT INTO main.adb_index VALUES(%Q, %Q, %Q, %d)", name, s->label,
+                                s->prop, x.unique));
   c->ix = NULL;
   c->writes = 1;
 }
@@ -225,10 +238,10 @@ static void drop(cy_ctx *c, const cy_schema *s) {
   c->writes = 1;
 }
 
-static const char *const index_cols[] = {"name", "type", "entityType", "labelsOrTypes",
-                                         "properties", "owningConstraint", "state"};
-static const char *const constraint_cols[] = {"name", "type", "entityType", "labelsOrTypes",
-                                              "properties", "ownedIndex"};
+static const char *const index_cols[] = {
+    "name", "type", "entityType", "labelsOrTypes", "properties", "owningConstraint", "state"};
+static const char *const constraint_cols[] = {"name",          "type",       "entityType",
+                                              "labelsOrTypes", "properties", "ownedIndex"};
 
 int cy_schema_columns(const cy_schema *s, const char ***cols) {
   if (s->op != CS_SHOW) return 0;
@@ -297,8 +310,8 @@ void cy_index_enforce(cy_ctx *c) {
         ut_buf *b = cy_buf_hold(c);
         cy_format(c, b, *v);
         cy_fail(c, CY_CONSTRAINT, "runtime", "ConstraintValidationFailed",
-                "constraint '%s': another :%s node already has %s = %s", x->name, x->label,
-                x->prop, cy_buf_take(c, b));
+                "constraint '%s': another :%s node already has %s = %s", x->name, x->label, x->prop,
+                cy_buf_take(c, b));
       }
     }
   }

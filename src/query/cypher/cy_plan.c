@@ -89,7 +89,8 @@ static const cy_expr *map_value(const cy_pnode *n, const char **prop) {
 
 /* The value node n's map or WHERE compares its property *prop with (any property when *prop is
  * NULL: then set), and how in *op; NULL when none. */
-static const cy_expr *prop_test(const cy_pnode *n, const cy_expr *where, const char **prop, int *op) {
+static const cy_expr *prop_test(const cy_pnode *n, const cy_expr *where, const char **prop,
+                                int *op) {
   *op = E_EQ;
   const cy_expr *v = map_value(n, prop);
   return v || !n->var ? v : prop_conjunct(where, n->var, prop, op);

@@ -29,8 +29,10 @@ static void fn_prop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   case JSON_ARRAY:
   case JSON_OBJECT: {
     char *s = json_dumps(v, JSON_COMPACT);
-    if (s) sqlite3_result_text(ctx, s, -1, free);
-    else sqlite3_result_error_nomem(ctx);
+    if (s)
+      sqlite3_result_text(ctx, s, -1, free);
+    else
+      sqlite3_result_error_nomem(ctx);
     break;
   }
   default: break; /* null, or no such key: NULL */
