@@ -52,12 +52,6 @@ const char *net_args_query(void *query, const char *name, char *buf, int n);
 int net_route_data(net_reply *r, adb *db, int method, const char *path, const net_args *args,
                    json_t *body, int *wrote);
 
-/* A request that may write runs in one write transaction: net_txn_begin starts it (on failure
- * it sets r's error and returns the ADB status); net_txn_end commits when r is a success and
- * rolls back when not, a failed commit replacing r's answer. */
-int net_txn_begin(net_reply *r, adb *db);
-void net_txn_end(net_reply *r, adb *db);
-
 /* Sets a JSON answer (takes the reference to v). */
 void net_reply_json(net_reply *r, int status, json_t *v);
 

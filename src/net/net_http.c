@@ -173,12 +173,8 @@ static int send_reply(struct lws *wsi, http_pss *p, net_reply *r);
 /* Runs an SQL statement or Cypher query that may write on the loop's handle, in one write
  * transaction: the loop is where writes happen, one at a time. */
 static void query_on_loop(net_reply *r, net_hub *h, int sql, json_t *body) {
-  adb *db = net_hub_db(h);
   int wrote = 0;
-  if (net_txn_begin(r, db) != ADB_OK) return;
-  if (sql) net_query_sql(r, db, body, &wrote, NULL);
-  else net_query_cypher(r, db, body, &wrote, NULL);
-  net_txn_end(r, db);
+  net_route_data(r, net_hub_db(h), NET_POST, sql ? "/sql" : "/cypher", NULL, body, &wrote);
   if (wrote) net_hub_changed(h);
 }
 
@@ -435,14 +431,11 @@ static void route(net_reply *r, net_hub *h, struct lws *wsi, http_pss *p) {
   const char *u = p->uri;
   int m = p->method, wrote = 0;
   net_args args = {urlarg, wsi};
-  if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
-    int sql = !strcmp(u, "/sql");
-    if (m != NET_POST)
-      net_reply_err(r, 405, "method not allowed",
-                sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}");
-    else if (!json_is_object(body))
-      net_reply_err(r, 400, "invalid argument", "the body must be a JSON object");
-    else run_on_worker(r, h, wsi, p, sql, body, role);
+  /* SQL and Cypher run on a worker thread; a request the route would refuse is refused there,
+   * on the loop, by net_route_data. */
+  int query = !strcmp(u, "/sql") || !strcmp(u, "/cypher");
+  if (query && m == NET_POST && json_is_object(body)) {
+    run_on_worker(r, h, wsi, p, !strcmp(u, "/sql"), body, role);
   } else if (!net_route_data(r, db, m, u, &args, body, &wrote)) {
     server_route(r, h, m, u, body, role);
   }

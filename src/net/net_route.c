@@ -45,13 +45,16 @@ const char *net_args_query(void *query, const char *name, char *buf, int n) {
   return NULL;
 }
 
-int net_txn_begin(net_reply *r, adb *db) {
+/* A request that may write runs in one write transaction: txn_begin starts it (on failure it
+ * sets r's error and returns the ADB status); txn_end commits when r is a success and rolls
+ * back when not, a failed commit replacing r's answer. */
+static int txn_begin(net_reply *r, adb *db) {
   int rc = adb_begin(db);
   if (rc) net_reply_db(r, db, rc);
   return rc;
 }
 
-void net_txn_end(net_reply *r, adb *db) {
+static void txn_end(net_reply *r, adb *db) {
   if (r->status < 400) {
     int rc = adb_commit(db);
     if (rc) {
@@ -95,9 +98,9 @@ static int post_object(net_reply *r, int method, json_t *body, const char *usage
 static void elements(net_reply *r, adb *db, int method, int edge, const char *id,
                      const net_args *args, json_t *body, int *wrote) {
   if (method == NET_GET) return net_graph_elements(r, db, args, method, edge, id, body, wrote);
-  if (net_txn_begin(r, db) != ADB_OK) return;
+  if (txn_begin(r, db) != ADB_OK) return;
   net_graph_elements(r, db, args, method, edge, id, body, wrote);
-  net_txn_end(r, db);
+  txn_end(r, db);
 }
 
 int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_args *args,
@@ -117,12 +120,12 @@ int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_a
   } else if (!strcmp(u, "/sql") || !strcmp(u, "/cypher")) {
     int sql = !strcmp(u, "/sql");
     if (post_object(r, method, body, sql ? "POST {\"sql\": ...}" : "POST {\"query\": ...}") &&
-        net_txn_begin(r, db) == ADB_OK) {
+        txn_begin(r, db) == ADB_OK) {
       if (sql)
         net_query_sql(r, db, body, wrote, NULL);
       else
         net_query_cypher(r, db, body, wrote, NULL);
-      net_txn_end(r, db);
+      txn_end(r, db);
     }
   } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
     elements(r, db, method, 0, u[6] ? u + 7 : NULL, args, body, wrote);

@@ -1815,9 +1815,13 @@ def http_api():
     assert http(port, "GET", "/nodes/ada")[0] == 200
     assert http(port, "POST", "/sql", {"sql": "SELECT 1; -- a comment\n "})[0] == 200
     # A known endpoint asked with a method it does not answer: 405, not 404.
-    for method, url in (("DELETE", "/vv"), ("POST", "/status"), ("PUT", "/"), ("DELETE", "/presence")):
+    for method, url in (("DELETE", "/vv"), ("POST", "/status"), ("PUT", "/"), ("DELETE", "/presence"),
+                        ("GET", "/sql"), ("PUT", "/cypher")):
         st, b = http(port, method, url, {} if method in ("POST", "PUT") else None)
         assert st == 405 and b["code"] == "method not allowed", (method, url, st, b)
+    for url in ("/sql", "/cypher"):
+        st, b = http(port, "POST", url, ["not", "an", "object"])
+        assert st == 400 and "JSON object" in b["error"], (url, st, b)
     assert http(port, "GET", "/nodes?limit=x")[0] == 400
     st, b = http(port, "POST", "/sql", {"sql": "SELECT json_extract(properties,'$.name') FROM nodes WHERE id=?",
                                         "params": ["ada"]})

@@ -160,6 +160,9 @@ Test(cypher_index, uniqueness_constraints_hold_for_every_write_here) {
   free(cypher_rows(db, "MERGE (u:U {e: 'a'}) ON MATCH SET u.seen = true", NULL, 0));
   ROWS(db, "MATCH (u:U {e: 'a'}) RETURN count(u), u.seen", "1|true\n");
   cypher_refused(db, "DROP INDEX u_e", NULL, "SemanticError", "IndexDropFailed", "DROP CONSTRAINT");
+  /* IF EXISTS forgives an absent name, not a constraint named in DROP INDEX. */
+  cypher_refused(db, "DROP INDEX u_e IF EXISTS", NULL, "SemanticError", "IndexDropFailed",
+                 "DROP CONSTRAINT");
   free(cypher_rows(db, "DROP CONSTRAINT u_e", NULL, 0));
   free(cypher_rows(db, "CREATE (:U {e: 'a'})", NULL, 0));
   free(before);

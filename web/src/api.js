@@ -36,13 +36,14 @@ export function isOffline() {
   return offline;
 }
 
-/** Says whether the server is out of reach; fn(offline) hears each change. */
+/** Says whether the server is out of reach (never true without a replica to go to). */
 export function setOffline(value) {
   if (value === offline || (value && !local)) return;
   offline = value;
   for (const fn of offlineWatchers) fn(offline);
 }
 
+/** Calls fn(offline) at each change of setOffline's state. */
 export function onOffline(fn) {
   offlineWatchers.add(fn);
 }

@@ -457,6 +457,16 @@ async function startReplica(dbId, resume = false) {
   }
 }
 
+// The replica kept from now on: its files with it (the service worker, sw.js), so that a
+// reload with the server out of reach still has a page.
+function keepReplicaNow() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(new URL("sw.js", location.href))
+      .catch((e) => console.warn(`no service worker: ${e.message}`));
+  }
+  startReplica(lastStatus.db);
+}
+
 // The first status: from the server, or with it out of reach, from the replica that can resume.
 async function boot() {
   try {
@@ -487,18 +497,8 @@ onOffline((offline) => {
 
 // For tests and the console.
 window.arena = { view: graph.probe(), graph, console: queryConsole, panels, editing, text: textEditing, live, poll: () => serial(poll) };
-// After the first view, like the replica: the service worker (sw.js) keeps the page's files.
-function keepFiles() {
-  if (!("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register(new URL("sw.js", location.href)).catch((e) => console.warn(`no service worker: ${e.message}`));
-}
-
 restoreState();
 live.start();
-function keepReplicaNow() {
-  keepFiles();
-  startReplica(lastStatus.db);
-}
 serial(boot).then(() => setTimeout(() => {
   if (keepReplica() && lastStatus && !isOffline()) keepReplicaNow();
 }, REPLICA_AFTER_MS));

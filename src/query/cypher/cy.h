@@ -383,6 +383,8 @@ typedef struct cy_table {
 } cy_table;
 
 void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row);
+/* The index of the column name in t, or -1. */
+int cy_table_col(const cy_table *t, const char *name);
 
 /* An evaluation scope: a row of a table, plus locally bound variables. */
 typedef struct cy_env {

@@ -19,19 +19,13 @@ static cy_val *row_new(cy_ctx *c, int n) {
   return cy_alloc(c, (size_t)(n ? n : 1) * sizeof(cy_val));
 }
 
-static int col_index(const cy_table *t, const char *name) {
-  for (int i = 0; i < t->ncols; i++)
-    if (!strcmp(t->cols[i], name)) return i;
-  return -1;
-}
-
 /* A table with in's columns plus names (those not already there). */
 static cy_table *table_extend(cy_ctx *c, const cy_table *in, const char *const *names, int n) {
   cy_table *t = table_new(c, in->ncols + n);
   memcpy(t->cols, in->cols, (size_t)in->ncols * sizeof *t->cols);
   t->ncols = in->ncols;
   for (int i = 0; i < n; i++)
-    if (col_index(t, names[i]) < 0) t->cols[t->ncols++] = names[i];
+    if (cy_table_col(t, names[i]) < 0) t->cols[t->ncols++] = names[i];
   return t;
 }
 
@@ -59,23 +53,33 @@ static cy_table *do_match(cy_ctx *c, const cy_clause *cl, cy_table *in, int64_t 
   return out;
 }
 
-/* ---- UNWIND ---- */
+/* ---- UNWIND and LOAD CSV ---- */
 
-static cy_table *do_unwind(cy_ctx *c, const cy_clause *cl, cy_table *in) {
+/* Each row of in goes on once per value of the list values(c, cl, v) gives, v being cl's
+ * expression on that row, with cl's variable bound to the value. */
+static cy_table *fan_out(cy_ctx *c, const cy_clause *cl, cy_table *in,
+                         cy_list *(*values)(cy_ctx *c, const cy_clause *cl, cy_val v)) {
   cy_table *out = table_extend(c, in, &cl->var, 1);
-  int col = col_index(out, cl->var);
+  int col = cy_table_col(out, cl->var);
   for (int r = 0; r < in->nrows; r++) {
     cy_env env = {.t = in, .row = in->rows[r]};
-    cy_val v = cy_eval(c, &env, cl->expr);
-    if (v.k == CV_NULL) continue;
-    int n = v.k == CV_LIST ? v.l->n : 1;
-    for (int i = 0; i < n; i++) {
+    cy_list *l = values(c, cl, cy_eval(c, &env, cl->expr));
+    for (int i = 0; i < l->n; i++) {
       cy_val *row = row_extend(c, in, in->rows[r], out);
-      row[col] = v.k == CV_LIST ? v.l->v[i] : v;
+      row[col] = l->v[i];
       cy_table_add(c, out, row);
     }
   }
   return out;
+}
+
+/* UNWIND: a list's values, a null's none, any other value itself. */
+static cy_list *unwound(cy_ctx *c, const cy_clause *cl, cy_val v) {
+  (void)cl;
+  if (v.k == CV_LIST) return v.l;
+  cy_list *l = cy_list_new(c, v.k != CV_NULL);
+  if (l->n) l->v[0] = v;
+  return l;
 }
 
 /* ---- CALL ---- */
@@ -104,7 +108,7 @@ static cy_table *do_call(cy_ctx *c, const cy_clause *cl, cy_table *in) {
     for (int h = 0; h < res->nrows; h++) {
       cy_val *row = row_extend(c, in, in->rows[r], out);
       for (int i = 0; i < cl->nyields; i++)
-        row[col_index(out, cl->yield_vars[i])] = res->rows[h][from[i]];
+        row[cy_table_col(out, cl->yield_vars[i])] = res->rows[h][from[i]];
       cy_env renv = {.t = out, .row = row};
       if (cl->where && cy_truth(c, cy_eval(c, &renv, cl->where)) != 1) continue;
       cy_table_add(c, out, row);
@@ -490,7 +494,7 @@ static void create_patterns(cy_ctx *c, cy_pattern **pats, int npats, cy_table *o
     cy_val *path = row_new(c, 2 * pt->nrels + 1);
     for (int j = 0; j <= pt->nrels; j++) {
       const cy_pnode *n = &pt->nodes[j];
-      int col = n->var ? col_index(out, n->var) : -1;
+      int col = n->var ? cy_table_col(out, n->var) : -1;
       cy_env env = {.t = out, .row = row};
       if (col >= 0 && row[col].k != CV_NULL && (row[col].k == CV_NODE)) {
         ids[j] = row[col].id;
@@ -507,14 +511,14 @@ static void create_patterns(cy_ctx *c, cy_pattern **pats, int npats, cy_table *o
       cy_env env = {.t = out, .row = row};
       int from = r->dir == CY_IN ? ids[j + 1] : ids[j], to = r->dir == CY_IN ? ids[j] : ids[j + 1];
       int id = cy_rel_create(c, from, to, r->types[0], eval_props(c, &env, r->props));
-      int col = r->var ? col_index(out, r->var) : -1;
+      int col = r->var ? cy_table_col(out, r->var) : -1;
       if (col >= 0) row[col] = (cy_val){.k = CV_REL, .id = id};
       path[2 * j + 1] = (cy_val){.k = CV_REL, .id = id};
     }
     if (pt->pathvar) {
       cy_list *l = cy_list_new(c, 2 * pt->nrels + 1);
       memcpy(l->v, path, (size_t)l->n * sizeof(cy_val));
-      row[col_index(out, pt->pathvar)] = (cy_val){.k = CV_PATH, .l = l};
+      row[cy_table_col(out, pt->pathvar)] = (cy_val){.k = CV_PATH, .l = l};
     }
   }
 }
@@ -731,7 +735,7 @@ static cy_table *run_union(cy_ctx *c, const cy_query *q, const cy_table *start,
  * (none for null), on that row with var bound; the rows go on unchanged. */
 static cy_table *do_foreach(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   cy_table *one = table_extend(c, in, &cl->var, 1);
-  int col = col_index(one, cl->var);
+  int col = cy_table_col(one, cl->var);
   for (int r = 0; r < in->nrows; r++) {
     cy_env env = {.t = in, .row = in->rows[r]};
     cy_val v = cy_eval(c, &env, cl->expr);
@@ -752,8 +756,6 @@ static cy_table *do_foreach(cy_ctx *c, const cy_clause *cl, cy_table *in) {
   return in;
 }
 
-/* ---- LOAD CSV ---- */
-
 /* A record under its file's header: a map from the header's names to the record's fields (a
  * field past the header's is left out, a missing one is null). */
 static cy_val header_map(cy_ctx *c, const cy_list *head, const cy_list *rec) {
@@ -765,24 +767,16 @@ static cy_val header_map(cy_ctx *c, const cy_list *head, const cy_list *rec) {
   return (cy_val){.k = CV_MAP, .m = m};
 }
 
-/* LOAD CSV [WITH HEADERS] FROM url AS var: each row goes on once per record of the file,
- * with var bound to the record: a list of its fields or, with headers, a map (header_map; the
- * first record is the header, no row). */
-static cy_table *do_loadcsv(cy_ctx *c, const cy_clause *cl, cy_table *in) {
-  cy_table *out = table_extend(c, in, &cl->var, 1);
-  int col = col_index(out, cl->var);
-  for (int r = 0; r < in->nrows; r++) {
-    cy_env env = {.t = in, .row = in->rows[r]};
-    cy_val u = cy_eval(c, &env, cl->expr);
-    if (u.k != CV_STR) cy_type_err(c, "LOAD CSV needs the URL as a string, got %s", cy_kind_name(u.k));
-    cy_list *recs = cy_csv_read(c, u.s, cl->fieldterm);
-    for (int i = cl->headers ? 1 : 0; i < recs->n; i++) {
-      cy_val *row = row_extend(c, in, in->rows[r], out);
-      row[col] = cl->headers ? header_map(c, recs->v[0].l, recs->v[i].l) : recs->v[i];
-      cy_table_add(c, out, row);
-    }
-  }
-  return out;
+/* LOAD CSV [WITH HEADERS] FROM url: the file's records, each a list of its fields or, with
+ * headers, a map (header_map; the first record is the header). */
+static cy_list *records(cy_ctx *c, const cy_clause *cl, cy_val url) {
+  if (url.k != CV_STR)
+    cy_type_err(c, "LOAD CSV needs the URL as a string, got %s", cy_kind_name(url.k));
+  cy_list *recs = cy_csv_read(c, url.s, cl->fieldterm);
+  if (!cl->headers) return recs;
+  cy_list *maps = cy_list_new(c, recs->n ? recs->n - 1 : 0);
+  for (int i = 0; i < maps->n; i++) maps->v[i] = header_map(c, recs->v[0].l, recs->v[i + 1].l);
+  return maps;
 }
 
 /* ---- CALL { } ---- */
@@ -814,7 +808,7 @@ static cy_table *do_subquery(cy_ctx *c, const cy_clause *cl, cy_table *in) {
     cy_table *res = run_union(c, q, row_table(c, in, r), unit, 0);
     for (int k = 0; k < res->nrows; k++) {
       cy_val *row = row_extend(c, in, in->rows[r], out);
-      for (int i = 0; i < res->ncols; i++) row[col_index(out, res->cols[i])] = res->rows[k][i];
+      for (int i = 0; i < res->ncols; i++) row[cy_table_col(out, res->cols[i])] = res->rows[k][i];
       cy_table_add(c, out, row);
     }
   }
@@ -841,7 +835,7 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
       }
       break;
     }
-    case C_UNWIND: t = do_unwind(c, cl, t); break;
+    case C_UNWIND: t = fan_out(c, cl, t, unwound); break;
     case C_WITH: t = do_project(c, &cl->proj, t); break;
     case C_RETURN:
       t = do_project(c, &cl->proj, t);
@@ -864,7 +858,7 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
       break;
     case C_FOREACH: t = do_foreach(c, cl, t); break;
     case C_SUBQUERY: t = do_subquery(c, cl, t); break;
-    case C_LOADCSV: t = do_loadcsv(c, cl, t); break;
+    case C_LOADCSV: t = fan_out(c, cl, t, records); break;
     case C_SCHEMA:
       t = cy_schema_run(c, cl->schema);
       *returned = 1;
@@ -934,7 +928,7 @@ cy_table *cy_subquery(cy_ctx *c, const cy_env *env, const cy_query *q) {
   start->ncols = 0;
   cy_val *row = row_new(c, n);
   for (int i = n - 1; i >= 0; i--)
-    if (col_index(start, cols[i]) < 0) {
+    if (cy_table_col(start, cols[i]) < 0) {
       start->cols[start->ncols] = cols[i];
       row[start->ncols++] = vals[i];
     }

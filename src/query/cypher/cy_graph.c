@@ -31,10 +31,9 @@ typedef struct gstate {
   const char **types;       /* relationship types interned by the cache's label id */
   uint32_t ntypes;
   int64_t node_count;       /* -1 until counted */
-  const char **cnt_label;   /* label counts, as of cnt_writes */
+  const char **cnt_label;   /* label counts for planning */
   int64_t *cnt;
   int ncnt, capcnt;
-  uint64_t cnt_writes;
   const char *scan_label;   /* the last label scan, valid while writes stays scan_writes */
   int *scan;
   int nscan;
@@ -400,10 +399,9 @@ int cy_label_scan(cy_ctx *c, const char *label, int **out) {
   return s->nscan;
 }
 
-/* Runs a one-row count query with label bound to ?1. */
-static int64_t sql_count(cy_ctx *c, const char *sql, const char *label) {
+int64_t cy_label_count_now(cy_ctx *c, const char *label) {
   sqlite3_stmt *st;
-  int src = store_prepare(c->db, sql, &st);
+  int src = store_prepare(c->db, "SELECT count(*) FROM main.adb_node WHERE " HAS_LABEL, &st);
   if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
   sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
   src = store_step(c->db, st);
@@ -415,10 +413,6 @@ static int64_t sql_count(cy_ctx *c, const char *sql, const char *label) {
 
 int64_t cy_label_count(cy_ctx *c, const char *label) {
   gstate *s = gst(c);
-  if (s->cnt_writes != s->writes) { /* the query wrote since they were counted */
-    s->ncnt = 0;
-    s->cnt_writes = s->writes;
-  }
   for (int i = 0; i < s->ncnt; i++)
     if (!strcmp(s->cnt_label[i], label)) return s->cnt[i];
   if (s->ncnt == s->capcnt) {
@@ -434,7 +428,7 @@ int64_t cy_label_count(cy_ctx *c, const char *label) {
     s->capcnt = cap;
   }
   s->cnt_label[s->ncnt] = cy_strdup(c, label);
-  s->cnt[s->ncnt] = sql_count(c, "SELECT count(*) FROM main.adb_node WHERE " HAS_LABEL, label);
+  s->cnt[s->ncnt] = cy_label_count_now(c, label);
   return s->cnt[s->ncnt++];
 }
 
@@ -658,7 +652,7 @@ static int outside_has(cy_ctx *c, const char *label) {
     const cy_node *n = &c->g.nodes[i];
     inside += !n->stub && !n->deleted && cy_node_has_label(n, label);
   }
-  return sql_count(c, "SELECT count(*) FROM main.adb_node WHERE " HAS_LABEL, label) > inside;
+  return cy_label_count_now(c, label) > inside;
 }
 
 /* How many names of sorted set a are neither in sorted set b nor on a node outside the

@@ -17,6 +17,7 @@
  * fail, so the constraint holds for the writes made here, not across replicas.
  */
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,21 +46,26 @@ static sqlite3_stmt *prepare(cy_ctx *c, const char *sql) {
   return st;
 }
 
-/* Fails the query when a statement of ArenaDB's own failed with rc. */
-static void exec_check(cy_ctx *c, int rc) {
+/* Runs sql as ArenaDB's own statement. */
+static void exec(cy_ctx *c, const char *sql) {
+  int rc = store_exec(c->db, sql);
   if (rc) {
     c->store_rc = rc;
     cy_fail(c, "StorageError", "runtime", "", "%s", adb_errmsg(c->db));
   }
 }
 
-/* Runs sql, made with sqlite3_mprintf (NULL: out of memory), as ArenaDB's own statement, and
- * frees it. */
-static void exec_owned(cy_ctx *c, char *sql) {
-  if (!sql) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
-  int rc = store_exec(c->db, sql);
-  sqlite3_free(sql);
-  exec_check(c, rc);
+/* The text sqlite3_mprintf makes of format (%Q, %q and %w quote for SQL), in the query's arena. */
+static const char *fmt(cy_ctx *c, const char *format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  char *s = sqlite3_vmprintf(format, ap);
+  va_end(ap);
+  if (!s) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
+  ut_buf *b = cy_buf_hold(c); /* s is freed even when copying it fails the query */
+  ut_buf_puts(b, s);
+  sqlite3_free(s);
+  return cy_buf_take(c, b);
 }
 
 /* The definitions, read once per query; none while adb_index does not exist. */
@@ -101,47 +107,32 @@ int cy_indexes(cy_ctx *c, const cy_index **out) {
 }
 
 /* The indexed expression, and the partial index's condition, as the index and every lookup
- * spell them: SQLite takes a partial index only for a WHERE that holds its terms as written.
- * sqlite3_mprintf text; NULL when memory ran out. */
-static char *ix_expr(const cy_index *x) {
+ * spell them: SQLite takes a partial index only for a WHERE that holds its terms as written. */
+static const char *ix_expr(cy_ctx *c, const cy_index *x) {
   /* A scan that no index serves (no name) reads with json_extract, twice as fast; it reads the
    * same values. */
-  return x->name ? sqlite3_mprintf("arenadb_prop(props, %Q)", x->prop)
-                 : sqlite3_mprintf("json_extract(props, '$.' || json_quote(%Q))", x->prop);
+  return x->name ? fmt(c, "arenadb_prop(props, %Q)", x->prop)
+                 : fmt(c, "json_extract(props, '$.' || json_quote(%Q))", x->prop);
 }
 
-static char *ix_where(const cy_index *x) {
-  return sqlite3_mprintf("cl&1 AND (label=%Q OR instr(':'||label||':', ':%q:')>0)", x->label,
-                         x->label);
+static const char *ix_where(cy_ctx *c, const cy_index *x) {
+  return fmt(c, "cl&1 AND (label=%Q OR instr(':'||label||':', ':%q:')>0)", x->label, x->label);
 }
 
-/* Prepares the statement sqlite3_mprintf makes of format and, for its four %s, the index's
- * expression, its condition, the expression again, and last. */
-static sqlite3_stmt *prepare_ix(cy_ctx *c, const cy_index *x, const char *format,
-                                const char *last) {
-  char *e = ix_expr(x), *w = ix_where(x);
-  char *sql = e && w && last ? sqlite3_mprintf(format, e, w, e, last) : NULL;
-  sqlite3_free(e);
-  sqlite3_free(w);
-  if (!sql) cy_fail(c, "MemoryError", "runtime", "", "out of memory");
-  sqlite3_stmt *st;
-  int src = store_prepare(c->db, sql, &st);
-  sqlite3_free(sql);
-  if (src != SQLITE_OK) sql_fail(c, src);
-  return st;
+const char *cy_cmp_text(int op) {
+  static const char *const ops[] = {
+      [E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">", [E_GE] = ">="};
+  return ops[op];
 }
 
 int cy_index_scan(cy_ctx *c, const cy_index *x, int op, cy_val v, int **out) {
-  static const char *const ops[] = {
-      [E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">", [E_GE] = ">="};
   if (v.k == CV_NULL) return 0; /* nothing equals or compares with null */
   if (v.k != CV_STR && v.k != CV_INT && v.k != CV_FLOAT && !(v.k == CV_BOOL && op == E_EQ))
     return -1;
-  /* The expression comes first in the format's order: as a fifth column, which no one reads. */
-  sqlite3_stmt *st = prepare_ix(c, x,
-                                "SELECT rid, id, label, props, %s FROM main.adb_node"
-                                " WHERE %s AND %s %s ?1 ORDER BY rid",
-                                ops[op]);
+  sqlite3_stmt *st = prepare(c, fmt(c,
+                                    "SELECT rid, id, label, props FROM main.adb_node WHERE %s AND"
+                                    " %s %s ?1 ORDER BY rid",
+                                    ix_where(c, x), ix_expr(c, x), cy_cmp_text(op)));
   if (v.k == CV_STR)
     sqlite3_bind_text(st, 1, v.s, -1, SQLITE_STATIC);
   else if (v.k == CV_INT)
@@ -172,13 +163,13 @@ static const cy_index *by_schema(cy_ctx *c, const char *label, const char *prop)
 /* Fails the query when a live node of the index's label shares a value with another. */
 static void no_duplicates(cy_ctx *c, const cy_index *x) {
   /* true and 1 read alike in SQL: the JSON type tells them apart; 1 and 1.0 are equal. */
-  char *boolean =
-      sqlite3_mprintf("json_type(props, '$.' || json_quote(%Q)) IN ('true', 'false')", x->prop);
-  sqlite3_stmt *st = prepare_ix(c, x,
-                                "SELECT %s AS v FROM main.adb_node WHERE %s AND %s IS NOT"
-                                " NULL GROUP BY v, %s HAVING count(*) > 1 LIMIT 1",
-                                boolean);
-  sqlite3_free(boolean);
+  const char *e = ix_expr(c, x);
+  sqlite3_stmt *st = prepare(
+      c, fmt(c,
+             "SELECT %s AS v FROM main.adb_node WHERE %s AND %s IS NOT NULL GROUP BY v,"
+             " json_type(props, '$.' || json_quote(%Q)) IN ('true', 'false') HAVING count(*) > 1"
+             " LIMIT 1",
+             e, ix_where(c, x), e, x->prop));
   int src = store_step(c->db, st);
   char dup[120] = "";
   if (src == SQLITE_ROW) snprintf(dup, sizeof dup, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -208,32 +199,28 @@ static void create(cy_ctx *c, const cy_schema *s) {
             same->unique ? "constraint" : "index", same->name, s->label, s->prop);
   cy_index x = {.name = name, .label = s->label, .prop = s->prop, .unique = s->constraint};
   if (x.unique) no_duplicates(c, &x);
-  exec_check(c, store_exec(c->db, define_sql));
-  char *e = ix_expr(&x), *w = ix_where(&x);
-  exec_owned(c, e && w ? sqlite3_mprintf("CREATE INDEX main.\"adb_ix:%w\" ON adb_node(%s)"
-                                         " WHERE %s",
-                                         name, e, w)
-                       : NULL);
-  sqlite3_free(e);
-  sqlite3_free(w);
-  exec_owned(c, sqlite3_mprintf("INSERT INTO main.adb_index VALUES(%Q, %Q, %Q, %d)", name, s->label,
-                                s->prop, x.unique));
+  exec(c, define_sql);
+  exec(c, fmt(c, "CREATE INDEX main.\"adb_ix:%w\" ON adb_node(%s) WHERE %s", name, ix_expr(c, &x),
+              ix_where(c, &x)));
+  exec(c, fmt(c, "INSERT INTO main.adb_index VALUES(%Q, %Q, %Q, %d)", name, s->label, s->prop,
+              x.unique));
   c->ix = NULL;
   c->writes = 1;
 }
 
 static void drop(cy_ctx *c, const cy_schema *s) {
+  const char *kind = s->constraint ? "constraint" : "index";
   const cy_index *x = by_name(c, s->name);
-  if (!x || x->unique != s->constraint) {
-    if (s->if_exists && (!x || !s->constraint)) return;
+  if (!x && s->if_exists) return;
+  if (!x)
     cy_fail(c, CY_SEMANTIC, "runtime", s->constraint ? "ConstraintDropFailed" : "IndexDropFailed",
-            x ? "'%s' is a %s: drop it with DROP %s" : "there is no %s named '%s'",
-            x ? s->name : (s->constraint ? "constraint" : "index"),
-            x ? (x->unique ? "constraint" : "index") : s->name,
-            x ? (x->unique ? "CONSTRAINT" : "INDEX") : "");
-  }
-  exec_owned(c, sqlite3_mprintf("DROP INDEX main.\"adb_ix:%w\"", x->name));
-  exec_owned(c, sqlite3_mprintf("DELETE FROM main.adb_index WHERE name=%Q", x->name));
+            "there is no %s named '%s'", kind, s->name);
+  if (x->unique != s->constraint)
+    cy_fail(c, CY_SEMANTIC, "runtime", s->constraint ? "ConstraintDropFailed" : "IndexDropFailed",
+            "'%s' is a%s: drop it with DROP %s", s->name, x->unique ? " constraint" : "n index",
+            x->unique ? "CONSTRAINT" : "INDEX");
+  exec(c, fmt(c, "DROP INDEX main.\"adb_ix:%w\"", x->name));
+  exec(c, fmt(c, "DELETE FROM main.adb_index WHERE name=%Q", x->name));
   c->ix = NULL;
   c->writes = 1;
 }

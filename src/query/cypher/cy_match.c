@@ -599,21 +599,11 @@ static int emit_tally(mstate *m) {
 }
 
 /* 1 when a pattern of cl binds the variable name. */
-static int binds(const cy_clause *cl, const char *name) {
-  for (int i = 0; i < cl->npats; i++) {
-    const cy_pattern *p = cl->pats[i];
-    for (int j = 0; j <= p->nrels; j++)
-      if ((p->nodes[j].var && !strcmp(p->nodes[j].var, name)) ||
-          (j < p->nrels && p->rels[j].var && !strcmp(p->rels[j].var, name)))
-        return 1;
-    if (p->pathvar && !strcmp(p->pathvar, name)) return 1;
-  }
-  return 0;
-}
-
-static int has_col(const cy_table *t, const char *name) {
-  for (int i = 0; i < t->ncols; i++)
-    if (!strcmp(t->cols[i], name)) return 1;
+static int binds(cy_ctx *c, const cy_clause *cl, const char *name) {
+  const char **vars;
+  int n = cy_pattern_vars(c, cl->pats, cl->npats, &vars);
+  for (int i = 0; i < n; i++)
+    if (!strcmp(vars[i], name)) return 1;
   return 0;
 }
 
@@ -627,7 +617,7 @@ cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in
   int counts_rows = e && (e->op == E_COUNT_STAR ||
                           (e->op == E_FUNC && !e->distinct && e->n == 1 &&
                            !strcasecmp(e->name, "count") && e->args[0]->op == E_VAR &&
-                           binds(cl, e->args[0]->name) && !has_col(in, e->args[0]->name)));
+                           binds(c, cl, e->args[0]->name) && cy_table_col(in, e->args[0]->name) < 0));
   if (p->distinct || p->star || !counts_rows || p->norder || p->skip || p->limit || p->where)
     return NULL;
   int64_t n = 0;
@@ -635,9 +625,9 @@ cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in
                              ? &cl->pats[0]->nodes[0]
                              : NULL;
   if (lone && lone->nlabels == 1 && !lone->props && !cl->where &&
-      !(lone->var && has_col(in, lone->var))) {
+      !(lone->var && cy_table_col(in, lone->var) >= 0)) {
     /* (v:Label) alone: the label's count, taken in SQL without reading a row. */
-    n = (int64_t)in->nrows * cy_label_count(c, lone->labels[0]);
+    n = (int64_t)in->nrows * cy_label_count_now(c, lone->labels[0]);
   } else {
     for (int r = 0; r < in->nrows; r++) {
       mstate m;

@@ -1097,7 +1097,8 @@ static void schema_target(parser *p, cy_schema *s) {
   expect_op(p, ":");
   s->label = name(p);
   expect_op(p, ")");
-  if (is_op(peek(p), "-") || is_op(peek(p), "<")) unsupported(p, "relationship indexes and constraints");
+  if (is_op(peek(p), "-") || is_op(peek(p), "<"))
+    unsupported(p, "relationship indexes and constraints");
   int paren = 0;
   if (s->constraint) {
     if (!accept_kw(p, "REQUIRE")) expect_kw(p, "ASSERT");
@@ -1134,7 +1135,8 @@ static cy_schema *schema_command(parser *p) {
     if (!s->constraint && !is_kw(t, "INDEX") && !is_kw(t, "INDEXES"))
       unsupported(p, "SHOW commands other than SHOW INDEXES and SHOW CONSTRAINTS");
     p->at++;
-    if (is_kw(peek(p), "YIELD") || is_kw(peek(p), "WHERE")) unsupported(p, "SHOW ... YIELD or WHERE");
+    if (is_kw(peek(p), "YIELD") || is_kw(peek(p), "WHERE"))
+      unsupported(p, "SHOW ... YIELD or WHERE");
     return s;
   }
   s->op = accept_kw(p, "DROP") ? CS_DROP : CS_CREATE;

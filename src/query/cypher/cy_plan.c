@@ -269,18 +269,15 @@ static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const c
     snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) ~%lld nodes", v, st.label, (long long)st.est);
     break;
   case CP_ALL: snprintf(b, sizeof b, "AllNodesScan(%s) ~%lld nodes", v, (long long)st.est); break;
-  case CP_INDEX: {
-    static const char *const ops[] = {[E_EQ] = "=", [E_LT] = "<", [E_LE] = "<=", [E_GT] = ">",
-                                      [E_GE] = ">="};
+  case CP_INDEX:
     if (st.ix->name)
       snprintf(b, sizeof b, "NodeIndexSeek%s(%s:%s.%s %s) index %s ~%lld nodes",
-               st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, ops[st.op], st.ix->name,
-               (long long)st.est);
+               st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, cy_cmp_text(st.op),
+               st.ix->name, (long long)st.est);
     else
       snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) with %s.%s %s in SQL ~%lld nodes", v,
-               st.label, v, st.ix->prop, ops[st.op], (long long)st.est);
+               st.label, v, st.ix->prop, cy_cmp_text(st.op), (long long)st.est);
     break;
-  }
   }
   if (st.reverse) snprintf(b + strlen(b), sizeof b - strlen(b), ", matched from the end");
   add_line(c, t, b);

@@ -19,8 +19,11 @@ int cy_label_scan(cy_ctx *c, const char *label, int **out);
 /* The nodes of the rows of st (rid, id, label, props first), loaded, in its order; *out is
  * valid for the query. Finalizes st; fails the query when a step fails. */
 int cy_scan_rows(cy_ctx *c, sqlite3_stmt *st, int **out);
-/* How many live nodes have label (counted once per query, again after each write). */
+/* How many live nodes have label, counted once per query: an estimate for planning, which the
+ * query's own writes may have made stale. */
 int64_t cy_label_count(cy_ctx *c, const char *label);
+/* How many live nodes have label now, counted in SQL at each call. */
+int64_t cy_label_count_now(cy_ctx *c, const char *label);
 /* How many live nodes there are (counted once per query, for planning). */
 int64_t cy_node_count(cy_ctx *c);
 
@@ -54,6 +57,8 @@ int cy_indexes(cy_ctx *c, const cy_index **out);
  * E_LE, E_GT or E_GE), in row id order: a superset, which matching checks again. -1 when v is
  * of a kind the index cannot look up (a list, a map, a boolean in a range): scan instead. */
 int cy_index_scan(cy_ctx *c, const cy_index *x, int op, cy_val v, int **out);
+/* The SQL (and Cypher) text of a comparison op: E_EQ, E_LT, E_LE, E_GT or E_GE. */
+const char *cy_cmp_text(int op);
 /* Runs a CREATE, DROP or SHOW of indexes or constraints; SHOW's rows, else a table without
  * columns. */
 cy_table *cy_schema_run(cy_ctx *c, const cy_schema *s);

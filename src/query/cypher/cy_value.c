@@ -364,3 +364,9 @@ void cy_table_add(cy_ctx *c, cy_table *t, cy_val *row) {
   }
   t->rows[t->nrows++] = row;
 }
+
+int cy_table_col(const cy_table *t, const char *name) {
+  for (int i = 0; i < t->ncols; i++)
+    if (!strcmp(t->cols[i], name)) return i;
+  return -1;
+}
