@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { kill, launch, repo } from '../../tests/wasm/chromium.mjs';
+import { kill, launchUnobserved, repo } from '../../tests/wasm/chromium.mjs';
 
 const { values: opt } = parseArgs({ options: {
   wasm: { type: 'string' }, cli: { type: 'string' }, native: { type: 'string' },
@@ -49,6 +49,7 @@ const ONLY_LIVE = process.env.BENCH_WASM_ONLY === 'live';
 const SQLITE_WASM = JSON.parse(readFileSync(
   path.join(modules, '@sqlite.org/sqlite-wasm/package.json'), 'utf8')).version;
 
+const CHROMIUM_VERSION = /[\d.]+/.exec(spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout)[0];
 const log = (m) => process.stderr.write(`bench-wasm: ${m}\n`);
 
 // ---- statistics ----------------------------------------------------------------------------
@@ -115,6 +116,7 @@ function staticServer() {
     ['/sqlite/', path.join(modules, '@sqlite.org/sqlite-wasm/sqlite-wasm/jswasm')], ['/', wasmDir]];
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url.split('?')[0]);
+    if (url.startsWith('/rpc/')) { rpcRoute(url, req, res); return; }
     if (url === '/') { res.writeHead(200, { ...ISOLATED, 'content-type': 'text/html' }).end(PAGE); return; }
     for (const [prefix, dir] of dirs) {
       if (!url.startsWith(prefix)) continue;
@@ -130,13 +132,53 @@ function staticServer() {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
 }
 
-// page.evaluate of window.bench[fn](...args), failing after ms rather than hanging.
-function inPage(page, fn, args = [], ms = 120000) {
+// The page is not driven over CDP (launchUnobserved says why): it asks for its next call with
+// POST /rpc/next (answered 204 after 10 s of nothing, 410 once the bench is over), posts each
+// answer to /rpc/done and its uncaught errors to /rpc/log (page.mjs).
+const rpc = { next: 1, queue: [], asking: null, pending: new Map(), over: false, ready: null };
+rpc.started = new Promise((resolve) => { rpc.ready = resolve; });
+
+function rpcSend() {
+  if (!rpc.asking) return;
+  const res = rpc.asking;
+  clearTimeout(res.idle);
+  if (rpc.over) res.writeHead(410).end();
+  else if (rpc.queue.length) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rpc.queue.shift()));
+  else return;
+  rpc.asking = null;
+}
+
+function rpcRoute(url, req, res) {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    if (url === '/rpc/next') {
+      rpc.ready();
+      rpc.asking = res;
+      res.idle = setTimeout(() => { if (rpc.asking === res) { rpc.asking = null; res.writeHead(204).end(); } }, 10000);
+      rpcSend();
+      return;
+    }
+    if (url === '/rpc/done') {
+      const m = JSON.parse(body);
+      const w = rpc.pending.get(m.id);
+      rpc.pending.delete(m.id);
+      if (w) { if ('error' in m) w.reject(new Error(m.error)); else w.resolve(m.value); }
+    } else if (url === '/rpc/log') log(`page error: ${body}`);
+    res.writeHead(204).end();
+  });
+}
+
+// Resolves to window.bench[fn](...args) in the page, or rejects with its error or after ms.
+function inPage(fn, args = [], ms = 120000) {
   let timer;
-  return Promise.race([
-    page.evaluate(([f, a]) => window.bench[f](...a), [fn, args]).finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${fn}: no answer in ${ms} ms`)), ms); }),
-  ]);
+  const id = rpc.next++;
+  return new Promise((resolve, reject) => {
+    rpc.pending.set(id, { resolve, reject });
+    timer = setTimeout(() => { rpc.pending.delete(id); reject(new Error(`${fn}: no answer in ${ms} ms`)); }, ms);
+    rpc.queue.push({ id, fn, args });
+    rpcSend();
+  }).finally(() => clearTimeout(timer));
 }
 
 // ---- the table -----------------------------------------------------------------------------
@@ -176,7 +218,7 @@ const k = (n) => n.toLocaleString('en-US');
 const within = (x) => [`<= ${x}x`, (ratio) => ratio <= x];
 
 // Rows 1-5 and the API's cost, each side's data made in this run.
-async function coreRows(page) {
+async function coreRows() {
   log(`native: ${BIG} nodes for rows 4-5, then rows 1-4`);
   const src = file('src.db');
   const fill = nativeRun('fill', src, BIG);
@@ -186,30 +228,30 @@ async function coreRows(page) {
   log(`browser rows 1-3: ${REPS} repetitions of ArenaDB and sqlite-wasm ${SQLITE_WASM}, alternating`);
   // A first round of each, untimed, so that no repetition pays for compiling the code.
   const warm = { n: Math.min(N, 1000), singles: 10, reads: 1000 };
-  await inPage(page, 'call', ['arena', warm]);
-  await inPage(page, 'call', ['sqlite', warm]);
+  await inPage('call', ['arena', warm]);
+  await inPage('call', ['sqlite', warm]);
   const ours = [], sq = [];
   for (let r = 0; r < REPS; r++) {
-    ours.push(await inPage(page, 'call', ['arena', { n: N, singles: SINGLES, reads: READS }]));
-    sq.push(await inPage(page, 'call', ['sqlite', { n: N, singles: SINGLES, reads: READS }]));
+    ours.push(await inPage('call', ['arena', { n: N, singles: SINGLES, reads: READS }]));
+    sq.push(await inPage('call', ['sqlite', { n: N, singles: SINGLES, reads: READS }]));
   }
   log('the public API: batch() and one message per call');
   const api = [];
-  for (let r = 0; r < REPS; r++) api.push(await inPage(page, 'api', [N]));
+  for (let r = 0; r < REPS; r++) api.push(await inPage('api', [N]));
 
   log(`row 4: ${BIG} nodes into OPFS, then ${REPS} reopenings`);
   const bigPath = 'bench-big.db';
-  const oFill = await inPage(page, 'call', ['arenaFill', { path: bigPath, n: BIG }]);
+  const oFill = await inPage('call', ['arenaFill', { path: bigPath, n: BIG }]);
   const opens = [];
-  for (let r = 0; r < REPS; r++) opens.push(await inPage(page, 'reopen', [bigPath, BIG]));
-  await inPage(page, 'call', ['remove', { path: bigPath }]);
+  for (let r = 0; r < REPS; r++) opens.push(await inPage('reopen', [bigPath, BIG]));
+  await inPage('call', ['remove', { path: bigPath }]);
 
   log(`row 5: initial sync of ${BIG} nodes, ${BIG_REPS} repetitions each side`);
   const srv = await serve(src, base);
   procs.push(srv.proc);
   const oSync = [], nSync = [];
   for (let r = 0; r < BIG_REPS; r++) {
-    const got = await inPage(page, 'initialSync', [srv.url, fill.db]);
+    const got = await inPage('initialSync', [srv.url, fill.db]);
     if (got.nodes !== BIG) throw new Error(`the browser replica has ${got.nodes} nodes, not ${BIG}`);
     oSync.push(got.ms);
     const dst = file(`dst${r}.db`);
@@ -241,7 +283,7 @@ async function coreRows(page) {
 }
 
 // Row 6: REPS rounds of EDITS live edits for each side, alternating, every sample pooled.
-async function liveRows(page) {
+async function liveRows() {
   log(`row 6: ${REPS} rounds of ${EDITS} live edits through one server, browser then native`);
   const hubDb = file('hub.db');
   const hubId = nativeRun('fill', hubDb, 0).db;
@@ -251,9 +293,9 @@ async function liveRows(page) {
   for (const p of peers) arenadb(p, 'init', '--db-id', hubId);
   const oLive = [], mLive = [], nLive = [];
   for (let r = 0; r < REPS; r++) {
-    oLive.push(...await inPage(page, 'live', [hub.url, hubId, EDITS, 'opfs', r]));
+    oLive.push(...await inPage('live', [hub.url, hubId, EDITS, 'opfs', r]));
     await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
-    mLive.push(...await inPage(page, 'live', [hub.url, hubId, EDITS, 'memory', r]));
+    mLive.push(...await inPage('live', [hub.url, hubId, EDITS, 'memory', r]));
     await until(async () => (await sessions(hub.port)) === 0, 'the pages to leave the server');
     // --poll 1: the sync process sees the driver's commits within 1 ms (default 10).
     const syncs = peers.map((p) => spawn(cli, ['--db', p, 'sync', hub.url, '--live', '--poll', '1'],
@@ -278,20 +320,18 @@ async function liveRows(page) {
 
 let b = null;
 try {
-  b = await launch(profile);
-  const page = await b.context.newPage();
-  page.on('pageerror', (e) => log(`page error: ${e.message}`));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.bench && crossOriginIsolated);
+  b = launchUnobserved(profile, `${base}/`);
+  await Promise.race([rpc.started, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('the bench page did not start in 30 s')), 30000))]);
 
-  const core = ONLY_LIVE ? null : await coreRows(page);
-  await liveRows(page);
+  const core = ONLY_LIVE ? null : await coreRows();
+  await liveRows();
   if (core) {
     row(`API: ${k(N)} inserts, batch()`, median(core.api.map((x) => x.batch)), 'Replica in Worker', core.oIns, 'ms');
     row(`API: ${k(N)} inserts, 1 msg/call`, median(core.api.map((x) => x.calls)), 'Replica in Worker', core.oIns, 'ms');
   }
 
-  console.log(`bench-wasm: ArenaDB ${wasmDir} in Chromium ${b.browser.version()} (headless), ` +
+  console.log(`bench-wasm: ArenaDB ${wasmDir} in Chromium ${CHROMIUM_VERSION} (headless), ` +
     `@sqlite.org/sqlite-wasm ${SQLITE_WASM} (opfs-sahpool), native ArenaDB (${path.basename(cli)}, ` +
     'libarenadb.a); ours/peer < 1 is faster than the peer');
   console.log(`n = ${k(N)} nodes, ${k(SINGLES)} single writes, ${k(READS)} reads, ${k(BIG)} nodes ` +
@@ -307,10 +347,9 @@ try {
     'B every 50 us)');
 } finally {
   for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } }
-  if (b) {
-    await b.browser.close().catch(() => {});
-    await kill(b, profile);
-  }
+  rpc.over = true;
+  rpcSend();
+  if (b) await kill(b, profile);
   server.close();
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 # In headless Chromium, against the official SQLite wasm build (@sqlite.org/sqlite-wasm, its
 # OPFS VFS) and native ArenaDB, on the same data in the same run (bench/wasm/run.mjs says which
 # rows). The npm peer is installed into $(BUILD)/bench-wasm/node_modules at bench time, never
-# committed; Chromium is Debian's, driven by tests/ui's playwright-core. BENCH_SCALE=0.1 for a
+# committed; Chromium is Debian's, started with no debugger attached (tests/wasm/chromium.mjs). BENCH_SCALE=0.1 for a
 # quick run; BENCH_REPS sets the repetitions (default 5, medians printed).
 
 BENCH_WASM_DIR := $(BUILD)/bench-wasm

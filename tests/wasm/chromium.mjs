@@ -40,12 +40,17 @@ export function serve(dirs, routes = {}) {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
 }
 
+// Debian's Chromium, headless, on a fixed profile; as playwright's own launcher does, a page
+// that is not on a screen still runs at the priority and timer rate of a visible one.
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+  "--no-first-run", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync", "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+  "--disable-backgrounding-occluded-windows"];
+
 /** Chromium on a fixed profile, driven over CDP: its pid is known, so it can be killed outright,
  * and a relaunch on the same profile finds the same OPFS. Resolves to { proc, browser, context }. */
 export async function launch(profile) {
-  const proc = spawn("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu",
-    "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`,
+  const proc = spawn("/usr/bin/chromium", [...CHROMIUM_ARGS, `--user-data-dir=${profile}`,
     "--remote-debugging-port=0", "about:blank"], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   const ws = await new Promise((resolve, reject) => {
@@ -59,6 +64,15 @@ export async function launch(profile) {
   });
   const browser = await chromium.connectOverCDP(ws);
   return { proc, browser, context: browser.contexts()[0] };
+}
+
+/** Chromium on a fixed profile showing url, with no debugger attached: nothing observes the page
+ * (a driver over CDP receives an event for every WebSocket frame, which costs the browser process
+ * CPU time), so the page must report by itself. Returns { proc } for kill(). */
+export function launchUnobserved(profile, url) {
+  const proc = spawn("/usr/bin/chromium", [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, url],
+    { detached: true, stdio: "ignore" });
+  return { proc };
 }
 
 // Every process still running with profile on its command line (chromium's children).
@@ -116,7 +130,7 @@ export function launchBrowser() {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
       "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
   });
 }
