@@ -133,6 +133,7 @@ typedef struct cy_graph {
   int nnodes, capnodes;
   cy_rel *rels;
   int nrels, caprels;
+  int rels_gone; /* relationships this query deleted */
 } cy_graph;
 
 /* Side effects, as the TCK counts them. */
@@ -180,6 +181,21 @@ typedef enum {
 } cy_eop;
 
 typedef struct cy_pattern cy_pattern;
+/* The aggregating functions, in the order of cy_func.c's table. */
+typedef enum cy_aggfn {
+  CY_AGG_NONE,
+  CY_AGG_COUNT,
+  CY_AGG_SUM,
+  CY_AGG_AVG,
+  CY_AGG_MIN,
+  CY_AGG_MAX,
+  CY_AGG_COLLECT,
+  CY_AGG_STDEV,
+  CY_AGG_STDEVP,
+  CY_AGG_PERCENTILE_CONT,
+  CY_AGG_PERCENTILE_DISC
+} cy_aggfn;
+
 typedef struct cy_expr cy_expr;
 
 struct cy_expr {
@@ -194,6 +210,8 @@ struct cy_expr {
   int n;
   int distinct;     /* function call with DISTINCT */
   int agg;          /* set by the checker: an aggregating function call */
+  cy_aggfn aggfn;   /* set with agg: which aggregate */
+  int fn;           /* set by the checker: 1 + the called function's place in cy_func.c's table */
   cy_pattern *pat;  /* pattern predicate or comprehension */
   struct cy_query *sub; /* E_SUBQUERY: the query of EXISTS, COUNT or COLLECT { } (name says which) */
 };
@@ -452,8 +470,11 @@ void cy_civil_from_days(int64_t days, int64_t *y, int64_t *m, int64_t *d);
 cy_val cy_duration(cy_ctx *c, const char *fn, cy_val *args, int n);
 /* 1 when name is a known function, 2 when it is an aggregate, 0 when unknown. */
 int cy_func_kind(const char *name);
-/* Checks the number of arguments of a known function (compile time). */
-void cy_func_arity(cy_ctx *c, const char *name, int n);
+/* The aggregate called name, or CY_AGG_NONE. */
+cy_aggfn cy_func_agg(const char *name);
+/* Checks the number of arguments of the function call e (compile time), and records which
+ * function it calls, so that no run looks it up by name again. */
+void cy_func_check(cy_ctx *c, cy_expr *e);
 
 /* Matches patterns against the graph for one input row, appending output rows to out, and
  * stops once out holds max_rows rows (-1: no bound), so that a LIMIT ends the search. With

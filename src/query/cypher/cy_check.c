@@ -86,7 +86,7 @@ static int non_boolean_literal(const cy_expr *e) {
 }
 
 static void check_function(checker *k, scope *s, cy_expr *e) {
-  cy_func_arity(k->c, e->name, e->n);
+  cy_func_check(k->c, e);
   /* An aggregate's input must be reproducible: the same rows must give the same result. */
   for (int i = 0; is_agg(e) && i < e->n; i++)
     if (contains(e->args[i], is_rand))

@@ -161,6 +161,7 @@ static void find_aggs(cy_ctx *c, cy_expr *e, aggs *a, int inside) {
     }
     a->e[a->n++] = e;
     e->agg = a->n;
+    if (e->op == E_FUNC) e->aggfn = cy_func_agg(e->name);
     for (int i = 0; i < e->n; i++) find_aggs(c, e->args[i], a, 1);
     return;
   }
@@ -201,13 +202,16 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
   if (v.k == CV_NULL) return;
   if (e->distinct && !cy_vset_add(c, &s->seen, v)) return;
   const char *f = e->name;
-  if (e->distinct || !strcasecmp(f, "collect") || !strncasecmp(f, "percentile", 10))
-    vals_push(c, s, v);
-  if (!strcasecmp(f, "percentileCont") || !strcasecmp(f, "percentileDisc")) {
-    if (v.k != CV_INT && v.k != CV_FLOAT) cy_type_err(c, "%s() needs numbers", f);
-  }
+  cy_aggfn fn = e->aggfn;
+  int percentile = fn == CY_AGG_PERCENTILE_CONT || fn == CY_AGG_PERCENTILE_DISC;
+  if (e->distinct || fn == CY_AGG_COLLECT || percentile) vals_push(c, s, v);
+  if (percentile && v.k != CV_INT && v.k != CV_FLOAT) cy_type_err(c, "%s() needs numbers", f);
   s->count++;
-  if (!strcasecmp(f, "sum") || !strcasecmp(f, "avg") || !strncasecmp(f, "stdev", 5)) {
+  switch (fn) {
+  case CY_AGG_SUM:
+  case CY_AGG_AVG:
+  case CY_AGG_STDEV:
+  case CY_AGG_STDEVP: {
     if (v.k != CV_INT && v.k != CV_FLOAT)
       cy_type_err(c, "%s() cannot add a %s", f, cy_kind_name(v.k));
     double x = v.k == CV_INT ? (double)v.i : v.f;
@@ -218,19 +222,25 @@ static void agg_step(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *en
     double d = x - s->mean;
     s->mean += d / (double)s->count;
     s->m2 += d * (x - s->mean);
-  } else if (!strcasecmp(f, "min") || !strcasecmp(f, "max")) {
+    break;
+  }
+  case CY_AGG_MIN:
+  case CY_AGG_MAX: {
     int better;
     if (!s->any) better = 1;
     else {
       int r;
-      if (cy_compare(c, v, s->best, &r)) better = !strcasecmp(f, "min") ? r < 0 : r > 0;
+      if (cy_compare(c, v, s->best, &r)) better = fn == CY_AGG_MIN ? r < 0 : r > 0;
       else {
         int o = cy_order(c, v, s->best);
-        better = !strcasecmp(f, "min") ? o < 0 : o > 0;
+        better = fn == CY_AGG_MIN ? o < 0 : o > 0;
       }
     }
     if (better) s->best = v;
     s->any = 1;
+    break;
+  }
+  default: break;
   }
 }
 
@@ -245,20 +255,25 @@ static int cmp_num(const void *a, const void *b) {
 static cy_val agg_result(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env *env) {
   if (e->op == E_COUNT_STAR) return cy_int(s->count);
   const char *f = e->name;
-  if (!strcasecmp(f, "count")) return cy_int(s->count);
-  if (!strcasecmp(f, "collect")) {
+  switch (e->aggfn) {
+  case CY_AGG_COUNT: return cy_int(s->count);
+  case CY_AGG_COLLECT: {
     cy_list *l = cy_list_new(c, s->nvals);
     if (s->nvals) memcpy(l->v, s->vals, (size_t)s->nvals * sizeof(cy_val));
     return (cy_val){.k = CV_LIST, .l = l};
   }
-  if (!strcasecmp(f, "sum")) return s->isfloat ? cy_float(s->fsum) : cy_int(s->isum);
+  case CY_AGG_SUM: return s->isfloat ? cy_float(s->fsum) : cy_int(s->isum);
+  default: break;
+  }
   if (!s->count) return cy_null;
-  if (!strcasecmp(f, "avg")) return cy_float(s->fsum / (double)s->count);
-  if (!strcasecmp(f, "min") || !strcasecmp(f, "max")) return s->best;
-  if (!strcasecmp(f, "stDev"))
-    return cy_float(s->count > 1 ? sqrt(s->m2 / (double)(s->count - 1)) : 0.0);
-  if (!strcasecmp(f, "stDevP")) return cy_float(sqrt(s->m2 / (double)s->count));
-  /* percentileCont / percentileDisc */
+  switch (e->aggfn) {
+  case CY_AGG_AVG: return cy_float(s->fsum / (double)s->count);
+  case CY_AGG_MIN:
+  case CY_AGG_MAX: return s->best;
+  case CY_AGG_STDEV: return cy_float(s->count > 1 ? sqrt(s->m2 / (double)(s->count - 1)) : 0.0);
+  case CY_AGG_STDEVP: return cy_float(sqrt(s->m2 / (double)s->count));
+  default: break; /* percentileCont / percentileDisc */
+  }
   cy_val pv = cy_eval(c, env, e->args[1]);
   if (pv.k != CV_INT && pv.k != CV_FLOAT) cy_type_err(c, "%s() needs a numeric percentile", f);
   double p = pv.k == CV_INT ? (double)pv.i : pv.f;
@@ -266,7 +281,7 @@ static cy_val agg_result(cy_ctx *c, const cy_expr *e, agg_state *s, const cy_env
     cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "the percentile must be between 0.0 and 1.0");
   qsort(s->vals, (size_t)s->nvals, sizeof(cy_val), cmp_num);
   int n = s->nvals;
-  if (!strcasecmp(f, "percentileDisc")) {
+  if (e->aggfn == CY_AGG_PERCENTILE_DISC) {
     int idx = p == 0 ? 0 : (int)ceil(p * n) - 1;
     if (idx < 0) idx = 0;
     if (idx >= n) idx = n - 1;

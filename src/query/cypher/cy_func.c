@@ -121,9 +121,16 @@ static const fdef funcs[] = {{"toInteger", F_TOINTEGER, 1, 1},
                              {"duration.inSeconds", F_DURATION, 2, 2},
                              {NULL, 0, 0, 0}};
 
+/* In the order of cy_aggfn. */
 static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
                                          "stDev", "stDevP", "percentileCont",
                                          "percentileDisc", NULL};
+
+cy_aggfn cy_func_agg(const char *name) {
+  for (int i = 0; aggregates[i]; i++)
+    if (!strcasecmp(aggregates[i], name)) return (cy_aggfn)(i + 1);
+  return CY_AGG_NONE;
+}
 
 static const fdef *find(const char *name) {
   for (const fdef *f = funcs; f->name; f++)
@@ -132,18 +139,20 @@ static const fdef *find(const char *name) {
 }
 
 int cy_func_kind(const char *name) {
-  for (int i = 0; aggregates[i]; i++)
-    if (!strcasecmp(aggregates[i], name)) return 2;
+  if (cy_func_agg(name)) return 2;
   return find(name) ? 1 : 0;
 }
 
-void cy_func_arity(cy_ctx *c, const char *name, int n) {
+void cy_func_check(cy_ctx *c, cy_expr *e) {
+  const char *name = e->name;
+  int n = e->n;
   const fdef *f = find(name);
   int min = 1, max = 1;
   if (f) {
     min = f->min;
     max = f->max;
-  } else if (!strcasecmp(name, "percentileCont") || !strcasecmp(name, "percentileDisc")) {
+    e->fn = (int)(f - funcs) + 1;
+  } else if (cy_func_agg(name) >= CY_AGG_PERCENTILE_CONT) {
     min = max = 2;
   } else if (!cy_func_kind(name)) {
     cy_compile_err(c, "UnknownFunction", "unknown function '%s'", name);
@@ -378,7 +387,7 @@ static cy_val keys_of(cy_ctx *c, const cy_map *m) {
 static double round_half_up(double x) { return floor(x + 0.5); }
 
 cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
-  const fdef *f = find(e->name);
+  const fdef *f = e->fn ? &funcs[e->fn - 1] : find(e->name);
   if (!f) cy_compile_err(c, "UnknownFunction", "unknown function '%s'", e->name);
   const char *fn = f->name;
   cy_val x = n ? a[0] : cy_null;

@@ -1,5 +1,6 @@
 /* cy_graph.c — the graph as a query sees it: entered from the store as matching reaches it,
  * written through to it. */
+#include <assert.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,13 +303,12 @@ cy_rel *cy_rel_get(cy_ctx *c, int i) {
   return r;
 }
 
-void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes) {
+void cy_adj_open_rid(cy_ctx *c, cy_adj *a, int64_t node, int dir, const char *const *types,
+                     int ntypes) {
   memset(a, 0, sizeof *a);
   a->gc = cy_cache(c);
-  const cy_node *n = &c->g.nodes[node];
-  int64_t rid = n->rid;
   /* A node outside the cache's range or not live (deleted) has no relationships to follow. */
-  a->node = !n->deleted && rid > 0 && rid < a->gc->ncap && a->gc->live[rid] ? (uint32_t)rid : 0;
+  a->node = node > 0 && node < a->gc->ncap && a->gc->live[node] ? (uint32_t)node : 0;
   a->dir = dir;
   a->side = dir & CY_OUT ? CY_OUT : CY_IN;
   a->ntypes = ntypes;
@@ -318,7 +318,12 @@ void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *typ
   }
 }
 
-int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side) {
+void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes) {
+  const cy_node *n = &c->g.nodes[node];
+  cy_adj_open_rid(c, a, n->deleted ? 0 : n->rid, dir, types, ntypes);
+}
+
+int cy_adj_next_rid(cy_adj *a, int64_t *edge, int64_t *other, int *side) {
   const graph_cache *gc = a->gc;
   while (a->node) {
     const graph_list *l = a->side == CY_OUT ? &gc->out[a->node] : &gc->in[a->node];
@@ -338,12 +343,26 @@ int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side) {
       for (int i = 0; i < a->ntypes && !ok; i++) ok = lab && a->types[i] == lab;
       if (!ok) continue;
     }
-    *rel = cy_rel_of_rid(c, e.edge);
-    *other = cy_node_of_rid(c, e.other);
+    *edge = e.edge;
+    *other = e.other;
     *side = a->side;
     return 1;
   }
   return 0;
+}
+
+int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side) {
+  int64_t edge, node;
+  if (!cy_adj_next_rid(a, &edge, &node, side)) return 0;
+  *rel = cy_rel_of_rid(c, edge);
+  *other = cy_node_of_rid(c, node);
+  return 1;
+}
+
+int cy_rel_gone(cy_ctx *c, int64_t edge) {
+  if (!c->g.rels_gone) return 0;
+  int i = ridmap_get(&gst(c)->rels, edge);
+  return i >= 0 && c->g.rels[i].deleted;
 }
 
 /* ---- Scans and counts for planning ---- */
@@ -440,6 +459,92 @@ int64_t cy_node_count(cy_ctx *c) {
     for (uint32_t i = 0; i < gc->ncap; i++) s->node_count += gc->live[i];
   }
   return s->node_count;
+}
+
+/* Per row id below the cache's ncap, 1 for the live nodes with every label of p (all live
+ * nodes when p has none). */
+static uint8_t *node_filter(cy_ctx *c, const graph_cache *gc, const cy_pnode *p) {
+  uint8_t *ok = cy_alloc(c, gc->ncap ? gc->ncap : 1);
+  memcpy(ok, gc->live, gc->ncap);
+  for (int l = 0; l < p->nlabels; l++) {
+    uint8_t *has = cy_alloc(c, gc->ncap ? gc->ncap : 1);
+    sqlite3_stmt *st;
+    int src = store_prepare(c->db, "SELECT rid FROM main.adb_node WHERE " HAS_LABEL, &st);
+    if (src != SQLITE_OK) store_fail(c, adb__sqlerr(c->db, src));
+    sqlite3_bind_text(st, 1, p->labels[l], -1, SQLITE_STATIC);
+    while ((src = store_step(c->db, st)) == SQLITE_ROW) {
+      int64_t rid = sqlite3_column_int64(st, 0);
+      if (rid > 0 && rid < gc->ncap) has[rid] = 1;
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
+    for (uint32_t i = 0; i < gc->ncap; i++) ok[i] &= has[i];
+  }
+  return ok;
+}
+
+/* A fixed relationship of a chain, its types resolved to the cache's label ids. */
+typedef struct chain_rel {
+  int dir, ntypes;
+  uint32_t *types;
+} chain_rel;
+
+static chain_rel chain_rel_of(cy_ctx *c, const graph_cache *gc, const cy_prel *r) {
+  chain_rel k = {r->dir, r->ntypes, cy_alloc(c, (size_t)(r->ntypes + 1) * sizeof *k.types)};
+  for (int i = 0; i < r->ntypes; i++) k.types[i] = graph_cache_label(gc, r->types[i]);
+  return k;
+}
+
+/* How edge e can stand for k, as (from, to) pairs of the pattern's direction: none when its type
+ * is not one of k's, else one, or two for an undirected k and an edge that is not a loop (a
+ * loop is walked once, as the adjacency walks give it). Returns the number of pairs. */
+static inline int chain_ends(const chain_rel *k, const graph_erec *e, uint32_t from[2],
+                             uint32_t to[2]) {
+  int ok = !k->ntypes;
+  for (int i = 0; i < k->ntypes && !ok; i++) ok = e->label && k->types[i] == e->label;
+  if (!ok) return 0;
+  int n = 0;
+  if (k->dir & CY_OUT) from[n] = e->src, to[n++] = e->dst;
+  if ((k->dir & CY_IN) && !(n && e->src == e->dst)) from[n] = e->dst, to[n++] = e->src;
+  return n;
+}
+
+int64_t cy_chain_count(cy_ctx *c, const cy_pattern *p) {
+  assert(!c->writes && (p->nrels == 1 || p->nrels == 2));
+  const graph_cache *gc = cy_cache(c);
+  uint8_t *ok[3];
+  for (int i = 0; i <= p->nrels; i++) ok[i] = node_filter(c, gc, &p->nodes[i]);
+  chain_rel k0 = chain_rel_of(c, gc, &p->rels[0]), k1 = k0;
+  if (p->nrels == 2) k1 = chain_rel_of(c, gc, &p->rels[1]);
+  /* One pass over the edge records, which is much cheaper than walking each node's lists. Two
+   * relationships: per middle node b, the allowed relationships in times the allowed ones out,
+   * less the pairs that use one relationship twice (a loop, or an edge walked back), which a
+   * match may not. */
+  int64_t *in = NULL, *out = NULL, n = 0;
+  if (p->nrels == 2) {
+    in = cy_alloc(c, (gc->ncap ? gc->ncap : 1) * sizeof *in);
+    out = cy_alloc(c, (gc->ncap ? gc->ncap : 1) * sizeof *out);
+  }
+  for (uint32_t r = 0; r < gc->ecap; r++) {
+    const graph_erec *e = &gc->edges[r];
+    if (!e->src || !gc->live[e->src] || !gc->live[e->dst]) continue;
+    if ((r & 0xfff) == 0) cy_tick(c);
+    uint32_t f0[2], t0[2], f1[2], t1[2];
+    int n0 = chain_ends(&k0, e, f0, t0);
+    if (p->nrels == 1) {
+      for (int i = 0; i < n0; i++) n += ok[0][f0[i]] & ok[1][t0[i]];
+      continue;
+    }
+    int n1 = chain_ends(&k1, e, f1, t1);
+    for (int i = 0; i < n0; i++) in[t0[i]] += ok[0][f0[i]];
+    for (int j = 0; j < n1; j++) out[f1[j]] += ok[2][t1[j]];
+    for (int i = 0; i < n0; i++)
+      for (int j = 0; j < n1; j++)
+        n -= t0[i] == f1[j] && ok[0][f0[i]] && ok[1][t0[i]] && ok[2][t1[j]];
+  }
+  for (uint32_t b = 0; in && b < gc->ncap; b++)
+    if (ok[1][b]) n += in[b] * out[b];
+  return n;
 }
 
 /* ---- Writes ---- */
@@ -580,6 +685,7 @@ void cy_rel_delete(cy_ctx *c, int rel) {
   int rc = graph_delete(c->db, ADB_EDGE, r->id);
   if (rc) store_fail(c, rc);
   r->deleted = 1;
+  c->g.rels_gone++;
 }
 
 /* Lists every visible relationship of node in its out and in lists, so that DETACH DELETE

@@ -91,18 +91,31 @@ static void path_push(mstate *m, cy_val v) {
 }
 
 /* The one iterator over the relationships a pattern step may follow from a node: those of the
- * adjacency cache in p's direction and types, not used yet in this match, with p's properties.
- * 1 with the relationship and the node at its other end, 0 after the last. */
-static int next_rel(mstate *m, const cy_prel *p, cy_adj *a, int *rel, int *next) {
+ * adjacency cache in p's direction and types, not deleted, not used yet in this match, with p's
+ * properties. 1 with the edge's row id and the node at its other end, 0 after the last. The
+ * breadth-first searches keep edges by row id, so a relationship enters the snapshot only when
+ * a row or p's properties need it. */
+static int next_edge(mstate *m, const cy_prel *p, cy_adj *a, int64_t *edge, int *next) {
+  int64_t other;
   int side;
-  while (!m->stop && cy_adj_next(m->c, a, rel, next, &side)) {
-    int used = 0;
-    for (int i = 0; i < m->nused && !used; i++) used = m->used[i] == *rel;
-    if (used || m->c->g.rels[*rel].deleted) continue;
-    if (p->props && !props_match(m, cy_rel_get(m->c, *rel)->props, p->props)) continue;
+  while (!m->stop && cy_adj_next_rid(a, edge, &other, &side)) {
+    int used = cy_rel_gone(m->c, *edge);
+    for (int i = 0; i < m->nused && !used; i++) used = m->c->g.rels[m->used[i]].rid == *edge;
+    if (used) continue;
+    if (p->props && !props_match(m, cy_rel_get(m->c, cy_rel_of_rid(m->c, *edge))->props, p->props))
+      continue;
+    *next = cy_node_of_rid(m->c, other);
     return 1;
   }
   return 0;
+}
+
+/* next_edge with the relationship, which enters the snapshot. */
+static int next_rel(mstate *m, const cy_prel *p, cy_adj *a, int *rel, int *next) {
+  int64_t edge;
+  if (!next_edge(m, p, a, &edge, next)) return 0;
+  *rel = cy_rel_of_rid(m->c, edge);
+  return 1;
 }
 
 static void match_pattern(mstate *m, int pi);
@@ -203,13 +216,14 @@ static void var_rel(mstate *m, int pi, int step, int at, int depth, int start_us
 /* A breadth-first search of shortestPath / allShortestPaths: per node reached, its distance
  * from the start and the links (relationship, node one hop nearer) of its shortest paths. */
 typedef struct bfs_link {
-  int rel, from, next; /* next: the node's next link, or -1 */
+  int64_t edge;   /* row id */
+  int from, next; /* next: the node's next link, or -1 */
 } bfs_link;
 
 typedef struct bfs {
   int *dist, *first, cap; /* per node index: hops from the start (-1: not reached), first link */
-  int *tree, *branch;     /* with track: the relationship a node was reached by, and the start's
-                           * relationship its tree path begins with (-1: none) */
+  int64_t *tree, *branch; /* with track: the edge (row id) a node was reached by, and the
+                           * start's edge its tree path begins with (-1: none) */
   int track;
   int links;              /* record links: 0 none, 1 a node's first, 2 all of its shortest */
   int *queue, nqueue, capqueue;
@@ -233,11 +247,15 @@ static void *bfs_grow(cy_ctx *c, void *old, int *n, int need, size_t sz, int fil
 /* Makes the per-node arrays of b cover node. */
 static void bfs_reach(mstate *m, bfs *b, int node) {
   if (node < b->cap) return;
-  int **arrays[] = {&b->dist, &b->first, &b->tree, &b->branch};
-  int cap = 0;
-  for (int i = 0; i < (b->track ? 4 : 2); i++) {
+  int cap = b->cap;
+  b->dist = bfs_grow(m->c, b->dist, &cap, node + 1, sizeof(int), -1);
+  cap = b->cap;
+  b->first = bfs_grow(m->c, b->first, &cap, node + 1, sizeof(int), -1);
+  if (b->track) {
     cap = b->cap;
-    *arrays[i] = bfs_grow(m->c, *arrays[i], &cap, node + 1, sizeof(int), -1);
+    b->tree = bfs_grow(m->c, b->tree, &cap, node + 1, sizeof(int64_t), -1);
+    cap = b->cap;
+    b->branch = bfs_grow(m->c, b->branch, &cap, node + 1, sizeof(int64_t), -1);
   }
   b->cap = cap;
 }
@@ -261,21 +279,22 @@ static void bfs_run(mstate *m, bfs *b, const cy_prel *p, int at, int max, int ta
       break;
     cy_adj a;
     cy_adj_open(m->c, &a, u, p->dir, p->types, p->ntypes);
-    int rid, next;
-    while (next_rel(m, p, &a, &rid, &next)) {
+    int64_t edge;
+    int next;
+    while (next_edge(m, p, &a, &edge, &next)) {
       cy_tick(m->c);
       bfs_reach(m, b, next);
       if (b->dist[next] < 0) {
         bfs_enqueue(m, b, next, b->dist[u] + 1);
         if (b->track) {
-          b->tree[next] = rid;
-          b->branch[next] = u == at ? rid : b->branch[u];
+          b->tree[next] = edge;
+          b->branch[next] = u == at ? edge : b->branch[u];
         }
       }
       if (!b->links || b->dist[next] != b->dist[u] + 1 || (b->links == 1 && b->first[next] >= 0))
         continue;
       b->links_of = bfs_grow(m->c, b->links_of, &b->caplinks, b->nlinks + 1, sizeof(bfs_link), 0);
-      b->links_of[b->nlinks] = (bfs_link){rid, u, b->first[next]};
+      b->links_of[b->nlinks] = (bfs_link){edge, u, b->first[next]};
       b->first[next] = b->nlinks++;
     }
   }
@@ -318,7 +337,7 @@ static void shortest_emit(mstate *m, int pi, int step, const bfs *b, int to, int
     return;
   }
   for (int k = b->first[to]; k >= 0 && !m->stop; k = b->links_of[k].next) {
-    rels[d - 1] = b->links_of[k].rel;
+    rels[d - 1] = cy_rel_of_rid(m->c, b->links_of[k].edge);
     nodes[d - 1] = to;
     shortest_emit(m, pi, step, b, b->links_of[k].from, d - 1, rels, nodes, end);
     if (m->run[pi]->shortest == 1) return;
@@ -375,16 +394,17 @@ static int reach_returns(mstate *m, const cy_prel *p, const bfs *b, int max) {
     /* Directed: the relationships arriving at the start, walked backwards from it. */
     int dir = p->dir == CY_BOTH ? CY_BOTH : p->dir == CY_OUT ? CY_IN : CY_OUT;
     cy_adj_open(m->c, &a, u, dir, p->types, p->ntypes);
-    int rid, v;
-    while (next_rel(m, p, &a, &rid, &v)) {
+    int64_t edge;
+    int v;
+    while (next_edge(m, p, &a, &edge, &v)) {
       if (v >= b->cap || b->dist[v] < 0) continue;
       if (p->dir != CY_BOTH) {
         if (max < 0 || b->dist[v] <= max - 1) return 1;
         continue;
       }
       if (u == start && v == start) return 1; /* a loop */
-      int bu = u == start ? -1 : b->branch[u], bv = v == start ? -1 : b->branch[v];
-      if (rid != b->tree[u] && rid != b->tree[v] && bu != bv &&
+      int64_t bu = u == start ? -1 : b->branch[u], bv = v == start ? -1 : b->branch[v];
+      if (edge != b->tree[u] && edge != b->tree[v] && bu != bv &&
           (max < 0 || b->dist[u] + 1 + b->dist[v] <= max))
         return 1;
     }
@@ -607,6 +627,31 @@ static int binds(cy_ctx *c, const cy_clause *cl, const char *name) {
   return 0;
 }
 
+/* 1 when the lone pattern of cl can be counted from the adjacency cache (cy_chain_count): one
+ * or two fixed relationships, no properties, path or WHERE, all variables new and different,
+ * and nothing written yet by the query. */
+static int chain_countable(cy_ctx *c, const cy_clause *cl, const cy_table *in) {
+  if (c->writes || cl->where || cl->npats != 1) return 0;
+  const cy_pattern *p = cl->pats[0];
+  if (p->pathvar || p->shortest || p->nrels < 1 || p->nrels > 2) return 0;
+  const char *vars[5];
+  int nv = 0;
+  for (int i = 0; i <= p->nrels; i++) {
+    if (p->nodes[i].props) return 0;
+    if (p->nodes[i].var) vars[nv++] = p->nodes[i].var;
+  }
+  for (int i = 0; i < p->nrels; i++) {
+    if (p->rels[i].props || p->rels[i].varlen) return 0;
+    if (p->rels[i].var) vars[nv++] = p->rels[i].var;
+  }
+  for (int i = 0; i < nv; i++) {
+    if (cy_table_col(in, vars[i]) >= 0) return 0;
+    for (int j = 0; j < i; j++)
+      if (!strcmp(vars[i], vars[j])) return 0;
+  }
+  return 1;
+}
+
 cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
   const cy_clause *cl = &q->cl[i];
   if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN)
@@ -628,6 +673,9 @@ cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in
       !(lone->var && cy_table_col(in, lone->var) >= 0)) {
     /* (v:Label) alone: the label's count, taken in SQL without reading a row. */
     n = (int64_t)in->nrows * cy_label_count_now(c, lone->labels[0]);
+  } else if (in->nrows && chain_countable(c, cl, in)) {
+    /* A chain of one or two relationships: counted from adjacency, no match is listed. */
+    n = (int64_t)in->nrows * cy_chain_count(c, cl->pats[0]);
   } else {
     for (int r = 0; r < in->nrows; r++) {
       mstate m;

@@ -26,6 +26,10 @@ int64_t cy_label_count(cy_ctx *c, const char *label);
 int64_t cy_label_count_now(cy_ctx *c, const char *label);
 /* How many live nodes there are (counted once per query, for planning). */
 int64_t cy_node_count(cy_ctx *c);
+/* How many matches the pattern p has, counted from the adjacency cache without listing them:
+ * p is one or two fixed relationships (types, directions), its nodes have labels at most, and
+ * its variables are all different. Only for a query that has not written. */
+int64_t cy_chain_count(cy_ctx *c, const cy_pattern *p);
 
 /* The visible relationships of one node in one or both directions with one of some types (none:
  * any), read from the adjacency cache. A self-loop is given once, as outgoing. */
@@ -39,9 +43,16 @@ typedef struct cy_adj {
 } cy_adj;
 
 void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes);
+/* As cy_adj_open, for a node given by row id (none for one not live in the cache). */
+void cy_adj_open_rid(cy_ctx *c, cy_adj *a, int64_t node, int dir, const char *const *types,
+                     int ntypes);
 /* 1 with the next relationship's index, the node at its other end and CY_OUT or CY_IN (how it
  * leaves the node), or 0 after the last. */
 int cy_adj_next(cy_ctx *c, cy_adj *a, int *rel, int *other, int *side);
+/* As cy_adj_next, with the edge's and the other node's row ids: neither enters the snapshot. */
+int cy_adj_next_rid(cy_adj *a, int64_t *edge, int64_t *other, int *side);
+/* Whether this query deleted the relationship with this edge row id. */
+int cy_rel_gone(cy_ctx *c, int64_t edge);
 
 /* ---- Indexes (cy_index.c) ---- */
 
