@@ -60,7 +60,7 @@ Test(cypher_index, same_answers_as_without_index_on_every_kind_of_value) {
     const char *op = ops[next(&s) % 5];
     snprintf(params, sizeof params, "{\"p\": %s}",
              strcmp(v, "true") && strcmp(v, "false") && v[0] != '\'' ? v : "\"s3\"");
-    switch (t % 4) {
+    switch (t % 6) {
     case 0:
       snprintf(q, sizeof q, "MATCH (n:%s) WHERE n.k %s %s RETURN n.i ORDER BY n.i", label, op, v);
       break;
@@ -68,11 +68,20 @@ Test(cypher_index, same_answers_as_without_index_on_every_kind_of_value) {
     case 2:
       snprintf(q, sizeof q, "MATCH (n:%s) WHERE %s %s n.k RETURN n.i ORDER BY n.i", label, v, op);
       break;
-    default:
+    case 3:
       snprintf(q, sizeof q, "MATCH (m)-[:R]->(n:%s) WHERE n.k %s $p RETURN m.i, n.i ORDER BY m.i",
                label, op);
+      break;
+    case 4: /* a value from each input row */
+      snprintf(q, sizeof q, "UNWIND [%s, 3, 's4'] AS x MATCH (n:%s {k: x}) RETURN n.i ORDER BY n.i",
+               v, label);
+      break;
+    default: /* a property of a bound variable */
+      snprintf(q, sizeof q,
+               "WITH {k: %s} AS row MATCH (n:%s) WHERE n.k %s row.k RETURN n.i ORDER BY n.i", v,
+               label, op);
     }
-    const char *pp = t % 4 == 3 ? params : NULL;
+    const char *pp = t % 6 == 3 ? params : NULL;
     char *want = cypher_rows(plain, q, pp, 0), *got = cypher_rows(indexed, q, pp, 0);
     cr_assert_str_eq(got, want, "%s (params %s)", q, pp ? pp : "none");
     free(want);
@@ -97,6 +106,27 @@ Test(cypher_index, plans_show_the_index_and_sqlite_searches_it) {
   ROWS(db, "EXPLAIN MATCH (p:P {name: 'p7'}) RETURN p.age",
        "'NodeIndexSeek(p:P.name =) index p_name ~6 nodes'\n'Filter(p:P {...})'\n'Return(p.age)'\n");
   ROWS(db, "MATCH (p:P {name: 'p7'}) RETURN p.age", "7\n");
+  /* Values the input rows give are looked up too, each row its own. */
+  ROWS(db, "EXPLAIN UNWIND ['p7', 'p8'] AS x MATCH (p:P {name: x}) RETURN p.age",
+       "'Unwind(x)'\n'NodeIndexSeek(p:P.name =) index p_name ~6 nodes'\n'Filter(p:P {...})'\n"
+       "'Return(p.age)'\n");
+  ROWS(db, "EXPLAIN WITH {n: 'p7'} AS row MATCH (p:P) WHERE p.name = row.n RETURN p.age",
+       "'Projection(row)'\n'NodeIndexSeek(p:P.name =) index p_name ~6 nodes'\n"
+       "'Filter(WHERE)'\n'Return(p.age)'\n");
+  ROWS(db, "UNWIND ['p7', 'p8', 'none'] AS x MATCH (p:P {name: x}) RETURN p.age", "7\n8\n");
+  /* MERGE into a label that is empty when the query starts still looks each value up, and
+   * finds the nodes the query made: 150 values, each twice; the second run, shifted by one,
+   * finds 149 of them and makes one. */
+  free(cypher_rows(db, "CREATE INDEX m_id FOR (m:M) ON (m.id)", NULL, 0));
+  for (int run = 0; run < 2; run++)
+    free(cypher_rows(db, "UNWIND range(1, 300) AS i MERGE (:M {id: i % 150 + $run})",
+                     run ? "{\"run\": 1}" : "{\"run\": 0}", 0));
+  ROWS(db, "MATCH (m:M) RETURN count(*), count(DISTINCT m.id), min(m.id), max(m.id)",
+       "151|151|0|150\n");
+  ROWS(db, "EXPLAIN UNWIND range(1, 3) AS i MATCH (m:M {id: i}) RETURN m",
+       "'Unwind(i)'\n'NodeIndexSeek(m:M.id =) index m_id ~2 nodes'\n'Filter(m:M {...})'\n"
+       "'Return(m)'\n");
+  free(cypher_rows(db, "DROP INDEX m_id", NULL, 0));
   char *got = cypher_rows(db, "MATCH (p:P) WHERE p.name = $n RETURN p.age", "{\"n\": \"p9\"}", 0);
   cr_assert_str_eq(got, "9\n");
   free(got);

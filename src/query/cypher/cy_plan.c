@@ -31,32 +31,53 @@ static int reads_pattern(const cy_expr *e, const cy_pattern *p) {
   return 0;
 }
 
-/* The value side of a WHERE conjunct elementId(var) = value (value a literal or parameter). */
-static const cy_expr *id_conjunct(const cy_expr *w, const char *var) {
+/* What the match knows when it starts a pattern: which variables are bound already. */
+typedef struct known {
+  int (*bound)(void *ctx, const char *name);
+  void *ctx;
+} known;
+
+static int no_variables(void *ctx, const char *name) { return 0; }
+
+/* 1 when e has one value for every node the start may try, so that a lookup can use it: a
+ * literal, a parameter, a variable bound already (by an input row or an earlier pattern), or a
+ * property of one. */
+static int fixed(const cy_expr *e, const known *k) {
+  switch (e->op) {
+  case E_LIT:
+  case E_PARAM: return 1;
+  case E_VAR: return k->bound(k->ctx, e->name) != 0;
+  case E_PROP: return fixed(e->a, k);
+  default: return 0;
+  }
+}
+
+/* The value side of a WHERE conjunct elementId(var) = value (value fixed). */
+static const cy_expr *id_conjunct(const cy_expr *w, const char *var, const known *k) {
   if (!w) return NULL;
   if (w->op == E_AND) {
-    const cy_expr *r = id_conjunct(w->a, var);
-    return r ? r : id_conjunct(w->b, var);
+    const cy_expr *r = id_conjunct(w->a, var, k);
+    return r ? r : id_conjunct(w->b, var, k);
   }
   if (w->op != E_EQ) return NULL;
   for (int side = 0; side < 2; side++) {
     const cy_expr *f = side ? w->b : w->a, *v = side ? w->a : w->b;
     if (f->op == E_FUNC && f->n == 1 && !strcasecmp(f->name, "elementId") &&
-        f->args[0]->op == E_VAR && !strcmp(f->args[0]->name, var) &&
-        (v->op == E_LIT || v->op == E_PARAM))
+        f->args[0]->op == E_VAR && !strcmp(f->args[0]->name, var) && fixed(v, k))
       return v;
   }
   return NULL;
 }
 
-/* The value side of a WHERE conjunct var.prop OP value, or value OP var.prop, with value a
- * literal or parameter and OP =, <, <=, > or >=; *op is how the property compares (flipped for
- * the second form). A NULL *prop takes any property, and is set to the one found. */
-static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const char **prop, int *op) {
+/* The value side of a WHERE conjunct var.prop OP value, or value OP var.prop, with value fixed
+ * and OP =, <, <=, > or >=; *op is how the property compares (flipped for the second form). A
+ * NULL *prop takes any property, and is set to the one found. */
+static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const char **prop, int *op,
+                                    const known *k) {
   if (!w) return NULL;
   if (w->op == E_AND) {
-    const cy_expr *r = prop_conjunct(w->a, var, prop, op);
-    return r ? r : prop_conjunct(w->b, var, prop, op);
+    const cy_expr *r = prop_conjunct(w->a, var, prop, op, k);
+    return r ? r : prop_conjunct(w->b, var, prop, op, k);
   }
   static const cy_eop flip[] = {[E_EQ] = E_EQ, [E_LT] = E_GT, [E_GT] = E_LT, [E_LE] = E_GE,
                                 [E_GE] = E_LE};
@@ -65,7 +86,7 @@ static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const cha
   for (int side = 0; side < 2; side++) {
     const cy_expr *f = side ? w->b : w->a, *v = side ? w->a : w->b;
     if (f->op == E_PROP && (!*prop || !strcmp(f->name, *prop)) && f->a->op == E_VAR &&
-        !strcmp(f->a->name, var) && (v->op == E_LIT || v->op == E_PARAM)) {
+        !strcmp(f->a->name, var) && fixed(v, k)) {
       *op = side ? (int)flip[w->op] : (int)w->op;
       *prop = f->name;
       return v;
@@ -74,13 +95,12 @@ static const cy_expr *prop_conjunct(const cy_expr *w, const char *var, const cha
   return NULL;
 }
 
-/* The value the node pattern's own map gives prop, when a literal or parameter; a NULL *prop
- * takes the first such entry, and is set to its key. */
-static const cy_expr *map_value(const cy_pnode *n, const char **prop) {
+/* The value the node pattern's own map gives prop, when fixed; a NULL *prop takes the first
+ * such entry, and is set to its key. */
+static const cy_expr *map_value(const cy_pnode *n, const char **prop, const known *k) {
   const cy_expr *m = n->props;
   for (int i = 0; m && m->op == E_MAP && i < m->n; i++)
-    if ((!*prop || !strcmp(m->keys[i], *prop)) &&
-        (m->args[i]->op == E_LIT || m->args[i]->op == E_PARAM)) {
+    if ((!*prop || !strcmp(m->keys[i], *prop)) && fixed(m->args[i], k)) {
       *prop = m->keys[i];
       return m->args[i];
     }
@@ -90,29 +110,33 @@ static const cy_expr *map_value(const cy_pnode *n, const char **prop) {
 /* The value node n's map or WHERE compares its property *prop with (any property when *prop is
  * NULL: then set), and how in *op; NULL when none. */
 static const cy_expr *prop_test(const cy_pnode *n, const cy_expr *where, const char **prop,
-                                int *op) {
+                                int *op, const known *k) {
   *op = E_EQ;
-  const cy_expr *v = map_value(n, prop);
-  return v || !n->var ? v : prop_conjunct(where, n->var, prop, op);
+  const cy_expr *v = map_value(n, prop, k);
+  return v || !n->var ? v : prop_conjunct(where, n->var, prop, op, k);
 }
 
-/* Makes s an index lookup of node n where one is more selective than s: an equality of a
- * property (in the node's map or WHERE) is taken to keep one node in a hundred of the label (one
- * node for a uniqueness constraint), a range one in three. Without one, a label scan whose node
+/* Makes s an index lookup of node n where one is at least as selective as s: an equality of a
+ * property (in the node's map or WHERE) is taken to keep one node in a hundred of the label (at
+ * most one for a uniqueness constraint), a range one in three; a tie goes to the index, which
+ * never reads more than its label's scan (counts are taken once per query, so a MERGE that
+ * fills an empty label still looks its values up). Without one, a label scan whose node
  * has such a test makes SQL apply it as the rows are read (an index of the label and property
  * that SQL has not, ix->name NULL), keeping one node in ten for an equality. */
-static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_start *s) {
+static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_start *s,
+                        const known *k) {
   const cy_index *ix;
   int nix = cy_indexes(c, &ix);
   for (int i = 0; i < nix; i++) {
     int has = 0, op;
     for (int l = 0; l < n->nlabels; l++) has |= !strcmp(n->labels[l], ix[i].label);
     const char *prop = ix[i].prop;
-    const cy_expr *v = has ? prop_test(n, where, &prop, &op) : NULL;
+    const cy_expr *v = has ? prop_test(n, where, &prop, &op, k) : NULL;
     if (!v) continue;
-    int64_t k = cy_label_count(c, ix[i].label);
-    int64_t est = op != E_EQ ? k / 3 + 1 : ix[i].unique ? 1 : k / 100 + 1;
-    if (est < s->est) {
+    int64_t cnt = cy_label_count(c, ix[i].label);
+    int64_t est = op != E_EQ ? cnt / 3 + 1 : ix[i].unique ? 1 : cnt / 100 + 1;
+    if (est > cnt) est = cnt;
+    if (est <= s->est) {
       s->kind = CP_INDEX;
       s->ix = &ix[i];
       s->op = op;
@@ -121,9 +145,12 @@ static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_s
       s->est = est;
     }
   }
+  /* The filter is SQL's work on every row of the label at every start, where a label scan
+   * without it is read once per query: only worth it for one value per query. */
+  const known constants = {no_variables, NULL};
   const char *prop = NULL;
   int op;
-  const cy_expr *v = s->kind == CP_LABEL ? prop_test(n, where, &prop, &op) : NULL;
+  const cy_expr *v = s->kind == CP_LABEL ? prop_test(n, where, &prop, &op, &constants) : NULL;
   if (!v) return;
   cy_index *scan = cy_alloc(c, sizeof *scan);
   scan->label = s->label;
@@ -147,7 +174,8 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
     s.kind = CP_BOUND;
     return s;
   }
-  const cy_expr *id = n->var && !b ? id_conjunct(where, n->var) : NULL;
+  known k = {bound, ctx};
+  const cy_expr *id = n->var && !b ? id_conjunct(where, n->var, &k) : NULL;
   if (id) {
     s.kind = CP_ID;
     s.idexpr = id;
@@ -158,14 +186,14 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
   s.kind = CP_ALL;
   s.est = n->nlabels ? INT64_MAX : cy_node_count(c);
   for (int i = 0; i < n->nlabels; i++) {
-    int64_t k = cy_label_count(c, n->labels[i]);
-    if (s.kind == CP_ALL || k < s.est) {
+    int64_t cnt = cy_label_count(c, n->labels[i]);
+    if (s.kind == CP_ALL || cnt < s.est) {
       s.kind = CP_LABEL;
       s.label = n->labels[i];
-      s.est = k;
+      s.est = cnt;
     }
   }
-  if (n->nlabels) index_start(c, n, b ? NULL : where, &s);
+  if (n->nlabels) index_start(c, n, b ? NULL : where, &s, &k);
   return s;
 }
 
