@@ -10,157 +10,15 @@
 #include "query/cypher/cy.h"
 #include "util/buf.h"
 
-enum {
-  F_TOINTEGER, F_TOFLOAT, F_TOSTRING, F_TOBOOLEAN, F_SIZE, F_LENGTH, F_HEAD, F_LAST, F_TAIL,
-  F_RANGE, F_KEYS, F_LABELS, F_TYPE, F_ID, F_PROPERTIES, F_NODES, F_RELATIONSHIPS,
-  F_STARTNODE, F_ENDNODE, F_COALESCE, F_ABS, F_SIGN, F_CEIL, F_FLOOR, F_ROUND, F_SQRT, F_EXP,
-  F_LOG, F_LOG10, F_RAND, F_SUBSTRING, F_LEFT, F_RIGHT, F_TRIM, F_LTRIM, F_RTRIM, F_TOUPPER,
-  F_TOLOWER, F_REPLACE, F_SPLIT, F_REVERSE, F_EXISTS, F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS,
-  F_ATAN, F_ATAN2, F_PI, F_E, F_DEGREES, F_RADIANS, F_TOSTRINGORNULL, F_TOINTEGERORNULL,
-  F_TOFLOATORNULL, F_TOBOOLEANORNULL, F_ELEMENTID, F_ISEMPTY, F_CHAR_LENGTH, F_TEMPORAL,
-  F_DURATION
-};
-
-typedef struct fdef {
+/* A scalar function: it takes n values (at least min, at most max) in a and returns one; arg
+ * lets one function serve several names (toInteger and toIntegerOrNull). */
+typedef struct fdef fdef;
+struct fdef {
   const char *name;
-  int id, min, max;
-} fdef;
-
-static const fdef funcs[] = {{"toInteger", F_TOINTEGER, 1, 1},
-                             {"toFloat", F_TOFLOAT, 1, 1},
-                             {"toString", F_TOSTRING, 1, 1},
-                             {"toBoolean", F_TOBOOLEAN, 1, 1},
-                             {"toStringOrNull", F_TOSTRINGORNULL, 1, 1},
-                             {"toIntegerOrNull", F_TOINTEGERORNULL, 1, 1},
-                             {"toFloatOrNull", F_TOFLOATORNULL, 1, 1},
-                             {"toBooleanOrNull", F_TOBOOLEANORNULL, 1, 1},
-                             {"size", F_SIZE, 1, 1},
-                             {"length", F_LENGTH, 1, 1},
-                             {"head", F_HEAD, 1, 1},
-                             {"last", F_LAST, 1, 1},
-                             {"tail", F_TAIL, 1, 1},
-                             {"range", F_RANGE, 2, 3},
-                             {"keys", F_KEYS, 1, 1},
-                             {"labels", F_LABELS, 1, 1},
-                             {"type", F_TYPE, 1, 1},
-                             {"id", F_ID, 1, 1},
-                             {"elementId", F_ELEMENTID, 1, 1},
-                             {"properties", F_PROPERTIES, 1, 1},
-                             {"nodes", F_NODES, 1, 1},
-                             {"relationships", F_RELATIONSHIPS, 1, 1},
-                             {"startNode", F_STARTNODE, 1, 1},
-                             {"endNode", F_ENDNODE, 1, 1},
-                             {"coalesce", F_COALESCE, 1, 1000},
-                             {"abs", F_ABS, 1, 1},
-                             {"sign", F_SIGN, 1, 1},
-                             {"ceil", F_CEIL, 1, 1},
-                             {"floor", F_FLOOR, 1, 1},
-                             {"round", F_ROUND, 1, 1},
-                             {"sqrt", F_SQRT, 1, 1},
-                             {"exp", F_EXP, 1, 1},
-                             {"log", F_LOG, 1, 1},
-                             {"log10", F_LOG10, 1, 1},
-                             {"rand", F_RAND, 0, 0},
-                             {"substring", F_SUBSTRING, 2, 3},
-                             {"left", F_LEFT, 2, 2},
-                             {"right", F_RIGHT, 2, 2},
-                             {"trim", F_TRIM, 1, 1},
-                             {"ltrim", F_LTRIM, 1, 1},
-                             {"rtrim", F_RTRIM, 1, 1},
-                             {"toUpper", F_TOUPPER, 1, 1},
-                             {"toLower", F_TOLOWER, 1, 1},
-                             {"replace", F_REPLACE, 3, 3},
-                             {"split", F_SPLIT, 2, 2},
-                             {"reverse", F_REVERSE, 1, 1},
-                             {"exists", F_EXISTS, 1, 1},
-                             {"sin", F_SIN, 1, 1},
-                             {"cos", F_COS, 1, 1},
-                             {"tan", F_TAN, 1, 1},
-                             {"asin", F_ASIN, 1, 1},
-                             {"acos", F_ACOS, 1, 1},
-                             {"atan", F_ATAN, 1, 1},
-                             {"atan2", F_ATAN2, 2, 2},
-                             {"pi", F_PI, 0, 0},
-                             {"e", F_E, 0, 0},
-                             {"degrees", F_DEGREES, 1, 1},
-                             {"radians", F_RADIANS, 1, 1},
-                             {"isEmpty", F_ISEMPTY, 1, 1},
-                             {"char_length", F_CHAR_LENGTH, 1, 1},
-                             {"character_length", F_CHAR_LENGTH, 1, 1},
-                             {"date", F_TEMPORAL, 0, 1},
-                             {"localtime", F_TEMPORAL, 0, 1},
-                             {"time", F_TEMPORAL, 0, 1},
-                             {"localdatetime", F_TEMPORAL, 0, 1},
-                             {"datetime", F_TEMPORAL, 0, 1},
-                             {"date.truncate", F_TEMPORAL, 2, 3},
-                             {"localtime.truncate", F_TEMPORAL, 2, 3},
-                             {"time.truncate", F_TEMPORAL, 2, 3},
-                             {"localdatetime.truncate", F_TEMPORAL, 2, 3},
-                             {"datetime.truncate", F_TEMPORAL, 2, 3},
-                             {"date.transaction", F_TEMPORAL, 0, 1},
-                             {"date.statement", F_TEMPORAL, 0, 1},
-                             {"date.realtime", F_TEMPORAL, 0, 1},
-                             {"localtime.transaction", F_TEMPORAL, 0, 1},
-                             {"localtime.statement", F_TEMPORAL, 0, 1},
-                             {"localtime.realtime", F_TEMPORAL, 0, 1},
-                             {"time.transaction", F_TEMPORAL, 0, 1},
-                             {"time.statement", F_TEMPORAL, 0, 1},
-                             {"time.realtime", F_TEMPORAL, 0, 1},
-                             {"localdatetime.transaction", F_TEMPORAL, 0, 1},
-                             {"localdatetime.statement", F_TEMPORAL, 0, 1},
-                             {"localdatetime.realtime", F_TEMPORAL, 0, 1},
-                             {"datetime.transaction", F_TEMPORAL, 0, 1},
-                             {"datetime.statement", F_TEMPORAL, 0, 1},
-                             {"datetime.realtime", F_TEMPORAL, 0, 1},
-                             {"datetime.fromepoch", F_TEMPORAL, 2, 2},
-                             {"datetime.fromepochmillis", F_TEMPORAL, 1, 1},
-                             {"duration", F_DURATION, 1, 1},
-                             {"duration.between", F_DURATION, 2, 2},
-                             {"duration.inMonths", F_DURATION, 2, 2},
-                             {"duration.inDays", F_DURATION, 2, 2},
-                             {"duration.inSeconds", F_DURATION, 2, 2},
-                             {NULL, 0, 0, 0}};
-
-/* In the order of cy_aggfn. */
-static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect",
-                                         "stDev", "stDevP", "percentileCont",
-                                         "percentileDisc", NULL};
-
-cy_aggfn cy_func_agg(const char *name) {
-  for (int i = 0; aggregates[i]; i++)
-    if (!strcasecmp(aggregates[i], name)) return (cy_aggfn)(i + 1);
-  return CY_AGG_NONE;
-}
-
-static const fdef *find(const char *name) {
-  for (const fdef *f = funcs; f->name; f++)
-    if (!strcasecmp(f->name, name)) return f;
-  return NULL;
-}
-
-int cy_func_kind(const char *name) {
-  if (cy_func_agg(name)) return 2;
-  return find(name) ? 1 : 0;
-}
-
-void cy_func_check(cy_ctx *c, cy_expr *e) {
-  const char *name = e->name;
-  int n = e->n;
-  const fdef *f = find(name);
-  int min = 1, max = 1;
-  if (f) {
-    min = f->min;
-    max = f->max;
-    e->fn = (int)(f - funcs) + 1;
-  } else if (cy_func_agg(name) >= CY_AGG_PERCENTILE_CONT) {
-    min = max = 2;
-  } else if (!cy_func_kind(name)) {
-    cy_compile_err(c, "UnknownFunction", "unknown function '%s'", name);
-  }
-  if (n < min || n > max)
-    cy_compile_err(c, "InvalidNumberOfArguments", "%s() takes %d%s argument%s, not %d", name,
-                   min, max > min ? " or more" : "", max == 1 ? "" : "s", n);
-}
+  int min, max, arg;
+  cy_val (*call)(cy_ctx *c, const fdef *f, cy_val *a, int n);
+  double (*math)(double); /* for fn_math */
+};
 
 static void __attribute__((noreturn)) bad_arg(cy_ctx *c, const char *fn, cy_val v) {
   cy_fail(c, CY_TYPE, "runtime", "InvalidArgumentValue", "%s() cannot take a %s", fn,
@@ -386,184 +244,439 @@ static cy_val keys_of(cy_ctx *c, const cy_map *m) {
 
 static double round_half_up(double x) { return floor(x + 0.5); }
 
+static cy_val fn_to_integer(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  return to_integer(c, a[0], f->name, f->arg);
+}
+
+static cy_val fn_to_float(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  return to_float(c, a[0], f->name, f->arg);
+}
+
+static cy_val fn_to_string(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  return to_string(c, a[0], f->name, f->arg);
+}
+
+static cy_val fn_to_boolean(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  return to_boolean(c, a[0], f->name, f->arg);
+}
+
+static cy_val fn_size(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_LIST) return cy_int(x.l->n);
+  if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
+  if (x.k == CV_MAP) return cy_int(x.m->n);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_char_length(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_length(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_PATH) return cy_int(x.l->n / 2);
+  if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
+  if (x.k == CV_LIST) return cy_int(x.l->n);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_isempty(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_LIST) return cy_bool(x.l->n == 0);
+  if (x.k == CV_STR) return cy_bool(!*x.s);
+  if (x.k == CV_MAP) return cy_bool(x.m->n == 0);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_head(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_LIST) bad_arg(c, fn, x);
+  return x.l->n ? x.l->v[0] : cy_null;
+}
+
+static cy_val fn_last(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_LIST) bad_arg(c, fn, x);
+  return x.l->n ? x.l->v[x.l->n - 1] : cy_null;
+}
+
+static cy_val fn_tail(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_LIST) bad_arg(c, fn, x);
+  int k = x.l->n ? x.l->n - 1 : 0;
+  cy_list *l = cy_list_new(c, k);
+  if (k) memcpy(l->v, x.l->v + 1, (size_t)k * sizeof(cy_val));
+  return list_val(l);
+}
+
+static cy_val fn_range(cy_ctx *c, const fdef *f, cy_val *a, int n) { return range(c, a, n); }
+
+static cy_val fn_keys(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_MAP) return keys_of(c, x.m);
+  if (x.k == CV_NODE) return keys_of(c, cy_node_get(c, x.id)->props);
+  if (x.k == CV_REL) return keys_of(c, cy_rel_get(c, x.id)->props);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_properties(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_MAP) return x;
+  if (x.k == CV_NODE) return (cy_val){.k = CV_MAP, .m = cy_node_get(c, x.id)->props};
+  if (x.k == CV_REL) return (cy_val){.k = CV_MAP, .m = cy_rel_get(c, x.id)->props};
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_labels(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_NODE) bad_arg(c, fn, x);
+  const cy_node *nd = cy_node_get(c, x.id);
+  if (nd->deleted)
+    cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
+  cy_list *l = cy_list_new(c, nd->nlabels);
+  for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
+  return list_val(l);
+}
+
+static cy_val fn_type(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_REL) bad_arg(c, fn, x);
+  return cy_str(c->g.rels[x.id].type);
+}
+
+static cy_val fn_id(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  /* the row id in this replica's file: stable across queries, not across replicas */
+  if (x.k == CV_NODE) return cy_int(c->g.nodes[x.id].rid);
+  if (x.k == CV_REL) return cy_int(c->g.rels[x.id].rid);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_elementid(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_NODE) return cy_str(cy_node_get(c, x.id)->id);
+  if (x.k == CV_REL) return cy_str(cy_rel_get(c, x.id)->id);
+  bad_arg(c, fn, x);
+}
+
+static cy_val fn_nodes(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_PATH) bad_arg(c, fn, x);
+  return path_part(c, x, 0);
+}
+
+static cy_val fn_relationships(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_PATH) bad_arg(c, fn, x);
+  return path_part(c, x, 1);
+}
+
+static cy_val fn_startnode(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_REL) bad_arg(c, fn, x);
+  return (cy_val){.k = CV_NODE, .id = c->g.rels[x.id].src};
+}
+
+static cy_val fn_endnode(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_REL) bad_arg(c, fn, x);
+  return (cy_val){.k = CV_NODE, .id = c->g.rels[x.id].dst};
+}
+
+static cy_val fn_coalesce(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  for (int i = 0; i < n; i++)
+    if (a[i].k != CV_NULL) return a[i];
+  return cy_null;
+}
+
+static cy_val fn_abs(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_INT) {
+    if (x.i == INT64_MIN)
+      cy_fail(c, "ArithmeticError", "runtime", "IntegerOverflow", "abs() overflows");
+    return cy_int(x.i < 0 ? -x.i : x.i);
+  }
+  return cy_float(fabs(num_arg(c, fn, x)));
+}
+
+static cy_val fn_sign(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k == CV_INT) return cy_int((x.i > 0) - (x.i < 0));
+  double d = num_arg(c, fn, x);
+  return cy_int((d > 0) - (d < 0));
+}
+
+static cy_val fn_atan2(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (a[1].k == CV_NULL) return cy_null;
+  return cy_float(atan2(num_arg(c, fn, x), num_arg(c, fn, a[1])));
+}
+
+static cy_val fn_pi(cy_ctx *c, const fdef *f, cy_val *a, int n) { return cy_float(M_PI); }
+
+static cy_val fn_e(cy_ctx *c, const fdef *f, cy_val *a, int n) { return cy_float(M_E); }
+
+static cy_val fn_rand(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  c->rng = c->rng * 6364136223846793005ull + 1442695040888963407ull;
+  return cy_float((double)(c->rng >> 11) / 9007199254740992.0);
+}
+
+static cy_val fn_substring(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_STR) bad_arg(c, fn, x);
+  for (int i = 1; i < n; i++) {
+    if (a[i].k == CV_NULL) return cy_null;
+    if (int_arg(c, fn, a[i]) < 0)
+      cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "substring() takes no negative numbers");
+  }
+  return substr(c, x.s, a[1].i, n > 2 ? a[2].i : INT64_MAX);
+}
+
+static cy_val fn_replace(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (a[1].k == CV_NULL || a[2].k == CV_NULL) return cy_null;
+  if (x.k != CV_STR) bad_arg(c, fn, x);
+  if (a[1].k != CV_STR) bad_arg(c, fn, a[1]);
+  if (a[2].k != CV_STR) bad_arg(c, fn, a[2]);
+  return replace(c, x.s, a[1].s, a[2].s);
+}
+
+static cy_val fn_split(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (a[1].k == CV_NULL) return cy_null;
+  if (x.k != CV_STR) bad_arg(c, fn, x);
+  if (a[1].k != CV_STR) bad_arg(c, fn, a[1]);
+  return split(c, x.s, a[1].s);
+}
+
+static cy_val fn_reverse(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_STR && x.k != CV_LIST) bad_arg(c, fn, x);
+  return reverse(c, x);
+}
+
+static cy_val fn_exists(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  cy_val x = a[0];
+  return cy_bool(x.k != CV_NULL);
+}
+
+static cy_val fn_temporal(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  return cy_temporal(c, fn, a, n);
+}
+
+static cy_val fn_duration(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  return cy_duration(c, fn, a, n);
+}
+
+static double degrees(double radians) { return radians * 180.0 / M_PI; }
+static double radians(double degrees) { return degrees * M_PI / 180.0; }
+
+/* The numeric functions of one double: f->math. */
+static cy_val fn_math(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  return cy_float(f->math(num_arg(c, f->name, a[0])));
+}
+
+/* left() (arg 1) and right() (arg 0). */
+static cy_val fn_left_right(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  const char *fn = f->name;
+  cy_val x = a[0];
+  if (x.k != CV_STR) bad_arg(c, fn, x);
+  if (a[1].k == CV_NULL)
+    cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "%s() needs a length", fn);
+  int64_t k = int_arg(c, fn, a[1]);
+  if (k < 0) cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "%s() takes no negative length", fn);
+  int64_t len = (int64_t)utf8_len(x.s);
+  if (f->arg) return substr(c, x.s, 0, k);
+  return substr(c, x.s, k >= len ? 0 : len - k, k);
+}
+
+/* trim() (arg 3), lTrim() (1) and rTrim() (2): bit 1 trims the front, bit 2 the back. */
+static cy_val fn_trim(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  cy_val x = a[0];
+  if (x.k != CV_STR) bad_arg(c, f->name, x);
+  return trim(c, x.s, f->arg & 1, f->arg & 2);
+}
+
+/* toUpper() (arg 1) and toLower() (arg 0), of ASCII letters. */
+static cy_val fn_case(cy_ctx *c, const fdef *f, cy_val *a, int n) {
+  cy_val x = a[0];
+  if (x.k != CV_STR) bad_arg(c, f->name, x);
+  char *s = cy_strdup(c, x.s);
+  for (char *p = s; *p; p++)
+    *p = (char)(f->arg ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+  return cy_str(s);
+}
+
+/* Every scalar function: name, least and most arguments, the value passed on as arg, the
+ * function, and for fn_math the C function (SQLite's aBuiltinFunc[] is the model). */
+static const fdef funcs[] = {{"toInteger", 1, 1, 0, fn_to_integer, NULL},
+                             {"toFloat", 1, 1, 0, fn_to_float, NULL},
+                             {"toString", 1, 1, 0, fn_to_string, NULL},
+                             {"toBoolean", 1, 1, 0, fn_to_boolean, NULL},
+                             {"toStringOrNull", 1, 1, 1, fn_to_string, NULL},
+                             {"toIntegerOrNull", 1, 1, 1, fn_to_integer, NULL},
+                             {"toFloatOrNull", 1, 1, 1, fn_to_float, NULL},
+                             {"toBooleanOrNull", 1, 1, 1, fn_to_boolean, NULL},
+                             {"size", 1, 1, 0, fn_size, NULL},
+                             {"length", 1, 1, 0, fn_length, NULL},
+                             {"head", 1, 1, 0, fn_head, NULL},
+                             {"last", 1, 1, 0, fn_last, NULL},
+                             {"tail", 1, 1, 0, fn_tail, NULL},
+                             {"range", 2, 3, 0, fn_range, NULL},
+                             {"keys", 1, 1, 0, fn_keys, NULL},
+                             {"labels", 1, 1, 0, fn_labels, NULL},
+                             {"type", 1, 1, 0, fn_type, NULL},
+                             {"id", 1, 1, 0, fn_id, NULL},
+                             {"elementId", 1, 1, 0, fn_elementid, NULL},
+                             {"properties", 1, 1, 0, fn_properties, NULL},
+                             {"nodes", 1, 1, 0, fn_nodes, NULL},
+                             {"relationships", 1, 1, 0, fn_relationships, NULL},
+                             {"startNode", 1, 1, 0, fn_startnode, NULL},
+                             {"endNode", 1, 1, 0, fn_endnode, NULL},
+                             {"coalesce", 1, 1000, 0, fn_coalesce, NULL},
+                             {"abs", 1, 1, 0, fn_abs, NULL},
+                             {"sign", 1, 1, 0, fn_sign, NULL},
+                             {"ceil", 1, 1, 0, fn_math, ceil},
+                             {"floor", 1, 1, 0, fn_math, floor},
+                             {"round", 1, 1, 0, fn_math, round_half_up},
+                             {"sqrt", 1, 1, 0, fn_math, sqrt},
+                             {"exp", 1, 1, 0, fn_math, exp},
+                             {"log", 1, 1, 0, fn_math, log},
+                             {"log10", 1, 1, 0, fn_math, log10},
+                             {"rand", 0, 0, 0, fn_rand, NULL},
+                             {"substring", 2, 3, 0, fn_substring, NULL},
+                             {"left", 2, 2, 1, fn_left_right, NULL},
+                             {"right", 2, 2, 0, fn_left_right, NULL},
+                             {"trim", 1, 1, 3, fn_trim, NULL},
+                             {"ltrim", 1, 1, 1, fn_trim, NULL},
+                             {"rtrim", 1, 1, 2, fn_trim, NULL},
+                             {"toUpper", 1, 1, 1, fn_case, NULL},
+                             {"toLower", 1, 1, 0, fn_case, NULL},
+                             {"replace", 3, 3, 0, fn_replace, NULL},
+                             {"split", 2, 2, 0, fn_split, NULL},
+                             {"reverse", 1, 1, 0, fn_reverse, NULL},
+                             {"exists", 1, 1, 0, fn_exists, NULL},
+                             {"sin", 1, 1, 0, fn_math, sin},
+                             {"cos", 1, 1, 0, fn_math, cos},
+                             {"tan", 1, 1, 0, fn_math, tan},
+                             {"asin", 1, 1, 0, fn_math, asin},
+                             {"acos", 1, 1, 0, fn_math, acos},
+                             {"atan", 1, 1, 0, fn_math, atan},
+                             {"atan2", 2, 2, 0, fn_atan2, NULL},
+                             {"pi", 0, 0, 0, fn_pi, NULL},
+                             {"e", 0, 0, 0, fn_e, NULL},
+                             {"degrees", 1, 1, 0, fn_math, degrees},
+                             {"radians", 1, 1, 0, fn_math, radians},
+                             {"isEmpty", 1, 1, 0, fn_isempty, NULL},
+                             {"char_length", 1, 1, 0, fn_char_length, NULL},
+                             {"character_length", 1, 1, 0, fn_char_length, NULL},
+                             {"date", 0, 1, 0, fn_temporal, NULL},
+                             {"localtime", 0, 1, 0, fn_temporal, NULL},
+                             {"time", 0, 1, 0, fn_temporal, NULL},
+                             {"localdatetime", 0, 1, 0, fn_temporal, NULL},
+                             {"datetime", 0, 1, 0, fn_temporal, NULL},
+                             {"date.truncate", 2, 3, 0, fn_temporal, NULL},
+                             {"localtime.truncate", 2, 3, 0, fn_temporal, NULL},
+                             {"time.truncate", 2, 3, 0, fn_temporal, NULL},
+                             {"localdatetime.truncate", 2, 3, 0, fn_temporal, NULL},
+                             {"datetime.truncate", 2, 3, 0, fn_temporal, NULL},
+                             {"date.transaction", 0, 1, 0, fn_temporal, NULL},
+                             {"date.statement", 0, 1, 0, fn_temporal, NULL},
+                             {"date.realtime", 0, 1, 0, fn_temporal, NULL},
+                             {"localtime.transaction", 0, 1, 0, fn_temporal, NULL},
+                             {"localtime.statement", 0, 1, 0, fn_temporal, NULL},
+                             {"localtime.realtime", 0, 1, 0, fn_temporal, NULL},
+                             {"time.transaction", 0, 1, 0, fn_temporal, NULL},
+                             {"time.statement", 0, 1, 0, fn_temporal, NULL},
+                             {"time.realtime", 0, 1, 0, fn_temporal, NULL},
+                             {"localdatetime.transaction", 0, 1, 0, fn_temporal, NULL},
+                             {"localdatetime.statement", 0, 1, 0, fn_temporal, NULL},
+                             {"localdatetime.realtime", 0, 1, 0, fn_temporal, NULL},
+                             {"datetime.transaction", 0, 1, 0, fn_temporal, NULL},
+                             {"datetime.statement", 0, 1, 0, fn_temporal, NULL},
+                             {"datetime.realtime", 0, 1, 0, fn_temporal, NULL},
+                             {"datetime.fromepoch", 2, 2, 0, fn_temporal, NULL},
+                             {"datetime.fromepochmillis", 1, 1, 0, fn_temporal, NULL},
+                             {"duration", 1, 1, 0, fn_duration, NULL},
+                             {"duration.between", 2, 2, 0, fn_duration, NULL},
+                             {"duration.inMonths", 2, 2, 0, fn_duration, NULL},
+                             {"duration.inDays", 2, 2, 0, fn_duration, NULL},
+                             {"duration.inSeconds", 2, 2, 0, fn_duration, NULL},
+                             {NULL, 0, 0, 0, NULL, NULL}};
+
+/* In the order of cy_aggfn. */
+static const char *const aggregates[] = {
+    "count",          "sum", "avg", "min", "max", "collect", "stDev", "stDevP", "percentileCont",
+    "percentileDisc", NULL};
+
+cy_aggfn cy_func_agg(const char *name) {
+  for (int i = 0; aggregates[i]; i++)
+    if (!strcasecmp(aggregates[i], name)) return (cy_aggfn)(i + 1);
+  return CY_AGG_NONE;
+}
+
+static const fdef *find(const char *name) {
+  for (const fdef *f = funcs; f->name; f++)
+    if (!strcasecmp(f->name, name)) return f;
+  return NULL;
+}
+
+int cy_func_kind(const char *name) {
+  if (cy_func_agg(name)) return 2;
+  return find(name) ? 1 : 0;
+}
+
+void cy_func_check(cy_ctx *c, cy_expr *e) {
+  const char *name = e->name;
+  int n = e->n;
+  const fdef *f = find(name);
+  int min = 1, max = 1;
+  if (f) {
+    min = f->min;
+    max = f->max;
+    e->fn = (int)(f - funcs) + 1;
+  } else if (cy_func_agg(name) >= CY_AGG_PERCENTILE_CONT) {
+    min = max = 2;
+  } else if (!cy_func_kind(name)) {
+    cy_compile_err(c, "UnknownFunction", "unknown function '%s'", name);
+  }
+  if (n < min || n > max)
+    cy_compile_err(c, "InvalidNumberOfArguments", "%s() takes %d%s argument%s, not %d", name, min,
+                   max > min ? " or more" : "", max == 1 ? "" : "s", n);
+}
+
 cy_val cy_call(cy_ctx *c, const cy_expr *e, cy_val *a, int n) {
   const fdef *f = e->fn ? &funcs[e->fn - 1] : find(e->name);
   if (!f) cy_compile_err(c, "UnknownFunction", "unknown function '%s'", e->name);
-  const char *fn = f->name;
-  cy_val x = n ? a[0] : cy_null;
   /* Most functions return null for a null argument. */
-  if (n && x.k == CV_NULL && f->id != F_COALESCE) return cy_null;
-  switch (f->id) {
-  case F_TOINTEGER: return to_integer(c, x, fn, 0);
-  case F_TOINTEGERORNULL: return to_integer(c, x, fn, 1);
-  case F_TOFLOAT: return to_float(c, x, fn, 0);
-  case F_TOFLOATORNULL: return to_float(c, x, fn, 1);
-  case F_TOSTRING: return to_string(c, x, fn, 0);
-  case F_TOSTRINGORNULL: return to_string(c, x, fn, 1);
-  case F_TOBOOLEAN: return to_boolean(c, x, fn, 0);
-  case F_TOBOOLEANORNULL: return to_boolean(c, x, fn, 1);
-  case F_SIZE:
-    if (x.k == CV_LIST) return cy_int(x.l->n);
-    if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
-    if (x.k == CV_MAP) return cy_int(x.m->n);
-    bad_arg(c, fn, x);
-  case F_CHAR_LENGTH:
-    if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
-    bad_arg(c, fn, x);
-  case F_LENGTH:
-    if (x.k == CV_PATH) return cy_int(x.l->n / 2);
-    if (x.k == CV_STR) return cy_int((int64_t)utf8_len(x.s));
-    if (x.k == CV_LIST) return cy_int(x.l->n);
-    bad_arg(c, fn, x);
-  case F_ISEMPTY:
-    if (x.k == CV_LIST) return cy_bool(x.l->n == 0);
-    if (x.k == CV_STR) return cy_bool(!*x.s);
-    if (x.k == CV_MAP) return cy_bool(x.m->n == 0);
-    bad_arg(c, fn, x);
-  case F_HEAD:
-    if (x.k != CV_LIST) bad_arg(c, fn, x);
-    return x.l->n ? x.l->v[0] : cy_null;
-  case F_LAST:
-    if (x.k != CV_LIST) bad_arg(c, fn, x);
-    return x.l->n ? x.l->v[x.l->n - 1] : cy_null;
-  case F_TAIL: {
-    if (x.k != CV_LIST) bad_arg(c, fn, x);
-    int k = x.l->n ? x.l->n - 1 : 0;
-    cy_list *l = cy_list_new(c, k);
-    if (k) memcpy(l->v, x.l->v + 1, (size_t)k * sizeof(cy_val));
-    return list_val(l);
-  }
-  case F_RANGE: return range(c, a, n);
-  case F_KEYS:
-    if (x.k == CV_MAP) return keys_of(c, x.m);
-    if (x.k == CV_NODE) return keys_of(c, cy_node_get(c, x.id)->props);
-    if (x.k == CV_REL) return keys_of(c, cy_rel_get(c, x.id)->props);
-    bad_arg(c, fn, x);
-  case F_PROPERTIES:
-    if (x.k == CV_MAP) return x;
-    if (x.k == CV_NODE) return (cy_val){.k = CV_MAP, .m = cy_node_get(c, x.id)->props};
-    if (x.k == CV_REL) return (cy_val){.k = CV_MAP, .m = cy_rel_get(c, x.id)->props};
-    bad_arg(c, fn, x);
-  case F_LABELS: {
-    if (x.k != CV_NODE) bad_arg(c, fn, x);
-    const cy_node *nd = cy_node_get(c, x.id);
-    if (nd->deleted)
-      cy_fail(c, CY_NOTFOUND, "runtime", "DeletedEntityAccess", "the node was deleted");
-    cy_list *l = cy_list_new(c, nd->nlabels);
-    for (int i = 0; i < l->n; i++) l->v[i] = cy_str(nd->labels[i]);
-    return list_val(l);
-  }
-  case F_TYPE:
-    if (x.k != CV_REL) bad_arg(c, fn, x);
-    return cy_str(c->g.rels[x.id].type);
-  case F_ID: /* the row id in this replica's file: stable across queries, not across replicas */
-    if (x.k == CV_NODE) return cy_int(c->g.nodes[x.id].rid);
-    if (x.k == CV_REL) return cy_int(c->g.rels[x.id].rid);
-    bad_arg(c, fn, x);
-  case F_ELEMENTID:
-    if (x.k == CV_NODE) return cy_str(cy_node_get(c, x.id)->id);
-    if (x.k == CV_REL) return cy_str(cy_rel_get(c, x.id)->id);
-    bad_arg(c, fn, x);
-  case F_NODES:
-    if (x.k != CV_PATH) bad_arg(c, fn, x);
-    return path_part(c, x, 0);
-  case F_RELATIONSHIPS:
-    if (x.k != CV_PATH) bad_arg(c, fn, x);
-    return path_part(c, x, 1);
-  case F_STARTNODE:
-    if (x.k != CV_REL) bad_arg(c, fn, x);
-    return (cy_val){.k = CV_NODE, .id = c->g.rels[x.id].src};
-  case F_ENDNODE:
-    if (x.k != CV_REL) bad_arg(c, fn, x);
-    return (cy_val){.k = CV_NODE, .id = c->g.rels[x.id].dst};
-  case F_COALESCE:
-    for (int i = 0; i < n; i++)
-      if (a[i].k != CV_NULL) return a[i];
-    return cy_null;
-  case F_ABS:
-    if (x.k == CV_INT) {
-      if (x.i == INT64_MIN)
-        cy_fail(c, "ArithmeticError", "runtime", "IntegerOverflow", "abs() overflows");
-      return cy_int(x.i < 0 ? -x.i : x.i);
-    }
-    return cy_float(fabs(num_arg(c, fn, x)));
-  case F_SIGN:
-    if (x.k == CV_INT) return cy_int((x.i > 0) - (x.i < 0));
-    {
-      double d = num_arg(c, fn, x);
-      return cy_int((d > 0) - (d < 0));
-    }
-  case F_CEIL: return cy_float(ceil(num_arg(c, fn, x)));
-  case F_FLOOR: return cy_float(floor(num_arg(c, fn, x)));
-  case F_ROUND: return cy_float(round_half_up(num_arg(c, fn, x)));
-  case F_SQRT: return cy_float(sqrt(num_arg(c, fn, x)));
-  case F_EXP: return cy_float(exp(num_arg(c, fn, x)));
-  case F_LOG: return cy_float(log(num_arg(c, fn, x)));
-  case F_LOG10: return cy_float(log10(num_arg(c, fn, x)));
-  case F_SIN: return cy_float(sin(num_arg(c, fn, x)));
-  case F_COS: return cy_float(cos(num_arg(c, fn, x)));
-  case F_TAN: return cy_float(tan(num_arg(c, fn, x)));
-  case F_ASIN: return cy_float(asin(num_arg(c, fn, x)));
-  case F_ACOS: return cy_float(acos(num_arg(c, fn, x)));
-  case F_ATAN: return cy_float(atan(num_arg(c, fn, x)));
-  case F_ATAN2:
-    if (a[1].k == CV_NULL) return cy_null;
-    return cy_float(atan2(num_arg(c, fn, x), num_arg(c, fn, a[1])));
-  case F_DEGREES: return cy_float(num_arg(c, fn, x) * 180.0 / M_PI);
-  case F_RADIANS: return cy_float(num_arg(c, fn, x) * M_PI / 180.0);
-  case F_PI: return cy_float(M_PI);
-  case F_E: return cy_float(M_E);
-  case F_RAND:
-    c->rng = c->rng * 6364136223846793005ull + 1442695040888963407ull;
-    return cy_float((double)(c->rng >> 11) / 9007199254740992.0);
-  case F_SUBSTRING: {
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    for (int i = 1; i < n; i++) {
-      if (a[i].k == CV_NULL) return cy_null;
-      if (int_arg(c, fn, a[i]) < 0)
-        cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "substring() takes no negative numbers");
-    }
-    return substr(c, x.s, a[1].i, n > 2 ? a[2].i : INT64_MAX);
-  }
-  case F_LEFT:
-  case F_RIGHT: {
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    if (a[1].k == CV_NULL)
-      cy_fail(c, CY_ARG, "runtime", "InvalidArgumentType", "%s() needs a length", fn);
-    int64_t k = int_arg(c, fn, a[1]);
-    if (k < 0)
-      cy_fail(c, CY_ARG, "runtime", "NumberOutOfRange", "%s() takes no negative length", fn);
-    int64_t len = (int64_t)utf8_len(x.s);
-    if (f->id == F_LEFT) return substr(c, x.s, 0, k);
-    return substr(c, x.s, k >= len ? 0 : len - k, k);
-  }
-  case F_TRIM: case F_LTRIM: case F_RTRIM:
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    return trim(c, x.s, f->id != F_RTRIM, f->id != F_LTRIM);
-  case F_TOUPPER: case F_TOLOWER: {
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    char *s = cy_strdup(c, x.s);
-    for (char *p = s; *p; p++)
-      *p = (char)(f->id == F_TOUPPER ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
-    return cy_str(s);
-  }
-  case F_REPLACE:
-    if (a[1].k == CV_NULL || a[2].k == CV_NULL) return cy_null;
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    if (a[1].k != CV_STR) bad_arg(c, fn, a[1]);
-    if (a[2].k != CV_STR) bad_arg(c, fn, a[2]);
-    return replace(c, x.s, a[1].s, a[2].s);
-  case F_SPLIT:
-    if (a[1].k == CV_NULL) return cy_null;
-    if (x.k != CV_STR) bad_arg(c, fn, x);
-    if (a[1].k != CV_STR) bad_arg(c, fn, a[1]);
-    return split(c, x.s, a[1].s);
-  case F_REVERSE:
-    if (x.k != CV_STR && x.k != CV_LIST) bad_arg(c, fn, x);
-    return reverse(c, x);
-  case F_EXISTS: return cy_bool(x.k != CV_NULL);
-  case F_TEMPORAL: return cy_temporal(c, fn, a, n);
-  case F_DURATION: return cy_duration(c, fn, a, n);
-  }
-  return cy_null;
+  if (n && a[0].k == CV_NULL && f->call != fn_coalesce) return cy_null;
+  return f->call(c, f, a, n);
 }
