@@ -1,13 +1,9 @@
-/* cy_parse.c — Cypher text to syntax tree: a tokenizer and a recursive-descent parser. */
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
+/* cy_parse.c — Cypher text to syntax tree: a recursive-descent parser over cy_lex.c's tokens. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "query/cypher/cy.h"
+#include "query/cypher/cy_lex.h"
 #include "util/buf.h"
 
 /* Deepest nesting of expressions and patterns accepted, so the parser's recursion stays well
@@ -16,26 +12,14 @@
 /* Tallest expression tree accepted (the evaluator recurses once per level). */
 #define CY_MAX_HEIGHT 2000
 
-/* T_BADNUM is a number run into letters ("9223372h5"): an error only where an expression is
- * expected (InvalidNumberLiteral), so that elsewhere, such as a map key, it is a syntax error. */
-enum { T_EOF, T_IDENT, T_QIDENT, T_INT, T_FLOAT, T_STR, T_PARAM, T_OP, T_BADNUM };
-
-typedef struct tok {
-  int t;
-  int pos, end;
-  const char *s; /* identifier, string, parameter name, operator text */
-  int64_t i;
-  double f;
-} tok;
-
 typedef struct parser {
   cy_ctx *c;
-  tok *toks;
+  cy_tok *toks;
   int n, cap, at;
 } parser;
 
 static void __attribute__((noreturn)) syntax(parser *p, const char *detail, const char *msg) {
-  const tok *t = &p->toks[p->at < p->n ? p->at : p->n - 1];
+  const cy_tok *t = &p->toks[p->at < p->n ? p->at : p->n - 1];
   cy_compile_err(p->c, detail, "%s at offset %d%s%.*s%s", msg, t->pos,
                  t->t == T_EOF ? " (end of input)" : " near '",
                  t->t == T_EOF ? 0 : (t->end - t->pos > 30 ? 30 : t->end - t->pos),
@@ -49,245 +33,15 @@ static void __attribute__((noreturn)) unsupported(parser *p, const char *feature
           p->toks[p->at < p->n ? p->at : p->n - 1].pos);
 }
 
-/* ---- Tokenizer ---- */
-
-static void push(parser *p, tok t) {
-  if (p->n == p->cap) {
-    int cap = p->cap ? p->cap * 2 : 64;
-    tok *n = cy_alloc(p->c, (size_t)cap * sizeof *n);
-    if (p->n) memcpy(n, p->toks, (size_t)p->n * sizeof *n);
-    p->toks = n;
-    p->cap = cap;
-  }
-  p->toks[p->n++] = t;
-}
-
-static void put_utf8(ut_buf *b, uint32_t cp) {
-  if (cp < 0x80) ut_buf_put_u8(b, cp);
-  else if (cp < 0x800) {
-    ut_buf_put_u8(b, 0xc0 | (cp >> 6));
-    ut_buf_put_u8(b, 0x80 | (cp & 63));
-  } else if (cp < 0x10000) {
-    ut_buf_put_u8(b, 0xe0 | (cp >> 12));
-    ut_buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
-    ut_buf_put_u8(b, 0x80 | (cp & 63));
-  } else {
-    ut_buf_put_u8(b, 0xf0 | (cp >> 18));
-    ut_buf_put_u8(b, 0x80 | ((cp >> 12) & 63));
-    ut_buf_put_u8(b, 0x80 | ((cp >> 6) & 63));
-    ut_buf_put_u8(b, 0x80 | (cp & 63));
-  }
-}
-
-static int is_ident_start(unsigned char ch) { return isalpha(ch) || ch == '_' || ch >= 0x80; }
-static int is_ident(unsigned char ch) { return isalnum(ch) || ch == '_' || ch >= 0x80; }
-
-/* 1 when s starts with a Unicode dash or minus sign (U+2010..U+2015, U+2212, U+FE58, U+FE63,
- * U+FF0D): typed for '-', they would otherwise read as part of a name. */
-static int is_unicode_dash(const unsigned char *s, size_t n) {
-  if (n < 3) return 0;
-  if (s[0] == 0xE2)
-    return (s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0x95) || (s[1] == 0x88 && s[2] == 0x92);
-  return s[0] == 0xEF &&
-         ((s[1] == 0xB9 && (s[2] == 0x98 || s[2] == 0xA3)) || (s[1] == 0xBC && s[2] == 0x8D));
-}
-
-/* Reads a string literal starting at the quote s[i]; returns the index after it. */
-static size_t lex_string(parser *p, const char *s, size_t len, size_t i, tok *t) {
-  char q = s[i++];
-  ut_buf *b = cy_buf_hold(p->c);
-  while (i < len && s[i] != q) {
-    if (s[i] != '\\') {
-      ut_buf_put_u8(b, (unsigned char)s[i++]);
-      continue;
-    }
-    if (++i >= len) break;
-    char e = s[i++];
-    switch (e) {
-    case 'n': ut_buf_put_u8(b, '\n'); break;
-    case 't': ut_buf_put_u8(b, '\t'); break;
-    case 'r': ut_buf_put_u8(b, '\r'); break;
-    case 'b': ut_buf_put_u8(b, '\b'); break;
-    case 'f': ut_buf_put_u8(b, '\f'); break;
-    case '\\': case '\'': case '"': ut_buf_put_u8(b, (unsigned char)e); break;
-    case 'u': case 'U': {
-      int nd = e == 'u' ? 4 : 8;
-      uint32_t cp = 0;
-      for (int k = 0; k < nd; k++) {
-        if (i >= len || !isxdigit((unsigned char)s[i])) {
-          p->at = p->n;
-          cy_compile_err(p->c, "InvalidUnicodeLiteral", "invalid unicode escape in a string");
-        }
-        char h = s[i++];
-        cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
-      }
-      put_utf8(b, cp);
-      break;
-    }
-    default:
-      ut_buf_put_u8(b, '\\');
-      ut_buf_put_u8(b, (unsigned char)e);
-    }
-  }
-  if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a string literal is not closed");
-  t->t = T_STR;
-  t->s = cy_buf_take(p->c, b);
-  return i + 1;
-}
-
-static size_t lex_number(parser *p, const char *s, size_t len, size_t i, tok *t) {
-  size_t st = i;
-  if (s[i] == '0' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X' || s[i + 1] == 'o')) {
-    int base = s[i + 1] == 'o' ? 8 : 16;
-    i += 2;
-    size_t d = i;
-    while (i < len && is_ident((unsigned char)s[i])) i++;
-    char *num = cy_strndup(p->c, s + d, i - d), *end;
-    errno = 0;
-    unsigned long long v = strtoull(num, &end, base);
-    if (*end || !*num)
-      cy_compile_err(p->c, "InvalidNumberLiteral", "invalid number '%.*s'", (int)(i - st), s + st);
-    if (errno || v > (unsigned long long)INT64_MAX + 1)
-      cy_compile_err(p->c, "IntegerOverflow", "integer literal '%.*s' is too large", (int)(i - st),
-                     s + st);
-    t->t = T_INT;
-    t->i = (int64_t)v;
-    t->f = v == (unsigned long long)INT64_MAX + 1; /* valid only after a minus */
-    return i;
-  }
-  int isf = 0;
-  while (i < len && isdigit((unsigned char)s[i])) i++;
-  if (i + 1 < len && s[i] == '.' && isdigit((unsigned char)s[i + 1])) {
-    isf = 1;
-    i++;
-    while (i < len && isdigit((unsigned char)s[i])) i++;
-  }
-  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-    size_t j = i + 1;
-    if (j < len && (s[j] == '+' || s[j] == '-')) j++;
-    if (j < len && isdigit((unsigned char)s[j])) {
-      isf = 1;
-      i = j;
-      while (i < len && isdigit((unsigned char)s[i])) i++;
-    }
-  }
-  if (i < len && is_ident((unsigned char)s[i])) {
-    while (i < len && is_ident((unsigned char)s[i])) i++;
-    t->t = T_BADNUM;
-    t->s = cy_strndup(p->c, s + st, i - st);
-    return i;
-  }
-  char *num = cy_strndup(p->c, s + st, i - st);
-  errno = 0;
-  if (isf) {
-    t->t = T_FLOAT;
-    t->f = strtod(num, NULL);
-    if (isinf(t->f))
-      cy_compile_err(p->c, "FloatingPointOverflow", "float literal '%s' is too large", num);
-  } else {
-    unsigned long long v = strtoull(num, NULL, 10);
-    if (errno || v > (unsigned long long)INT64_MAX + 1)
-      cy_compile_err(p->c, "IntegerOverflow", "integer literal '%s' is too large", num);
-    t->t = T_INT;
-    t->i = (int64_t)v;
-    t->f = v == (unsigned long long)INT64_MAX + 1;
-  }
-  return i;
-}
-
-static void tokenize(parser *p, const char *s, size_t len) {
-  static const char *const ops[] = {"..", "<>", "!=", "<=", ">=", "=~", "+=", "->", "<-", NULL};
-  size_t i = 0;
-  for (;;) {
-    while (i < len) {
-      if (isspace((unsigned char)s[i])) i++;
-      else if (s[i] == '/' && i + 1 < len && s[i + 1] == '/') {
-        while (i < len && s[i] != '\n') i++;
-      } else if (s[i] == '/' && i + 1 < len && s[i + 1] == '*') {
-        const char *e = strstr(s + i + 2, "*/");
-        i = e ? (size_t)(e - s) + 2 : len;
-      } else break;
-    }
-    tok t = {.pos = (int)i};
-    if (i >= len) {
-      t.t = T_EOF;
-      t.end = (int)i;
-      push(p, t);
-      return;
-    }
-    unsigned char ch = (unsigned char)s[i];
-    if (is_unicode_dash((const unsigned char *)s + i, len - i))
-      cy_compile_err(p->c, "InvalidUnicodeCharacter",
-                     "'%.3s' at offset %zu is not '-'; use the ASCII hyphen-minus", s + i, i);
-    if (is_ident_start(ch)) {
-      size_t st = i;
-      while (i < len && is_ident((unsigned char)s[i]) &&
-             !is_unicode_dash((const unsigned char *)s + i, len - i))
-        i++;
-      t.t = T_IDENT;
-      t.s = cy_strndup(p->c, s + st, i - st);
-    } else if (ch == '`') {
-      ut_buf *b = cy_buf_hold(p->c);
-      i++;
-      for (;;) {
-        if (i >= len) cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
-        if (s[i] == '`') {
-          if (i + 1 < len && s[i + 1] == '`') {
-            ut_buf_put_u8(b, '`');
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        ut_buf_put_u8(b, (unsigned char)s[i++]);
-      }
-      t.t = T_QIDENT;
-      t.s = cy_buf_take(p->c, b);
-    } else if (isdigit(ch) || (ch == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
-      i = lex_number(p, s, len, i, &t);
-    } else if (ch == '\'' || ch == '"') {
-      i = lex_string(p, s, len, i, &t);
-    } else if (ch == '$') {
-      size_t st = ++i;
-      if (i < len && s[i] == '`') {
-        const char *e = memchr(s + i + 1, '`', len - i - 1);
-        if (!e) cy_compile_err(p->c, "UnexpectedSyntax", "a quoted name is not closed");
-        t.s = cy_strndup(p->c, s + i + 1, (size_t)(e - s) - i - 1);
-        i = (size_t)(e - s) + 1;
-      } else {
-        while (i < len && is_ident((unsigned char)s[i])) i++;
-        if (i == st)
-          cy_compile_err(p->c, "UnexpectedSyntax", "'$' must be followed by a parameter name");
-        t.s = cy_strndup(p->c, s + st, i - st);
-      }
-      t.t = T_PARAM;
-    } else {
-      t.t = T_OP;
-      int n = 1;
-      for (int k = 0; ops[k]; k++)
-        if (i + 1 < len && s[i] == ops[k][0] && s[i + 1] == ops[k][1]) n = 2;
-      /* "<-" and "->" stay apart so that "a<-1" and patterns both read naturally. */
-      if (n == 2 && ((s[i] == '<' && s[i + 1] == '-') || (s[i] == '-' && s[i + 1] == '>'))) n = 1;
-      if (!strchr("()[]{},.:;|+-*/%^=<>!", ch) )
-        cy_compile_err(p->c, "UnexpectedSyntax", "unexpected character '%c' at offset %zu", ch, i);
-      t.s = cy_strndup(p->c, s + i, (size_t)n);
-      i += (size_t)n;
-    }
-    t.end = (int)i;
-    push(p, t);
-  }
-}
-
 /* ---- Token helpers ---- */
 
-static tok *peek(parser *p) { return &p->toks[p->at]; }
-static tok *peekn(parser *p, int k) {
+static cy_tok *peek(parser *p) { return &p->toks[p->at]; }
+static cy_tok *peekn(parser *p, int k) {
   int i = p->at + k;
   return &p->toks[i < p->n ? i : p->n - 1];
 }
-static int is_op(const tok *t, const char *op) { return t->t == T_OP && !strcmp(t->s, op); }
-static int is_kw(const tok *t, const char *kw) { return t->t == T_IDENT && !strcasecmp(t->s, kw); }
+static int is_op(const cy_tok *t, const char *op) { return t->t == T_OP && !strcmp(t->s, op); }
+static int is_kw(const cy_tok *t, const char *kw) { return t->t == T_IDENT && !strcasecmp(t->s, kw); }
 static int accept_op(parser *p, const char *op) {
   if (!is_op(peek(p), op)) return 0;
   p->at++;
@@ -314,7 +68,7 @@ static void expect_kw(parser *p, const char *kw) {
 }
 
 static const char *name(parser *p) {
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (t->t != T_IDENT && t->t != T_QIDENT) syntax(p, "UnexpectedSyntax", "expected a name");
   p->at++;
   return t->s;
@@ -325,7 +79,7 @@ static const char *var_name(parser *p) {
   static const char *const reserved[] = {"MATCH", "RETURN", "WITH", "WHERE", "CREATE", "MERGE",
                                          "DELETE", "SET", "REMOVE", "UNWIND", "OPTIONAL", "ORDER",
                                          "SKIP", "LIMIT", "UNION", "AS", "DETACH", NULL};
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (t->t == T_IDENT)
     for (int i = 0; reserved[i]; i++)
       if (!strcasecmp(t->s, reserved[i])) syntax(p, "UnexpectedSyntax", "expected a variable");
@@ -387,7 +141,7 @@ static cy_expr *map_literal(parser *p) {
   expect_op(p, "{");
   vec keys = {0}, vals = {0};
   if (!is_op(peek(p), "}")) do {
-      tok *t = peek(p);
+      cy_tok *t = peek(p);
       if (t->t != T_IDENT && t->t != T_QIDENT) syntax(p, "UnexpectedSyntax", "expected a map key");
       p->at++;
       vpush(p->c, &keys, (void *)t->s);
@@ -406,7 +160,7 @@ static cy_expr *map_literal(parser *p) {
 static int looks_like_pattern(parser *p) {
   int depth = 0, i = p->at;
   for (; i < p->n; i++) {
-    tok *t = &p->toks[i];
+    cy_tok *t = &p->toks[i];
     if (t->t == T_EOF) return 0;
     if (is_op(t, "(") || is_op(t, "[") || is_op(t, "{")) depth++;
     else if (is_op(t, ")") || is_op(t, "]") || is_op(t, "}")) {
@@ -415,12 +169,12 @@ static int looks_like_pattern(parser *p) {
   }
   if (i >= p->n - 1) return 0;
   /* The inside must look like a node: (), (n), (n:L ...), (:L ...), (n {..}). */
-  tok *a = &p->toks[p->at + 1], *b = &p->toks[p->at + 2];
+  cy_tok *a = &p->toks[p->at + 1], *b = &p->toks[p->at + 2];
   int nodeish =
       is_op(a, ")") || is_op(a, ":") ||
       ((a->t == T_IDENT || a->t == T_QIDENT) && (is_op(b, ")") || is_op(b, ":") || is_op(b, "{")));
   if (!nodeish) return 0;
-  tok *n1 = &p->toks[i + 1], *n2 = &p->toks[i + 2 < p->n ? i + 2 : p->n - 1];
+  cy_tok *n1 = &p->toks[i + 1], *n2 = &p->toks[i + 2 < p->n ? i + 2 : p->n - 1];
   if (is_op(n1, "-") && (is_op(n2, "[") || is_op(n2, "-") || is_op(n2, ">") )) return 1;
   if (is_op(n1, "<") && is_op(n2, "-")) return 1;
   return 0;
@@ -430,7 +184,7 @@ static cy_expr *list_or_comprehension(parser *p) {
   int pos = peek(p)->pos;
   expect_op(p, "[");
   /* [x IN list WHERE pred | expr] */
-  tok *a = peek(p), *b = peekn(p, 1);
+  cy_tok *a = peek(p), *b = peekn(p, 1);
   if ((a->t == T_IDENT || a->t == T_QIDENT) && is_kw(b, "IN")) {
     cy_expr *e = mk(p, E_LISTCOMP, pos);
     e->name = name(p);
@@ -537,7 +291,7 @@ static cy_expr *function_call(parser *p, const char *fname, int pos) {
 }
 
 static cy_expr *atom(parser *p) {
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   int pos = t->pos;
   cy_expr *e;
   switch (t->t) {
@@ -669,7 +423,7 @@ static cy_expr *map_projection(parser *p, cy_expr *base) {
 static cy_expr *postfix(parser *p) {
   cy_expr *e = atom(p);
   for (;;) {
-    tok *t = peek(p);
+    cy_tok *t = peek(p);
     if (is_op(t, ".")) {
       p->at++;
       cy_expr *x = mk(p, E_PROP, e->pos);
@@ -712,12 +466,12 @@ static cy_expr *postfix(parser *p) {
 }
 
 static cy_expr *unary(parser *p) {
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (is_op(t, "-") || is_op(t, "+")) {
     p->at++;
     enter(p);
     /* -9223372036854775808 is the one literal that exists only negated. */
-    tok *n = peek(p);
+    cy_tok *n = peek(p);
     if (is_op(t, "-") && n->t == T_INT && n->f) {
       p->at++;
       cy_expr *e = mk(p, E_LIT, t->pos);
@@ -810,7 +564,7 @@ static cy_expr *comparison(parser *p) {
   cy_expr *e = strlist(p);
   cy_expr *chain = NULL, *prev = e;
   for (;;) {
-    tok *t = peek(p);
+    cy_tok *t = peek(p);
     cy_eop op;
     if (is_op(t, "=")) op = E_EQ;
     else if (is_op(t, "<>") || is_op(t, "!=")) op = E_NE;
@@ -872,7 +626,7 @@ static cy_expr *props_opt(parser *p) {
 
 static void node_pattern(parser *p, cy_pnode *n) {
   expect_op(p, "(");
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (t->t == T_IDENT || t->t == T_QIDENT) n->var = var_name(p);
   vec labels = {0};
   while (accept_op(p, ":")) vpush(p->c, &labels, (void *)name(p));
@@ -883,7 +637,7 @@ static void node_pattern(parser *p, cy_pnode *n) {
 }
 
 static int64_t range_int(parser *p) {
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (t->t != T_INT) syntax(p, "UnexpectedSyntax", "expected a whole number");
   p->at++;
   return t->i;
@@ -894,7 +648,7 @@ static void rel_pattern(parser *p, cy_prel *r) {
   if (accept_op(p, "<")) left = 1;
   expect_op(p, "-");
   if (accept_op(p, "[")) {
-    tok *t = peek(p);
+    cy_tok *t = peek(p);
     if (t->t == T_IDENT || t->t == T_QIDENT) r->var = var_name(p);
     vec types = {0};
     if (accept_op(p, ":")) {
@@ -959,7 +713,7 @@ static cy_pattern *chain(parser *p, const char *pathvar) {
 
 static cy_pattern *pattern_path(parser *p) {
   const char *pathvar = NULL;
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if ((t->t == T_IDENT || t->t == T_QIDENT) && is_op(peekn(p, 1), "=")) {
     pathvar = var_name(p);
     p->at++;
@@ -1130,7 +884,7 @@ static cy_schema *schema_command(parser *p) {
     static const char *const kinds[] = {"ALL", "RANGE", "UNIQUE", "UNIQUENESS", NULL};
     for (int i = 0; kinds[i]; i++)
       if (accept_kw(p, kinds[i])) break;
-    tok *t = peek(p);
+    cy_tok *t = peek(p);
     s->constraint = is_kw(t, "CONSTRAINT") || is_kw(t, "CONSTRAINTS");
     if (!s->constraint && !is_kw(t, "INDEX") && !is_kw(t, "INDEXES"))
       unsupported(p, "SHOW commands other than SHOW INDEXES and SHOW CONSTRAINTS");
@@ -1144,13 +898,13 @@ static cy_schema *schema_command(parser *p) {
     expect_kw(p, "CREATE");
     if (is_kw(peek(p), "OR")) unsupported(p, "CREATE OR REPLACE");
     accept_kw(p, "RANGE");
-    tok *t = peek(p);
+    cy_tok *t = peek(p);
     if (!is_kw(t, "INDEX") && !is_kw(t, "CONSTRAINT"))
       unsupported(p, "indexes other than range indexes (TEXT, POINT, FULLTEXT, LOOKUP, VECTOR)");
   }
   s->constraint = accept_kw(p, "CONSTRAINT");
   if (!s->constraint) expect_kw(p, "INDEX");
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if ((t->t == T_IDENT || t->t == T_QIDENT) && !is_kw(t, "IF") && !is_kw(t, "FOR") &&
       !is_kw(t, "ON"))
     s->name = name(p);
@@ -1167,7 +921,7 @@ static cy_schema *schema_command(parser *p) {
 
 /* 1 when the next tokens start a command of schema_command. */
 static int schema_next(parser *p) {
-  tok *t = peek(p), *t1 = peekn(p, 1);
+  cy_tok *t = peek(p), *t1 = peekn(p, 1);
   if (is_kw(t, "SHOW")) return 1;
   if (is_kw(t, "DROP")) return is_kw(t1, "INDEX") || is_kw(t1, "CONSTRAINT");
   return is_kw(t, "CREATE") && (is_kw(t1, "INDEX") || is_kw(t1, "CONSTRAINT") ||
@@ -1184,7 +938,7 @@ static int is_update(cy_ckind k) {
 }
 
 static int clause(parser *p, cy_clause *cl) {
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   cl->pos = t->pos;
   if (is_kw(t, "OPTIONAL") || is_kw(t, "MATCH")) {
     if (accept_kw(p, "OPTIONAL")) cl->optional = 1;
@@ -1315,7 +1069,7 @@ static int clause(parser *p, cy_clause *cl) {
     cl->var = var_name(p);
     cl->fieldterm = ',';
     if (accept_kw(p, "FIELDTERMINATOR")) {
-      tok *ft = peek(p);
+      cy_tok *ft = peek(p);
       if (ft->t != T_STR || strlen(ft->s) != 1)
         syntax(p, "UnexpectedSyntax", "FIELDTERMINATOR takes a string of one character");
       cl->fieldterm = ft->s[0];
@@ -1356,7 +1110,7 @@ static cy_expr *subquery(parser *p, int pos) {
   cy_expr *e = mk(p, E_SUBQUERY, pos);
   e->name = is_kw(peek(p), "EXISTS") ? "EXISTS" : is_kw(peek(p), "COUNT") ? "COUNT" : "COLLECT";
   p->at += 2;
-  tok *t = peek(p);
+  cy_tok *t = peek(p);
   if (is_kw(t, "MATCH") || is_kw(t, "OPTIONAL") || is_kw(t, "UNWIND") || is_kw(t, "WITH") ||
       is_kw(t, "RETURN") || is_kw(t, "CALL")) {
     e->sub = union_query(p);
@@ -1389,7 +1143,7 @@ cy_query *cy_parse(cy_ctx *c, const char *src, size_t len) {
   parser p = {.c = c};
   c->src = src;
   c->srclen = len;
-  tokenize(&p, src, len);
+  p.n = p.cap = cy_tokenize(c, src, len, &p.toks);
   cy_query *q = union_query(&p);
   accept_op(&p, ";");
   if (peek(&p)->t != T_EOF) syntax(&p, "UnexpectedSyntax", "unexpected text");
