@@ -244,6 +244,21 @@ Test(cypher_plan, chain_counts_equal_the_listed_matches) {
     }
     adb_close(db);
   }
+  /* EXPLAIN names the count; after a clause that may write, it matches as it then does. */
+  adb *db = open_tmp(3, NULL);
+  random_graph(db, &seed, 8, 20);
+  ROWS(db, "EXPLAIN MATCH (a:M)-[:A]->(b)<-[r]-(c) RETURN count(r)",
+       "'RelationshipCountFromAdjacency(a:M)-[:A]->(b)<-[r]-(c)'\n'Return(count(r))'\n");
+  ROWS(db, "EXPLAIN MATCH (a:M) RETURN count(a)",
+       "'NodeCountFromLabel(a:M)'\n'Return(count(a))'\n");
+  char *plan = cypher_rows(db, "EXPLAIN CREATE (:X) WITH 1 AS one MATCH (a)-->(b) RETURN count(*)",
+                           NULL, 0);
+  cr_assert(strstr(plan, "'Expand(a)-[]->(b)'"), "%s", plan);
+  free(plan);
+  cr_assert_eq(count(db, "CREATE (x:X)-[:A]->(:X) WITH 1 AS one MATCH (a)-[:A]->(b) RETURN count(*)",
+                     NULL),
+               count(db, "MATCH (a)-[:A]->(b) WHERE true RETURN count(*)", NULL));
+  adb_close(db);
 }
 
 Test(cypher_plan, distinct_aggregates_many_values) {

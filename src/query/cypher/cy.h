@@ -565,6 +565,8 @@ void cy_proc_call(cy_ctx *c, const cy_proc *pr, cy_val *args, int nargs, cy_tabl
 
 /* 1 when a clause of q (or of a UNION part, or of a clause's body) writes. */
 int cy_query_writes(const cy_query *q);
+/* 1 when the clause writes (or a body it holds does). */
+int cy_clause_writes(const cy_clause *cl);
 
 /* LOAD CSV (cy_csv.c): the records of the file url names under the handle's import directory
  * (adb_set_import_dir), each a list of its fields as strings (null for an empty field that is

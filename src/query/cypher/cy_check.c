@@ -641,15 +641,17 @@ static void check_union(checker *k, const scope *s, cy_query *q, int *ncols, con
   }
 }
 
+int cy_clause_writes(const cy_clause *cl) {
+  cy_ckind kd = cl->k;
+  return kd == C_CREATE || kd == C_MERGE || kd == C_SET || kd == C_REMOVE || kd == C_DELETE ||
+         kd == C_FOREACH || (kd == C_SUBQUERY && cy_query_writes(cl->body)) ||
+         (kd == C_SCHEMA && cl->schema->op != CS_SHOW);
+}
+
 int cy_query_writes(const cy_query *q) {
   for (; q; q = q->next)
-    for (int i = 0; i < q->ncl; i++) {
-      cy_ckind kd = q->cl[i].k;
-      if (kd == C_CREATE || kd == C_MERGE || kd == C_SET || kd == C_REMOVE || kd == C_DELETE ||
-          kd == C_FOREACH || (kd == C_SUBQUERY && cy_query_writes(q->cl[i].body)) ||
-          (kd == C_SCHEMA && q->cl[i].schema->op != CS_SHOW))
-        return 1;
-    }
+    for (int i = 0; i < q->ncl; i++)
+      if (cy_clause_writes(&q->cl[i])) return 1;
   return 0;
 }
 

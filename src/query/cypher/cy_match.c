@@ -628,10 +628,10 @@ static int binds(cy_ctx *c, const cy_clause *cl, const char *name) {
 }
 
 /* 1 when the lone pattern of cl can be counted from the adjacency cache (cy_chain_count): one
- * or two fixed relationships, no properties, path or WHERE, all variables new and different,
- * and nothing written yet by the query. */
-static int chain_countable(cy_ctx *c, const cy_clause *cl, const cy_table *in) {
-  if (c->writes || cl->where || cl->npats != 1) return 0;
+ * or two fixed relationships, no properties, path or WHERE, and all variables new and
+ * different. */
+static int chain_countable(const cy_clause *cl, int (*bound)(void *, const char *), void *ctx) {
+  if (cl->where || cl->npats != 1) return 0;
   const cy_pattern *p = cl->pats[0];
   if (p->pathvar || p->shortest || p->nrels < 1 || p->nrels > 2) return 0;
   const char *vars[5];
@@ -645,37 +645,50 @@ static int chain_countable(cy_ctx *c, const cy_clause *cl, const cy_table *in) {
     if (p->rels[i].var) vars[nv++] = p->rels[i].var;
   }
   for (int i = 0; i < nv; i++) {
-    if (cy_table_col(in, vars[i]) >= 0) return 0;
+    if (bound(ctx, vars[i])) return 0;
     for (int j = 0; j < i; j++)
       if (!strcmp(vars[i], vars[j])) return 0;
   }
   return 1;
 }
 
-cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
+cy_count cy_count_kind(cy_ctx *c, const cy_query *q, int i,
+                       int (*bound)(void *ctx, const char *name), void *ctx, int wrote) {
   const cy_clause *cl = &q->cl[i];
   if (cl->k != C_MATCH || cl->optional || i + 2 != q->ncl || q->cl[i + 1].k != C_RETURN)
-    return NULL;
+    return CY_COUNT_NONE;
   const cy_proj *p = &q->cl[i + 1].proj;
   const cy_expr *e = p->nitems == 1 ? p->items[0].e : NULL;
   /* count(v) of a variable the MATCH binds is count(*): a match never binds it to null. */
   int counts_rows = e && (e->op == E_COUNT_STAR ||
                           (e->op == E_FUNC && !e->distinct && e->n == 1 &&
                            !strcasecmp(e->name, "count") && e->args[0]->op == E_VAR &&
-                           binds(c, cl, e->args[0]->name) && cy_table_col(in, e->args[0]->name) < 0));
+                           binds(c, cl, e->args[0]->name) && !bound(ctx, e->args[0]->name)));
   if (p->distinct || p->star || !counts_rows || p->norder || p->skip || p->limit || p->where)
-    return NULL;
-  int64_t n = 0;
+    return CY_COUNT_NONE;
   const cy_pnode *lone = cl->npats == 1 && !cl->pats[0]->nrels && !cl->pats[0]->pathvar
                              ? &cl->pats[0]->nodes[0]
                              : NULL;
   if (lone && lone->nlabels == 1 && !lone->props && !cl->where &&
-      !(lone->var && cy_table_col(in, lone->var) >= 0)) {
+      !(lone->var && bound(ctx, lone->var)))
+    return CY_COUNT_LABEL;
+  if (!wrote && chain_countable(cl, bound, ctx)) return CY_COUNT_CHAIN;
+  return CY_COUNT_MATCHES;
+}
+
+static int in_table(void *ctx, const char *name) { return cy_table_col(ctx, name) >= 0; }
+
+cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in) {
+  const cy_clause *cl = &q->cl[i];
+  cy_count kind = cy_count_kind(c, q, i, in_table, (void *)in, c->writes);
+  if (kind == CY_COUNT_NONE) return NULL;
+  int64_t n = 0;
+  if (kind == CY_COUNT_LABEL) {
     /* (v:Label) alone: the label's count, taken in SQL without reading a row. */
-    n = (int64_t)in->nrows * cy_label_count_now(c, lone->labels[0]);
-  } else if (in->nrows && chain_countable(c, cl, in)) {
+    n = (int64_t)in->nrows * cy_label_count_now(c, cl->pats[0]->nodes[0].labels[0]);
+  } else if (kind == CY_COUNT_CHAIN) {
     /* A chain of one or two relationships: counted from adjacency, no match is listed. */
-    n = (int64_t)in->nrows * cy_chain_count(c, cl->pats[0]);
+    n = in->nrows ? (int64_t)in->nrows * cy_chain_count(c, cl->pats[0]) : 0;
   } else {
     for (int r = 0; r < in->nrows; r++) {
       mstate m;
@@ -689,7 +702,7 @@ cy_table *cy_match_count(cy_ctx *c, const cy_query *q, int i, const cy_table *in
   cy_table *t = cy_alloc(c, sizeof *t);
   t->ncols = 1;
   t->cols = cy_alloc(c, sizeof *t->cols);
-  t->cols[0] = p->items[0].alias;
+  t->cols[0] = q->cl[i + 1].proj.items[0].alias;
   cy_val *row = cy_alloc(c, sizeof *row);
   row[0] = cy_int(n);
   cy_table_add(c, t, row);

@@ -371,19 +371,39 @@ static void explain_nested(cy_ctx *c, cy_table *t, const char *line, const cy_qu
   }
 }
 
+/* The one operator of a MATCH that cy_match_count counts without matching (kind). */
+static void explain_count(cy_ctx *c, cy_table *t, const cy_pattern *p, cy_count kind) {
+  char b[1024];
+  snprintf(b, sizeof b, "%s",
+           kind == CY_COUNT_LABEL ? "NodeCountFromLabel" : "RelationshipCountFromAdjacency");
+  put_node(b, sizeof b, &p->nodes[0]);
+  for (int j = 0; j < p->nrels; j++) {
+    put_rel(b, sizeof b, &p->rels[j]);
+    put_node(b, sizeof b, &p->nodes[j + 1]);
+  }
+  add_line(c, t, b);
+}
+
 static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
   scope s = {0};
+  int wrote = 0;
   static const char *const names[] = {[C_CREATE] = "Create", [C_MERGE] = "Merge", [C_SET] = "Set",
                                       [C_REMOVE] = "Remove", [C_DELETE] = "Delete"};
   for (int i = 0; i < q->ncl; i++) {
     const cy_clause *cl = &q->cl[i];
     char b[1024];
     switch (cl->k) {
-    case C_MATCH:
+    case C_MATCH: {
+      cy_count kind = cy_count_kind(c, q, i, scope_bound, &s, wrote);
+      if (kind == CY_COUNT_LABEL || kind == CY_COUNT_CHAIN) {
+        explain_count(c, t, cl->pats[0], kind);
+        break;
+      }
       if (cl->optional) add_line(c, t, "Optional");
       for (int p = 0; p < cl->npats; p++) explain_pattern(c, t, cl->pats[p], cl->where, &s);
       if (cl->where) add_line(c, t, "Filter(WHERE)");
       break;
+    }
     case C_UNWIND:
     case C_LOADCSV:
       snprintf(b, sizeof b, "%s(%s)", cl->k == C_UNWIND ? "Unwind" : "LoadCsv", cl->var);
@@ -430,6 +450,7 @@ static void explain_single(cy_ctx *c, cy_table *t, const cy_query *q) {
       break;
     }
     }
+    wrote |= cy_clause_writes(cl);
   }
 }
 

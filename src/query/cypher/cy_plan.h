@@ -24,6 +24,15 @@ int cy_scan_rows(cy_ctx *c, sqlite3_stmt *st, int **out);
 int64_t cy_label_count(cy_ctx *c, const char *label);
 /* How many live nodes have label now, counted in SQL at each call. */
 int64_t cy_label_count_now(cy_ctx *c, const char *label);
+/* How a MATCH followed only by RETURN count(*) (or count(v)) is counted: not that shape, by
+ * listing its matches without keeping them, from the label's count, or from adjacency
+ * (cy_chain_count). */
+typedef enum cy_count { CY_COUNT_NONE, CY_COUNT_MATCHES, CY_COUNT_LABEL, CY_COUNT_CHAIN } cy_count;
+/* How clause i of q is counted, given which variables bound() says are bound and whether the
+ * query wrote before it. */
+cy_count cy_count_kind(cy_ctx *c, const cy_query *q, int i,
+                       int (*bound)(void *ctx, const char *name), void *ctx, int wrote);
+
 /* How many live nodes there are (counted once per query, for planning). */
 int64_t cy_node_count(cy_ctx *c);
 /* How many matches the pattern p has, counted from the adjacency cache without listing them:
