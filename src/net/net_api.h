@@ -51,6 +51,8 @@ const char *net_args_query(void *query, const char *name, char *buf, int n);
  * *wrote set when the request may have written. */
 int net_route_data(net_reply *r, adb *db, int method, const char *path, const net_args *args,
                    json_t *body, int *wrote);
+/* 1 when net_route_data answers path (whatever the method), else 0. */
+int net_route_is_data(const char *path);
 
 /* Sets a JSON answer (takes the reference to v). */
 void net_reply_json(net_reply *r, int status, json_t *v);

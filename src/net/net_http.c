@@ -128,7 +128,6 @@ static void do_tokens(net_reply *r, net_hub *h, int m, const char *name, json_t 
   }
 }
 
-/* 1 when u is a path of the JSON API (which the UI's files never shadow). */
 /* The least role a request needs: reading is read's, writing write's, tokens admin's. SQL and
  * Cypher need read, and run read-only below write (route). */
 static int need_role(int method, const char *u) {
@@ -139,14 +138,10 @@ static int need_role(int method, const char *u) {
   return ADB_ROLE_WRITE;
 }
 
+/* 1 when u is a path of the JSON API (which the UI's files never shadow). */
 static int is_api(const char *u) {
-  static const char *const exact[] = {"/status",   "/vv",    "/sql",   "/cypher",
-                                      "/presence", "/tokens", "/labels", "/subgraph",
-                                      "/vectors/search"};
-  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
-    if (!strcmp(u, exact[i])) return 1;
-  return (!strncmp(u, "/nodes", 6) && (u[6] == 0 || u[6] == '/')) ||
-         (!strncmp(u, "/edges", 6) && (u[6] == 0 || u[6] == '/'));
+  return net_route_is_data(u) || !strcmp(u, "/status") || !strcmp(u, "/presence") ||
+         !strcmp(u, "/tokens");
 }
 
 /* Answers a GET with a file of the UI directory. Returns 1 when r holds the answer (the file,

@@ -103,8 +103,26 @@ static void elements(net_reply *r, adb *db, int method, int edge, const char *id
   txn_end(r, db);
 }
 
+/* The id in u after the prefix "/nodes" or "/edges" and a '/' ("" for the list itself), or NULL
+ * when u is not an element route of that prefix. */
+static const char *element_id(const char *u, const char *prefix) {
+  size_t n = strlen(prefix);
+  if (strncmp(u, prefix, n)) return NULL;
+  if (!u[n]) return "";
+  return u[n] == '/' && u[n + 1] ? u + n + 1 : NULL;
+}
+
+int net_route_is_data(const char *u) {
+  static const char *const exact[] = {"/labels", "/vv",  "/subgraph", "/vectors/search",
+                                      "/sql",    "/cypher"};
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+    if (!strcmp(u, exact[i])) return 1;
+  return element_id(u, "/nodes") || element_id(u, "/edges");
+}
+
 int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_args *args,
                    json_t *body, int *wrote) {
+  const char *id;
   int get_only = !strcmp(u, "/vv") || !strcmp(u, "/labels");
   if (get_only && method != NET_GET) {
     net_reply_err(r, 405, "method not allowed", "this endpoint answers GET only");
@@ -127,10 +145,10 @@ int net_route_data(net_reply *r, adb *db, int method, const char *u, const net_a
         net_query_cypher(r, db, body, wrote, NULL);
       txn_end(r, db);
     }
-  } else if (!strncmp(u, "/nodes", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
-    elements(r, db, method, 0, u[6] ? u + 7 : NULL, args, body, wrote);
-  } else if (!strncmp(u, "/edges", 6) && (u[6] == 0 || (u[6] == '/' && u[7]))) {
-    elements(r, db, method, 1, u[6] ? u + 7 : NULL, args, body, wrote);
+  } else if ((id = element_id(u, "/nodes"))) {
+    elements(r, db, method, 0, *id ? id : NULL, args, body, wrote);
+  } else if ((id = element_id(u, "/edges"))) {
+    elements(r, db, method, 1, *id ? id : NULL, args, body, wrote);
   } else {
     return 0;
   }
