@@ -113,8 +113,8 @@ static const char *element_id(const char *u, const char *prefix) {
 }
 
 int net_route_is_data(const char *u) {
-  static const char *const exact[] = {"/labels", "/vv",  "/subgraph", "/vectors/search",
-                                      "/sql",    "/cypher"};
+  static const char *const exact[] = {"/labels",         "/vv",  "/subgraph",
+                                      "/vectors/search", "/sql", "/cypher"};
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (!strcmp(u, exact[i])) return 1;
   return element_id(u, "/nodes") || element_id(u, "/edges");
