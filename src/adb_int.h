@@ -37,6 +37,8 @@ enum {
   STMT_RELEASE,
   STMT_ROLLBACK_TO,
   STMT_EDGE_ID,        /* id of an edge by row id */
+  STMT_ADJ_OUT,        /* out, in: a node's visible edges (label ?2, or any) */
+  STMT_ADJ_IN,
   STMT_COUNT
 };
 

@@ -162,10 +162,11 @@ static void cache_free(graph_cache *c) {
   free(c);
 }
 
-/* The handle's slot: the cache while there is one, and how often one was built. */
+/* The handle's slot: the cache while there is one, how often one was built, and the edge rows
+ * walks have read through the indexes since the last build or drop. */
 typedef struct cache_slot {
   graph_cache *cache;
-  uint64_t builds;
+  uint64_t builds, index_reads;
 } cache_slot;
 
 static void slot_free(void *p) {
@@ -178,6 +179,7 @@ void graph_cache_drop(adb *db) {
   if (!s) return;
   cache_free(s->cache);
   s->cache = NULL;
+  s->index_reads = 0;
 }
 
 const graph_cache *graph_cache_current(adb *db, uint64_t *builds) {
@@ -370,7 +372,42 @@ int graph_cache_get(adb *db, graph_cache **out) {
   int rc = store_sync(db); /* drops the cache when another connection committed */
   cache_slot *s = rc == ADB_OK ? adb__slot(db, ADB_SLOT_GRAPH, sizeof *s, slot_free) : NULL;
   if (!s) return rc ? rc : db->errcode;
-  if (!s->cache && (rc = build(db, &s->cache)) == ADB_OK) s->builds++;
+  if (!s->cache && (rc = build(db, &s->cache)) == ADB_OK) {
+    s->builds++;
+    s->index_reads = 0;
+  }
   *out = s->cache;
   return rc;
+}
+
+/* Walks without the cache may read a 32nd of the edge rows (at least WALK_SHARE_MIN) through
+ * the indexes, counted over the handle's walks since the last build or drop. Reading an edge
+ * through the indexes costs about seven times what the build spends on it (the node rows it
+ * checks are random reads), so a handle that walks far pays about a fifth more than building at
+ * once, and one that walks a little never builds. */
+#define WALK_SHARE_MIN 1024
+
+int graph_cache_for_walk(adb *db, graph_cache **out, uint64_t *budget) {
+  *out = NULL;
+  *budget = 0;
+  int rc = store_sync(db);
+  cache_slot *s = rc == ADB_OK ? adb__slot(db, ADB_SLOT_GRAPH, sizeof *s, slot_free) : NULL;
+  if (!s) return rc ? rc : db->errcode;
+  if (s->cache) {
+    *out = s->cache;
+    return ADB_OK;
+  }
+  int64_t emax;
+  if ((rc = max_rid(db, "SELECT coalesce(max(rid), 0) FROM main.adb_edge", &emax))) return rc;
+  uint64_t share = (uint64_t)emax / 32 > WALK_SHARE_MIN ? (uint64_t)emax / 32 : WALK_SHARE_MIN;
+  if (s->index_reads < share) {
+    *budget = share - s->index_reads;
+    return ADB_OK;
+  }
+  return graph_cache_get(db, out);
+}
+
+void graph_cache_charge(adb *db, uint64_t rows) {
+  cache_slot *s = adb__slot_peek(db, ADB_SLOT_GRAPH);
+  if (s) s->index_reads += rows;
 }

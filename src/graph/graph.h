@@ -81,6 +81,15 @@ int graph_cache_get(adb *db, graph_cache **out);
 /* Frees the handle's cache; the next traversal builds a new one. */
 void graph_cache_drop(adb *db);
 
+/* For a walk: sets *out to the handle's cache, made current, when there is one or when the
+ * handle's walks have already read their share of edge rows through the indexes (it is then
+ * built); else *out is NULL and *budget the edge rows a walk may still read through the
+ * indexes before it should go on with the cache. An error as graph_cache_get. */
+int graph_cache_for_walk(adb *db, graph_cache **out, uint64_t *budget);
+
+/* Adds rows to the edge rows the handle's walks have read through the indexes. */
+void graph_cache_charge(adb *db, uint64_t rows);
+
 /* Returns the handle's cache as it is, or NULL when there is none, without building one; sets
  * *builds to how many times a cache was built on this handle (label ids are per build). */
 const graph_cache *graph_cache_current(adb *db, uint64_t *builds);
@@ -113,24 +122,29 @@ typedef struct graph_hop {
   int dir;       /* ADB_OUT or ADB_IN: how the edge was followed; 0 for the start */
 } graph_hop;
 
-/* A walk from one node: the hops it reached, in the order reached. */
+/* A walk from one node: the hops it reached, in the order reached. Without the cache it reads
+ * the edges through the covering indexes, keeps its visited row ids in its own set, and counts
+ * the edge rows read, up to budget (then it builds the cache and goes on with it). */
 typedef struct graph_walk {
   adb *db;
   int dir;
-  const char *label; /* borrowed from the caller for the life of the walk */
-  graph_cache *cache; /* the handle's, valid until the caller next reads or writes */
+  const char *label;  /* borrowed from the caller for the life of the walk */
+  graph_cache *cache; /* the handle's, valid until the caller next reads or writes; or NULL */
   int any;            /* no label given */
   uint32_t label_id;  /* the label's cache id; 0 when no edge has it */
   graph_hop *hops;
   size_t nhops, cap;
+  int64_t *seen;      /* without the cache: visited row ids, open-addressed (0: a free slot) */
+  size_t seen_mask, nseen;
+  uint64_t budget, reads;
 } graph_walk;
 
 /* Checks the arguments every traversal shares: a direction, an optional label, and a depth
  * bound between 0 and ADB_DEPTH_MAX. ADB_INVALID with a message naming what is wrong. */
 int graph_walk_check(adb *db, int dir, const char *label, int64_t depth);
 
-/* Starts a walk at the live node with text id start (ADB_NOTFOUND when there is none), with the
- * adjacency cache made current. */
+/* Starts a walk at the live node with text id start (ADB_NOTFOUND when there is none), on the
+ * adjacency cache made current, or on the indexes (graph_cache_for_walk). */
 int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const char *label);
 void graph_walk_free(graph_walk *w);
 

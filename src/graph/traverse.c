@@ -89,31 +89,126 @@ static int hop_add(graph_walk *w, graph_hop h) {
   return ADB_OK;
 }
 
+/* Goes on with the cache: checks the start is in it (a live node the cache lacks means it
+ * missed a change, so it is built anew once) and takes the label's id. */
+static int on_cache(graph_walk *w) {
+  int64_t rid = w->hops[0].node;
+  if (rid >= w->cache->ncap || !w->cache->live[rid]) {
+    graph_cache_drop(w->db);
+    int rc = graph_cache_get(w->db, &w->cache);
+    if (rc) return rc;
+    if (rid >= w->cache->ncap || !w->cache->live[rid])
+      return adb__err(w->db, ADB_CORRUPT, "node row %lld is missing from the adjacency cache",
+                      (long long)rid);
+  }
+  if (w->label) w->label_id = graph_cache_label(w->cache, w->label);
+  return ADB_OK;
+}
+
+/* ---- Walks on the indexes ---------------------------------------------------------------- */
+
+/* Returned inside an index walk that read past its budget. */
+#define WALK_OVER (ADB_DONE + 1)
+
+/* The slot of rid in an open-addressed set of row ids: where it is, or the free slot it would
+ * take. */
+static size_t seen_slot(const int64_t *set, size_t mask, int64_t rid) {
+  uint64_t h = (uint64_t)rid * 0x9E3779B97F4A7C15ull;
+  size_t j = (h ^ h >> 29) & mask;
+  while (set[j] && set[j] != rid) j = (j + 1) & mask;
+  return j;
+}
+
+/* Adds row id rid to the visited set: 1 when it was new, 0 when it was there, or ADB_NOMEM. */
+static int seen_add(graph_walk *w, int64_t rid) {
+  if (!w->seen || (w->nseen + 1) * 2 > w->seen_mask + 1) { /* keep it at most half full */
+    size_t cap = w->seen ? (w->seen_mask + 1) * 2 : 256;
+    int64_t *s = calloc(cap, sizeof *s);
+    if (!s) return adb__err(w->db, ADB_NOMEM, "out of memory: the walk reached too many nodes");
+    for (size_t i = 0; w->seen && i <= w->seen_mask; i++)
+      if (w->seen[i]) s[seen_slot(s, cap - 1, w->seen[i])] = w->seen[i];
+    free(w->seen);
+    w->seen = s;
+    w->seen_mask = cap - 1;
+  }
+  size_t j = seen_slot(w->seen, w->seen_mask, rid);
+  if (w->seen[j]) return 0;
+  w->seen[j] = rid;
+  w->nseen++;
+  return 1;
+}
+
+/* graph_adjacent for a walk without the cache: the same edges in the same order, read from the
+ * covering indexes adb_edge_src and adb_edge_dst, each counted in w->reads. */
+static int index_adjacent(graph_walk *w, int64_t node, graph_edge_fn fn, void *ctx) {
+  for (int side = ADB_OUT; side <= ADB_IN; side++) {
+    if (!(w->dir & side)) continue;
+    sqlite3_stmt *st = store_stmt(w->db, side == ADB_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN);
+    if (!st) return w->db->errcode;
+    sqlite3_bind_int64(st, 1, node);
+    if (w->label) sqlite3_bind_text(st, 2, w->label, -1, SQLITE_STATIC);
+    int src = SQLITE_DONE, rc = ADB_OK;
+    while (rc == ADB_OK && (src = store_step(w->db, st)) == SQLITE_ROW) {
+      int64_t edge = sqlite3_column_int64(st, 0), other = sqlite3_column_int64(st, 1);
+      w->reads++;
+      if (side == ADB_IN && w->dir == ADB_BOTH && other == node) continue;
+      rc = fn(ctx, edge, other, side);
+    }
+    if (rc == ADB_OK && src != SQLITE_DONE) rc = adb__sqlerr(w->db, src);
+    sqlite3_reset(st);
+    if (rc) return rc;
+  }
+  return ADB_OK;
+}
+
+/* Where an index walk's breadth-first step adds the hops it reaches. */
+typedef struct reach_at {
+  graph_walk *w;
+  int32_t from, depth;
+  int64_t target;
+} reach_at;
+
+static int on_reached(void *ctx, int64_t edge, int64_t other, int side) {
+  reach_at *r = ctx;
+  if (r->w->reads > r->w->budget) return WALK_OVER;
+  int rc = seen_add(r->w, other);
+  if (rc <= 0) return rc;
+  if ((rc = hop_add(r->w, (graph_hop){other, edge, r->from, r->depth, side}))) return rc;
+  return other == r->target ? ADB_DONE : ADB_OK;
+}
+
+/* The breadth-first loop on the indexes; WALK_OVER once it read past its budget. */
+static int bfs_indexed(graph_walk *w, int max_depth, int64_t target) {
+  int rc = ADB_OK;
+  for (size_t i = 0; rc == ADB_OK && i < w->nhops && w->hops[i].depth < max_depth; i++) {
+    reach_at r = {w, (int32_t)i, w->hops[i].depth + 1, target};
+    rc = index_adjacent(w, w->hops[i].node, on_reached, &r);
+  }
+  graph_cache_charge(w->db, w->reads);
+  w->reads = 0;
+  return rc;
+}
+
+/* ---- Walks ------------------------------------------------------------------------------- */
+
 int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const char *label) {
   memset(w, 0, sizeof *w);
   w->db = db;
   w->dir = dir;
   w->label = label;
-  int64_t rid;
-  int rc = graph_cache_get(db, &w->cache);
-  if (rc == ADB_OK) rc = graph_node_rid(db, start, &rid);
-  if (rc == ADB_OK && (rid >= w->cache->ncap || !w->cache->live[rid])) {
-    /* The file has a live node the cache lacks: it missed a change, so build it anew. */
-    graph_cache_drop(db);
-    rc = graph_cache_get(db, &w->cache);
-    if (rc == ADB_OK && (rid >= w->cache->ncap || !w->cache->live[rid]))
-      rc = adb__err(db, ADB_CORRUPT, "node row %lld is missing from the adjacency cache",
-                    (long long)rid);
-  }
-  if (rc == ADB_OK) rc = hop_add(w, (graph_hop){.node = rid, .from = -1});
   w->any = !label;
-  if (rc == ADB_OK && label) w->label_id = graph_cache_label(w->cache, label);
+  int64_t rid;
+  int rc = graph_cache_for_walk(db, &w->cache, &w->budget);
+  if (rc == ADB_OK) rc = graph_node_rid(db, start, &rid);
+  if (rc == ADB_OK) rc = hop_add(w, (graph_hop){.node = rid, .from = -1});
+  if (rc == ADB_OK) rc = w->cache ? on_cache(w) : seen_add(w, rid) < 0 ? w->db->errcode : ADB_OK;
   if (rc) graph_walk_free(w);
   return rc;
 }
 
 void graph_walk_free(graph_walk *w) {
   free(w->hops);
+  free(w->seen);
   memset(w, 0, sizeof *w);
 }
 
@@ -122,7 +217,12 @@ static int on_neighbor(void *ctx, int64_t edge, int64_t other, int dir) {
 }
 
 int graph_neighbors(graph_walk *w) {
-  return graph_adjacent(w->cache, w->hops[0].node, w->dir, w->any, w->label_id, on_neighbor, w);
+  if (w->cache)
+    return graph_adjacent(w->cache, w->hops[0].node, w->dir, w->any, w->label_id, on_neighbor, w);
+  int rc = index_adjacent(w, w->hops[0].node, on_neighbor, w);
+  graph_cache_charge(w->db, w->reads);
+  w->reads = 0;
+  return rc;
 }
 
 /* Adds the unvisited, live, matching ends of list l as hops from hop from; ADB_DONE once the
@@ -144,8 +244,15 @@ static int reach(graph_walk *w, const graph_list *l, int side, int32_t from, int
   return ADB_OK;
 }
 
-/* The breadth-first loop: the hop list is the queue. ADB_DONE when target was reached. */
+/* The breadth-first loop: the hop list is the queue. ADB_DONE when target was reached. A walk
+ * on the indexes that reads past its budget starts again from its first hop on the cache. */
 static int bfs(graph_walk *w, int max_depth, int64_t target) {
+  if (!w->cache) {
+    int rc = bfs_indexed(w, max_depth, target);
+    if (rc != WALK_OVER) return rc;
+    w->nhops = 1;
+    if ((rc = graph_cache_get(w->db, &w->cache)) || (rc = on_cache(w))) return rc;
+  }
   graph_cache *c = w->cache;
   if (!w->any && !w->label_id) return ADB_OK; /* no edge has the label */
   graph_cache_unmark(c);

@@ -66,6 +66,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_RELEASE] = "RELEASE adb_write",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO adb_write",
     [STMT_EDGE_ID] = "SELECT id FROM main.adb_edge WHERE rid=?1",
+    /* Ordered as the adjacency cache's lists, so a walk gives the same hops either way. */
+    [STMT_ADJ_OUT] =
+        "SELECT e.rid, e.dst, e.label FROM main.adb_edge e JOIN main.adb_node n ON n.rid=e.dst"
+        " WHERE e.src=?1 AND e.cl&1 AND n.cl&1 AND (?2 IS NULL OR e.label=?2)"
+        " ORDER BY e.dst, e.rid",
+    [STMT_ADJ_IN] =
+        "SELECT e.rid, e.src, e.label FROM main.adb_edge e JOIN main.adb_node n ON n.rid=e.src"
+        " WHERE e.dst=?1 AND e.cl&1 AND n.cl&1 AND (?2 IS NULL OR e.label=?2)"
+        " ORDER BY e.src, e.rid",
 };
 
 int store_prepare(adb *db, const char *sql, sqlite3_stmt **st) {

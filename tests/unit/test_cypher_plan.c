@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adb_int.h"
+#include "graph/graph.h"
 #include "helpers.h"
 
 /* The single integer a query returns. */
@@ -329,5 +331,50 @@ Test(cypher_plan, lone_label_counts_follow_the_query) {
   ROWS(db, "OPTIONAL MATCH (n:Nope) RETURN count(n)", "0\n");
   ROWS(db, "MATCH (n:L) DETACH DELETE n WITH count(*) AS d MATCH (m:L) RETURN count(m)", "0\n");
   ROWS(db, "MATCH (n:M) RETURN count(n)", "1\n");
+  adb_close(db);
+}
+
+/* Whether the handle holds an adjacency cache. */
+static int has_cache(adb *db) {
+  uint64_t builds;
+  return graph_cache_current(db, &builds) != NULL;
+}
+
+Test(cypher_plan, small_queries_after_open_read_only_what_they_touch) {
+  adb *db = open_tmp(0, NULL);
+  /* 3,000 people in a ring, each knowing the next two: far more edges than a query below may
+   * read through the indexes before it builds the cache. */
+  free(cypher_rows(db, "UNWIND range(0, 2999) AS i CREATE (:P {id: i})", NULL, 0));
+  free(cypher_rows(db, "CREATE INDEX p_id FOR (p:P) ON (p.id)", NULL, 0));
+  free(cypher_rows(db,
+                   "MATCH (a:P), (b:P) WHERE b.id = (a.id + 1) % 3000 OR b.id = (a.id + 2) % 3000"
+                   " CREATE (a)-[:KNOWS]->(b)",
+                   NULL, 0));
+  const char *const q[] = {
+      "MATCH (a:P {id: 7}) RETURN a.id",
+      "MATCH (a:P {id: 7})-[:KNOWS*1..3]->(b) RETURN count(DISTINCT b)",
+      "MATCH (a:P {id: 7})-[:KNOWS]-(b)-[:KNOWS]->(c) RETURN b.id, c.id ORDER BY b.id, c.id",
+      "MATCH (a:P {id: 7}), (b:P {id: 13}) MATCH p = shortestPath((a)-[:KNOWS*]->(b))"
+      " RETURN length(p)",
+      "MATCH (a:P {id: 7}) OPTIONAL MATCH (a)<-[r]-(b) RETURN count(r)",
+  };
+  const int n = (int)(sizeof q / sizeof *q);
+  char *fresh[5];
+  adb_close(db);
+  OK(db, adb_open(tmp_db_path(0), NULL, &db));
+  for (int i = 0; i < n; i++) {
+    fresh[i] = cypher_rows(db, q[i], NULL, 0);
+    cr_assert(!has_cache(db), "%s built the adjacency cache", q[i]);
+  }
+  /* The same answers from the cache, once a query reads far (every node within 3000 hops). */
+  cr_assert_eq(
+      count(db, "MATCH (a:P {id: 0})-[:KNOWS*1..3000]->(b) RETURN count(DISTINCT b)", NULL), 3000);
+  cr_assert(has_cache(db), "a query that walks the whole graph did not build the cache");
+  for (int i = 0; i < n; i++) {
+    char *cached = cypher_rows(db, q[i], NULL, 0);
+    cr_assert_str_eq(cached, fresh[i], "%s", q[i]);
+    free(cached);
+    free(fresh[i]);
+  }
   adb_close(db);
 }

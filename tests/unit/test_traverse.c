@@ -14,9 +14,9 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Joins lines after sorting them, so results compare as sets. */
-static char *sorted_lines(char **lines, size_t n) {
-  qsort(lines, n, sizeof *lines, cmp_str);
+/* Joins lines, sorted first when sort is set (so results compare as sets). */
+static char *joined_lines(char **lines, size_t n, int sort) {
+  if (sort) qsort(lines, n, sizeof *lines, cmp_str);
   ut_buf b;
   ut_buf_init(&b);
   for (size_t i = 0; i < n; i++) {
@@ -29,8 +29,11 @@ static char *sorted_lines(char **lines, size_t n) {
   return (char *)ut_buf_take(&b, NULL);
 }
 
-/* A traversal's hops as sorted "id:depth" lines (with ">edge" when edges is set). */
-static char *hops_text(adb *db, adb_traversal *t, int edges) {
+static char *sorted_lines(char **lines, size_t n) { return joined_lines(lines, n, 1); }
+
+/* A traversal's hops as "id:depth" lines (with ">edge:direction" when edges is set), sorted, or
+ * in the order the walk reached them when ordered is set. */
+static char *walk_text(adb *db, adb_traversal *t, int edges, int ordered) {
   size_t n = 0, cap = adb_traversal_count(t) + 1;
   char **lines = malloc(cap * sizeof *lines);
   adb_hop h;
@@ -49,8 +52,10 @@ static char *hops_text(adb *db, adb_traversal *t, int edges) {
   cr_assert_eq(rc, ADB_DONE, "%s", adb_errmsg(db));
   cr_assert_eq(n, adb_traversal_count(t));
   adb_traversal_free(t);
-  return sorted_lines(lines, n);
+  return joined_lines(lines, n, !ordered);
 }
+
+static char *hops_text(adb *db, adb_traversal *t, int edges) { return walk_text(db, t, edges, 0); }
 
 static char *khop(adb *db, const char *id, int depth, int dir, const char *label) {
   adb_traversal *t;
@@ -556,6 +561,21 @@ Test(traverse, random_graphs_paths_agree_with_neighbors_and_shortest) {
 
 /* ---- The adjacency cache ----------------------------------------------------------------- */
 
+/* How often the handle built its adjacency cache from the tables. */
+static uint64_t builds(adb *db) {
+  uint64_t n;
+  graph_cache_current(db, &n);
+  return n;
+}
+
+/* Builds the handle's cache when it has none, so the walks after it run on the cache; returns
+ * the build count. */
+static uint64_t build_cache(adb *db) {
+  graph_cache *c;
+  OK(db, graph_cache_get(db, &c));
+  return builds(db);
+}
+
 /* The two-hop pattern count by a self-join over the edges view. */
 static long long two_hop_sql(adb *db, const char *first, const char *second) {
   char sql[512];
@@ -576,6 +596,7 @@ static long long two_hop(adb *db, const char *first, const char *second) {
  * pattern count with what SQL over the edges view says. */
 static void check_against_sql(adb *db, uint64_t *seed, int n) {
   static const char *const labels[] = {NULL, "A"};
+  build_cache(db); /* the walks below run on the cache, kept current by the writes before */
   for (int i = 0; i < 4; i++) {
     char start[32], sql[256];
     snprintf(start, sizeof start, "n%d", (int)(rnd(seed) % (uint64_t)n));
@@ -662,20 +683,13 @@ Test(traverse, cache_follows_writes_merges_rollbacks_and_other_connections) {
   adb_close(db);
 }
 
-/* How often the handle built its adjacency cache from the tables. */
-static uint64_t builds(adb *db) {
-  uint64_t n;
-  graph_cache_current(db, &n);
-  return n;
-}
-
 Test(traverse, cache_is_updated_in_place_not_rebuilt) {
-  uint64_t seed = 5;
+  uint64_t seed = 5, n;
   adb *db = small_graph(0), *peer = open_tmp(1, NULL), *other;
   send_changes(db, peer);
-  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\n");
-  uint64_t first = builds(db);
+  uint64_t first = build_cache(db);
   cr_assert_eq(first, 1);
+  EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, NULL), "a:0\nb:1\nc:1\nd:2\n");
   /* Local writes of every kind, and a merge, keep the same cache current. */
   OK(db, adb_node_delete(db, "b"));
   EXPECT_TEXT(neighbors(db, "a", ADB_OUT, NULL), "c:1>ac:out\n"); /* ab is hidden */
@@ -693,20 +707,122 @@ Test(traverse, cache_is_updated_in_place_not_rebuilt) {
   send_changes(peer, db);
   EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\nf:2\n");
   cr_assert_eq(builds(db), first);
-  /* Another connection's commit, and a rollback, make the next traversal build it anew. */
+  cr_assert_not_null(graph_cache_current(db, &n));
+  /* Another connection's commit, and a rollback, drop it: the walks after read the indexes,
+   * and see the commit, until the cache is built again. */
   OK(db, adb_open(tmp_db_path(0), NULL, &other));
   OK(other, adb_node_delete(other, "f"));
   EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\n");
-  cr_assert_eq(builds(db), first + 1);
+  cr_assert_null(graph_cache_current(db, &n));
+  cr_assert_eq(build_cache(db), first + 1);
   OK(db, adb_begin(db));
   OK(db, adb_edge_create(db, "bd", "b", "K", "d", NULL, NULL));
   EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\nd:2\n");
+  cr_assert_not_null(graph_cache_current(db, &n));
   OK(db, adb_rollback(db));
   EXPECT_TEXT(khop(db, "a", 3, ADB_OUT, "K"), "a:0\nb:1\n");
-  cr_assert_eq(builds(db), first + 2);
+  cr_assert_null(graph_cache_current(db, &n));
+  cr_assert_eq(builds(db), first + 1);
   check_against_sql(db, &seed, 5);
   adb_close(other);
   adb_close(peer);
+  adb_close(db);
+}
+
+/* Every walk from start, in the order its hops were reached, with their edges: neighbours,
+ * k-hop at each depth to 4 and without bound, and the shortest path to each node. */
+static char *every_walk(adb *db, const char *start, int n, int dir, const char *label) {
+  ut_buf b;
+  ut_buf_init(&b);
+  adb_traversal *t;
+  OK(db, adb_neighbors(db, start, dir, label, &t));
+  char *s = walk_text(db, t, 1, 1);
+  ut_buf_puts(&b, s);
+  free(s);
+  for (int k = 0; k <= 5; k++) {
+    OK(db, adb_khop(db, start, k == 5 ? ADB_DEPTH_MAX : k, dir, label, &t));
+    ut_buf_puts(&b, "--\n");
+    ut_buf_puts(&b, s = walk_text(db, t, 1, 1));
+    free(s);
+  }
+  for (int z = 0; z < n; z++) {
+    char end[32];
+    snprintf(end, sizeof end, "n%d", z);
+    adb_path p;
+    int rc = adb_shortest_path(db, start, end, ADB_DEPTH_MAX, dir, label, &p);
+    if (rc == ADB_NOTFOUND) continue;
+    OK(db, rc);
+    ut_buf_puts(&b, s = path_text(&p));
+    ut_buf_put_u8(&b, '\n');
+    free(s);
+    adb_path_clear(&p);
+  }
+  ut_buf_put_u8(&b, 0);
+  return (char *)ut_buf_take(&b, NULL);
+}
+
+Test(traverse, walks_on_the_indexes_equal_walks_on_the_cache) {
+  uint64_t seed = 31337, n_builds;
+  const char *labels[] = {NULL, "A", "Z"};
+  for (int g = 0; g < 4; g++) {
+    adb *db = open_tmp(g, NULL);
+    int n = 10 + (int)(rnd(&seed) % 20), m = n + (int)(rnd(&seed) % (uint64_t)(3 * n));
+    random_graph(db, &seed, n, m); /* loops, parallel edges, deleted edges and nodes */
+    for (int s = 0; s < n; s++) {
+      char start[32];
+      snprintf(start, sizeof start, "n%d", s);
+      adb_traversal *t;
+      if (adb_khop(db, start, 0, ADB_OUT, NULL, &t) == ADB_NOTFOUND) continue;
+      adb_traversal_free(t);
+      for (int dir = ADB_OUT; dir <= ADB_BOTH; dir++)
+        for (int l = 0; l < 3; l++) {
+          graph_cache_drop(db);
+          char *indexed = every_walk(db, start, n, dir, labels[l]);
+          cr_assert_null(graph_cache_current(db, &n_builds), "a small walk built the cache");
+          build_cache(db);
+          char *cached = every_walk(db, start, n, dir, labels[l]);
+          cr_assert_str_eq(indexed, cached, "from %s, direction %d, label %s", start, dir,
+                           labels[l] ? labels[l] : "any");
+          free(indexed);
+          free(cached);
+        }
+    }
+    adb_close(db);
+  }
+}
+
+Test(traverse, walks_that_read_far_build_the_cache_and_small_ones_never) {
+  uint64_t seed = 99, n_builds;
+  adb *db = open_tmp(0, NULL);
+  random_graph(db, &seed, 1500, 3000); /* its share: 1024 edge rows */
+  /* Small walks read through the indexes; their reads add up, and past the share the next
+   * walk builds the cache. */
+  adb_traversal *t;
+  int small = 0;
+  for (; small < 2000 && !graph_cache_current(db, &n_builds); small++) {
+    char start[32];
+    snprintf(start, sizeof start, "n%d", small % 1500);
+    int rc = adb_neighbors(db, start, ADB_BOTH, NULL, &t);
+    if (rc == ADB_NOTFOUND) continue;
+    OK(db, rc);
+    adb_traversal_free(t);
+  }
+  cr_assert_gt(small, 200, "the cache was built after %d neighbour lists", small);
+  cr_assert_lt(small, 2000, "small walks never built the cache");
+  /* A walk that reads past its share goes on with the cache and finds what the cache's walk
+   * finds, in the same order. */
+  graph_cache_drop(db);
+  uint64_t before = builds(db);
+  OK(db, adb_khop(db, "n7", ADB_DEPTH_MAX, ADB_BOTH, NULL, &t));
+  char *indexed = walk_text(db, t, 1, 1);
+  cr_assert_eq(builds(db), before + 1);
+  cr_assert_gt(strlen(indexed), 1000 * 8, "the walk reached few nodes: %zu", strlen(indexed));
+  OK(db, adb_khop(db, "n7", ADB_DEPTH_MAX, ADB_BOTH, NULL, &t));
+  char *cached = walk_text(db, t, 1, 1);
+  cr_assert_str_eq(indexed, cached);
+  cr_assert_eq(builds(db), before + 1);
+  free(indexed);
+  free(cached);
   adb_close(db);
 }
 

@@ -146,8 +146,6 @@ typedef struct cy_stats {
  * {"$date": "2015-07-21"} becomes that temporal). */
 struct json_t;
 cy_val cy_from_json(cy_ctx *c, struct json_t *j);
-/* Makes the adjacency cache current; elements enter the snapshot when a query reaches them. */
-void cy_graph_load(cy_ctx *c);
 /* Node or relationship i of the snapshot, its id, labels and properties loaded when it was
  * only reached by row id so far; fails the query when the store cannot be read. */
 cy_node *cy_node_get(cy_ctx *c, int i);

@@ -502,7 +502,6 @@ static cy_map *eval_props(cy_ctx *c, const cy_env *env, const cy_expr *e) {
 
 /* Creates the unbound parts of the patterns for one row (a row of out, extended already). */
 static void create_patterns(cy_ctx *c, cy_pattern **pats, int npats, cy_table *out, cy_val *row) {
-  cy_graph_load(c);
   for (int pi = 0; pi < npats; pi++) {
     const cy_pattern *pt = pats[pi];
     int *ids = cy_alloc(c, (size_t)(pt->nrels + 1) * sizeof *ids);
@@ -685,7 +684,6 @@ static void delete_value(cy_ctx *c, cy_val v, int detach, int nodes_pass) {
 /* Relationships go first, across all rows: a node deleted earlier would hide a relationship
  * that a later row still names (two paths sharing a node). */
 static cy_table *do_delete(cy_ctx *c, const cy_clause *cl, cy_table *in) {
-  cy_graph_load(c);
   for (int pass = 0; pass < 2; pass++)
     for (int r = 0; r < in->nrows; r++) {
       cy_env env = {.t = in, .row = in->rows[r]};
@@ -859,11 +857,9 @@ static cy_table *run_clauses(cy_ctx *c, const cy_query *q, cy_table *t, int *ret
     case C_CREATE: t = do_create(c, cl, t); break;
     case C_MERGE: t = do_merge(c, cl, t); break;
     case C_SET:
-      cy_graph_load(c);
       for (int r = 0; r < t->nrows; r++) apply_sets(c, cl->sets, cl->nsets, t, t->rows[r]);
       break;
     case C_REMOVE:
-      cy_graph_load(c);
       for (int r = 0; r < t->nrows; r++) apply_removes(c, cl->sets, cl->nsets, t, t->rows[r]);
       break;
     case C_DELETE: t = do_delete(c, cl, t); break;

@@ -39,6 +39,8 @@ typedef struct gstate {
   int *scan;
   int nscan;
   uint64_t writes, scan_writes; /* writes made by this query */
+  int lists_checked;            /* whether lists_cache took the budget below */
+  uint64_t budget;              /* edge rows lists may still read through the indexes */
 } gstate;
 
 static gstate *gst(cy_ctx *c) {
@@ -225,8 +227,6 @@ const graph_cache *cy_cache(cy_ctx *c) {
   return s->gc;
 }
 
-void cy_graph_load(cy_ctx *c) { cy_cache(c); }
-
 /* The type text of a cache label id, interned for the query. */
 static const char *type_of(cy_ctx *c, const graph_cache *gc, uint32_t label) {
   gstate *s = gst(c);
@@ -303,14 +303,90 @@ cy_rel *cy_rel_get(cy_ctx *c, int i) {
   return r;
 }
 
+/* The cache a relationship list is read from, or NULL to read it from the indexes: the first
+ * list of the query takes the handle's budget (graph_cache_for_walk), and once it is spent, or
+ * whenever the handle has a cache, lists come from the cache. */
+static const graph_cache *lists_cache(cy_ctx *c) {
+  gstate *s = gst(c);
+  if (!s->lists_checked) {
+    graph_cache *gc;
+    int rc = graph_cache_for_walk(c->db, &gc, &s->budget);
+    if (rc) store_fail(c, rc);
+    s->lists_checked = 1;
+  }
+  uint64_t builds;
+  return s->budget && !graph_cache_current(c->db, &builds) ? NULL : cy_cache(c);
+}
+
+/* Whether type is one of types. */
+static int type_in(const char *type, const char *const *types, int ntypes) {
+  for (int i = 0; i < ntypes; i++)
+    if (!strcmp(type, types[i])) return 1;
+  return 0;
+}
+
+/* Reads the relationships of node into a->rows from the indexes (STMT_ADJ_OUT, STMT_ADJ_IN, in
+ * the cache's order), then enters them and their ends in the snapshot. */
+static void adj_read(cy_ctx *c, cy_adj *a, int64_t node, const char *const *types, int ntypes) {
+  gstate *s = gst(c);
+  const char **type = NULL;
+  uint32_t cap = 0;
+  for (int side = CY_OUT; side <= CY_IN; side++) {
+    if (!(a->dir & side)) continue;
+    sqlite3_stmt *st = store_stmt(c->db, side == CY_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN);
+    if (!st) store_fail(c, c->db->errcode);
+    sqlite3_bind_int64(st, 1, node);
+    if (ntypes == 1) sqlite3_bind_text(st, 2, types[0], -1, SQLITE_STATIC);
+    int src;
+    uint64_t read = 0;
+    while ((src = store_step(c->db, st)) == SQLITE_ROW) {
+      read++;
+      cy_adj_row r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), side};
+      const char *t = (const char *)sqlite3_column_text(st, 2);
+      if ((side == CY_IN && a->dir == CY_BOTH && r.other == node) ||
+          (ntypes > 1 && !type_in(t ? t : "", types, ntypes)))
+        continue;
+      if (a->nrows == cap) {
+        cap = cap ? cap * 2 : 8;
+        cy_adj_row *rows = cy_alloc(c, cap * sizeof *rows);
+        const char **ty = cy_alloc(c, cap * sizeof *ty);
+        if (a->nrows) {
+          memcpy(rows, a->rows, a->nrows * sizeof *rows);
+          memcpy(ty, type, a->nrows * sizeof *ty);
+        }
+        a->rows = rows;
+        type = ty;
+      }
+      type[a->nrows] = cy_strdup(c, t ? t : "");
+      a->rows[a->nrows++] = r;
+    }
+    sqlite3_reset(st);
+    graph_cache_charge(c->db, read);
+    s->budget = read < s->budget ? s->budget - read : 0;
+    if (src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
+  }
+  int self = a->nrows ? cy_node_of_rid(c, node) : 0;
+  for (uint32_t i = 0; i < a->nrows; i++) {
+    const cy_adj_row *r = &a->rows[i];
+    if (ridmap_get(&s->rels, r->edge) >= 0) continue;
+    int other = cy_node_of_rid(c, r->other);
+    add_rel(c, r->edge, NULL, r->side == CY_OUT ? self : other, r->side == CY_OUT ? other : self,
+            type[i], NULL);
+  }
+}
+
 void cy_adj_open_rid(cy_ctx *c, cy_adj *a, int64_t node, int dir, const char *const *types,
                      int ntypes) {
   memset(a, 0, sizeof *a);
-  a->gc = cy_cache(c);
-  /* A node outside the cache's range or not live (deleted) has no relationships to follow. */
-  a->node = node > 0 && node < a->gc->ncap && a->gc->live[node] ? (uint32_t)node : 0;
   a->dir = dir;
   a->side = dir & CY_OUT ? CY_OUT : CY_IN;
+  if (node > 0 && !(a->gc = lists_cache(c))) {
+    adj_read(c, a, node, types, ntypes);
+    return;
+  }
+  if (!a->gc) return;
+  /* A node outside the cache's range or not live (deleted) has no relationships to follow. */
+  a->node = node < a->gc->ncap && a->gc->live[node] ? (uint32_t)node : 0;
   a->ntypes = ntypes;
   if (ntypes) {
     a->types = cy_alloc(c, (size_t)ntypes * sizeof *a->types);
@@ -324,6 +400,14 @@ void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *typ
 }
 
 int cy_adj_next_rid(cy_adj *a, int64_t *edge, int64_t *other, int *side) {
+  if (!a->gc) {
+    if (a->i >= a->nrows) return 0;
+    const cy_adj_row *r = &a->rows[a->i++];
+    *edge = r->edge;
+    *other = r->other;
+    *side = r->side;
+    return 1;
+  }
   const graph_cache *gc = a->gc;
   while (a->node) {
     const graph_list *l = a->side == CY_OUT ? &gc->out[a->node] : &gc->in[a->node];

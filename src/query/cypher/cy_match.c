@@ -762,7 +762,6 @@ static int emit_count(mstate *m) {
  * match to k. */
 static void match_into(cy_ctx *c, const cy_env *env, const cy_pattern *p, const cy_expr *where,
                        counter *k) {
-  cy_graph_load(c);
   const char **cols;
   cy_val *vals;
   int n;

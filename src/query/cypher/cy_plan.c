@@ -116,13 +116,35 @@ static const cy_expr *prop_test(const cy_pnode *n, const cy_expr *where, const c
   return v || !n->var ? v : prop_conjunct(where, n->var, prop, op, k);
 }
 
+int64_t cy_start_est(cy_ctx *c, const cy_start *s) {
+  if (!s->est_label && s->est_div == CY_EST_ONE) return 1; /* a bound node or an element id */
+  int64_t cnt = s->est_label ? cy_label_count(c, s->est_label) : cy_node_count(c);
+  if (s->est_div <= 1) return cnt;
+  int64_t est = s->est_div == CY_EST_ONE ? 1 : cnt / s->est_div + 1;
+  return est < cnt ? est : cnt;
+}
+
+/* 1 when start a gives fewer nodes than b, or as many when or_equal is set. Estimates of the
+ * same label (or of every node) compare by their divisors without counting, and no start gives
+ * more than every node: counting every node builds the adjacency cache, and counting a label
+ * reads its rows, which a query that looks up one value should not pay for. */
+static int est_below(cy_ctx *c, const cy_start *a, const cy_start *b, int or_equal) {
+  int same = a->est_label == b->est_label ||
+             (a->est_label && b->est_label && !strcmp(a->est_label, b->est_label));
+  if (same) return or_equal ? a->est_div >= b->est_div : a->est_div > b->est_div;
+  if (!a->est_label && a->est_div <= 1) return 0;
+  if (!b->est_label && b->est_div <= 1) return 1;
+  int64_t x = cy_start_est(c, a), y = cy_start_est(c, b);
+  return or_equal ? x <= y : x < y;
+}
+
 /* Makes s an index lookup of node n where one is at least as selective as s: an equality of a
  * property (in the node's map or WHERE) is taken to keep one node in a hundred of the label (at
  * most one for a uniqueness constraint), a range one in three; a tie goes to the index, which
- * never reads more than its label's scan (counts are taken once per query, so a MERGE that
- * fills an empty label still looks its values up). Without one, a label scan whose node
- * has such a test makes SQL apply it as the rows are read (an index of the label and property
- * that SQL has not, ix->name NULL), keeping one node in ten for an equality. */
+ * never reads more than its label's scan (so a MERGE that fills an empty label still looks its
+ * values up). Without one, a label scan whose node has such a test makes SQL apply it as the
+ * rows are read (an index of the label and property that SQL has not, ix->name NULL), keeping
+ * one node in ten for an equality. */
 static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_start *s,
                         const known *k) {
   const cy_index *ix;
@@ -133,17 +155,14 @@ static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_s
     const char *prop = ix[i].prop;
     const cy_expr *v = has ? prop_test(n, where, &prop, &op, k) : NULL;
     if (!v) continue;
-    int64_t cnt = cy_label_count(c, ix[i].label);
-    int64_t est = op != E_EQ ? cnt / 3 + 1 : ix[i].unique ? 1 : cnt / 100 + 1;
-    if (est > cnt) est = cnt;
-    if (est <= s->est) {
-      s->kind = CP_INDEX;
-      s->ix = &ix[i];
-      s->op = op;
-      s->idexpr = v;
-      s->label = ix[i].label;
-      s->est = est;
-    }
+    cy_start lookup = *s;
+    lookup.kind = CP_INDEX;
+    lookup.ix = &ix[i];
+    lookup.op = op;
+    lookup.idexpr = v;
+    lookup.label = lookup.est_label = ix[i].label;
+    lookup.est_div = op != E_EQ ? 3 : ix[i].unique ? CY_EST_ONE : 100;
+    if (est_below(c, &lookup, s, 1)) *s = lookup;
   }
   /* The filter is SQL's work on every row of the label at every start, where a label scan
    * without it is read once per query: only worth it for one value per query. */
@@ -159,12 +178,12 @@ static void index_start(cy_ctx *c, const cy_pnode *n, const cy_expr *where, cy_s
   s->ix = scan;
   s->op = op;
   s->idexpr = v;
-  s->est = op != E_EQ ? s->est / 3 + 1 : s->est / 10 + 1;
+  s->est_div = op != E_EQ ? 3 : 10;
 }
 
-/* How node j of p would be found, and about how many nodes that gives. The first node starts at
- * its variable whatever it is bound to (matching reports a value that is not a node); the last
- * only when it is bound to a node. */
+/* How node j of p would be found, and its estimate. The first node starts at its variable
+ * whatever it is bound to (matching reports a value that is not a node); the last only when it
+ * is bound to a node. */
 static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr *where,
                            int (*bound)(void *, const char *), void *ctx, int first) {
   const cy_pnode *n = &p->nodes[j];
@@ -172,6 +191,7 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
   int b = n->var ? bound(ctx, n->var) : 0;
   if (b == 2 || (b == 1 && first)) {
     s.kind = CP_BOUND;
+    s.est_div = CY_EST_ONE;
     return s;
   }
   known k = {bound, ctx};
@@ -179,19 +199,14 @@ static cy_start node_start(cy_ctx *c, const cy_pattern *p, int j, const cy_expr 
   if (id) {
     s.kind = CP_ID;
     s.idexpr = id;
-    s.est = 1;
+    s.est_div = CY_EST_ONE;
     return s;
   }
-  /* Counting every node builds the adjacency cache: only a node without labels needs it. */
   s.kind = CP_ALL;
-  s.est = n->nlabels ? INT64_MAX : cy_node_count(c);
   for (int i = 0; i < n->nlabels; i++) {
-    int64_t cnt = cy_label_count(c, n->labels[i]);
-    if (s.kind == CP_ALL || cnt < s.est) {
-      s.kind = CP_LABEL;
-      s.label = n->labels[i];
-      s.est = cnt;
-    }
+    cy_start by_label = {
+        .var = n->var, .kind = CP_LABEL, .label = n->labels[i], .est_label = n->labels[i]};
+    if (s.kind == CP_ALL || est_below(c, &by_label, &s, 0)) s = by_label;
   }
   if (n->nlabels) index_start(c, n, b ? NULL : where, &s, &k);
   return s;
@@ -207,7 +222,7 @@ cy_start cy_plan_start(cy_ctx *c, const cy_pattern *p, const cy_expr *where,
     if (reads_pattern(p->nodes[j].props, p) || (j < p->nrels && reads_pattern(p->rels[j].props, p)))
       return first;
   cy_start last = node_start(c, p, p->nrels, where, bound, ctx, 0);
-  if (last.kind == CP_BOUND || last.est < first.est) {
+  if (last.kind == CP_BOUND || est_below(c, &last, &first, 0)) {
     last.reverse = 1;
     return last;
   }
@@ -290,21 +305,22 @@ static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const c
   cy_start st = cy_plan_start(c, p, where, scope_bound, s);
   const cy_pattern *run = st.reverse ? cy_pattern_reverse(c, p) : p;
   const char *v = st.var ? st.var : "";
+  int64_t est = st.kind == CP_BOUND || st.kind == CP_ID ? 1 : cy_start_est(c, &st);
   switch (st.kind) {
   case CP_BOUND: snprintf(b, sizeof b, "Argument(%s)", v); break;
   case CP_ID: snprintf(b, sizeof b, "NodeByElementIdSeek(%s)", v); break;
   case CP_LABEL:
-    snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) ~%lld nodes", v, st.label, (long long)st.est);
+    snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) ~%lld nodes", v, st.label, (long long)est);
     break;
-  case CP_ALL: snprintf(b, sizeof b, "AllNodesScan(%s) ~%lld nodes", v, (long long)st.est); break;
+  case CP_ALL: snprintf(b, sizeof b, "AllNodesScan(%s) ~%lld nodes", v, (long long)est); break;
   case CP_INDEX:
     if (st.ix->name)
       snprintf(b, sizeof b, "NodeIndexSeek%s(%s:%s.%s %s) index %s ~%lld nodes",
                st.op == E_EQ ? "" : "ByRange", v, st.label, st.ix->prop, cy_cmp_text(st.op),
-               st.ix->name, (long long)st.est);
+               st.ix->name, (long long)est);
     else
-      snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) with %s.%s %s in SQL ~%lld nodes", v,
-               st.label, v, st.ix->prop, cy_cmp_text(st.op), (long long)st.est);
+      snprintf(b, sizeof b, "NodeByLabelScan(%s:%s) with %s.%s %s in SQL ~%lld nodes", v, st.label,
+               v, st.ix->prop, cy_cmp_text(st.op), (long long)est);
     break;
   }
   if (st.reverse) snprintf(b + strlen(b), sizeof b - strlen(b), ", matched from the end");

@@ -40,8 +40,17 @@ int64_t cy_node_count(cy_ctx *c);
  * its variables are all different. Only for a query that has not written. */
 int64_t cy_chain_count(cy_ctx *c, const cy_pattern *p);
 
+/* One relationship a cursor read from the indexes. */
+typedef struct cy_adj_row {
+  int64_t edge, other;
+  int side;
+} cy_adj_row;
+
 /* The visible relationships of one node in one or both directions with one of some types (none:
- * any), read from the adjacency cache. A self-loop is given once, as outgoing. */
+ * any), from the adjacency cache, or, while the handle has none and its walks have not read
+ * their share through the indexes (graph_cache_for_walk), read from the indexes when opened
+ * (rows; they and their ends then enter the snapshot at once). A self-loop is given once, as
+ * outgoing. Either way in the same order. */
 typedef struct cy_adj {
   const graph_cache *gc;
   uint32_t node;
@@ -49,10 +58,12 @@ typedef struct cy_adj {
   uint32_t i;
   uint32_t *types;
   int ntypes;
+  cy_adj_row *rows; /* read from the indexes when gc is NULL */
+  uint32_t nrows;
 } cy_adj;
 
 void cy_adj_open(cy_ctx *c, cy_adj *a, int node, int dir, const char *const *types, int ntypes);
-/* As cy_adj_open, for a node given by row id (none for one not live in the cache). */
+/* As cy_adj_open, for a live node given by row id (0: none). */
 void cy_adj_open_rid(cy_ctx *c, cy_adj *a, int64_t node, int dir, const char *const *types,
                      int ntypes);
 /* 1 with the next relationship's index, the node at its other end and CY_OUT or CY_IN (how it
@@ -100,8 +111,19 @@ typedef struct cy_start {
   const cy_expr *idexpr; /* CP_ID: the element id the node must have; CP_INDEX: the value */
   const cy_index *ix;    /* CP_INDEX: the node's property compares as op with idexpr */
   int op;
-  int64_t est;           /* estimated start nodes */
+  /* About how many nodes the start gives, counted only when compared (cy_start_est): the live
+   * nodes of est_label (of every label when NULL), divided by est_div when it is above 1, plus
+   * one but never more than the count; est_div CY_EST_ONE gives at most one (exactly one
+   * without a label: a bound node or an element id). */
+  const char *est_label;
+  int64_t est_div;
 } cy_start;
+
+#define CY_EST_ONE INT64_MAX
+
+/* The estimate of s, counting what it needs (once per query): a label's live nodes, or every
+ * live node (which builds the adjacency cache). */
+int64_t cy_start_est(cy_ctx *c, const cy_start *s);
 
 /* Chooses the start of p: a node variable already bound (bound(ctx, name) is 0 when unbound, 2
  * when bound to a node, 1 when bound to another value, which only the first node uses), else one

@@ -89,7 +89,6 @@ static void vector_search(cy_ctx *c, cy_val *args, cy_table *out) {
   if (rc) vec_fail(c, rc);
   q.metric = p.metric;
   search_options(c, args[2], &q);
-  cy_graph_load(c);
   size_t cap = q.k >= 1 && q.k <= VEC_MAX_K ? (size_t)q.k : 1; /* else the search fails */
   int *node = cy_alloc(c, cap * sizeof *node);
   double *dist = cy_alloc(c, cap * sizeof *dist);
