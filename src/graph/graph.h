@@ -78,7 +78,7 @@ typedef struct graph_cache {
  * the database's) has its message recorded. */
 int graph_cache_get(adb *db, graph_cache **out);
 
-/* Frees the handle's cache; the next traversal builds a new one. */
+/* Frees the handle's cache; a later traversal builds a new one (graph_cache_for_walk). */
 void graph_cache_drop(adb *db);
 
 /* For a walk: sets *out to the handle's cache, made current, when there is one or when the
@@ -167,13 +167,20 @@ int graph_node_rid(adb *db, const char *id, int64_t *rid);
 int graph_rid_text(adb *db, int kind, int64_t rid, char **out);
 
 /* Calls fn for every visible edge of node in direction dir with label id (see
- * graph_cache_label; ignored when any is set): the edge's row id, the other endpoint's row id
- * and ADB_OUT or ADB_IN. fn returns ADB_OK to go on, ADB_DONE to stop early (then
- * graph_adjacent returns ADB_DONE), or an error. A self-loop is given once, as ADB_OUT, even in
- * ADB_BOTH. */
-typedef int (*graph_edge_fn)(void *ctx, int64_t edge, int64_t other, int dir);
+ * graph_cache_label; ignored when any is set): the edge's row id, the other endpoint's row id,
+ * ADB_OUT or ADB_IN, and the edge's label (NULL when it has none; valid during the call). fn
+ * returns ADB_OK to go on, ADB_DONE to stop early (then graph_adjacent returns ADB_DONE), or an
+ * error. A self-loop is given once, as ADB_OUT, even in ADB_BOTH. */
+typedef int (*graph_edge_fn)(void *ctx, int64_t edge, int64_t other, int dir, const char *label);
 int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_t label,
                    graph_edge_fn fn, void *ctx);
+
+/* graph_adjacent without the cache, for a live node: the same edges in the same order, read
+ * from the covering indexes adb_edge_src and adb_edge_dst, of the edge label label (NULL: any).
+ * Adds the edge rows it read to *reads (the handle's walks are charged for them:
+ * graph_cache_charge). fn's result as in graph_adjacent; an SQLite failure as its code. */
+int graph_index_adjacent(adb *db, int64_t node, int dir, const char *label, graph_edge_fn fn,
+                         void *ctx, uint64_t *reads);
 
 /* Sets *count to the number of matches of (a)-[:first]->(b)-[:second]->(c) with two different
  * visible edges (labels NULL for any), as adb_count_two_hop documents. ADB_NOMEM on failure. */

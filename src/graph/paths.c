@@ -30,7 +30,8 @@ struct graph_paths {
   size_t nadj, capadj;
 };
 
-static int on_step(void *ctx, int64_t edge, int64_t other, int dir) {
+static int on_step(void *ctx, int64_t edge, int64_t other, int dir, const char *label) {
+  (void)label;
   (void)dir;
   graph_paths *p = ctx;
   if (p->nadj == p->capadj) {

@@ -46,7 +46,8 @@ static int scan_list(const graph_cache *c, const graph_list *l, int side, int sk
     graph_adj a = l->v[i];
     if (!c->live[a.other] || (!any && c->edges[a.edge].label != label)) continue;
     if (skip_self && a.other == node) continue;
-    int rc = fn(ctx, a.edge, a.other, side);
+    uint32_t lab = c->edges[a.edge].label;
+    int rc = fn(ctx, a.edge, a.other, side, lab ? c->labels[lab - 1] : NULL);
     if (rc) return rc;
   }
   return ADB_OK;
@@ -60,6 +61,28 @@ int graph_adjacent(const graph_cache *c, int64_t node, int dir, int any, uint32_
   if (rc == ADB_OK && (dir & ADB_IN))
     rc = scan_list(c, &c->in[node], ADB_IN, dir == ADB_BOTH, node, any, label, fn, ctx);
   return rc;
+}
+
+int graph_index_adjacent(adb *db, int64_t node, int dir, const char *label, graph_edge_fn fn,
+                         void *ctx, uint64_t *reads) {
+  for (int side = ADB_OUT; side <= ADB_IN; side++) {
+    if (!(dir & side)) continue;
+    sqlite3_stmt *st = store_stmt(db, side == ADB_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN);
+    if (!st) return db->errcode;
+    sqlite3_bind_int64(st, 1, node);
+    if (label) sqlite3_bind_text(st, 2, label, -1, SQLITE_STATIC);
+    int src = SQLITE_DONE, rc = ADB_OK;
+    while (rc == ADB_OK && (src = store_step(db, st)) == SQLITE_ROW) {
+      int64_t edge = sqlite3_column_int64(st, 0), other = sqlite3_column_int64(st, 1);
+      ++*reads;
+      if (side == ADB_IN && dir == ADB_BOTH && other == node) continue;
+      rc = fn(ctx, edge, other, side, (const char *)sqlite3_column_text(st, 2));
+    }
+    if (rc == ADB_OK && src != SQLITE_DONE) rc = adb__sqlerr(db, src);
+    sqlite3_reset(st);
+    if (rc) return rc;
+  }
+  return ADB_OK;
 }
 
 /* ---- Walks ------------------------------------------------------------------------------- */
@@ -138,29 +161,6 @@ static int seen_add(graph_walk *w, int64_t rid) {
   return 1;
 }
 
-/* graph_adjacent for a walk without the cache: the same edges in the same order, read from the
- * covering indexes adb_edge_src and adb_edge_dst, each counted in w->reads. */
-static int index_adjacent(graph_walk *w, int64_t node, graph_edge_fn fn, void *ctx) {
-  for (int side = ADB_OUT; side <= ADB_IN; side++) {
-    if (!(w->dir & side)) continue;
-    sqlite3_stmt *st = store_stmt(w->db, side == ADB_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN);
-    if (!st) return w->db->errcode;
-    sqlite3_bind_int64(st, 1, node);
-    if (w->label) sqlite3_bind_text(st, 2, w->label, -1, SQLITE_STATIC);
-    int src = SQLITE_DONE, rc = ADB_OK;
-    while (rc == ADB_OK && (src = store_step(w->db, st)) == SQLITE_ROW) {
-      int64_t edge = sqlite3_column_int64(st, 0), other = sqlite3_column_int64(st, 1);
-      w->reads++;
-      if (side == ADB_IN && w->dir == ADB_BOTH && other == node) continue;
-      rc = fn(ctx, edge, other, side);
-    }
-    if (rc == ADB_OK && src != SQLITE_DONE) rc = adb__sqlerr(w->db, src);
-    sqlite3_reset(st);
-    if (rc) return rc;
-  }
-  return ADB_OK;
-}
-
 /* Where an index walk's breadth-first step adds the hops it reaches. */
 typedef struct reach_at {
   graph_walk *w;
@@ -168,7 +168,8 @@ typedef struct reach_at {
   int64_t target;
 } reach_at;
 
-static int on_reached(void *ctx, int64_t edge, int64_t other, int side) {
+static int on_reached(void *ctx, int64_t edge, int64_t other, int side, const char *label) {
+  (void)label;
   reach_at *r = ctx;
   if (r->w->reads > r->w->budget) return WALK_OVER;
   int rc = seen_add(r->w, other);
@@ -182,14 +183,14 @@ static int bfs_indexed(graph_walk *w, int max_depth, int64_t target) {
   int rc = ADB_OK;
   for (size_t i = 0; rc == ADB_OK && i < w->nhops && w->hops[i].depth < max_depth; i++) {
     reach_at r = {w, (int32_t)i, w->hops[i].depth + 1, target};
-    rc = index_adjacent(w, w->hops[i].node, on_reached, &r);
+    rc = graph_index_adjacent(w->db, w->hops[i].node, w->dir, w->label, on_reached, &r, &w->reads);
   }
   graph_cache_charge(w->db, w->reads);
   w->reads = 0;
   return rc;
 }
 
-/* ---- Walks ------------------------------------------------------------------------------- */
+/* ---- Walks from a start ---------------------------------------------------------------- */
 
 int graph_walk_init(graph_walk *w, adb *db, const char *start, int dir, const char *label) {
   memset(w, 0, sizeof *w);
@@ -212,14 +213,16 @@ void graph_walk_free(graph_walk *w) {
   memset(w, 0, sizeof *w);
 }
 
-static int on_neighbor(void *ctx, int64_t edge, int64_t other, int dir) {
+static int on_neighbor(void *ctx, int64_t edge, int64_t other, int dir, const char *label) {
+  (void)label;
   return hop_add(ctx, (graph_hop){other, edge, 0, 1, dir});
 }
 
 int graph_neighbors(graph_walk *w) {
   if (w->cache)
     return graph_adjacent(w->cache, w->hops[0].node, w->dir, w->any, w->label_id, on_neighbor, w);
-  int rc = index_adjacent(w, w->hops[0].node, on_neighbor, w);
+  int rc =
+      graph_index_adjacent(w->db, w->hops[0].node, w->dir, w->label, on_neighbor, w, &w->reads);
   graph_cache_charge(w->db, w->reads);
   w->reads = 0;
   return rc;

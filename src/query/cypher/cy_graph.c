@@ -318,60 +318,61 @@ static const graph_cache *lists_cache(cy_ctx *c) {
   return s->budget && !graph_cache_current(c->db, &builds) ? NULL : cy_cache(c);
 }
 
-/* Whether type is one of types. */
-static int type_in(const char *type, const char *const *types, int ntypes) {
-  for (int i = 0; i < ntypes; i++)
-    if (!strcmp(type, types[i])) return 1;
-  return 0;
+/* Where adj_read collects a node's relationships: the cursor, its types, and the type of each
+ * row so far. */
+typedef struct adj_into {
+  cy_ctx *c;
+  cy_adj *a;
+  const char *const *types;
+  int ntypes;
+  const char **type;
+  uint32_t cap;
+} adj_into;
+
+static int on_adj_row(void *ctx, int64_t edge, int64_t other, int side, const char *label) {
+  adj_into *in = ctx;
+  cy_adj *a = in->a;
+  const char *type = label ? label : "";
+  int ok = in->ntypes <= 1; /* one type is the statement's filter */
+  for (int i = 0; i < in->ntypes && !ok; i++) ok = !strcmp(type, in->types[i]);
+  if (!ok) return ADB_OK;
+  if (a->nrows == in->cap) {
+    in->cap = in->cap ? in->cap * 2 : 8;
+    cy_adj_row *rows = cy_alloc(in->c, in->cap * sizeof *rows);
+    const char **ty = cy_alloc(in->c, in->cap * sizeof *ty);
+    if (a->nrows) {
+      memcpy(rows, a->rows, a->nrows * sizeof *rows);
+      memcpy(ty, in->type, a->nrows * sizeof *ty);
+    }
+    a->rows = rows;
+    in->type = ty;
+  }
+  in->type[a->nrows] = cy_strdup(in->c, type);
+  a->rows[a->nrows++] = (cy_adj_row){edge, other, side};
+  return ADB_OK;
 }
 
-/* Reads the relationships of node into a->rows from the indexes (STMT_ADJ_OUT, STMT_ADJ_IN, in
- * the cache's order), then enters them and their ends in the snapshot. */
+/* Cypher's directions are the graph's, so a cursor's are passed as they are. */
+_Static_assert(CY_OUT == ADB_OUT && CY_IN == ADB_IN && CY_BOTH == ADB_BOTH, "directions differ");
+
+/* Reads the relationships of node into a->rows from the indexes (graph_index_adjacent), then
+ * enters them and their ends in the snapshot. */
 static void adj_read(cy_ctx *c, cy_adj *a, int64_t node, const char *const *types, int ntypes) {
   gstate *s = gst(c);
-  const char **type = NULL;
-  uint32_t cap = 0;
-  for (int side = CY_OUT; side <= CY_IN; side++) {
-    if (!(a->dir & side)) continue;
-    sqlite3_stmt *st = store_stmt(c->db, side == CY_OUT ? STMT_ADJ_OUT : STMT_ADJ_IN);
-    if (!st) store_fail(c, c->db->errcode);
-    sqlite3_bind_int64(st, 1, node);
-    if (ntypes == 1) sqlite3_bind_text(st, 2, types[0], -1, SQLITE_STATIC);
-    int src;
-    uint64_t read = 0;
-    while ((src = store_step(c->db, st)) == SQLITE_ROW) {
-      read++;
-      cy_adj_row r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), side};
-      const char *t = (const char *)sqlite3_column_text(st, 2);
-      if ((side == CY_IN && a->dir == CY_BOTH && r.other == node) ||
-          (ntypes > 1 && !type_in(t ? t : "", types, ntypes)))
-        continue;
-      if (a->nrows == cap) {
-        cap = cap ? cap * 2 : 8;
-        cy_adj_row *rows = cy_alloc(c, cap * sizeof *rows);
-        const char **ty = cy_alloc(c, cap * sizeof *ty);
-        if (a->nrows) {
-          memcpy(rows, a->rows, a->nrows * sizeof *rows);
-          memcpy(ty, type, a->nrows * sizeof *ty);
-        }
-        a->rows = rows;
-        type = ty;
-      }
-      type[a->nrows] = cy_strdup(c, t ? t : "");
-      a->rows[a->nrows++] = r;
-    }
-    sqlite3_reset(st);
-    graph_cache_charge(c->db, read);
-    s->budget = read < s->budget ? s->budget - read : 0;
-    if (src != SQLITE_DONE) store_fail(c, adb__sqlerr(c->db, src));
-  }
+  adj_into in = {c, a, types, ntypes, NULL, 0};
+  uint64_t read = 0;
+  int rc = graph_index_adjacent(c->db, node, a->dir, ntypes == 1 ? types[0] : NULL, on_adj_row, &in,
+                                &read);
+  graph_cache_charge(c->db, read);
+  s->budget = read < s->budget ? s->budget - read : 0;
+  if (rc) store_fail(c, rc);
   int self = a->nrows ? cy_node_of_rid(c, node) : 0;
   for (uint32_t i = 0; i < a->nrows; i++) {
     const cy_adj_row *r = &a->rows[i];
     if (ridmap_get(&s->rels, r->edge) >= 0) continue;
     int other = cy_node_of_rid(c, r->other);
     add_rel(c, r->edge, NULL, r->side == CY_OUT ? self : other, r->side == CY_OUT ? other : self,
-            type[i], NULL);
+            in.type[i], NULL);
   }
 }
 
@@ -380,11 +381,11 @@ void cy_adj_open_rid(cy_ctx *c, cy_adj *a, int64_t node, int dir, const char *co
   memset(a, 0, sizeof *a);
   a->dir = dir;
   a->side = dir & CY_OUT ? CY_OUT : CY_IN;
-  if (node > 0 && !(a->gc = lists_cache(c))) {
+  if (node <= 0) return; /* none: no relationships */
+  if (!(a->gc = lists_cache(c))) {
     adj_read(c, a, node, types, ntypes);
     return;
   }
-  if (!a->gc) return;
   /* A node outside the cache's range or not live (deleted) has no relationships to follow. */
   a->node = node < a->gc->ncap && a->gc->live[node] ? (uint32_t)node : 0;
   a->ntypes = ntypes;

@@ -305,7 +305,7 @@ static void explain_pattern(cy_ctx *c, cy_table *t, const cy_pattern *p, const c
   cy_start st = cy_plan_start(c, p, where, scope_bound, s);
   const cy_pattern *run = st.reverse ? cy_pattern_reverse(c, p) : p;
   const char *v = st.var ? st.var : "";
-  int64_t est = st.kind == CP_BOUND || st.kind == CP_ID ? 1 : cy_start_est(c, &st);
+  int64_t est = cy_start_est(c, &st);
   switch (st.kind) {
   case CP_BOUND: snprintf(b, sizeof b, "Argument(%s)", v); break;
   case CP_ID: snprintf(b, sizeof b, "NodeByElementIdSeek(%s)", v); break;
